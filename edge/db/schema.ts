@@ -1,0 +1,45 @@
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { DesiredState } from "../../shared/contracts/sync";
+import type { CaptureRecord } from "../../shared/contracts/sync";
+
+export const meta = sqliteTable("meta", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});
+
+/** The last desired state pulled from the hub; replaced whole, in one statement. */
+export const desired = sqliteTable("desired", {
+  id: integer("id").primaryKey(),
+  etag: text("etag").notNull(),
+  state: text("state", { mode: "json" }).$type<DesiredState>().notNull(),
+  appliedAt: integer("applied_at").notNull(),
+});
+
+/** The capture log: one row per planned tick and profile, whatever became of it. */
+export const captures = sqliteTable(
+  "captures",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull().unique(),
+    plannedAt: integer("planned_at").notNull(),
+    schedule: text("schedule").notNull(),
+    profileId: text("profile_id").notNull(),
+    outcome: text("outcome").notNull(),
+    testId: text("test_id"),
+    record: text("record", { mode: "json" }).$type<Omit<CaptureRecord, "seq">>().notNull(),
+    uploadedAt: integer("uploaded_at"),
+  },
+  (t) => [
+    uniqueIndex("captures_tick_profile").on(t.plannedAt, t.profileId).where(sql`test_id IS NULL`),
+    index("captures_planned").on(t.plannedAt),
+  ],
+);
+
+/** Records committed but not yet acknowledged by the hub, oldest first by seq. */
+export const outbox = sqliteTable("outbox", {
+  seq: integer("seq")
+    .primaryKey()
+    .references(() => captures.seq),
+  enqueuedAt: integer("enqueued_at").notNull(),
+});

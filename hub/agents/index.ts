@@ -1,0 +1,32 @@
+import { Elysia } from "elysia";
+import { agentAuth } from "../auth";
+import type { HubContext } from "../context";
+import { notFound } from "../../shared/http";
+import { agentModel, SERVER_TIME_HEADER } from "./model";
+import { ingestBatch, recordContact } from "./service";
+
+/** The pull protocol: agents poll their desired state (conditional) and upload capture records. */
+export const agentsModule = (ctx: HubContext) =>
+  new Elysia({ prefix: "/agent/v1" })
+    .use(agentAuth(ctx))
+    .post(
+      "/state",
+      ({ cameraId, body, headers, set }) => {
+        const now = ctx.clock.now();
+        recordContact(ctx.db, cameraId, body, now);
+        const state = ctx.desiredStates.get(ctx.db, cameraId, now);
+        if (!state) throw notFound(`camera ${cameraId}`);
+        const serverTime = new Date(now).toISOString();
+        set.headers.etag = state.etag;
+        set.headers[SERVER_TIME_HEADER] = serverTime;
+        if (headers["if-none-match"] === state.etag) {
+          set.status = 304;
+          return;
+        }
+        return { etag: state.etag, server_time: serverTime, desired: state.desired };
+      },
+      { body: agentModel.pollBody },
+    )
+    .post("/captures", ({ cameraId, body }) => ingestBatch(ctx.db, cameraId, body, ctx.clock.now()), {
+      body: agentModel.uploadBody,
+    });

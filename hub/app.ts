@@ -1,0 +1,28 @@
+import { Elysia } from "elysia";
+import type { Clock } from "../shared/clock";
+import { problems } from "../shared/http";
+import { agentsModule } from "./agents";
+import { DesiredStateCache, hashToken } from "./agents/service";
+import { camerasModule } from "./cameras";
+import type { HubContext } from "./context";
+import type { HubDb } from "./db/client";
+
+/** Request bodies above this are refused with 413 before they are read. */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+export function createHub(options: { db: HubDb; clock: Clock; operatorToken: string }) {
+  const ctx: HubContext = {
+    db: options.db,
+    clock: options.clock,
+    desiredStates: new DesiredStateCache(),
+    operatorTokenHash: hashToken(options.operatorToken),
+  };
+  const app = new Elysia()
+    .use(problems)
+    .get("/health", () => ({ status: "ok", time: new Date(ctx.clock.now()).toISOString() }))
+    .use(agentsModule(ctx))
+    .use(camerasModule(ctx));
+  return { app, ctx };
+}
+
+export type HubApp = ReturnType<typeof createHub>["app"];

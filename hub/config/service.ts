@@ -1,0 +1,86 @@
+import { eq, notInArray } from "drizzle-orm";
+import { HubConfig } from "../../shared/contracts/config";
+import type { GeoPosition } from "../../shared/contracts/plan";
+import type { ProfileDefinition } from "../../shared/contracts/profile";
+import { normalizeDefinition, resolveInheritance } from "../../shared/exposure/compile";
+import { describeZodError } from "../../shared/env";
+import type { HubDb } from "../db/client";
+import { cameras, profiles, schedules, settings } from "../db/schema";
+import { publishProfile } from "../profiles/service";
+
+export class ConfigError extends Error {}
+
+export interface SyncPolicy {
+  poll_interval_seconds: number;
+  plan_days: number;
+}
+
+/** Validates a whole config; the error names each bad field and why. */
+export function parseConfig(raw: unknown): HubConfig {
+  const parsed = HubConfig.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`invalid config: ${describeZodError(parsed.error)}`);
+  const definitions = normalizedProfiles(parsed.data);
+  for (const id of Object.keys(definitions)) {
+    try {
+      resolveInheritance(id, definitions);
+    } catch (e) {
+      throw new ConfigError(`invalid config: profiles.${id}.extends: ${(e as Error).message}`);
+    }
+  }
+  return parsed.data;
+}
+
+function normalizedProfiles(config: HubConfig): Record<string, ProfileDefinition> {
+  const out: Record<string, ProfileDefinition> = {};
+  for (const [id, def] of Object.entries(config.profiles)) out[id] = normalizeDefinition(def);
+  return out;
+}
+
+/**
+ * Applies a validated config in one transaction: the whole of it or nothing.
+ * Cameras absent from the config are removed; those present keep their token
+ * and observed state. Profiles are published as versions (a no-op when unchanged).
+ */
+export function applyConfig(db: HubDb, config: HubConfig, now: number): void {
+  const definitions = normalizedProfiles(config);
+  db.transaction((tx) => {
+    const t = tx as unknown as HubDb;
+    t.insert(settings).values({ key: "location", value: config.location }).onConflictDoUpdate({ target: settings.key, set: { value: config.location } }).run();
+    t.insert(settings).values({ key: "sync", value: config.sync }).onConflictDoUpdate({ target: settings.key, set: { value: config.sync } }).run();
+    const revision = (readSetting<number>(t, "revision") ?? 0) + 1;
+    t.insert(settings).values({ key: "revision", value: revision }).onConflictDoUpdate({ target: settings.key, set: { value: revision } }).run();
+
+    t.delete(schedules).run();
+    for (const [name, rule] of Object.entries(config.schedules)) t.insert(schedules).values({ name, rule }).run();
+
+    t.delete(profiles).run();
+    for (const [id, definition] of Object.entries(definitions)) {
+      t.insert(profiles).values({ id, definition, updatedAt: now }).run();
+      publishProfile(t, id, definitions, now);
+    }
+
+    const ids = Object.keys(config.cameras);
+    t.delete(cameras).where(ids.length ? notInArray(cameras.id, ids) : undefined).run();
+    for (const [id, camera] of Object.entries(config.cameras)) {
+      t.insert(cameras).values({ id, config: camera, createdAt: now }).onConflictDoUpdate({ target: cameras.id, set: { config: camera } }).run();
+    }
+  });
+}
+
+export function readSetting<T>(db: HubDb, key: string): T | null {
+  const row = db.select().from(settings).where(eq(settings.key, key)).get();
+  return (row?.value as T) ?? null;
+}
+
+export function siteLocation(db: HubDb): GeoPosition | null {
+  return readSetting<GeoPosition>(db, "location");
+}
+
+export function syncPolicy(db: HubDb): SyncPolicy {
+  return readSetting<SyncPolicy>(db, "sync") ?? { poll_interval_seconds: 60, plan_days: 7 };
+}
+
+/** Increases with every applied config; part of every cached desired state's key. */
+export function configRevision(db: HubDb): number {
+  return readSetting<number>(db, "revision") ?? 0;
+}

@@ -1,0 +1,11 @@
+import type { Clock } from "../shared/clock";
+import type { HubDb } from "./db/client";
+import type { DesiredStateCache } from "./agents/service";
+
+/** What every hub module needs; built once in app.ts. */
+export interface HubContext {
+  db: HubDb;
+  clock: Clock;
+  desiredStates: DesiredStateCache;
+  operatorTokenHash: string;
+}

@@ -1,0 +1,17 @@
+import { z } from "zod";
+import { describeZodError } from "../shared/env";
+
+const HubEnv = z.object({
+  SKYLAPSE_PORT: z.coerce.number().int().min(0).max(65535).default(8082),
+  SKYLAPSE_HOST: z.string().default("0.0.0.0"),
+  SKYLAPSE_DATA_DIR: z.string().default(".data/hub"),
+  SKYLAPSE_CONFIG: z.string().optional(),
+  SKYLAPSE_OPERATOR_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
+});
+export type HubEnv = z.infer<typeof HubEnv>;
+
+export function parseHubEnv(env: Record<string, string>): HubEnv {
+  const parsed = HubEnv.safeParse(env);
+  if (!parsed.success) throw new Error(`invalid environment: ${describeZodError(parsed.error)}`);
+  return parsed.data;
+}

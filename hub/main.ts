@@ -1,0 +1,56 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { randomBytes } from "node:crypto";
+import { clockFromEnv, readEnv } from "../shared/env";
+import { createHub, MAX_BODY_BYTES } from "./app";
+import { applyConfig, ConfigError, parseConfig } from "./config/service";
+import { openHubDb } from "./db/client";
+import { parseHubEnv } from "./env";
+
+function operatorToken(dataDir: string, fromEnv: string | undefined): string {
+  if (fromEnv) return fromEnv;
+  const file = join(dataDir, "operator-token");
+  if (!existsSync(file)) {
+    writeFileSync(file, `slo_${randomBytes(32).toString("base64url")}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+    console.log(`hub: generated an operator token in ${resolve(file)}`);
+  } else console.log(`hub: operator token in ${resolve(file)}`);
+  return readFileSync(file, "utf8").trim();
+}
+
+function loadConfigFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ConfigError(`cannot read config ${path}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`config ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function main() {
+  const env = readEnv(process.env);
+  const settings = parseHubEnv(env);
+  const clock = clockFromEnv(env);
+  mkdirSync(settings.SKYLAPSE_DATA_DIR, { recursive: true });
+  const token = operatorToken(settings.SKYLAPSE_DATA_DIR, settings.SKYLAPSE_OPERATOR_TOKEN);
+  const { db } = openHubDb(join(settings.SKYLAPSE_DATA_DIR, "hub.sqlite"));
+  if (settings.SKYLAPSE_CONFIG) {
+    applyConfig(db, parseConfig(loadConfigFile(settings.SKYLAPSE_CONFIG)), clock.now());
+    console.log(`hub: applied config ${settings.SKYLAPSE_CONFIG}`);
+  }
+  const { app } = createHub({ db, clock, operatorToken: token });
+  app.listen({ port: settings.SKYLAPSE_PORT, hostname: settings.SKYLAPSE_HOST, maxRequestBodySize: MAX_BODY_BYTES });
+  console.log(`hub: listening on http://${settings.SKYLAPSE_HOST}:${app.server?.port} (clock ${new Date(clock.now()).toISOString()}, speed ${clock.speed})`);
+}
+
+try {
+  main();
+} catch (e) {
+  console.error(`hub: ${(e as Error).message}`);
+  process.exit(2);
+}

@@ -1,0 +1,80 @@
+import { eq } from "drizzle-orm";
+import type { CameraConfig } from "../../shared/contracts/config";
+import type { GeoPosition } from "../../shared/contracts/plan";
+import type { ProfileSnapshot } from "../../shared/contracts/profile";
+import type { ScheduleRule } from "../../shared/contracts/schedule";
+import type { DesiredState } from "../../shared/contracts/sync";
+import { computePlan, planRange } from "../../shared/plan/windows";
+import { siteLocation, syncPolicy } from "../config/service";
+import type { HubDb } from "../db/client";
+import { cameras, schedules } from "../db/schema";
+import { latestVersion } from "../profiles/service";
+
+export interface CameraSetup {
+  id: string;
+  config: CameraConfig;
+  position: GeoPosition;
+  rules: Record<string, ScheduleRule>;
+  assigned: ProfileSnapshot | null;
+}
+
+/** A camera's own coordinates and zone, falling back to the site's. */
+export function cameraSetup(db: HubDb, cameraId: string): CameraSetup | null {
+  const row = db.select().from(cameras).where(eq(cameras.id, cameraId)).get();
+  const site = siteLocation(db);
+  if (!row || !site) return null;
+  const c = row.config;
+  const position: GeoPosition = {
+    latitude: c.latitude ?? site.latitude,
+    longitude: c.longitude ?? site.longitude,
+    timezone: c.timezone ?? site.timezone,
+  };
+  const all = new Map(db.select().from(schedules).all().map((s) => [s.name, s.rule]));
+  const rules: Record<string, ScheduleRule> = {};
+  for (const name of c.schedules) {
+    const rule = all.get(name);
+    if (rule) rules[name] = rule;
+  }
+  const assigned = c.deployed_profile ? latestVersion(db, c.deployed_profile) : null;
+  return { id: cameraId, config: c, position, rules, assigned };
+}
+
+/** Plan windows for [from, to) from the camera's current rules. */
+export function planFor(setup: CameraSetup, from: number, to: number, generatedAt: number) {
+  return computePlan({
+    cameraId: setup.id,
+    position: setup.position,
+    schedules: setup.rules,
+    defaultProfiles: setup.assigned ? [setup.assigned.profile_id] : [],
+    from,
+    to,
+    generatedAt,
+  });
+}
+
+/** What the camera should run now: assignment, snapshots, rules and a plan from local midnight for plan_days. */
+export function desiredStateFor(db: HubDb, cameraId: string, now: number): DesiredState | null {
+  const setup = cameraSetup(db, cameraId);
+  if (!setup) return null;
+  const policy = syncPolicy(db);
+  const { from, to } = planRange(setup.position.timezone, now, policy.plan_days);
+  // generated_at is the window start, not `now`, so the state (and its ETag) only changes when content does.
+  const plan = planFor(setup, from, to, from);
+  const snapshots = new Map<string, ProfileSnapshot>();
+  if (setup.assigned) snapshots.set(setup.assigned.profile_id, setup.assigned);
+  for (const w of plan.windows) {
+    for (const id of w.profiles) {
+      const s = snapshots.get(id) ?? latestVersion(db, id);
+      if (s) snapshots.set(id, s);
+    }
+  }
+  return {
+    camera: { id: cameraId, ...setup.position },
+    assignment: setup.assigned ? { profile_id: setup.assigned.profile_id, version: setup.assigned.version } : null,
+    profiles: [...snapshots.values()],
+    schedules: setup.rules,
+    plan,
+    tests: [],
+    poll_interval_seconds: policy.poll_interval_seconds,
+  };
+}

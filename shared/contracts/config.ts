@@ -1,0 +1,74 @@
+import { z } from "zod";
+import { GeoPosition, isTimeZone } from "./plan";
+import { ProfileDefinitionInput, Slug } from "./profile";
+import { scheduleRuleInput, type ScheduleRule } from "./schedule";
+
+export const CameraConfig = z
+  .object({
+    name: z.string().max(200).optional(),
+    /** A label for where it stands (the seed's `location`, e.g. "north_ridge"). */
+    location: z.string().max(200).optional(),
+    host: z.string().max(253).optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    mode: z.enum(["autonomous", "live"]).default("autonomous"),
+    latitude: z.number().min(-90).max(90).optional(),
+    longitude: z.number().min(-180).max(180).optional(),
+    timezone: z.string().refine(isTimeZone, "unknown IANA time zone").optional(),
+    schedules: z.array(Slug).max(32).default([]),
+    deployed_profile: Slug.optional(),
+  })
+  .strict()
+  .refine((c) => (c.latitude === undefined) === (c.longitude === undefined), {
+    message: "latitude and longitude go together",
+    path: ["longitude"],
+  });
+export type CameraConfig = z.infer<typeof CameraConfig>;
+
+export const SyncConfig = z
+  .object({
+    poll_interval_seconds: z.number().int().min(1).max(86_400).default(60),
+    plan_days: z.number().int().min(1).max(31).default(7),
+  })
+  .strict();
+
+const schedulesInput = z.record(Slug, z.unknown()).transform((raw, ctx) => {
+  const out: Record<string, ScheduleRule> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    const parsed = scheduleRuleInput(name).safeParse(value);
+    if (parsed.success) out[name] = parsed.data;
+    else for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [name, ...issue.path] } as never);
+  }
+  return out;
+});
+
+/** The hub's configuration, in the seed's shape (backend/config.json) or ours. */
+export const HubConfig = z
+  .object({
+    location: GeoPosition,
+    schedules: schedulesInput.default({}),
+    cameras: z.record(Slug, CameraConfig).default({}),
+    profiles: z.record(Slug, ProfileDefinitionInput).default({}),
+    sync: SyncConfig.default({ poll_interval_seconds: 60, plan_days: 7 }),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    for (const [id, camera] of Object.entries(config.cameras)) {
+      camera.schedules.forEach((name, i) => {
+        if (!(name in config.schedules))
+          ctx.addIssue({ code: "custom", path: ["cameras", id, "schedules", i], message: `unknown schedule '${name}'` });
+      });
+      if (camera.deployed_profile && !(camera.deployed_profile in config.profiles))
+        ctx.addIssue({
+          code: "custom",
+          path: ["cameras", id, "deployed_profile"],
+          message: `unknown profile '${camera.deployed_profile}'`,
+        });
+    }
+    for (const [name, rule] of Object.entries(config.schedules)) {
+      rule.profiles?.forEach((p, i) => {
+        if (!(p in config.profiles))
+          ctx.addIssue({ code: "custom", path: ["schedules", name, "profiles", i], message: `unknown profile '${p}'` });
+      });
+    }
+  });
+export type HubConfig = z.infer<typeof HubConfig>;

@@ -1,0 +1,106 @@
+import { z } from "zod";
+import { CaptureSettings, LuxTable, SettingsOverride } from "./settings";
+
+export const Slug = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, "use lower-case letters, digits, '_' and '-'");
+
+export const WB_CURVES = ["balanced", "conservative", "warm"] as const;
+export const EV_CURVES = ["standard"] as const;
+
+const curveOrTable = <C extends readonly [string, ...string[]]>(curves: C) =>
+  z.union([
+    z.object({ curve: z.enum(curves) }).strict(),
+    z.object({ table: LuxTable }).strict(),
+  ]);
+
+/** Our own profile form: named settings, curves by name or explicit tables. */
+export const ProfileDefinition = z
+  .object({
+    name: z.string().max(200).optional(),
+    description: z.string().max(2000).optional(),
+    extends: Slug.optional(),
+    base: SettingsOverride.default({}),
+    adaptive_wb: curveOrTable(WB_CURVES).nullable().default(null),
+    adaptive_ev: curveOrTable(EV_CURVES).nullable().default(null),
+    schedule_overrides: z.record(Slug, SettingsOverride).default({}),
+  })
+  .strict();
+export type ProfileDefinition = z.infer<typeof ProfileDefinition>;
+
+const seedNumber = z.number();
+/** The first system's `settings.base`, its field names and numeric codes. */
+export const SeedBase = z
+  .object({
+    iso: z.number().int().min(0).max(6400),
+    shutter_speed: z.string().regex(/^(auto|\d+(\.\d+)?|1\/\d+(\.\d+)?)$/, 'use "auto", "1/500" or seconds like "2"'),
+    exposure_compensation: z.number().min(-4).max(4),
+    awb_mode: z.number().int().min(0).max(6),
+    wb_temp: z.number().int().min(1500).max(15000),
+    ae_metering_mode: z.number().int().min(0).max(2),
+    metering_mode: z.number().int().min(0).max(2),
+    hdr_mode: seedNumber,
+    hdr_enabled: z.boolean(),
+    bracket_count: z.union([z.literal(1), z.literal(3), z.literal(5)]),
+    bracket_exposures: z.array(z.number().min(-4).max(4)),
+    af_mode: z.number().int().min(0).max(2),
+    lens_position: z.number().min(0).max(32),
+    sharpness: z.number().min(0).max(16),
+    contrast: z.number().min(0).max(32),
+    saturation: z.number().min(0).max(32),
+    quality: z.number().int().min(1).max(100),
+  })
+  .partial()
+  .strict();
+export type SeedBase = z.infer<typeof SeedBase>;
+
+const seedAdaptive = <C extends readonly [string, ...string[]]>(curves: C) =>
+  z.object({ enabled: z.boolean(), curve: z.enum(curves).optional() }).strict();
+
+/** A profile as the first system's config wrote it. */
+export const SeedProfileDefinition = z
+  .object({
+    name: z.string().max(200).optional(),
+    description: z.string().max(2000).optional(),
+    enabled: z.boolean().optional(),
+    extends: Slug.optional(),
+    settings: z
+      .object({
+        base: SeedBase.default({}),
+        adaptive_wb: seedAdaptive(WB_CURVES).optional(),
+        adaptive_ev: seedAdaptive(EV_CURVES).optional(),
+        schedule_overrides: z.record(Slug, SeedBase).optional(),
+      })
+      .strict(),
+    video_filters: z.unknown().optional(),
+  })
+  .strict();
+export type SeedProfileDefinition = z.infer<typeof SeedProfileDefinition>;
+
+/** Either form; a `settings` key marks the seed's form, so errors speak of the form that was meant. */
+export const ProfileDefinitionInput = z.unknown().transform((value, ctx) => {
+  const isSeed = typeof value === "object" && value !== null && "settings" in value;
+  const parsed = isSeed
+    ? SeedProfileDefinition.safeParse(value)
+    : ProfileDefinition.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, message: issue.message } as never);
+  return z.NEVER;
+});
+export type ProfileDefinitionInput = z.input<typeof ProfileDefinition> | z.input<typeof SeedProfileDefinition>;
+
+/** The immutable, executable form of a profile: no curve names, no inheritance, no codes. */
+export const ProfileSnapshot = z
+  .object({
+    profile_id: Slug,
+    version: z.string().regex(/^\d+\.\d+\.\d+$/),
+    checksum: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+    base: CaptureSettings,
+    wb_table: LuxTable.nullable(),
+    ev_table: LuxTable.nullable(),
+    schedule_overrides: z.record(z.string(), SettingsOverride),
+  })
+  .strict();
+export type ProfileSnapshot = z.infer<typeof ProfileSnapshot>;

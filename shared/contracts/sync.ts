@@ -1,0 +1,118 @@
+import { z } from "zod";
+import { CapturePlan, GeoPosition, IsoTime } from "./plan";
+import { ProfileSnapshot, Slug } from "./profile";
+import { ScheduleRule } from "./schedule";
+import { CaptureSettings, ExposureUsed, MeterReading } from "./settings";
+
+export const ProfileRef = z.object({ profile_id: Slug, version: z.string() }).strict();
+export type ProfileRef = z.infer<typeof ProfileRef>;
+
+/** What the hub wants an agent to run: pulled by the agent, applied atomically. */
+export const DesiredState = z
+  .object({
+    camera: z.object({ id: Slug, ...GeoPosition.shape }).strict(),
+    assignment: ProfileRef.nullable(),
+    /** Every snapshot the plan names (the assigned one and any burst profiles). */
+    profiles: z.array(ProfileSnapshot),
+    /** The rules behind the plan, so the agent can extend it itself during an outage. */
+    schedules: z.record(z.string(), ScheduleRule),
+    plan: CapturePlan,
+    tests: z.array(z.unknown()),
+    poll_interval_seconds: z.number().int().positive(),
+  })
+  .strict();
+export type DesiredState = z.infer<typeof DesiredState>;
+
+export const PollResponse = z
+  .object({ etag: z.string(), server_time: IsoTime, desired: DesiredState })
+  .strict();
+export type PollResponse = z.infer<typeof PollResponse>;
+
+/** What the agent reports with each poll. */
+export const ObservedState = z
+  .object({
+    agent_version: z.string().max(64),
+    log_id: z.string().max(64),
+    running: ProfileRef.nullable(),
+    desired_etag: z.string().max(128).nullable(),
+    last_capture_at: IsoTime.nullable(),
+    last_seq: z.number().int().nonnegative(),
+    backlog: z.number().int().nonnegative(),
+    oldest_pending_at: IsoTime.nullable(),
+    disk: z
+      .object({ used_bytes: z.number().nonnegative(), free_bytes: z.number().nonnegative(), total_bytes: z.number().nonnegative() })
+      .strict()
+      .nullable(),
+    clock: z
+      .object({ now: IsoTime, trusted: z.boolean(), offset_ms: z.number().nullable() })
+      .strict(),
+  })
+  .strict();
+export type ObservedState = z.infer<typeof ObservedState>;
+
+export const CaptureOutcome = z.enum(["captured", "failed", "missed"]);
+export type CaptureOutcome = z.infer<typeof CaptureOutcome>;
+
+export const ImageRef = z
+  .object({
+    /** Relative to the agent's image root: date/schedule/profile/file.jpg. */
+    file: z.string().max(512).regex(/^(?!\/)(?!.*\.\.)[\w\-./]+$/, "a relative path without '..'"),
+    bytes: z.number().int().nonnegative(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    width: z.number().int().positive(),
+    height: z.number().int().positive(),
+    frames: z.number().int().min(1).max(5),
+  })
+  .strict();
+
+/** One planned tick and what became of it, as the agent logged it. */
+export const CaptureRecord = z
+  .object({
+    id: z.string().min(1).max(64),
+    seq: z.number().int().positive(),
+    planned_at: IsoTime,
+    captured_at: IsoTime.nullable(),
+    /** Agent monotonic ms since its boot, for correcting times taken on an untrusted clock. */
+    monotonic_ms: z.number().nonnegative(),
+    boot_id: z.string().max(64),
+    clock_trusted: z.boolean(),
+    schedule: z.string().max(64),
+    profile_id: z.string().max(64),
+    profile_version: z.string().max(32).nullable(),
+    outcome: CaptureOutcome,
+    reason: z.string().max(500).nullable(),
+    settings: CaptureSettings.nullable(),
+    meter: MeterReading.nullable(),
+    exposure: ExposureUsed.nullable(),
+    image: ImageRef.nullable(),
+    test_id: z.string().max(64).nullable(),
+    test_role: z.enum(["baseline", "variant"]).nullable(),
+  })
+  .strict();
+export type CaptureRecord = z.infer<typeof CaptureRecord>;
+
+export const MAX_BATCH = 500;
+
+export const UploadBatch = z
+  .object({ log_id: z.string().min(1).max(64), records: z.array(CaptureRecord).min(1).max(MAX_BATCH) })
+  .strict()
+  .superRefine((batch, ctx) => {
+    const seqs = new Set<number>();
+    batch.records.forEach((r, i) => {
+      if (seqs.has(r.seq)) ctx.addIssue({ code: "custom", path: ["records", i, "seq"], message: `seq ${r.seq} appears twice in the batch` });
+      seqs.add(r.seq);
+    });
+  });
+export type UploadBatch = z.infer<typeof UploadBatch>;
+
+export const UploadResult = z
+  .object({
+    accepted: z.number().int().nonnegative(),
+    duplicates: z.number().int().nonnegative(),
+    /** Every seq of this log up to here is held by the hub. */
+    contiguous_through: z.number().int().nonnegative(),
+    /** Ranges of seqs the hub has not seen below the highest it holds. */
+    gaps: z.array(z.tuple([z.number().int(), z.number().int()])),
+  })
+  .strict();
+export type UploadResult = z.infer<typeof UploadResult>;

@@ -1,0 +1,118 @@
+import { contentChecksum } from "../canonical";
+import {
+  type ProfileDefinition,
+  type ProfileSnapshot,
+  type SeedBase,
+  type SeedProfileDefinition,
+} from "../contracts/profile";
+import { CaptureSettings, DEFAULT_SETTINGS, type SettingsOverride } from "../contracts/settings";
+import { EV_CURVE_TABLES, WB_CURVE_TABLES } from "./curves";
+import { SEED_AF_CODES, SEED_AWB_CODES, SEED_METERING_CODES, parseSeedShutter } from "./seed-codes";
+
+const DEFAULT_BRACKETS: Record<3 | 5, number[]> = { 3: [-2, 0, 2], 5: [-2, -1, 0, 1, 2] };
+
+/** The seed's `base` (names and codes of the first system) as our named override. */
+export function seedBaseToOverride(base: SeedBase): SettingsOverride {
+  const out: SettingsOverride = {};
+  if (base.iso !== undefined) out.iso = base.iso === 0 ? null : base.iso;
+  if (base.shutter_speed !== undefined) out.shutter_us = parseSeedShutter(base.shutter_speed);
+  if (base.exposure_compensation !== undefined) out.ev = base.exposure_compensation;
+  if (base.awb_mode !== undefined) {
+    const mode = SEED_AWB_CODES[base.awb_mode]!;
+    out.white_balance = mode === "kelvin" ? { mode, kelvin: base.wb_temp ?? 5500 } : { mode };
+  }
+  const metering = base.ae_metering_mode ?? base.metering_mode;
+  if (metering !== undefined) out.metering = SEED_METERING_CODES[metering];
+  if (base.af_mode !== undefined) out.focus = SEED_AF_CODES[base.af_mode as 0 | 1 | 2];
+  if (base.lens_position !== undefined) out.lens_position = base.lens_position;
+  for (const key of ["sharpness", "contrast", "saturation", "quality"] as const) {
+    if (base[key] !== undefined) out[key] = base[key];
+  }
+  const count = base.bracket_count;
+  if (base.hdr_enabled === false || count === 1) out.bracket = null;
+  else if (count === 3 || count === 5 || base.hdr_enabled) {
+    const n = count === 5 ? 5 : 3;
+    const ev = base.bracket_exposures?.length ? base.bracket_exposures : DEFAULT_BRACKETS[n];
+    if (ev.length < n) throw new Error(`bracket_exposures: needs at least ${n} values for bracket_count ${n}`);
+    out.bracket = { count: n, ev: ev.slice(0, n) };
+  }
+  return out;
+}
+
+/** Turns either accepted form into our own profile definition. */
+export function normalizeDefinition(input: ProfileDefinition | SeedProfileDefinition): ProfileDefinition {
+  if (!("settings" in input)) return input;
+  const s = input.settings;
+  const overrides: Record<string, SettingsOverride> = {};
+  for (const [schedule, base] of Object.entries(s.schedule_overrides ?? {})) overrides[schedule] = seedBaseToOverride(base);
+  return {
+    name: input.name,
+    description: input.description,
+    extends: input.extends,
+    base: seedBaseToOverride(s.base),
+    adaptive_wb: s.adaptive_wb?.enabled ? { curve: s.adaptive_wb.curve ?? "balanced" } : null,
+    adaptive_ev: s.adaptive_ev?.enabled ? { curve: s.adaptive_ev.curve ?? "standard" } : null,
+    schedule_overrides: overrides,
+  };
+}
+
+/**
+ * Resolves `extends` chains: the child's fields win over its parent's, and each
+ * schedule override merges field by field. Missing parents and cycles are refused.
+ */
+export function resolveInheritance(id: string, definitions: Record<string, ProfileDefinition>): ProfileDefinition {
+  const chain: string[] = [];
+  let current: string | undefined = id;
+  while (current !== undefined) {
+    if (chain.includes(current)) throw new Error(`profile ${id}: inheritance cycle ${[...chain, current].join(" → ")}`);
+    const def: ProfileDefinition | undefined = definitions[current];
+    if (!def) {
+      throw new Error(
+        chain.length ? `profile ${chain[chain.length - 1]}: extends unknown profile '${current}'` : `unknown profile '${id}'`,
+      );
+    }
+    chain.push(current);
+    current = def.extends;
+  }
+  return chain
+    .reverse()
+    .map((name) => definitions[name]!)
+    .reduce<ProfileDefinition>(
+      (parent, child) => ({
+        name: child.name ?? parent.name,
+        description: child.description ?? parent.description,
+        base: { ...parent.base, ...child.base },
+        adaptive_wb: child.adaptive_wb !== null ? child.adaptive_wb : parent.adaptive_wb,
+        adaptive_ev: child.adaptive_ev !== null ? child.adaptive_ev : parent.adaptive_ev,
+        schedule_overrides: mergeOverrides(parent.schedule_overrides, child.schedule_overrides),
+      }),
+      { base: {}, adaptive_wb: null, adaptive_ev: null, schedule_overrides: {} },
+    );
+}
+
+function mergeOverrides(a: Record<string, SettingsOverride>, b: Record<string, SettingsOverride>) {
+  const out: Record<string, SettingsOverride> = { ...a };
+  for (const [schedule, o] of Object.entries(b)) out[schedule] = { ...a[schedule], ...o };
+  return out;
+}
+
+export type SnapshotContent = Omit<ProfileSnapshot, "version" | "checksum">;
+
+/** Compiles a resolved definition: curve names become explicit lux tables, defaults are filled. */
+export function compileContent(profileId: string, def: ProfileDefinition): SnapshotContent {
+  const base = CaptureSettings.parse({ ...DEFAULT_SETTINGS, ...def.base });
+  const wb = def.adaptive_wb;
+  const ev = def.adaptive_ev;
+  return {
+    profile_id: profileId,
+    base,
+    wb_table: wb ? ("curve" in wb ? WB_CURVE_TABLES[wb.curve] : wb.table) : null,
+    ev_table: ev ? ("curve" in ev ? EV_CURVE_TABLES[ev.curve] : ev.table) : null,
+    schedule_overrides: def.schedule_overrides,
+  };
+}
+
+/** The checksum covers the executable content only, so equal content means an equal checksum. */
+export function snapshotOf(content: SnapshotContent, version: string): ProfileSnapshot {
+  return { ...content, version, checksum: contentChecksum(content) };
+}

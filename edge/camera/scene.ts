@@ -1,0 +1,202 @@
+import type { Metering } from "../../shared/contracts/settings";
+
+/** A deterministic 32-bit hash of integers (each may exceed 32 bits, e.g. epoch ms). */
+export function hash(...keys: number[]): number {
+  let h = 0x811c9dc5;
+  for (const key of keys) {
+    h = Math.imul(h ^ (key >>> 0), 0x85ebca6b);
+    h = Math.imul(h ^ (Math.floor(key / 0x1_0000_0000) >>> 0), 0xc2b2ae35);
+    h ^= h >>> 15;
+  }
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** A deterministic value in [0, 1) from integer keys. */
+export function unitHash(...keys: number[]): number {
+  return hash(...keys) / 0x1_0000_0000;
+}
+
+/** A seeded uniform generator in [0, 1) (mulberry32). */
+export function randomStream(seed: number): () => number {
+  let state = hash(seed);
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
+  };
+}
+
+type Curve = readonly (readonly [number, number])[];
+
+function interpolate(curve: Curve, x: number): number {
+  if (x <= curve[0]![0]) return curve[0]![1];
+  for (let i = 1; i < curve.length; i++) {
+    const [x1, y1] = curve[i]!;
+    if (x <= x1) {
+      const [x0, y0] = curve[i - 1]!;
+      return y0 + ((x - x0) / (x1 - x0)) * (y1 - y0);
+    }
+  }
+  return curve[curve.length - 1]![1];
+}
+
+/** Sun altitude (°) → log10 of illuminance (lux), from night through twilight to high sun. */
+const LOG_LUX_BY_ALTITUDE: Curve = [
+  [-18, -3],
+  [-12, -2],
+  [-6, Math.log10(3)],
+  [0, Math.log10(400)],
+  [10, 4],
+  [30, Math.log10(55_000)],
+  [60, 5],
+];
+
+export function sceneLux(sunAltitudeDeg: number): number {
+  return 10 ** interpolate(LOG_LUX_BY_ALTITUDE, sunAltitudeDeg);
+}
+
+/** Blue twilight, warm golden hour at the horizon, daylight once the sun is high. */
+const KELVIN_BY_ALTITUDE: Curve = [
+  [-4, 9000],
+  [0, 3500],
+  [6, 3500],
+  [20, 5000],
+  [40, 5500],
+];
+
+export function sceneKelvin(sunAltitudeDeg: number): number {
+  return interpolate(KELVIN_BY_ALTITUDE, sunAltitudeDeg);
+}
+
+/** Passing clouds: a smooth factor of about 0.75–1.25 on the light, varying over tens of minutes. */
+export function cloudFactor(seed: number, at: number): number {
+  const minutes = at / 60_000;
+  const wave = (period: number, key: number) => Math.sin((2 * Math.PI * minutes) / period + 2 * Math.PI * unitHash(seed, key));
+  return 1 + 0.25 * (0.6 * wave(37, 1) + 0.4 * wave(13, 2));
+}
+
+/** Relative reflectances: bright sky above a dark ridge that fills the frame's centre. */
+const SKY_ALBEDO = { zenith: [0.6, 0.85, 1.35], horizon: [0.92, 0.98, 1.1] } as const;
+const RIDGE_ALBEDO = [0.108, 0.12, 0.09] as const;
+/** The ridge crest stays above this fraction of the height, so the spot area (centre ±5 %) sees only ridge. */
+export const HORIZON = 0.43;
+
+export interface FrameLayout {
+  width: number;
+  height: number;
+  /** Per pixel: how much of it is sky (0–1; fractional on the ridge crest). */
+  skyCover: Float32Array;
+  /** Per pixel, linear RGB reflectance. */
+  albedo: Float32Array;
+}
+
+export function frameLayout(seed: number, width: number, height: number): FrameLayout {
+  const skyCover = new Float32Array(width * height);
+  const albedo = new Float32Array(width * height * 3);
+  const [crestPhase1, crestPhase2, crestPhase3, slopePhase] = [10, 11, 12, 13].map((key) => 2 * Math.PI * unitHash(seed, key)) as [number, number, number, number];
+  const random = randomStream(seed);
+  for (let x = 0; x < width; x++) {
+    const u = x / width;
+    const crest =
+      height *
+      (0.37 +
+        0.03 * Math.sin(2 * Math.PI * 1.3 * u + crestPhase1) +
+        0.02 * Math.sin(2 * Math.PI * 3.7 * u + crestPhase2) +
+        0.01 * Math.sin(2 * Math.PI * 9.1 * u + crestPhase3));
+    for (let y = 0; y < height; y++) {
+      const i = y * width + x;
+      const cover = Math.min(1, Math.max(0, crest - y));
+      const toHorizon = Math.min(1, y / (HORIZON * height));
+      const slopes = 0.12 * Math.sin(x * 0.045 + 2.5 * Math.sin(y * 0.021 + slopePhase)) + 0.05 * Math.sin(x * 0.31 + y * 0.17);
+      const texture = 1 + slopes + 0.3 * (random() - 0.5);
+      for (let c = 0; c < 3; c++) {
+        const sky = SKY_ALBEDO.zenith[c]! + toHorizon * (SKY_ALBEDO.horizon[c]! - SKY_ALBEDO.zenith[c]!);
+        albedo[i * 3 + c] = cover * sky + (1 - cover) * RIDGE_ALBEDO[c]! * texture;
+      }
+      skyCover[i] = cover;
+    }
+  }
+  return { width, height, skyCover, albedo };
+}
+
+/** Weight of a point (fractions of width and height) in the camera's metering. */
+function meteringWeight(metering: Metering, u: number, v: number): number {
+  const du = u - 0.5;
+  const dv = v - 0.5;
+  switch (metering) {
+    case "matrix":
+      return 1;
+    case "centre":
+      return Math.exp(-(du * du) / (2 * 0.25 ** 2) - (dv * dv) / (2 * 0.2 ** 2));
+    case "spot":
+      return Math.abs(du) < 0.05 && Math.abs(dv) < 0.05 ? 1 : 0;
+  }
+}
+
+/** The relative luminance the camera's meter sees in the layout. */
+export function meteredLuminance(layout: FrameLayout, metering: Metering): number {
+  const { width, height, albedo } = layout;
+  let sum = 0;
+  let weights = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const weight = meteringWeight(metering, (x + 0.5) / width, (y + 0.5) / height);
+      if (weight === 0) continue;
+      const i = (y * width + x) * 3;
+      sum += weight * (0.2126 * albedo[i]! + 0.7152 * albedo[i + 1]! + 0.0722 * albedo[i + 2]!);
+      weights += weight;
+    }
+  }
+  return sum / weights;
+}
+
+/** IMX519: analogue gain 1–16×; the stock tuning caps auto exposure at 120 ms. */
+export const MAX_ANALOGUE_GAIN = 16;
+export const AE_MAX_SHUTTER_US = 120_000;
+const MIN_SHUTTER_US = 10;
+/**
+ * Lux·seconds that bring 18 % grey to mid grey at gain 1: the incident-meter
+ * calibration (C = 250, ISO 100) at the lens's f/1.75.
+ */
+const CALIBRATION = 2.5 * 1.75 ** 2;
+const MID_GREY = 0.18;
+
+/** Linear sensor value per unit reflectance (clipping at 1.0 is the caller's). */
+export function sensorScale(lux: number, shutterUs: number, gain: number): number {
+  return (lux * shutterUs * 1e-6 * gain) / CALIBRATION;
+}
+
+export interface Exposure {
+  shutter_us: number;
+  /** Total gain; above the sensor's analogue range the rest is digital. */
+  gain: number;
+}
+
+/**
+ * What the camera's auto exposure settles on: gain 1 with a longer shutter up to
+ * 120 ms first, then gain up to 16×; darker scenes stay underexposed. A fixed
+ * shutter or gain (ISO/100) is kept; with both fixed, EV has no effect (as in libcamera).
+ */
+export function autoExposure(
+  fixed: { shutter_us: number | null; gain: number | null },
+  lux: number,
+  metered: number,
+  ev: number,
+): Exposure {
+  const needed = (MID_GREY * 2 ** ev * CALIBRATION * 1e6) / (metered * lux); // shutter µs × gain
+  const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+  if (fixed.shutter_us !== null && fixed.gain !== null) return { shutter_us: fixed.shutter_us, gain: fixed.gain };
+  if (fixed.shutter_us !== null) return { shutter_us: fixed.shutter_us, gain: clamp(needed / fixed.shutter_us, 1, MAX_ANALOGUE_GAIN) };
+  if (fixed.gain !== null) return { shutter_us: Math.round(clamp(needed / fixed.gain, MIN_SHUTTER_US, AE_MAX_SHUTTER_US)), gain: fixed.gain };
+  const shutter_us = Math.round(clamp(needed, MIN_SHUTTER_US, AE_MAX_SHUTTER_US));
+  return { shutter_us, gain: clamp(needed / shutter_us, 1, MAX_ANALOGUE_GAIN) };
+}
+
+/** Relative RGB of light at a colour temperature, normalised to 5500 K (a rough blackbody fit). */
+export function kelvinRgb(kelvin: number): [number, number, number] {
+  const t = Math.log2(kelvin / 5500);
+  return [2 ** (-0.8 * t), 1, 2 ** t];
+}

@@ -1,0 +1,183 @@
+import { encode } from "jpeg-js";
+import * as SunCalc from "suncalc";
+import type { CaptureSettings, MeterReading, Metering, WhiteBalance } from "../../shared/contracts/settings";
+import type { CameraDriver, CapturedFrame } from "./driver";
+import {
+  autoExposure,
+  cloudFactor,
+  type Exposure,
+  frameLayout,
+  type FrameLayout,
+  HORIZON,
+  hash,
+  kelvinRgb,
+  MAX_ANALOGUE_GAIN,
+  meteredLuminance,
+  randomStream,
+  sceneKelvin,
+  sceneLux,
+  sensorScale,
+  unitHash,
+} from "./scene";
+
+export interface SimulatedCameraOptions {
+  seed: number;
+  width?: number;
+  height?: number;
+  /** Read at every call: the agent may learn its coordinates later. */
+  position: () => { latitude: number; longitude: number };
+}
+
+const WB_PRESET_KELVIN = { daylight: 5500, cloudy: 6500, tungsten: 3200, fluorescent: 4000, incandescent: 2800, indoor: 3000 } as const;
+/** The range the auto white balance searches (rpi tuning). */
+const AWB_MIN_KELVIN = 2800;
+const AWB_MAX_KELVIN = 8000;
+/** Auto white balance corrects only part of the way from daylight, so golden hour stays warm. */
+const AWB_CORRECTION = 0.75;
+
+const GAMMA_STEPS = 16384;
+/** Linear [0, 1] in GAMMA_STEPS steps → sRGB byte. */
+const SRGB = Uint8Array.from({ length: GAMMA_STEPS }, (_, i) => {
+  const v = i / (GAMMA_STEPS - 1);
+  return Math.round(255 * (v <= 0.0031308 ? 12.92 * v : 1.055 * v ** (1 / 2.4) - 0.055));
+});
+
+/** Read noise at gain 1 (linear units); it scales with gain. */
+const NOISE_PER_GAIN = 0.0015;
+const NOISE_OFFSETS = 65536;
+/** Warm light scattered near the sun when it is low, relative to the sky. */
+const GLOW_RGB = [1.0, 0.55, 0.25] as const;
+
+interface Scene {
+  lux: number;
+  kelvin: number;
+  altitude: number;
+  azimuth: number;
+}
+
+export class SimulatedCamera implements CameraDriver {
+  readonly model = "simulated-imx519";
+  private readonly seed: number;
+  private readonly position: SimulatedCameraOptions["position"];
+  private readonly layout: FrameLayout;
+  private readonly metered = new Map<Metering, number>();
+  /** Approximately normal noise, one per channel and pixel, plus room for a per-frame offset. */
+  private readonly grain: Float32Array;
+
+  constructor(options: SimulatedCameraOptions) {
+    this.seed = options.seed;
+    this.position = options.position;
+    this.layout = frameLayout(options.seed, options.width ?? 640, options.height ?? 360);
+    this.grain = new Float32Array(this.layout.albedo.length + NOISE_OFFSETS);
+    const uniform = randomStream(hash(options.seed, 1));
+    for (let i = 0; i < this.grain.length; i++) this.grain[i] = 2 * (uniform() + uniform() + uniform() - 1.5);
+  }
+
+  async ready(): Promise<boolean> {
+    return true;
+  }
+
+  async meter(at: number): Promise<MeterReading> {
+    const scene = this.scene(at);
+    const exposure = autoExposure({ shutter_us: null, gain: null }, scene.lux, this.meteredLuminance("centre"), 0);
+    return {
+      lux: scene.lux * (1 + 0.04 * (unitHash(this.seed, at, 1) - 0.5)),
+      exposure_time_us: exposure.shutter_us,
+      analogue_gain: exposure.gain,
+      colour_temperature: Math.round(scene.kelvin),
+    };
+  }
+
+  async capture(settings: CaptureSettings, at: number): Promise<CapturedFrame[]> {
+    const scene = this.scene(at);
+    const wbKelvin = whiteBalanceKelvin(settings.white_balance, scene.kelvin);
+    // Gain cannot go below 1×, so ISO 50 behaves as ISO 100.
+    const gain = settings.iso === null ? null : Math.max(1, settings.iso / 100);
+    const metered = this.meteredLuminance(settings.metering);
+    return (settings.bracket?.ev ?? [0]).map((bracketEv, index) => {
+      // A fully manual bracket steps the shutter; otherwise auto exposure takes the offset.
+      const shutter_us =
+        settings.shutter_us !== null && gain !== null ? Math.round(settings.shutter_us * 2 ** bracketEv) : settings.shutter_us;
+      const exposure = autoExposure({ shutter_us, gain }, scene.lux, metered, settings.ev + bracketEv);
+      const rgba = this.render(scene, exposure, wbKelvin, hash(this.seed, at, index));
+      const { width, height } = this.layout;
+      return {
+        jpeg: new Uint8Array(encode({ data: rgba, width, height }, settings.quality).data),
+        width,
+        height,
+        exposure: {
+          exposure_time_us: exposure.shutter_us,
+          analogue_gain: Math.min(exposure.gain, MAX_ANALOGUE_GAIN),
+          colour_temperature: wbKelvin,
+        },
+        bracket_ev: bracketEv,
+      };
+    });
+  }
+
+  private scene(at: number): Scene {
+    const { latitude, longitude } = this.position();
+    const sun = SunCalc.getPosition(new Date(at), latitude, longitude);
+    return {
+      lux: sceneLux(sun.altitude) * cloudFactor(this.seed, at),
+      kelvin: sceneKelvin(sun.altitude),
+      altitude: sun.altitude,
+      azimuth: sun.azimuth,
+    };
+  }
+
+  private meteredLuminance(metering: Metering): number {
+    let value = this.metered.get(metering);
+    if (value === undefined) {
+      value = meteredLuminance(this.layout, metering);
+      this.metered.set(metering, value);
+    }
+    return value;
+  }
+
+  private render(scene: Scene, exposure: Exposure, wbKelvin: number, frameKey: number): Uint8Array {
+    const { width, height, albedo, skyCover } = this.layout;
+    const light = kelvinRgb(scene.kelvin);
+    const balance = kelvinRgb(wbKelvin);
+    const base = sensorScale(scene.lux, exposure.shutter_us, exposure.gain);
+    const [scaleR, scaleG, scaleB] = [0, 1, 2].map((c) => (base * light[c]!) / balance[c]!) as [number, number, number];
+    const sigma = NOISE_PER_GAIN * exposure.gain;
+    const noiseOffset = frameKey % NOISE_OFFSETS;
+
+    // The glow is separable: across the frame towards the sun's side (camera facing south), up from the horizon.
+    const glow = 1.5 * Math.exp(-((scene.altitude / 5) ** 2));
+    const sunX = Math.min(1, Math.max(0, (scene.azimuth - 90) / 180));
+    const glowColumn = Float32Array.from({ length: width }, (_, x) => glow * Math.exp(-(((x / width - sunX) / 0.35) ** 2)));
+    const glowRow = Float32Array.from({ length: height }, (_, y) => Math.exp(-Math.max(0, HORIZON - y / height) / 0.1));
+
+    const top = GAMMA_STEPS - 1;
+    const rgba = new Uint8Array(width * height * 4);
+    for (let y = 0; y < height; y++) {
+      const rowGlow = glowRow[y]!;
+      for (let x = 0; x < width; x++) {
+        const i = y * width + x;
+        const a = i * 3;
+        const n = a + noiseOffset;
+        const sunlit = skyCover[i]! * glowColumn[x]! * rowGlow;
+        const r = (albedo[a]! + sunlit * GLOW_RGB[0]) * scaleR + this.grain[n]! * sigma;
+        const g = (albedo[a + 1]! + sunlit * GLOW_RGB[1]) * scaleG + this.grain[n + 1]! * sigma;
+        const b = (albedo[a + 2]! + sunlit * GLOW_RGB[2]) * scaleB + this.grain[n + 2]! * sigma;
+        const o = i * 4;
+        rgba[o] = SRGB[r <= 0 ? 0 : r >= 1 ? top : (r * top + 0.5) | 0]!;
+        rgba[o + 1] = SRGB[g <= 0 ? 0 : g >= 1 ? top : (g * top + 0.5) | 0]!;
+        rgba[o + 2] = SRGB[b <= 0 ? 0 : b >= 1 ? top : (b * top + 0.5) | 0]!;
+        rgba[o + 3] = 255;
+      }
+    }
+    return rgba;
+  }
+}
+
+function whiteBalanceKelvin(wb: WhiteBalance, sceneKelvin: number): number {
+  if (wb.mode === "auto") {
+    const estimate = WB_PRESET_KELVIN.daylight * (sceneKelvin / WB_PRESET_KELVIN.daylight) ** AWB_CORRECTION;
+    return Math.round(Math.min(AWB_MAX_KELVIN, Math.max(AWB_MIN_KELVIN, estimate)));
+  }
+  if (wb.mode === "kelvin") return wb.kelvin!;
+  return WB_PRESET_KELVIN[wb.mode];
+}

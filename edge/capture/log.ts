@@ -1,0 +1,119 @@
+import { asc, count, eq, inArray, isNull, max, min, sql } from "drizzle-orm";
+import type { CaptureRecord } from "../../shared/contracts/sync";
+import type { EdgeDb } from "../db/client";
+import { captures, meta, outbox } from "../db/schema";
+
+export type NewCaptureRecord = Omit<CaptureRecord, "seq">;
+
+/** The append-only capture log. A record is committed with its outbox entry in one transaction. */
+export class CaptureLog {
+  constructor(private readonly db: EdgeDb) {}
+
+  /** Commits one record and queues it for upload; returns its seq. */
+  commit(record: NewCaptureRecord, now: number): number {
+    return this.db.transaction((tx) => {
+      const row = tx
+        .insert(captures)
+        .values({
+          id: record.id,
+          plannedAt: Date.parse(record.planned_at),
+          schedule: record.schedule,
+          profileId: record.profile_id,
+          outcome: record.outcome,
+          testId: record.test_id,
+          record,
+        })
+        .returning({ seq: captures.seq })
+        .get();
+      tx.insert(outbox).values({ seq: row.seq, enqueuedAt: now }).run();
+      return row.seq;
+    });
+  }
+
+  /** True when this tick and profile already has a record (a restart must not capture it twice). */
+  has(plannedAt: number, profileId: string): boolean {
+    return !!this.db
+      .select({ seq: captures.seq })
+      .from(captures)
+      .where(sql`${captures.plannedAt} = ${plannedAt} AND ${captures.profileId} = ${profileId} AND ${captures.testId} IS NULL`)
+      .get();
+  }
+
+  /** The latest planned tick with a record: where the scheduler resumes. */
+  lastPlannedAt(): number | null {
+    return this.db.select({ t: max(captures.plannedAt) }).from(captures).where(isNull(captures.testId)).get()?.t ?? null;
+  }
+
+  lastCapture(): { seq: number; capturedAt: string | null } | null {
+    const row = this.db
+      .select({ seq: captures.seq, record: captures.record })
+      .from(captures)
+      .where(eq(captures.outcome, "captured"))
+      .orderBy(sql`${captures.seq} DESC`)
+      .limit(1)
+      .get();
+    return row ? { seq: row.seq, capturedAt: row.record.captured_at } : null;
+  }
+
+  lastSeq(): number {
+    return this.db.select({ s: max(captures.seq) }).from(captures).get()?.s ?? 0;
+  }
+
+  counts(): Record<string, number> {
+    const rows = this.db.select({ outcome: captures.outcome, n: count() }).from(captures).groupBy(captures.outcome).all();
+    return Object.fromEntries(rows.map((r) => [r.outcome, r.n]));
+  }
+}
+
+/** Records waiting for the hub, oldest first. Delivery is at-least-once; the hub deduplicates. */
+export class Outbox {
+  constructor(private readonly db: EdgeDb) {}
+
+  next(limit: number): CaptureRecord[] {
+    return this.db
+      .select({ seq: captures.seq, record: captures.record })
+      .from(outbox)
+      .innerJoin(captures, eq(captures.seq, outbox.seq))
+      .orderBy(asc(outbox.seq))
+      .limit(limit)
+      .all()
+      .map((r) => ({ ...r.record, seq: r.seq }));
+  }
+
+  /** The hub holds these: leave the outbox, mark uploaded, in one transaction. */
+  ack(seqs: number[], now: number): void {
+    if (!seqs.length) return;
+    this.db.transaction((tx) => {
+      tx.delete(outbox).where(inArray(outbox.seq, seqs)).run();
+      tx.update(captures).set({ uploadedAt: now }).where(inArray(captures.seq, seqs)).run();
+    });
+  }
+
+  backlog(): { count: number; oldestPlannedAt: number | null } {
+    const row = this.db
+      .select({ n: count(), oldest: min(captures.plannedAt) })
+      .from(outbox)
+      .innerJoin(captures, eq(captures.seq, outbox.seq))
+      .get();
+    return { count: row?.n ?? 0, oldestPlannedAt: row?.oldest ?? null };
+  }
+}
+
+/** Small persistent facts: the log id, the last trusted time. */
+export class MetaStore {
+  constructor(private readonly db: EdgeDb) {}
+  get(key: string): string | null {
+    return this.db.select().from(meta).where(eq(meta.key, key)).get()?.value ?? null;
+  }
+  set(key: string, value: string): void {
+    this.db.insert(meta).values({ key, value }).onConflictDoUpdate({ target: meta.key, set: { value } }).run();
+  }
+  /** The value under key, created once with make() when absent. */
+  getOrCreate(key: string, make: () => string): string {
+    const existing = this.get(key);
+    if (existing !== null) return existing;
+    const value = make();
+    this.set(key, value);
+    return value;
+  }
+}

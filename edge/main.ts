@@ -1,0 +1,33 @@
+import { mkdirSync } from "node:fs";
+import { clockFromEnv, readEnv } from "../shared/env";
+import { createAgent } from "./agent";
+import { localApi } from "./api";
+import { parseAgentEnv } from "./config";
+
+async function main() {
+  const env = readEnv(process.env);
+  const settings = parseAgentEnv(env);
+  const clock = clockFromEnv(env);
+  mkdirSync(settings.SKYLAPSE_DATA_DIR, { recursive: true });
+  const agent = createAgent(settings, clock);
+  if (agent.removedTemp) console.log(`edge: removed ${agent.removedTemp} temp file(s) left by an interrupted write`);
+  const api = localApi(agent).listen({ port: settings.SKYLAPSE_PORT, hostname: settings.SKYLAPSE_HOST, maxRequestBodySize: 1024 * 1024 });
+  agent.start();
+  console.log(
+    `edge: ${settings.SKYLAPSE_CAMERA_ID ?? "(no camera id)"} on http://${settings.SKYLAPSE_HOST}:${api.server?.port}, ` +
+      (settings.SKYLAPSE_HUB_URL ? `hub ${settings.SKYLAPSE_HUB_URL}` : "standalone (no hub)") +
+      `, clock ${new Date(clock.now()).toISOString()} ×${clock.speed}`,
+  );
+  const shutdown = async () => {
+    await api.stop();
+    await agent.stop();
+    process.exit(0);
+  };
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
+}
+
+main().catch((e) => {
+  console.error(`edge: ${(e as Error).message}`);
+  process.exit(2);
+});

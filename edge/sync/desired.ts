@@ -1,0 +1,52 @@
+import { eq } from "drizzle-orm";
+import type { PlanWindow } from "../../shared/contracts/plan";
+import type { ProfileSnapshot } from "../../shared/contracts/profile";
+import type { DesiredState } from "../../shared/contracts/sync";
+import type { EdgeDb } from "../db/client";
+import { desired } from "../db/schema";
+
+/** The desired state last pulled from the hub, durable in SQLite and mirrored in memory. */
+export class DesiredStore {
+  private current: { etag: string; state: DesiredState } | null;
+  private listeners: (() => void)[] = [];
+
+  constructor(private readonly db: EdgeDb) {
+    const row = db.select().from(desired).where(eq(desired.id, 1)).get();
+    this.current = row ? { etag: row.etag, state: row.state } : null;
+  }
+
+  get etag(): string | null {
+    return this.current?.etag ?? null;
+  }
+
+  get state(): DesiredState | null {
+    return this.current?.state ?? null;
+  }
+
+  /** Replaces the whole state in one statement, then tells the scheduler. */
+  apply(etag: string, state: DesiredState, now: number): void {
+    this.db
+      .insert(desired)
+      .values({ id: 1, etag, state, appliedAt: now })
+      .onConflictDoUpdate({ target: desired.id, set: { etag, state, appliedAt: now } })
+      .run();
+    this.current = { etag, state };
+    for (const listener of this.listeners) listener();
+  }
+
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  snapshot(profileId: string): ProfileSnapshot | null {
+    return this.current?.state.profiles.find((p) => p.profile_id === profileId) ?? null;
+  }
+
+  windows(): PlanWindow[] {
+    return this.current?.state.plan.windows ?? [];
+  }
+
+  timezone(): string {
+    return this.current?.state.camera.timezone ?? "UTC";
+  }
+}

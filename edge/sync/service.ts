@@ -1,0 +1,156 @@
+import type { Clock } from "../../shared/clock";
+import { DesiredState, type ObservedState, PollResponse, UploadResult } from "../../shared/contracts/sync";
+import type { Outbox } from "../capture/log";
+import { backoffDelay } from "./backoff";
+import type { DesiredStore } from "./desired";
+
+export const SERVER_TIME_HEADER = "x-skylapse-server-time";
+const REQUEST_TIMEOUT_MS = 15_000;
+const BACKOFF_BASE_MS = 5_000;
+const BACKOFF_CAP_MS = 15 * 60_000;
+const DEFAULT_POLL_MS = 60_000;
+
+export interface SyncDeps {
+  hubUrl: string;
+  token: string;
+  /** This capture log's identity: seqs are unique per log, and a fresh database starts a new log. */
+  logId: string;
+  clock: Clock;
+  desired: DesiredStore;
+  outbox: Outbox;
+  batchSize: number;
+  observe: () => ObservedState;
+  /** Called with the hub's time after each answered poll. */
+  onServerTime?: (serverTime: number) => void;
+}
+
+export interface SyncStatus {
+  lastPollAt: number | null;
+  lastSuccessAt: number | null;
+  lastError: string | null;
+  failures: number;
+  uploaded: number;
+}
+
+class SyncError extends Error {}
+
+/**
+ * The pull loop: a conditional poll (If-None-Match) that also reports observed
+ * state, then the outbox drained oldest first in bounded batches. Failures back
+ * off with jitter; any success resets the backoff.
+ */
+export class SyncLoop {
+  readonly status: SyncStatus = { lastPollAt: null, lastSuccessAt: null, lastError: null, failures: 0, uploaded: 0 };
+  private running = false;
+  private wake = new AbortController();
+  private loop: Promise<void> | null = null;
+
+  constructor(private readonly deps: SyncDeps) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake.abort();
+    await this.loop;
+  }
+
+  /** Poll and upload now instead of at the next interval. */
+  syncNow(): void {
+    this.wake.abort();
+  }
+
+  private async run(): Promise<void> {
+    const { clock } = this.deps;
+    while (this.running) {
+      let waitMs: number;
+      try {
+        await this.syncOnce();
+        this.status.failures = 0;
+        this.status.lastError = null;
+        waitMs = (this.deps.desired.state?.poll_interval_seconds ?? DEFAULT_POLL_MS / 1000) * 1000;
+      } catch (e) {
+        this.status.failures++;
+        this.status.lastError = (e as Error).message;
+        waitMs = backoffDelay(this.status.failures, BACKOFF_BASE_MS, BACKOFF_CAP_MS);
+      }
+      if (!this.running) break;
+      await clock.sleepUntil(clock.now() + waitMs, this.wake.signal);
+      if (this.wake.signal.aborted) this.wake = new AbortController();
+    }
+  }
+
+  /** One poll and a full drain of the outbox. Throws on any failure; nothing is lost by retrying. */
+  async syncOnce(): Promise<void> {
+    this.status.lastPollAt = this.deps.clock.now();
+    await this.poll();
+    await this.drain();
+    this.status.lastSuccessAt = this.deps.clock.now();
+  }
+
+  private async request(path: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(new URL(path, this.deps.hubUrl), {
+        ...init,
+        headers: { authorization: `Bearer ${this.deps.token}`, "content-type": "application/json", ...init.headers },
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (e) {
+      throw new SyncError(`hub unreachable: ${(e as Error).message}`);
+    }
+  }
+
+  private async poll(): Promise<void> {
+    const etag = this.deps.desired.etag;
+    const res = await this.request("/agent/v1/state", {
+      method: "POST",
+      body: JSON.stringify(this.deps.observe()),
+      headers: etag ? { "if-none-match": etag } : {},
+    });
+    const serverTime = Date.parse(res.headers.get(SERVER_TIME_HEADER) ?? "");
+    if (res.status === 304) {
+      await res.arrayBuffer();
+      if (!Number.isNaN(serverTime)) this.deps.onServerTime?.(serverTime);
+      return;
+    }
+    const body = await this.readJson(res, "poll");
+    const parsed = PollResponse.safeParse(body);
+    if (!parsed.success) throw new SyncError(`poll: the hub's answer does not match the contract`);
+    this.deps.onServerTime?.(Date.parse(parsed.data.server_time));
+    if (parsed.data.etag !== etag) this.deps.desired.apply(parsed.data.etag, DesiredState.parse(parsed.data.desired), this.deps.clock.now());
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      const records = this.deps.outbox.next(this.deps.batchSize);
+      if (!records.length) return;
+      const res = await this.request("/agent/v1/captures", {
+        method: "POST",
+        body: JSON.stringify({ log_id: this.deps.logId, records }),
+      });
+      const parsed = UploadResult.safeParse(await this.readJson(res, "upload"));
+      if (!parsed.success) throw new SyncError("upload: the hub's answer does not match the contract");
+      this.deps.outbox.ack(
+        records.map((r) => r.seq),
+        this.deps.clock.now(),
+      );
+      this.status.uploaded += records.length;
+    }
+  }
+
+  private async readJson(res: Response, what: string): Promise<unknown> {
+    const text = await res.text().catch((e) => {
+      throw new SyncError(`${what}: response cut off (${(e as Error).message})`);
+    });
+    if (!res.ok) throw new SyncError(`${what}: hub answered ${res.status} ${text.slice(0, 200)}`);
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new SyncError(`${what}: response is not JSON (truncated?)`);
+    }
+  }
+}

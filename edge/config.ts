@@ -11,6 +11,8 @@ export const AgentEnv = v.pipe(
     SKYLAPSE_HUB_URL: v.optional(v.pipe(v.string(), v.url("must be a URL like http://hub:8082"), v.regex(/^https?:\/\//, "must be http(s)"))),
     SKYLAPSE_CAMERA_ID: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "use lower-case letters, digits, '_' and '-'"))),
     SKYLAPSE_AGENT_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, "is too short to be an agent token"))),
+    /** Technician token for the local API's writes; without it they are open (and the agent warns). */
+    SKYLAPSE_EDGE_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, "use at least 16 characters"))),
     SKYLAPSE_CAMERA_DRIVER: v.optional(v.picklist(["simulated", "rpicam"], "must be simulated or rpicam"), "simulated"),
     SKYLAPSE_SIM_SEED: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be a non-negative integer"), v.transform(Number)), "1"),
     SKYLAPSE_BATCH_SIZE: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be an integer"), v.transform(Number), v.minValue(1), v.maxValue(500)), "200"),

@@ -10,7 +10,7 @@ export function readEnv(env: Record<string, string | undefined>, prefix = "SKYLA
   return out;
 }
 
-const isoInstant = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO 8601 time");
+const isoInstant = z.iso.datetime({ offset: true, message: "must be an ISO 8601 time with a zone, like 2026-06-21T04:00:00Z" });
 
 export const clockEnvSchema = z.object({
   SKYLAPSE_CLOCK_START: isoInstant.optional(),

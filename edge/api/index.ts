@@ -1,11 +1,31 @@
 import { Elysia } from "elysia";
-import { problems } from "../../shared/http";
+import { timingSafeEqual } from "node:crypto";
+import { HttpError, bearerToken, problems } from "../../shared/http";
 import type { Agent } from "../agent";
+
+/** Writes need the technician token when one is configured; reads are open on the local network. */
+const technicianAuth = (token: string | undefined) =>
+  new Elysia({ name: "technician-auth" }).onBeforeHandle({ as: "scoped" }, ({ headers }) => {
+    if (!token) return;
+    const given = bearerToken(headers.authorization);
+    if (!given) throw new HttpError(401, "unauthorized", "this write needs the technician token (SKYLAPSE_EDGE_TOKEN)");
+    const a = Buffer.from(given);
+    const b = Buffer.from(token);
+    if (a.length !== b.length || !timingSafeEqual(a, b)) throw new HttpError(401, "unauthorized", "the technician token is not valid");
+  });
+
+const writes = (agent: Agent) =>
+  new Elysia().use(technicianAuth(agent.env.SKYLAPSE_EDGE_TOKEN)).post("/sync", () => {
+    if (!agent.sync) throw new HttpError(409, "standalone", "this agent has no hub (SKYLAPSE_HUB_URL is unset)");
+    agent.sync.syncNow();
+    return { status: "sync_started" };
+  });
 
 /** The local API on port 8080: the seed's read endpoints, extended. */
 export const localApi = (agent: Agent) =>
   new Elysia()
     .use(problems)
+    .use(writes(agent))
     .get("/health", () => ({ status: "ok" }))
     .get("/status", async () => {
       const observed = agent.observe();

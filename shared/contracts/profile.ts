@@ -23,8 +23,9 @@ export const ProfileDefinition = z
     description: z.string().max(2000).optional(),
     extends: Slug.optional(),
     base: SettingsOverride.default({}),
-    adaptive_wb: curveOrTable(WB_CURVES).nullable().default(null),
-    adaptive_ev: curveOrTable(EV_CURVES).nullable().default(null),
+    /** Absent: inherit from the parent (none without one); null: switched off. */
+    adaptive_wb: curveOrTable(WB_CURVES).nullable().optional(),
+    adaptive_ev: curveOrTable(EV_CURVES).nullable().optional(),
     schedule_overrides: z.record(Slug, SettingsOverride).default({}),
   })
   .strict();
@@ -53,7 +54,12 @@ export const SeedBase = z
     quality: z.number().int().min(1).max(100),
   })
   .partial()
-  .strict();
+  .strict()
+  .superRefine((base, ctx) => {
+    const count = base.bracket_count ?? base.bracket_exposures?.length ?? 0;
+    if (count > 1 && base.bracket_exposures && base.bracket_exposures.length < count)
+      ctx.addIssue({ code: "custom", path: ["bracket_exposures"], message: `needs at least ${count} values for bracket_count ${count}` });
+  });
 export type SeedBase = z.infer<typeof SeedBase>;
 
 const seedAdaptive = <C extends readonly [string, ...string[]]>(curves: C) =>

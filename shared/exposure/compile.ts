@@ -20,7 +20,7 @@ export function seedBaseToOverride(base: SeedBase): SettingsOverride {
   if (base.awb_mode !== undefined) {
     const mode = SEED_AWB_CODES[base.awb_mode]!;
     out.white_balance = mode === "kelvin" ? { mode, kelvin: base.wb_temp ?? 5500 } : { mode };
-  }
+  } else if (base.wb_temp !== undefined) out.white_balance = { mode: "kelvin", kelvin: base.wb_temp };
   const metering = base.ae_metering_mode ?? base.metering_mode;
   if (metering !== undefined) out.metering = SEED_METERING_CODES[metering];
   if (base.af_mode !== undefined) out.focus = SEED_AF_CODES[base.af_mode as 0 | 1 | 2];
@@ -28,12 +28,12 @@ export function seedBaseToOverride(base: SeedBase): SettingsOverride {
   for (const key of ["sharpness", "contrast", "saturation", "quality"] as const) {
     if (base[key] !== undefined) out[key] = base[key];
   }
-  const count = base.bracket_count;
+  const count = base.bracket_count ?? (base.bracket_exposures?.length === 5 ? 5 : undefined);
   if (base.hdr_enabled === false || count === 1) out.bracket = null;
   else if (count === 3 || count === 5 || base.hdr_enabled) {
     const n = count === 5 ? 5 : 3;
+    // The schema guarantees at least n values when bracket_exposures is given.
     const ev = base.bracket_exposures?.length ? base.bracket_exposures : DEFAULT_BRACKETS[n];
-    if (ev.length < n) throw new Error(`bracket_exposures: needs at least ${n} values for bracket_count ${n}`);
     out.bracket = { count: n, ev: ev.slice(0, n) };
   }
   return out;
@@ -50,8 +50,8 @@ export function normalizeDefinition(input: ProfileDefinition | SeedProfileDefini
     description: input.description,
     extends: input.extends,
     base: seedBaseToOverride(s.base),
-    adaptive_wb: s.adaptive_wb?.enabled ? { curve: s.adaptive_wb.curve ?? "balanced" } : null,
-    adaptive_ev: s.adaptive_ev?.enabled ? { curve: s.adaptive_ev.curve ?? "standard" } : null,
+    adaptive_wb: s.adaptive_wb && (s.adaptive_wb.enabled ? { curve: s.adaptive_wb.curve ?? "balanced" } : null),
+    adaptive_ev: s.adaptive_ev && (s.adaptive_ev.enabled ? { curve: s.adaptive_ev.curve ?? "standard" } : null),
     schedule_overrides: overrides,
   };
 }
@@ -82,11 +82,11 @@ export function resolveInheritance(id: string, definitions: Record<string, Profi
         name: child.name ?? parent.name,
         description: child.description ?? parent.description,
         base: { ...parent.base, ...child.base },
-        adaptive_wb: child.adaptive_wb !== null ? child.adaptive_wb : parent.adaptive_wb,
-        adaptive_ev: child.adaptive_ev !== null ? child.adaptive_ev : parent.adaptive_ev,
+        adaptive_wb: child.adaptive_wb !== undefined ? child.adaptive_wb : parent.adaptive_wb,
+        adaptive_ev: child.adaptive_ev !== undefined ? child.adaptive_ev : parent.adaptive_ev,
         schedule_overrides: mergeOverrides(parent.schedule_overrides, child.schedule_overrides),
       }),
-      { base: {}, adaptive_wb: null, adaptive_ev: null, schedule_overrides: {} },
+      { base: {}, schedule_overrides: {} },
     );
 }
 
@@ -101,8 +101,8 @@ export type SnapshotContent = Omit<ProfileSnapshot, "version" | "checksum">;
 /** Compiles a resolved definition: curve names become explicit lux tables, defaults are filled. */
 export function compileContent(profileId: string, def: ProfileDefinition): SnapshotContent {
   const base = CaptureSettings.parse({ ...DEFAULT_SETTINGS, ...def.base });
-  const wb = def.adaptive_wb;
-  const ev = def.adaptive_ev;
+  const wb = def.adaptive_wb ?? null;
+  const ev = def.adaptive_ev ?? null;
   return {
     profile_id: profileId,
     base,

@@ -61,8 +61,9 @@ export function formatLocalDate(date: LocalDate): string {
  */
 export function localToUtc(tz: string, date: LocalDate, hours: number, minutes: number): number {
   const wall = Date.UTC(date.year, date.month - 1, date.day, hours, minutes);
-  const before = wall - offsetAt(tz, wall - 12 * 3_600_000);
-  const after = wall - offsetAt(tz, wall + 12 * 3_600_000);
+  // Probe a day either side: zones run up to 14 h ahead of UTC, so ±12 h can miss the change.
+  const before = wall - offsetAt(tz, wall - 24 * 3_600_000);
+  const after = wall - offsetAt(tz, wall + 24 * 3_600_000);
   const valid = [before, after].filter((t) => t + offsetAt(tz, t) === wall);
   return valid.length ? Math.min(...valid) : before;
 }

@@ -18,7 +18,7 @@ export function firstGridPoint(atOrAfter: number, intervalSeconds: number): numb
   return Math.ceil(atOrAfter / step) * step;
 }
 
-/** Overlapping windows: the denser schedule wins an instant, then the earlier window. */
+/** Overlapping windows: the denser schedule wins an instant; on a tie, the window listed first. */
 function byPriority(a: PlanWindow, b: PlanWindow): number {
   return a.interval_seconds - b.interval_seconds;
 }

@@ -1,5 +1,5 @@
 import type { Subprocess } from "bun";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -103,6 +103,7 @@ export interface StartedHub extends Service {
 
 export async function startHub(options: HubOptions): Promise<StartedHub> {
   const dataDir = options.dataDir ?? tempDir("hub");
+  mkdirSync(dataDir, { recursive: true });
   const configPath = join(dataDir, "config.json");
   writeFileSync(configPath, JSON.stringify(options.config));
   const operatorToken = options.operatorToken ?? "test-operator-token-0123456789";

@@ -111,7 +111,8 @@ export function createAgent(env: AgentEnv, clock: Clock) {
     observe,
     removedTemp,
     nextCapture: () => nextTicks(desired.windows(), clock.now() - 1)[0] ?? null,
-    start() {
+    async start() {
+      await driver.warmUp?.();
       scheduler.start();
       sync?.start();
     },

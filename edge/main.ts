@@ -13,7 +13,7 @@ async function main() {
   if (agent.removedTemp) console.log(`edge: removed ${agent.removedTemp} temp file(s) left by an interrupted write`);
   const api = localApi(agent).listen({ port: settings.SKYLAPSE_PORT, hostname: settings.SKYLAPSE_HOST, maxRequestBodySize: 1024 * 1024 });
   if (!settings.SKYLAPSE_EDGE_TOKEN) console.warn("edge: warning: SKYLAPSE_EDGE_TOKEN is unset, so the local API's writes are open to the network");
-  agent.start();
+  await agent.start();
   console.log(
     `edge: ${settings.SKYLAPSE_CAMERA_ID ?? "(no camera id)"} on http://${settings.SKYLAPSE_HOST}:${api.server?.port}, ` +
       (settings.SKYLAPSE_HUB_URL ? `hub ${settings.SKYLAPSE_HUB_URL}` : "standalone (no hub)") +

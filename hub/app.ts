@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import type { Clock } from "../shared/clock";
 import { problems } from "../shared/http";
 import { agentsModule } from "./agents";
-import { DesiredStateCache, hashToken } from "./agents/service";
+import { ContactLog, DesiredStateCache, hashToken } from "./agents/service";
 import { camerasModule } from "./cameras";
 import type { HubContext } from "./context";
 import type { HubDb } from "./db/client";
@@ -15,6 +15,7 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     db: options.db,
     clock: options.clock,
     desiredStates: new DesiredStateCache(),
+    contacts: new ContactLog(options.db),
     operatorTokenHash: hashToken(options.operatorToken),
   };
   const app = new Elysia()

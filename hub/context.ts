@@ -1,11 +1,12 @@
 import type { Clock } from "../shared/clock";
 import type { HubDb } from "./db/client";
-import type { DesiredStateCache } from "./agents/service";
+import type { ContactLog, DesiredStateCache } from "./agents/service";
 
 /** What every hub module needs; built once in app.ts. */
 export interface HubContext {
   db: HubDb;
   clock: Clock;
   desiredStates: DesiredStateCache;
+  contacts: ContactLog;
   operatorTokenHash: string;
 }

@@ -38,13 +38,21 @@ function main() {
   const clock = clockFromEnv(env);
   mkdirSync(settings.SKYLAPSE_DATA_DIR, { recursive: true });
   const token = operatorToken(settings.SKYLAPSE_DATA_DIR, settings.SKYLAPSE_OPERATOR_TOKEN);
-  const { db } = openHubDb(join(settings.SKYLAPSE_DATA_DIR, "hub.sqlite"));
+  const { db, sqlite } = openHubDb(join(settings.SKYLAPSE_DATA_DIR, "hub.sqlite"));
   if (settings.SKYLAPSE_CONFIG) {
     applyConfig(db, parseConfig(loadConfigFile(settings.SKYLAPSE_CONFIG)), clock.now());
     console.log(`hub: applied config ${settings.SKYLAPSE_CONFIG}`);
   }
-  const { app } = createHub({ db, clock, operatorToken: token });
+  const { app, ctx } = createHub({ db, clock, operatorToken: token });
   app.listen({ port: settings.SKYLAPSE_PORT, hostname: settings.SKYLAPSE_HOST, maxRequestBodySize: MAX_BODY_BYTES });
+  const shutdown = async () => {
+    await app.stop();
+    ctx.contacts.close();
+    sqlite.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
   console.log(`hub: listening on http://${settings.SKYLAPSE_HOST}:${app.server?.port} (clock ${new Date(clock.now()).toISOString()}, speed ${clock.speed})`);
 }
 

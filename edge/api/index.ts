@@ -55,8 +55,19 @@ export const localApi = (agent: Agent) =>
             }
           : null,
         clock: observed.clock,
+        tick_jitter_ms: jitterSummary(agent.scheduler.stats.jitter),
       };
     });
+
+function percentile(sorted: number[], p: number): number | null {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : null;
+}
+
+/** How late recent ticks fired, in clock ms: p50, p99 and how many ticks that covers. */
+function jitterSummary(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), n: sorted.length };
+}
 
 function iso(t: number | null): string | null {
   return t === null ? null : new Date(t).toISOString();

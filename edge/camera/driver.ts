@@ -29,4 +29,6 @@ export interface CameraDriver {
   meter(at: number): Promise<MeterReading>;
   /** One frame, or one per bracket step when `settings.bracket` is set. */
   capture(settings: CaptureSettings, at: number): Promise<CapturedFrame[]>;
+  /** Gets the first real capture up to speed (called once at start, before the scheduler runs). */
+  warmUp?(): Promise<void>;
 }

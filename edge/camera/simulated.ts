@@ -1,6 +1,6 @@
 import { encode } from "jpeg-js";
 import * as SunCalc from "suncalc";
-import type { CaptureSettings, MeterReading, Metering, WhiteBalance } from "../../shared/contracts/settings";
+import { type CaptureSettings, DEFAULT_SETTINGS, type MeterReading, type Metering, type WhiteBalance } from "../../shared/contracts/settings";
 import type { CameraDriver, CapturedFrame } from "./driver";
 import {
   autoExposure,
@@ -75,6 +75,11 @@ export class SimulatedCamera implements CameraDriver {
 
   async ready(): Promise<boolean> {
     return true;
+  }
+
+  /** Renders and discards one frame, so the JIT's first pass does not make the first planned tick late. */
+  async warmUp(): Promise<void> {
+    await this.capture(DEFAULT_SETTINGS, Date.parse("2026-06-21T18:00:00Z"));
   }
 
   async meter(at: number): Promise<MeterReading> {

@@ -3,7 +3,7 @@ import { agentAuth } from "../auth";
 import type { HubContext } from "../context";
 import { notFound } from "../../shared/http";
 import { agentModel, SERVER_TIME_HEADER } from "./model";
-import { ingestBatch, recordContact } from "./service";
+import { ingestBatch } from "./service";
 
 /** The pull protocol: agents poll their desired state (conditional) and upload capture records. */
 export const agentsModule = (ctx: HubContext) =>
@@ -13,7 +13,7 @@ export const agentsModule = (ctx: HubContext) =>
       "/state",
       ({ cameraId, body, headers, set }) => {
         const now = ctx.clock.now();
-        recordContact(ctx.db, cameraId, body, now);
+        ctx.contacts.record(cameraId, body, now);
         const state = ctx.desiredStates.get(ctx.db, cameraId, now);
         if (!state) throw notFound(`camera ${cameraId}`);
         const serverTime = new Date(now).toISOString();

@@ -1,4 +1,4 @@
-import { and, eq, gt, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, sql } from "drizzle-orm";
 import { canonicalJson, sha256 } from "../../shared/canonical";
 import type { DesiredState, ObservedState, UploadBatch, UploadResult } from "../../shared/contracts/sync";
 import { HttpError } from "../../shared/http";
@@ -14,8 +14,18 @@ export function hashToken(token: string): string {
 
 /** The camera an agent token belongs to, or null. Only hashes are stored. */
 export function cameraForToken(db: HubDb, token: string): string | null {
-  const row = db.select({ id: cameras.id }).from(cameras).where(eq(cameras.tokenHash, hashToken(token))).get();
-  return row?.id ?? null;
+  return tokenLookup(db).get({ hash: hashToken(token) })?.id ?? null;
+}
+
+// Prepared once per database: every agent request runs this lookup.
+const tokenLookups = new WeakMap<HubDb, ReturnType<typeof prepareTokenLookup>>();
+function prepareTokenLookup(db: HubDb) {
+  return db.select({ id: cameras.id }).from(cameras).where(eq(cameras.tokenHash, sql.placeholder("hash"))).prepare();
+}
+function tokenLookup(db: HubDb) {
+  let q = tokenLookups.get(db);
+  if (!q) tokenLookups.set(db, (q = prepareTokenLookup(db)));
+  return q;
 }
 
 interface CachedState {
@@ -50,8 +60,40 @@ export class DesiredStateCache {
   }
 }
 
-export function recordContact(db: HubDb, cameraId: string, observed: ObservedState, now: number): void {
-  db.update(cameras).set({ observed, lastContactAt: now }).where(eq(cameras.id, cameraId)).run();
+/**
+ * Last contact and observed state, written in one transaction per flush instead
+ * of one fsync per poll. A crash loses at most the last second of reports, which
+ * every agent repeats on its next poll.
+ */
+export class ContactLog {
+  private pending = new Map<string, { observed: ObservedState; at: number }>();
+  private timer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(
+    private readonly db: HubDb,
+    flushEveryMs = 1000,
+  ) {
+    this.timer = setInterval(() => this.flush(), flushEveryMs);
+    this.timer.unref?.();
+  }
+
+  record(cameraId: string, observed: ObservedState, now: number): void {
+    this.pending.set(cameraId, { observed, at: now });
+  }
+
+  flush(): void {
+    if (!this.pending.size) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    this.db.transaction((tx) => {
+      for (const [id, { observed, at }] of batch) tx.update(cameras).set({ observed, lastContactAt: at }).where(eq(cameras.id, id)).run();
+    });
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.flush();
+  }
 }
 
 /**
@@ -62,37 +104,46 @@ export function recordContact(db: HubDb, cameraId: string, observed: ObservedSta
 export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now: number): UploadResult {
   return db.transaction((tx) => {
     const t = tx as unknown as HubDb;
-    let accepted = 0;
-    let duplicates = 0;
-    for (const record of batch.records) {
-      const inserted = t
+    // One multi-row insert; whatever it skipped is either a duplicate or a conflict.
+    const inserted = new Set(
+      t
         .insert(captures)
-        .values({
-          id: record.id,
-          cameraId,
-          logId: batch.log_id,
-          seq: record.seq,
-          plannedAt: Date.parse(record.planned_at),
-          schedule: record.schedule,
-          profileId: record.profile_id,
-          outcome: record.outcome,
-          record,
-          receivedAt: now,
-        })
+        .values(
+          batch.records.map((record) => ({
+            id: record.id,
+            cameraId,
+            logId: batch.log_id,
+            seq: record.seq,
+            plannedAt: Date.parse(record.planned_at),
+            schedule: record.schedule,
+            profileId: record.profile_id,
+            outcome: record.outcome,
+            record,
+            receivedAt: now,
+          })),
+        )
         .onConflictDoNothing()
         .returning({ id: captures.id })
-        .all();
-      if (inserted.length === 1) {
-        accepted++;
-        continue;
+        .all()
+        .map((r) => r.id),
+    );
+    const skipped = batch.records.filter((r) => !inserted.has(r.id));
+    if (skipped.length) {
+      const held = new Map(
+        t
+          .select({ id: captures.id, cameraId: captures.cameraId, logId: captures.logId, seq: captures.seq })
+          .from(captures)
+          .where(inArray(captures.id, skipped.map((r) => r.id)))
+          .all()
+          .map((h) => [h.id, h]),
+      );
+      for (const record of skipped) {
+        const h = held.get(record.id);
+        if (!h || h.cameraId !== cameraId || h.logId !== batch.log_id || h.seq !== record.seq)
+          throw new HttpError(409, "conflict", `record ${record.id} (seq ${record.seq}) conflicts with a record the hub already holds`);
       }
-      const held = t.select({ id: captures.id, cameraId: captures.cameraId, logId: captures.logId, seq: captures.seq }).from(captures).where(eq(captures.id, record.id)).get();
-      if (!held || held.cameraId !== cameraId || held.logId !== batch.log_id || held.seq !== record.seq) {
-        throw new HttpError(409, "conflict", `record ${record.id} (seq ${record.seq}) conflicts with a record the hub already holds`);
-      }
-      duplicates++;
     }
-    return { accepted, duplicates, ...advanceLog(t, cameraId, batch.log_id, now) };
+    return { accepted: inserted.size, duplicates: skipped.length, ...advanceLog(t, cameraId, batch.log_id, now) };
   });
 }
 

@@ -82,5 +82,13 @@ export function syncPolicy(db: HubDb): SyncPolicy {
 
 /** Increases with every applied config; part of every cached desired state's key. */
 export function configRevision(db: HubDb): number {
-  return readSetting<number>(db, "revision") ?? 0;
+  let q = revisionQueries.get(db);
+  if (!q) revisionQueries.set(db, (q = prepareRevision(db)));
+  return (q.get()?.value as number | undefined) ?? 0;
+}
+
+// Prepared once per database: every poll reads the revision.
+const revisionQueries = new WeakMap<HubDb, ReturnType<typeof prepareRevision>>();
+function prepareRevision(db: HubDb) {
+  return db.select({ value: settings.value }).from(settings).where(eq(settings.key, "revision")).prepare();
 }

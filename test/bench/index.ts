@@ -1,0 +1,200 @@
+/**
+ * `bun run bench`: each figure beside a baseline measured in the same run on the
+ * same machine, so the ratio means something on a shared, noisy host.
+ */
+import { Database } from "bun:sqlite";
+import { Elysia } from "elysia";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ManualClock } from "../../shared/clock";
+import type { CaptureRecord } from "../../shared/contracts/sync";
+import { ingestBatch } from "../../hub/agents/service";
+import { applyConfig, parseConfig } from "../../hub/config/service";
+import { openHubDb } from "../../hub/db/client";
+import { cameras } from "../../hub/db/schema";
+import { startAgent, startHub, type StartedAgent, type StartedHub, waitFor } from "../harness/processes";
+
+interface Row {
+  metric: string;
+  value: number;
+  baseline: number;
+  unit: string;
+  baselineName: string;
+}
+const rows: Row[] = [];
+const quick = process.argv.includes("--quick");
+const SECONDS = quick ? 1.5 : 4;
+
+const benchConfig = {
+  location: { latitude: 46.5, longitude: 7.5, timezone: "UTC" },
+  schedules: { bench: { start_time: "12:00", end_time: "12:30", interval_seconds: 1 } },
+  cameras: { bench_cam: { deployed_profile: "p", schedules: ["bench"] } },
+  profiles: { p: { base: { metering: "matrix" }, adaptive_wb: { curve: "balanced" } } },
+  sync: { poll_interval_seconds: 3600, plan_days: 1 },
+};
+
+const observed = JSON.stringify({
+  agent_version: "bench",
+  log_id: "bench",
+  running: null,
+  desired_etag: null,
+  last_capture_at: null,
+  last_seq: 0,
+  backlog: 0,
+  oldest_pending_at: null,
+  disk: null,
+  clock: { now: "2026-06-21T12:00:00.000Z", trusted: true, offset_ms: null },
+});
+
+/** Requests per second with `concurrency` clients in a closed loop for SECONDS. */
+async function throughput(url: string, init: () => RequestInit, expectStatus: number, concurrency = 32): Promise<number> {
+  const deadline = performance.now() + SECONDS * 1000;
+  let done = 0;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const res = await fetch(url, init());
+      await res.arrayBuffer();
+      if (res.status !== expectStatus) throw new Error(`${url}: ${res.status}`);
+      done++;
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return done / ((performance.now() - started) / 1000);
+}
+
+async function pollThroughput() {
+  const hub = await startHub({ config: benchConfig });
+  try {
+    const { token } = await hub.json("/api/cameras/bench_cam/token", { method: "POST" });
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const first = await fetch(`${hub.url}/agent/v1/state`, { method: "POST", headers, body: observed });
+    const etag = first.headers.get("etag")!;
+    const polls = await throughput(`${hub.url}/agent/v1/state`, () => ({ method: "POST", headers: { ...headers, "if-none-match": etag }, body: observed }), 304);
+
+    const bare = Bun.spawn(["bun", "-e", `import { Elysia } from "elysia"; const a = new Elysia().post("/x", ({ body }) => new Response(null, { status: 304 })).listen({ port: 0, hostname: "127.0.0.1" }); console.log("on http://127.0.0.1:" + a.server.port);`], { cwd: join(import.meta.dir, "..", ".."), stdout: "pipe" });
+    const reader = bare.stdout.getReader();
+    const line = new TextDecoder().decode((await reader.read()).value);
+    const port = line.match(/:(\d+)/)![1];
+    const base = await throughput(`http://127.0.0.1:${port}/x`, () => ({ method: "POST", headers: { "content-type": "application/json" }, body: observed }), 304);
+    bare.kill();
+    rows.push({ metric: "hub conditional poll (304), req/s", value: polls, baseline: base, unit: "req/s", baselineName: "bare Elysia POST route" });
+  } finally {
+    await hub.stop();
+  }
+}
+
+function makeRecords(n: number): CaptureRecord[] {
+  return Array.from({ length: n }, (_, i) => {
+    const at = new Date(Date.parse("2026-06-21T00:00:00Z") + i * 15_000).toISOString();
+    return {
+      id: `bench-${i}`,
+      seq: i + 1,
+      planned_at: at,
+      captured_at: at,
+      monotonic_ms: i * 15_000,
+      boot_id: "b",
+      clock_trusted: true,
+      schedule: "bench",
+      profile_id: "p",
+      profile_version: "1.0.0",
+      outcome: "captured",
+      reason: null,
+      settings: null,
+      meter: { lux: 1000, exposure_time_us: 1000, analogue_gain: 1, colour_temperature: 5500 },
+      exposure: { exposure_time_us: 1000, analogue_gain: 1, colour_temperature: 5500 },
+      image: { file: `2026-06-21/bench/p/${i}.jpg`, bytes: 40_000, sha256: "a".repeat(64), width: 640, height: 360, frames: 1 },
+      test_id: null,
+      test_role: null,
+    };
+  });
+}
+
+function ingestionRate() {
+  const n = quick ? 4_000 : 20_000;
+  const batch = 200;
+  const records = makeRecords(n);
+  const dir = mkdtempSync(join(tmpdir(), "skylapse-bench-"));
+  const { db } = openHubDb(join(dir, "hub.sqlite"));
+  const clock = new ManualClock(Date.parse("2026-06-21T12:00:00Z"));
+  applyConfig(db, parseConfig(benchConfig), clock.now());
+  let t = performance.now();
+  for (let i = 0; i < n; i += batch) ingestBatch(db, "bench_cam", { log_id: "bench", records: records.slice(i, i + batch) }, clock.now());
+  const ours = n / ((performance.now() - t) / 1000);
+  if (db.select().from(cameras).all().length !== 1) throw new Error("bench setup");
+
+  const raw = new Database(join(dir, "raw.sqlite"));
+  raw.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+  raw.exec("CREATE TABLE captures (id TEXT PRIMARY KEY, camera_id TEXT, log_id TEXT, seq INTEGER, planned_at INTEGER, schedule TEXT, profile_id TEXT, outcome TEXT, record TEXT, received_at INTEGER, UNIQUE(camera_id, log_id, seq))");
+  raw.exec("CREATE INDEX captures_camera_planned ON captures(camera_id, planned_at)");
+  const insert = raw.prepare("INSERT INTO captures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  const insertBatch = raw.transaction((rs: CaptureRecord[]) => {
+    for (const r of rs) insert.run(r.id, "bench_cam", "bench", r.seq, Date.parse(r.planned_at), r.schedule, r.profile_id, r.outcome, JSON.stringify(r), 0);
+  });
+  t = performance.now();
+  for (let i = 0; i < n; i += batch) insertBatch(records.slice(i, i + batch));
+  const base = n / ((performance.now() - t) / 1000);
+  rows.push({ metric: `hub ingestion, records/s (batches of ${batch})`, value: ours, baseline: base, unit: "rec/s", baselineName: "raw bun:sqlite inserts, same rows" });
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(status.match(/VmRSS:\s+(\d+)/)![1]) / 1024;
+}
+
+/** The real time the clock should read START at: the clock runs at real speed (×1), real timers. */
+async function agentTicks() {
+  const captureSeconds = quick ? 8 : 20;
+  const start = "2026-06-21T11:59:52Z";
+  const clock = { start, speed: 1, anchor: new Date(Date.now() + 1000).toISOString() };
+  let hub: StartedHub | undefined;
+  let agent: StartedAgent | undefined;
+  const bare = Bun.spawn(["bun", "-e", `import { Elysia } from "elysia"; new Elysia().get("/", () => "ok").listen({ port: 0, hostname: "127.0.0.1" }); setInterval(() => {}, 1000);`], { stdout: "ignore", cwd: join(import.meta.dir, "..", "..") });
+  try {
+    hub = await startHub({ config: benchConfig, clock });
+    agent = await startAgent({ cameraId: "bench_cam", hub, clock });
+    await waitFor("the plan", async () => (await agent!.json("/status")).next_capture, 10_000, 100);
+    await Bun.sleep(2000);
+    const idle = rssMb(agent.proc.pid);
+    const bareRss = rssMb(bare.pid);
+
+    const timerLate: number[] = [];
+    const timers = (async () => {
+      for (let i = 0; i < captureSeconds; i++) {
+        const due = Math.ceil(Date.now() / 1000) * 1000;
+        await Bun.sleep(due - Date.now());
+        timerLate.push(Date.now() - due);
+      }
+    })();
+    await Bun.sleep(8000 + captureSeconds * 1000);
+    await timers;
+    const capturing = rssMb(agent.proc.pid);
+    const status = await agent.json("/status");
+    timerLate.sort((a, b) => a - b);
+    const p = (q: number) => timerLate[Math.min(timerLate.length - 1, Math.floor(q * timerLate.length))]!;
+    rows.push({ metric: `agent tick jitter p50, ms (1 s interval, n=${status.tick_jitter_ms.n})`, value: status.tick_jitter_ms.p50, baseline: p(0.5), unit: "ms", baselineName: "bare Bun.sleep to the same 1 s grid" });
+    rows.push({ metric: "agent tick jitter p99, ms", value: status.tick_jitter_ms.p99, baseline: p(0.99), unit: "ms", baselineName: "bare Bun.sleep to the same 1 s grid" });
+    rows.push({ metric: "agent RSS idle, MB", value: idle, baseline: bareRss, unit: "MB", baselineName: "bare Bun + Elysia process" });
+    rows.push({ metric: `agent RSS capturing (${status.captures.captured} frames), MB`, value: capturing, baseline: bareRss, unit: "MB", baselineName: "bare Bun + Elysia process" });
+  } finally {
+    bare.kill();
+    await agent?.stop();
+    await hub?.stop();
+  }
+}
+
+function fmt(x: number): string {
+  return x >= 100 ? Math.round(x).toLocaleString("en-US") : x.toFixed(x >= 10 ? 1 : 2);
+}
+
+await pollThroughput();
+ingestionRate();
+await agentTicks();
+
+const w = Math.max(...rows.map((r) => r.metric.length));
+console.log(`\n${"metric".padEnd(w)}  ${"value".padStart(10)}  ${"baseline".padStart(10)}  ${"ratio".padStart(6)}  baseline is`);
+for (const r of rows) {
+  const ratio = r.baseline === 0 ? "—" : (r.value / r.baseline).toFixed(2);
+  console.log(`${r.metric.padEnd(w)}  ${fmt(r.value).padStart(10)}  ${fmt(r.baseline).padStart(10)}  ${ratio.padStart(6)}  ${r.baselineName}`);
+}

@@ -5,64 +5,102 @@ import type { ObservedState } from "../shared/contracts/sync";
 import { nextTicks } from "../shared/plan/ticks";
 import type { CameraDriver } from "./camera/driver";
 import { SimulatedCamera } from "./camera/simulated";
+import { AgentClock } from "./clock";
 import { CaptureLog, MetaStore, Outbox } from "./capture/log";
+import { recoverFromImages } from "./capture/recover";
 import type { CaptureDeps } from "./capture/service";
 import type { AgentEnv } from "./config";
-import { openEdgeDb } from "./db/client";
+import { openEdgeDbOrReplace } from "./db/client";
+import { Incidents } from "./incidents";
 import { Scheduler } from "./scheduler/service";
 import { ImageStore } from "./store/images";
+import { StorageBudget } from "./store/retention";
 import { DesiredStore } from "./sync/desired";
 import { SyncLoop } from "./sync/service";
 
-export const AGENT_VERSION = "0.1.0";
+export const AGENT_VERSION = "0.2.0";
 
 /** Where a camera stands until the hub says otherwise: the first system's site. */
 const DEFAULT_POSITION = { latitude: 39.609573, longitude: -105.314163 };
+const MB = 1024 * 1024;
+/** How often the last trusted time is saved, so a reboot into a wrong clock is noticed (clock ms). */
+const SAVE_TRUSTED_TIME_EVERY_MS = 60_000;
 
-export interface DiskUsage {
-  used_bytes: number;
-  free_bytes: number;
-  total_bytes: number;
-}
-
-export function diskUsage(path: string): DiskUsage | null {
+export function diskUsage(path: string) {
   try {
     const s = statfsSync(path);
-    const total = s.blocks * s.bsize;
-    const free = s.bavail * s.bsize;
-    return { used_bytes: total - s.bfree * s.bsize, free_bytes: free, total_bytes: total };
+    return { used_bytes: (s.blocks - s.bfree) * s.bsize, free_bytes: s.bavail * s.bsize, total_bytes: s.blocks * s.bsize };
   } catch {
     return null;
   }
 }
 
-/** Wires the agent's parts: SQLite, images, camera, scheduler, sync loop. */
-export function createAgent(env: AgentEnv, clock: Clock) {
+/** Wires the agent's parts: SQLite, images, camera, clock trust, storage, scheduler, sync loop. */
+export function createAgent(env: AgentEnv, processClock: Clock) {
   const dataDir = env.SKYLAPSE_DATA_DIR;
-  const { db, sqlite } = openEdgeDb(join(dataDir, "agent.sqlite"));
+  const images = new ImageStore(join(dataDir, "images"));
+  const { db, sqlite, replaced } = openEdgeDbOrReplace(join(dataDir, "agent.sqlite"), processClock.now());
   const metaStore = new MetaStore(db);
   const logId = metaStore.getOrCreate("log_id", () => crypto.randomUUID());
+  const lastTrusted = metaStore.get("last_trusted_time");
+  const clock = new AgentClock(processClock, {
+    lastTrusted: lastTrusted === null ? null : Number(lastTrusted),
+    configuredTrusted: env.SKYLAPSE_CLOCK_TRUSTED,
+    ntpSyncFile: env.SKYLAPSE_NTP_SYNC_FILE,
+  });
+  const incidents = new Incidents(metaStore, () => clock.now());
   const log = new CaptureLog(db);
   const outbox = new Outbox(db);
   const desired = new DesiredStore(db);
-  const images = new ImageStore(join(dataDir, "images"));
+  const bootId = crypto.randomUUID();
+
+  if (replaced) {
+    const recovered = recoverFromImages(images, bootId);
+    for (const record of recovered) log.commit(record, clock.now(), record.image!.bytes);
+    incidents.add("db_recovered", `database unreadable (${replaced.error}); moved to ${replaced.movedTo}; ${recovered.length} capture(s) rebuilt from images`);
+  }
   const removedTemp = images.cleanTempFiles();
+  if (removedTemp) incidents.add("temp_files_removed", `${removedTemp} temp file(s) left by an interrupted write`);
+  if (clock.behindLastTrusted())
+    incidents.add("clock_untrusted", `the clock reads ${new Date(clock.now()).toISOString()}, before the last trusted time ${new Date(Number(lastTrusted)).toISOString()}`);
+
+  const storage = new StorageBudget(
+    db,
+    images,
+    {
+      budgetBytes: env.SKYLAPSE_STORAGE_BUDGET_MB === undefined ? null : env.SKYLAPSE_STORAGE_BUDGET_MB * MB,
+      minFreeBytes: env.SKYLAPSE_MIN_FREE_MB * MB,
+      purgeUnuploaded: env.SKYLAPSE_PURGE_UNUPLOADED,
+    },
+    () => diskUsage(dataDir),
+  );
   const driver: CameraDriver = new SimulatedCamera({
     seed: env.SKYLAPSE_SIM_SEED,
     position: () => desired.state?.camera ?? DEFAULT_POSITION,
   });
-  const clockState = { offsetMs: null as number | null };
-  const deps: CaptureDeps = {
-    driver,
-    images,
-    log,
-    desired,
-    clock,
-    bootId: crypto.randomUUID(),
-    clockTrusted: () => true,
-  };
-  const scheduler = new Scheduler(deps, () => desired.windows());
+  const deps: CaptureDeps = { driver, images, log, desired, clock, bootId, clockTrusted: () => clock.trusted, storage, incidents };
+  const scheduler = new Scheduler(deps, (now) => desired.windows(now), {
+    untrustedIntervalSeconds: env.SKYLAPSE_UNTRUSTED_INTERVAL,
+    untrustedGraceMs: 10_000,
+  });
   desired.onChange(() => scheduler.replan());
+
+  let lastSavedTrusted = 0;
+  const saveTrustedTime = () => {
+    const now = clock.now();
+    if (clock.trusted && Math.abs(now - lastSavedTrusted) >= SAVE_TRUSTED_TIME_EVERY_MS) {
+      metaStore.set("last_trusted_time", String(now));
+      lastSavedTrusted = now;
+    }
+  };
+
+  /** Trust arrived (or the time was corrected): fix this boot's untrusted captures and resume the plan. */
+  const onTrusted = (correctedBy: number) => {
+    const fixed = log.correctUntrusted(bootId, (mono) => clock.timeAtMonotonic(mono));
+    if (correctedBy) incidents.add("clock_corrected", `clock corrected by ${Math.round(correctedBy / 1000)} s to the hub's time; ${fixed} capture(s) re-timed`);
+    scheduler.clockTrusted(clock.timeAtMonotonic(clock.bootMonotonic));
+    saveTrustedTime();
+  };
 
   const observe = (): ObservedState => {
     const backlog = outbox.backlog();
@@ -77,8 +115,9 @@ export function createAgent(env: AgentEnv, clock: Clock) {
       last_seq: log.lastSeq(),
       backlog: backlog.count,
       oldest_pending_at: backlog.oldestPlannedAt === null ? null : new Date(backlog.oldestPlannedAt).toISOString(),
-      disk: diskUsage(dataDir),
-      clock: { now: new Date(clock.now()).toISOString(), trusted: true, offset_ms: clockState.offsetMs },
+      disk: storage.state(),
+      clock: clock.state(),
+      incidents: incidents.list(),
     };
   };
 
@@ -92,11 +131,19 @@ export function createAgent(env: AgentEnv, clock: Clock) {
         outbox,
         batchSize: env.SKYLAPSE_BATCH_SIZE,
         observe,
+        holdBoot: () => (clock.trusted ? null : bootId),
         onServerTime: (serverTime) => {
-          clockState.offsetMs = serverTime - clock.now();
+          const { correctedBy, becameTrusted } = clock.observeServerTime(serverTime);
+          if (becameTrusted || correctedBy) onTrusted(correctedBy);
+          saveTrustedTime();
         },
       })
     : null;
+
+  const housekeeping = setInterval(() => {
+    if (clock.checkNtp()) onTrusted(0);
+    saveTrustedTime();
+  }, 5_000);
 
   return {
     env,
@@ -106,17 +153,19 @@ export function createAgent(env: AgentEnv, clock: Clock) {
     outbox,
     desired,
     images,
+    storage,
+    incidents,
     scheduler,
     sync,
     observe,
-    removedTemp,
-    nextCapture: () => nextTicks(desired.windows(), clock.now() - 1)[0] ?? null,
+    nextCapture: () => (clock.trusted ? (nextTicks(desired.windows(clock.now()), clock.now() - 1)[0] ?? null) : null),
     async start() {
       await driver.warmUp?.();
       scheduler.start();
       sync?.start();
     },
     async stop() {
+      clearInterval(housekeeping);
       await sync?.stop();
       await scheduler.stop();
       sqlite.close();

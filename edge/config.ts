@@ -1,5 +1,9 @@
 import * as v from "valibot";
 
+const Int = (min: number, max: number, what = "an integer") =>
+  v.pipe(v.string(), v.regex(/^\d+$/, `must be ${what}`), v.transform(Number), v.minValue(min), v.maxValue(max));
+const Flag = v.pipe(v.picklist(["0", "1", "true", "false"], "must be true or false"), v.transform((s) => s === "1" || s === "true"));
+
 const Port = v.pipe(v.string(), v.regex(/^\d+$/, "must be a port number"), v.transform(Number), v.minValue(0), v.maxValue(65535));
 
 /** The agent's environment (SKYLAPSE_*); empty values count as unset. */
@@ -15,7 +19,17 @@ export const AgentEnv = v.pipe(
     SKYLAPSE_EDGE_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, "use at least 16 characters"))),
     SKYLAPSE_CAMERA_DRIVER: v.optional(v.picklist(["simulated", "rpicam"], "must be simulated or rpicam"), "simulated"),
     SKYLAPSE_SIM_SEED: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be a non-negative integer"), v.transform(Number)), "1"),
-    SKYLAPSE_BATCH_SIZE: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be an integer"), v.transform(Number), v.minValue(1), v.maxValue(500)), "200"),
+    SKYLAPSE_BATCH_SIZE: v.optional(Int(1, 500), "200"),
+    /** Most megabytes of images to keep (unset: no budget, only the free-space floor). */
+    SKYLAPSE_STORAGE_BUDGET_MB: v.optional(Int(1, 10_000_000)),
+    SKYLAPSE_MIN_FREE_MB: v.optional(Int(0, 10_000_000), "200"),
+    /** Allow deleting images the hub does not have yet when storage runs out (default: keep them, refuse new captures). */
+    SKYLAPSE_PURGE_UNUPLOADED: v.optional(Flag, "false"),
+    /** Declare the system clock trustworthy from boot (RTC with battery, GPS). */
+    SKYLAPSE_CLOCK_TRUSTED: v.optional(Flag, "false"),
+    SKYLAPSE_NTP_SYNC_FILE: v.optional(v.string(), "/run/systemd/timesync/synchronized"),
+    /** Cadence of safety captures while the clock is untrusted, seconds. */
+    SKYLAPSE_UNTRUSTED_INTERVAL: v.optional(Int(1, 86_400), "60"),
   }),
   v.check((e) => !e.SKYLAPSE_HUB_URL || (!!e.SKYLAPSE_CAMERA_ID && !!e.SKYLAPSE_AGENT_TOKEN), "SKYLAPSE_HUB_URL needs SKYLAPSE_CAMERA_ID and SKYLAPSE_AGENT_TOKEN"),
 );

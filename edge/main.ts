@@ -10,7 +10,6 @@ async function main() {
   const clock = clockFromEnv(env);
   mkdirSync(settings.SKYLAPSE_DATA_DIR, { recursive: true });
   const agent = createAgent(settings, clock);
-  if (agent.removedTemp) console.log(`edge: removed ${agent.removedTemp} temp file(s) left by an interrupted write`);
   const api = localApi(agent).listen({ port: settings.SKYLAPSE_PORT, hostname: settings.SKYLAPSE_HOST, maxRequestBodySize: 1024 * 1024 });
   if (!settings.SKYLAPSE_EDGE_TOKEN) console.warn("edge: warning: SKYLAPSE_EDGE_TOKEN is unset, so the local API's writes are open to the network");
   await agent.start();

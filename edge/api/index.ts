@@ -55,6 +55,12 @@ export const localApi = (agent: Agent) =>
             }
           : null,
         clock: observed.clock,
+        plan_extrapolated: agent.desired.extrapolating(agent.clock.now()),
+        incidents: observed.incidents,
+        warnings: [
+          ...(observed.disk?.warning ? [`storage ${observed.disk.percent}% used`] : []),
+          ...(observed.clock.trusted ? [] : ["clock not trusted yet: safety captures only, times corrected later"]),
+        ],
         tick_jitter_ms: jitterSummary(agent.scheduler.stats.jitter),
       };
     });

@@ -1,4 +1,4 @@
-import { asc, count, eq, inArray, isNull, max, min, sql } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNull, max, min, not, sql } from "drizzle-orm";
 import type { CaptureRecord } from "../../shared/contracts/sync";
 import type { EdgeDb } from "../db/client";
 import { captures, meta, outbox } from "../db/schema";
@@ -9,8 +9,8 @@ export type NewCaptureRecord = Omit<CaptureRecord, "seq">;
 export class CaptureLog {
   constructor(private readonly db: EdgeDb) {}
 
-  /** Commits one record and queues it for upload; returns its seq. */
-  commit(record: NewCaptureRecord, now: number): number {
+  /** Commits one record and queues it for upload; returns its seq. `imageBytes` counts every file of the capture. */
+  commit(record: NewCaptureRecord, now: number, imageBytes = record.image?.bytes ?? 0): number {
     return this.db.transaction((tx) => {
       const row = tx
         .insert(captures)
@@ -21,7 +21,10 @@ export class CaptureLog {
           profileId: record.profile_id,
           outcome: record.outcome,
           testId: record.test_id,
+          bootId: record.boot_id,
+          clockTrusted: record.clock_trusted,
           record,
+          imageBytes,
         })
         .returning({ seq: captures.seq })
         .get();
@@ -59,6 +62,35 @@ export class CaptureLog {
     return this.db.select({ s: max(captures.seq) }).from(captures).get()?.s ?? 0;
   }
 
+  /**
+   * Once the clock is trusted, the times of this boot's captures made before are
+   * rebuilt from their monotonic readings. `timeAt` maps a monotonic ms to clock time.
+   */
+  correctUntrusted(bootId: string, timeAt: (monotonicMs: number) => number): number {
+    const rows = this.db
+      .select({ seq: captures.seq, record: captures.record })
+      .from(captures)
+      .where(and(eq(captures.bootId, bootId), eq(captures.clockTrusted, false)))
+      .all();
+    this.db.transaction((tx) => {
+      for (const { seq, record } of rows) {
+        const delta = Math.round(timeAt(record.monotonic_ms) - Date.parse(record.captured_at ?? record.planned_at));
+        const shift = (iso: string | null) => (iso === null ? null : new Date(Date.parse(iso) + delta).toISOString());
+        const corrected = {
+          ...record,
+          planned_at: shift(record.planned_at)!,
+          captured_at: shift(record.captured_at),
+          time_corrected_ms: delta,
+        };
+        tx.update(captures)
+          .set({ record: corrected, plannedAt: Date.parse(corrected.planned_at), clockTrusted: true })
+          .where(eq(captures.seq, seq))
+          .run();
+      }
+    });
+    return rows.length;
+  }
+
   counts(): Record<string, number> {
     const rows = this.db.select({ outcome: captures.outcome, n: count() }).from(captures).groupBy(captures.outcome).all();
     return Object.fromEntries(rows.map((r) => [r.outcome, r.n]));
@@ -69,11 +101,13 @@ export class CaptureLog {
 export class Outbox {
   constructor(private readonly db: EdgeDb) {}
 
-  next(limit: number): CaptureRecord[] {
+  /** The oldest pending records; `holdBoot`'s records made on an untrusted clock wait until their times are corrected. */
+  next(limit: number, holdBoot: string | null = null): CaptureRecord[] {
     return this.db
       .select({ seq: captures.seq, record: captures.record })
       .from(outbox)
       .innerJoin(captures, eq(captures.seq, outbox.seq))
+      .where(holdBoot ? not(and(eq(captures.bootId, holdBoot), eq(captures.clockTrusted, false))!) : undefined)
       .orderBy(asc(outbox.seq))
       .limit(limit)
       .all()

@@ -4,8 +4,11 @@ import { resolveSettings } from "../../shared/exposure/resolve";
 import { sha256 } from "../../shared/canonical";
 import { formatLocalDate, localDateOf } from "../../shared/plan/local-time";
 import type { PlannedTick } from "../../shared/plan/ticks";
+import type { MissReason } from "../../shared/contracts/sync";
 import { CameraError, type CameraDriver, type CapturedFrame } from "../camera/driver";
+import type { Incidents } from "../incidents";
 import type { ImageStore } from "../store/images";
+import type { StorageBudget } from "../store/retention";
 import type { DesiredStore } from "../sync/desired";
 import type { CaptureLog, NewCaptureRecord } from "./log";
 
@@ -17,6 +20,8 @@ export interface CaptureDeps {
   clock: Clock;
   bootId: string;
   clockTrusted: () => boolean;
+  storage?: StorageBudget;
+  incidents?: Incidents;
 }
 
 /** date/schedule/profile/20261124T135915Z.jpg — the folder date is the camera's local date. */
@@ -38,7 +43,10 @@ function baseRecord(deps: CaptureDeps, tick: PlannedTick): NewCaptureRecord {
     profile_id: tick.profile,
     profile_version: deps.desired.snapshot(tick.profile)?.version ?? null,
     outcome: "missed",
+    reason_code: null,
     reason: null,
+    time_corrected_ms: null,
+    recovered: false,
     settings: null,
     meter: null,
     exposure: null,
@@ -49,8 +57,8 @@ function baseRecord(deps: CaptureDeps, tick: PlannedTick): NewCaptureRecord {
 }
 
 /** A tick that was not attempted (late, agent down, ...), committed like any capture. */
-export function recordMissed(deps: CaptureDeps, tick: PlannedTick, reason: string): number {
-  return deps.log.commit({ ...baseRecord(deps, tick), reason }, deps.clock.now());
+export function recordMissed(deps: CaptureDeps, tick: PlannedTick, code: MissReason, reason: string): number {
+  return deps.log.commit({ ...baseRecord(deps, tick), reason_code: code, reason }, deps.clock.now());
 }
 
 /** The frame a record points at: the 0 EV frame of a bracket (the others sit beside it). */
@@ -64,12 +72,13 @@ function mainFrame(frames: CapturedFrame[]): CapturedFrame {
  */
 export async function captureTick(deps: CaptureDeps, tick: PlannedTick): Promise<NewCaptureRecord> {
   const record = baseRecord(deps, tick);
-  const commit = (r: NewCaptureRecord) => {
-    deps.log.commit(r, deps.clock.now());
+  const commit = (r: NewCaptureRecord, imageBytes = 0) => {
+    deps.log.commit(r, deps.clock.now(), imageBytes);
+    deps.storage?.added(imageBytes);
     return r;
   };
   const snapshot = deps.desired.snapshot(tick.profile);
-  if (!snapshot) return commit({ ...record, outcome: "failed", reason: `no snapshot for profile ${tick.profile}` });
+  if (!snapshot) return commit({ ...record, outcome: "failed", reason_code: "no_snapshot", reason: `no snapshot for profile ${tick.profile}` });
 
   const startedAt = deps.clock.now();
   let meter: MeterReading | null = null;
@@ -84,7 +93,17 @@ export async function captureTick(deps: CaptureDeps, tick: PlannedTick): Promise
     frames = await deps.driver.capture(settings, startedAt);
   } catch (e) {
     const reason = e instanceof CameraError ? `${e.reason}: ${e.message}` : `camera_error: ${(e as Error).message}`;
-    return commit({ ...record, captured_at: new Date(startedAt).toISOString(), outcome: "failed", reason, settings, meter });
+    return commit({ ...record, captured_at: new Date(startedAt).toISOString(), outcome: "failed", reason_code: "camera_error", reason, settings, meter });
+  }
+  const total = frames.reduce((sum, f) => sum + f.jpeg.byteLength, 0);
+  if (deps.storage) {
+    const room = deps.storage.makeRoom(total, deps.clock.now());
+    if (room.purged) deps.incidents?.add("images_purged", `${room.purged} image(s), ${room.freed} bytes, deleted oldest first to stay within storage limits`);
+    if (!room.ok) {
+      const reason = `disk_full: no room for ${total} bytes within the storage budget and free-space floor`;
+      deps.incidents?.add("disk_full", reason);
+      return commit({ ...record, captured_at: new Date(startedAt).toISOString(), outcome: "failed", reason_code: "disk_full", reason, settings, meter });
+    }
   }
   const main = mainFrame(frames);
   const tz = deps.desired.timezone();
@@ -93,7 +112,8 @@ export async function captureTick(deps: CaptureDeps, tick: PlannedTick): Promise
     if (frame !== main) deps.images.write(imageFileFor(tick, tz, `_ev${frame.bracket_ev >= 0 ? "+" : ""}${frame.bracket_ev}`), frame.jpeg);
   }
   deps.images.write(file, main.jpeg);
-  return commit({
+  return commit(
+    {
     ...record,
     captured_at: new Date(startedAt).toISOString(),
     outcome: "captured",
@@ -101,5 +121,7 @@ export async function captureTick(deps: CaptureDeps, tick: PlannedTick): Promise
     meter,
     exposure: main.exposure,
     image: { file, bytes: main.jpeg.byteLength, sha256: sha256(main.jpeg), width: main.width, height: main.height, frames: frames.length },
-  });
+    },
+    total,
+  );
 }

@@ -27,12 +27,18 @@ export const captures = sqliteTable(
     profileId: text("profile_id").notNull(),
     outcome: text("outcome").notNull(),
     testId: text("test_id"),
+    bootId: text("boot_id").notNull().default(""),
+    clockTrusted: integer("clock_trusted", { mode: "boolean" }).notNull().default(true),
     record: text("record", { mode: "json" }).$type<Omit<CaptureRecord, "seq">>().notNull(),
     uploadedAt: integer("uploaded_at"),
+    /** Bytes on disk for this capture's image files (all bracket frames); 0 once purged. */
+    imageBytes: integer("image_bytes").notNull().default(0),
+    purgedAt: integer("purged_at"),
   },
   (t) => [
     uniqueIndex("captures_tick_profile").on(t.plannedAt, t.profileId).where(sql`test_id IS NULL`),
     index("captures_planned").on(t.plannedAt),
+    index("captures_purge").on(t.purgedAt, t.uploadedAt, t.plannedAt),
   ],
 );
 

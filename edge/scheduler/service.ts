@@ -1,5 +1,5 @@
 import type { PlanWindow } from "../../shared/contracts/plan";
-import { nextTicks, plannedTicks, type PlannedTick } from "../../shared/plan/ticks";
+import { firstGridPoint, nextTicks, plannedTicks, type PlannedTick } from "../../shared/plan/ticks";
 import { captureTick, recordMissed, type CaptureDeps } from "../capture/service";
 
 /** A tick is attempted only while it is less than half an interval late; later ones are recorded as missed. */
@@ -8,10 +8,17 @@ export function lateness(tick: PlannedTick, now: number): { late: boolean; byMs:
   return { late: byMs > (tick.interval_seconds * 1000) / 2, byMs };
 }
 
-/** Ticks of the plan between a previous run's last record and now: they were missed while the agent was down. */
-export function ticksMissedWhileDown(windows: PlanWindow[], lastPlannedAt: number | null, now: number): PlannedTick[] {
+/** Ticks of the plan between a previous run's last record and `until`: they were missed while the agent was down. */
+export function ticksMissedWhileDown(windows: PlanWindow[], lastPlannedAt: number | null, until: number): PlannedTick[] {
   if (lastPlannedAt === null) return [];
-  return plannedTicks(windows, lastPlannedAt + 1, now);
+  return plannedTicks(windows, lastPlannedAt + 1, until);
+}
+
+export interface SchedulerOptions {
+  /** Cadence of the safety captures while the clock is not trusted, seconds. */
+  untrustedIntervalSeconds: number;
+  /** Real ms after start before the first safety capture, leaving the first poll time to vouch for the clock. */
+  untrustedGraceMs: number;
 }
 
 export interface SchedulerStats {
@@ -20,30 +27,41 @@ export interface SchedulerStats {
   jitter: number[];
 }
 
+/** The scheduler wakes at least this often (real ms) so its heartbeat proves it alive. */
+const HEARTBEAT_MS = 5_000;
+
 /**
  * Turns the plan into captures on the shared grid, one instant at a time. It
  * sleeps until the next tick and wakes early when the desired state changes.
+ * While the clock is untrusted it does not follow the plan (it may be the wrong
+ * day): it takes safety captures at a steady cadence, flagged as such, whose
+ * times are corrected once a trusted time arrives.
  */
 export class Scheduler {
   private running = false;
   private wake = new AbortController();
   private loop: Promise<void> | null = null;
+  private startedMonotonic = 0;
+  /** Set when the clock became trusted: the clock time this boot began, in trusted time. */
+  private trustedFromBoot: number | null = null;
+  /** The last safety capture's time, on the untrusted clock. */
+  private lastSafetyAt = -Infinity;
   readonly stats: SchedulerStats = { lastTickAt: null, jitter: [] };
-  /** Last time the loop proved alive (for the systemd watchdog). */
+  /** Monotonic ms when the loop last proved alive (for the systemd watchdog). */
   heartbeat = 0;
 
   constructor(
     private readonly deps: CaptureDeps,
-    private readonly windows: () => PlanWindow[],
+    private readonly windows: (now: number) => PlanWindow[],
+    private readonly options: SchedulerOptions = { untrustedIntervalSeconds: 60, untrustedGraceMs: 10_000 },
   ) {}
 
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.startedMonotonic = this.deps.clock.monotonic();
     const now = this.deps.clock.now();
-    for (const tick of ticksMissedWhileDown(this.windows(), this.deps.log.lastPlannedAt(), now)) {
-      if (!this.deps.log.has(tick.at, tick.profile)) recordMissed(this.deps, tick, "agent_down");
-    }
+    if (this.deps.clockTrusted()) this.recordDowntime(now);
     this.stats.lastTickAt = Math.max(this.deps.log.lastPlannedAt() ?? 0, now - 1);
     this.loop = this.run();
   }
@@ -53,39 +71,74 @@ export class Scheduler {
     this.wake.abort();
   }
 
+  /** The clock just became trusted; `bootTime` is when this boot began, in trusted time. */
+  clockTrusted(bootTime: number): void {
+    this.trustedFromBoot = bootTime;
+    this.wake.abort();
+  }
+
   async stop(): Promise<void> {
     this.running = false;
     this.wake.abort();
     await this.loop;
   }
 
+  private recordDowntime(until: number): void {
+    for (const tick of ticksMissedWhileDown(this.windows(until), this.deps.log.lastPlannedAt(), until)) {
+      if (!this.deps.log.has(tick.at, tick.profile)) recordMissed(this.deps, tick, "agent_down", "agent_down: the agent was not running");
+    }
+  }
+
+  /** Ticks of the untrusted span become misses with their reason, and the plan resumes from now. */
+  private settleUntrustedSpan(bootTime: number): void {
+    const now = this.deps.clock.now();
+    this.recordDowntime(bootTime);
+    for (const tick of plannedTicks(this.windows(now), bootTime, now)) {
+      if (!this.deps.log.has(tick.at, tick.profile))
+        recordMissed(this.deps, tick, "clock_untrusted", "clock_untrusted: the agent's clock was not trusted yet, so the plan was not run");
+    }
+    this.stats.lastTickAt = now - 1;
+  }
+
   private async run(): Promise<void> {
     const { clock } = this.deps;
     while (this.running) {
       this.heartbeat = clock.monotonic();
-      // Ticks come one instant at a time from the last one handled, so an instant
-      // passed during a slow capture is still recorded (as missed), never skipped.
-      const ticks = nextTicks(this.windows(), this.stats.lastTickAt ?? clock.now() - 1);
       const signal = this.wake.signal;
-      if (!ticks.length) {
-        await clock.sleepUntil(clock.now() + 60_000, signal);
-      } else {
-        await clock.sleepUntil(ticks[0]!.at, signal);
-        if (!signal.aborted && this.running) await this.fire(ticks);
+      if (this.trustedFromBoot !== null) {
+        this.settleUntrustedSpan(this.trustedFromBoot);
+        this.trustedFromBoot = null;
       }
+      const trusted = this.deps.clockTrusted();
+      const ticks = trusted ? nextTicks(this.windows(clock.now()), this.stats.lastTickAt ?? clock.now() - 1) : this.safetyTicks();
+      const wakeBy = clock.now() + HEARTBEAT_MS * clock.speed;
+      const at = ticks.length ? ticks[0]!.at : wakeBy;
+      await clock.sleepUntil(Math.min(at, wakeBy), signal);
+      if (ticks.length && !signal.aborted && this.running && clock.now() >= at) await this.fire(ticks);
       if (signal.aborted) this.wake = new AbortController();
     }
   }
 
+  /** The next safety capture while untrusted: the assigned profile on its own cadence, after the grace period. */
+  private safetyTicks(): PlannedTick[] {
+    const { clock, desired } = this.deps;
+    const profile = desired.state?.assignment?.profile_id;
+    if (!profile || clock.monotonic() - this.startedMonotonic < this.options.untrustedGraceMs) return [];
+    const interval = this.options.untrustedIntervalSeconds;
+    const at = firstGridPoint(Math.max(clock.now(), this.lastSafetyAt + 1), interval);
+    return [{ at, schedule: "clock_untrusted", profile, interval_seconds: interval }];
+  }
+
   private async fire(ticks: PlannedTick[]): Promise<void> {
     const at = ticks[0]!.at;
-    this.stats.lastTickAt = at;
+    if (ticks[0]!.schedule === "clock_untrusted") this.lastSafetyAt = at;
+    else this.stats.lastTickAt = at;
     this.stats.jitter.push(this.deps.clock.now() - at);
     if (this.stats.jitter.length > 1000) this.stats.jitter.shift();
     for (const tick of ticks) {
       if (this.deps.log.has(tick.at, tick.profile)) continue;
       const { late, byMs } = lateness(tick, this.deps.clock.now());
-      if (late) recordMissed(this.deps, tick, `late: ${Math.round(byMs)} ms after its tick`);
+      if (late) recordMissed(this.deps, tick, "late", `late: ${Math.round(byMs)} ms after its tick`);
       else await captureTick(this.deps, tick);
     }
   }

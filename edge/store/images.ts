@@ -59,6 +59,20 @@ export class ImageStore {
     return removed;
   }
 
+  /** A capture's files: its main image and any bracket frames beside it (`STEM_ev-2.jpg`). */
+  filesOf(file: string): string[] {
+    const full = this.pathOf(file);
+    const dir = dirname(full);
+    const stem = full.slice(dir.length + 1).replace(/\.jpg$/, "");
+    let siblings: string[] = [];
+    try {
+      siblings = readdirSync(dir).filter((name) => name.startsWith(`${stem}_ev`) && name.endsWith(".jpg"));
+    } catch {
+      return [file];
+    }
+    return [file, ...siblings.map((name) => relative(this.root, join(dir, name)))];
+  }
+
   relativeOf(full: string): string {
     return relative(this.root, full);
   }

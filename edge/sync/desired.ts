@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import type { PlanWindow } from "../../shared/contracts/plan";
 import type { ProfileSnapshot } from "../../shared/contracts/profile";
 import type { DesiredState } from "../../shared/contracts/sync";
+import { windowsWithExtrapolation } from "../../shared/plan/extrapolate";
 import type { EdgeDb } from "../db/client";
 import { desired } from "../db/schema";
 
@@ -9,6 +10,7 @@ import { desired } from "../db/schema";
 export class DesiredStore {
   private current: { etag: string; state: DesiredState } | null;
   private listeners: (() => void)[] = [];
+  private memo: { etag: string; day: number; windows: PlanWindow[] } | null = null;
 
   constructor(private readonly db: EdgeDb) {
     const row = db.select().from(desired).where(eq(desired.id, 1)).get();
@@ -42,8 +44,19 @@ export class DesiredStore {
     return this.current?.state.profiles.find((p) => p.profile_id === profileId) ?? null;
   }
 
-  windows(): PlanWindow[] {
-    return this.current?.state.plan.windows ?? [];
+  /** The plan's windows, extended by the agent past the hub's plan when it runs short (memoised per state and day). */
+  windows(now: number): PlanWindow[] {
+    if (!this.current) return [];
+    const day = Math.floor(now / 86_400_000);
+    if (this.memo?.etag !== this.current.etag || this.memo.day !== day) {
+      this.memo = { etag: this.current.etag, day, windows: windowsWithExtrapolation(this.current.state, now) };
+    }
+    return this.memo.windows;
+  }
+
+  /** Whether any window the agent runs now was extended by itself rather than planned by the hub. */
+  extrapolating(now: number): boolean {
+    return this.windows(now).some((w) => w.extrapolated);
   }
 
   timezone(): string {

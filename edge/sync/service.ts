@@ -20,6 +20,8 @@ export interface SyncDeps {
   outbox: Outbox;
   batchSize: number;
   observe: () => ObservedState;
+  /** A boot whose untrusted-clock records must wait for their corrected times before upload. */
+  holdBoot: () => string | null;
   /** Called with the hub's time after each answered poll. */
   onServerTime?: (serverTime: number) => void;
 }
@@ -126,7 +128,7 @@ export class SyncLoop {
 
   private async drain(): Promise<void> {
     for (;;) {
-      const records = this.deps.outbox.next(this.deps.batchSize);
+      const records = this.deps.outbox.next(this.deps.batchSize, this.deps.holdBoot());
       if (!records.length) return;
       const res = await this.request("/agent/v1/captures", {
         method: "POST",

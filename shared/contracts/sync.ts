@@ -28,6 +28,41 @@ export const PollResponse = z
   .strict();
 export type PollResponse = z.infer<typeof PollResponse>;
 
+export const DiskState = z
+  .object({
+    used_bytes: z.number().nonnegative(),
+    free_bytes: z.number().nonnegative(),
+    total_bytes: z.number().nonnegative(),
+    /** Bytes of images the agent keeps, against its storage budget (null: no budget). */
+    images_bytes: z.number().nonnegative(),
+    budget_bytes: z.number().nonnegative().nullable(),
+    /** Use of the tighter of budget and disk, 0–100; above 80 is a warning. */
+    percent: z.number().min(0).max(100),
+    warning: z.boolean(),
+  })
+  .strict();
+export type DiskState = z.infer<typeof DiskState>;
+
+export const ClockState = z
+  .object({
+    now: IsoTime,
+    trusted: z.boolean(),
+    /** How the agent came to trust its clock, or why it does not. */
+    source: z.enum(["hub", "ntp", "configured", "untrusted"]),
+    /** Hub time minus agent time at the last poll, ms. */
+    offset_ms: z.number().nullable(),
+    /** Correction the agent applies to its system clock, ms. */
+    correction_ms: z.number(),
+  })
+  .strict();
+export type ClockState = z.infer<typeof ClockState>;
+
+export const IncidentKind = z.enum(["db_recovered", "temp_files_removed", "clock_untrusted", "clock_corrected", "disk_full", "images_purged"]);
+export const Incident = z
+  .object({ kind: IncidentKind, at: IsoTime, detail: z.string().max(500) })
+  .strict();
+export type Incident = z.infer<typeof Incident>;
+
 /** What the agent reports with each poll. */
 export const ObservedState = z
   .object({
@@ -39,19 +74,20 @@ export const ObservedState = z
     last_seq: z.number().int().nonnegative(),
     backlog: z.number().int().nonnegative(),
     oldest_pending_at: IsoTime.nullable(),
-    disk: z
-      .object({ used_bytes: z.number().nonnegative(), free_bytes: z.number().nonnegative(), total_bytes: z.number().nonnegative() })
-      .strict()
-      .nullable(),
-    clock: z
-      .object({ now: IsoTime, trusted: z.boolean(), offset_ms: z.number().nullable() })
-      .strict(),
+    disk: DiskState.nullable(),
+    clock: ClockState,
+    /** The agent's recent incidents, newest last. */
+    incidents: z.array(Incident).max(50),
   })
   .strict();
 export type ObservedState = z.infer<typeof ObservedState>;
 
 export const CaptureOutcome = z.enum(["captured", "failed", "missed"]);
 export type CaptureOutcome = z.infer<typeof CaptureOutcome>;
+
+/** Why a planned capture did not happen; `reason` says it in words. */
+export const MissReason = z.enum(["camera_error", "disk_full", "clock_untrusted", "agent_down", "late", "no_snapshot"]);
+export type MissReason = z.infer<typeof MissReason>;
 
 export const ImageRef = z
   .object({
@@ -80,7 +116,12 @@ export const CaptureRecord = z
     profile_id: z.string().max(64),
     profile_version: z.string().max(32).nullable(),
     outcome: CaptureOutcome,
+    reason_code: MissReason.nullable(),
     reason: z.string().max(500).nullable(),
+    /** Set when the capture times were corrected after the clock became trusted: by how much, ms. */
+    time_corrected_ms: z.number().nullable(),
+    /** Rebuilt from an image on disk after the agent's database was lost. */
+    recovered: z.boolean(),
     settings: CaptureSettings.nullable(),
     meter: MeterReading.nullable(),
     exposure: ExposureUsed.nullable(),

@@ -44,7 +44,8 @@ const observed = JSON.stringify({
   backlog: 0,
   oldest_pending_at: null,
   disk: null,
-  clock: { now: "2026-06-21T12:00:00.000Z", trusted: true, offset_ms: null },
+  clock: { now: "2026-06-21T12:00:00.000Z", trusted: true, source: "hub", offset_ms: null, correction_ms: 0 },
+  incidents: [],
 });
 
 /** Requests per second with `concurrency` clients in a closed loop for SECONDS. */
@@ -100,7 +101,10 @@ function makeRecords(n: number): CaptureRecord[] {
       profile_id: "p",
       profile_version: "1.0.0",
       outcome: "captured",
+      reason_code: null,
       reason: null,
+      time_corrected_ms: null,
+      recovered: false,
       settings: null,
       meter: { lux: 1000, exposure_time_us: 1000, analogue_gain: 1, colour_temperature: 5500 },
       exposure: { exposure_time_us: 1000, analogue_gain: 1, colour_temperature: 5500 },

@@ -69,7 +69,7 @@ function setup(dir = mkdtempSync(join(tmpdir(), "skylapse-edge-"))) {
   const log = new CaptureLog(db);
   const camera = new FakeCamera(clock);
   const deps = { driver: camera, images: new ImageStore(join(dir, "images")), log, desired, clock, bootId: "boot", clockTrusted: () => true };
-  const scheduler = new Scheduler(deps, () => desired.windows());
+  const scheduler = new Scheduler(deps, (now) => desired.windows(now), { untrustedIntervalSeconds: 60, untrustedGraceMs: 0 });
   desired.onChange(() => scheduler.replan());
   return { dir, clock, db, sqlite, desired, log, outbox: new Outbox(db), camera, scheduler };
 }
@@ -149,7 +149,7 @@ describe("scheduler", () => {
     const outcome = (t: number) => records.find((r) => r.planned_at === new Date(T0 + t * 1000).toISOString())!.outcome;
     expect([0, 10, 20].map(outcome)).toEqual(["captured", "captured", "captured"]);
     expect([30, 40, 50, 60].map(outcome)).toEqual(["missed", "missed", "missed", "missed"]);
-    expect(records.find((r) => r.planned_at === new Date(T0 + 30_000).toISOString())!.reason).toBe("agent_down");
+    expect(records.find((r) => r.planned_at === new Date(T0 + 30_000).toISOString())!.reason_code).toBe("agent_down");
     expect([70, 80, 110].map(outcome)).toEqual(["captured", "captured", "captured"]);
   });
 

@@ -28,7 +28,8 @@ const observed = {
   backlog: 0,
   oldest_pending_at: null,
   disk: null,
-  clock: { now: "2026-11-24T12:00:00.000Z", trusted: true, offset_ms: null },
+  clock: { now: "2026-11-24T12:00:00.000Z", trusted: true, source: "hub", offset_ms: null, correction_ms: 0 },
+  incidents: [],
 };
 
 function record(seq: number, overrides: Partial<CaptureRecord> = {}): CaptureRecord {
@@ -45,7 +46,10 @@ function record(seq: number, overrides: Partial<CaptureRecord> = {}): CaptureRec
     profile_id: "f",
     profile_version: "1.0.0",
     outcome: "captured",
+    reason_code: null,
     reason: null,
+    time_corrected_ms: null,
+    recovered: false,
     settings: null,
     meter: null,
     exposure: null,
@@ -249,7 +253,7 @@ describe("operator reads", () => {
     const token = await agentToken();
     await call("POST", "/agent/v1/captures", token, {
       log_id: "log-1",
-      records: [record(1), record(2), record(3, { outcome: "missed", reason: "late", image: null })],
+      records: [record(1), record(2), record(3, { outcome: "missed", reason_code: "late", reason: "late: 9000 ms after its tick", image: null })],
     });
     const r = (await call("GET", "/api/cameras/ridge/report?from=2026-11-24T07:00:00Z&to=2026-11-25T07:00:00Z", OPERATOR)).body;
     expect(r).toMatchObject({ planned: 240, captured: 2, missed: 1, uploaded: 3 });

@@ -1,0 +1,60 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { sha256 } from "../../shared/canonical";
+import type { ImageStore } from "../store/images";
+import { jpegSize } from "../store/jpeg";
+import type { NewCaptureRecord } from "./log";
+
+const IMAGE_PATH = /^(\d{4}-\d{2}-\d{2})\/([\w-]+)\/([\w-]+)\/(\d{8}T\d{6}Z)(?:_(baseline|variant))?\.jpg$/;
+
+function plannedAtOf(stamp: string): string {
+  return `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}.000Z`;
+}
+
+/**
+ * Capture records rebuilt from the images on disk after the database was lost:
+ * what the path and the file itself tell (time, schedule, profile, size, hash).
+ * Settings and exposure are gone with the database. Oldest first.
+ */
+export function recoverFromImages(images: ImageStore, bootId: string): NewCaptureRecord[] {
+  const files: string[] = [];
+  const walk = (dir: string, rel: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(join(dir, entry.name), r);
+      else if (IMAGE_PATH.test(r)) files.push(r);
+    }
+  };
+  walk(images.root, "");
+  const records: NewCaptureRecord[] = [];
+  for (const file of files) {
+    const [, , schedule, profile, stamp] = file.match(IMAGE_PATH)!;
+    const bytes = readFileSync(images.pathOf(file));
+    const size = jpegSize(bytes);
+    if (!size) continue;
+    const plannedAt = plannedAtOf(stamp!);
+    records.push({
+      id: Bun.randomUUIDv7(),
+      planned_at: plannedAt,
+      captured_at: plannedAt,
+      monotonic_ms: 0,
+      boot_id: bootId,
+      clock_trusted: true,
+      schedule: schedule!,
+      profile_id: profile!,
+      profile_version: null,
+      outcome: "captured",
+      reason_code: null,
+      reason: "recovered from its image after the agent's database was lost",
+      time_corrected_ms: null,
+      recovered: true,
+      settings: null,
+      meter: null,
+      exposure: null,
+      image: { file, bytes: bytes.byteLength, sha256: sha256(bytes), ...size, frames: images.filesOf(file).length },
+      test_id: null,
+      test_role: null,
+    });
+  }
+  return records.sort((a, b) => a.planned_at.localeCompare(b.planned_at) || a.profile_id.localeCompare(b.profile_id));
+}

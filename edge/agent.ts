@@ -81,7 +81,7 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
   const deps: CaptureDeps = { driver, images, log, desired, clock, bootId, clockTrusted: () => clock.trusted, storage, incidents };
   const scheduler = new Scheduler(deps, (now) => desired.windows(now), {
     untrustedIntervalSeconds: env.SKYLAPSE_UNTRUSTED_INTERVAL,
-    untrustedGraceMs: 10_000,
+    untrustedGraceMs: env.SKYLAPSE_UNTRUSTED_GRACE_SECONDS * 1000,
   });
   desired.onChange(() => scheduler.replan());
 
@@ -130,6 +130,7 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
         desired,
         outbox,
         batchSize: env.SKYLAPSE_BATCH_SIZE,
+        requestTimeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS,
         observe,
         holdBoot: () => (clock.trusted ? null : bootId),
         onServerTime: (serverTime) => {

@@ -30,6 +30,10 @@ export const AgentEnv = v.pipe(
     SKYLAPSE_NTP_SYNC_FILE: v.optional(v.string(), "/run/systemd/timesync/synchronized"),
     /** Cadence of safety captures while the clock is untrusted, seconds. */
     SKYLAPSE_UNTRUSTED_INTERVAL: v.optional(Int(1, 86_400), "60"),
+    /** Real seconds after start before the first safety capture: time for the first poll to vouch for the clock. */
+    SKYLAPSE_UNTRUSTED_GRACE_SECONDS: v.optional(Int(0, 3600), "10"),
+    /** Real ms before a request to the hub is given up (a stalled link). */
+    SKYLAPSE_HTTP_TIMEOUT_MS: v.optional(Int(100, 600_000), "15000"),
   }),
   v.check((e) => !e.SKYLAPSE_HUB_URL || (!!e.SKYLAPSE_CAMERA_ID && !!e.SKYLAPSE_AGENT_TOKEN), "SKYLAPSE_HUB_URL needs SKYLAPSE_CAMERA_ID and SKYLAPSE_AGENT_TOKEN"),
 );

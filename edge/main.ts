@@ -3,6 +3,7 @@ import { clockFromEnv, readEnv } from "../shared/env";
 import { createAgent } from "./agent";
 import { localApi } from "./api";
 import { parseAgentEnv } from "./config";
+import { startWatchdog } from "./watchdog";
 
 async function main() {
   const env = readEnv(process.env);
@@ -13,12 +14,14 @@ async function main() {
   const api = localApi(agent).listen({ port: settings.SKYLAPSE_PORT, hostname: settings.SKYLAPSE_HOST, maxRequestBodySize: 1024 * 1024 });
   if (!settings.SKYLAPSE_EDGE_TOKEN) console.warn("edge: warning: SKYLAPSE_EDGE_TOKEN is unset, so the local API's writes are open to the network");
   await agent.start();
+  const stopWatchdog = startWatchdog(process.env, () => agent.clock.monotonic() - agent.scheduler.heartbeat);
   console.log(
     `edge: ${settings.SKYLAPSE_CAMERA_ID ?? "(no camera id)"} on http://${settings.SKYLAPSE_HOST}:${api.server?.port}, ` +
       (settings.SKYLAPSE_HUB_URL ? `hub ${settings.SKYLAPSE_HUB_URL}` : "standalone (no hub)") +
       `, clock ${new Date(clock.now()).toISOString()} ×${clock.speed}`,
   );
   const shutdown = async () => {
+    stopWatchdog();
     await api.stop();
     await agent.stop();
     process.exit(0);

@@ -5,7 +5,6 @@ import { backoffDelay } from "./backoff";
 import type { DesiredStore } from "./desired";
 
 export const SERVER_TIME_HEADER = "x-skylapse-server-time";
-const REQUEST_TIMEOUT_MS = 15_000;
 const BACKOFF_BASE_MS = 5_000;
 const BACKOFF_CAP_MS = 15 * 60_000;
 const DEFAULT_POLL_MS = 60_000;
@@ -19,6 +18,7 @@ export interface SyncDeps {
   desired: DesiredStore;
   outbox: Outbox;
   batchSize: number;
+  requestTimeoutMs: number;
   observe: () => ObservedState;
   /** A boot whose untrusted-clock records must wait for their corrected times before upload. */
   holdBoot: () => string | null;
@@ -99,7 +99,7 @@ export class SyncLoop {
       return await fetch(new URL(path, this.deps.hubUrl), {
         ...init,
         headers: { authorization: `Bearer ${this.deps.token}`, "content-type": "application/json", ...init.headers },
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        signal: AbortSignal.timeout(this.deps.requestTimeoutMs),
       });
     } catch (e) {
       throw new SyncError(`hub unreachable: ${(e as Error).message}`);

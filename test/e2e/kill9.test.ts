@@ -1,0 +1,74 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import * as SunCalc from "suncalc";
+import { agentLog, brokenImages, duplicates, tempFiles, tickKey } from "../harness/agent-db";
+import { realMsUntil, sharedClock, simNow, startAgent, startHub, tempDir, type StartedAgent, type StartedHub, waitFor } from "../harness/processes";
+import { DENVER, expectedTicks, hubCaptures } from "../harness/scenario";
+
+const KILLS = Number(process.env.SKYLAPSE_SOAK_KILLS ?? 20);
+const config = {
+  location: DENVER,
+  schedules: { sunrise: { offset_minutes: -15, duration_minutes: 30, interval_seconds: 10 } },
+  cameras: { ridge: { deployed_profile: "f", schedules: ["sunrise"] } },
+  profiles: { f: { base: { metering: "spot", ev: 0.7 } } },
+  sync: { poll_interval_seconds: 10, plan_days: 2 },
+};
+const sunrise = SunCalc.getTimes(new Date("2026-11-24T19:00:00Z"), DENVER.latitude, DENVER.longitude).sunrise!.getTime();
+const spanStart = sunrise - 16 * 60_000;
+const spanEnd = sunrise + 16 * 60_000;
+
+/** Deterministic pseudo-random kill points, so a failure can be replayed. */
+function* randomMs(seed: number, min: number, max: number) {
+  let s = seed;
+  for (;;) {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    yield min + (s % (max - min));
+  }
+}
+
+describe("kill -9 at random instants", () => {
+  let hub: StartedHub;
+  let agent: StartedAgent | undefined;
+  afterAll(async () => {
+    await agent?.stop(true);
+    await hub?.stop();
+  });
+
+  test(`${KILLS} kills during capture, commit and upload lose no committed record and duplicate none`, async () => {
+    const clock = sharedClock(new Date(spanStart).toISOString(), 90, 2000);
+    hub = await startHub({ config, clock });
+    const { token } = await hub.json("/api/cameras/ridge/token", { method: "POST" });
+    const dataDir = tempDir("kill9");
+    const start = () => startAgent({ cameraId: "ridge", hub, token, clock, dataDir, env: { SKYLAPSE_BATCH_SIZE: "7" } });
+    const delays = randomMs(42, 40, 700);
+    await Bun.sleep(realMsUntil(clock, sunrise - 14 * 60_000));
+    for (let i = 0; i < KILLS; i++) {
+      agent = await start();
+      await Bun.sleep(delays.next().value!);
+      await agent.stop(true);
+    }
+    agent = await start();
+    expect(agent.output).not.toContain("Error");
+    await Bun.sleep(realMsUntil(clock, spanEnd));
+    await waitFor("the outbox to drain", async () => (await agent!.json("/status")).backlog.count === 0, 30_000);
+    expect(simNow(clock)).toBeGreaterThan(spanEnd);
+    await agent.stop();
+
+    const rows = agentLog(dataDir);
+    const records = rows.map((r) => r.record);
+    const atHub = await hubCaptures(hub, "ridge", 0, 4_000_000_000_000);
+    expect(duplicates(atHub.map((r) => r.id))).toEqual([]);
+    expect(duplicates(atHub.map(tickKey))).toEqual([]);
+    expect(duplicates(records.map(tickKey))).toEqual([]);
+    expect(atHub.map((r) => r.id).sort()).toEqual(records.map((r) => r.id).sort());
+    expect(rows.every((r) => r.uploaded)).toBe(true);
+    expect(brokenImages(dataDir, rows)).toEqual([]);
+    expect(tempFiles(dataDir)).toEqual([]);
+
+    // Every planned tick has its record: captured, or missed while the agent was down.
+    const planned = expectedTicks(config, "ridge", spanStart, spanEnd).map((t) => `${new Date(t.at).toISOString()}|${t.profile}||`);
+    const inSpan = records.filter((r) => Date.parse(r.planned_at) >= spanStart && Date.parse(r.planned_at) < spanEnd);
+    expect(inSpan.map(tickKey).sort()).toEqual(planned.filter((k) => Date.parse(k.split("|")[0]!) >= Date.parse(inSpan[0]!.planned_at)).sort());
+    expect(records.filter((r) => r.reason_code === "agent_down").length).toBeGreaterThan(KILLS);
+    expect(records.filter((r) => r.outcome === "captured").length).toBeGreaterThan(30);
+  }, 180_000);
+});

@@ -13,7 +13,10 @@ import { ingestBatch } from "../../hub/agents/service";
 import { applyConfig, parseConfig } from "../../hub/config/service";
 import { openHubDb } from "../../hub/db/client";
 import { cameras } from "../../hub/db/schema";
-import { startAgent, startHub, type StartedAgent, type StartedHub, waitFor } from "../harness/processes";
+import { CaptureLog } from "../../edge/capture/log";
+import { openEdgeDbOrReplace } from "../../edge/db/client";
+import { startAgent, startHub, type StartedAgent, type StartedHub, tempDir, waitFor } from "../harness/processes";
+import { expectedTicks } from "../harness/scenario";
 
 interface Row {
   metric: string;
@@ -86,11 +89,11 @@ async function pollThroughput() {
   }
 }
 
-function makeRecords(n: number): CaptureRecord[] {
+function makeRecords(n: number, prefix = "bench"): CaptureRecord[] {
   return Array.from({ length: n }, (_, i) => {
     const at = new Date(Date.parse("2026-06-21T00:00:00Z") + i * 15_000).toISOString();
     return {
-      id: `bench-${i}`,
+      id: `${prefix}-${i}`,
       seq: i + 1,
       planned_at: at,
       captured_at: at,
@@ -188,12 +191,72 @@ async function agentTicks() {
   }
 }
 
+/** Posts `records` as one agent would, batch after batch; returns the seconds it took. */
+async function upload(hubUrl: string, token: string, logId: string, records: CaptureRecord[], batch: number): Promise<number> {
+  const t = performance.now();
+  for (let i = 0; i < records.length; i += batch) {
+    const res = await fetch(`${hubUrl}/agent/v1/captures`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ log_id: logId, records: records.slice(i, i + batch) }),
+    });
+    if (!res.ok) throw new Error(`upload: ${res.status} ${await res.text()}`);
+    await res.arrayBuffer();
+  }
+  return (performance.now() - t) / 1000;
+}
+
+/** Single-agent upload rate over HTTP; 200 agents at once; a real agent draining a 72-hour backlog. */
+async function fleetIngestion() {
+  const agents = quick ? 50 : 200;
+  const perAgent = quick ? 200 : 500;
+  const ids = Array.from({ length: agents }, (_, i) => `cam${String(i).padStart(3, "0")}`);
+  const config = {
+    ...benchConfig,
+    cameras: Object.fromEntries([...ids, "solo", "drainer"].map((id) => [id, { deployed_profile: "p", schedules: [] }])),
+  };
+  const hub = await startHub({ config });
+  let agent: StartedAgent | undefined;
+  try {
+    const token = async (id: string) => (await hub.json(`/api/cameras/${id}/token`, { method: "POST" })).token as string;
+    const soloRecords = makeRecords(quick ? 2_000 : 6_000, "solo");
+    const single = soloRecords.length / (await upload(hub.url, await token("solo"), "solo", soloRecords, 200));
+
+    const tokens = await Promise.all(ids.map(token));
+    const t = performance.now();
+    await Promise.all(ids.map((id, i) => upload(hub.url, tokens[i]!, id, makeRecords(perAgent, id), 100)));
+    const fleet = (agents * perAgent) / ((performance.now() - t) / 1000);
+    rows.push({ metric: `hub ingestion over HTTP, ${agents} agents at once, rec/s`, value: fleet, baseline: single, unit: "rec/s", baselineName: "one agent uploading alone" });
+
+    // 72 hours of the example config's schedules, waiting in a real agent's outbox.
+    const example = JSON.parse(readFileSync(join(import.meta.dir, "..", "..", "config.example.json"), "utf8"));
+    example.cameras.drainer = { ...example.cameras.mountain_view };
+    const from = Date.parse("2026-06-21T06:00:00Z");
+    const backlog = expectedTicks(example, "drainer", from, from + 72 * 3_600_000).length;
+    const dataDir = tempDir("drain");
+    const { db, sqlite } = openEdgeDbOrReplace(join(dataDir, "agent.sqlite"), 0);
+    const log = new CaptureLog(db);
+    for (const { seq: _, ...r } of makeRecords(backlog, "drain")) log.commit(r, 0);
+    sqlite.close();
+    const drainerToken = await token("drainer");
+    agent = await startAgent({ cameraId: "drainer", hub, token: drainerToken, dataDir });
+    const started = performance.now();
+    await waitFor("the backlog to drain", async () => (await agent!.json("/status")).backlog.count === 0, 120_000, 20);
+    const drainSeconds = (performance.now() - started) / 1000;
+    rows.push({ metric: `72 h backlog (${backlog} records) drained by a real agent, s`, value: drainSeconds, baseline: backlog / single, unit: "s", baselineName: "the same records at the one-agent upload rate" });
+  } finally {
+    await agent?.stop();
+    await hub.stop();
+  }
+}
+
 function fmt(x: number): string {
   return x >= 100 ? Math.round(x).toLocaleString("en-US") : x.toFixed(x >= 10 ? 1 : 2);
 }
 
 await pollThroughput();
 ingestionRate();
+await fleetIngestion();
 await agentTicks();
 
 const w = Math.max(...rows.map((r) => r.metric.length));

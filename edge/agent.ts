@@ -12,6 +12,7 @@ import type { CaptureDeps } from "./capture/service";
 import type { AgentEnv } from "./config";
 import { openEdgeDbOrReplace } from "./db/client";
 import { Incidents } from "./incidents";
+import { ActiveProfiles } from "./profile/service";
 import { Scheduler } from "./scheduler/service";
 import { ImageStore } from "./store/images";
 import { StorageBudget } from "./store/retention";
@@ -78,8 +79,10 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
     seed: env.SKYLAPSE_SIM_SEED,
     position: () => desired.state?.camera ?? DEFAULT_POSITION,
   });
-  const deps: CaptureDeps = { driver, images, log, desired, clock, bootId, clockTrusted: () => clock.trusted, storage, incidents };
-  const scheduler = new Scheduler(deps, (now) => desired.windows(now), {
+  const profiles = new ActiveProfiles(desired, metaStore);
+  const deps: CaptureDeps = { driver, images, log, desired: profiles, clock, bootId, clockTrusted: () => clock.trusted, storage, incidents };
+  const scheduler = new Scheduler(deps, (now) => profiles.windows(now), {
+    safetyProfile: () => profiles.active()?.snapshot.profile_id ?? null,
     untrustedIntervalSeconds: env.SKYLAPSE_UNTRUSTED_INTERVAL,
     untrustedGraceMs: env.SKYLAPSE_UNTRUSTED_GRACE_SECONDS * 1000,
   });
@@ -105,11 +108,11 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
   const observe = (): ObservedState => {
     const backlog = outbox.backlog();
     const last = log.lastCapture();
-    const assignment = desired.state?.assignment ?? null;
+    const active = profiles.active();
     return {
       agent_version: AGENT_VERSION,
       log_id: logId,
-      running: assignment && desired.snapshot(assignment.profile_id) ? assignment : null,
+      running: active ? { profile_id: active.snapshot.profile_id, version: active.snapshot.version } : null,
       desired_etag: desired.etag,
       last_capture_at: last?.capturedAt ?? null,
       last_seq: log.lastSeq(),
@@ -156,10 +159,12 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
     images,
     storage,
     incidents,
+    profiles,
+    captureDeps: deps,
     scheduler,
     sync,
     observe,
-    nextCapture: () => (clock.trusted ? (nextTicks(desired.windows(clock.now()), clock.now() - 1)[0] ?? null) : null),
+    nextCapture: () => (clock.trusted ? (nextTicks(profiles.windows(clock.now()), clock.now() - 1)[0] ?? null) : null),
     async start() {
       await driver.warmUp?.();
       scheduler.start();

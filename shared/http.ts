@@ -7,6 +7,11 @@ export interface Problem {
   issues?: { path: string; message: string }[];
 }
 
+/** FastAPI-era clients (the seed's tools) read `detail`; it repeats the message. */
+function withDetail(problem: Problem) {
+  return { ...problem, detail: problem.message };
+}
+
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -20,30 +25,46 @@ export class HttpError extends Error {
 export const notFound = (what: string) => new HttpError(404, "not_found", `${what} not found`);
 
 export function problemResponse(status: number, problem: Problem, headers?: Record<string, string>): Response {
-  return new Response(JSON.stringify(problem), {
+  return new Response(JSON.stringify(withDetail(problem)), {
     status,
     headers: { "content-type": "application/json", ...headers },
   });
 }
 
-function pathText(path: unknown): string {
-  if (typeof path === "string") return path.replace(/^\//, "").replaceAll("/", ".") || "(root)";
-  if (Array.isArray(path))
-    return path.map((p) => (typeof p === "object" && p && "key" in p ? String(p.key) : String(p))).join(".") || "(root)";
-  return "(root)";
+interface StandardIssue {
+  message: string;
+  path?: readonly (PropertyKey | { key: PropertyKey })[];
+}
+
+function pathText(path: StandardIssue["path"]): string {
+  return path?.map((p) => String(typeof p === "object" && p !== null && "key" in p ? p.key : p)).join(".") || "(root)";
+}
+
+/**
+ * Issues straight from the schema (zod or valibot, both Standard Schema): Elysia's
+ * own summary flattens valibot's paths, so the value is validated once more here.
+ */
+async function validationIssues(validator: unknown, value: unknown): Promise<StandardIssue[]> {
+  type Standard = { "~standard"?: { validate: (v: unknown) => unknown } };
+  const v = validator as (Standard & { schema?: Standard }) | undefined;
+  const standard = v?.schema?.["~standard"] ?? v?.["~standard"];
+  if (!standard) return [];
+  const result = (await standard.validate(value)) as { issues?: StandardIssue[] };
+  return result.issues ?? [];
 }
 
 /**
  * Maps Elysia's errors to Problems: validation issues name the field, unparseable
  * JSON is a 400, unknown routes a 404. Installed once per app, scoped globally.
  */
-export const problems = new Elysia({ name: "problems" }).onError({ as: "global" }, ({ code, error }) => {
+export const problems = new Elysia({ name: "problems" }).onError({ as: "global" }, async ({ code, error }) => {
   if (error instanceof HttpError) return problemResponse(error.status, { error: error.code, message: error.message });
   switch (code) {
     case "VALIDATION": {
-      const issues = error.all.map((i) => ({
-        path: `${error.type}.${pathText((i as { path?: unknown }).path)}`,
-        message: i.summary ?? (i as { message?: string }).message ?? "invalid",
+      const found = await validationIssues(error.validator, error.value);
+      const issues = (found.length ? found : [{ message: error.message }]).map((i) => ({
+        path: `${error.type}.${pathText(i.path)}`,
+        message: i.message,
       }));
       const message = issues.map((i) => `${i.path}: ${i.message}`).join("; ");
       return problemResponse(422, { error: "invalid_request", message, issues });

@@ -2,6 +2,8 @@ import { Elysia } from "elysia";
 import { timingSafeEqual } from "node:crypto";
 import { HttpError, bearerToken, problems } from "../../shared/http";
 import type { Agent } from "../agent";
+import { localModel } from "./model";
+import * as local from "./service";
 
 /** Writes need the technician token when one is configured; reads are open on the local network. */
 const technicianAuth = (token: string | undefined) =>
@@ -14,67 +16,39 @@ const technicianAuth = (token: string | undefined) =>
     if (a.length !== b.length || !timingSafeEqual(a, b)) throw new HttpError(401, "unauthorized", "the technician token is not valid");
   });
 
-const writes = (agent: Agent) =>
-  new Elysia().use(technicianAuth(agent.env.SKYLAPSE_EDGE_TOKEN)).post("/sync", () => {
-    if (!agent.sync) throw new HttpError(409, "standalone", "this agent has no hub (SKYLAPSE_HUB_URL is unset)");
-    agent.sync.syncNow();
-    return { status: "sync_started" };
-  });
+const jpeg = (body: Blob | Uint8Array) => new Response(body as BodyInit, { headers: { "content-type": "image/jpeg", "cache-control": "no-store" } });
 
-/** The local API on port 8080: the seed's read endpoints, extended. */
-export const localApi = (agent: Agent) =>
+/** Reads: the seed's status, meter, profile and latest-image endpoints, and our plan and capture log. */
+const reads = (agent: Agent) =>
   new Elysia()
-    .use(problems)
-    .use(writes(agent))
     .get("/health", () => ({ status: "ok" }))
-    .get("/status", async () => {
-      const observed = agent.observe();
-      const assignment = agent.desired.state?.assignment ?? null;
-      const next = agent.nextCapture();
-      return {
-        status: "online",
-        camera_id: agent.env.SKYLAPSE_CAMERA_ID ?? null,
-        camera_model: agent.driver.model,
-        camera_ready: await agent.driver.ready(),
-        operational_mode: assignment ? "deployed_profile" : "live_orchestration",
-        deployed_profile: assignment
-          ? { ...assignment, deployed_at: agent.desired.state ? observed.clock.now : null, source: "hub" }
-          : null,
-        disk: observed.disk,
-        last_capture_at: observed.last_capture_at,
-        next_capture: next ? { at: new Date(next.at).toISOString(), schedule: next.schedule, profile: next.profile } : null,
-        captures: agent.log.counts(),
-        backlog: { count: observed.backlog, oldest_planned_at: observed.oldest_pending_at },
-        hub: agent.sync
-          ? {
-              url: agent.env.SKYLAPSE_HUB_URL,
-              reachable: agent.sync.status.failures === 0 && agent.sync.status.lastSuccessAt !== null,
-              last_sync_at: iso(agent.sync.status.lastSuccessAt),
-              last_error: agent.sync.status.lastError,
-              uploaded: agent.sync.status.uploaded,
-            }
-          : null,
-        clock: observed.clock,
-        plan_extrapolated: agent.desired.extrapolating(agent.clock.now()),
-        incidents: observed.incidents,
-        warnings: [
-          ...(observed.disk?.warning ? [`storage ${observed.disk.percent}% used`] : []),
-          ...(observed.clock.trusted ? [] : ["clock not trusted yet: safety captures only, times corrected later"]),
-        ],
-        tick_jitter_ms: jitterSummary(agent.scheduler.stats.jitter),
-      };
+    .get("/status", () => local.status(agent))
+    .get("/meter", () => local.meter(agent))
+    .get("/profile/current", () => local.currentProfile(agent))
+    .get("/plan", () => local.plan(agent))
+    .get("/captures", ({ query }) => local.listCaptures(agent, query), { query: localModel.capturesQuery })
+    .get("/captures/:id", ({ params }) => local.captureById(agent, params.id), { params: localModel.captureParams })
+    .get("/captures/:id/image", ({ params }) => jpeg(local.image(agent, params.id)), { params: localModel.captureParams })
+    .get("/captures/:id/thumbnail", ({ params }) => jpeg(local.thumbnail(agent, params.id)), { params: localModel.captureParams })
+    .get("/latest-image", ({ query }) => jpeg(local.image(agent, local.latest(agent, query.profile).id)), { query: localModel.latestQuery })
+    .get("/images/profile-:profile/latest.jpg", ({ params }) => jpeg(local.image(agent, local.latest(agent, params.profile).id)), { params: localModel.profileParams })
+    .get("/images/profile-:profile/latest.info", ({ params }) => local.latestInfo(agent, params.profile), { params: localModel.profileParams })
+    .get("/images/profile-:profile/list", ({ params, query }) => local.imageList(agent, params.profile, query.limit), {
+      params: localModel.profileParams,
+      query: localModel.listQuery,
     });
 
-function percentile(sorted: number[], p: number): number | null {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : null;
-}
+/** Writes: capture, deploy, clear, sync, focus tests. */
+const writes = (agent: Agent) =>
+  new Elysia()
+    .use(technicianAuth(agent.env.SKYLAPSE_EDGE_TOKEN))
+    .post("/capture", ({ body }) => local.manualCapture(agent, body), { body: localModel.captureBody })
+    .post("/capture-bracket", ({ body }) => local.bracketCapture(agent, body), { body: localModel.bracketBody })
+    .post("/profile/deploy", ({ body }) => local.deploy(agent, body), { body: localModel.deployBody })
+    .delete("/profile/current", () => local.clearProfile(agent))
+    .post("/sync", () => local.syncNow(agent))
+    .post("/focus-test", ({ query }) => local.focusTest(agent, query.lens_position), { query: localModel.focusQuery })
+    .post("/focus-test/auto", () => local.focusAuto(agent));
 
-/** How late recent ticks fired, in clock ms: p50, p99 and how many ticks that covers. */
-function jitterSummary(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), n: sorted.length };
-}
-
-function iso(t: number | null): string | null {
-  return t === null ? null : new Date(t).toISOString();
-}
+/** The local API on port 8080: the seed-era Pi API, unchanged for its clients, and ours beside it. */
+export const localApi = (agent: Agent) => new Elysia().use(problems).use(reads(agent)).use(writes(agent));

@@ -1,9 +1,20 @@
-import { and, asc, count, eq, inArray, isNull, max, min, not, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, inArray, isNotNull, isNull, lt, max, min, not, sql } from "drizzle-orm";
 import type { CaptureRecord } from "../../shared/contracts/sync";
 import type { EdgeDb } from "../db/client";
 import { captures, meta, outbox } from "../db/schema";
 
 export type NewCaptureRecord = Omit<CaptureRecord, "seq">;
+
+export interface CaptureFilter {
+  from?: number;
+  to?: number;
+  schedule?: string;
+  profile?: string;
+  outcome?: string;
+  uploaded?: boolean;
+  before?: number;
+  limit: number;
+}
 
 /** The append-only capture log. A record is committed with its outbox entry in one transaction. */
 export class CaptureLog {
@@ -91,6 +102,33 @@ export class CaptureLog {
     return rows.length;
   }
 
+  byId(id: string): (CaptureRecord & { uploaded: boolean; purged: boolean }) | null {
+    const row = this.db.select().from(captures).where(eq(captures.id, id)).get();
+    return row ? { ...row.record, seq: row.seq, uploaded: row.uploadedAt !== null, purged: row.purgedAt !== null } : null;
+  }
+
+  /** Newest first, filtered; `before` continues a page from a seq. */
+  list(q: CaptureFilter): (CaptureRecord & { uploaded: boolean; purged: boolean })[] {
+    return this.db
+      .select()
+      .from(captures)
+      .where(
+        and(
+          q.from === undefined ? undefined : gte(captures.plannedAt, q.from),
+          q.to === undefined ? undefined : lt(captures.plannedAt, q.to),
+          q.schedule === undefined ? undefined : eq(captures.schedule, q.schedule),
+          q.profile === undefined ? undefined : eq(captures.profileId, q.profile),
+          q.outcome === undefined ? undefined : eq(captures.outcome, q.outcome),
+          q.uploaded === undefined ? undefined : q.uploaded ? isNotNull(captures.uploadedAt) : isNull(captures.uploadedAt),
+          q.before === undefined ? undefined : lt(captures.seq, q.before),
+        ),
+      )
+      .orderBy(desc(captures.seq))
+      .limit(q.limit)
+      .all()
+      .map((row) => ({ ...row.record, seq: row.seq, uploaded: row.uploadedAt !== null, purged: row.purgedAt !== null }));
+  }
+
   counts(): Record<string, number> {
     const rows = this.db.select({ outcome: captures.outcome, n: count() }).from(captures).groupBy(captures.outcome).all();
     return Object.fromEntries(rows.map((r) => [r.outcome, r.n]));
@@ -138,6 +176,9 @@ export class MetaStore {
   constructor(private readonly db: EdgeDb) {}
   get(key: string): string | null {
     return this.db.select().from(meta).where(eq(meta.key, key)).get()?.value ?? null;
+  }
+  delete(key: string): void {
+    this.db.delete(meta).where(eq(meta.key, key)).run();
   }
   set(key: string, value: string): void {
     this.db.insert(meta).values({ key, value }).onConflictDoUpdate({ target: meta.key, set: { value } }).run();

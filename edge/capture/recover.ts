@@ -5,10 +5,11 @@ import type { ImageStore } from "../store/images";
 import { jpegSize } from "../store/jpeg";
 import type { NewCaptureRecord } from "./log";
 
-const IMAGE_PATH = /^(\d{4}-\d{2}-\d{2})\/([\w-]+)\/([\w-]+)\/(\d{8}T\d{6}Z)(?:_(baseline|variant))?\.jpg$/;
+const IMAGE_PATH = /^(\d{4}-\d{2}-\d{2})\/([\w-]+)\/([\w-]+)\/(\d{8}T\d{6}(?:\.\d{3})?Z)(?:_(baseline|variant))?\.jpg$/;
 
 function plannedAtOf(stamp: string): string {
-  return `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}.000Z`;
+  const ms = stamp.length > 16 ? stamp.slice(15, 19) : ".000";
+  return `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}${ms}Z`;
 }
 
 /**
@@ -28,7 +29,7 @@ export function recoverFromImages(images: ImageStore, bootId: string): NewCaptur
   walk(images.root, "");
   const records: NewCaptureRecord[] = [];
   for (const file of files) {
-    const [, , schedule, profile, stamp] = file.match(IMAGE_PATH)!;
+    const [, , schedule, profile, stamp, role] = file.match(IMAGE_PATH)!;
     const bytes = readFileSync(images.pathOf(file));
     const size = jpegSize(bytes);
     if (!size) continue;
@@ -52,8 +53,9 @@ export function recoverFromImages(images: ImageStore, bootId: string): NewCaptur
       meter: null,
       exposure: null,
       image: { file, bytes: bytes.byteLength, sha256: sha256(bytes), ...size, frames: images.filesOf(file).length },
-      test_id: null,
-      test_role: null,
+      // A test capture's test id lived only in the lost database; its side of the pair is in its name.
+      test_id: role ? "recovered" : null,
+      test_role: (role as "baseline" | "variant" | undefined) ?? null,
     });
   }
   return records.sort((a, b) => a.planned_at.localeCompare(b.planned_at) || a.profile_id.localeCompare(b.profile_id));

@@ -1,22 +1,28 @@
 import type { Clock } from "../../shared/clock";
+import type { ProfileSnapshot } from "../../shared/contracts/profile";
 import type { CaptureSettings, MeterReading } from "../../shared/contracts/settings";
+import type { MissReason } from "../../shared/contracts/sync";
 import { resolveSettings } from "../../shared/exposure/resolve";
 import { sha256 } from "../../shared/canonical";
 import { formatLocalDate, localDateOf } from "../../shared/plan/local-time";
 import type { PlannedTick } from "../../shared/plan/ticks";
-import type { MissReason } from "../../shared/contracts/sync";
 import { CameraError, type CameraDriver, type CapturedFrame } from "../camera/driver";
 import type { Incidents } from "../incidents";
 import type { ImageStore } from "../store/images";
 import type { StorageBudget } from "../store/retention";
-import type { DesiredStore } from "../sync/desired";
 import type { CaptureLog, NewCaptureRecord } from "./log";
+
+/** Where a capture finds its profile snapshots and the camera's time zone. */
+export interface ProfileSource {
+  snapshot(profileId: string): ProfileSnapshot | null;
+  timezone(): string;
+}
 
 export interface CaptureDeps {
   driver: CameraDriver;
   images: ImageStore;
   log: CaptureLog;
-  desired: DesiredStore;
+  desired: ProfileSource;
   clock: Clock;
   bootId: string;
   clockTrusted: () => boolean;
@@ -24,24 +30,35 @@ export interface CaptureDeps {
   incidents?: Incidents;
 }
 
-/** date/schedule/profile/20261124T135915Z.jpg — the folder date is the camera's local date. */
-export function imageFileFor(tick: PlannedTick, timezone: string, suffix = ""): string {
-  const date = formatLocalDate(localDateOf(timezone, tick.at));
-  const stamp = new Date(tick.at).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  return `${date}/${tick.schedule}/${tick.profile}/${stamp}${suffix}.jpg`;
+/** What a capture is for: a planned tick, or a request on the local API (then `at` is now). */
+export interface CaptureTarget extends PlannedTick {
+  test_id?: string | null;
+  test_role?: "baseline" | "variant" | null;
 }
 
-function baseRecord(deps: CaptureDeps, tick: PlannedTick): NewCaptureRecord {
+/**
+ * date/schedule/profile/20261124T135915Z.jpg — the folder date is the camera's
+ * local date; an instant off the whole second (a manual capture) keeps its ms.
+ */
+export function imageFileFor(target: CaptureTarget, timezone: string, suffix = ""): string {
+  const date = formatLocalDate(localDateOf(timezone, target.at));
+  const iso = new Date(target.at).toISOString().replace(/[-:]/g, "");
+  const stamp = target.at % 1000 === 0 ? iso.replace(/\.\d+Z$/, "Z") : iso;
+  const role = target.test_role ? `_${target.test_role}` : "";
+  return `${date}/${target.schedule}/${target.profile}/${stamp}${role}${suffix}.jpg`;
+}
+
+function baseRecord(deps: CaptureDeps, target: CaptureTarget, version: string | null): NewCaptureRecord {
   return {
     id: Bun.randomUUIDv7(),
-    planned_at: new Date(tick.at).toISOString(),
+    planned_at: new Date(target.at).toISOString(),
     captured_at: null,
     monotonic_ms: Math.round(deps.clock.monotonic()),
     boot_id: deps.bootId,
     clock_trusted: deps.clockTrusted(),
-    schedule: tick.schedule,
-    profile_id: tick.profile,
-    profile_version: deps.desired.snapshot(tick.profile)?.version ?? null,
+    schedule: target.schedule,
+    profile_id: target.profile,
+    profile_version: version,
     outcome: "missed",
     reason_code: null,
     reason: null,
@@ -51,14 +68,15 @@ function baseRecord(deps: CaptureDeps, tick: PlannedTick): NewCaptureRecord {
     meter: null,
     exposure: null,
     image: null,
-    test_id: null,
-    test_role: null,
+    test_id: target.test_id ?? null,
+    test_role: target.test_role ?? null,
   };
 }
 
 /** A tick that was not attempted (late, agent down, ...), committed like any capture. */
 export function recordMissed(deps: CaptureDeps, tick: PlannedTick, code: MissReason, reason: string): number {
-  return deps.log.commit({ ...baseRecord(deps, tick), reason_code: code, reason }, deps.clock.now());
+  const version = deps.desired.snapshot(tick.profile)?.version ?? null;
+  return deps.log.commit({ ...baseRecord(deps, tick, version), reason_code: code, reason }, deps.clock.now());
 }
 
 /** The frame a record points at: the 0 EV frame of a bracket (the others sit beside it). */
@@ -66,19 +84,29 @@ function mainFrame(frames: CapturedFrame[]): CapturedFrame {
   return frames.reduce((best, f) => (Math.abs(f.bracket_ev) < Math.abs(best.bracket_ev) ? f : best));
 }
 
+/** How a capture gets its settings: from a snapshot (and the meter), or as given. */
+export type SettingsPlan = { snapshot: ProfileSnapshot; override?: Partial<CaptureSettings> } | { explicit: CaptureSettings };
+
+export interface CaptureResult {
+  record: NewCaptureRecord;
+  seq: number;
+  /** Every file written, the main frame first. */
+  files: string[];
+}
+
 /**
- * One tick: meter → settings from the snapshot → capture → images written
- * durably → record committed with its outbox entry. No network on this path.
+ * One capture: meter → settings → camera → images written durably → record
+ * committed with its outbox entry. No network on this path. Failures become
+ * committed records with their reason; nothing here throws for a camera fault.
  */
-export async function captureTick(deps: CaptureDeps, tick: PlannedTick): Promise<NewCaptureRecord> {
-  const record = baseRecord(deps, tick);
-  const commit = (r: NewCaptureRecord, imageBytes = 0) => {
-    deps.log.commit(r, deps.clock.now(), imageBytes);
+export async function capture(deps: CaptureDeps, target: CaptureTarget, plan: SettingsPlan): Promise<CaptureResult> {
+  const version = "snapshot" in plan ? plan.snapshot.version : null;
+  const record = baseRecord(deps, target, version);
+  const commit = (r: NewCaptureRecord, files: string[] = [], imageBytes = 0): CaptureResult => {
+    const seq = deps.log.commit(r, deps.clock.now(), imageBytes);
     deps.storage?.added(imageBytes);
-    return r;
+    return { record: r, seq, files };
   };
-  const snapshot = deps.desired.snapshot(tick.profile);
-  if (!snapshot) return commit({ ...record, outcome: "failed", reason_code: "no_snapshot", reason: `no snapshot for profile ${tick.profile}` });
 
   const startedAt = deps.clock.now();
   let meter: MeterReading | null = null;
@@ -87,13 +115,14 @@ export async function captureTick(deps: CaptureDeps, tick: PlannedTick): Promise
   } catch {
     meter = null;
   }
-  const settings: CaptureSettings = resolveSettings(snapshot, tick.schedule, meter);
+  const settings = "explicit" in plan ? plan.explicit : resolveSettings(plan.snapshot, target.schedule, meter, plan.override);
+  const attempted = { ...record, captured_at: new Date(startedAt).toISOString(), settings, meter };
   let frames: CapturedFrame[];
   try {
     frames = await deps.driver.capture(settings, startedAt);
   } catch (e) {
     const reason = e instanceof CameraError ? `${e.reason}: ${e.message}` : `camera_error: ${(e as Error).message}`;
-    return commit({ ...record, captured_at: new Date(startedAt).toISOString(), outcome: "failed", reason_code: "camera_error", reason, settings, meter });
+    return commit({ ...attempted, outcome: "failed", reason_code: "camera_error", reason });
   }
   const total = frames.reduce((sum, f) => sum + f.jpeg.byteLength, 0);
   if (deps.storage) {
@@ -102,26 +131,38 @@ export async function captureTick(deps: CaptureDeps, tick: PlannedTick): Promise
     if (!room.ok) {
       const reason = `disk_full: no room for ${total} bytes within the storage budget and free-space floor`;
       deps.incidents?.add("disk_full", reason);
-      return commit({ ...record, captured_at: new Date(startedAt).toISOString(), outcome: "failed", reason_code: "disk_full", reason, settings, meter });
+      return commit({ ...attempted, outcome: "failed", reason_code: "disk_full", reason });
     }
   }
   const main = mainFrame(frames);
   const tz = deps.desired.timezone();
-  const file = imageFileFor(tick, tz);
+  const file = imageFileFor(target, tz);
+  const files = [file];
   for (const frame of frames) {
-    if (frame !== main) deps.images.write(imageFileFor(tick, tz, `_ev${frame.bracket_ev >= 0 ? "+" : ""}${frame.bracket_ev}`), frame.jpeg);
+    if (frame === main) continue;
+    const extra = imageFileFor(target, tz, `_ev${frame.bracket_ev >= 0 ? "+" : ""}${frame.bracket_ev}`);
+    deps.images.write(extra, frame.jpeg);
+    files.push(extra);
   }
   deps.images.write(file, main.jpeg);
   return commit(
     {
-    ...record,
-    captured_at: new Date(startedAt).toISOString(),
-    outcome: "captured",
-    settings,
-    meter,
-    exposure: main.exposure,
-    image: { file, bytes: main.jpeg.byteLength, sha256: sha256(main.jpeg), width: main.width, height: main.height, frames: frames.length },
+      ...attempted,
+      outcome: "captured",
+      exposure: main.exposure,
+      image: { file, bytes: main.jpeg.byteLength, sha256: sha256(main.jpeg), width: main.width, height: main.height, frames: frames.length },
     },
+    files,
     total,
   );
+}
+
+/** A planned tick with the profile's snapshot; a missing snapshot is a failed record. */
+export async function captureTick(deps: CaptureDeps, tick: PlannedTick): Promise<CaptureResult> {
+  const snapshot = deps.desired.snapshot(tick.profile);
+  if (!snapshot) {
+    const record = { ...baseRecord(deps, tick, null), outcome: "failed" as const, reason_code: "no_snapshot" as const, reason: `no snapshot for profile ${tick.profile}` };
+    return { record, seq: deps.log.commit(record, deps.clock.now()), files: [] };
+  }
+  return capture(deps, tick, { snapshot });
 }

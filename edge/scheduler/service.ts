@@ -15,6 +15,8 @@ export function ticksMissedWhileDown(windows: PlanWindow[], lastPlannedAt: numbe
 }
 
 export interface SchedulerOptions {
+  /** The profile of safety captures (the active one), or null when none is deployed. */
+  safetyProfile: () => string | null;
   /** Cadence of the safety captures while the clock is not trusted, seconds. */
   untrustedIntervalSeconds: number;
   /** Real ms after start before the first safety capture, leaving the first poll time to vouch for the clock. */
@@ -53,7 +55,7 @@ export class Scheduler {
   constructor(
     private readonly deps: CaptureDeps,
     private readonly windows: (now: number) => PlanWindow[],
-    private readonly options: SchedulerOptions = { untrustedIntervalSeconds: 60, untrustedGraceMs: 10_000 },
+    private readonly options: SchedulerOptions,
   ) {}
 
   start(): void {
@@ -121,8 +123,8 @@ export class Scheduler {
 
   /** The next safety capture while untrusted: the assigned profile on its own cadence, after the grace period. */
   private safetyTicks(): PlannedTick[] {
-    const { clock, desired } = this.deps;
-    const profile = desired.state?.assignment?.profile_id;
+    const { clock } = this.deps;
+    const profile = this.options.safetyProfile();
     if (!profile || clock.monotonic() - this.startedMonotonic < this.options.untrustedGraceMs) return [];
     const interval = this.options.untrustedIntervalSeconds;
     const at = firstGridPoint(Math.max(clock.now(), this.lastSafetyAt + 1), interval);

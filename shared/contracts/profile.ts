@@ -38,6 +38,8 @@ export const SeedBase = z
     iso: z.number().int().min(0).max(6400),
     shutter_speed: z.string().regex(/^(auto|\d+(\.\d+)?|1\/\d+(\.\d+)?)$/, 'use "auto", "1/500" or seconds like "2"'),
     exposure_compensation: z.number().min(-4).max(4),
+    /** The name the seed's snapshot example used for exposure_compensation. */
+    ev_compensation: z.number().min(-4).max(4),
     awb_mode: z.number().int().min(0).max(6),
     wb_temp: z.number().int().min(1500).max(15000),
     ae_metering_mode: z.number().int().min(0).max(2),

@@ -84,5 +84,7 @@ export const ExposureUsed = z.object({
   exposure_time_us: z.number().nonnegative(),
   analogue_gain: z.number().positive(),
   colour_temperature: z.number().positive().nullable(),
+  /** The camera's focus figure of merit (higher is sharper), when it reports one. */
+  focus_fom: z.number().nonnegative().nullable().optional(),
 });
 export type ExposureUsed = z.infer<typeof ExposureUsed>;

@@ -5,6 +5,7 @@ import {
   type SeedBase,
   type SeedProfileDefinition,
 } from "../contracts/profile";
+import type { SeedDeployRequest } from "../contracts/seed-api";
 import { CaptureSettings, DEFAULT_SETTINGS, type SettingsOverride } from "../contracts/settings";
 import { EV_CURVE_TABLES, WB_CURVE_TABLES } from "./curves";
 import { SEED_AF_CODES, SEED_AWB_CODES, SEED_METERING_CODES, parseSeedShutter } from "./seed-codes";
@@ -16,7 +17,8 @@ export function seedBaseToOverride(base: SeedBase): SettingsOverride {
   const out: SettingsOverride = {};
   if (base.iso !== undefined) out.iso = base.iso === 0 ? null : base.iso;
   if (base.shutter_speed !== undefined) out.shutter_us = parseSeedShutter(base.shutter_speed);
-  if (base.exposure_compensation !== undefined) out.ev = base.exposure_compensation;
+  const ev = base.exposure_compensation ?? base.ev_compensation;
+  if (ev !== undefined) out.ev = ev;
   if (base.awb_mode !== undefined) {
     const mode = SEED_AWB_CODES[base.awb_mode]!;
     out.white_balance = mode === "kelvin" ? { mode, kelvin: base.wb_temp ?? 5500 } : { mode };
@@ -97,6 +99,22 @@ function mergeOverrides(a: Record<string, SettingsOverride>, b: Record<string, S
 }
 
 export type SnapshotContent = Omit<ProfileSnapshot, "version" | "checksum">;
+
+/** A snapshot deployed by hand in the seed's shape (POST /profile/deploy) as our own snapshot. */
+export function snapshotFromSeedDeploy(req: SeedDeployRequest): ProfileSnapshot {
+  const s = req.settings;
+  const table = (a: SeedDeployRequest["settings"]["adaptive_wb"]) => (a?.enabled && a.lux_table ? a.lux_table : null);
+  const overrides: Record<string, SettingsOverride> = {};
+  for (const [schedule, base] of Object.entries(s.schedule_overrides)) overrides[schedule] = seedBaseToOverride(base);
+  const content: SnapshotContent = {
+    profile_id: req.profile_id,
+    base: CaptureSettings.parse({ ...DEFAULT_SETTINGS, ...seedBaseToOverride(s.base) }),
+    wb_table: table(s.adaptive_wb),
+    ev_table: table(s.adaptive_ev),
+    schedule_overrides: overrides,
+  };
+  return snapshotOf(content, req.version);
+}
 
 /** Compiles a resolved definition: curve names become explicit lux tables, defaults are filled. */
 export function compileContent(profileId: string, def: ProfileDefinition): SnapshotContent {

@@ -69,7 +69,7 @@ function setup(dir = mkdtempSync(join(tmpdir(), "skylapse-edge-"))) {
   const log = new CaptureLog(db);
   const camera = new FakeCamera(clock);
   const deps = { driver: camera, images: new ImageStore(join(dir, "images")), log, desired, clock, bootId: "boot", clockTrusted: () => true };
-  const scheduler = new Scheduler(deps, (now) => desired.windows(now), { untrustedIntervalSeconds: 60, untrustedGraceMs: 0 });
+  const scheduler = new Scheduler(deps, (now) => desired.windows(now), { untrustedIntervalSeconds: 60, untrustedGraceMs: 0, safetyProfile: () => "p" });
   desired.onChange(() => scheduler.replan());
   return { dir, clock, db, sqlite, desired, log, outbox: new Outbox(db), camera, scheduler };
 }

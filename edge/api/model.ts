@@ -1,0 +1,30 @@
+import * as v from "valibot";
+import { SeedBracketRequest, SeedCaptureRequest, SeedDeployRequest } from "../../shared/contracts/seed-api";
+
+const isoTime = v.pipe(v.string(), v.isoTimestamp("must be an ISO 8601 time like 2026-11-24T06:30:00Z"));
+const slug = v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "use lower-case letters, digits, '_' and '-'"));
+const intIn = (min: number, max: number) => v.pipe(v.string(), v.regex(/^\d+$/, "must be an integer"), v.transform(Number), v.minValue(min), v.maxValue(max));
+
+/** The edge's own local surfaces (valibot); the seed's bodies are shared wire contracts (zod). */
+export const localModel = {
+  capturesQuery: v.strictObject({
+    from: v.optional(isoTime),
+    to: v.optional(isoTime),
+    schedule: v.optional(slug),
+    profile: v.optional(slug),
+    outcome: v.optional(v.picklist(["captured", "failed", "missed"], "must be captured, failed or missed")),
+    uploaded: v.optional(v.pipe(v.picklist(["true", "false"], "must be true or false"), v.transform((s) => s === "true"))),
+    limit: v.optional(intIn(1, 1000), "100"),
+    before: v.optional(intIn(1, Number.MAX_SAFE_INTEGER)),
+  }),
+  captureParams: v.strictObject({ id: v.pipe(v.string(), v.regex(/^[\w-]{1,64}$/, "not a capture id")) }),
+  profileParams: v.strictObject({ profile: slug }),
+  latestQuery: v.strictObject({ profile: v.optional(slug) }),
+  listQuery: v.strictObject({ limit: v.optional(intIn(1, 1000), "50") }),
+  focusQuery: v.strictObject({
+    lens_position: v.pipe(v.string(), v.regex(/^\d+(\.\d+)?$/, "must be a number of dioptres"), v.transform(Number), v.maxValue(32)),
+  }),
+  captureBody: SeedCaptureRequest,
+  bracketBody: SeedBracketRequest,
+  deployBody: SeedDeployRequest,
+};

@@ -1,0 +1,299 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { decode, encode } from "jpeg-js";
+import type { SeedBracketRequest, SeedCaptureRequest, SeedDeployRequest } from "../../shared/contracts/seed-api";
+import { CaptureSettings, DEFAULT_SETTINGS } from "../../shared/contracts/settings";
+import { seedBaseToOverride, snapshotFromSeedDeploy } from "../../shared/exposure/compile";
+import { formatSeedShutter, suggestIso } from "../../shared/exposure/seed-codes";
+import { HttpError, notFound } from "../../shared/http";
+import { plannedTicks } from "../../shared/plan/ticks";
+import type { Agent } from "../agent";
+import { capture, type CaptureResult, type SettingsPlan } from "../capture/service";
+import type { CaptureFilter } from "../capture/log";
+
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+export function operationalMode(agent: Agent): "deployed_profile" | "live_orchestration" {
+  return agent.profiles.active() ? "deployed_profile" : "live_orchestration";
+}
+
+function deployedProfile(agent: Agent) {
+  const active = agent.profiles.active();
+  if (!active) return null;
+  return {
+    profile_id: active.snapshot.profile_id,
+    version: active.snapshot.version,
+    checksum: active.snapshot.checksum,
+    deployed_at: active.deployed_at,
+    source: active.source,
+    reason: active.reason,
+  };
+}
+
+export async function status(agent: Agent) {
+  const observed = agent.observe();
+  const next = agent.nextCapture();
+  const sync = agent.sync?.status;
+  return {
+    status: "online",
+    camera_id: agent.env.SKYLAPSE_CAMERA_ID ?? null,
+    camera_model: agent.driver.model,
+    camera_ready: await agent.driver.ready(),
+    operational_mode: operationalMode(agent),
+    deployed_profile: deployedProfile(agent),
+    hub_assignment: agent.profiles.hubAssignment(),
+    disk: observed.disk,
+    last_capture_at: observed.last_capture_at,
+    next_capture: next ? { at: iso(next.at), schedule: next.schedule, profile: next.profile } : null,
+    captures: agent.log.counts(),
+    backlog: { count: observed.backlog, oldest_planned_at: observed.oldest_pending_at },
+    hub: sync
+      ? {
+          url: agent.env.SKYLAPSE_HUB_URL,
+          reachable: sync.failures === 0 && sync.lastSuccessAt !== null,
+          last_sync_at: iso(sync.lastSuccessAt),
+          last_error: sync.lastError,
+          uploaded: sync.uploaded,
+        }
+      : null,
+    clock: observed.clock,
+    plan_extrapolated: agent.desired.extrapolating(agent.clock.now()),
+    incidents: observed.incidents,
+    warnings: [
+      ...(observed.disk?.warning ? [`storage ${observed.disk.percent}% used`] : []),
+      ...(observed.clock.trusted ? [] : ["clock not trusted yet: safety captures only, times corrected later"]),
+    ],
+    tick_jitter_ms: jitterSummary(agent.scheduler.stats.jitter),
+  };
+}
+
+function percentile(sorted: number[], p: number): number | null {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : null;
+}
+
+/** How late recent ticks fired, in clock ms: p50, p99 and how many ticks that covers. */
+function jitterSummary(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), n: sorted.length };
+}
+
+async function requireReady(agent: Agent) {
+  if (!(await agent.driver.ready())) throw new HttpError(503, "camera_not_ready", "Camera not ready");
+}
+
+export async function meter(agent: Agent) {
+  await requireReady(agent);
+  const m = await agent.driver.meter(agent.clock.now());
+  return {
+    lux: m.lux,
+    exposure_time_us: m.exposure_time_us,
+    analogue_gain: m.analogue_gain,
+    colour_temperature: m.colour_temperature,
+    suggested_iso: suggestIso(m.analogue_gain),
+    suggested_shutter: formatSeedShutter(m.exposure_time_us),
+  };
+}
+
+function seedSettings(req: Omit<SeedCaptureRequest, "override">): CaptureSettings {
+  const { bracket_ev, ...base } = req;
+  return CaptureSettings.parse({ ...DEFAULT_SETTINGS, ...seedBaseToOverride({ ...base, bracket_exposures: bracket_ev }) });
+}
+
+function captured(agent: Agent, result: CaptureResult, message: string) {
+  const r = result.record;
+  if (r.outcome !== "captured") throw new HttpError(r.reason_code === "disk_full" ? 507 : 503, r.reason_code ?? "capture_failed", r.reason ?? "capture failed");
+  return {
+    status: "success",
+    image_path: agent.images.pathOf(result.files[0]!),
+    message,
+    capture_id: r.id,
+    seq: result.seq,
+    settings_used: r.settings,
+    exposure: r.exposure,
+  };
+}
+
+/** POST /capture in the seed's three modes: explicit settings, the deployed profile, or it with a one-capture override. */
+export async function manualCapture(agent: Agent, req: SeedCaptureRequest) {
+  await requireReady(agent);
+  const at = agent.clock.now();
+  if (!req.use_deployed_profile) {
+    const settings = seedSettings(req);
+    const target = { at, schedule: req.schedule ?? "manual", profile: req.profile ?? "manual", interval_seconds: 0 };
+    return captured(agent, await capture(agent.captureDeps, target, { explicit: settings }), "captured with explicit settings");
+  }
+  const active = agent.profiles.active();
+  if (!active) throw new HttpError(400, "no_profile", "No profile deployed: deploy one with POST /profile/deploy or assign one at the hub");
+  const { ev_compensation, ...override } = req.override ?? {};
+  const plan: SettingsPlan = {
+    snapshot: active.snapshot,
+    override: req.override ? seedBaseToOverride({ ...override, ev_compensation, bracket_exposures: override.bracket_ev }) : undefined,
+  };
+  const target = {
+    at,
+    schedule: req.schedule_type ?? "daytime",
+    profile: active.snapshot.profile_id,
+    interval_seconds: 0,
+    test_id: req.test_id ?? (req.override ? "override" : null),
+    test_role: req.override || req.test_id ? ("variant" as const) : null,
+  };
+  const mode = req.override ? `deployed profile ${active.snapshot.profile_id} with a one-capture override` : `deployed profile ${active.snapshot.profile_id}`;
+  return captured(agent, await capture(agent.captureDeps, target, plan), `captured with the ${mode}`);
+}
+
+export async function bracketCapture(agent: Agent, req: SeedBracketRequest) {
+  await requireReady(agent);
+  const count = req.bracket_count ?? 3;
+  const settings = seedSettings({ ...req, bracket_count: count, bracket_ev: req.bracket_ev ?? (count === 5 ? [-2, -1, 0, 1, 2] : [-2, 0, 2]) });
+  const target = { at: agent.clock.now(), schedule: req.schedule ?? "manual", profile: req.profile ?? "bracket", interval_seconds: 0 };
+  const result = await capture(agent.captureDeps, target, { explicit: settings });
+  return { ...captured(agent, result, `captured a ${count}-frame bracket`), image_paths: result.files.map((f) => agent.images.pathOf(f)) };
+}
+
+export function deploy(agent: Agent, req: SeedDeployRequest) {
+  const snapshot = snapshotFromSeedDeploy(req);
+  agent.profiles.deployLocal(snapshot, req.deployed_at ?? iso(agent.clock.now())!);
+  agent.scheduler.replan();
+  return { status: "deployed", profile_id: snapshot.profile_id, version: snapshot.version, checksum: snapshot.checksum, operational_mode: "deployed_profile" };
+}
+
+export function currentProfile(agent: Agent) {
+  const active = agent.profiles.active();
+  if (!active) return { status: "no_profile", operational_mode: "live_orchestration", message: "No profile deployed; the agent is in live orchestration mode" };
+  return { status: "deployed", operational_mode: "deployed_profile", ...deployedProfile(agent), snapshot: active.snapshot };
+}
+
+export function clearProfile(agent: Agent) {
+  const had = agent.profiles.clearLocal();
+  agent.scheduler.replan();
+  const mode = operationalMode(agent);
+  const assignment = agent.profiles.hubAssignment();
+  const message = !had
+    ? "No profile was deployed by hand"
+    : mode === "deployed_profile"
+      ? `Hand-deployed profile cleared; the hub's assignment ${assignment?.profile_id} ${assignment?.version} is active`
+      : "Profile cleared; the agent is in live orchestration mode";
+  return { status: "cleared", operational_mode: mode, message };
+}
+
+export function plan(agent: Agent) {
+  const now = agent.clock.now();
+  const state = agent.desired.state;
+  const windows = agent.profiles.windows(now);
+  const next = agent.nextCapture();
+  return {
+    from: state?.plan.from ?? null,
+    to: state?.plan.to ?? null,
+    extrapolated: windows.some((w) => w.extrapolated),
+    clock_trusted: agent.clock.trusted,
+    next_capture: next ? { at: iso(next.at), schedule: next.schedule, profile: next.profile } : null,
+    windows: windows
+      .filter((w) => Date.parse(w.end) > now)
+      .map((w) => ({ ...w, ticks: plannedTicks([w], Math.max(now, Date.parse(w.start)), Date.parse(w.end)).length })),
+  };
+}
+
+export function listCaptures(agent: Agent, q: Omit<CaptureFilter, "from" | "to"> & { from?: string; to?: string }) {
+  const filter: CaptureFilter = { ...q, from: q.from ? Date.parse(q.from) : undefined, to: q.to ? Date.parse(q.to) : undefined };
+  const captures = agent.log.list({ ...filter, limit: q.limit + 1 });
+  const page = captures.slice(0, q.limit);
+  return { captures: page, next: captures.length > q.limit ? page[page.length - 1]!.seq : null };
+}
+
+export function captureById(agent: Agent, id: string) {
+  const record = agent.log.byId(id);
+  if (!record) throw notFound(`capture ${id}`);
+  return record;
+}
+
+function imageFile(agent: Agent, id: string): string {
+  const record = captureById(agent, id);
+  if (!record.image) throw notFound(`an image for capture ${id} (${record.outcome})`);
+  if (record.purged) throw new HttpError(410, "purged", `the image of capture ${id} was deleted to keep within storage limits (the hub has it)`);
+  return agent.images.pathOf(record.image.file);
+}
+
+export function image(agent: Agent, id: string): Blob {
+  return Bun.file(imageFile(agent, id));
+}
+
+const THUMB_WIDTH = 160;
+
+/** A small JPEG of the capture, made once and kept beside the data. */
+export function thumbnail(agent: Agent, id: string): Uint8Array {
+  const source = imageFile(agent, id);
+  const cached = join(agent.env.SKYLAPSE_DATA_DIR, "thumbs", `${id}.jpg`);
+  if (existsSync(cached)) return readFileSync(cached);
+  const full = decode(readFileSync(source), { useTArray: true, maxMemoryUsageInMB: 512 });
+  const scale = full.width / THUMB_WIDTH;
+  const height = Math.max(1, Math.round(full.height / scale));
+  const out = new Uint8Array(THUMB_WIDTH * height * 4);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(full.height - 1, Math.floor(y * scale));
+    for (let x = 0; x < THUMB_WIDTH; x++) {
+      const s = (sy * full.width + Math.min(full.width - 1, Math.floor(x * scale))) * 4;
+      const d = (y * THUMB_WIDTH + x) * 4;
+      out[d] = full.data[s]!;
+      out[d + 1] = full.data[s + 1]!;
+      out[d + 2] = full.data[s + 2]!;
+      out[d + 3] = 255;
+    }
+  }
+  const jpeg = new Uint8Array(encode({ data: out, width: THUMB_WIDTH, height }, 75).data);
+  mkdirSync(dirname(cached), { recursive: true });
+  writeFileSync(cached, jpeg);
+  return jpeg;
+}
+
+/** The latest captured image, of one profile or of any. */
+export function latest(agent: Agent, profile?: string) {
+  const [record] = agent.log.list({ profile, outcome: "captured", limit: 1 });
+  if (!record?.image || record.purged) throw notFound(profile ? `an image for profile ${profile}` : "an image");
+  return record;
+}
+
+export function latestInfo(agent: Agent, profile: string) {
+  const r = latest(agent, profile);
+  return {
+    capture_id: r.id,
+    image_path: agent.images.pathOf(r.image!.file),
+    profile: r.profile_id,
+    schedule: r.schedule,
+    captured_at: r.captured_at,
+    settings_used: r.settings,
+    exposure: r.exposure,
+  };
+}
+
+export function imageList(agent: Agent, profile: string, limit: number) {
+  const images = agent.log
+    .list({ profile, outcome: "captured", limit })
+    .filter((r) => r.image && !r.purged)
+    .map((r) => ({ capture_id: r.id, file: r.image!.file, captured_at: r.captured_at, schedule: r.schedule, bytes: r.image!.bytes }));
+  return { profile, count: images.length, images };
+}
+
+/** One frame at a lens position, with the camera's focus figure of merit. */
+export async function focusTest(agent: Agent, lensPosition: number) {
+  await requireReady(agent);
+  const settings = { ...DEFAULT_SETTINGS, focus: "manual" as const, lens_position: lensPosition };
+  const result = await capture(agent.captureDeps, { at: agent.clock.now(), schedule: "focus_test", profile: "focus", interval_seconds: 0 }, { explicit: settings });
+  const body = captured(agent, result, `focus test at lens position ${lensPosition}`);
+  return { ...body, lens_position: lensPosition, focus_fom: result.record.exposure?.focus_fom ?? null };
+}
+
+/** A sweep over lens positions; the sharpest wins. */
+export async function focusAuto(agent: Agent) {
+  const positions = [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5];
+  const results = [];
+  for (const p of positions) results.push(await focusTest(agent, p));
+  const best = results.reduce((a, b) => ((b.focus_fom ?? -1) > (a.focus_fom ?? -1) ? b : a));
+  return { status: "success", best_lens_position: best.lens_position, best_focus_fom: best.focus_fom, results: results.map((r) => ({ lens_position: r.lens_position, focus_fom: r.focus_fom, capture_id: r.capture_id })) };
+}
+
+export function syncNow(agent: Agent) {
+  if (!agent.sync) throw new HttpError(409, "standalone", "this agent has no hub (SKYLAPSE_HUB_URL is unset)");
+  agent.sync.syncNow();
+  return { status: "sync_started" };
+}
+

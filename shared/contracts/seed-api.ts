@@ -1,0 +1,89 @@
+import { z } from "zod";
+import { SeedBase, Slug } from "./profile";
+import { LuxTable } from "./settings";
+
+/**
+ * The first system's Pi API (seed-edge-api.md): its field names, its codes and
+ * its limits, so clients written for it work unchanged.
+ */
+export const SEED_ISO = [0, 100, 200, 400, 800, 1600, 3200] as const;
+
+const seedEv = z.number().min(-2).max(2);
+
+/** Explicit capture settings as the seed's live orchestration sent them. */
+export const SeedCaptureSettings = z
+  .object({
+    iso: z.number().int().refine((v) => (SEED_ISO as readonly number[]).includes(v), "must be 0 (auto) or one of 100, 200, 400, 800, 1600, 3200"),
+    shutter_speed: SeedBase.shape.shutter_speed.unwrap(),
+    exposure_compensation: seedEv,
+    awb_mode: SeedBase.shape.awb_mode.unwrap(),
+    wb_temp: SeedBase.shape.wb_temp.unwrap(),
+    ae_metering_mode: SeedBase.shape.ae_metering_mode.unwrap(),
+    af_mode: SeedBase.shape.af_mode.unwrap(),
+    lens_position: SeedBase.shape.lens_position.unwrap(),
+    sharpness: SeedBase.shape.sharpness.unwrap(),
+    contrast: SeedBase.shape.contrast.unwrap(),
+    saturation: SeedBase.shape.saturation.unwrap(),
+    hdr_mode: z.number(),
+    bracket_count: z.union([z.literal(1), z.literal(3), z.literal(5)]),
+    bracket_ev: z.array(seedEv).max(9),
+    quality: z.number().int().min(1).max(100),
+  })
+  .partial();
+
+/** POST /capture: explicit settings, the deployed profile, or the profile with a one-capture override. */
+export const SeedCaptureRequest = SeedCaptureSettings.extend({
+  profile: Slug.optional(),
+  schedule: Slug.optional(),
+  use_deployed_profile: z.boolean().optional(),
+  schedule_type: Slug.optional(),
+  override: SeedCaptureSettings.extend({ ev_compensation: seedEv.optional(), metering_mode: SeedBase.shape.metering_mode }).strict().optional(),
+  test_id: z.string().min(1).max(64).regex(/^[\w.-]+$/, "letters, digits, '_', '-' and '.'").optional(),
+})
+  .strict()
+  .superRefine((req, ctx) => {
+    const count = req.bracket_count ?? 1;
+    if (count > 1 && (req.bracket_ev?.length ?? 0) < count)
+      ctx.addIssue({ code: "custom", path: ["bracket_ev"], message: `needs at least ${count} values for bracket_count ${count}` });
+    if ((req.override || req.test_id) && !req.use_deployed_profile)
+      ctx.addIssue({ code: "custom", path: ["use_deployed_profile"], message: "override and test_id apply to captures with use_deployed_profile: true" });
+  });
+export type SeedCaptureRequest = z.infer<typeof SeedCaptureRequest>;
+
+/** POST /capture-bracket: explicit settings with bracket_count 3 or 5 (default 3 at −2, 0, +2 EV). */
+export const SeedBracketRequest = SeedCaptureSettings.extend({ profile: Slug.optional(), schedule: Slug.optional() })
+  .strict()
+  .superRefine((req, ctx) => {
+    if (req.bracket_count === 1) ctx.addIssue({ code: "custom", path: ["bracket_count"], message: "a bracket has 3 or 5 frames" });
+    const count = req.bracket_count ?? 3;
+    if (req.bracket_ev && req.bracket_ev.length < count)
+      ctx.addIssue({ code: "custom", path: ["bracket_ev"], message: `needs at least ${count} values for bracket_count ${count}` });
+  });
+export type SeedBracketRequest = z.infer<typeof SeedBracketRequest>;
+
+const seedLuxTable = z.object({ enabled: z.boolean().default(true), lux_table: LuxTable.optional() }).strict();
+
+/** POST /profile/deploy: a compiled snapshot in the seed's shape. */
+export const SeedDeployRequest = z
+  .object({
+    profile_id: Slug,
+    version: z.string().regex(/^\d+\.\d+\.\d+$/, 'use a semantic version like "1.0.0"').default("1.0.0"),
+    settings: z
+      .object({
+        base: SeedBase.default({}),
+        adaptive_wb: seedLuxTable.optional(),
+        adaptive_ev: seedLuxTable.optional(),
+        schedule_overrides: z.record(Slug, SeedBase).default({}),
+      })
+      .strict(),
+    schedules: z.array(Slug).max(32).optional(),
+    deployed_at: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict()
+  .superRefine((req, ctx) => {
+    for (const key of ["adaptive_wb", "adaptive_ev"] as const) {
+      const a = req.settings[key];
+      if (a?.enabled && !a.lux_table) ctx.addIssue({ code: "custom", path: ["settings", key, "lux_table"], message: "an enabled table needs lux_table" });
+    }
+  });
+export type SeedDeployRequest = z.infer<typeof SeedDeployRequest>;

@@ -30,7 +30,7 @@ export interface SchedulerStats {
 }
 
 /** The scheduler wakes at least this often (real ms) so its heartbeat proves it alive. */
-const HEARTBEAT_MS = 5_000;
+const HEARTBEAT_MS = 1_000;
 
 /**
  * Turns the plan into captures on the shared grid, one instant at a time. It

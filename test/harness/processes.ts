@@ -73,8 +73,8 @@ export class Service {
   }
 }
 
-async function spawnService(name: string, entry: string, env: Record<string, string>): Promise<Service> {
-  const proc = Bun.spawn(["bun", join(ROOT, entry)], {
+async function spawnService(name: string, command: string[], env: Record<string, string>): Promise<Service> {
+  const proc = Bun.spawn(command, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
     stdin: "ignore",
@@ -107,7 +107,7 @@ export async function startHub(options: HubOptions): Promise<StartedHub> {
   const configPath = join(dataDir, "config.json");
   writeFileSync(configPath, JSON.stringify(options.config));
   const operatorToken = options.operatorToken ?? "test-operator-token-0123456789";
-  const service = (await spawnService("hub", "hub/main.ts", {
+  const service = (await spawnService("hub", ["bun", join(ROOT, "hub/main.ts")], {
     SKYLAPSE_PORT: String(options.port ?? 0),
     SKYLAPSE_HOST: "127.0.0.1",
     SKYLAPSE_DATA_DIR: dataDir,
@@ -138,6 +138,8 @@ export interface AgentOptions {
   dataDir?: string;
   seed?: number;
   env?: Record<string, string>;
+  /** Run this instead of `bun edge/main.ts` (e.g. the single-file build). */
+  command?: string[];
 }
 
 export interface StartedAgent extends Service {
@@ -151,7 +153,7 @@ export async function startAgent(options: AgentOptions): Promise<StartedAgent> {
   const dataDir = options.dataDir ?? tempDir(`edge-${options.cameraId}`);
   let token = options.token;
   if (options.hub && !token) token = (await options.hub.json(`/api/cameras/${options.cameraId}/token`, { method: "POST" })).token;
-  const service = (await spawnService(`agent ${options.cameraId}`, "edge/main.ts", {
+  const service = (await spawnService(`agent ${options.cameraId}`, options.command ?? ["bun", join(ROOT, "edge/main.ts")], {
     SKYLAPSE_PORT: "0",
     SKYLAPSE_HOST: "127.0.0.1",
     SKYLAPSE_DATA_DIR: dataDir,

@@ -4,6 +4,8 @@ import { problems } from "../shared/http";
 import { agentsModule } from "./agents";
 import { ContactLog, DesiredStateCache, hashToken } from "./agents/service";
 import { camerasModule } from "./cameras";
+import { fleetModule } from "./fleet";
+import { reportsModule } from "./reports";
 import type { HubContext } from "./context";
 import type { HubDb } from "./db/client";
 
@@ -22,7 +24,9 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     .use(problems)
     .get("/health", () => ({ status: "ok", time: new Date(ctx.clock.now()).toISOString() }))
     .use(agentsModule(ctx))
-    .use(camerasModule(ctx));
+    .use(camerasModule(ctx))
+    .use(reportsModule(ctx))
+    .use(fleetModule(ctx));
   return { app, ctx };
 }
 

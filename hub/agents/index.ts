@@ -13,9 +13,9 @@ export const agentsModule = (ctx: HubContext) =>
       "/state",
       ({ cameraId, body, headers, set }) => {
         const now = ctx.clock.now();
-        ctx.contacts.record(cameraId, body, now);
         const state = ctx.desiredStates.get(ctx.db, cameraId, now);
         if (!state) throw notFound(`camera ${cameraId}`);
+        ctx.contacts.record(cameraId, body, now, state.desired.poll_interval_seconds);
         const serverTime = new Date(now).toISOString();
         set.headers.etag = state.etag;
         set.headers[SERVER_TIME_HEADER] = serverTime;

@@ -1,12 +1,13 @@
-import { and, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
 import { canonicalJson, sha256 } from "../../shared/canonical";
-import type { DesiredState, ObservedState, UploadBatch, UploadResult } from "../../shared/contracts/sync";
+import type { CaptureRecord, DesiredState, ObservedState, UploadBatch, UploadResult } from "../../shared/contracts/sync";
 import { HttpError } from "../../shared/http";
 import { planRange } from "../../shared/plan/windows";
 import { configRevision } from "../config/service";
 import type { HubDb } from "../db/client";
-import { agentLogs, cameras, captures } from "../db/schema";
+import { agentLogs, cameras, captureAliases, captures, clockSamples, outages } from "../db/schema";
 import { desiredStateFor } from "../plans/service";
+import { type ContactEvent, type ContactState, onContact } from "./contact-history";
 
 export function hashToken(token: string): string {
   return sha256(token);
@@ -62,11 +63,15 @@ export class DesiredStateCache {
 
 /**
  * Last contact and observed state, written in one transaction per flush instead
- * of one fsync per poll. A crash loses at most the last second of reports, which
- * every agent repeats on its next poll.
+ * of one fsync per poll, together with the contact history each poll produces
+ * (outages, catch-ups, clock samples). A poll costs in-memory work only, plus one
+ * indexed read the first time this process hears from a camera. A crash loses at
+ * most the last second of reports, which every agent repeats on its next poll.
  */
 export class ContactLog {
   private pending = new Map<string, { observed: ObservedState; at: number }>();
+  private events: ContactEvent[] = [];
+  private states = new Map<string, ContactState>();
   private timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
@@ -77,16 +82,46 @@ export class ContactLog {
     this.timer.unref?.();
   }
 
-  record(cameraId: string, observed: ObservedState, now: number): void {
+  record(cameraId: string, observed: ObservedState, now: number, pollIntervalSeconds: number): void {
+    const { state, events } = onContact(cameraId, this.stateOf(cameraId), observed, now, pollIntervalSeconds);
+    this.states.set(cameraId, state);
+    if (events.length) this.events.push(...events);
     this.pending.set(cameraId, { observed, at: now });
   }
 
+  /** What the database says, read once per camera per process. */
+  private stateOf(cameraId: string): ContactState {
+    const known = this.states.get(cameraId);
+    if (known) return known;
+    const row = contactStateLookup(this.db).get({ id: cameraId });
+    return { lastAt: row?.lastAt ?? null, awaitingCatchUp: Boolean(row?.open), lastSampleAt: row?.lastSampleAt ?? null };
+  }
+
   flush(): void {
-    if (!this.pending.size) return;
+    if (!this.pending.size && !this.events.length) return;
     const batch = this.pending;
+    const events = this.events;
     this.pending = new Map();
+    this.events = [];
     this.db.transaction((tx) => {
       for (const [id, { observed, at }] of batch) tx.update(cameras).set({ observed, lastContactAt: at }).where(eq(cameras.id, id)).run();
+      for (const e of events) {
+        if (e.kind === "outage")
+          tx.insert(outages)
+            .values({ cameraId: e.cameraId, fromAt: e.from, toAt: e.to, backlogAtReturn: e.backlogAtReturn, oldestPendingAt: e.oldestPendingAt, caughtUpAt: e.caughtUpAt })
+            .onConflictDoNothing()
+            .run();
+        else if (e.kind === "caught_up")
+          tx.update(outages)
+            .set({ caughtUpAt: e.at })
+            .where(and(eq(outages.cameraId, e.cameraId), isNull(outages.caughtUpAt), lte(outages.toAt, e.at)))
+            .run();
+        else
+          tx.insert(clockSamples)
+            .values({ cameraId: e.cameraId, at: e.at, offsetMs: e.offsetMs, trusted: e.trusted, source: e.source, correctionMs: e.correctionMs })
+            .onConflictDoNothing()
+            .run();
+      }
     });
   }
 
@@ -96,23 +131,82 @@ export class ContactLog {
   }
 }
 
+// Prepared once per database: the first poll of each camera in this process runs it.
+const contactStateLookups = new WeakMap<HubDb, ReturnType<typeof prepareContactState>>();
+function prepareContactState(db: HubDb) {
+  return db
+    .select({
+      lastAt: cameras.lastContactAt,
+      open: sql<number>`exists (select 1 from ${outages} where ${outages.cameraId} = ${cameras.id} and ${outages.caughtUpAt} is null)`,
+      lastSampleAt: sql<number | null>`(select max(${clockSamples.at}) from ${clockSamples} where ${clockSamples.cameraId} = ${cameras.id})`,
+    })
+    .from(cameras)
+    .where(eq(cameras.id, sql.placeholder("id")))
+    .prepare();
+}
+function contactStateLookup(db: HubDb) {
+  let q = contactStateLookups.get(db);
+  if (!q) contactStateLookups.set(db, (q = prepareContactState(db)));
+  return q;
+}
+
 /**
- * Stores a batch exactly once: a record already held (same log and seq, same id)
- * is counted as a duplicate; a different record under a held seq is a conflict
- * and the whole batch is refused. One transaction, so a refused batch changes nothing.
+ * A record's natural key within its camera: the tick it answers (planned time,
+ * profile) and the test arm it belongs to. The same tick uploaded again under
+ * another log or id (a record rebuilt from its image after the agent lost its
+ * database) has the same key.
+ */
+export function tickKey(record: Pick<CaptureRecord, "planned_at" | "profile_id" | "test_id" | "test_role">): string {
+  return JSON.stringify([Date.parse(record.planned_at), record.profile_id, record.test_id, record.test_role]);
+}
+
+function conflict(record: CaptureRecord, why: string): HttpError {
+  return new HttpError(409, "conflict", `record ${record.id} (seq ${record.seq}) conflicts with a record the hub already holds: ${why}`);
+}
+
+/**
+ * Stores a batch exactly once. A record is identified three ways: by id, by
+ * (log, seq) and by its natural key (tickKey). A replay (same log, seq and id) is
+ * a duplicate; a record whose tick the hub already holds under another log or id
+ * is a duplicate too, and its (log, seq) is remembered as an alias so the log
+ * shows no gap there. A different record under a held (log, seq), or a held id
+ * from another camera or tick, is a conflict and the whole batch is refused. One
+ * transaction, so a refused batch changes nothing.
  */
 export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now: number): UploadResult {
   return db.transaction((tx) => {
     const t = tx as unknown as HubDb;
-    // One multi-row insert; whatever it skipped is either a duplicate or a conflict.
+    const logId = batch.log_id;
+    let duplicates = 0;
+
+    // Seqs acknowledged earlier as duplicates: a replay is a duplicate again, anything else a conflict.
+    const aliased = new Map(
+      t
+        .select({ seq: captureAliases.seq, recordId: captureAliases.recordId })
+        .from(captureAliases)
+        .where(and(eq(captureAliases.cameraId, cameraId), eq(captureAliases.logId, logId), inArray(captureAliases.seq, batch.records.map((r) => r.seq))))
+        .all()
+        .map((a) => [a.seq, a.recordId]),
+    );
+    const fresh: CaptureRecord[] = [];
+    for (const record of batch.records) {
+      const held = aliased.get(record.seq);
+      if (held === undefined) fresh.push(record);
+      else if (held === record.id) duplicates++;
+      else throw conflict(record, `seq ${record.seq} of log ${logId} is another record`);
+    }
+    if (!fresh.length) return { accepted: 0, duplicates, ...advanceLog(t, cameraId, logId, now) };
+
+    // One multi-row insert; whatever it skipped (held id, held log+seq, held tick) is a duplicate or a conflict.
+    const keys = new Map(fresh.map((r) => [r.seq, tickKey(r)]));
     const inserted = new Set(
       t
         .insert(captures)
         .values(
-          batch.records.map((record) => ({
+          fresh.map((record) => ({
             id: record.id,
             cameraId,
-            logId: batch.log_id,
+            logId,
             seq: record.seq,
             plannedAt: Date.parse(record.planned_at),
             schedule: record.schedule,
@@ -120,30 +214,60 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
             outcome: record.outcome,
             record,
             receivedAt: now,
+            tickKey: keys.get(record.seq)!,
           })),
         )
         .onConflictDoNothing()
-        .returning({ id: captures.id })
+        .returning({ seq: captures.seq })
         .all()
-        .map((r) => r.id),
+        .map((r) => r.seq),
     );
-    const skipped = batch.records.filter((r) => !inserted.has(r.id));
+    const skipped = fresh.filter((r) => !inserted.has(r.seq));
     if (skipped.length) {
-      const held = new Map(
+      const cols = { id: captures.id, cameraId: captures.cameraId, logId: captures.logId, seq: captures.seq, tickKey: captures.tickKey };
+      const atSeq = new Map(
         t
-          .select({ id: captures.id, cameraId: captures.cameraId, logId: captures.logId, seq: captures.seq })
+          .select(cols)
+          .from(captures)
+          .where(and(eq(captures.cameraId, cameraId), eq(captures.logId, logId), inArray(captures.seq, skipped.map((r) => r.seq))))
+          .all()
+          .map((h) => [h.seq, h]),
+      );
+      const byId = new Map(
+        t
+          .select(cols)
           .from(captures)
           .where(inArray(captures.id, skipped.map((r) => r.id)))
           .all()
           .map((h) => [h.id, h]),
       );
+      const byTick = new Map(
+        t
+          .select(cols)
+          .from(captures)
+          .where(and(eq(captures.cameraId, cameraId), inArray(captures.tickKey, skipped.map((r) => keys.get(r.seq)!))))
+          .all()
+          .map((h) => [h.tickKey, h]),
+      );
+      const aliases: (typeof captureAliases.$inferInsert)[] = [];
       for (const record of skipped) {
-        const h = held.get(record.id);
-        if (!h || h.cameraId !== cameraId || h.logId !== batch.log_id || h.seq !== record.seq)
-          throw new HttpError(409, "conflict", `record ${record.id} (seq ${record.seq}) conflicts with a record the hub already holds`);
+        const key = keys.get(record.seq)!;
+        const sameSeq = atSeq.get(record.seq);
+        if (sameSeq) {
+          if (sameSeq.id !== record.id) throw conflict(record, `seq ${record.seq} of log ${logId} is another record`);
+          duplicates++;
+          continue;
+        }
+        const sameId = byId.get(record.id);
+        if (sameId && (sameId.cameraId !== cameraId || sameId.tickKey !== key)) throw conflict(record, "its id names another record");
+        const held = sameId ?? byTick.get(key);
+        if (!held) throw conflict(record, "it was refused by a uniqueness rule");
+        aliases.push({ cameraId, logId, seq: record.seq, recordId: record.id, captureId: held.id, receivedAt: now });
+        duplicates++;
       }
+      if (aliases.length) t.insert(captureAliases).values(aliases).run();
     }
-    return { accepted: inserted.size, duplicates: skipped.length, ...advanceLog(t, cameraId, batch.log_id, now) };
+    return { accepted: inserted.size, duplicates, ...advanceLog(t, cameraId, logId, now) };
   });
 }
 
@@ -152,13 +276,21 @@ const MAX_GAPS_LISTED = 100;
 function advanceLog(db: HubDb, cameraId: string, logId: string, now: number): Pick<UploadResult, "contiguous_through" | "gaps"> {
   db.insert(agentLogs).values({ cameraId, logId, firstSeenAt: now }).onConflictDoNothing().run();
   const log = db.select().from(agentLogs).where(and(eq(agentLogs.cameraId, cameraId), eq(agentLogs.logId, logId))).get()!;
-  const above = db
-    .select({ seq: captures.seq })
-    .from(captures)
-    .where(and(eq(captures.cameraId, cameraId), eq(captures.logId, logId), gt(captures.seq, log.contiguousThrough)))
-    .orderBy(captures.seq)
-    .all()
-    .map((r) => r.seq);
+  // Seqs held: stored records and seqs acknowledged as duplicates of records held under another log.
+  const above = [
+    ...db
+      .select({ seq: captures.seq })
+      .from(captures)
+      .where(and(eq(captures.cameraId, cameraId), eq(captures.logId, logId), gt(captures.seq, log.contiguousThrough)))
+      .all(),
+    ...db
+      .select({ seq: captureAliases.seq })
+      .from(captureAliases)
+      .where(and(eq(captureAliases.cameraId, cameraId), eq(captureAliases.logId, logId), gt(captureAliases.seq, log.contiguousThrough)))
+      .all(),
+  ]
+    .map((r) => r.seq)
+    .sort((a, b) => a - b);
   let through = log.contiguousThrough;
   const gaps: [number, number][] = [];
   for (const seq of above) {

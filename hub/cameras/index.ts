@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import { operatorAuth } from "../auth";
 import type { HubContext } from "../context";
 import { cameraModel } from "./model";
-import { cameraReport, issueToken, listCameras, listCaptures } from "./service";
+import { issueToken, listCameras, listCaptures } from "./service";
 
 export const camerasModule = (ctx: HubContext) =>
   new Elysia({ prefix: "/api/cameras" })
@@ -15,8 +15,4 @@ export const camerasModule = (ctx: HubContext) =>
     .get("/:id/captures", ({ params, query }) => listCaptures(ctx.db, params.id, query), {
       params: cameraModel.params,
       query: cameraModel.capturesQuery,
-    })
-    .get("/:id/report", ({ params, query }) => cameraReport(ctx.db, params.id, query.from, query.to, ctx.clock.now()), {
-      params: cameraModel.params,
-      query: cameraModel.reportQuery,
     });

@@ -12,5 +12,4 @@ export const cameraModel = {
       cursor: z.string().max(200).optional(),
     })
     .strict(),
-  reportQuery: z.object({ from: IsoTime, to: IsoTime }).strict(),
 };

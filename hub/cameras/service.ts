@@ -1,11 +1,9 @@
-import { and, asc, count, eq, gt, gte, lt, or } from "drizzle-orm";
+import { and, asc, eq, gt, gte, lt, or } from "drizzle-orm";
 import { randomBytes } from "node:crypto";
 import { HttpError, notFound } from "../../shared/http";
-import { plannedTicks } from "../../shared/plan/ticks";
 import { hashToken } from "../agents/service";
 import type { HubDb } from "../db/client";
 import { cameras, captures } from "../db/schema";
-import { cameraSetup, planFor } from "../plans/service";
 
 export function listCameras(db: HubDb) {
   return db
@@ -78,33 +76,5 @@ export function listCaptures(db: HubDb, cameraId: string, q: CaptureQuery) {
   return {
     captures: page.map((r) => ({ ...r.record, log_id: r.logId, received_at: new Date(r.receivedAt).toISOString() })),
     next: rows.length > q.limit && last ? encodeCursor(last.plannedAt, last.id) : null,
-  };
-}
-
-/** Planned (from the camera's rules), captured, failed and missed (as reported) and uploaded records in [from, to). */
-export function cameraReport(db: HubDb, cameraId: string, fromIso: string, toIso: string, now: number) {
-  const from = Date.parse(fromIso);
-  const to = Date.parse(toIso);
-  if (to <= from) throw new HttpError(422, "invalid_request", "query.to: must be after query.from");
-  if (to - from > 366 * 86_400_000) throw new HttpError(422, "invalid_request", "query.to: a report covers at most 366 days");
-  const setup = cameraSetup(db, cameraId);
-  if (!setup) throw notFound(`camera ${cameraId}`);
-  const planned = plannedTicks(planFor(setup, from, to, now).windows, from, to).length;
-  const byOutcome = db
-    .select({ outcome: captures.outcome, n: count() })
-    .from(captures)
-    .where(and(eq(captures.cameraId, cameraId), gte(captures.plannedAt, from), lt(captures.plannedAt, to)))
-    .groupBy(captures.outcome)
-    .all();
-  const n = (outcome: string) => byOutcome.find((r) => r.outcome === outcome)?.n ?? 0;
-  return {
-    camera_id: cameraId,
-    from: new Date(from).toISOString(),
-    to: new Date(to).toISOString(),
-    planned,
-    captured: n("captured"),
-    failed: n("failed"),
-    missed: n("missed"),
-    uploaded: byOutcome.reduce((sum, r) => sum + r.n, 0),
   };
 }

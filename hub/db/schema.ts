@@ -61,11 +61,74 @@ export const captures = sqliteTable(
     outcome: text("outcome").notNull(),
     record: text("record", { mode: "json" }).$type<CaptureRecord>().notNull(),
     receivedAt: integer("received_at").notNull(),
+    /**
+     * The record's natural key: JSON [planned_at ms, profile_id, test_id, test_role]
+     * (see tickKey). Unique per camera, so a record rebuilt under a new log for a
+     * tick the hub already holds is a duplicate. Null only on rows that were
+     * already duplicates before the column existed.
+     */
+    tickKey: text("tick_key"),
   },
   (t) => [
     uniqueIndex("captures_log_seq").on(t.cameraId, t.logId, t.seq),
+    uniqueIndex("captures_tick").on(t.cameraId, t.tickKey),
     index("captures_camera_planned").on(t.cameraId, t.plannedAt),
   ],
+);
+
+/**
+ * A (log, seq) the hub acknowledged as a duplicate of a record it already held
+ * under another log (a record rebuilt after the agent lost its database). Kept so
+ * that the seq counts as held for the log's gaps, and a replay is a duplicate.
+ */
+export const captureAliases = sqliteTable(
+  "capture_aliases",
+  {
+    cameraId: text("camera_id").notNull(),
+    logId: text("log_id").notNull(),
+    seq: integer("seq").notNull(),
+    /** The id of the uploaded record that was not stored. */
+    recordId: text("record_id").notNull(),
+    /** The id of the held record it duplicates. */
+    captureId: text("capture_id").notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cameraId, t.logId, t.seq] })],
+);
+
+/**
+ * A gap between two contacts longer than the outage threshold, recorded by the
+ * poll that ended it (hub clock times, ms).
+ */
+export const outages = sqliteTable(
+  "outages",
+  {
+    cameraId: text("camera_id").notNull(),
+    /** The last contact before the gap. */
+    fromAt: integer("from_at").notNull(),
+    /** The contact that ended it. */
+    toAt: integer("to_at").notNull(),
+    backlogAtReturn: integer("backlog_at_return").notNull(),
+    oldestPendingAt: integer("oldest_pending_at"),
+    /** The first poll after the return that reported an empty backlog. */
+    caughtUpAt: integer("caught_up_at"),
+  },
+  (t) => [primaryKey({ columns: [t.cameraId, t.fromAt] })],
+);
+
+/** The agent's clock as it reported it, sampled at most every 10 minutes per camera. */
+export const clockSamples = sqliteTable(
+  "clock_samples",
+  {
+    cameraId: text("camera_id").notNull(),
+    /** Hub time of the poll that carried it. */
+    at: integer("at").notNull(),
+    offsetMs: integer("offset_ms"),
+    trusted: integer("trusted", { mode: "boolean" }).notNull(),
+    source: text("source").notNull(),
+    correctionMs: integer("correction_ms").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cameraId, t.at] })],
 );
 
 /** Per agent log: how far the hub holds every record without a gap. */

@@ -198,7 +198,8 @@ describe("capture upload", () => {
   test("a new log (fresh agent database) numbers from 1 again without clashing", async () => {
     const token = await agentToken();
     await call("POST", "/agent/v1/captures", token, { log_id: "log-1", records: [record(1)] });
-    const res = await call("POST", "/agent/v1/captures", token, { log_id: "log-2", records: [record(1, { id: "rec-new-1" })] });
+    // A tick the hub does not hold yet (the same tick again would be a duplicate by its natural key).
+    const res = await call("POST", "/agent/v1/captures", token, { log_id: "log-2", records: [record(1, { id: "rec-new-1", planned_at: record(2).planned_at })] });
     expect(res.body.accepted).toBe(1);
     expect((await heldSeqs()).length).toBe(2);
   });
@@ -256,7 +257,9 @@ describe("operator reads", () => {
       records: [record(1), record(2), record(3, { outcome: "missed", reason_code: "late", reason: "late: 9000 ms after its tick", image: null })],
     });
     const r = (await call("GET", "/api/cameras/ridge/report?from=2026-11-24T07:00:00Z&to=2026-11-25T07:00:00Z", OPERATOR)).body;
-    expect(r).toMatchObject({ planned: 240, captured: 2, missed: 1, uploaded: 3 });
+    // missed counts every planned tick without a captured record: 1 reported late, 237 not reported (yet).
+    expect(r).toMatchObject({ planned: 240, captured: 2, missed: 238, uploaded: 3 });
+    expect(r.missed_by_reason).toMatchObject({ late: 1, not_reported: 237 });
     expect((await call("GET", "/api/cameras/ridge/report?from=2026-11-25T00:00:00Z&to=2026-11-24T00:00:00Z", OPERATOR)).status).toBe(422);
   });
 });

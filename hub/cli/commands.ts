@@ -1,0 +1,62 @@
+/**
+ * The command table. A command names its arguments and flags and gets a context
+ * (the hub client, the output, the --json switch); parsing, help and exit codes
+ * are shared. Later commands (profiles, assign, cameras, tests, apply, export)
+ * are entries here.
+ */
+import type { FleetSummary } from "../fleet/compute";
+import type { SyncReport } from "../reports/compute";
+import type { CommandSpec } from "./args";
+import { parseTime, UsageError } from "./args";
+import type { HubClient } from "./client";
+import { formatFleet, formatReport } from "./format";
+
+export interface CliContext {
+  hub: HubClient;
+  json: boolean;
+  print(text: string): void;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Prints the hub's JSON as is with --json, else the human rendering. */
+function show<T>(ctx: CliContext, value: T, human: (v: T) => string): void {
+  ctx.print(ctx.json ? JSON.stringify(value, null, 2) : human(value));
+}
+
+const report: CommandSpec<CliContext> = {
+  name: "report",
+  summary: "a camera's sync report: planned / captured / missed by reason, outages, backlog, clock (default: the last 24 h)",
+  args: ["CAMERA"],
+  flags: {
+    from: { type: "string", placeholder: "ISO", description: "start of the range (default: 24 h before --to)" },
+    to: { type: "string", placeholder: "ISO", description: "end of the range (default: the hub's time now)" },
+  },
+  async run(ctx, { args, flags }) {
+    let from = typeof flags.from === "string" ? parseTime("from", flags.from) : null;
+    let to = typeof flags.to === "string" ? parseTime("to", flags.to) : null;
+    // Default end: the hub's time (simulated or not), not this machine's.
+    if (to === null) to = Date.parse((await ctx.hub.get<{ time: string }>("/health")).time);
+    if (from === null) from = to - DAY_MS;
+    const q = new URLSearchParams({ from: new Date(from).toISOString(), to: new Date(to).toISOString() });
+    show(ctx, await ctx.hub.get<SyncReport>(`/api/cameras/${encodeURIComponent(args.CAMERA!)}/report?${q}`), formatReport);
+  },
+};
+
+const fleet: CommandSpec<CliContext> = {
+  name: "fleet",
+  summary: "every camera: online, backlog, behind since when, disk, clock, incidents (those needing attention first)",
+  args: [],
+  flags: {},
+  async run(ctx) {
+    show(ctx, await ctx.hub.get<FleetSummary>("/api/fleet"), formatFleet);
+  },
+};
+
+export const COMMANDS: CommandSpec<CliContext>[] = [report, fleet];
+
+export function findCommand(name: string): CommandSpec<CliContext> {
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) throw new UsageError(`unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(", ")})`);
+  return command;
+}

@@ -1,0 +1,95 @@
+/** Human-readable renderings of the operator API's answers (pure: JSON in, text out). */
+import type { FleetSummary } from "../fleet/compute";
+import type { SyncReport } from "../reports/compute";
+import { ago, duration, pairs, percent, signedMs, table, time } from "./table";
+
+export function formatReport(r: SyncReport): string {
+  const out: string[] = [];
+  out.push(`${r.camera_id}  ${time(r.from)} → ${time(r.to)}  (${duration((Date.parse(r.to) - Date.parse(r.from)) / 1000)}; hub time ${time(r.generated_at)})`, "");
+
+  const reasons = Object.entries(r.missed_by_reason).filter(([, n]) => n > 0);
+  const counts: [string, string, string][] = [
+    ["planned", String(r.planned), ""],
+    ["captured", String(r.captured), percent(r.captured, r.planned)],
+    ["missed", String(r.missed), percent(r.missed, r.planned)],
+    ...reasons.map(([reason, n]) => [`  ${reason}`, String(n), reason === "not_reported" && r.not_yet_due ? `${r.not_yet_due} not due yet` : ""] as [string, string, string]),
+    ["unplanned", String(r.unplanned), "captured off the plan"],
+    ["uploaded", String(r.uploaded), "records at the hub"],
+    ["recovered", String(r.recovered), "rebuilt from images"],
+  ];
+  out.push(table(null, counts, ["left", "right", "left"]));
+
+  out.push("", `Outages (${r.outages.length})`);
+  if (!r.outages.length) out.push("  none");
+  else
+    out.push(
+      table(
+        ["FROM", "TO", "DURATION", "BACKLOG AT RETURN", "CAUGHT UP", "CATCH-UP"],
+        r.outages.map((o) => [
+          time(o.from),
+          o.ongoing ? "(ongoing)" : time(o.to),
+          duration(o.duration_s),
+          o.backlog_at_return === null ? "—" : String(o.backlog_at_return),
+          o.ongoing ? "—" : o.caught_up_at ? time(o.caught_up_at) : "not yet",
+          duration(o.catch_up_s),
+        ]),
+        ["left", "left", "right", "right", "left", "right"],
+        "  ",
+      ),
+    );
+
+  const b = r.backlog;
+  const c = r.clock.current;
+  const samples = r.clock.offset_samples;
+  const offsets = samples.map((s) => s.offset_ms).filter((x): x is number => x !== null);
+  const largest = offsets.length ? offsets.reduce((a, x) => (Math.abs(x) > Math.abs(a) ? x : a)) : null;
+  const untrusted = samples.filter((s) => !s.trusted).length;
+  out.push(
+    "",
+    pairs([
+      ["Backlog", b.count === null ? "unknown (no report yet)" : b.count === 0 ? "0 pending" : `${b.count} pending, oldest ${time(b.oldest_pending_at)} (${duration(b.age_s)} old)`],
+      [
+        "Clock",
+        c === null
+          ? "unknown (no report yet)"
+          : `${c.trusted ? "trusted" : "UNTRUSTED"} (${c.source}), offset ${signedMs(c.offset_ms)}, correction ${signedMs(c.correction_ms)}`,
+      ],
+      [
+        "Clock samples",
+        samples.length ? `${samples.length} in range, largest offset ${signedMs(largest)}${untrusted ? `, ${untrusted} untrusted` : ""}` : "none in range",
+      ],
+      ["Last contact", r.last_contact_at ? `${time(r.last_contact_at)} (${ago(r.last_contact_at, r.generated_at)})` : "never"],
+    ]),
+  );
+
+  if (r.incidents.length) {
+    out.push("", `Incidents (${r.incidents.length}, as the agent last reported)`);
+    out.push(table(["AT", "KIND", "DETAIL"], r.incidents.map((i) => [time(i.at), i.kind, i.detail]), [], "  "));
+  }
+  return out.join("\n");
+}
+
+export function formatFleet(f: FleetSummary): string {
+  if (!f.cameras.length) return "no cameras";
+  const rows = f.cameras.map((c) => [
+    c.id,
+    c.online ? "online" : "OFFLINE",
+    c.last_contact_at ? ago(c.last_contact_at, f.generated_at) : "never",
+    c.backlog === null ? "—" : String(c.backlog),
+    c.oldest_pending_at ? ago(c.oldest_pending_at, f.generated_at) : "—",
+    c.behind_since ? time(c.behind_since) : "—",
+    c.disk ? `${Math.round(c.disk.percent)}%${c.disk.warning ? "!" : ""}` : "—",
+    c.clock ? (c.clock.trusted ? "ok" : "UNTRUSTED") : "—",
+    c.incidents.length ? `${c.incidents.length} (${c.incidents[c.incidents.length - 1]!.kind})` : "—",
+    c.attention.join(", ") || "—",
+  ]);
+  return [
+    table(
+      ["CAMERA", "STATUS", "LAST CONTACT", "BACKLOG", "OLDEST PENDING", "BEHIND SINCE", "DISK", "CLOCK", "INCIDENTS", "ATTENTION"],
+      rows,
+      ["left", "left", "right", "right", "right", "left", "right", "left", "left", "left"],
+    ),
+    "",
+    `${f.totals.cameras} cameras, ${f.totals.online} online, ${f.totals.attention} need attention (hub time ${time(f.generated_at)})`,
+  ].join("\n");
+}

@@ -1,0 +1,91 @@
+import type { Incident, ObservedState } from "../../shared/contracts/sync";
+import { onlineWindowMs, outageThresholdMs } from "../agents/contact-history";
+
+/** Incidents younger than this are shown in the fleet summary (at most MAX_INCIDENTS, newest last). */
+export const RECENT_INCIDENTS_MS = 24 * 3_600_000;
+export const MAX_INCIDENTS = 5;
+
+export interface FleetCameraRow {
+  id: string;
+  createdAt: number;
+  lastContactAt: number | null;
+  observed: ObservedState | null;
+}
+
+/** Why a camera needs an operator's attention. */
+export type Attention = "offline" | "behind" | "disk" | "clock_untrusted";
+
+export interface FleetCamera {
+  id: string;
+  /** Needs attention when non-empty. */
+  attention: Attention[];
+  /** Contact within 3 poll intervals. */
+  online: boolean;
+  last_contact_at: string | null;
+  /** When offline: the last contact (or when the camera was added, if it never reported). */
+  offline_since: string | null;
+  /** As the agent last reported it. */
+  backlog: number | null;
+  oldest_pending_at: string | null;
+  /** The earlier of offline_since and oldest_pending_at. */
+  behind_since: string | null;
+  disk: { percent: number; warning: boolean } | null;
+  clock: { trusted: boolean; source: string; offset_ms: number | null } | null;
+  incidents: Incident[];
+}
+
+export interface FleetSummary {
+  generated_at: string;
+  poll_interval_seconds: number;
+  cameras: FleetCamera[];
+  totals: { cameras: number; online: number; attention: number };
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function fleetCamera(row: FleetCameraRow, pollIntervalSeconds: number, now: number): FleetCamera {
+  const o = row.observed;
+  const online = row.lastContactAt !== null && now - row.lastContactAt <= onlineWindowMs(pollIntervalSeconds);
+  const offlineSince = online ? null : (row.lastContactAt ?? row.createdAt);
+  const oldest = o?.oldest_pending_at ? Date.parse(o.oldest_pending_at) : null;
+  const behindSince = [offlineSince, oldest].filter((t): t is number => t !== null).reduce<number | null>((a, b) => (a === null ? b : Math.min(a, b)), null);
+  const attention: Attention[] = [];
+  if (!online) attention.push("offline");
+  // Some backlog is normal (records wait for the next poll); pending longer than an outage is not.
+  if (oldest !== null && now - oldest > outageThresholdMs(pollIntervalSeconds)) attention.push("behind");
+  if (o?.disk?.warning) attention.push("disk");
+  if (o && !o.clock.trusted) attention.push("clock_untrusted");
+  return {
+    id: row.id,
+    attention,
+    online,
+    last_contact_at: iso(row.lastContactAt),
+    offline_since: iso(offlineSince),
+    backlog: o ? o.backlog : null,
+    oldest_pending_at: iso(oldest),
+    behind_since: iso(behindSince),
+    disk: o?.disk ? { percent: o.disk.percent, warning: o.disk.warning } : null,
+    clock: o ? { trusted: o.clock.trusted, source: o.clock.source, offset_ms: o.clock.offset_ms } : null,
+    incidents: (o?.incidents ?? []).filter((i) => now - Date.parse(i.at) <= RECENT_INCIDENTS_MS).slice(-MAX_INCIDENTS),
+  };
+}
+
+/** Cameras needing attention first, longest behind first; then the rest by id. */
+export function compareFleet(a: FleetCamera, b: FleetCamera): number {
+  const needs = Number(b.attention.length > 0) - Number(a.attention.length > 0);
+  if (needs) return needs;
+  const since = (c: FleetCamera) => (c.behind_since === null ? Infinity : Date.parse(c.behind_since));
+  if (a.attention.length && since(a) !== since(b)) return since(a) - since(b);
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Which cameras are behind, and since when. Pure. */
+export function computeFleet(rows: FleetCameraRow[], pollIntervalSeconds: number, now: number): FleetSummary {
+  const cameras = rows.map((r) => fleetCamera(r, pollIntervalSeconds, now)).sort(compareFleet);
+  return {
+    generated_at: new Date(now).toISOString(),
+    poll_interval_seconds: pollIntervalSeconds,
+    cameras,
+    totals: { cameras: cameras.length, online: cameras.filter((c) => c.online).length, attention: cameras.filter((c) => c.attention.length).length },
+  };
+}

@@ -1,0 +1,216 @@
+import { type Incident, MissReason, type ObservedState } from "../../shared/contracts/sync";
+
+/**
+ * Why a planned tick has no captured record: the agent's reason code, or
+ * `not_reported` when the hub holds no record for the tick at all (still in the
+ * agent's backlog, or lost).
+ */
+export const MISS_BUCKETS = [...MissReason.options, "not_reported"] as const;
+export type MissBucket = (typeof MISS_BUCKETS)[number];
+/**
+ * Records that failed or missed without a reason code (no agent of ours sends
+ * those) are counted here, so that planned = captured + missed still holds. The
+ * key appears only when non-zero.
+ */
+export const UNKNOWN_REASON = "unknown";
+
+export interface ReportTick {
+  at: number;
+  profile: string;
+}
+
+export interface ReportRecord {
+  plannedAt: number;
+  profileId: string;
+  outcome: "captured" | "failed" | "missed";
+  reasonCode: MissReason | null;
+  recovered: boolean;
+}
+
+export interface OutageRow {
+  from: number;
+  to: number;
+  backlogAtReturn: number;
+  oldestPendingAt: number | null;
+  caughtUpAt: number | null;
+}
+
+export interface ClockSampleRow {
+  at: number;
+  offsetMs: number | null;
+  trusted: boolean;
+  source: string;
+  correctionMs: number;
+}
+
+export interface ReportInput {
+  cameraId: string;
+  /** [from, to), epoch ms. */
+  from: number;
+  to: number;
+  /** The hub's time. */
+  now: number;
+  ticks: ReportTick[];
+  /** Every record the hub holds with a planned time in range. */
+  records: ReportRecord[];
+  /** Outages overlapping the range (more are ignored). */
+  outages: OutageRow[];
+  clockSamples: ClockSampleRow[];
+  observed: ObservedState | null;
+  lastContactAt: number | null;
+  /** Longer without contact than this is an outage (see outageThresholdMs). */
+  outageThresholdMs: number;
+}
+
+export interface ReportOutage {
+  from: string;
+  /** Null while the outage is still going on. */
+  to: string | null;
+  duration_s: number;
+  backlog_at_return: number | null;
+  oldest_pending_at: string | null;
+  caught_up_at: string | null;
+  /** From the return to the first poll with an empty backlog. */
+  catch_up_s: number | null;
+  ongoing: boolean;
+}
+
+export interface SyncReport {
+  camera_id: string;
+  from: string;
+  to: string;
+  generated_at: string;
+  /** Ticks of the camera's plan in range. planned = captured + missed, always. */
+  planned: number;
+  /** Planned ticks with a captured record. */
+  captured: number;
+  /** Planned ticks without one, by reason (missed_by_reason sums to missed). */
+  missed: number;
+  missed_by_reason: Record<MissBucket, number> & { [UNKNOWN_REASON]?: number };
+  /** Of the not_reported ticks, those at or after the hub's time (not due yet). */
+  not_yet_due: number;
+  /** Captured records that answer no planned tick (e.g. taken while the clock was untrusted). */
+  unplanned: number;
+  /** Records the hub holds with a planned time in range, any outcome. */
+  uploaded: number;
+  /** Of those, records rebuilt from images after the agent lost its database. */
+  recovered: number;
+  outages: ReportOutage[];
+  clock: {
+    offset_samples: { at: string; offset_ms: number | null; trusted: boolean; source: string; correction_ms: number }[];
+    current: { trusted: boolean; source: string; offset_ms: number | null; correction_ms: number; reported_at: string | null } | null;
+  };
+  backlog: { count: number | null; oldest_pending_at: string | null; age_s: number | null };
+  last_contact_at: string | null;
+  incidents: Incident[];
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+const seconds = (ms: number) => Math.round(ms) / 1000;
+const keyOf = (at: number, profile: string) => `${at}|${profile}`;
+
+function reasonOf(records: ReportRecord[]): MissBucket | typeof UNKNOWN_REASON {
+  const coded = records.find((r) => r.reasonCode !== null);
+  if (coded) return coded.reasonCode!;
+  return records.some((r) => r.outcome === "failed") ? "camera_error" : UNKNOWN_REASON;
+}
+
+/** The sync report of one camera over [from, to): pure, from what the service read. */
+export function computeReport(input: ReportInput): SyncReport {
+  const { from, to, now } = input;
+
+  // Records by the tick they answer (one entry per instant and profile); a tick is captured when any of its records is.
+  const byTick = new Map<string, { at: number; records: ReportRecord[] }>();
+  for (const t of input.ticks) if (!byTick.has(keyOf(t.at, t.profile))) byTick.set(keyOf(t.at, t.profile), { at: t.at, records: [] });
+  let unplanned = 0;
+  let recovered = 0;
+  for (const r of input.records) {
+    if (r.recovered) recovered++;
+    const tick = byTick.get(keyOf(r.plannedAt, r.profileId));
+    if (tick) tick.records.push(r);
+    else if (r.outcome === "captured") unplanned++;
+  }
+
+  const missedBy = Object.fromEntries(MISS_BUCKETS.map((b) => [b, 0])) as SyncReport["missed_by_reason"];
+  let captured = 0;
+  let notYetDue = 0;
+  for (const { at, records } of byTick.values()) {
+    if (records.some((r) => r.outcome === "captured")) captured++;
+    else if (!records.length) {
+      missedBy.not_reported++;
+      if (at >= now) notYetDue++;
+    } else {
+      const reason = reasonOf(records);
+      missedBy[reason] = (missedBy[reason] ?? 0) + 1;
+    }
+  }
+  const planned = byTick.size;
+
+  const outages: ReportOutage[] = input.outages
+    .filter((o) => o.from < to && o.to > from)
+    .sort((a, b) => a.from - b.from)
+    .map((o) => ({
+      from: iso(o.from),
+      to: iso(o.to),
+      duration_s: seconds(o.to - o.from),
+      backlog_at_return: o.backlogAtReturn,
+      oldest_pending_at: isoOrNull(o.oldestPendingAt),
+      caught_up_at: isoOrNull(o.caughtUpAt),
+      catch_up_s: o.caughtUpAt === null ? null : seconds(o.caughtUpAt - o.to),
+      ongoing: false,
+    }));
+  const last = input.lastContactAt;
+  if (last !== null && now - last > input.outageThresholdMs && last < to && now > from) {
+    outages.push({
+      from: iso(last),
+      to: null,
+      duration_s: seconds(now - last),
+      backlog_at_return: null,
+      oldest_pending_at: null,
+      caught_up_at: null,
+      catch_up_s: null,
+      ongoing: true,
+    });
+  }
+
+  const observed = input.observed;
+  const oldest = observed?.oldest_pending_at ? Date.parse(observed.oldest_pending_at) : null;
+  return {
+    camera_id: input.cameraId,
+    from: iso(from),
+    to: iso(to),
+    generated_at: iso(now),
+    planned,
+    captured,
+    missed: planned - captured,
+    missed_by_reason: missedBy,
+    not_yet_due: notYetDue,
+    unplanned,
+    uploaded: input.records.length,
+    recovered,
+    outages,
+    clock: {
+      offset_samples: input.clockSamples
+        .filter((s) => s.at >= from && s.at < to)
+        .sort((a, b) => a.at - b.at)
+        .map((s) => ({ at: iso(s.at), offset_ms: s.offsetMs, trusted: s.trusted, source: s.source, correction_ms: s.correctionMs })),
+      current: observed
+        ? {
+            trusted: observed.clock.trusted,
+            source: observed.clock.source,
+            offset_ms: observed.clock.offset_ms,
+            correction_ms: observed.clock.correction_ms,
+            reported_at: isoOrNull(last),
+          }
+        : null,
+    },
+    backlog: {
+      count: observed ? observed.backlog : null,
+      oldest_pending_at: isoOrNull(oldest),
+      age_s: oldest === null ? null : Math.max(0, seconds(now - oldest)),
+    },
+    last_contact_at: isoOrNull(last),
+    incidents: observed?.incidents ?? [],
+  };
+}

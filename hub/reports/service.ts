@@ -1,0 +1,59 @@
+import { and, asc, eq, gt, gte, lt, sql } from "drizzle-orm";
+import { notFound } from "../../shared/http";
+import type { MissReason } from "../../shared/contracts/sync";
+import { plannedTicks } from "../../shared/plan/ticks";
+import { outageThresholdMs } from "../agents/contact-history";
+import { syncPolicy } from "../config/service";
+import type { HubDb } from "../db/client";
+import { cameras, captures, clockSamples, outages } from "../db/schema";
+import { cameraSetup, planFor } from "../plans/service";
+import { computeReport, type SyncReport } from "./compute";
+
+/**
+ * The sync report of one camera over [from, to): reads what the report needs
+ * (plan from the camera's current rules, records by planned time, outages,
+ * clock samples, the latest observed state) and hands it to computeReport.
+ */
+export function cameraReport(db: HubDb, cameraId: string, from: number, to: number, now: number): SyncReport {
+  const setup = cameraSetup(db, cameraId);
+  const camera = db.select({ lastContactAt: cameras.lastContactAt, observed: cameras.observed }).from(cameras).where(eq(cameras.id, cameraId)).get();
+  if (!setup || !camera) throw notFound(`camera ${cameraId}`);
+  const ticks = plannedTicks(planFor(setup, from, to, now).windows, from, to);
+  const records = db
+    .select({
+      plannedAt: captures.plannedAt,
+      profileId: captures.profileId,
+      outcome: captures.outcome,
+      reasonCode: sql<MissReason | null>`json_extract(${captures.record}, '$.reason_code')`,
+      recovered: sql<number>`coalesce(json_extract(${captures.record}, '$.recovered'), 0)`,
+    })
+    .from(captures)
+    .where(and(eq(captures.cameraId, cameraId), gte(captures.plannedAt, from), lt(captures.plannedAt, to)))
+    .all()
+    .map((r) => ({ ...r, outcome: r.outcome as "captured" | "failed" | "missed", recovered: Boolean(r.recovered) }));
+  const outageRows = db
+    .select()
+    .from(outages)
+    .where(and(eq(outages.cameraId, cameraId), lt(outages.fromAt, to), gt(outages.toAt, from)))
+    .orderBy(asc(outages.fromAt))
+    .all();
+  const samples = db
+    .select()
+    .from(clockSamples)
+    .where(and(eq(clockSamples.cameraId, cameraId), gte(clockSamples.at, from), lt(clockSamples.at, to)))
+    .orderBy(asc(clockSamples.at))
+    .all();
+  return computeReport({
+    cameraId,
+    from,
+    to,
+    now,
+    ticks,
+    records,
+    outages: outageRows.map((o) => ({ from: o.fromAt, to: o.toAt, backlogAtReturn: o.backlogAtReturn, oldestPendingAt: o.oldestPendingAt, caughtUpAt: o.caughtUpAt })),
+    clockSamples: samples.map((s) => ({ at: s.at, offsetMs: s.offsetMs, trusted: s.trusted, source: s.source, correctionMs: s.correctionMs })),
+    observed: camera.observed ?? null,
+    lastContactAt: camera.lastContactAt,
+    outageThresholdMs: outageThresholdMs(syncPolicy(db).poll_interval_seconds),
+  });
+}

@@ -1,0 +1,225 @@
+/**
+ * The operator CLI as operators run it: `bun hub/cli/main.ts ARGS` in its own
+ * process, against a hub served from this test process on 127.0.0.1 (port 0).
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ManualClock } from "../../shared/clock";
+import type { CaptureRecord, ObservedState } from "../../shared/contracts/sync";
+import { createHub } from "../../hub/app";
+import { applyConfig, parseConfig } from "../../hub/config/service";
+import { openHubDb } from "../../hub/db/client";
+import { DENVER } from "../harness/scenario";
+
+const ROOT = join(import.meta.dir, "..", "..");
+const OPERATOR = "operator-token-for-cli-tests-01";
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+const config = {
+  location: DENVER,
+  schedules: { sunrise: { offset_minutes: -30, duration_minutes: 60, interval_seconds: 15 } },
+  cameras: { ridge: { deployed_profile: "f", schedules: ["sunrise"] }, valley: { deployed_profile: "f", schedules: ["sunrise"] } },
+  profiles: { f: { base: { metering: "spot" } } },
+  sync: { poll_interval_seconds: 60, plan_days: 7 },
+};
+
+function observed(at: number, overrides: Partial<ObservedState> = {}): ObservedState {
+  return {
+    agent_version: "test",
+    log_id: "log-1",
+    running: null,
+    desired_etag: null,
+    last_capture_at: null,
+    last_seq: 0,
+    backlog: 0,
+    oldest_pending_at: null,
+    disk: null,
+    clock: { now: new Date(at).toISOString(), trusted: true, source: "hub", offset_ms: 120, correction_ms: 0 },
+    incidents: [],
+    ...overrides,
+  };
+}
+
+function record(seq: number, overrides: Partial<CaptureRecord> = {}): CaptureRecord {
+  const planned = new Date(Date.parse("2026-11-24T13:30:00Z") + seq * 15_000).toISOString();
+  return {
+    id: `rec-${seq}`,
+    seq,
+    planned_at: planned,
+    captured_at: planned,
+    monotonic_ms: seq * 15_000,
+    boot_id: "boot-1",
+    clock_trusted: true,
+    schedule: "sunrise",
+    profile_id: "f",
+    profile_version: "1.0.0",
+    outcome: "captured",
+    reason_code: null,
+    reason: null,
+    time_corrected_ms: null,
+    recovered: false,
+    settings: null,
+    meter: null,
+    exposure: null,
+    image: { file: `2026-11-24/sunrise/f/${seq}.jpg`, bytes: 10, sha256: "0".repeat(64), width: 640, height: 360, frames: 1 },
+    test_id: null,
+    test_role: null,
+    ...overrides,
+  };
+}
+
+let hub: ReturnType<typeof createHub>;
+let clock: ManualClock;
+let url: string;
+
+async function send(method: string, path: string, token: string, body?: unknown) {
+  const res = await hub.app.handle(
+    new Request(`http://localhost${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }),
+  );
+  return res.status === 304 ? null : res.json();
+}
+
+/** Runs the CLI in its own process (async: the hub answering it lives in this one). */
+async function cli(args: string[], env: Record<string, string> = {}) {
+  const proc = Bun.spawn(["bun", join(ROOT, "hub/cli/main.ts"), ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", SKYLAPSE_HUB_URL: url, SKYLAPSE_OPERATOR_TOKEN: OPERATOR, ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { stdout, stderr, code };
+}
+
+beforeAll(async () => {
+  clock = new ManualClock(Date.parse("2026-11-24T12:00:00Z"));
+  const { db } = openHubDb(join(mkdtempSync(join(tmpdir(), "skylapse-cli-")), "hub.sqlite"));
+  applyConfig(db, parseConfig(config), clock.now());
+  hub = createHub({ db, clock, operatorToken: OPERATOR });
+  const ridge = (await send("POST", "/api/cameras/ridge/token", OPERATOR)).token;
+  const valley = (await send("POST", "/api/cameras/valley/token", OPERATOR)).token;
+  // ridge: polls at 12:00, silent until 14:00 (backlog 240 pending since 13:30), caught up at 14:02.
+  await send("POST", "/agent/v1/state", ridge, observed(clock.now()));
+  clock.set(Date.parse("2026-11-24T14:00:00Z"));
+  await send("POST", "/agent/v1/state", ridge, observed(clock.now(), { backlog: 240, oldest_pending_at: "2026-11-24T13:30:15.000Z" }));
+  await send("POST", "/agent/v1/captures", ridge, {
+    log_id: "log-1",
+    records: [record(1), record(2), record(3, { outcome: "failed", reason_code: "camera_error", reason: "timeout", image: null }), record(4, { outcome: "missed", reason_code: "late", reason: "late", image: null })],
+  });
+  clock.advance(2 * MIN);
+  await send("POST", "/agent/v1/state", ridge, observed(clock.now()));
+  // valley: last heard at 14:02 with records pending; then the day ends.
+  await send("POST", "/agent/v1/state", valley, observed(clock.now(), { backlog: 30, oldest_pending_at: "2026-11-24T13:55:00.000Z" }));
+  clock.set(Date.parse("2026-11-25T00:00:00Z"));
+  await send("POST", "/agent/v1/state", ridge, observed(clock.now()));
+  hub.app.listen({ port: 0, hostname: "127.0.0.1" });
+  url = `http://127.0.0.1:${hub.app.server!.port}`;
+});
+
+afterAll(async () => {
+  await hub.app.stop();
+  hub.ctx.contacts.close();
+});
+
+describe("skylapse report", () => {
+  test("a table of counts, misses by reason, outages, backlog and clock, over the last 24 h by the hub's clock", async () => {
+    const { stdout, stderr, code } = await cli(["report", "ridge"]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toContain("ridge  2026-11-24 00:00:00Z → 2026-11-25 00:00:00Z");
+    expect(stdout).toMatch(/^planned\s+240\s*$/m);
+    expect(stdout).toMatch(/^captured\s+2\s+0\.8%$/m);
+    expect(stdout).toMatch(/^missed\s+238\s+99\.2%$/m);
+    expect(stdout).toMatch(/^ {2}camera_error\s+1\s*$/m);
+    expect(stdout).toMatch(/^ {2}late\s+1\s*$/m);
+    expect(stdout).toMatch(/^ {2}not_reported\s+236\s*$/m);
+    expect(stdout).toMatch(/^uploaded\s+4\s+records at the hub$/m);
+    // The 12:00–14:00 silence, and the 14:02–00:00 one ended by the midnight poll (nothing pending: caught up at once).
+    expect(stdout).toContain("Outages (2)");
+    expect(stdout).toMatch(/FROM\s+TO\s+DURATION\s+BACKLOG AT RETURN\s+CAUGHT UP\s+CATCH-UP/);
+    expect(stdout).toMatch(/2026-11-24 12:00:00Z\s+2026-11-24 14:00:00Z\s+2h 00m\s+240\s+2026-11-24 14:02:00Z\s+2m 00s/);
+    expect(stdout).toMatch(/2026-11-24 14:02:00Z\s+2026-11-25 00:00:00Z\s+9h 58m\s+0\s+2026-11-25 00:00:00Z\s+0s/);
+    expect(stdout).toMatch(/^Backlog\s+0 pending$/m);
+    expect(stdout).toMatch(/^Clock\s+trusted \(hub\), offset \+120 ms/m);
+    // The outage table's columns line up under their headers.
+    const lines = stdout.split("\n");
+    const header = lines.find((l) => l.includes("BACKLOG AT RETURN"))!;
+    const row = lines[lines.indexOf(header) + 1]!;
+    expect(row.indexOf("2026-11-24 14:00:00Z")).toBe(header.indexOf("TO"));
+  });
+
+  test("--json prints the hub's JSON; --from/--to choose the range", async () => {
+    const { stdout, code } = await cli(["report", "ridge", "--json", "--from", "2026-11-24T13:00:00Z", "--to=2026-11-24T15:00:00Z"]);
+    expect(code).toBe(0);
+    const api = await send("GET", "/api/cameras/ridge/report?from=2026-11-24T13:00:00.000Z&to=2026-11-24T15:00:00.000Z", OPERATOR);
+    expect(JSON.parse(stdout)).toEqual(api);
+    expect(api).toMatchObject({ from: "2026-11-24T13:00:00.000Z", to: "2026-11-24T15:00:00.000Z", planned: 240, captured: 2 });
+  });
+
+  test("exit 1 with the hub's message when it refuses", async () => {
+    const unknown = await cli(["report", "nowhere"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("camera nowhere not found");
+    const backwards = await cli(["report", "ridge", "--from", "2026-11-25", "--to", "2026-11-24"]);
+    expect(backwards.code).toBe(1);
+    expect(backwards.stderr).toContain("query.to: must be after query.from");
+    const badToken = await cli(["fleet"], { SKYLAPSE_OPERATOR_TOKEN: "not-the-operator-token" });
+    expect(badToken.code).toBe(1);
+    expect(badToken.stderr).toContain("the operator token is not valid");
+  });
+});
+
+describe("skylapse fleet", () => {
+  test("a table with the cameras needing attention first", async () => {
+    const { stdout, code } = await cli(["fleet"]);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^CAMERA\s+STATUS\s+LAST CONTACT\s+BACKLOG\s+OLDEST PENDING\s+BEHIND SINCE\s+DISK\s+CLOCK\s+INCIDENTS\s+ATTENTION$/);
+    expect(lines[1]).toMatch(/^valley\s+OFFLINE\s+9h 58m ago\s+30\s+10h 05m ago\s+2026-11-24 13:55:00Z\s+—\s+ok\s+—\s+offline, behind$/);
+    expect(lines[2]).toMatch(/^ridge\s+online\s+0s ago\s+0\s+—\s+—\s+—\s+ok\s+—\s+—$/);
+    expect(lines.at(-1)).toBe("2 cameras, 1 online, 1 need attention (hub time 2026-11-25 00:00:00Z)");
+  });
+
+  test("--json prints the hub's JSON", async () => {
+    const { stdout, code } = await cli(["--json", "fleet"]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual(await send("GET", "/api/fleet", OPERATOR));
+  });
+});
+
+describe("usage and reachability", () => {
+  test("exit 2 on an unknown command or flag, a missing argument, or a bad date", async () => {
+    for (const args of [["frobnicate"], ["fleet", "--verbose"], ["report"], ["report", "ridge", "--from", "yesterday"], ["report", "ridge", "--to"], []]) {
+      const { code, stderr, stdout } = await cli(args);
+      expect([args, code]).toEqual([args, 2]);
+      expect(stderr).toContain("skylapse");
+      expect(stdout).toBe("");
+    }
+    const bad = await cli(["report", "ridge", "--from", "yesterday"]);
+    expect(bad.stderr).toContain("--from: 'yesterday' is not a date");
+  });
+
+  test("help is exit 0", async () => {
+    const { code, stdout } = await cli(["--help"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("report CAMERA");
+    expect((await cli(["report", "--help"])).stdout).toContain("--from ISO");
+  });
+
+  test("exit 3 with a clear message when the hub cannot be reached", async () => {
+    const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+    const port = closed.port;
+    await closed.stop(true);
+    const { code, stderr } = await cli(["fleet"], { SKYLAPSE_HUB_URL: `http://127.0.0.1:${port}` });
+    expect(code).toBe(3);
+    expect(stderr).toContain(`cannot reach the hub at http://127.0.0.1:${port}`);
+    expect((await cli(["report", "ridge"], { SKYLAPSE_HUB_URL: `http://127.0.0.1:${port}` })).code).toBe(3);
+  });
+});

@@ -1,0 +1,321 @@
+/** Pure computations behind the sync report, contact history and fleet summary: no server, no database. */
+import { describe, expect, test } from "bun:test";
+import { MissReason, type ObservedState } from "../../shared/contracts/sync";
+import { type ContactState, onContact, outageThresholdMs } from "../../hub/agents/contact-history";
+import { tickKey } from "../../hub/agents/service";
+import { parseArgs, parseTime, UsageError } from "../../hub/cli/args";
+import { duration, table } from "../../hub/cli/table";
+import { computeFleet, type FleetCameraRow } from "../../hub/fleet/compute";
+import { computeReport, MISS_BUCKETS, type ReportInput, type ReportRecord } from "../../hub/reports/compute";
+
+const T0 = Date.parse("2026-11-24T12:00:00Z");
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+function observed(overrides: Partial<ObservedState> = {}): ObservedState {
+  return {
+    agent_version: "test",
+    log_id: "log-1",
+    running: null,
+    desired_etag: null,
+    last_capture_at: null,
+    last_seq: 0,
+    backlog: 0,
+    oldest_pending_at: null,
+    disk: null,
+    clock: { now: new Date(T0).toISOString(), trusted: true, source: "hub", offset_ms: 12, correction_ms: 0 },
+    incidents: [],
+    ...overrides,
+  };
+}
+
+function input(overrides: Partial<ReportInput> = {}): ReportInput {
+  return {
+    cameraId: "ridge",
+    from: T0,
+    to: T0 + 24 * HOUR,
+    now: T0 + 24 * HOUR,
+    ticks: [],
+    records: [],
+    outages: [],
+    clockSamples: [],
+    observed: null,
+    lastContactAt: null,
+    outageThresholdMs: 5 * MIN,
+    ...overrides,
+  };
+}
+
+const rec = (at: number, outcome: ReportRecord["outcome"], reasonCode: ReportRecord["reasonCode"] = null, profileId = "f", recovered = false): ReportRecord => ({
+  plannedAt: at,
+  profileId,
+  outcome,
+  reasonCode,
+  recovered,
+});
+
+describe("computeReport", () => {
+  test("planned = captured + missed, with a tick missed for every reason and one not reported", () => {
+    const ticks = Array.from({ length: 10 }, (_, i) => ({ at: T0 + HOUR + i * 15_000, profile: "f" }));
+    const records: ReportRecord[] = [
+      rec(ticks[0]!.at, "captured"),
+      rec(ticks[1]!.at, "captured", null, "f", true),
+      // One record per miss reason, on ticks 2..7.
+      ...MissReason.options.map((reason, i) => rec(ticks[2 + i]!.at, reason === "camera_error" || reason === "disk_full" || reason === "no_snapshot" ? "failed" : "missed", reason)),
+      // Tick 8: failed without a code counts as a camera error. Tick 9: nothing at the hub.
+      rec(ticks[8]!.at, "failed", null),
+      // Off the plan: a capture taken while the clock was untrusted, and a missed record for no tick.
+      rec(T0 + HOUR + 7_000, "captured"),
+      rec(T0 + HOUR + 8_000, "missed", "late"),
+      // Another profile at a planned instant is not that tick.
+      rec(ticks[0]!.at, "captured", null, "g"),
+    ];
+    const r = computeReport(input({ ticks, records }));
+    expect(r.planned).toBe(10);
+    expect(r.captured).toBe(2);
+    expect(r.missed).toBe(8);
+    expect(r.missed_by_reason).toEqual({
+      camera_error: 2,
+      disk_full: 1,
+      clock_untrusted: 1,
+      agent_down: 1,
+      late: 1,
+      no_snapshot: 1,
+      not_reported: 1,
+    });
+    expect(Object.keys(r.missed_by_reason).sort()).toEqual([...MISS_BUCKETS].sort());
+    expect(r.unplanned).toBe(2);
+    expect(r.uploaded).toBe(records.length);
+    expect(r.recovered).toBe(1);
+    expect(r.planned).toBe(r.captured + r.missed);
+  });
+
+  test("a tick with a captured and a missed record counts once, as captured; duplicate ticks count once", () => {
+    const at = T0 + HOUR;
+    const r = computeReport(input({ ticks: [{ at, profile: "f" }, { at, profile: "f" }], records: [rec(at, "missed", "late"), rec(at, "captured")] }));
+    expect(r).toMatchObject({ planned: 1, captured: 1, missed: 0, unplanned: 0 });
+  });
+
+  test("the invariant holds for arbitrary inputs", () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const outcomes = ["captured", "failed", "missed"] as const;
+    const reasons = [...MissReason.options, null];
+    for (let round = 0; round < 50; round++) {
+      const ticks = Array.from({ length: Math.floor(rand() * 40) }, () => ({ at: T0 + Math.floor(rand() * 60) * 15_000, profile: rand() < 0.5 ? "f" : "g" }));
+      const records = Array.from({ length: Math.floor(rand() * 60) }, () =>
+        rec(T0 + Math.floor(rand() * 70) * 15_000, outcomes[Math.floor(rand() * 3)]!, reasons[Math.floor(rand() * reasons.length)]!, rand() < 0.5 ? "f" : "g"),
+      );
+      const r = computeReport(input({ ticks, records, now: T0 + Math.floor(rand() * 20) * MIN }));
+      const byReason = Object.values(r.missed_by_reason).reduce((a, b) => a + b, 0);
+      expect(r.planned).toBe(r.captured + r.missed);
+      expect(byReason).toBe(r.missed);
+      expect(r.planned).toBe(new Set(ticks.map((t) => `${t.at}|${t.profile}`)).size);
+    }
+  });
+
+  test("ticks not yet due are not reported, and said so", () => {
+    const ticks = [0, 1, 2, 3].map((i) => ({ at: T0 + i * MIN, profile: "f" }));
+    const r = computeReport(input({ ticks, now: T0 + 2 * MIN }));
+    expect(r.missed_by_reason.not_reported).toBe(4);
+    expect(r.not_yet_due).toBe(2);
+  });
+
+  test("outages: those overlapping the range, with duration and catch-up time; an ongoing one from the last contact", () => {
+    const from = T0;
+    const to = T0 + 24 * HOUR;
+    const r = computeReport(
+      input({
+        from,
+        to,
+        now: to + 2 * HOUR,
+        lastContactAt: to - HOUR,
+        outages: [
+          { from: from - 3 * HOUR, to: from - HOUR, backlogAtReturn: 5, oldestPendingAt: null, caughtUpAt: from - HOUR },
+          { from: from - HOUR, to: from + HOUR, backlogAtReturn: 240, oldestPendingAt: from - 50 * MIN, caughtUpAt: from + HOUR + 3 * MIN },
+          { from: from + 5 * HOUR, to: from + 7 * HOUR, backlogAtReturn: 480, oldestPendingAt: from + 5 * HOUR, caughtUpAt: null },
+          { from: to + 10 * MIN, to: to + 20 * MIN, backlogAtReturn: 1, oldestPendingAt: null, caughtUpAt: null },
+        ],
+      }),
+    );
+    expect(r.outages).toEqual([
+      {
+        from: "2026-11-24T11:00:00.000Z",
+        to: "2026-11-24T13:00:00.000Z",
+        duration_s: 7200,
+        backlog_at_return: 240,
+        oldest_pending_at: "2026-11-24T11:10:00.000Z",
+        caught_up_at: "2026-11-24T13:03:00.000Z",
+        catch_up_s: 180,
+        ongoing: false,
+      },
+      {
+        from: "2026-11-24T17:00:00.000Z",
+        to: "2026-11-24T19:00:00.000Z",
+        duration_s: 7200,
+        backlog_at_return: 480,
+        oldest_pending_at: "2026-11-24T17:00:00.000Z",
+        caught_up_at: null,
+        catch_up_s: null,
+        ongoing: false,
+      },
+      {
+        from: "2026-11-25T11:00:00.000Z",
+        to: null,
+        duration_s: 3 * 3600,
+        backlog_at_return: null,
+        oldest_pending_at: null,
+        caught_up_at: null,
+        catch_up_s: null,
+        ongoing: true,
+      },
+    ]);
+  });
+
+  test("backlog, clock and incidents come from the latest observed state; samples from the range", () => {
+    const obs = observed({
+      backlog: 42,
+      oldest_pending_at: new Date(T0 + 23 * HOUR).toISOString(),
+      clock: { now: new Date(T0).toISOString(), trusted: false, source: "untrusted", offset_ms: -900, correction_ms: 0 },
+      incidents: [{ kind: "clock_untrusted", at: new Date(T0 + 22 * HOUR).toISOString(), detail: "no NTP" }],
+    });
+    const r = computeReport(
+      input({
+        observed: obs,
+        lastContactAt: T0 + 24 * HOUR - MIN,
+        clockSamples: [
+          { at: T0 - MIN, offsetMs: 5, trusted: true, source: "hub", correctionMs: 0 },
+          { at: T0 + 10 * MIN, offsetMs: 7, trusted: true, source: "hub", correctionMs: 0 },
+          { at: T0 + 20 * MIN, offsetMs: -900, trusted: false, source: "untrusted", correctionMs: 0 },
+        ],
+      }),
+    );
+    expect(r.backlog).toEqual({ count: 42, oldest_pending_at: "2026-11-25T11:00:00.000Z", age_s: 3600 });
+    expect(r.clock.current).toMatchObject({ trusted: false, offset_ms: -900, reported_at: "2026-11-25T11:59:00.000Z" });
+    expect(r.clock.offset_samples.map((s) => s.offset_ms)).toEqual([7, -900]);
+    expect(r.incidents).toEqual(obs.incidents);
+    expect(r.outages).toEqual([]);
+  });
+});
+
+describe("contact history (onContact)", () => {
+  const fresh: ContactState = { lastAt: null, awaitingCatchUp: false, lastSampleAt: null };
+
+  test("the outage threshold is 3 poll intervals, never under 5 minutes", () => {
+    expect(outageThresholdMs(60)).toBe(5 * MIN);
+    expect(outageThresholdMs(600)).toBe(30 * MIN);
+  });
+
+  test("a gap over the threshold is an outage with the backlog at return; the first empty backlog closes it", () => {
+    let state = onContact("ridge", fresh, observed(), T0, 60).state;
+    const short = onContact("ridge", state, observed(), T0 + 5 * MIN, 60);
+    expect(short.events.filter((e) => e.kind === "outage")).toEqual([]);
+    state = short.state;
+    const back = onContact("ridge", state, observed({ backlog: 300, oldest_pending_at: new Date(T0 + 6 * MIN).toISOString() }), T0 + 2 * HOUR, 60);
+    expect(back.events.filter((e) => e.kind === "outage")).toEqual([
+      { kind: "outage", cameraId: "ridge", from: T0 + 5 * MIN, to: T0 + 2 * HOUR, backlogAtReturn: 300, oldestPendingAt: T0 + 6 * MIN, caughtUpAt: null },
+    ]);
+    const draining = onContact("ridge", back.state, observed({ backlog: 100 }), T0 + 2 * HOUR + MIN, 60);
+    expect(draining.events.filter((e) => e.kind === "caught_up")).toEqual([]);
+    const done = onContact("ridge", draining.state, observed(), T0 + 2 * HOUR + 2 * MIN, 60);
+    expect(done.events.filter((e) => e.kind === "caught_up")).toEqual([{ kind: "caught_up", cameraId: "ridge", at: T0 + 2 * HOUR + 2 * MIN }]);
+    expect(done.state.awaitingCatchUp).toBe(false);
+  });
+
+  test("returning with nothing pending is caught up at once", () => {
+    const state = { ...fresh, lastAt: T0 };
+    const { events, state: after } = onContact("ridge", state, observed(), T0 + HOUR, 60);
+    expect(events.find((e) => e.kind === "outage")).toMatchObject({ caughtUpAt: T0 + HOUR });
+    expect(after.awaitingCatchUp).toBe(false);
+  });
+
+  test("clock samples at most every 10 minutes", () => {
+    let state = fresh;
+    const sampledAt: number[] = [];
+    for (let m = 0; m <= 25; m++) {
+      const r = onContact("ridge", state, observed(), T0 + m * MIN, 60);
+      state = r.state;
+      for (const e of r.events) if (e.kind === "clock") sampledAt.push((e.at - T0) / MIN);
+    }
+    expect(sampledAt).toEqual([0, 10, 20]);
+  });
+});
+
+describe("fleet summary", () => {
+  const row = (id: string, lastContactAt: number | null, obs: Partial<ObservedState> | null): FleetCameraRow => ({
+    id,
+    createdAt: T0 - 48 * HOUR,
+    lastContactAt,
+    observed: obs ? observed(obs) : null,
+  });
+  const now = T0 + 3 * HOUR;
+
+  test("cameras needing attention first, longest behind first; behind_since is the earlier of offline and oldest pending", () => {
+    const f = computeFleet(
+      [
+        row("alpha", now - 30_000, { backlog: 2, oldest_pending_at: new Date(now - 60_000).toISOString() }),
+        row("bravo", now - 30_000, { backlog: 240, oldest_pending_at: new Date(now - HOUR).toISOString() }),
+        row("charlie", now - 2 * HOUR, { backlog: 100, oldest_pending_at: new Date(now - 3 * HOUR).toISOString() }),
+        row("delta", now - 2 * HOUR, { backlog: 0 }),
+        row("echo", null, null),
+        row("foxtrot", now - 30_000, { disk: { used_bytes: 9, free_bytes: 1, total_bytes: 10, images_bytes: 9, budget_bytes: null, percent: 90, warning: true } }),
+      ],
+      60,
+      now,
+    );
+    expect(f.cameras.map((c) => [c.id, c.attention])).toEqual([
+      ["echo", ["offline"]],
+      ["charlie", ["offline", "behind"]],
+      ["delta", ["offline"]],
+      ["bravo", ["behind"]],
+      ["foxtrot", ["disk"]],
+      ["alpha", []],
+    ]);
+    const by = Object.fromEntries(f.cameras.map((c) => [c.id, c]));
+    expect(by.charlie).toMatchObject({ online: false, offline_since: "2026-11-24T13:00:00.000Z", behind_since: "2026-11-24T12:00:00.000Z" });
+    expect(by.delta).toMatchObject({ offline_since: "2026-11-24T13:00:00.000Z", behind_since: "2026-11-24T13:00:00.000Z" });
+    expect(by.echo).toMatchObject({ last_contact_at: null, offline_since: "2026-11-22T12:00:00.000Z" });
+    expect(by.bravo).toMatchObject({ online: true, offline_since: null, behind_since: "2026-11-24T14:00:00.000Z", backlog: 240 });
+    expect(by.alpha!.online).toBe(true);
+    expect(f.totals).toEqual({ cameras: 6, online: 3, attention: 5 });
+  });
+
+  test("online means contact within 3 poll intervals", () => {
+    const f = computeFleet([row("a", now - 3 * MIN, {}), row("b", now - 3 * MIN - 1, {})], 60, now);
+    expect(f.cameras.map((c) => [c.id, c.online])).toEqual([
+      ["b", false],
+      ["a", true],
+    ]);
+  });
+});
+
+describe("natural key", () => {
+  test("the same tick under another id or log has the same key; test arms and profiles differ", () => {
+    const base = { planned_at: "2026-11-24T13:30:15Z", profile_id: "f", test_id: null, test_role: null };
+    expect(tickKey(base)).toBe(tickKey({ ...base, planned_at: "2026-11-24T13:30:15.000Z" }));
+    expect(tickKey(base)).not.toBe(tickKey({ ...base, profile_id: "g" }));
+    expect(tickKey({ ...base, test_id: "t1", test_role: "baseline" })).not.toBe(tickKey({ ...base, test_id: "t1", test_role: "variant" }));
+  });
+});
+
+describe("CLI parsing and tables", () => {
+  const spec = { name: "report", args: ["CAMERA"], flags: { from: { type: "string" as const, description: "" } } };
+
+  test("positionals and flags in either form; unknown flags, missing and extra arguments are usage errors", () => {
+    expect(parseArgs(spec, ["ridge", "--from", "2026-11-24", "--json"])).toEqual({ args: { CAMERA: "ridge" }, flags: { from: "2026-11-24", json: true } });
+    expect(parseArgs(spec, ["--from=2026-11-24", "ridge"]).flags.from).toBe("2026-11-24");
+    for (const argv of [["ridge", "--nope"], [], ["ridge", "extra"], ["ridge", "--from"], ["ridge", "--json=1"], ["ridge", "-x"]])
+      expect(() => parseArgs(spec, argv)).toThrow(UsageError);
+  });
+
+  test("dates need a zone, or are whole UTC days", () => {
+    expect(parseTime("from", "2026-11-24")).toBe(Date.parse("2026-11-24T00:00:00Z"));
+    expect(parseTime("from", "2026-11-24T06:00:00+01:00")).toBe(Date.parse("2026-11-24T05:00:00Z"));
+    for (const bad of ["yesterday", "2026-11-24T06:00:00", "2026-13-45", "2026-11-24T25:00:00Z"]) expect(() => parseTime("from", bad)).toThrow(UsageError);
+  });
+
+  test("tables align columns; durations read as h/m/s", () => {
+    expect(table(["A", "NUM"], [["x", "1"], ["long", "100"]], ["left", "right"])).toBe("A     NUM\nx       1\nlong  100");
+    expect([45, 725, 3 * 3600 + 7 * 60, 2 * 86_400 + 4 * 3600].map(duration)).toEqual(["45s", "12m 05s", "3h 07m", "2d 04h"]);
+  });
+});

@@ -1,0 +1,346 @@
+/**
+ * In-process hub tests of what the hub learns from polls and uploads: natural-key
+ * dedupe of records rebuilt after an agent lost its database, outages and catch-up,
+ * clock samples, the sync report and the fleet summary. Time is a ManualClock.
+ */
+import { beforeEach, describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ManualClock } from "../../shared/clock";
+import type { CaptureRecord, ObservedState } from "../../shared/contracts/sync";
+import { createHub } from "../../hub/app";
+import { applyConfig, parseConfig } from "../../hub/config/service";
+import { openHubDb, type HubDb } from "../../hub/db/client";
+import { DENVER } from "../harness/scenario";
+
+const OPERATOR = "operator-token-for-tests-0002";
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const T0 = Date.parse("2026-11-24T12:00:00Z");
+const DAY = "from=2026-11-24T07:00:00Z&to=2026-11-25T07:00:00Z";
+
+const config = (pollSeconds = 60) => ({
+  location: DENVER,
+  schedules: { sunrise: { offset_minutes: -30, duration_minutes: 60, interval_seconds: 15 } },
+  cameras: Object.fromEntries(["ridge", "alpha", "bravo", "charlie"].map((id) => [id, { deployed_profile: "f", schedules: ["sunrise"] }])),
+  profiles: { f: { base: { metering: "spot", ev: 0.7 } } },
+  sync: { poll_interval_seconds: pollSeconds, plan_days: 7 },
+});
+
+function observed(overrides: Partial<ObservedState> = {}): ObservedState {
+  return {
+    agent_version: "test",
+    log_id: "log-1",
+    running: null,
+    desired_etag: null,
+    last_capture_at: null,
+    last_seq: 0,
+    backlog: 0,
+    oldest_pending_at: null,
+    disk: null,
+    clock: { now: new Date(T0).toISOString(), trusted: true, source: "hub", offset_ms: 40, correction_ms: 0 },
+    incidents: [],
+    ...overrides,
+  };
+}
+
+/** A record on the sunrise grid: tick n is 13:30:00Z + n·15 s (the plan's window covers ticks 1..). */
+function record(seq: number, overrides: Partial<CaptureRecord> = {}, tick = seq): CaptureRecord {
+  const planned = new Date(Date.parse("2026-11-24T13:30:00Z") + tick * 15_000).toISOString();
+  return {
+    id: `rec-${seq}`,
+    seq,
+    planned_at: planned,
+    captured_at: planned,
+    monotonic_ms: seq * 15_000,
+    boot_id: "boot-1",
+    clock_trusted: true,
+    schedule: "sunrise",
+    profile_id: "f",
+    profile_version: "1.0.0",
+    outcome: "captured",
+    reason_code: null,
+    reason: null,
+    time_corrected_ms: null,
+    recovered: false,
+    settings: null,
+    meter: null,
+    exposure: null,
+    image: { file: `2026-11-24/sunrise/f/${tick}.jpg`, bytes: 10, sha256: "0".repeat(64), width: 640, height: 360, frames: 1 },
+    test_id: null,
+    test_role: null,
+    ...overrides,
+  };
+}
+
+/** What an agent that lost its database uploads for an image it finds on disk. */
+function rebuilt(seq: number, tick: number): CaptureRecord {
+  return record(seq, { id: `recovered-${tick}`, recovered: true, profile_version: null, reason: "recovered from its image after the agent's database was lost" }, tick);
+}
+
+let db: HubDb;
+let hub: ReturnType<typeof createHub>;
+let clock: ManualClock;
+const tokens = new Map<string, string>();
+
+async function call(method: string, path: string, token: string | null, body?: unknown) {
+  const res = await hub.app.handle(
+    new Request(`http://localhost${path}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }),
+  );
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function token(camera: string): Promise<string> {
+  if (!tokens.has(camera)) tokens.set(camera, (await call("POST", `/api/cameras/${camera}/token`, OPERATOR)).body.token);
+  return tokens.get(camera)!;
+}
+
+async function poll(camera: string, obs: Partial<ObservedState> = {}) {
+  const res = await call("POST", "/agent/v1/state", await token(camera), observed(obs));
+  expect(res.status).toBe(200);
+}
+
+async function upload(camera: string, logId: string, records: CaptureRecord[]) {
+  return call("POST", "/agent/v1/captures", await token(camera), { log_id: logId, records });
+}
+
+const report = async (camera = "ridge", range = DAY) => (await call("GET", `/api/cameras/${camera}/report?${range}`, OPERATOR)).body;
+const held = async (camera = "ridge") => (await call("GET", `/api/cameras/${camera}/captures`, OPERATOR)).body.captures as (CaptureRecord & { log_id: string })[];
+
+function start(pollSeconds = 60) {
+  clock = new ManualClock(T0);
+  db = openHubDb(join(mkdtempSync(join(tmpdir(), "skylapse-hubhist-")), "hub.sqlite")).db;
+  applyConfig(db, parseConfig(config(pollSeconds)), clock.now());
+  hub = createHub({ db, clock, operatorToken: OPERATOR });
+  tokens.clear();
+}
+
+beforeEach(() => start());
+
+describe("natural-key dedupe", () => {
+  test("records rebuilt under a new log are duplicates of the ticks the hub holds; new ones are accepted", async () => {
+    expect((await upload("ridge", "log-1", [record(1), record(2), record(3)])).body).toEqual({ accepted: 3, duplicates: 0, contiguous_through: 3, gaps: [] });
+    // The agent lost its database: a new log, records rebuilt from the images of ticks 1..4 (tick 4 never reached the hub).
+    const recovery = [rebuilt(1, 1), rebuilt(2, 2), rebuilt(3, 3), rebuilt(4, 4)];
+    const res = await upload("ridge", "log-2", recovery);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ accepted: 1, duplicates: 3, contiguous_through: 4, gaps: [] });
+    const captures = await held();
+    expect(captures.map((c) => [c.id, c.log_id])).toEqual([
+      ["rec-1", "log-1"],
+      ["rec-2", "log-1"],
+      ["rec-3", "log-1"],
+      ["recovered-4", "log-2"],
+    ]);
+    // Replaying the recovery is all duplicates; the new log continues without a gap.
+    expect((await upload("ridge", "log-2", recovery)).body).toEqual({ accepted: 0, duplicates: 4, contiguous_through: 4, gaps: [] });
+    expect((await upload("ridge", "log-2", [record(5, { id: "new-5" }, 5)])).body).toEqual({ accepted: 1, duplicates: 0, contiguous_through: 5, gaps: [] });
+    const r = await report();
+    expect(r).toMatchObject({ captured: 5, uploaded: 5, recovered: 1 });
+  });
+
+  test("a different record under a seq acknowledged as a duplicate is a conflict, and the batch changes nothing", async () => {
+    await upload("ridge", "log-1", [record(1)]);
+    await upload("ridge", "log-2", [rebuilt(1, 1)]);
+    const res = await upload("ridge", "log-2", [record(2, { id: "fresh-2" }, 2), record(1, { id: "someone-else" }, 9)]);
+    expect(res.status).toBe(409);
+    expect((await held()).map((c) => c.id)).toEqual(["rec-1"]);
+  });
+
+  test("the same tick twice in one batch is stored once", async () => {
+    const res = await upload("ridge", "log-1", [record(1), record(2, { id: "again" }, 1)]);
+    expect(res.body).toEqual({ accepted: 1, duplicates: 1, contiguous_through: 2, gaps: [] });
+    expect((await held()).length).toBe(1);
+  });
+
+  test("test arms of one tick are different records", async () => {
+    const res = await upload("ridge", "log-1", [
+      record(1, { test_id: "t1", test_role: "baseline" }),
+      record(2, { test_id: "t1", test_role: "variant" }, 1),
+    ]);
+    expect(res.body.accepted).toBe(2);
+  });
+
+  test("existing behaviours stay: replay is duplicates; a different id under a held log+seq is a 409 changing nothing", async () => {
+    await upload("ridge", "log-1", [record(1), record(2)]);
+    expect((await upload("ridge", "log-1", [record(1), record(2)])).body).toMatchObject({ accepted: 0, duplicates: 2 });
+    const res = await upload("ridge", "log-1", [record(3), record(2, { id: "other-id" }, 7)]);
+    expect(res.status).toBe(409);
+    expect((await held()).map((c) => c.seq)).toEqual([1, 2]);
+  });
+});
+
+describe("contact history", () => {
+  test("a long gap is an outage with the backlog at return, caught up at the first poll with an empty backlog", async () => {
+    await poll("ridge");
+    clock.advance(MIN);
+    await poll("ridge");
+    clock.advance(4 * MIN); // under max(3 × 60 s, 5 min): not an outage
+    await poll("ridge");
+    const lastBefore = clock.now();
+    clock.advance(2 * HOUR);
+    await poll("ridge", { backlog: 480, oldest_pending_at: new Date(lastBefore + 15_000).toISOString() });
+    const returned = clock.now();
+    clock.advance(MIN);
+    await poll("ridge", { backlog: 120, oldest_pending_at: new Date(lastBefore + HOUR).toISOString() });
+    clock.advance(MIN);
+    await poll("ridge");
+    const caughtUp = clock.now();
+    clock.advance(MIN);
+    await poll("ridge");
+
+    const r = await report();
+    expect(r.outages).toEqual([
+      {
+        from: new Date(lastBefore).toISOString(),
+        to: new Date(returned).toISOString(),
+        duration_s: 7200,
+        backlog_at_return: 480,
+        oldest_pending_at: new Date(lastBefore + 15_000).toISOString(),
+        caught_up_at: new Date(caughtUp).toISOString(),
+        catch_up_s: 120,
+        ongoing: false,
+      },
+    ]);
+    expect(r.last_contact_at).toBe(new Date(clock.now()).toISOString());
+    expect(r.backlog).toEqual({ count: 0, oldest_pending_at: null, age_s: null });
+  });
+
+  test("the threshold follows the poll interval (3 × 10 min = 30 min here)", async () => {
+    start(600);
+    await poll("ridge");
+    clock.advance(20 * MIN);
+    await poll("ridge");
+    expect((await report()).outages).toEqual([]);
+    clock.advance(40 * MIN);
+    await poll("ridge");
+    expect((await report()).outages).toMatchObject([{ duration_s: 2400, catch_up_s: 0 }]);
+  });
+
+  test("the outage is seen across a hub restart; a camera silent now shows an ongoing outage", async () => {
+    await poll("ridge", { backlog: 0 });
+    hub.ctx.contacts.close();
+    hub = createHub({ db, clock, operatorToken: OPERATOR });
+    clock.advance(HOUR);
+    await poll("ridge", { backlog: 12, oldest_pending_at: new Date(T0 + MIN).toISOString() });
+    clock.advance(MIN);
+    hub.ctx.contacts.close();
+    hub = createHub({ db, clock, operatorToken: OPERATOR });
+    await poll("ridge", { backlog: 0 });
+    expect((await report()).outages).toMatchObject([{ from: "2026-11-24T12:00:00.000Z", to: "2026-11-24T13:00:00.000Z", backlog_at_return: 12, catch_up_s: 60 }]);
+
+    clock.advance(3 * HOUR);
+    const r = await report();
+    expect(r.outages[1]).toMatchObject({ from: "2026-11-24T13:01:00.000Z", to: null, ongoing: true, duration_s: 3 * 3600 });
+  });
+
+  test("clock samples are taken at most every 10 minutes per camera, on 304s too", async () => {
+    let etag: string | undefined;
+    for (let m = 0; m <= 25; m++) {
+      const offset = m < 20 ? 40 + m : -5_000;
+      const res = await hub.app.handle(
+        new Request("http://localhost/agent/v1/state", {
+          method: "POST",
+          headers: { authorization: `Bearer ${await token("ridge")}`, "content-type": "application/json", ...(etag ? { "if-none-match": etag } : {}) },
+          body: JSON.stringify(observed({ clock: { now: new Date(clock.now()).toISOString(), trusted: m < 20, source: m < 20 ? "hub" : "untrusted", offset_ms: offset, correction_ms: 0 } })),
+        }),
+      );
+      expect(res.status).toBe(etag ? 304 : 200);
+      etag = res.headers.get("etag")!;
+      await poll("alpha");
+      clock.advance(MIN);
+    }
+    const r = await report();
+    expect(r.clock.offset_samples).toEqual([
+      { at: "2026-11-24T12:00:00.000Z", offset_ms: 40, trusted: true, source: "hub", correction_ms: 0 },
+      { at: "2026-11-24T12:10:00.000Z", offset_ms: 50, trusted: true, source: "hub", correction_ms: 0 },
+      { at: "2026-11-24T12:20:00.000Z", offset_ms: -5000, trusted: false, source: "untrusted", correction_ms: 0 },
+    ]);
+    expect(r.clock.current).toMatchObject({ trusted: false, offset_ms: -5000, reported_at: "2026-11-24T12:25:00.000Z" });
+    expect((await report("alpha")).clock.offset_samples.length).toBe(3);
+  });
+});
+
+describe("sync report", () => {
+  test("planned = captured + missed, by reason, with unplanned and recovered records", async () => {
+    clock.set(Date.parse("2026-11-25T00:00:00Z")); // the day's sunrise is over
+    await upload("ridge", "log-1", [
+      record(1),
+      record(2, { outcome: "failed", reason_code: "camera_error", reason: "timeout", image: null }),
+      record(3, { outcome: "missed", reason_code: "agent_down", reason: "agent was down", image: null }),
+      record(4, { outcome: "missed", reason_code: "clock_untrusted", reason: "clock untrusted", image: null }),
+      // A safety capture taken on an untrusted clock, off the grid.
+      record(5, { planned_at: "2026-11-24T13:31:07.000Z", clock_trusted: false }),
+    ]);
+    await upload("ridge", "log-2", [rebuilt(1, 6)]);
+    const r = await report();
+    expect(r).toMatchObject({ planned: 240, captured: 2, missed: 238, unplanned: 1, uploaded: 6, recovered: 1, not_yet_due: 0 });
+    expect(r.missed_by_reason).toEqual({ camera_error: 1, disk_full: 0, clock_untrusted: 1, agent_down: 1, late: 0, no_snapshot: 0, not_reported: 235 });
+  });
+
+  test("range and camera are validated", async () => {
+    const cases: [string, number, string][] = [
+      ["ridge/report?from=2026-11-25T00:00:00Z&to=2026-11-24T00:00:00Z", 422, "query.to: must be after query.from"],
+      ["ridge/report?from=2026-11-24T00:00:00Z&to=2026-11-24T00:00:00Z", 422, "query.to: must be after query.from"],
+      ["ridge/report?from=2025-01-01T00:00:00Z&to=2026-01-03T00:00:00Z", 422, "at most 366 days"],
+      ["ridge/report?from=yesterday&to=2026-11-24T00:00:00Z", 422, "query.from"],
+      ["ridge/report?from=2026-11-24T00:00:00Z", 422, "query.to"],
+      ["ridge/report?from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z&extra=1", 422, "extra"],
+      ["nope/report?from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z", 404, "camera nope not found"],
+    ];
+    for (const [path, status, message] of cases) {
+      const res = await call("GET", `/api/cameras/${path}`, OPERATOR);
+      expect([path, res.status]).toEqual([path, status]);
+      expect(res.body.message).toContain(message);
+    }
+    expect((await call("GET", "/api/cameras/ridge/report?from=2025-11-24T00:00:00Z&to=2026-11-25T00:00:00Z", OPERATOR)).status).toBe(200);
+    expect((await call("GET", `/api/cameras/ridge/report?${DAY}`, null)).status).toBe(401);
+    expect((await call("GET", `/api/cameras/ridge/report?${DAY}`, await token("ridge"))).status).toBe(401);
+  });
+});
+
+describe("fleet", () => {
+  test("cameras behind first, longest behind first, with behind_since; operator token only", async () => {
+    // charlie: last heard at 12:00 with records pending since 11:00; then silent.
+    await poll("charlie", { backlog: 240, oldest_pending_at: "2026-11-24T11:00:00.000Z" });
+    clock.advance(HOUR);
+    // bravo: online, but records pending for 45 minutes; its disk is nearly full.
+    const disk = { used_bytes: 95, free_bytes: 5, total_bytes: 100, images_bytes: 90, budget_bytes: null, percent: 95, warning: true };
+    await poll("bravo", { backlog: 180, oldest_pending_at: "2026-11-24T12:15:00.000Z", disk });
+    // alpha and ridge: online with the usual small backlog.
+    await poll("alpha", { backlog: 3, oldest_pending_at: "2026-11-24T12:59:30.000Z" });
+    await poll("ridge", {
+      incidents: [
+        { kind: "db_recovered", at: "2026-11-24T12:30:00.000Z", detail: "database replaced; 4 records rebuilt" },
+        { kind: "clock_corrected", at: "2026-11-22T12:30:00.000Z", detail: "old" },
+      ],
+    });
+    expect((await call("GET", "/api/fleet", null)).status).toBe(401);
+    expect((await call("GET", "/api/fleet", await token("alpha"))).status).toBe(401);
+    const f = (await call("GET", "/api/fleet", OPERATOR)).body;
+    expect(f.cameras.map((c: { id: string; attention: string[] }) => [c.id, c.attention])).toEqual([
+      ["charlie", ["offline", "behind"]],
+      ["bravo", ["behind", "disk"]],
+      ["alpha", []],
+      ["ridge", []],
+    ]);
+    const [charlie, bravo, alpha, ridge] = f.cameras;
+    expect(charlie).toMatchObject({
+      online: false,
+      last_contact_at: "2026-11-24T12:00:00.000Z",
+      offline_since: "2026-11-24T12:00:00.000Z",
+      backlog: 240,
+      behind_since: "2026-11-24T11:00:00.000Z",
+    });
+    expect(bravo).toMatchObject({ online: true, offline_since: null, behind_since: "2026-11-24T12:15:00.000Z", disk: { percent: 95, warning: true } });
+    expect(alpha).toMatchObject({ online: true, backlog: 3, clock: { trusted: true, source: "hub", offset_ms: 40 } });
+    expect(ridge.incidents.map((i: { kind: string }) => i.kind)).toEqual(["db_recovered"]);
+    expect(f.totals).toEqual({ cameras: 4, online: 3, attention: 2 });
+  });
+});

@@ -5,7 +5,7 @@ import type { ImageStore } from "../store/images";
 import { jpegSize } from "../store/jpeg";
 import type { NewCaptureRecord } from "./log";
 
-const IMAGE_PATH = /^(\d{4}-\d{2}-\d{2})\/([\w-]+)\/([\w-]+)\/(\d{8}T\d{6}(?:\.\d{3})?Z)(?:_(baseline|variant))?\.jpg$/;
+const IMAGE_PATH = /^(\d{4}-\d{2}-\d{2})\/([\w-]+)\/([\w-]+)\/(?:tests\/([\w.-]+)\/)?(\d{8}T\d{6}(?:\.\d{3})?Z)(?:_(baseline|variant))?\.jpg$/;
 
 function plannedAtOf(stamp: string): string {
   const ms = stamp.length > 16 ? stamp.slice(15, 19) : ".000";
@@ -29,7 +29,7 @@ export function recoverFromImages(images: ImageStore, bootId: string): NewCaptur
   walk(images.root, "");
   const records: NewCaptureRecord[] = [];
   for (const file of files) {
-    const [, , schedule, profile, stamp, role] = file.match(IMAGE_PATH)!;
+    const [, , schedule, profile, testId, stamp, role] = file.match(IMAGE_PATH)!;
     const bytes = readFileSync(images.pathOf(file));
     const size = jpegSize(bytes);
     if (!size) continue;
@@ -53,9 +53,8 @@ export function recoverFromImages(images: ImageStore, bootId: string): NewCaptur
       meter: null,
       exposure: null,
       image: { file, bytes: bytes.byteLength, sha256: sha256(bytes), ...size, frames: images.filesOf(file).length },
-      // A test capture's test id lived only in the lost database; its side of the pair is in its name.
-      test_id: role ? "recovered" : null,
-      test_role: (role as "baseline" | "variant" | undefined) ?? null,
+      test_id: testId ?? null,
+      test_role: testId ? ((role as "baseline" | "variant" | undefined) ?? "variant") : null,
     });
   }
   return records.sort((a, b) => a.planned_at.localeCompare(b.planned_at) || a.profile_id.localeCompare(b.profile_id));

@@ -38,14 +38,16 @@ export interface CaptureTarget extends PlannedTick {
 
 /**
  * date/schedule/profile/20261124T135915Z.jpg — the folder date is the camera's
- * local date; an instant off the whole second (a manual capture) keeps its ms.
+ * local date; an instant off the whole second (a manual capture) keeps its ms;
+ * a test capture goes to date/schedule/profile/tests/TEST_ID/STAMP_ROLE.jpg.
  */
 export function imageFileFor(target: CaptureTarget, timezone: string, suffix = ""): string {
   const date = formatLocalDate(localDateOf(timezone, target.at));
   const iso = new Date(target.at).toISOString().replace(/[-:]/g, "");
   const stamp = target.at % 1000 === 0 ? iso.replace(/\.\d+Z$/, "Z") : iso;
-  const role = target.test_role ? `_${target.test_role}` : "";
-  return `${date}/${target.schedule}/${target.profile}/${stamp}${role}${suffix}.jpg`;
+  const folder = `${date}/${target.schedule}/${target.profile}`;
+  if (target.test_id) return `${folder}/tests/${target.test_id}/${stamp}_${target.test_role ?? "variant"}${suffix}.jpg`;
+  return `${folder}/${stamp}${suffix}.jpg`;
 }
 
 function baseRecord(deps: CaptureDeps, target: CaptureTarget, version: string | null): NewCaptureRecord {

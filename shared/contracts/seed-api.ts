@@ -10,6 +10,12 @@ export const SEED_ISO = [0, 100, 200, 400, 800, 1600, 3200] as const;
 
 const seedEv = z.number().min(-2).max(2);
 
+/** Names a folder on the Pi, so it is held to a safe file name. */
+export const TestId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/, "letters, digits, '_', '-' and '.', at most 64")
+  .refine((s) => !s.includes(".."), "must not contain '..'");
+
 /** Explicit capture settings as the seed's live orchestration sent them. */
 export const SeedCaptureSettings = z
   .object({
@@ -38,7 +44,7 @@ export const SeedCaptureRequest = SeedCaptureSettings.extend({
   use_deployed_profile: z.boolean().optional(),
   schedule_type: Slug.optional(),
   override: SeedCaptureSettings.extend({ ev_compensation: seedEv.optional(), metering_mode: SeedBase.shape.metering_mode }).strict().optional(),
-  test_id: z.string().min(1).max(64).regex(/^[\w.-]+$/, "letters, digits, '_', '-' and '.'").optional(),
+  test_id: TestId.optional(),
 })
   .strict()
   .superRefine((req, ctx) => {

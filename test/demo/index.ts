@@ -62,7 +62,7 @@ try {
   for (const a of agents) {
     const r = await hub.json(`/api/cameras/${a.cameraId}/report?${range}`);
     console.log(
-      `${a.cameraId.padEnd(15)}${String(r.planned).padStart(9)}${String(r.captured).padStart(10)}${String(r.missed + r.failed).padStart(8)}${String(r.uploaded).padStart(10)}  ${join(a.dataDir, "images")}`,
+      `${a.cameraId.padEnd(15)}${String(r.planned).padStart(9)}${String(r.captured).padStart(10)}${String(r.missed).padStart(8)}${String(r.uploaded).padStart(10)}  ${join(a.dataDir, "images")}`,
     );
   }
   console.log(`\nhub data: ${hub.dataDir}`);

@@ -6,23 +6,11 @@
  */
 import type { FleetSummary } from "../fleet/compute";
 import type { SyncReport } from "../reports/compute";
-import type { CommandSpec } from "./args";
-import { parseTime, UsageError } from "./args";
-import type { HubClient } from "./client";
+import { type CommandSpec, parseTime } from "../../shared/cli/args";
+import { type CliContext, show } from "../../shared/cli/run";
 import { formatFleet, formatReport } from "./format";
 
-export interface CliContext {
-  hub: HubClient;
-  json: boolean;
-  print(text: string): void;
-}
-
 const DAY_MS = 86_400_000;
-
-/** Prints the hub's JSON as is with --json, else the human rendering. */
-function show<T>(ctx: CliContext, value: T, human: (v: T) => string): void {
-  ctx.print(ctx.json ? JSON.stringify(value, null, 2) : human(value));
-}
 
 const report: CommandSpec<CliContext> = {
   name: "report",
@@ -36,10 +24,10 @@ const report: CommandSpec<CliContext> = {
     let from = typeof flags.from === "string" ? parseTime("from", flags.from) : null;
     let to = typeof flags.to === "string" ? parseTime("to", flags.to) : null;
     // Default end: the hub's time (simulated or not), not this machine's.
-    if (to === null) to = Date.parse((await ctx.hub.get<{ time: string }>("/health")).time);
+    if (to === null) to = Date.parse((await ctx.api.get<{ time: string }>("/health")).time);
     if (from === null) from = to - DAY_MS;
     const q = new URLSearchParams({ from: new Date(from).toISOString(), to: new Date(to).toISOString() });
-    show(ctx, await ctx.hub.get<SyncReport>(`/api/cameras/${encodeURIComponent(args.CAMERA!)}/report?${q}`), formatReport);
+    show(ctx, await ctx.api.get<SyncReport>(`/api/cameras/${encodeURIComponent(args.CAMERA!)}/report?${q}`), formatReport);
   },
 };
 
@@ -49,14 +37,8 @@ const fleet: CommandSpec<CliContext> = {
   args: [],
   flags: {},
   async run(ctx) {
-    show(ctx, await ctx.hub.get<FleetSummary>("/api/fleet"), formatFleet);
+    show(ctx, await ctx.api.get<FleetSummary>("/api/fleet"), formatFleet);
   },
 };
 
 export const COMMANDS: CommandSpec<CliContext>[] = [report, fleet];
-
-export function findCommand(name: string): CommandSpec<CliContext> {
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) throw new UsageError(`unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(", ")})`);
-  return command;
-}

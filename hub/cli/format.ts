@@ -1,7 +1,7 @@
 /** Human-readable renderings of the operator API's answers (pure: JSON in, text out). */
 import type { FleetSummary } from "../fleet/compute";
 import type { SyncReport } from "../reports/compute";
-import { ago, duration, pairs, percent, signedMs, table, time } from "./table";
+import { ago, duration, pairs, percent, signedMs, table, time } from "../../shared/cli/table";
 
 export function formatReport(r: SyncReport): string {
   const out: string[] = [];

@@ -3,8 +3,8 @@ import { describe, expect, test } from "bun:test";
 import { MissReason, type ObservedState } from "../../shared/contracts/sync";
 import { type ContactState, onContact, outageThresholdMs } from "../../hub/agents/contact-history";
 import { tickKey } from "../../hub/agents/service";
-import { parseArgs, parseTime, UsageError } from "../../hub/cli/args";
-import { duration, table } from "../../hub/cli/table";
+import { parseArgs, parseTime, UsageError } from "../../shared/cli/args";
+import { duration, table } from "../../shared/cli/table";
 import { computeFleet, type FleetCameraRow } from "../../hub/fleet/compute";
 import { computeReport, MISS_BUCKETS, type ReportInput, type ReportRecord } from "../../hub/reports/compute";
 

@@ -29,7 +29,7 @@ export interface CommandSpec<C> {
 
 /** Flags every command accepts. */
 export const GLOBAL_FLAGS: Record<string, FlagSpec> = {
-  json: { type: "boolean", description: "print the hub's JSON answer instead of a table" },
+  json: { type: "boolean", description: "print the JSON answer instead of a table" },
   help: { type: "boolean", description: "show help" },
 };
 
@@ -91,7 +91,7 @@ export function commandHelp(program: string, spec: CommandSpec<unknown>): string
   return lines.join("\n");
 }
 
-export function programHelp(program: string, commands: CommandSpec<unknown>[], environment: [string, string][]): string {
+export function programHelp(program: string, peer: string, commands: CommandSpec<unknown>[], environment: [string, string][]): string {
   const width = Math.max(...commands.map((c) => `${c.name} ${c.args.join(" ")}`.length));
   const envWidth = Math.max(...environment.map(([name]) => name.length));
   return [
@@ -103,6 +103,6 @@ export function programHelp(program: string, commands: CommandSpec<unknown>[], e
     "environment:",
     ...environment.map(([name, text]) => `  ${name.padEnd(envWidth)}  ${text}`),
     "",
-    "exit codes: 0 ok, 1 the hub refused or failed, 2 usage error, 3 hub unreachable",
+    `exit codes: 0 ok, 1 the ${peer} refused or failed, 2 usage error, 3 ${peer} unreachable`,
   ].join("\n");
 }

@@ -4,6 +4,7 @@ import type { Clock } from "../shared/clock";
 import type { ObservedState } from "../shared/contracts/sync";
 import { nextTicks } from "../shared/plan/ticks";
 import type { CameraDriver } from "./camera/driver";
+import { RpicamCamera } from "./camera/rpicam";
 import { SimulatedCamera } from "./camera/simulated";
 import { AgentClock } from "./clock";
 import { CaptureLog, MetaStore, Outbox } from "./capture/log";
@@ -75,10 +76,10 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
     },
     () => diskUsage(dataDir),
   );
-  const driver: CameraDriver = new SimulatedCamera({
-    seed: env.SKYLAPSE_SIM_SEED,
-    position: () => desired.state?.camera ?? DEFAULT_POSITION,
-  });
+  const driver: CameraDriver =
+    env.SKYLAPSE_CAMERA_DRIVER === "rpicam"
+      ? new RpicamCamera({ bin: env.SKYLAPSE_RPICAM_BIN, timeoutMs: env.SKYLAPSE_RPICAM_TIMEOUT_MS, workDir: join(dataDir, "tmp-rpicam") })
+      : new SimulatedCamera({ seed: env.SKYLAPSE_SIM_SEED, position: () => desired.state?.camera ?? DEFAULT_POSITION });
   const profiles = new ActiveProfiles(desired, metaStore);
   const deps: CaptureDeps = { driver, images, log, desired: profiles, clock, bootId, clockTrusted: () => clock.trusted, storage, incidents };
   const scheduler = new Scheduler(deps, (now) => profiles.windows(now), {

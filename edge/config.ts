@@ -18,6 +18,10 @@ export const AgentEnv = v.pipe(
     /** Technician token for the local API's writes; without it they are open (and the agent warns). */
     SKYLAPSE_EDGE_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, "use at least 16 characters"))),
     SKYLAPSE_CAMERA_DRIVER: v.optional(v.picklist(["simulated", "rpicam"], "must be simulated or rpicam"), "simulated"),
+    /** The rpicam-still to run (a path, or a name on PATH). */
+    SKYLAPSE_RPICAM_BIN: v.optional(v.string(), "rpicam-still"),
+    /** Real ms before a hung rpicam-still is killed and the capture recorded as a timeout. */
+    SKYLAPSE_RPICAM_TIMEOUT_MS: v.optional(Int(1000, 3_600_000), "30000"),
     SKYLAPSE_SIM_SEED: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be a non-negative integer"), v.transform(Number)), "1"),
     SKYLAPSE_BATCH_SIZE: v.optional(Int(1, 500), "200"),
     /** Most megabytes of images to keep (unset: no budget, only the free-space floor). */

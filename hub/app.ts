@@ -5,6 +5,8 @@ import { agentsModule } from "./agents";
 import { ContactLog, DesiredStateCache, hashToken } from "./agents/service";
 import { camerasModule } from "./cameras";
 import { fleetModule } from "./fleet";
+import { liveModule } from "./live";
+import { LiveOrchestrator } from "./live/service";
 import { reportsModule } from "./reports";
 import type { HubContext } from "./context";
 import type { HubDb } from "./db/client";
@@ -12,21 +14,23 @@ import type { HubDb } from "./db/client";
 /** Request bodies above this are refused with 413 before they are read. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-export function createHub(options: { db: HubDb; clock: Clock; operatorToken: string }) {
-  const ctx: HubContext = {
+export function createHub(options: { db: HubDb; clock: Clock; operatorToken: string; liveTimeoutMs?: number }) {
+  const ctx = {
     db: options.db,
     clock: options.clock,
     desiredStates: new DesiredStateCache(),
     contacts: new ContactLog(options.db),
     operatorTokenHash: hashToken(options.operatorToken),
-  };
+  } as HubContext;
+  ctx.live = new LiveOrchestrator(ctx, options.liveTimeoutMs ?? 10_000);
   const app = new Elysia()
     .use(problems)
     .get("/health", () => ({ status: "ok", time: new Date(ctx.clock.now()).toISOString() }))
     .use(agentsModule(ctx))
     .use(camerasModule(ctx))
     .use(reportsModule(ctx))
-    .use(fleetModule(ctx));
+    .use(fleetModule(ctx))
+    .use(liveModule(ctx));
   return { app, ctx };
 }
 

@@ -1,6 +1,7 @@
 import type { Clock } from "../shared/clock";
 import type { HubDb } from "./db/client";
 import type { ContactLog, DesiredStateCache } from "./agents/service";
+import type { LiveOrchestrator } from "./live/service";
 
 /** What every hub module needs; built once in app.ts. */
 export interface HubContext {
@@ -8,5 +9,6 @@ export interface HubContext {
   clock: Clock;
   desiredStates: DesiredStateCache;
   contacts: ContactLog;
+  live: LiveOrchestrator;
   operatorTokenHash: string;
 }

@@ -7,6 +7,8 @@ const HubEnv = z.object({
   SKYLAPSE_DATA_DIR: z.string().default(".data/hub"),
   SKYLAPSE_CONFIG: z.string().optional(),
   SKYLAPSE_OPERATOR_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
+  /** Real ms the hub waits for a live-orchestrated camera before recording it as not answering. */
+  SKYLAPSE_LIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
 });
 export type HubEnv = z.infer<typeof HubEnv>;
 

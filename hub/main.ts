@@ -43,10 +43,12 @@ function main() {
     applyConfig(db, parseConfig(loadConfigFile(settings.SKYLAPSE_CONFIG)), clock.now());
     console.log(`hub: applied config ${settings.SKYLAPSE_CONFIG}`);
   }
-  const { app, ctx } = createHub({ db, clock, operatorToken: token });
+  const { app, ctx } = createHub({ db, clock, operatorToken: token, liveTimeoutMs: settings.SKYLAPSE_LIVE_TIMEOUT_MS });
+  ctx.live.start();
   app.listen({ port: settings.SKYLAPSE_PORT, hostname: settings.SKYLAPSE_HOST, maxRequestBodySize: MAX_BODY_BYTES });
   const shutdown = async () => {
     await app.stop();
+    await ctx.live.stop();
     ctx.contacts.close();
     sqlite.close();
     process.exit(0);

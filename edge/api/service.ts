@@ -95,7 +95,7 @@ export async function meter(agent: Agent) {
 }
 
 function seedSettings(req: Omit<SeedCaptureRequest, "override">): CaptureSettings {
-  const { bracket_ev, ...base } = req;
+  const { bracket_ev, planned_at: _, ...base } = req;
   return CaptureSettings.parse({ ...DEFAULT_SETTINGS, ...seedBaseToOverride({ ...base, bracket_exposures: bracket_ev }) });
 }
 
@@ -110,13 +110,15 @@ function captured(agent: Agent, result: CaptureResult, message: string) {
     seq: result.seq,
     settings_used: r.settings,
     exposure: r.exposure,
+    meter: r.meter,
+    image: r.image,
   };
 }
 
 /** POST /capture in the seed's three modes: explicit settings, the deployed profile, or it with a one-capture override. */
 export async function manualCapture(agent: Agent, req: SeedCaptureRequest) {
   await requireReady(agent);
-  const at = agent.clock.now();
+  const at = req.planned_at ? Date.parse(req.planned_at) : agent.clock.now();
   if (!req.use_deployed_profile) {
     const settings = seedSettings(req);
     const target = { at, schedule: req.schedule ?? "manual", profile: req.profile ?? "manual", interval_seconds: 0 };

@@ -58,8 +58,10 @@ export function desiredStateFor(db: HubDb, cameraId: string, now: number): Desir
   if (!setup) return null;
   const policy = syncPolicy(db);
   const { from, to } = planRange(setup.position.timezone, now, policy.plan_days);
+  // A live camera is driven by the hub tick by tick: it gets no plan and no profile of its own to run.
+  if (setup.config.mode === "live") setup.assigned = null;
   // generated_at is the window start, not `now`, so the state (and its ETag) only changes when content does.
-  const plan = planFor(setup, from, to, from);
+  const plan = setup.config.mode === "live" ? { ...planFor(setup, from, to, from), windows: [] } : planFor(setup, from, to, from);
   const snapshots = new Map<string, ProfileSnapshot>();
   if (setup.assigned) snapshots.set(setup.assigned.profile_id, setup.assigned);
   for (const w of plan.windows) {

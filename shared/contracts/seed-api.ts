@@ -45,6 +45,8 @@ export const SeedCaptureRequest = SeedCaptureSettings.extend({
   schedule_type: Slug.optional(),
   override: SeedCaptureSettings.extend({ ev_compensation: seedEv.optional(), metering_mode: SeedBase.shape.metering_mode }).strict().optional(),
   test_id: TestId.optional(),
+  /** Ours, not the seed's: the planned tick a live-orchestrated capture is for, so agent and hub name it alike. */
+  planned_at: z.iso.datetime({ offset: true }).optional(),
 })
   .strict()
   .superRefine((req, ctx) => {

@@ -8,7 +8,7 @@ import {
 import type { SeedDeployRequest } from "../contracts/seed-api";
 import { CaptureSettings, DEFAULT_SETTINGS, type SettingsOverride } from "../contracts/settings";
 import { EV_CURVE_TABLES, WB_CURVE_TABLES } from "./curves";
-import { SEED_AF_CODES, SEED_AWB_CODES, SEED_METERING_CODES, parseSeedShutter } from "./seed-codes";
+import { formatSeedShutter, parseSeedShutter, SEED_AF_CODES, SEED_AWB_CODES, SEED_METERING_CODES, seedCodeOf } from "./seed-codes";
 
 const DEFAULT_BRACKETS: Record<3 | 5, number[]> = { 3: [-2, 0, 2], 5: [-2, -1, 0, 1, 2] };
 
@@ -25,7 +25,7 @@ export function seedBaseToOverride(base: SeedBase): SettingsOverride {
   } else if (base.wb_temp !== undefined) out.white_balance = { mode: "kelvin", kelvin: base.wb_temp };
   const metering = base.ae_metering_mode ?? base.metering_mode;
   if (metering !== undefined) out.metering = SEED_METERING_CODES[metering];
-  if (base.af_mode !== undefined) out.focus = SEED_AF_CODES[base.af_mode as 0 | 1 | 2];
+  if (base.af_mode !== undefined) out.focus = SEED_AF_CODES[base.af_mode];
   if (base.lens_position !== undefined) out.lens_position = base.lens_position;
   for (const key of ["sharpness", "contrast", "saturation", "quality"] as const) {
     if (base[key] !== undefined) out[key] = base[key];
@@ -39,6 +39,28 @@ export function seedBaseToOverride(base: SeedBase): SettingsOverride {
     out.bracket = { count: n, ev: ev.slice(0, n) };
   }
   return out;
+}
+
+/**
+ * Our settings as the seed's explicit capture request (live orchestration):
+ * named modes become the seed's codes. The seed's API caps EV at ±2.
+ */
+export function settingsToSeedRequest(s: CaptureSettings) {
+  return {
+    iso: s.iso ?? 0,
+    shutter_speed: s.shutter_us === null ? "auto" : formatSeedShutter(s.shutter_us),
+    exposure_compensation: Math.max(-2, Math.min(2, s.ev)),
+    awb_mode: seedCodeOf(SEED_AWB_CODES, s.white_balance.mode),
+    ...(s.white_balance.mode === "kelvin" ? { wb_temp: s.white_balance.kelvin } : {}),
+    ae_metering_mode: seedCodeOf(SEED_METERING_CODES, s.metering),
+    af_mode: seedCodeOf(SEED_AF_CODES, s.focus),
+    ...(s.lens_position === null ? {} : { lens_position: s.lens_position }),
+    sharpness: s.sharpness,
+    contrast: s.contrast,
+    saturation: s.saturation,
+    quality: s.quality,
+    ...(s.bracket ? { bracket_count: s.bracket.count, bracket_ev: s.bracket.ev.map((ev) => Math.max(-2, Math.min(2, ev))) } : {}),
+  };
 }
 
 /** Turns either accepted form into our own profile definition. */

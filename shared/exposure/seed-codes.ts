@@ -14,7 +14,7 @@ export const SEED_AWB_CODES: Record<number, WhiteBalanceMode> = {
 /** The first system's `ae_metering_mode` codes. */
 export const SEED_METERING_CODES: Record<number, Metering> = { 0: "centre", 1: "spot", 2: "matrix" };
 
-export const SEED_AF_CODES = { 0: "manual", 1: "auto", 2: "continuous" } as const;
+export const SEED_AF_CODES: Record<number, "manual" | "auto" | "continuous"> = { 0: "manual", 1: "auto", 2: "continuous" };
 
 export function seedCodeOf<V extends string>(codes: Record<number, V>, value: V): number {
   const entry = Object.entries(codes).find(([, v]) => v === value);

@@ -92,6 +92,7 @@ export interface HubOptions {
   dataDir?: string;
   operatorToken?: string;
   port?: number;
+  env?: Record<string, string>;
 }
 
 export interface StartedHub extends Service {
@@ -114,6 +115,7 @@ export async function startHub(options: HubOptions): Promise<StartedHub> {
     SKYLAPSE_CONFIG: configPath,
     SKYLAPSE_OPERATOR_TOKEN: operatorToken,
     ...clockEnv(options.clock),
+    ...options.env,
   })) as StartedHub;
   service.dataDir = dataDir;
   service.operatorToken = operatorToken;

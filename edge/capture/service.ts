@@ -1,7 +1,7 @@
 import type { Clock } from "../../shared/clock";
 import type { ProfileSnapshot } from "../../shared/contracts/profile";
 import type { CaptureSettings, MeterReading } from "../../shared/contracts/settings";
-import type { MissReason } from "../../shared/contracts/sync";
+import { emptyCaptureRecord, type MissReason } from "../../shared/contracts/sync";
 import { resolveSettings } from "../../shared/exposure/resolve";
 import { sha256 } from "../../shared/canonical";
 import { formatLocalDate, localDateOf } from "../../shared/plan/local-time";
@@ -51,28 +51,18 @@ export function imageFileFor(target: CaptureTarget, timezone: string, suffix = "
 }
 
 function baseRecord(deps: CaptureDeps, target: CaptureTarget, version: string | null): NewCaptureRecord {
-  return {
+  return emptyCaptureRecord({
     id: Bun.randomUUIDv7(),
     planned_at: new Date(target.at).toISOString(),
-    captured_at: null,
-    monotonic_ms: Math.round(deps.clock.monotonic()),
-    boot_id: deps.bootId,
-    clock_trusted: deps.clockTrusted(),
     schedule: target.schedule,
     profile_id: target.profile,
+    boot_id: deps.bootId,
+    monotonic_ms: Math.round(deps.clock.monotonic()),
+    clock_trusted: deps.clockTrusted(),
     profile_version: version,
-    outcome: "missed",
-    reason_code: null,
-    reason: null,
-    time_corrected_ms: null,
-    recovered: false,
-    settings: null,
-    meter: null,
-    exposure: null,
-    image: null,
     test_id: target.test_id ?? null,
     test_role: target.test_role ?? null,
-  };
+  });
 }
 
 /** A tick that was not attempted (late, agent down, ...), committed like any capture. */

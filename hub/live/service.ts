@@ -1,5 +1,5 @@
 import { and, eq, max } from "drizzle-orm";
-import type { CaptureRecord } from "../../shared/contracts/sync";
+import { type CaptureRecord, emptyCaptureRecord } from "../../shared/contracts/sync";
 import { MeterReading } from "../../shared/contracts/settings";
 import { settingsToSeedRequest } from "../../shared/exposure/compile";
 import { resolveSettings } from "../../shared/exposure/resolve";
@@ -121,28 +121,7 @@ export class LiveOrchestrator {
 
   /** meter → settings (shared exposure code) → capture with explicit settings; a failure is a record too. */
   private blank(setup: CameraSetup, tick: PlannedTick): Omit<CaptureRecord, "seq"> {
-    return {
-      id: `live-${setup.id}-${tick.at}-${tick.profile}`,
-      planned_at: iso(tick.at),
-      captured_at: null,
-      monotonic_ms: 0,
-      boot_id: "hub",
-      clock_trusted: true,
-      schedule: tick.schedule,
-      profile_id: tick.profile,
-      profile_version: null,
-      outcome: "missed",
-      reason_code: null,
-      reason: null,
-      time_corrected_ms: null,
-      recovered: false,
-      settings: null,
-      meter: null,
-      exposure: null,
-      image: null,
-      test_id: null,
-      test_role: null,
-    };
+    return emptyCaptureRecord({ id: `live-${setup.id}-${tick.at}-${tick.profile}`, planned_at: iso(tick.at), schedule: tick.schedule, profile_id: tick.profile, boot_id: "hub" });
   }
 
   private async shoot(setup: CameraSetup, tick: PlannedTick): Promise<Omit<CaptureRecord, "seq">> {

@@ -132,6 +132,28 @@ export const CaptureRecord = z
   .strict();
 export type CaptureRecord = z.infer<typeof CaptureRecord>;
 
+/** A record with everything but its identity unset: a planned tick nothing has happened to yet. */
+export function emptyCaptureRecord(base: Pick<CaptureRecord, "id" | "planned_at" | "schedule" | "profile_id" | "boot_id"> & Partial<CaptureRecord>): Omit<CaptureRecord, "seq"> {
+  return {
+    captured_at: null,
+    monotonic_ms: 0,
+    clock_trusted: true,
+    profile_version: null,
+    outcome: "missed",
+    reason_code: null,
+    reason: null,
+    time_corrected_ms: null,
+    recovered: false,
+    settings: null,
+    meter: null,
+    exposure: null,
+    image: null,
+    test_id: null,
+    test_role: null,
+    ...base,
+  };
+}
+
 export const MAX_BATCH = 500;
 
 export const UploadBatch = z

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ManualClock } from "../../shared/clock";
-import type { CaptureRecord } from "../../shared/contracts/sync";
+import { type CaptureRecord, emptyCaptureRecord } from "../../shared/contracts/sync";
 import { ingestBatch } from "../../hub/agents/service";
 import { applyConfig, parseConfig } from "../../hub/config/service";
 import { openHubDb } from "../../hub/db/client";
@@ -16,6 +16,7 @@ import { cameras } from "../../hub/db/schema";
 import { CaptureLog } from "../../edge/capture/log";
 import { openEdgeDbOrReplace } from "../../edge/db/client";
 import { startAgent, startHub, type StartedAgent, type StartedHub, tempDir, waitFor } from "../harness/processes";
+import { observedState } from "../harness/fixtures";
 import { expectedTicks } from "../harness/scenario";
 
 interface Row {
@@ -37,19 +38,7 @@ const benchConfig = {
   sync: { poll_interval_seconds: 3600, plan_days: 1 },
 };
 
-const observed = JSON.stringify({
-  agent_version: "bench",
-  log_id: "bench",
-  running: null,
-  desired_etag: null,
-  last_capture_at: null,
-  last_seq: 0,
-  backlog: 0,
-  oldest_pending_at: null,
-  disk: null,
-  clock: { now: "2026-06-21T12:00:00.000Z", trusted: true, source: "hub", offset_ms: null, correction_ms: 0 },
-  incidents: [],
-});
+const observed = JSON.stringify(observedState());
 
 /** Requests per second with `concurrency` clients in a closed loop for SECONDS. */
 async function throughput(url: string, init: () => RequestInit, expectStatus: number, concurrency = 32): Promise<number> {
@@ -93,27 +82,14 @@ function makeRecords(n: number, prefix = "bench"): CaptureRecord[] {
   return Array.from({ length: n }, (_, i) => {
     const at = new Date(Date.parse("2026-06-21T00:00:00Z") + i * 15_000).toISOString();
     return {
-      id: `${prefix}-${i}`,
+      ...emptyCaptureRecord({ id: `${prefix}-${i}`, planned_at: at, schedule: "bench", profile_id: "p", boot_id: "b" }),
       seq: i + 1,
-      planned_at: at,
       captured_at: at,
-      monotonic_ms: i * 15_000,
-      boot_id: "b",
-      clock_trusted: true,
-      schedule: "bench",
-      profile_id: "p",
       profile_version: "1.0.0",
       outcome: "captured",
-      reason_code: null,
-      reason: null,
-      time_corrected_ms: null,
-      recovered: false,
-      settings: null,
       meter: { lux: 1000, exposure_time_us: 1000, analogue_gain: 1, colour_temperature: 5500 },
       exposure: { exposure_time_us: 1000, analogue_gain: 1, colour_temperature: 5500 },
       image: { file: `2026-06-21/bench/p/${i}.jpg`, bytes: 40_000, sha256: "a".repeat(64), width: 640, height: 360, frames: 1 },
-      test_id: null,
-      test_role: null,
     };
   });
 }

@@ -8,6 +8,7 @@ import { createHub } from "../../hub/app";
 import { applyConfig, parseConfig } from "../../hub/config/service";
 import { openHubDb } from "../../hub/db/client";
 import { DENVER } from "../harness/scenario";
+import { captureRecord, observedState } from "../harness/fixtures";
 
 const OPERATOR = "operator-token-for-tests-0001";
 const config = {
@@ -18,47 +19,9 @@ const config = {
   sync: { poll_interval_seconds: 60, plan_days: 7 },
 };
 
-const observed = {
-  agent_version: "test",
-  log_id: "log-1",
-  running: null,
-  desired_etag: null,
-  last_capture_at: null,
-  last_seq: 0,
-  backlog: 0,
-  oldest_pending_at: null,
-  disk: null,
-  clock: { now: "2026-11-24T12:00:00.000Z", trusted: true, source: "hub", offset_ms: null, correction_ms: 0 },
-  incidents: [],
-};
+const observed = observedState({}, { offsetMs: null });
 
-function record(seq: number, overrides: Partial<CaptureRecord> = {}): CaptureRecord {
-  const planned = new Date(Date.parse("2026-11-24T13:30:00Z") + seq * 15_000).toISOString();
-  return {
-    id: `rec-${seq}`,
-    seq,
-    planned_at: planned,
-    captured_at: planned,
-    monotonic_ms: seq * 15_000,
-    boot_id: "boot-1",
-    clock_trusted: true,
-    schedule: "sunrise",
-    profile_id: "f",
-    profile_version: "1.0.0",
-    outcome: "captured",
-    reason_code: null,
-    reason: null,
-    time_corrected_ms: null,
-    recovered: false,
-    settings: null,
-    meter: null,
-    exposure: null,
-    image: { file: `2026-11-24/sunrise/f/${seq}.jpg`, bytes: 10, sha256: "0".repeat(64), width: 640, height: 360, frames: 1 },
-    test_id: null,
-    test_role: null,
-    ...overrides,
-  };
-}
+const record = captureRecord;
 
 let hub: ReturnType<typeof createHub>;
 let clock: ManualClock;

@@ -7,27 +7,13 @@ import { parseArgs, parseTime, UsageError } from "../../shared/cli/args";
 import { duration, table } from "../../shared/cli/table";
 import { computeFleet, type FleetCameraRow } from "../../hub/fleet/compute";
 import { computeReport, MISS_BUCKETS, type ReportInput, type ReportRecord } from "../../hub/reports/compute";
+import { observedState } from "../harness/fixtures";
 
 const T0 = Date.parse("2026-11-24T12:00:00Z");
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
-function observed(overrides: Partial<ObservedState> = {}): ObservedState {
-  return {
-    agent_version: "test",
-    log_id: "log-1",
-    running: null,
-    desired_etag: null,
-    last_capture_at: null,
-    last_seq: 0,
-    backlog: 0,
-    oldest_pending_at: null,
-    disk: null,
-    clock: { now: new Date(T0).toISOString(), trusted: true, source: "hub", offset_ms: 12, correction_ms: 0 },
-    incidents: [],
-    ...overrides,
-  };
-}
+const observed = (overrides: Partial<ObservedState> = {}) => observedState(overrides, { now: T0, offsetMs: 12 });
 
 function input(overrides: Partial<ReportInput> = {}): ReportInput {
   return {

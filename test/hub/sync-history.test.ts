@@ -13,6 +13,7 @@ import { createHub } from "../../hub/app";
 import { applyConfig, parseConfig } from "../../hub/config/service";
 import { openHubDb, type HubDb } from "../../hub/db/client";
 import { DENVER } from "../harness/scenario";
+import { captureRecord, observedState } from "../harness/fixtures";
 
 const OPERATOR = "operator-token-for-tests-0002";
 const MIN = 60_000;
@@ -28,51 +29,9 @@ const config = (pollSeconds = 60) => ({
   sync: { poll_interval_seconds: pollSeconds, plan_days: 7 },
 });
 
-function observed(overrides: Partial<ObservedState> = {}): ObservedState {
-  return {
-    agent_version: "test",
-    log_id: "log-1",
-    running: null,
-    desired_etag: null,
-    last_capture_at: null,
-    last_seq: 0,
-    backlog: 0,
-    oldest_pending_at: null,
-    disk: null,
-    clock: { now: new Date(T0).toISOString(), trusted: true, source: "hub", offset_ms: 40, correction_ms: 0 },
-    incidents: [],
-    ...overrides,
-  };
-}
+const observed = (overrides: Partial<ObservedState> = {}) => observedState(overrides, { now: T0, offsetMs: 40 });
 
-/** A record on the sunrise grid: tick n is 13:30:00Z + n·15 s (the plan's window covers ticks 1..). */
-function record(seq: number, overrides: Partial<CaptureRecord> = {}, tick = seq): CaptureRecord {
-  const planned = new Date(Date.parse("2026-11-24T13:30:00Z") + tick * 15_000).toISOString();
-  return {
-    id: `rec-${seq}`,
-    seq,
-    planned_at: planned,
-    captured_at: planned,
-    monotonic_ms: seq * 15_000,
-    boot_id: "boot-1",
-    clock_trusted: true,
-    schedule: "sunrise",
-    profile_id: "f",
-    profile_version: "1.0.0",
-    outcome: "captured",
-    reason_code: null,
-    reason: null,
-    time_corrected_ms: null,
-    recovered: false,
-    settings: null,
-    meter: null,
-    exposure: null,
-    image: { file: `2026-11-24/sunrise/f/${tick}.jpg`, bytes: 10, sha256: "0".repeat(64), width: 640, height: 360, frames: 1 },
-    test_id: null,
-    test_role: null,
-    ...overrides,
-  };
-}
+const record = captureRecord;
 
 /** What an agent that lost its database uploads for an image it finds on disk. */
 function rebuilt(seq: number, tick: number): CaptureRecord {

@@ -1,0 +1,40 @@
+import { type CaptureRecord, emptyCaptureRecord, type ObservedState } from "../../shared/contracts/sync";
+
+/** An agent's report as a poll carries it; `now` and `offsetMs` set its clock part. */
+export function observedState(overrides: Partial<ObservedState> = {}, clock: { now?: number; offsetMs?: number | null } = {}): ObservedState {
+  return {
+    agent_version: "test",
+    log_id: "log-1",
+    running: null,
+    desired_etag: null,
+    last_capture_at: null,
+    last_seq: 0,
+    backlog: 0,
+    oldest_pending_at: null,
+    disk: null,
+    clock: {
+      now: new Date(clock.now ?? Date.parse("2026-11-24T12:00:00Z")).toISOString(),
+      trusted: true,
+      source: "hub",
+      offset_ms: clock.offsetMs ?? null,
+      correction_ms: 0,
+    },
+    incidents: [],
+    ...overrides,
+  };
+}
+
+/** A captured record on a 15 s sunrise grid: tick n is 13:30:00Z + n·15 s. */
+export function captureRecord(seq: number, overrides: Partial<CaptureRecord> = {}, tick = seq): CaptureRecord {
+  const planned = new Date(Date.parse("2026-11-24T13:30:00Z") + tick * 15_000).toISOString();
+  return {
+    ...emptyCaptureRecord({ id: `rec-${seq}`, planned_at: planned, schedule: "sunrise", profile_id: "f", boot_id: "boot-1" }),
+    seq,
+    captured_at: planned,
+    monotonic_ms: seq * 15_000,
+    profile_version: "1.0.0",
+    outcome: "captured",
+    image: { file: `2026-11-24/sunrise/f/${tick}.jpg`, bytes: 10, sha256: "0".repeat(64), width: 640, height: 360, frames: 1 },
+    ...overrides,
+  };
+}

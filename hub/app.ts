@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import type { Clock } from "../shared/clock";
 import { problems } from "../shared/http";
 import { agentsModule } from "./agents";
+import { auditModule } from "./audit";
 import { ContactLog, DesiredStateCache, hashToken } from "./agents/service";
 import { camerasModule } from "./cameras";
 import { fleetModule } from "./fleet";
@@ -30,7 +31,8 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     .use(camerasModule(ctx))
     .use(reportsModule(ctx))
     .use(fleetModule(ctx))
-    .use(liveModule(ctx));
+    .use(liveModule(ctx))
+    .use(auditModule(ctx));
   return { app, ctx };
 }
 

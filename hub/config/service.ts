@@ -62,7 +62,18 @@ export function applyConfig(db: HubDb, config: HubConfig, now: number): void {
     const ids = Object.keys(config.cameras);
     t.delete(cameras).where(ids.length ? notInArray(cameras.id, ids) : undefined).run();
     for (const [id, camera] of Object.entries(config.cameras)) {
-      t.insert(cameras).values({ id, config: camera, createdAt: now }).onConflictDoUpdate({ target: cameras.id, set: { config: camera } }).run();
+      // The config names the profile; a version pinned through the API (a rollback) stays while the profile is the same.
+      const current = t.select({ profile: cameras.assignedProfile, version: cameras.assignedVersion }).from(cameras).where(eq(cameras.id, id)).get();
+      const assignment =
+        camera.deployed_profile === undefined
+          ? { assignedProfile: null, assignedVersion: null }
+          : current?.profile === camera.deployed_profile
+            ? { assignedProfile: current.profile, assignedVersion: current.version ?? "latest" }
+            : { assignedProfile: camera.deployed_profile, assignedVersion: "latest" };
+      t.insert(cameras)
+        .values({ id, config: camera, createdAt: now, ...assignment })
+        .onConflictDoUpdate({ target: cameras.id, set: { config: camera, ...assignment } })
+        .run();
     }
   });
 }

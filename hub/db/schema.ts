@@ -1,5 +1,6 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { CameraConfig } from "../../shared/contracts/config";
+import type { SettingsOverride } from "../../shared/contracts/settings";
 import type { ProfileDefinition, ProfileSnapshot } from "../../shared/contracts/profile";
 import type { ScheduleRule } from "../../shared/contracts/schedule";
 import type { CaptureRecord, ObservedState } from "../../shared/contracts/sync";
@@ -44,8 +45,52 @@ export const cameras = sqliteTable(
     lastContactAt: integer("last_contact_at"),
     observed: text("observed", { mode: "json" }).$type<ObservedState>(),
     createdAt: integer("created_at").notNull(),
+    /** The profile the camera should run, and which version: a semantic version, or "latest". */
+    assignedProfile: text("assigned_profile"),
+    assignedVersion: text("assigned_version"),
+    /** A retired camera keeps its records but gets no plan and no token. */
+    retiredAt: integer("retired_at"),
   },
   (t) => [uniqueIndex("cameras_token_hash").on(t.tokenHash)],
+);
+
+/** One-time codes a new agent exchanges for its own token; only hashes are kept. */
+export const enrollmentCodes = sqliteTable("enrollment_codes", {
+  codeHash: text("code_hash").primaryKey(),
+  cameraId: text("camera_id").notNull(),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  usedAt: integer("used_at"),
+});
+
+/** A/B override tests: the production baseline and a variant captured back to back at each tick. */
+export const overrideTests = sqliteTable("override_tests", {
+  id: text("id").primaryKey(),
+  cameraIds: text("camera_ids", { mode: "json" }).$type<string[]>().notNull(),
+  /** Only this schedule's ticks (null: every schedule). */
+  schedule: text("schedule"),
+  override: text("override", { mode: "json" }).$type<SettingsOverride>().notNull(),
+  /** Ends after this many pairs per camera, or at `until_at`, whichever comes first. */
+  pairs: integer("pairs"),
+  untilAt: integer("until_at"),
+  fromAt: integer("from_at").notNull(),
+  createdAt: integer("created_at").notNull(),
+  cancelledAt: integer("cancelled_at"),
+});
+
+/** Every operator change: who, what, when, before and after. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: integer("at").notNull(),
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    target: text("target").notNull(),
+    before: text("before", { mode: "json" }),
+    after: text("after", { mode: "json" }),
+  },
+  (t) => [index("audit_at").on(t.at)],
 );
 
 export const captures = sqliteTable(
@@ -68,11 +113,14 @@ export const captures = sqliteTable(
      * already duplicates before the column existed.
      */
     tickKey: text("tick_key"),
+    /** The A/B test a capture belongs to (its side of the pair is in the record). */
+    testId: text("test_id"),
   },
   (t) => [
     uniqueIndex("captures_log_seq").on(t.cameraId, t.logId, t.seq),
     uniqueIndex("captures_tick").on(t.cameraId, t.tickKey),
     index("captures_camera_planned").on(t.cameraId, t.plannedAt),
+    index("captures_test").on(t.testId, t.cameraId, t.plannedAt),
   ],
 );
 

@@ -8,7 +8,7 @@ import { computePlan, planRange } from "../../shared/plan/windows";
 import { siteLocation, syncPolicy } from "../config/service";
 import type { HubDb } from "../db/client";
 import { cameras, schedules } from "../db/schema";
-import { latestVersion } from "../profiles/service";
+import { latestVersion, versionOf } from "../profiles/service";
 
 export interface CameraSetup {
   id: string;
@@ -16,6 +16,12 @@ export interface CameraSetup {
   position: GeoPosition;
   rules: Record<string, ScheduleRule>;
   assigned: ProfileSnapshot | null;
+}
+
+/** The snapshot an assignment names: a pinned version, or the latest of the profile. */
+export function assignedSnapshot(db: HubDb, profileId: string | null, version: string | null): ProfileSnapshot | null {
+  if (!profileId) return null;
+  return !version || version === "latest" ? latestVersion(db, profileId) : versionOf(db, profileId, version);
 }
 
 /** A camera's own coordinates and zone, falling back to the site's. */
@@ -35,8 +41,8 @@ export function cameraSetup(db: HubDb, cameraId: string): CameraSetup | null {
     const rule = all.get(name);
     if (rule) rules[name] = rule;
   }
-  const assigned = c.deployed_profile ? latestVersion(db, c.deployed_profile) : null;
-  return { id: cameraId, config: c, position, rules, assigned };
+  const assigned = row.retiredAt !== null ? null : assignedSnapshot(db, row.assignedProfile, row.assignedVersion);
+  return { id: cameraId, config: c, position, rules: row.retiredAt !== null ? {} : rules, assigned };
 }
 
 /** Plan windows for [from, to) from the camera's current rules. */

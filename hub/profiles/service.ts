@@ -16,6 +16,16 @@ export function latestVersion(db: HubDb, profileId: string): ProfileSnapshot | n
   return row?.snapshot ?? null;
 }
 
+export function versionOf(db: HubDb, profileId: string, version: string): ProfileSnapshot | null {
+  return (
+    db
+      .select({ snapshot: profileVersions.snapshot })
+      .from(profileVersions)
+      .where(and(eq(profileVersions.profileId, profileId), eq(profileVersions.version, version)))
+      .get()?.snapshot ?? null
+  );
+}
+
 function nextVersion(previous: string | null): string {
   if (!previous) return "1.0.0";
   const [major, minor] = previous.split(".").map(Number) as [number, number];

@@ -1,0 +1,39 @@
+import { desc, lt } from "drizzle-orm";
+import type { HubDb } from "../db/client";
+import { auditLog } from "../db/schema";
+
+export interface AuditEntry {
+  actor: string;
+  /** What was done, e.g. "profile.publish", "camera.assign", "test.cancel". */
+  action: string;
+  /** What it was done to, e.g. "profile:f", "camera:valley". */
+  target: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** Operator changes are written in the same transaction as the change itself. */
+export function recordAudit(db: HubDb, entry: AuditEntry, now: number): void {
+  db.insert(auditLog)
+    .values({ at: now, actor: entry.actor, action: entry.action, target: entry.target, before: entry.before ?? null, after: entry.after ?? null })
+    .run();
+}
+
+/** Newest first; `before` continues from an entry id. */
+export function listAudit(db: HubDb, q: { limit: number; before?: number }) {
+  const rows = db
+    .select()
+    .from(auditLog)
+    .where(q.before === undefined ? undefined : lt(auditLog.id, q.before))
+    .orderBy(desc(auditLog.id))
+    .limit(q.limit + 1)
+    .all();
+  const page = rows.slice(0, q.limit);
+  return {
+    entries: page.map((r) => ({ id: r.id, at: new Date(r.at).toISOString(), actor: r.actor, action: r.action, target: r.target, before: r.before, after: r.after })),
+    next: rows.length > q.limit ? page[page.length - 1]!.id : null,
+  };
+}
+
+/** The only operator identity today is the operator token; named tokens would name the actor. */
+export const OPERATOR = "operator";

@@ -84,6 +84,7 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
   const deps: CaptureDeps = { driver, images, log, desired: profiles, clock, bootId, clockTrusted: () => clock.trusted, storage, incidents };
   const scheduler = new Scheduler(deps, (now) => profiles.windows(now), {
     safetyProfile: () => profiles.active()?.snapshot.profile_id ?? null,
+    tests: () => desired.state?.tests ?? [],
     untrustedIntervalSeconds: env.SKYLAPSE_UNTRUSTED_INTERVAL,
     untrustedGraceMs: env.SKYLAPSE_UNTRUSTED_GRACE_SECONDS * 1000,
   });

@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import type { Clock } from "../shared/clock";
 import { problems } from "../shared/http";
+import { abTestsModule } from "./ab-tests";
 import { agentsModule } from "./agents";
 import { auditModule } from "./audit";
 import { ContactLog, DesiredStateCache, hashToken } from "./agents/service";
@@ -32,7 +33,8 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     .use(reportsModule(ctx))
     .use(fleetModule(ctx))
     .use(liveModule(ctx))
-    .use(auditModule(ctx));
+    .use(auditModule(ctx))
+    .use(abTestsModule(ctx));
   return { app, ctx };
 }
 

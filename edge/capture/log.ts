@@ -129,6 +129,17 @@ export class CaptureLog {
       .map((row) => ({ ...row.record, seq: row.seq, uploaded: row.uploadedAt !== null, purged: row.purgedAt !== null }));
   }
 
+  /** Pairs an A/B test has taken on this camera: its captured variants. */
+  variantsCaptured(testId: string): number {
+    return (
+      this.db
+        .select({ n: count() })
+        .from(captures)
+        .where(and(eq(captures.testId, testId), eq(captures.outcome, "captured")))
+        .get()?.n ?? 0
+    );
+  }
+
   counts(): Record<string, number> {
     const rows = this.db.select({ outcome: captures.outcome, n: count() }).from(captures).groupBy(captures.outcome).all();
     return Object.fromEntries(rows.map((r) => [r.outcome, r.n]));

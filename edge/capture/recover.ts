@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sha256 } from "../../shared/canonical";
+import { emptyCaptureRecord } from "../../shared/contracts/sync";
+import { measureJpeg } from "../../shared/image/measures";
 import type { ImageStore } from "../store/images";
 import { jpegSize } from "../store/jpeg";
 import type { NewCaptureRecord } from "./log";
@@ -35,24 +37,13 @@ export function recoverFromImages(images: ImageStore, bootId: string): NewCaptur
     if (!size) continue;
     const plannedAt = plannedAtOf(stamp!);
     records.push({
-      id: Bun.randomUUIDv7(),
-      planned_at: plannedAt,
+      ...emptyCaptureRecord({ id: Bun.randomUUIDv7(), planned_at: plannedAt, schedule: schedule!, profile_id: profile!, boot_id: bootId }),
       captured_at: plannedAt,
-      monotonic_ms: 0,
-      boot_id: bootId,
-      clock_trusted: true,
-      schedule: schedule!,
-      profile_id: profile!,
-      profile_version: null,
       outcome: "captured",
-      reason_code: null,
       reason: "recovered from its image after the agent's database was lost",
-      time_corrected_ms: null,
       recovered: true,
-      settings: null,
-      meter: null,
-      exposure: null,
       image: { file, bytes: bytes.byteLength, sha256: sha256(bytes), ...size, frames: images.filesOf(file).length },
+      measures: measureJpeg(bytes),
       test_id: testId ?? null,
       test_role: testId ? ((role as "baseline" | "variant" | undefined) ?? "variant") : null,
     });

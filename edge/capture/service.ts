@@ -2,8 +2,10 @@ import type { Clock } from "../../shared/clock";
 import type { ProfileSnapshot } from "../../shared/contracts/profile";
 import type { CaptureSettings, MeterReading } from "../../shared/contracts/settings";
 import { emptyCaptureRecord, type MissReason } from "../../shared/contracts/sync";
+import type { OverrideTest } from "../../shared/contracts/tests";
 import { resolveSettings } from "../../shared/exposure/resolve";
 import { sha256 } from "../../shared/canonical";
+import { measureJpeg } from "../../shared/image/measures";
 import { formatLocalDate, localDateOf } from "../../shared/plan/local-time";
 import type { PlannedTick } from "../../shared/plan/ticks";
 import { CameraError, type CameraDriver, type CapturedFrame } from "../camera/driver";
@@ -142,6 +144,7 @@ export async function capture(deps: CaptureDeps, target: CaptureTarget, plan: Se
       ...attempted,
       outcome: "captured",
       exposure: main.exposure,
+      measures: measureJpeg(main.jpeg),
       image: { file, bytes: main.jpeg.byteLength, sha256: sha256(main.jpeg), width: main.width, height: main.height, frames: frames.length },
     },
     files,
@@ -149,12 +152,19 @@ export async function capture(deps: CaptureDeps, target: CaptureTarget, plan: Se
   );
 }
 
-/** A planned tick with the profile's snapshot; a missing snapshot is a failed record. */
-export async function captureTick(deps: CaptureDeps, tick: PlannedTick): Promise<CaptureResult> {
+/**
+ * A planned tick with the profile's snapshot; a missing snapshot is a failed
+ * record. Under an A/B test the production capture is the pair's baseline and
+ * the variant (the snapshot with the test's override) follows at once, in the
+ * same light, under the test's id; production is never replaced.
+ */
+export async function captureTick(deps: CaptureDeps, tick: PlannedTick, test: OverrideTest | null = null): Promise<CaptureResult> {
   const snapshot = deps.desired.snapshot(tick.profile);
   if (!snapshot) {
     const record = { ...baseRecord(deps, tick, null), outcome: "failed" as const, reason_code: "no_snapshot" as const, reason: `no snapshot for profile ${tick.profile}` };
     return { record, seq: deps.log.commit(record, deps.clock.now()), files: [] };
   }
-  return capture(deps, tick, { snapshot });
+  const production = await capture(deps, tick, { snapshot });
+  if (test) await capture(deps, { ...tick, test_id: test.id, test_role: "variant" }, { snapshot, override: test.override });
+  return production;
 }

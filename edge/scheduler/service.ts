@@ -1,5 +1,7 @@
 import type { PlanWindow } from "../../shared/contracts/plan";
 import { firstGridPoint, nextTicks, plannedTicks, type PlannedTick } from "../../shared/plan/ticks";
+import type { OverrideTest } from "../../shared/contracts/tests";
+import { testForTick } from "../../shared/plan/override-tests";
 import { captureTick, recordMissed, type CaptureDeps } from "../capture/service";
 
 /** A tick is attempted only while it is less than half an interval late; later ones are recorded as missed. */
@@ -15,6 +17,8 @@ export function ticksMissedWhileDown(windows: PlanWindow[], lastPlannedAt: numbe
 }
 
 export interface SchedulerOptions {
+  /** The A/B tests the camera is to run now. */
+  tests?: () => OverrideTest[];
   /** The profile of safety captures (the active one), or null when none is deployed. */
   safetyProfile: () => string | null;
   /** Cadence of the safety captures while the clock is not trusted, seconds. */
@@ -141,7 +145,22 @@ export class Scheduler {
       if (this.deps.log.has(tick.at, tick.profile)) continue;
       const { late, byMs } = lateness(tick, this.deps.clock.now());
       if (late) recordMissed(this.deps, tick, "late", `late: ${Math.round(byMs)} ms after its tick`);
-      else await captureTick(this.deps, tick);
+      else {
+        const test = tick.schedule === "clock_untrusted" ? null : testForTick(this.options.tests?.() ?? [], tick, (id) => this.deps.log.variantsCaptured(id));
+        try {
+          await captureTick(this.deps, tick, test);
+        } catch (e) {
+          // Whatever went wrong (a full disk on write, an I/O error), the scheduler goes on to the next tick.
+          console.error(`edge: tick ${new Date(tick.at).toISOString()} ${tick.profile}: ${(e as Error).message}`);
+          if (!this.deps.log.has(tick.at, tick.profile)) {
+            try {
+              recordMissed(this.deps, tick, "camera_error", `capture_error: ${(e as Error).message}`);
+            } catch {
+              // The log itself cannot be written: nothing more to record.
+            }
+          }
+        }
+      }
     }
   }
 }

@@ -215,6 +215,7 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
             record,
             receivedAt: now,
             tickKey: keys.get(record.seq)!,
+            testId: record.test_id,
           })),
         )
         .onConflictDoNothing()

@@ -47,8 +47,7 @@ export function applyConfig(db: HubDb, config: HubConfig, now: number): void {
     const t = tx as unknown as HubDb;
     t.insert(settings).values({ key: "location", value: config.location }).onConflictDoUpdate({ target: settings.key, set: { value: config.location } }).run();
     t.insert(settings).values({ key: "sync", value: config.sync }).onConflictDoUpdate({ target: settings.key, set: { value: config.sync } }).run();
-    const revision = (readSetting<number>(t, "revision") ?? 0) + 1;
-    t.insert(settings).values({ key: "revision", value: revision }).onConflictDoUpdate({ target: settings.key, set: { value: revision } }).run();
+    bumpRevision(t);
 
     t.delete(schedules).run();
     for (const [name, rule] of Object.entries(config.schedules)) t.insert(schedules).values({ name, rule }).run();
@@ -96,6 +95,12 @@ export function configRevision(db: HubDb): number {
   let q = revisionQueries.get(db);
   if (!q) revisionQueries.set(db, (q = prepareRevision(db)));
   return (q.get()?.value as number | undefined) ?? 0;
+}
+
+/** Something that shapes a camera's desired state changed: every cached state is recomputed on its next poll. */
+export function bumpRevision(db: HubDb): void {
+  const revision = (readSetting<number>(db, "revision") ?? 0) + 1;
+  db.insert(settings).values({ key: "revision", value: revision }).onConflictDoUpdate({ target: settings.key, set: { value: revision } }).run();
 }
 
 // Prepared once per database: every poll reads the revision.

@@ -8,6 +8,7 @@ import { computePlan, planRange } from "../../shared/plan/windows";
 import { siteLocation, syncPolicy } from "../config/service";
 import type { HubDb } from "../db/client";
 import { cameras, schedules } from "../db/schema";
+import { activeTestsFor } from "../ab-tests/service";
 import { latestVersion, versionOf } from "../profiles/service";
 
 export interface CameraSetup {
@@ -82,7 +83,7 @@ export function desiredStateFor(db: HubDb, cameraId: string, now: number): Desir
     profiles: [...snapshots.values()],
     schedules: setup.rules,
     plan,
-    tests: [],
+    tests: setup.config.mode === "live" ? [] : activeTestsFor(db, cameraId, now),
     poll_interval_seconds: policy.poll_interval_seconds,
   };
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { CapturePlan, GeoPosition, IsoTime } from "./plan";
 import { ProfileSnapshot, Slug } from "./profile";
 import { ScheduleRule } from "./schedule";
+import { ImageMeasures, OverrideTest } from "./tests";
 import { CaptureSettings, ExposureUsed, MeterReading } from "./settings";
 
 export const ProfileRef = z.object({ profile_id: Slug, version: z.string() }).strict();
@@ -17,7 +18,8 @@ export const DesiredState = z
     /** The rules behind the plan, so the agent can extend it itself during an outage. */
     schedules: z.record(z.string(), ScheduleRule),
     plan: CapturePlan,
-    tests: z.array(z.unknown()),
+    /** A/B tests this camera is to run now. */
+    tests: z.array(OverrideTest),
     poll_interval_seconds: z.number().int().positive(),
   })
   .strict();
@@ -126,6 +128,8 @@ export const CaptureRecord = z
     meter: MeterReading.nullable(),
     exposure: ExposureUsed.nullable(),
     image: ImageRef.nullable(),
+    /** The main frame's pixels, measured by the agent at capture. */
+    measures: ImageMeasures.nullable(),
     test_id: z.string().max(64).nullable(),
     test_role: z.enum(["baseline", "variant"]).nullable(),
   })
@@ -148,6 +152,7 @@ export function emptyCaptureRecord(base: Pick<CaptureRecord, "id" | "planned_at"
     meter: null,
     exposure: null,
     image: null,
+    measures: null,
     test_id: null,
     test_role: null,
     ...base,

@@ -6,6 +6,7 @@ import { agentsModule } from "./agents";
 import { auditModule } from "./audit";
 import { ContactLog, DesiredStateCache, hashToken } from "./agents/service";
 import { camerasModule } from "./cameras";
+import { configModule } from "./config";
 import { fleetModule } from "./fleet";
 import { liveModule } from "./live";
 import { LiveOrchestrator } from "./live/service";
@@ -34,7 +35,8 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     .use(fleetModule(ctx))
     .use(liveModule(ctx))
     .use(auditModule(ctx))
-    .use(abTestsModule(ctx));
+    .use(abTestsModule(ctx))
+    .use(configModule(ctx));
   return { app, ctx };
 }
 

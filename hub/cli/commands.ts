@@ -8,6 +8,8 @@ import type { FleetSummary } from "../fleet/compute";
 import type { SyncReport } from "../reports/compute";
 import { type CommandSpec, parseTime } from "../../shared/cli/args";
 import { type CliContext, show } from "../../shared/cli/run";
+import { CONFIG_COMMANDS } from "./commands/config";
+import { TEST_COMMANDS } from "./commands/tests";
 import { formatFleet, formatReport } from "./format";
 
 const DAY_MS = 86_400_000;
@@ -41,4 +43,4 @@ const fleet: CommandSpec<CliContext> = {
   },
 };
 
-export const COMMANDS: CommandSpec<CliContext>[] = [report, fleet];
+export const COMMANDS: CommandSpec<CliContext>[] = [report, fleet, ...CONFIG_COMMANDS, ...TEST_COMMANDS];

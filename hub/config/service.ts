@@ -6,7 +6,10 @@ import { normalizeDefinition, resolveInheritance } from "../../shared/exposure/c
 import { describeZodError } from "../../shared/env";
 import type { HubDb } from "../db/client";
 import { cameras, profiles, schedules, settings } from "../db/schema";
+import { HttpError } from "../../shared/http";
+import { OPERATOR, recordAudit } from "../audit/service";
 import { publishProfile } from "../profiles/service";
+import { type ConfigChange, configDiff } from "./compute";
 
 export class ConfigError extends Error {}
 
@@ -75,6 +78,56 @@ export function applyConfig(db: HubDb, config: HubConfig, now: number): void {
         .run();
     }
   });
+}
+
+/** The applied configuration, in our normalized form (what `skylapse export` prints). */
+export function exportConfig(db: HubDb) {
+  const location = siteLocation(db);
+  if (!location) throw new HttpError(404, "not_found", "no configuration has been applied yet");
+  return {
+    location,
+    schedules: Object.fromEntries(db.select().from(schedules).orderBy(schedules.name).all().map((s) => [s.name, s.rule])),
+    cameras: Object.fromEntries(
+      db
+        .select()
+        .from(cameras)
+        .orderBy(cameras.id)
+        .all()
+        .filter((c) => c.retiredAt === null)
+        .map((c) => {
+          const { deployed_profile: _, ...config } = c.config;
+          return [c.id, { ...config, ...(c.assignedProfile ? { deployed_profile: c.assignedProfile } : {}) }];
+        }),
+    ),
+    profiles: Object.fromEntries(db.select().from(profiles).orderBy(profiles.id).all().map((p) => [p.id, p.definition])),
+    sync: syncPolicy(db),
+  };
+}
+
+/** A config file as the hub would hold it: validated, with profiles in our form. */
+export function normalizedConfig(config: HubConfig) {
+  return { ...config, profiles: normalizedProfiles(config) };
+}
+
+/**
+ * Applies a whole config as a diff: with `dryRun` only the changes are returned.
+ * Nothing changes when the file matches the hub; an applied change is audited.
+ */
+export function applyConfigDiff(db: HubDb, raw: unknown, dryRun: boolean, now: number): { changes: ConfigChange[]; applied: boolean } {
+  let config: HubConfig;
+  try {
+    config = parseConfig(raw);
+  } catch (e) {
+    throw new HttpError(422, "invalid_config", (e as Error).message);
+  }
+  const current = siteLocation(db) ? exportConfig(db) : {};
+  const changes = configDiff(current, normalizedConfig(config));
+  if (dryRun || changes.length === 0) return { changes, applied: false };
+  db.transaction((tx) => {
+    applyConfig(tx as unknown as HubDb, config, now);
+    recordAudit(tx as unknown as HubDb, { actor: OPERATOR, action: "config.apply", target: "config", before: null, after: { changes } }, now);
+  });
+  return { changes, applied: true };
 }
 
 export function readSetting<T>(db: HubDb, key: string): T | null {

@@ -18,6 +18,7 @@ import { Scheduler } from "./scheduler/service";
 import { ImageStore } from "./store/images";
 import { StorageBudget } from "./store/retention";
 import { DesiredStore } from "./sync/desired";
+import { AgentCredentials } from "./sync/enroll";
 import { SyncLoop } from "./sync/service";
 
 export const AGENT_VERSION = "0.2.0";
@@ -126,10 +127,16 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
     };
   };
 
+  // The token: SKYLAPSE_AGENT_TOKEN, the one kept from an enrollment, or (at start) a one-time code exchanged for it.
+  const credentials = env.SKYLAPSE_HUB_URL
+    ? new AgentCredentials({ hubUrl: env.SKYLAPSE_HUB_URL, cameraId: env.SKYLAPSE_CAMERA_ID!, dataDir, token: env.SKYLAPSE_AGENT_TOKEN, enrollmentCode: env.SKYLAPSE_ENROLLMENT_CODE, clock, requestTimeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS })
+    : null;
   const sync = env.SKYLAPSE_HUB_URL
     ? new SyncLoop({
         hubUrl: env.SKYLAPSE_HUB_URL,
-        token: env.SKYLAPSE_AGENT_TOKEN!,
+        get token() {
+          return credentials?.token ?? "";
+        },
         logId,
         clock,
         desired,
@@ -170,10 +177,11 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
     async start() {
       await driver.warmUp?.();
       scheduler.start();
-      sync?.start();
+      if (sync) credentials?.start(sync);
     },
     async stop() {
       clearInterval(housekeeping);
+      await credentials?.stop();
       await sync?.stop();
       await scheduler.stop();
       sqlite.close();

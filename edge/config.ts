@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { hasStoredToken } from "./sync/enroll";
 
 const Int = (min: number, max: number, what = "an integer") =>
   v.pipe(v.string(), v.regex(/^\d+$/, `must be ${what}`), v.transform(Number), v.minValue(min), v.maxValue(max));
@@ -15,6 +16,8 @@ export const AgentEnv = v.pipe(
     SKYLAPSE_HUB_URL: v.optional(v.pipe(v.string(), v.url("must be a URL like http://hub:8082"), v.regex(/^https?:\/\//, "must be http(s)"))),
     SKYLAPSE_CAMERA_ID: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "use lower-case letters, digits, '_' and '-'"))),
     SKYLAPSE_AGENT_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, "is too short to be an agent token"))),
+    /** One-time code from `POST /api/cameras/{id}/enrollment`, exchanged for a token kept in DATA_DIR/agent-token. */
+    SKYLAPSE_ENROLLMENT_CODE: v.optional(v.pipe(v.string(), v.minLength(8, "is too short to be an enrollment code"), v.maxLength(100, "is too long to be an enrollment code"))),
     /** Technician token for the local API's writes; without it they are open (and the agent warns). */
     SKYLAPSE_EDGE_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, "use at least 16 characters"))),
     SKYLAPSE_CAMERA_DRIVER: v.optional(v.picklist(["simulated", "rpicam"], "must be simulated or rpicam"), "simulated"),
@@ -39,7 +42,11 @@ export const AgentEnv = v.pipe(
     /** Real ms before a request to the hub is given up (a stalled link). */
     SKYLAPSE_HTTP_TIMEOUT_MS: v.optional(Int(100, 600_000), "15000"),
   }),
-  v.check((e) => !e.SKYLAPSE_HUB_URL || (!!e.SKYLAPSE_CAMERA_ID && !!e.SKYLAPSE_AGENT_TOKEN), "SKYLAPSE_HUB_URL needs SKYLAPSE_CAMERA_ID and SKYLAPSE_AGENT_TOKEN"),
+  v.check((e) => !e.SKYLAPSE_HUB_URL || !!e.SKYLAPSE_CAMERA_ID, "SKYLAPSE_HUB_URL needs SKYLAPSE_CAMERA_ID"),
+  v.check(
+    (e) => !e.SKYLAPSE_HUB_URL || !!e.SKYLAPSE_AGENT_TOKEN || !!e.SKYLAPSE_ENROLLMENT_CODE || hasStoredToken(e.SKYLAPSE_DATA_DIR),
+    "SKYLAPSE_HUB_URL needs SKYLAPSE_AGENT_TOKEN, or SKYLAPSE_ENROLLMENT_CODE for a new agent (or a token stored by an earlier enrollment in DATA_DIR/agent-token)",
+  ),
 );
 export type AgentEnv = v.InferOutput<typeof AgentEnv>;
 

@@ -6,6 +6,8 @@ import { agentsModule } from "./agents";
 import { auditModule } from "./audit";
 import { ContactLog, DesiredStateCache, hashToken } from "./agents/service";
 import { camerasModule } from "./cameras";
+import { enrollmentAgentModule, enrollmentOperatorModule } from "./enrollment";
+import { openapiModule } from "./openapi";
 import { configModule } from "./config";
 import { fleetModule } from "./fleet";
 import { liveModule } from "./live";
@@ -28,9 +30,12 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
   ctx.live = new LiveOrchestrator(ctx, options.liveTimeoutMs ?? 10_000);
   const app = new Elysia()
     .use(problems)
-    .get("/health", () => ({ status: "ok", time: new Date(ctx.clock.now()).toISOString() }))
+    .use(openapiModule())
+    .get("/health", () => ({ status: "ok", time: new Date(ctx.clock.now()).toISOString() }), { detail: { summary: "The hub is up; its clock", security: [] } })
+    .use(enrollmentAgentModule(ctx))
     .use(agentsModule(ctx))
     .use(camerasModule(ctx))
+    .use(enrollmentOperatorModule(ctx))
     .use(reportsModule(ctx))
     .use(fleetModule(ctx))
     .use(liveModule(ctx))

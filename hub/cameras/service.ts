@@ -1,31 +1,201 @@
-import { and, asc, eq, gt, gte, lt, or } from "drizzle-orm";
+import { and, asc, eq, gt, gte, inArray, isNull, lt, or } from "drizzle-orm";
 import { randomBytes } from "node:crypto";
+import { CameraConfig } from "../../shared/contracts/config";
 import { HttpError, notFound } from "../../shared/http";
 import { hashToken } from "../agents/service";
+import { recordAudit } from "../audit/service";
+import { readSetting } from "../config/service";
 import type { HubDb } from "../db/client";
-import { cameras, captures } from "../db/schema";
+import { cameras, captures, enrollmentCodes, profiles, schedules, settings } from "../db/schema";
+import type { RegisterCamera, UpdateCamera } from "./model";
 
-export function listCameras(db: HubDb) {
-  return db
-    .select()
-    .from(cameras)
-    .orderBy(cameras.id)
-    .all()
-    .map((c) => ({
-      id: c.id,
-      ...c.config,
-      has_token: c.tokenHash !== null,
-      last_contact_at: c.lastContactAt === null ? null : new Date(c.lastContactAt).toISOString(),
-      observed: c.observed ?? null,
-    }));
+type CameraRow = typeof cameras.$inferSelect;
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** A camera as the operator API shows it: its config, whether it holds a token, contact, reported state, retirement. */
+export function cameraView(c: CameraRow) {
+  return {
+    id: c.id,
+    ...c.config,
+    has_token: c.tokenHash !== null,
+    retired_at: iso(c.retiredAt),
+    last_contact_at: iso(c.lastContactAt),
+    observed: c.observed ?? null,
+  };
 }
 
-/** Issues a new agent token (replacing any previous one, which stops working at once). Returned once. */
-export function issueToken(db: HubDb, cameraId: string): { camera_id: string; token: string } {
-  const token = `slk_${randomBytes(32).toString("base64url")}`;
-  const updated = db.update(cameras).set({ tokenHash: hashToken(token) }).where(eq(cameras.id, cameraId)).returning({ id: cameras.id }).get();
-  if (!updated) throw notFound(`camera ${cameraId}`);
-  return { camera_id: cameraId, token };
+export function listCameras(db: HubDb) {
+  return db.select().from(cameras).orderBy(cameras.id).all().map(cameraView);
+}
+
+function cameraRow(db: HubDb, cameraId: string): CameraRow {
+  const row = db.select().from(cameras).where(eq(cameras.id, cameraId)).get();
+  if (!row) throw notFound(`camera ${cameraId}`);
+  return row;
+}
+
+export function getCamera(db: HubDb, cameraId: string) {
+  return cameraView(cameraRow(db, cameraId));
+}
+
+/** Retired cameras keep their records and nothing else: no changes, no token, no enrollment. */
+export function requireActive(row: CameraRow, what: string): void {
+  if (row.retiredAt !== null) throw new HttpError(409, "retired", `camera ${row.id} was retired at ${iso(row.retiredAt)}; ${what}`);
+}
+
+/** What the audit log keeps of a camera: its config and state, never its token hash. */
+function auditState(row: CameraRow) {
+  return { config: row.config, has_token: row.tokenHash !== null, retired_at: iso(row.retiredAt) };
+}
+
+const invalid = (issues: string[]) => new HttpError(422, "invalid_request", issues.join("; "));
+
+/** Schedules and the profile must exist at the hub, as a config file's cameras must name its own. */
+function checkReferences(db: HubDb, config: Pick<CameraConfig, "schedules" | "deployed_profile">): void {
+  const issues: string[] = [];
+  const known = new Set(
+    config.schedules.length
+      ? db.select({ name: schedules.name }).from(schedules).where(inArray(schedules.name, config.schedules)).all().map((s) => s.name)
+      : [],
+  );
+  config.schedules.forEach((name, i) => {
+    if (!known.has(name)) issues.push(`body.schedules.${i}: unknown schedule '${name}'`);
+  });
+  if (config.deployed_profile && !db.select({ id: profiles.id }).from(profiles).where(eq(profiles.id, config.deployed_profile)).get())
+    issues.push(`body.deployed_profile: unknown profile '${config.deployed_profile}'`);
+  if (issues.length) throw invalid(issues);
+}
+
+/** The desired-state cache is keyed by this revision: bumping it makes every agent's next poll see the change. */
+function bumpRevision(db: HubDb): void {
+  const revision = (readSetting<number>(db, "revision") ?? 0) + 1;
+  db.insert(settings).values({ key: "revision", value: revision }).onConflictDoUpdate({ target: settings.key, set: { value: revision } }).run();
+}
+
+/** The fields of a camera's config that shape its desired state (position, zone, rules, mode, profile). */
+function desiredShape(c: CameraConfig) {
+  return JSON.stringify([c.latitude, c.longitude, c.timezone, c.schedules, c.mode, c.deployed_profile]);
+}
+
+/** Registers a new camera (409 if the id is taken, retired cameras included). No token yet: enroll it or issue one. */
+export function registerCamera(db: HubDb, body: RegisterCamera, now: number, actor: string) {
+  const { id, ...config } = body;
+  if (db.select({ id: cameras.id }).from(cameras).where(eq(cameras.id, id)).get())
+    throw new HttpError(409, "conflict", `camera ${id} already exists (PATCH /api/cameras/${id} changes it)`);
+  checkReferences(db, config);
+  return db.transaction((tx) => {
+    const t = tx as unknown as HubDb;
+    const row = t
+      .insert(cameras)
+      .values({
+        id,
+        config,
+        createdAt: now,
+        assignedProfile: config.deployed_profile ?? null,
+        assignedVersion: config.deployed_profile ? "latest" : null,
+      })
+      .returning()
+      .get();
+    bumpRevision(t);
+    recordAudit(t, { actor, action: "camera.register", target: `camera:${id}`, before: null, after: auditState(row) }, now);
+    return cameraView(row);
+  });
+}
+
+/** Applies a partial change, validated as a whole config's camera would be. An unchanged result changes nothing. */
+export function updateCamera(db: HubDb, cameraId: string, patch: UpdateCamera, now: number, actor: string) {
+  const row = cameraRow(db, cameraId);
+  requireActive(row, "it cannot be changed");
+  const merged: Record<string, unknown> = { ...row.config };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key];
+    else if (value !== undefined) merged[key] = value;
+  }
+  const parsed = CameraConfig.safeParse(merged);
+  if (!parsed.success) throw invalid(parsed.error.issues.map((i) => `body.${i.path.join(".") || "(root)"}: ${i.message}`));
+  const config = parsed.data;
+  checkReferences(db, { schedules: config.schedules, deployed_profile: undefined });
+  if (JSON.stringify(config) === JSON.stringify(row.config)) return cameraView(row);
+  return db.transaction((tx) => {
+    const t = tx as unknown as HubDb;
+    const updated = t.update(cameras).set({ config }).where(eq(cameras.id, cameraId)).returning().get()!;
+    if (desiredShape(config) !== desiredShape(row.config)) bumpRevision(t);
+    recordAudit(t, { actor, action: "camera.update", target: `camera:${cameraId}`, before: auditState(row), after: auditState(updated) }, now);
+    return cameraView(updated);
+  });
+}
+
+/**
+ * Retires a camera: it keeps its records, loses its token (its agent gets 401 from
+ * the next request) and any unused enrollment code, and gets no plan. Retiring a
+ * retired camera is a 409 and changes nothing.
+ */
+export function retireCamera(db: HubDb, cameraId: string, now: number, actor: string) {
+  const row = cameraRow(db, cameraId);
+  requireActive(row, "it is already retired");
+  return db.transaction((tx) => {
+    const t = tx as unknown as HubDb;
+    const updated = t.update(cameras).set({ retiredAt: now, tokenHash: null }).where(eq(cameras.id, cameraId)).returning().get()!;
+    t.delete(enrollmentCodes).where(and(eq(enrollmentCodes.cameraId, cameraId), isNull(enrollmentCodes.usedAt))).run();
+    bumpRevision(t);
+    recordAudit(t, { actor, action: "camera.retire", target: `camera:${cameraId}`, before: auditState(row), after: auditState(updated) }, now);
+    return cameraView(updated);
+  });
+}
+
+export function newAgentToken(): string {
+  return `slk_${randomBytes(32).toString("base64url")}`;
+}
+
+/**
+ * Gives the camera a new agent token (replacing any previous one, which stops
+ * working at once: agents are looked up by the token's hash on every request).
+ * Returned once; only the hash is kept. `db` may be a transaction.
+ */
+export function setAgentToken(db: HubDb, row: CameraRow, now: number, actor: string, action: string): { camera_id: string; token: string } {
+  const token = newAgentToken();
+  const updated = db.update(cameras).set({ tokenHash: hashToken(token) }).where(eq(cameras.id, row.id)).returning().get()!;
+  recordAudit(db, { actor, action, target: `camera:${row.id}`, before: auditState(row), after: auditState(updated) }, now);
+  return { camera_id: row.id, token };
+}
+
+/** Issues or rotates the camera's token (operator). */
+export function issueToken(db: HubDb, cameraId: string, now: number, actor: string): { camera_id: string; token: string } {
+  const row = cameraRow(db, cameraId);
+  requireActive(row, "it gets no token");
+  return db.transaction((tx) => setAgentToken(tx as unknown as HubDb, row, now, actor, "camera.token_issue"));
+}
+
+/**
+ * Revokes the camera's token and any unused enrollment code: its agent's next
+ * request is a 401. `revoked` says whether there was a token to revoke.
+ * Nothing to revoke changes (and audits) nothing.
+ */
+export function revokeToken(db: HubDb, cameraId: string, now: number, actor: string): { camera_id: string; revoked: boolean; enrollment_codes_revoked: number } {
+  const row = cameraRow(db, cameraId);
+  return db.transaction((tx) => {
+    const t = tx as unknown as HubDb;
+    const codes = t
+      .delete(enrollmentCodes)
+      .where(and(eq(enrollmentCodes.cameraId, cameraId), isNull(enrollmentCodes.usedAt)))
+      .returning({ hash: enrollmentCodes.codeHash })
+      .all().length;
+    if (row.tokenHash === null && !codes) return { camera_id: cameraId, revoked: false, enrollment_codes_revoked: 0 };
+    const updated = t.update(cameras).set({ tokenHash: null }).where(eq(cameras.id, cameraId)).returning().get()!;
+    recordAudit(
+      t,
+      {
+        actor,
+        action: "camera.token_revoke",
+        target: `camera:${cameraId}`,
+        before: { ...auditState(row), pending_enrollment_codes: codes },
+        after: { ...auditState(updated), pending_enrollment_codes: 0 },
+      },
+      now,
+    );
+    return { camera_id: cameraId, revoked: row.tokenHash !== null, enrollment_codes_revoked: codes };
+  });
 }
 
 function requireCamera(db: HubDb, cameraId: string) {

@@ -9,6 +9,7 @@ import type { SyncReport } from "../reports/compute";
 import { type CommandSpec, parseTime } from "../../shared/cli/args";
 import { type CliContext, show } from "../../shared/cli/run";
 import { CONFIG_COMMANDS } from "./commands/config";
+import { CAMERA_COMMANDS } from "./commands/cameras";
 import { TEST_COMMANDS } from "./commands/tests";
 import { formatFleet, formatReport } from "./format";
 
@@ -43,4 +44,4 @@ const fleet: CommandSpec<CliContext> = {
   },
 };
 
-export const COMMANDS: CommandSpec<CliContext>[] = [report, fleet, ...CONFIG_COMMANDS, ...TEST_COMMANDS];
+export const COMMANDS: CommandSpec<CliContext>[] = [report, fleet, ...CONFIG_COMMANDS, ...TEST_COMMANDS, ...CAMERA_COMMANDS];

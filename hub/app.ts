@@ -11,6 +11,7 @@ import { openapiModule } from "./openapi";
 import { configModule } from "./config";
 import { fleetModule } from "./fleet";
 import { liveModule } from "./live";
+import { profilesModule } from "./profiles";
 import { LiveOrchestrator } from "./live/service";
 import { reportsModule } from "./reports";
 import type { HubContext } from "./context";
@@ -39,6 +40,7 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     .use(reportsModule(ctx))
     .use(fleetModule(ctx))
     .use(liveModule(ctx))
+    .use(profilesModule(ctx))
     .use(auditModule(ctx))
     .use(abTestsModule(ctx))
     .use(configModule(ctx));

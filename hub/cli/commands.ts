@@ -12,6 +12,7 @@ import { CONFIG_COMMANDS } from "./commands/config";
 import { CAMERA_COMMANDS } from "./commands/cameras";
 import { TEST_COMMANDS } from "./commands/tests";
 import { formatFleet, formatReport } from "./format";
+import { PROFILE_COMMANDS } from "./commands/profiles";
 
 const DAY_MS = 86_400_000;
 
@@ -44,4 +45,4 @@ const fleet: CommandSpec<CliContext> = {
   },
 };
 
-export const COMMANDS: CommandSpec<CliContext>[] = [report, fleet, ...CONFIG_COMMANDS, ...TEST_COMMANDS, ...CAMERA_COMMANDS];
+export const COMMANDS: CommandSpec<CliContext>[] = [report, fleet, ...PROFILE_COMMANDS, ...CONFIG_COMMANDS, ...TEST_COMMANDS, ...CAMERA_COMMANDS];

@@ -1,4 +1,4 @@
-import type { Incident, ObservedState } from "../../shared/contracts/sync";
+import type { Incident, ObservedState, ProfileRef } from "../../shared/contracts/sync";
 import { onlineWindowMs, outageThresholdMs } from "../agents/contact-history";
 
 /** Incidents younger than this are shown in the fleet summary (at most MAX_INCIDENTS, newest last). */
@@ -10,10 +10,29 @@ export interface FleetCameraRow {
   createdAt: number;
   lastContactAt: number | null;
   observed: ObservedState | null;
+  /** The camera's assignment and whether its agent runs it (hub/assignments); null: nothing assigned. */
+  assignment?: FleetAssignment | null;
 }
 
+export interface FleetAssignment {
+  profile_id: string;
+  /** As the operator asked it: a version or "latest". */
+  version: string;
+  resolved_version: string | null;
+  running: ProfileRef | null;
+  converged: boolean;
+  /** When the camera was given what it should run. */
+  since: string | null;
+}
+
+/**
+ * A camera given a new version picks it up on its next poll and reports running it
+ * on the one after: not converged longer than this many poll intervals needs attention.
+ */
+export const CONVERGENCE_POLLS = 2;
+
 /** Why a camera needs an operator's attention. */
-export type Attention = "offline" | "behind" | "disk" | "clock_untrusted";
+export type Attention = "offline" | "behind" | "disk" | "clock_untrusted" | "not_converged";
 
 export interface FleetCamera {
   id: string;
@@ -32,6 +51,7 @@ export interface FleetCamera {
   disk: { percent: number; warning: boolean } | null;
   clock: { trusted: boolean; source: string; offset_ms: number | null } | null;
   incidents: Incident[];
+  assignment: FleetAssignment | null;
 }
 
 export interface FleetSummary {
@@ -55,6 +75,8 @@ export function fleetCamera(row: FleetCameraRow, pollIntervalSeconds: number, no
   if (oldest !== null && now - oldest > outageThresholdMs(pollIntervalSeconds)) attention.push("behind");
   if (o?.disk?.warning) attention.push("disk");
   if (o && !o.clock.trusted) attention.push("clock_untrusted");
+  const a = row.assignment ?? null;
+  if (a && !a.converged && (a.since === null || now - Date.parse(a.since) > CONVERGENCE_POLLS * pollIntervalSeconds * 1000)) attention.push("not_converged");
   return {
     id: row.id,
     attention,
@@ -67,6 +89,7 @@ export function fleetCamera(row: FleetCameraRow, pollIntervalSeconds: number, no
     disk: o?.disk ? { percent: o.disk.percent, warning: o.disk.warning } : null,
     clock: o ? { trusted: o.clock.trusted, source: o.clock.source, offset_ms: o.clock.offset_ms } : null,
     incidents: (o?.incidents ?? []).filter((i) => now - Date.parse(i.at) <= RECENT_INCIDENTS_MS).slice(-MAX_INCIDENTS),
+    assignment: a,
   };
 }
 

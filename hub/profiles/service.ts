@@ -1,19 +1,43 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { ProfileDefinition, ProfileSnapshot } from "../../shared/contracts/profile";
 import { compileContent, resolveInheritance, snapshotOf } from "../../shared/exposure/compile";
-import { contentChecksum } from "../../shared/canonical";
+import { canonicalJson, contentChecksum } from "../../shared/canonical";
+import { HttpError, notFound } from "../../shared/http";
+import { OPERATOR, recordAudit } from "../audit/service";
+import { bumpRevision } from "../config/service";
 import type { HubDb } from "../db/client";
-import { profileVersions } from "../db/schema";
+import { profiles, profileVersions } from "../db/schema";
 
-export function latestVersion(db: HubDb, profileId: string): ProfileSnapshot | null {
-  const row = db
-    .select({ snapshot: profileVersions.snapshot })
+/** `a` before `b` by semantic version (numerically: 1.9.0 < 1.10.0). */
+export function compareSemver(a: string, b: string): number {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < 3; i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d) return d;
+  }
+  return 0;
+}
+
+/** A profile's version numbers, oldest first. */
+export function versionNumbers(db: HubDb, profileId: string): string[] {
+  return db
+    .select({ version: profileVersions.version })
     .from(profileVersions)
     .where(eq(profileVersions.profileId, profileId))
-    .orderBy(desc(profileVersions.createdAt), desc(profileVersions.version))
-    .limit(1)
-    .get();
-  return row?.snapshot ?? null;
+    .all()
+    .map((r) => r.version)
+    .sort(compareSemver);
+}
+
+/**
+ * The highest version of a profile. Versions only ever go up, so this is also the
+ * newest — ordered by number, not by creation time, which a simulated clock restarted
+ * earlier would get wrong.
+ */
+export function latestVersion(db: HubDb, profileId: string): ProfileSnapshot | null {
+  const numbers = versionNumbers(db, profileId);
+  return numbers.length ? versionOf(db, profileId, numbers[numbers.length - 1]!) : null;
 }
 
 export function versionOf(db: HubDb, profileId: string, version: string): ProfileSnapshot | null {
@@ -32,11 +56,17 @@ function nextVersion(previous: string | null): string {
   return `${major}.${minor + 1}.0`;
 }
 
+export interface Published {
+  snapshot: ProfileSnapshot;
+  /** False when the content was already published (the existing version is returned). */
+  created: boolean;
+}
+
 /**
  * Publishes the compiled form of a profile. Identical content returns the
  * existing version; new content gets the next minor version. Versions never change.
  */
-export function publishProfile(db: HubDb, profileId: string, definitions: Record<string, ProfileDefinition>, now: number): ProfileSnapshot {
+export function publishVersion(db: HubDb, profileId: string, definitions: Record<string, ProfileDefinition>, now: number): Published {
   const content = compileContent(profileId, resolveInheritance(profileId, definitions));
   const checksum = contentChecksum(content);
   const existing = db
@@ -44,10 +74,213 @@ export function publishProfile(db: HubDb, profileId: string, definitions: Record
     .from(profileVersions)
     .where(and(eq(profileVersions.profileId, profileId), eq(profileVersions.checksum, checksum)))
     .get();
-  if (existing) return existing.snapshot;
-  const snapshot = snapshotOf(content, nextVersion(latestVersion(db, profileId)?.version ?? null));
-  db.insert(profileVersions)
-    .values({ profileId, version: snapshot.version, checksum, snapshot, createdAt: now })
-    .run();
-  return snapshot;
+  if (existing) return { snapshot: existing.snapshot, created: false };
+  const numbers = versionNumbers(db, profileId);
+  const snapshot = snapshotOf(content, nextVersion(numbers[numbers.length - 1] ?? null));
+  db.insert(profileVersions).values({ profileId, version: snapshot.version, checksum, snapshot, createdAt: now }).run();
+  return { snapshot, created: true };
+}
+
+/** As publishVersion, the snapshot only (config apply). */
+export function publishProfile(db: HubDb, profileId: string, definitions: Record<string, ProfileDefinition>, now: number): ProfileSnapshot {
+  return publishVersion(db, profileId, definitions, now).snapshot;
+}
+
+function storedDefinitions(db: HubDb): Record<string, ProfileDefinition> {
+  return Object.fromEntries(db.select({ id: profiles.id, definition: profiles.definition }).from(profiles).all().map((r) => [r.id, r.definition]));
+}
+
+export interface PublishResult {
+  profile_id: string;
+  version: string;
+  checksum: string;
+  created: boolean;
+  snapshot: ProfileSnapshot;
+}
+
+/**
+ * An operator publishes a definition (already normalized to our form). `extends`
+ * resolves against the stored definitions; a missing parent or a cycle is a 422 and
+ * nothing is stored. New content: the definition is stored, the next version
+ * published, the config revision bumped (cameras on "latest" pick it up on their
+ * next poll) and an audit entry written — one transaction. Content already
+ * published (the latest version or an earlier one): that version, nothing changes.
+ */
+export function publishDefinition(db: HubDb, profileId: string, definition: ProfileDefinition, now: number): PublishResult {
+  return db.transaction((tx) => {
+    const t = tx as unknown as HubDb;
+    const definitions = storedDefinitions(t);
+    const before = definitions[profileId] ?? null;
+    definitions[profileId] = definition;
+    try {
+      resolveInheritance(profileId, definitions);
+    } catch (e) {
+      throw new HttpError(422, "invalid_request", `body.extends: ${(e as Error).message}`);
+    }
+    const previous = latestVersion(t, profileId);
+    const { snapshot, created } = publishVersion(t, profileId, definitions, now);
+    if (created) {
+      t.insert(profiles)
+        .values({ id: profileId, definition, updatedAt: now })
+        .onConflictDoUpdate({ target: profiles.id, set: { definition, updatedAt: now } })
+        .run();
+      bumpRevision(t);
+      recordAudit(
+        t,
+        {
+          actor: OPERATOR,
+          action: "profile.publish",
+          target: `profile:${profileId}`,
+          before: previous ? { version: previous.version, checksum: previous.checksum, definition: before } : null,
+          after: { version: snapshot.version, checksum: snapshot.checksum, definition },
+        },
+        now,
+      );
+    }
+    return { profile_id: profileId, version: snapshot.version, checksum: snapshot.checksum, created, snapshot };
+  });
+}
+
+export interface VersionInfo {
+  version: string;
+  checksum: string;
+  created_at: string;
+}
+
+function versionRows(db: HubDb, profileId?: string) {
+  return db
+    .select({ profileId: profileVersions.profileId, version: profileVersions.version, checksum: profileVersions.checksum, createdAt: profileVersions.createdAt })
+    .from(profileVersions)
+    .where(profileId === undefined ? undefined : eq(profileVersions.profileId, profileId))
+    .all();
+}
+
+const info = (r: { version: string; checksum: string; createdAt: number }): VersionInfo => ({
+  version: r.version,
+  checksum: r.checksum,
+  created_at: new Date(r.createdAt).toISOString(),
+});
+
+/** Every profile with a definition or a published version: its latest version and how many there are. */
+export function listProfiles(db: HubDb) {
+  const defs = new Map(db.select().from(profiles).all().map((r) => [r.id, r]));
+  const versions = new Map<string, VersionInfo[]>();
+  for (const r of versionRows(db)) {
+    const list = versions.get(r.profileId) ?? [];
+    list.push(info(r));
+    versions.set(r.profileId, list);
+  }
+  const ids = [...new Set([...defs.keys(), ...versions.keys()])].sort();
+  return {
+    profiles: ids.map((id) => {
+      const def = defs.get(id)?.definition ?? null;
+      const list = (versions.get(id) ?? []).sort((a, b) => compareSemver(a.version, b.version));
+      return {
+        id,
+        name: def?.name ?? null,
+        description: def?.description ?? null,
+        extends: def?.extends ?? null,
+        latest: list[list.length - 1] ?? null,
+        versions: list.length,
+      };
+    }),
+  };
+}
+
+/** A profile's stored definition and every version, oldest first. */
+export function showProfile(db: HubDb, profileId: string) {
+  const def = db.select().from(profiles).where(eq(profiles.id, profileId)).get();
+  const versions = versionRows(db, profileId)
+    .map(info)
+    .sort((a, b) => compareSemver(a.version, b.version));
+  if (!def && !versions.length) throw notFound(`profile ${profileId}`);
+  const children = db
+    .select({ id: profiles.id, definition: profiles.definition })
+    .from(profiles)
+    .all()
+    .filter((r) => r.definition.extends === profileId)
+    .map((r) => r.id)
+    .sort();
+  return {
+    id: profileId,
+    definition: def?.definition ?? null,
+    updated_at: def ? new Date(def.updatedAt).toISOString() : null,
+    extended_by: children,
+    latest: versions[versions.length - 1] ?? null,
+    versions,
+  };
+}
+
+/** One published version ("latest" names the highest); 404 when the profile or the version is unknown. */
+export function getVersion(db: HubDb, profileId: string, version: string) {
+  const numbers = versionNumbers(db, profileId);
+  if (!numbers.length) throw notFound(`profile ${profileId}`);
+  const wanted = version === "latest" ? numbers[numbers.length - 1]! : version;
+  const row = db
+    .select()
+    .from(profileVersions)
+    .where(and(eq(profileVersions.profileId, profileId), eq(profileVersions.version, wanted)))
+    .get();
+  if (!row) throw new HttpError(404, "not_found", `profile ${profileId} has no version ${version} (versions: ${numbers.join(", ")})`);
+  return { profile_id: profileId, version: row.version, checksum: row.checksum, created_at: new Date(row.createdAt).toISOString(), snapshot: row.snapshot };
+}
+
+export interface Change {
+  /** `base.ev`, `base.white_balance.mode`, `wb_table[3]`, `schedule_overrides.sunrise.ev`. */
+  path: string;
+  /** null where the field is absent on that side. */
+  from: unknown;
+  to: unknown;
+}
+
+/** Tables compare row by row: a row is `[lux, value]`. */
+const TABLES = new Set(["wb_table", "ev_table"]);
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+function diffValue(path: string, a: unknown, b: unknown, out: Change[]): void {
+  if (same(a, b)) return;
+  // A side without the object (a schedule override added or removed) compares as empty, field by field.
+  if ((isObject(a) || a === undefined) && (isObject(b) || b === undefined)) {
+    const ao = (a ?? {}) as Record<string, unknown>;
+    const bo = (b ?? {}) as Record<string, unknown>;
+    for (const key of [...new Set([...Object.keys(ao), ...Object.keys(bo)])].sort()) diffValue(path ? `${path}.${key}` : key, ao[key], bo[key], out);
+    return;
+  }
+  if (TABLES.has(path) && Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      if (!same(a[i], b[i])) out.push({ path: `${path}[${i}]`, from: a[i] ?? null, to: b[i] ?? null });
+    }
+    return;
+  }
+  out.push({ path, from: a ?? null, to: b ?? null });
+}
+
+/**
+ * Field by field over two compiled snapshots: settings and schedule overrides by
+ * field, lux tables by row, a table switched on or off as a whole. Version and
+ * checksum are not content and are not listed.
+ */
+export function diffSnapshots(from: ProfileSnapshot, to: ProfileSnapshot): Change[] {
+  const strip = ({ version: _v, checksum: _c, ...content }: ProfileSnapshot) => content;
+  const out: Change[] = [];
+  diffValue("", strip(from), strip(to), out);
+  return out;
+}
+
+export function diffVersions(db: HubDb, profileId: string, from: string, to: string) {
+  const a = getVersion(db, profileId, from);
+  const b = getVersion(db, profileId, to);
+  return {
+    profile_id: profileId,
+    from: { version: a.version, checksum: a.checksum },
+    to: { version: b.version, checksum: b.checksum },
+    changes: diffSnapshots(a.snapshot, b.snapshot),
+  };
 }

@@ -1,11 +1,15 @@
 import { type CaptureRecord, emptyCaptureRecord, type ObservedState } from "../../shared/contracts/sync";
 
-/** An agent's report as a poll carries it; `now` and `offsetMs` set its clock part. */
+/**
+ * An agent's report as a poll carries it; `now` and `offsetMs` set its clock part.
+ * It runs `f` 1.0.0, the first version of the profile the hub tests assign, as a
+ * real agent would after its first poll (the fleet flags agents not running their assignment).
+ */
 export function observedState(overrides: Partial<ObservedState> = {}, clock: { now?: number; offsetMs?: number | null } = {}): ObservedState {
   return {
     agent_version: "test",
     log_id: "log-1",
-    running: null,
+    running: { profile_id: "f", version: "1.0.0" },
     desired_etag: null,
     last_capture_at: null,
     last_seq: 0,

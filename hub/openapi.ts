@@ -25,19 +25,24 @@ const DOCUMENTATION = {
   security: [{ bearer: [] }],
 };
 
-type Operation = { requestBody?: { content?: Record<string, unknown> } };
+type Operation = { requestBody?: { description?: string; required?: boolean; content?: Record<string, unknown> } };
+type Route = { method: string; path: string; hooks?: { body?: unknown; detail?: { hide?: boolean } } };
 
-/** Our API takes JSON only, and `/api/cameras/` is the same route as `/api/cameras`. */
-function tidy(paths: Record<string, Record<string, Operation> | undefined>) {
+const openapiPath = (path: string) => (path.length > 1 ? path.replace(/\/+$/, "") : path).replace(/:(\w+)/g, "{$1}");
+
+/**
+ * Our API takes JSON only, and `/api/cameras/` is the same route as `/api/cameras`.
+ * Request bodies come straight from each route's zod schema: the generator leaves
+ * them out when a custom JSON parser is installed (ours limits nesting depth).
+ */
+function tidy(paths: Record<string, Record<string, Operation> | undefined>, routes: Route[]) {
   const out: Record<string, Record<string, Operation>> = {};
-  for (const [path, item] of Object.entries(paths)) {
-    if (!item) continue;
-    const key = path.length > 1 ? path.replace(/\/+$/, "") : path;
-    for (const op of Object.values(item)) {
-      const json = op.requestBody?.content?.["application/json"];
-      if (json && op.requestBody) op.requestBody.content = { "application/json": json };
-    }
-    out[key] = { ...out[key], ...item };
+  for (const [path, item] of Object.entries(paths)) if (item) out[openapiPath(path)] = { ...out[openapiPath(path)], ...item };
+  for (const route of routes) {
+    const op = out[openapiPath(route.path)]?.[route.method.toLowerCase()];
+    const body = route.hooks?.body as z.ZodType | undefined;
+    if (!op || !body || (body as { "~standard"?: { vendor?: string } })["~standard"]?.vendor !== "zod") continue;
+    op.requestBody = { required: true, content: { "application/json": { schema: zodToJsonSchema(body) } } };
   }
   return out;
 }
@@ -58,7 +63,7 @@ export const openapiModule = () => {
       const { paths, components } = toOpenAPISchema(plugin, undefined, undefined, { zod: zodToJsonSchema }, "3.1.0");
       document = {
         ...DOCUMENTATION,
-        paths: tidy(paths as never),
+        paths: tidy(paths as never, (plugin as unknown as { getGlobalRoutes(): Route[] }).getGlobalRoutes()),
         components: { ...components, securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
       };
       return document;

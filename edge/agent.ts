@@ -59,7 +59,7 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
 
   if (replaced) {
     const recovered = recoverFromImages(images, bootId);
-    for (const record of recovered) log.commit(record, clock.now(), record.image!.bytes);
+    log.commitMany(recovered, clock.now());
     incidents.add("db_recovered", `database unreadable (${replaced.error}); moved to ${replaced.movedTo}; ${recovered.length} capture(s) rebuilt from images`);
   }
   const removedTemp = images.cleanTempFiles();
@@ -85,6 +85,7 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
   const deps: CaptureDeps = { driver, images, log, desired: profiles, clock, bootId, clockTrusted: () => clock.trusted, storage, incidents };
   const scheduler = new Scheduler(deps, (now) => profiles.windows(now), {
     safetyProfile: () => profiles.active()?.snapshot.profile_id ?? null,
+    retimeUntrusted: () => log.correctUntrusted(bootId, (mono) => clock.timeAtMonotonic(mono)),
     tests: () => desired.state?.tests ?? [],
     untrustedIntervalSeconds: env.SKYLAPSE_UNTRUSTED_INTERVAL,
     untrustedGraceMs: env.SKYLAPSE_UNTRUSTED_GRACE_SECONDS * 1000,
@@ -100,10 +101,8 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
     }
   };
 
-  /** Trust arrived (or the time was corrected): fix this boot's untrusted captures and resume the plan. */
-  const onTrusted = (correctedBy: number) => {
-    const fixed = log.correctUntrusted(bootId, (mono) => clock.timeAtMonotonic(mono));
-    if (correctedBy) incidents.add("clock_corrected", `clock corrected by ${Math.round(correctedBy / 1000)} s to the hub's time; ${fixed} capture(s) re-timed`);
+  /** Trust arrived: the scheduler re-times this boot's untrusted captures between two captures and resumes the plan. */
+  const onTrusted = () => {
     scheduler.clockTrusted(clock.timeAtMonotonic(clock.bootMonotonic));
     saveTrustedTime();
   };
@@ -144,17 +143,21 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
         batchSize: env.SKYLAPSE_BATCH_SIZE,
         requestTimeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS,
         observe,
-        holdBoot: () => (clock.trusted ? null : bootId),
+        // This boot's untrusted captures wait for their corrected times (the correction marks them trusted).
+        holdBoot: () => bootId,
+        onRefused: (record, why) => incidents.add("upload_refused", `record ${record.seq} (${record.planned_at} ${record.profile_id}) set aside: ${why}`),
         onServerTime: (serverTime) => {
           const { correctedBy, becameTrusted } = clock.observeServerTime(serverTime);
-          if (becameTrusted || correctedBy) onTrusted(correctedBy);
+          if (correctedBy) incidents.add("clock_corrected", `clock corrected by ${Math.round(correctedBy / 1000)} s to the hub's time`);
+          if (becameTrusted) onTrusted();
+          else if (correctedBy) scheduler.replan();
           saveTrustedTime();
         },
       })
     : null;
 
   const housekeeping = setInterval(() => {
-    if (clock.checkNtp()) onTrusted(0);
+    if (clock.checkNtp()) onTrusted();
     saveTrustedTime();
   }, 5_000);
 

@@ -70,15 +70,15 @@ export class AgentClock implements Clock {
   }
 
   /**
-   * The hub's time from a poll. Within tolerance it confirms our clock; beyond
-   * it we adopt the hub's time. Returns the correction applied (ms, 0 if none)
+   * The hub's time from a poll (already moved on by half the round trip).
+   * Within tolerance it confirms our clock; beyond it we adopt the hub's time. Returns the correction applied (ms, 0 if none)
    * and whether trust changed.
    */
   observeServerTime(serverTime: number): { correctedBy: number; becameTrusted: boolean } {
     const offset = serverTime - this.now();
     this.lastOffset = offset;
-    // 100 ms of real network latency reads as speed × 100 ms on a simulated clock.
-    const tolerance = Math.max(2_000, this.base.speed * 100);
+    // Half a second of real latency asymmetry reads as speed × 500 ms on a simulated clock.
+    const tolerance = Math.max(2_000, this.base.speed * 500);
     const becameTrusted = !this.trusted;
     let correctedBy = 0;
     if (Math.abs(offset) > tolerance) {

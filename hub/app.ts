@@ -30,7 +30,7 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
   } as HubContext;
   ctx.live = new LiveOrchestrator(ctx, options.liveTimeoutMs ?? 10_000);
   const app = new Elysia()
-    .use(problems)
+    .use(problems(MAX_BODY_BYTES))
     .use(openapiModule())
     .get("/health", () => ({ status: "ok", time: new Date(ctx.clock.now()).toISOString() }), { detail: { summary: "The hub is up; its clock", security: [] } })
     .use(enrollmentAgentModule(ctx))

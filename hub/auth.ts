@@ -1,27 +1,40 @@
 import { Elysia } from "elysia";
-import { timingSafeEqual } from "node:crypto";
-import { HttpError, bearerToken } from "../shared/http";
+import { bearerToken, problemResponse, sameSecret } from "../shared/http";
 import { cameraForToken, hashToken } from "./agents/service";
 import type { HubContext } from "./context";
 
-function sameHash(a: string, b: string): boolean {
-  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
-}
+const unauthorized = (message: string) => problemResponse(401, { error: "unauthorized", message });
+const pathOf = (request: Request) => new URL(request.url).pathname;
 
-/** Operator routes: the operator bearer token, compared by hash in constant time. */
+/**
+ * Operator routes (/api/…): the operator bearer token, compared by hash in
+ * constant time — checked as the request arrives, before its body is parsed or
+ * validated, so a caller without the token learns nothing about the schema.
+ */
 export const operatorAuth = (ctx: HubContext) =>
-  new Elysia({ name: "operator-auth" }).onBeforeHandle({ as: "scoped" }, ({ headers }) => {
-    const token = bearerToken(headers.authorization);
-    if (!token) throw new HttpError(401, "unauthorized", "an operator bearer token is required");
-    if (!sameHash(hashToken(token), ctx.operatorTokenHash)) throw new HttpError(401, "unauthorized", "the operator token is not valid");
+  new Elysia({ name: "operator-auth" }).onRequest(({ request }) => {
+    if (!pathOf(request).startsWith("/api/")) return;
+    const token = bearerToken(request.headers.get("authorization"));
+    if (!token) return unauthorized("an operator bearer token is required");
+    if (!sameSecret(hashToken(token), ctx.operatorTokenHash)) return unauthorized("the operator token is not valid");
   });
+
+/** The camera each authenticated agent request speaks for, found once per request. */
+const agentOf = new WeakMap<Request, string>();
+
+/** Paths under /agent/v1/ that a new agent reaches without a token (it has none yet). */
+export const AGENT_OPEN_PATHS = new Set(["/agent/v1/enroll"]);
 
 /** Agent routes: each camera's own token; the camera id comes from the token, never from the request. */
 export const agentAuth = (ctx: HubContext) =>
-  new Elysia({ name: "agent-auth" }).resolve({ as: "scoped" }, ({ headers }) => {
-    const token = bearerToken(headers.authorization);
-    if (!token) throw new HttpError(401, "unauthorized", "an agent bearer token is required");
-    const cameraId = cameraForToken(ctx.db, token);
-    if (!cameraId) throw new HttpError(401, "unauthorized", "the agent token is not valid");
-    return { cameraId };
-  });
+  new Elysia({ name: "agent-auth" })
+    .onRequest(({ request }) => {
+      const path = pathOf(request);
+      if (!path.startsWith("/agent/v1/") || AGENT_OPEN_PATHS.has(path)) return;
+      const token = bearerToken(request.headers.get("authorization"));
+      if (!token) return unauthorized("an agent bearer token is required");
+      const cameraId = cameraForToken(ctx.db, token);
+      if (!cameraId) return unauthorized("the agent token is not valid");
+      agentOf.set(request, cameraId);
+    })
+    .resolve({ as: "scoped" }, ({ request }) => ({ cameraId: agentOf.get(request)! }));

@@ -45,7 +45,7 @@ function main() {
   }
   const { app, ctx } = createHub({ db, clock, operatorToken: token, liveTimeoutMs: settings.SKYLAPSE_LIVE_TIMEOUT_MS });
   ctx.live.start();
-  app.listen({ port: settings.SKYLAPSE_PORT, hostname: settings.SKYLAPSE_HOST, maxRequestBodySize: MAX_BODY_BYTES });
+  app.listen({ port: settings.SKYLAPSE_PORT, hostname: settings.SKYLAPSE_HOST, maxRequestBodySize: MAX_BODY_BYTES * 2 });
   const shutdown = async () => {
     await app.stop();
     await ctx.live.stop();

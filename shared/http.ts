@@ -1,4 +1,7 @@
 import { Elysia } from "elysia";
+import { timingSafeEqual } from "node:crypto";
+import { ZodError } from "zod";
+import { describeZodError } from "./env";
 
 /** The one error shape of every endpoint we serve: `{error, message, issues?}`. */
 export interface Problem {
@@ -53,12 +56,55 @@ async function validationIssues(validator: unknown, value: unknown): Promise<Sta
   return result.issues ?? [];
 }
 
+/** JSON nested deeper than this is refused before it is validated (validation error reports grow with depth squared). */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether JSON text nests arrays and objects deeper than `max` (strings are skipped). */
+export function jsonTooDeep(text: string, max = MAX_JSON_DEPTH): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) return true;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return false;
+}
+
+/** Constant-time comparison of two secrets. */
+export function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+const mib = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
+
 /**
- * Maps Elysia's errors to Problems: validation issues name the field, unparseable
- * JSON is a 400, unknown routes a 404. Installed once per app, scoped globally.
+ * The error side of every app: bodies over `maxBodyBytes` are a 413 before they
+ * are read, JSON is parsed with a depth limit, validation issues name the field,
+ * unparseable JSON is a 400, unknown routes a 404, and a schema error thrown
+ * inside a handler is still the client's 422, never a 500.
  */
-export const problems = new Elysia({ name: "problems" }).onError({ as: "global" }, async ({ code, error }) => {
+export const problems = (maxBodyBytes: number) =>
+  new Elysia({ name: "problems", seed: maxBodyBytes })
+    .onRequest(async ({ request }) => {
+      if (Number(request.headers.get("content-length") ?? 0) > maxBodyBytes)
+        return problemResponse(413, { error: "payload_too_large", message: `the request body is over the ${mib(maxBodyBytes)} limit` });
+      if (request.body && request.headers.get("content-type")?.startsWith("application/json") && jsonTooDeep(await request.clone().text()))
+        return problemResponse(400, { error: "bad_json", message: `the request body nests deeper than ${MAX_JSON_DEPTH} levels` });
+    })
+    .onError({ as: "global" }, async ({ code, error }) => {
   if (error instanceof HttpError) return problemResponse(error.status, { error: error.code, message: error.message });
+  if (error instanceof ZodError) {
+    const message = describeZodError(error);
+    return problemResponse(422, { error: "invalid_request", message, issues: error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
+  }
   switch (code) {
     case "VALIDATION": {
       const found = await validationIssues(error.validator, error.value);

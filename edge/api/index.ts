@@ -1,19 +1,22 @@
 import { Elysia } from "elysia";
-import { timingSafeEqual } from "node:crypto";
-import { HttpError, bearerToken, problems } from "../../shared/http";
+import { bearerToken, problemResponse, problems, sameSecret } from "../../shared/http";
 import type { Agent } from "../agent";
 import { localModel } from "./model";
 import * as local from "./service";
 
-/** Writes need the technician token when one is configured; reads are open on the local network. */
+/** Request bodies above this are refused with 413. */
+export const EDGE_MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Writes (any method but GET/HEAD) need the technician token when one is configured,
+ * checked as the request arrives, before its body is parsed; reads are open on the local network.
+ */
 const technicianAuth = (token: string | undefined) =>
-  new Elysia({ name: "technician-auth" }).onBeforeHandle({ as: "scoped" }, ({ headers }) => {
-    if (!token) return;
-    const given = bearerToken(headers.authorization);
-    if (!given) throw new HttpError(401, "unauthorized", "this write needs the technician token (SKYLAPSE_EDGE_TOKEN)");
-    const a = Buffer.from(given);
-    const b = Buffer.from(token);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) throw new HttpError(401, "unauthorized", "the technician token is not valid");
+  new Elysia({ name: "technician-auth" }).onRequest(({ request }) => {
+    if (!token || request.method === "GET" || request.method === "HEAD") return;
+    const given = bearerToken(request.headers.get("authorization"));
+    if (!given) return problemResponse(401, { error: "unauthorized", message: "this write needs the technician token (SKYLAPSE_EDGE_TOKEN)" });
+    if (!sameSecret(given, token)) return problemResponse(401, { error: "unauthorized", message: "the technician token is not valid" });
   });
 
 const jpeg = (body: Blob | Uint8Array) => new Response(body as BodyInit, { headers: { "content-type": "image/jpeg", "cache-control": "no-store" } });
@@ -51,4 +54,4 @@ const writes = (agent: Agent) =>
     .post("/focus-test/auto", () => local.focusAuto(agent));
 
 /** The local API on port 8080: the seed-era Pi API, unchanged for its clients, and ours beside it. */
-export const localApi = (agent: Agent) => new Elysia().use(problems).use(reads(agent)).use(writes(agent));
+export const localApi = (agent: Agent) => new Elysia().use(problems(EDGE_MAX_BODY_BYTES)).use(reads(agent)).use(writes(agent));

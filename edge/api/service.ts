@@ -116,12 +116,19 @@ function captured(agent: Agent, result: CaptureResult, message: string) {
 }
 
 /** POST /capture in the seed's three modes: explicit settings, the deployed profile, or it with a one-capture override. */
+/** How far a live-orchestrated capture's tick may sit from the agent's clock. */
+const PLANNED_AT_SLACK_MS = 10 * 60_000;
+
 export async function manualCapture(agent: Agent, req: SeedCaptureRequest) {
   await requireReady(agent);
-  const at = req.planned_at ? Date.parse(req.planned_at) : agent.clock.now();
+  const now = agent.clock.now();
+  const at = req.planned_at ? Date.parse(req.planned_at) : now;
+  if (Math.abs(at - now) > PLANNED_AT_SLACK_MS)
+    throw new HttpError(422, "invalid_request", `body.planned_at: must be within 10 minutes of the agent's clock (${new Date(now).toISOString()})`);
   if (!req.use_deployed_profile) {
     const settings = seedSettings(req);
     const target = { at, schedule: req.schedule ?? "manual", profile: req.profile ?? "manual", interval_seconds: 0 };
+    if (req.planned_at && agent.log.has(at, target.profile)) throw new HttpError(409, "conflict", `a capture for ${req.planned_at} and profile ${target.profile} is already logged`);
     return captured(agent, await capture(agent.captureDeps, target, { explicit: settings }), "captured with explicit settings");
   }
   const active = agent.profiles.active();
@@ -211,7 +218,7 @@ export function captureById(agent: Agent, id: string) {
 function imageFile(agent: Agent, id: string): string {
   const record = captureById(agent, id);
   if (!record.image) throw notFound(`an image for capture ${id} (${record.outcome})`);
-  if (record.purged) throw new HttpError(410, "purged", `the image of capture ${id} was deleted to keep within storage limits (the hub has it)`);
+  if (record.purged) throw new HttpError(410, "purged", `the image of capture ${id} was deleted to keep within storage limits`);
   return agent.images.pathOf(record.image.file);
 }
 

@@ -16,31 +16,41 @@ export interface CaptureFilter {
   limit: number;
 }
 
+/** A record and its outbox entry, inside the caller's transaction. */
+function append(db: EdgeDb, record: NewCaptureRecord, imageBytes: number, now: number): number {
+  const row = db
+    .insert(captures)
+    .values({
+      id: record.id,
+      plannedAt: Date.parse(record.planned_at),
+      schedule: record.schedule,
+      profileId: record.profile_id,
+      outcome: record.outcome,
+      testId: record.test_id,
+      bootId: record.boot_id,
+      clockTrusted: record.clock_trusted,
+      record,
+      imageBytes,
+    })
+    .returning({ seq: captures.seq })
+    .get();
+  db.insert(outbox).values({ seq: row.seq, enqueuedAt: now }).run();
+  return row.seq;
+}
+
 /** The append-only capture log. A record is committed with its outbox entry in one transaction. */
 export class CaptureLog {
   constructor(private readonly db: EdgeDb) {}
 
   /** Commits one record and queues it for upload; returns its seq. `imageBytes` counts every file of the capture. */
   commit(record: NewCaptureRecord, now: number, imageBytes = record.image?.bytes ?? 0): number {
-    return this.db.transaction((tx) => {
-      const row = tx
-        .insert(captures)
-        .values({
-          id: record.id,
-          plannedAt: Date.parse(record.planned_at),
-          schedule: record.schedule,
-          profileId: record.profile_id,
-          outcome: record.outcome,
-          testId: record.test_id,
-          bootId: record.boot_id,
-          clockTrusted: record.clock_trusted,
-          record,
-          imageBytes,
-        })
-        .returning({ seq: captures.seq })
-        .get();
-      tx.insert(outbox).values({ seq: row.seq, enqueuedAt: now }).run();
-      return row.seq;
+    return this.db.transaction((tx) => append(tx as unknown as EdgeDb, record, imageBytes, now));
+  }
+
+  /** Commits many records in one transaction (one fsync): recovery, or ticks missed while down. */
+  commitMany(records: NewCaptureRecord[], now: number): void {
+    this.db.transaction((tx) => {
+      for (const record of records) append(tx as unknown as EdgeDb, record, record.image?.bytes ?? 0, now);
     });
   }
 
@@ -170,6 +180,11 @@ export class Outbox {
       tx.delete(outbox).where(inArray(outbox.seq, seqs)).run();
       tx.update(captures).set({ uploadedAt: now }).where(inArray(captures.seq, seqs)).run();
     });
+  }
+
+  /** Takes a record the hub refused for good out of the queue; the capture log keeps it. */
+  setAside(seq: number): void {
+    this.db.delete(outbox).where(eq(outbox.seq, seq)).run();
   }
 
   backlog(): { count: number; oldestPlannedAt: number | null } {

@@ -67,10 +67,14 @@ function baseRecord(deps: CaptureDeps, target: CaptureTarget, version: string | 
   });
 }
 
-/** A tick that was not attempted (late, agent down, ...), committed like any capture. */
+/** The record of a tick that was not attempted (late, agent down, ...). */
+export function missedRecord(deps: CaptureDeps, tick: PlannedTick, code: MissReason, reason: string): NewCaptureRecord {
+  return { ...baseRecord(deps, tick, deps.desired.snapshot(tick.profile)?.version ?? null), reason_code: code, reason };
+}
+
+/** A tick that was not attempted, committed like any capture. */
 export function recordMissed(deps: CaptureDeps, tick: PlannedTick, code: MissReason, reason: string): number {
-  const version = deps.desired.snapshot(tick.profile)?.version ?? null;
-  return deps.log.commit({ ...baseRecord(deps, tick, version), reason_code: code, reason }, deps.clock.now());
+  return deps.log.commit(missedRecord(deps, tick, code, reason), deps.clock.now());
 }
 
 /** The frame a record points at: the 0 EV frame of a bracket (the others sit beside it). */
@@ -121,10 +125,10 @@ export async function capture(deps: CaptureDeps, target: CaptureTarget, plan: Se
   const total = frames.reduce((sum, f) => sum + f.jpeg.byteLength, 0);
   if (deps.storage) {
     const room = deps.storage.makeRoom(total, deps.clock.now());
-    if (room.purged) deps.incidents?.add("images_purged", `${room.purged} image(s), ${room.freed} bytes, deleted oldest first to stay within storage limits`);
+    if (room.purged) deps.incidents?.add("images_purged", "the oldest images were deleted to stay within storage limits");
     if (!room.ok) {
       const reason = `disk_full: no room for ${total} bytes within the storage budget and free-space floor`;
-      deps.incidents?.add("disk_full", reason);
+      deps.incidents?.add("disk_full", "no room for new images within the storage budget and free-space floor; captures are recorded without images");
       return commit({ ...attempted, outcome: "failed", reason_code: "disk_full", reason });
     }
   }

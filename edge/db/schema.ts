@@ -33,12 +33,14 @@ export const captures = sqliteTable(
     uploadedAt: integer("uploaded_at"),
     /** Bytes on disk for this capture's image files (all bracket frames); 0 once purged. */
     imageBytes: integer("image_bytes").notNull().default(0),
+    /** When the hub confirmed it holds this capture's image (image sync); until then the image is the only copy. */
+    imageSyncedAt: integer("image_synced_at"),
     purgedAt: integer("purged_at"),
   },
   (t) => [
     uniqueIndex("captures_tick_profile").on(t.plannedAt, t.profileId).where(sql`test_id IS NULL`),
     index("captures_planned").on(t.plannedAt),
-    index("captures_purge").on(t.purgedAt, t.uploadedAt, t.plannedAt),
+    index("captures_purge").on(t.purgedAt, t.imageSyncedAt, t.plannedAt),
   ],
 );
 

@@ -1,14 +1,9 @@
 import type { PlanWindow } from "../../shared/contracts/plan";
-import { firstGridPoint, nextTicks, plannedTicks, type PlannedTick } from "../../shared/plan/ticks";
+import { firstGridPoint, lateness, nextTicks, plannedTicks, type PlannedTick } from "../../shared/plan/ticks";
 import type { OverrideTest } from "../../shared/contracts/tests";
 import { testForTick } from "../../shared/plan/override-tests";
-import { captureTick, recordMissed, type CaptureDeps } from "../capture/service";
-
-/** A tick is attempted only while it is less than half an interval late; later ones are recorded as missed. */
-export function lateness(tick: PlannedTick, now: number): { late: boolean; byMs: number } {
-  const byMs = now - tick.at;
-  return { late: byMs > (tick.interval_seconds * 1000) / 2, byMs };
-}
+import type { MissReason } from "../../shared/contracts/sync";
+import { captureTick, type CaptureDeps, missedRecord, recordMissed } from "../capture/service";
 
 /** Ticks of the plan between a previous run's last record and `until`: they were missed while the agent was down. */
 export function ticksMissedWhileDown(windows: PlanWindow[], lastPlannedAt: number | null, until: number): PlannedTick[] {
@@ -21,6 +16,8 @@ export interface SchedulerOptions {
   tests?: () => OverrideTest[];
   /** The profile of safety captures (the active one), or null when none is deployed. */
   safetyProfile: () => string | null;
+  /** Re-times this boot's captures made on the untrusted clock; returns how many. */
+  retimeUntrusted?: () => number;
   /** Cadence of the safety captures while the clock is not trusted, seconds. */
   untrustedIntervalSeconds: number;
   /** Real ms after start before the first safety capture, leaving the first poll time to vouch for the clock. */
@@ -89,38 +86,48 @@ export class Scheduler {
     await this.loop;
   }
 
+  /** Records a span of ticks nothing happened at, in one transaction. */
+  private recordSpan(ticks: PlannedTick[], code: MissReason, reason: string): void {
+    const missed = ticks.filter((t) => !this.deps.log.has(t.at, t.profile)).map((t) => missedRecord(this.deps, t, code, reason));
+    if (missed.length) this.deps.log.commitMany(missed, this.deps.clock.now());
+  }
+
   private recordDowntime(until: number): void {
-    for (const tick of ticksMissedWhileDown(this.windows(until), this.deps.log.lastPlannedAt(), until)) {
-      if (!this.deps.log.has(tick.at, tick.profile)) recordMissed(this.deps, tick, "agent_down", "agent_down: the agent was not running");
-    }
+    this.recordSpan(ticksMissedWhileDown(this.windows(until), this.deps.log.lastPlannedAt(), until), "agent_down", "agent_down: the agent was not running");
   }
 
   /** Ticks of the untrusted span become misses with their reason, and the plan resumes from now. */
   private settleUntrustedSpan(bootTime: number): void {
     const now = this.deps.clock.now();
+    // Downtime first, while the log's latest planned time is still the previous run's; then re-time this boot's captures.
     this.recordDowntime(bootTime);
-    for (const tick of plannedTicks(this.windows(now), bootTime, now)) {
-      if (!this.deps.log.has(tick.at, tick.profile))
-        recordMissed(this.deps, tick, "clock_untrusted", "clock_untrusted: the agent's clock was not trusted yet, so the plan was not run");
-    }
+    this.options.retimeUntrusted?.();
+    this.recordSpan(plannedTicks(this.windows(now), bootTime, now), "clock_untrusted", "clock_untrusted: the agent's clock was not trusted yet, so the plan was not run");
     this.stats.lastTickAt = now - 1;
   }
 
   private async run(): Promise<void> {
     const { clock } = this.deps;
     while (this.running) {
-      this.heartbeat = clock.monotonic();
       const signal = this.wake.signal;
-      if (this.trustedFromBoot !== null) {
-        this.settleUntrustedSpan(this.trustedFromBoot);
-        this.trustedFromBoot = null;
+      try {
+        if (this.trustedFromBoot !== null) {
+          this.settleUntrustedSpan(this.trustedFromBoot);
+          this.trustedFromBoot = null;
+        }
+        const trusted = this.deps.clockTrusted();
+        const ticks = trusted ? nextTicks(this.windows(clock.now()), this.stats.lastTickAt ?? clock.now() - 1) : this.safetyTicks();
+        const wakeBy = clock.now() + HEARTBEAT_MS * clock.speed;
+        const at = ticks.length ? ticks[0]!.at : wakeBy;
+        await clock.sleepUntil(Math.min(at, wakeBy), signal);
+        if (ticks.length && !signal.aborted && this.running && clock.now() >= at) await this.fire(ticks);
+        this.heartbeat = clock.monotonic();
+      } catch (e) {
+        // The log itself could not be written (a full or failing card): say so, wait a beat, go on. The heartbeat
+        // stops while this repeats, so under systemd the watchdog restarts the agent.
+        console.error(`edge: scheduler: ${(e as Error).message}`);
+        await clock.sleepUntil(clock.now() + HEARTBEAT_MS * clock.speed, signal);
       }
-      const trusted = this.deps.clockTrusted();
-      const ticks = trusted ? nextTicks(this.windows(clock.now()), this.stats.lastTickAt ?? clock.now() - 1) : this.safetyTicks();
-      const wakeBy = clock.now() + HEARTBEAT_MS * clock.speed;
-      const at = ticks.length ? ticks[0]!.at : wakeBy;
-      await clock.sleepUntil(Math.min(at, wakeBy), signal);
-      if (ticks.length && !signal.aborted && this.running && clock.now() >= at) await this.fire(ticks);
       if (signal.aborted) this.wake = new AbortController();
     }
   }

@@ -10,7 +10,7 @@ export interface RetentionPolicy {
   budgetBytes: number | null;
   /** Free space to leave on the disk. */
   minFreeBytes: number;
-  /** The operator allows deleting images the hub does not have yet, oldest first. */
+  /** The operator allows deleting images the hub does not hold, oldest first. */
   purgeUnuploaded: boolean;
 }
 
@@ -58,24 +58,32 @@ export class StorageBudget {
     let over = bytesOver(this.policy, this.imagesBytes, this.disk(), incoming);
     let purged = 0;
     let freed = 0;
+    // Images the hub holds go first; the only copy of an image goes only when the operator allowed it.
     const passes = this.policy.purgeUnuploaded ? [true, false] : [true];
-    for (const uploaded of passes) {
+    for (const synced of passes) {
       while (over > 0) {
-        const victims = this.db
+        const candidates = this.db
           .select({ seq: captures.seq, record: captures.record, bytes: captures.imageBytes })
           .from(captures)
-          .where(and(isNull(captures.purgedAt), sql`${captures.imageBytes} > 0`, uploaded ? isNotNull(captures.uploadedAt) : isNull(captures.uploadedAt)))
+          .where(and(isNull(captures.purgedAt), sql`${captures.imageBytes} > 0`, synced ? isNotNull(captures.imageSyncedAt) : isNull(captures.imageSyncedAt)))
           .orderBy(asc(captures.plannedAt))
           .limit(32)
           .all();
-        if (!victims.length) break;
-        for (const v of victims) {
+        if (!candidates.length) break;
+        const victims: typeof candidates = [];
+        for (const c of candidates) {
           if (over <= 0) break;
+          victims.push(c);
+          over -= c.bytes;
+        }
+        // The rows first, then the files: a crash in between leaves a stray file, never a record pointing at nothing.
+        this.db.transaction((tx) => {
+          for (const v of victims) tx.update(captures).set({ purgedAt: now, imageBytes: 0 }).where(eq(captures.seq, v.seq)).run();
+        });
+        for (const v of victims) {
           for (const file of this.images.filesOf(v.record.image!.file)) rmSync(this.images.pathOf(file), { force: true });
-          this.db.update(captures).set({ purgedAt: now, imageBytes: 0 }).where(eq(captures.seq, v.seq)).run();
           this.imagesBytes -= v.bytes;
           freed += v.bytes;
-          over -= v.bytes;
           purged++;
         }
       }

@@ -1,10 +1,9 @@
 import type { Clock } from "../../shared/clock";
-import { DesiredState, type ObservedState, PollResponse, UploadResult } from "../../shared/contracts/sync";
+import { type CaptureRecord, type ObservedState, PollResponse, SERVER_TIME_HEADER, UploadResult } from "../../shared/contracts/sync";
 import type { Outbox } from "../capture/log";
 import { backoffDelay } from "./backoff";
 import type { DesiredStore } from "./desired";
 
-export const SERVER_TIME_HEADER = "x-skylapse-server-time";
 const BACKOFF_BASE_MS = 5_000;
 const BACKOFF_CAP_MS = 15 * 60_000;
 const DEFAULT_POLL_MS = 60_000;
@@ -22,6 +21,8 @@ export interface SyncDeps {
   observe: () => ObservedState;
   /** A boot whose untrusted-clock records must wait for their corrected times before upload. */
   holdBoot: () => string | null;
+  /** A record the hub refused for good (it stays in the capture log, out of the outbox). */
+  onRefused?: (record: CaptureRecord, why: string) => void;
   /** Called with the hub's time after each answered poll. */
   onServerTime?: (serverTime: number) => void;
 }
@@ -34,7 +35,17 @@ export interface SyncStatus {
   uploaded: number;
 }
 
-class SyncError extends Error {}
+class SyncError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** The hub will never take this upload as it is (a conflicting or invalid record): retrying cannot help. */
+const refused = (e: unknown) => e instanceof SyncError && (e.status === 409 || e.status === 422);
 
 /**
  * The pull loop: a conditional poll (If-None-Match) that also reports observed
@@ -108,12 +119,15 @@ export class SyncLoop {
 
   private async poll(): Promise<void> {
     const etag = this.deps.desired.etag;
+    const sentAt = this.deps.clock.now();
     const res = await this.request("/agent/v1/state", {
       method: "POST",
       body: JSON.stringify(this.deps.observe()),
       headers: etag ? { "if-none-match": etag } : {},
     });
-    const serverTime = Date.parse(res.headers.get(SERVER_TIME_HEADER) ?? "");
+    // The server's clock read about half a round trip before the answer arrived.
+    const halfTrip = (this.deps.clock.now() - sentAt) / 2;
+    const serverTime = Date.parse(res.headers.get(SERVER_TIME_HEADER) ?? "") + halfTrip;
     if (res.status === 304) {
       await res.arrayBuffer();
       if (!Number.isNaN(serverTime)) this.deps.onServerTime?.(serverTime);
@@ -122,33 +136,51 @@ export class SyncLoop {
     const body = await this.readJson(res, "poll");
     const parsed = PollResponse.safeParse(body);
     if (!parsed.success) throw new SyncError(`poll: the hub's answer does not match the contract`);
-    this.deps.onServerTime?.(Date.parse(parsed.data.server_time));
-    if (parsed.data.etag !== etag) this.deps.desired.apply(parsed.data.etag, DesiredState.parse(parsed.data.desired), this.deps.clock.now());
+    this.deps.onServerTime?.(Date.parse(parsed.data.server_time) + halfTrip);
+    if (parsed.data.etag !== etag) this.deps.desired.apply(parsed.data.etag, parsed.data.desired, this.deps.clock.now());
   }
 
   private async drain(): Promise<void> {
     for (;;) {
       const records = this.deps.outbox.next(this.deps.batchSize, this.deps.holdBoot());
       if (!records.length) return;
-      const res = await this.request("/agent/v1/captures", {
-        method: "POST",
-        body: JSON.stringify({ log_id: this.deps.logId, records }),
-      });
-      const parsed = UploadResult.safeParse(await this.readJson(res, "upload"));
-      if (!parsed.success) throw new SyncError("upload: the hub's answer does not match the contract");
-      this.deps.outbox.ack(
-        records.map((r) => r.seq),
-        this.deps.clock.now(),
-      );
-      this.status.uploaded += records.length;
+      try {
+        await this.upload(records);
+      } catch (e) {
+        if (!refused(e)) throw e;
+        // One record the hub refuses must not hold back the rest: find it, set it aside, go on.
+        for (const record of records) {
+          try {
+            await this.upload([record]);
+          } catch (single) {
+            if (!refused(single)) throw single;
+            this.deps.outbox.setAside(record.seq);
+            this.deps.onRefused?.(record, (single as Error).message);
+          }
+        }
+      }
     }
+  }
+
+  private async upload(records: CaptureRecord[]): Promise<void> {
+    const res = await this.request("/agent/v1/captures", {
+      method: "POST",
+      body: JSON.stringify({ log_id: this.deps.logId, records }),
+    });
+    const parsed = UploadResult.safeParse(await this.readJson(res, "upload"));
+    if (!parsed.success) throw new SyncError("upload: the hub's answer does not match the contract");
+    this.deps.outbox.ack(
+      records.map((r) => r.seq),
+      this.deps.clock.now(),
+    );
+    this.status.uploaded += records.length;
   }
 
   private async readJson(res: Response, what: string): Promise<unknown> {
     const text = await res.text().catch((e) => {
       throw new SyncError(`${what}: response cut off (${(e as Error).message})`);
     });
-    if (!res.ok) throw new SyncError(`${what}: hub answered ${res.status} ${text.slice(0, 200)}`);
+    if (!res.ok) throw new SyncError(`${what}: hub answered ${res.status} ${text.slice(0, 200)}`, res.status);
     try {
       return JSON.parse(text);
     } catch {

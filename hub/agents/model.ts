@@ -5,4 +5,4 @@ export const agentModel = {
   uploadBody: UploadBatch,
 };
 
-export const SERVER_TIME_HEADER = "x-skylapse-server-time";
+export { SERVER_TIME_HEADER } from "../../shared/contracts/sync";

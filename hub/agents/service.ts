@@ -103,6 +103,17 @@ export class ContactLog {
     const events = this.events;
     this.pending = new Map();
     this.events = [];
+    try {
+      this.write(batch, events);
+    } catch (e) {
+      // Keep them for the next flush (newer reports of the same camera win); a timer must never take the hub down.
+      console.error(`hub: contact history not written yet: ${(e as Error).message}`);
+      for (const [id, entry] of batch) if (!this.pending.has(id)) this.pending.set(id, entry);
+      this.events.unshift(...events);
+    }
+  }
+
+  private write(batch: Map<string, { observed: ObservedState; at: number }>, events: ContactEvent[]): void {
     this.db.transaction((tx) => {
       for (const [id, { observed, at }] of batch) tx.update(cameras).set({ observed, lastContactAt: at }).where(eq(cameras.id, id)).run();
       for (const e of events) {

@@ -3,7 +3,7 @@ import { type CaptureRecord, emptyCaptureRecord } from "../../shared/contracts/s
 import { MeterReading } from "../../shared/contracts/settings";
 import { settingsToSeedRequest } from "../../shared/exposure/compile";
 import { resolveSettings } from "../../shared/exposure/resolve";
-import { nextTicks, type PlannedTick } from "../../shared/plan/ticks";
+import { lateness, nextTicks, type PlannedTick } from "../../shared/plan/ticks";
 import { planRange } from "../../shared/plan/windows";
 import { ingestBatch } from "../agents/service";
 import type { HubContext } from "../context";
@@ -121,16 +121,16 @@ export class LiveOrchestrator {
 
   /** meter → settings (shared exposure code) → capture with explicit settings; a failure is a record too. */
   private blank(setup: CameraSetup, tick: PlannedTick): Omit<CaptureRecord, "seq"> {
-    return emptyCaptureRecord({ id: `live-${setup.id}-${tick.at}-${tick.profile}`, planned_at: iso(tick.at), schedule: tick.schedule, profile_id: tick.profile, boot_id: "hub" });
+    return emptyCaptureRecord({ id: `live-${crypto.randomUUID()}`, planned_at: iso(tick.at), schedule: tick.schedule, profile_id: tick.profile, boot_id: "hub" });
   }
 
   private async shoot(setup: CameraSetup, tick: PlannedTick): Promise<Omit<CaptureRecord, "seq">> {
     const { clock } = this.ctx;
     const startedAt = clock.now();
     const base = this.blank(setup, tick);
-    const late = startedAt - tick.at > (tick.interval_seconds * 1000) / 2;
-    if (late) return { ...base, reason_code: "late", reason: `late: the hub reached this tick ${startedAt - tick.at} ms after it` };
-    const snapshot = latestVersion(this.ctx.db, tick.profile);
+    if (lateness(tick, startedAt).late) return { ...base, reason_code: "late", reason: `late: the hub reached this tick ${startedAt - tick.at} ms after it` };
+    // The camera's assignment (a pinned version, say after a rollback) for its own profile; the latest for burst profiles.
+    const snapshot = setup.assigned?.profile_id === tick.profile ? setup.assigned : latestVersion(this.ctx.db, tick.profile);
     if (!snapshot) return { ...base, outcome: "failed", reason_code: "no_snapshot", reason: `no published version of profile ${tick.profile}` };
     const status = this.statusOf(setup);
     status.last_attempt_at = iso(startedAt);
@@ -163,7 +163,12 @@ export class LiveOrchestrator {
   /** Recorded like an autonomous capture, in the hub's own log for this camera. */
   private store(cameraId: string, record: Omit<CaptureRecord, "seq">): void {
     const logId = `live-${cameraId}`;
-    const last = this.ctx.db.select({ seq: max(captures.seq) }).from(captures).where(and(eq(captures.cameraId, cameraId), eq(captures.logId, logId))).get()?.seq ?? 0;
-    ingestBatch(this.ctx.db, cameraId, { log_id: logId, records: [{ ...record, seq: last + 1 }] }, this.ctx.clock.now());
+    try {
+      const last = this.ctx.db.select({ seq: max(captures.seq) }).from(captures).where(and(eq(captures.cameraId, cameraId), eq(captures.logId, logId))).get()?.seq ?? 0;
+      ingestBatch(this.ctx.db, cameraId, { log_id: logId, records: [{ ...record, seq: last + 1 }] }, this.ctx.clock.now());
+    } catch (e) {
+      // A record the hub cannot store (it clashes with one the agent uploaded itself) must not stop the orchestration.
+      console.error(`hub: live ${cameraId} ${record.planned_at}: ${(e as Error).message}`);
+    }
   }
 }

@@ -65,8 +65,11 @@ export function desiredStateFor(db: HubDb, cameraId: string, now: number): Desir
   if (!setup) return null;
   const policy = syncPolicy(db);
   const { from, to } = planRange(setup.position.timezone, now, policy.plan_days);
-  // A live camera is driven by the hub tick by tick: it gets no plan and no profile of its own to run.
-  if (setup.config.mode === "live") setup.assigned = null;
+  // A live camera is driven by the hub tick by tick: it gets no plan, no rules to extend one, no profile of its own.
+  if (setup.config.mode === "live") {
+    setup.assigned = null;
+    setup.rules = {};
+  }
   // generated_at is the window start, not `now`, so the state (and its ETag) only changes when content does.
   const plan = setup.config.mode === "live" ? { ...planFor(setup, from, to, from), windows: [] } : planFor(setup, from, to, from);
   const snapshots = new Map<string, ProfileSnapshot>();

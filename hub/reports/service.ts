@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, gte, lt, sql } from "drizzle-orm";
 import { notFound } from "../../shared/http";
 import type { MissReason } from "../../shared/contracts/sync";
+import { HttpError } from "../../shared/http";
 import { plannedTicks } from "../../shared/plan/ticks";
 import { outageThresholdMs } from "../agents/contact-history";
 import { syncPolicy } from "../config/service";
@@ -14,11 +15,18 @@ import { computeReport, type SyncReport } from "./compute";
  * (plan from the camera's current rules, records by planned time, outages,
  * clock samples, the latest observed state) and hands it to computeReport.
  */
+/** A report walks every planned tick; beyond this the hub would stall, so the range must be shorter. */
+export const MAX_REPORT_TICKS = 1_000_000;
+
 export function cameraReport(db: HubDb, cameraId: string, from: number, to: number, now: number): SyncReport {
   const setup = cameraSetup(db, cameraId);
   const camera = db.select({ lastContactAt: cameras.lastContactAt, observed: cameras.observed }).from(cameras).where(eq(cameras.id, cameraId)).get();
   if (!setup || !camera) throw notFound(`camera ${cameraId}`);
-  const ticks = plannedTicks(planFor(setup, from, to, now).windows, from, to);
+  const windows = planFor(setup, from, to, now).windows;
+  const estimate = windows.reduce((n, w) => n + ((Date.parse(w.end) - Date.parse(w.start)) / (w.interval_seconds * 1000) + 1) * w.profiles.length, 0);
+  if (estimate > MAX_REPORT_TICKS)
+    throw new HttpError(422, "invalid_request", `query.to: the range holds about ${Math.round(estimate)} planned captures; ask for at most ${MAX_REPORT_TICKS} (a shorter range)`);
+  const ticks = plannedTicks(windows, from, to);
   const records = db
     .select({
       plannedAt: captures.plannedAt,

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { CaptureSettings, LuxTable, SettingsOverride } from "./settings";
+import { parseSeedShutter } from "../exposure/seed-codes";
+import { CaptureSettings, EvTable, KelvinTable, SettingsOverride } from "./settings";
 
 export const Slug = z
   .string()
@@ -10,10 +11,10 @@ export const Slug = z
 export const WB_CURVES = ["balanced", "conservative", "warm"] as const;
 export const EV_CURVES = ["standard"] as const;
 
-const curveOrTable = <C extends readonly [string, ...string[]]>(curves: C) =>
+const curveOrTable = <C extends readonly [string, ...string[]]>(curves: C, table: typeof KelvinTable | typeof EvTable) =>
   z.union([
     z.object({ curve: z.enum(curves) }).strict(),
-    z.object({ table: LuxTable }).strict(),
+    z.object({ table }).strict(),
   ]);
 
 /** Our own profile form: named settings, curves by name or explicit tables. */
@@ -24,8 +25,8 @@ export const ProfileDefinition = z
     extends: Slug.optional(),
     base: SettingsOverride.default({}),
     /** Absent: inherit from the parent (none without one); null: switched off. */
-    adaptive_wb: curveOrTable(WB_CURVES).nullable().optional(),
-    adaptive_ev: curveOrTable(EV_CURVES).nullable().optional(),
+    adaptive_wb: curveOrTable(WB_CURVES, KelvinTable).nullable().optional(),
+    adaptive_ev: curveOrTable(EV_CURVES, EvTable).nullable().optional(),
     schedule_overrides: z.record(Slug, SettingsOverride).default({}),
   })
   .strict();
@@ -35,8 +36,14 @@ const seedNumber = z.number();
 /** The first system's `settings.base`, its field names and numeric codes. */
 export const SeedBase = z
   .object({
-    iso: z.number().int().min(0).max(6400),
-    shutter_speed: z.string().regex(/^(auto|\d+(\.\d+)?|1\/\d+(\.\d+)?)$/, 'use "auto", "1/500" or seconds like "2"'),
+    iso: z.number().int().min(0).max(6400).refine((v) => v === 0 || v >= 50, "must be 0 (auto) or at least 50"),
+    shutter_speed: z
+      .string()
+      .regex(/^(auto|\d+(\.\d+)?|1\/\d+(\.\d+)?)$/, 'use "auto", "1/500" or seconds like "2"')
+      .refine((s) => {
+        const us = parseSeedShutter(s);
+        return us === null || (us >= 10 && us <= 600_000_000);
+      }, "must be between 1/100000 and 600 seconds"),
     exposure_compensation: z.number().min(-4).max(4),
     /** The name the seed's snapshot example used for exposure_compensation. */
     ev_compensation: z.number().min(-4).max(4),
@@ -58,10 +65,19 @@ export const SeedBase = z
   .partial()
   .strict()
   .superRefine((base, ctx) => {
-    const count = base.bracket_count ?? base.bracket_exposures?.length ?? 0;
-    if (count > 1 && base.bracket_exposures && base.bracket_exposures.length < count)
-      ctx.addIssue({ code: "custom", path: ["bracket_exposures"], message: `needs at least ${count} values for bracket_count ${count}` });
+    const problem = bracketProblem(base.bracket_count, base.bracket_exposures, base.hdr_enabled);
+    if (problem) ctx.addIssue({ code: "custom", path: ["bracket_exposures"], message: problem });
   });
+
+/**
+ * The seed's bracket fields, checked together: a bracket has 3 or 5 frames
+ * (3 when HDR is on without a count) and needs an EV value for each.
+ */
+export function bracketProblem(count: number | undefined, ev: number[] | undefined, hdr?: boolean): string | null {
+  const frames = count ?? (hdr ? (ev?.length === 5 ? 5 : 3) : (ev?.length ?? 0));
+  if (frames > 1 && ev && ev.length < frames) return `needs at least ${frames} values for a ${frames}-frame bracket`;
+  return null;
+}
 export type SeedBase = z.infer<typeof SeedBase>;
 
 const seedAdaptive = <C extends readonly [string, ...string[]]>(curves: C) =>
@@ -106,8 +122,8 @@ export const ProfileSnapshot = z
     version: z.string().regex(/^\d+\.\d+\.\d+$/),
     checksum: z.string().regex(/^sha256:[0-9a-f]{64}$/),
     base: CaptureSettings,
-    wb_table: LuxTable.nullable(),
-    ev_table: LuxTable.nullable(),
+    wb_table: KelvinTable.nullable(),
+    ev_table: EvTable.nullable(),
     schedule_overrides: z.record(z.string(), SettingsOverride),
   })
   .strict();

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { SeedBase, Slug } from "./profile";
-import { LuxTable } from "./settings";
+import { bracketProblem, SeedBase, Slug } from "./profile";
+import { EvTable, KelvinTable } from "./settings";
 
 /**
  * The first system's Pi API (seed-edge-api.md): its field names, its codes and
@@ -43,7 +43,13 @@ export const SeedCaptureRequest = SeedCaptureSettings.extend({
   schedule: Slug.optional(),
   use_deployed_profile: z.boolean().optional(),
   schedule_type: Slug.optional(),
-  override: SeedCaptureSettings.extend({ ev_compensation: seedEv.optional(), metering_mode: SeedBase.shape.metering_mode }).strict().optional(),
+  override: SeedCaptureSettings.extend({ ev_compensation: seedEv.optional(), metering_mode: SeedBase.shape.metering_mode })
+    .strict()
+    .superRefine((o, ctx) => {
+      const problem = bracketProblem(o.bracket_count, o.bracket_ev);
+      if (problem) ctx.addIssue({ code: "custom", path: ["bracket_ev"], message: problem });
+    })
+    .optional(),
   test_id: TestId.optional(),
   /** Ours, not the seed's: the planned tick a live-orchestrated capture is for, so agent and hub name it alike. */
   planned_at: z.iso.datetime({ offset: true }).optional(),
@@ -69,7 +75,7 @@ export const SeedBracketRequest = SeedCaptureSettings.extend({ profile: Slug.opt
   });
 export type SeedBracketRequest = z.infer<typeof SeedBracketRequest>;
 
-const seedLuxTable = z.object({ enabled: z.boolean().default(true), lux_table: LuxTable.optional() }).strict();
+const seedTable = (table: typeof KelvinTable | typeof EvTable) => z.object({ enabled: z.boolean().default(true), lux_table: table.optional() }).strict();
 
 /** POST /profile/deploy: a compiled snapshot in the seed's shape. */
 export const SeedDeployRequest = z
@@ -79,8 +85,8 @@ export const SeedDeployRequest = z
     settings: z
       .object({
         base: SeedBase.default({}),
-        adaptive_wb: seedLuxTable.optional(),
-        adaptive_ev: seedLuxTable.optional(),
+        adaptive_wb: seedTable(KelvinTable).optional(),
+        adaptive_ev: seedTable(EvTable).optional(),
         schedule_overrides: z.record(Slug, SeedBase).default({}),
       })
       .strict(),

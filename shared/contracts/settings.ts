@@ -70,6 +70,12 @@ export const LuxTable = z
   .max(256);
 export type LuxTable = z.infer<typeof LuxTable>;
 
+const tableOf = (value: z.ZodNumber) => z.array(z.tuple([z.number().nonnegative().max(1_000_000), value])).min(1).max(256);
+/** lux → white balance in kelvin. */
+export const KelvinTable = tableOf(z.number().min(1500).max(15000));
+/** lux → EV compensation. */
+export const EvTable = tableOf(z.number().min(-4).max(4));
+
 /** What the camera measured; the input of settings resolution. */
 export const MeterReading = z.object({
   lux: z.number().nonnegative(),

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { CapturePlan, GeoPosition, IsoTime } from "./plan";
 import { ProfileSnapshot, Slug } from "./profile";
 import { ScheduleRule } from "./schedule";
+import { TestId } from "./seed-api";
 import { ImageMeasures, OverrideTest } from "./tests";
 import { CaptureSettings, ExposureUsed, MeterReading } from "./settings";
 
@@ -24,6 +25,9 @@ export const DesiredState = z
   })
   .strict();
 export type DesiredState = z.infer<typeof DesiredState>;
+
+/** Carries the hub's clock on every poll answer, 304 included. */
+export const SERVER_TIME_HEADER = "x-skylapse-server-time";
 
 export const PollResponse = z
   .object({ etag: z.string(), server_time: IsoTime, desired: DesiredState })
@@ -59,7 +63,7 @@ export const ClockState = z
   .strict();
 export type ClockState = z.infer<typeof ClockState>;
 
-export const IncidentKind = z.enum(["db_recovered", "temp_files_removed", "clock_untrusted", "clock_corrected", "disk_full", "images_purged"]);
+export const IncidentKind = z.enum(["db_recovered", "temp_files_removed", "clock_untrusted", "clock_corrected", "disk_full", "images_purged", "upload_refused"]);
 export const Incident = z
   .object({ kind: IncidentKind, at: IsoTime, detail: z.string().max(500) })
   .strict();
@@ -130,7 +134,7 @@ export const CaptureRecord = z
     image: ImageRef.nullable(),
     /** The main frame's pixels, measured by the agent at capture. */
     measures: ImageMeasures.nullable(),
-    test_id: z.string().max(64).nullable(),
+    test_id: TestId.nullable(),
     test_role: z.enum(["baseline", "variant"]).nullable(),
   })
   .strict();

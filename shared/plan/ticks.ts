@@ -42,6 +42,12 @@ export function plannedTicks(windows: PlanWindow[], from: number, to: number): P
   return ticks.sort((a, b) => a.at - b.at || a.profile.localeCompare(b.profile));
 }
 
+/** A tick is attempted only while it is less than half an interval late; later ones are recorded as missed. */
+export function lateness(tick: PlannedTick, now: number): { late: boolean; byMs: number } {
+  const byMs = now - tick.at;
+  return { late: byMs > (tick.interval_seconds * 1000) / 2, byMs };
+}
+
 /** The ticks of the earliest grid instant strictly after `after`, or [] when the plan has none. */
 export function nextTicks(windows: PlanWindow[], after: number): PlannedTick[] {
   let next = Infinity;

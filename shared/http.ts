@@ -94,7 +94,10 @@ const mib = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} M
 export const problems = (maxBodyBytes: number) =>
   new Elysia({ name: "problems", seed: maxBodyBytes })
     .onRequest(async ({ request }) => {
-      if (Number(request.headers.get("content-length") ?? 0) > maxBodyBytes)
+      const length = request.headers.get("content-length");
+      // A chunked body has no length up front: measure it (the server itself refuses anything past twice the limit).
+      const size = length !== null ? Number(length) : request.body ? (await request.clone().arrayBuffer()).byteLength : 0;
+      if (size > maxBodyBytes)
         return problemResponse(413, { error: "payload_too_large", message: `the request body is over the ${mib(maxBodyBytes)} limit` });
       if (request.body && request.headers.get("content-type")?.startsWith("application/json") && jsonTooDeep(await request.clone().text()))
         return problemResponse(400, { error: "bad_json", message: `the request body nests deeper than ${MAX_JSON_DEPTH} levels` });

@@ -41,5 +41,6 @@ export const cameraModel = {
       limit: z.coerce.number().int().min(1).max(10_000).default(1_000),
       cursor: z.string().max(200).optional(),
     })
-    .strict(),
+    .strict()
+    .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { message: "must be after query.from", path: ["to"] }),
 };

@@ -16,6 +16,9 @@ export interface CaptureFilter {
   limit: number;
 }
 
+/** A tick's production capture: no test, or the baseline side of an A/B pair (the variant is extra). */
+const PRODUCTION = sql`(${captures.testId} IS NULL OR json_extract(${captures.record}, '$.test_role') = 'baseline')`;
+
 /** A record and its outbox entry, inside the caller's transaction. */
 function append(db: EdgeDb, record: NewCaptureRecord, imageBytes: number, now: number): number {
   const row = db
@@ -59,13 +62,13 @@ export class CaptureLog {
     return !!this.db
       .select({ seq: captures.seq })
       .from(captures)
-      .where(sql`${captures.plannedAt} = ${plannedAt} AND ${captures.profileId} = ${profileId} AND ${captures.testId} IS NULL`)
+      .where(and(eq(captures.plannedAt, plannedAt), eq(captures.profileId, profileId), PRODUCTION))
       .get();
   }
 
   /** The latest planned tick with a record: where the scheduler resumes. */
   lastPlannedAt(): number | null {
-    return this.db.select({ t: max(captures.plannedAt) }).from(captures).where(isNull(captures.testId)).get()?.t ?? null;
+    return this.db.select({ t: max(captures.plannedAt) }).from(captures).where(PRODUCTION).get()?.t ?? null;
   }
 
   lastCapture(): { seq: number; capturedAt: string | null } | null {
@@ -145,7 +148,7 @@ export class CaptureLog {
       this.db
         .select({ n: count() })
         .from(captures)
-        .where(and(eq(captures.testId, testId), eq(captures.outcome, "captured")))
+        .where(and(eq(captures.testId, testId), eq(captures.outcome, "captured"), sql`json_extract(${captures.record}, '$.test_role') = 'variant'`))
         .get()?.n ?? 0
     );
   }

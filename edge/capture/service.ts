@@ -48,7 +48,8 @@ export function imageFileFor(target: CaptureTarget, timezone: string, suffix = "
   const iso = new Date(target.at).toISOString().replace(/[-:]/g, "");
   const stamp = target.at % 1000 === 0 ? iso.replace(/\.\d+Z$/, "Z") : iso;
   const folder = `${date}/${target.schedule}/${target.profile}`;
-  if (target.test_id) return `${folder}/tests/${target.test_id}/${stamp}_${target.test_role ?? "variant"}${suffix}.jpg`;
+  // A baseline is the production frame and stays with the others; a variant goes with its test.
+  if (target.test_id && target.test_role === "variant") return `${folder}/tests/${target.test_id}/${stamp}_${target.test_role ?? "variant"}${suffix}.jpg`;
   return `${folder}/${stamp}${suffix}.jpg`;
 }
 
@@ -158,9 +159,10 @@ export async function capture(deps: CaptureDeps, target: CaptureTarget, plan: Se
 
 /**
  * A planned tick with the profile's snapshot; a missing snapshot is a failed
- * record. Under an A/B test the production capture is the pair's baseline and
- * the variant (the snapshot with the test's override) follows at once, in the
- * same light, under the test's id; production is never replaced.
+ * record. Under an A/B test the production capture is the pair's baseline
+ * (recorded with the test's id, side "baseline") and the variant (the snapshot
+ * with the test's override) follows at once, in the same light; production is
+ * never replaced.
  */
 export async function captureTick(deps: CaptureDeps, tick: PlannedTick, test: OverrideTest | null = null): Promise<CaptureResult> {
   const snapshot = deps.desired.snapshot(tick.profile);
@@ -168,7 +170,8 @@ export async function captureTick(deps: CaptureDeps, tick: PlannedTick, test: Ov
     const record = { ...baseRecord(deps, tick, null), outcome: "failed" as const, reason_code: "no_snapshot" as const, reason: `no snapshot for profile ${tick.profile}` };
     return { record, seq: deps.log.commit(record, deps.clock.now()), files: [] };
   }
-  const production = await capture(deps, tick, { snapshot });
-  if (test) await capture(deps, { ...tick, test_id: test.id, test_role: "variant" }, { snapshot, override: test.override });
-  return production;
+  if (!test) return capture(deps, tick, { snapshot });
+  const baseline = await capture(deps, { ...tick, test_id: test.id, test_role: "baseline" }, { snapshot });
+  await capture(deps, { ...tick, test_id: test.id, test_role: "variant" }, { snapshot, override: test.override });
+  return baseline;
 }

@@ -58,9 +58,9 @@ function side(r: CaptureRecord): PairSide {
 const round = (x: number) => Math.round(x * 1000) / 1000;
 const keyOf = (r: { camera_id: string; planned_at: string; profile_id: string }) => `${r.camera_id}|${r.planned_at}|${r.profile_id}`;
 
-/** Each variant with the production capture of the same camera, tick and profile: the baseline. */
-export function pairUp(variants: (CaptureRecord & { camera_id: string })[], productions: (CaptureRecord & { camera_id: string })[]): Pair[] {
-  const baseline = new Map(productions.map((p) => [keyOf(p), p]));
+/** Each variant with the baseline of the same camera, tick and profile. */
+export function pairUp(variants: (CaptureRecord & { camera_id: string })[], baselines: (CaptureRecord & { camera_id: string })[]): Pair[] {
+  const baseline = new Map(baselines.map((p) => [keyOf(p), p]));
   const pairs: Pair[] = [];
   for (const v of variants) {
     const b = baseline.get(keyOf(v));

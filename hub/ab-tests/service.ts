@@ -1,6 +1,5 @@
-import { and, desc, eq, inArray, isNull } from "drizzle-orm";
+import { desc, eq, inArray, isNull } from "drizzle-orm";
 import { randomBytes } from "node:crypto";
-import type { CaptureRecord } from "../../shared/contracts/sync";
 import type { OverrideTest } from "../../shared/contracts/tests";
 import { HttpError, notFound } from "../../shared/http";
 import { OPERATOR, recordAudit } from "../audit/service";
@@ -96,26 +95,19 @@ export function listTests(db: HubDb, now: number) {
   };
 }
 
-/** The test with its pairs (baseline: the production capture of the same tick) and the summary. */
+/** The test with its pairs (baseline: the tick's production capture; variant: the override) and the summary. */
 export function getTest(db: HubDb, id: string, now: number) {
   const row = requireRow(db, id);
-  const variants = db
+  const sides = db
     .select({ camera: captures.cameraId, record: captures.record })
     .from(captures)
     .where(eq(captures.testId, id))
     .all()
-    .filter((r) => r.record.test_role === "variant")
     .map((r) => ({ ...r.record, camera_id: r.camera }));
-  const productions: (CaptureRecord & { camera_id: string })[] = [];
-  for (const v of variants) {
-    const p = db
-      .select({ record: captures.record })
-      .from(captures)
-      .where(and(eq(captures.cameraId, v.camera_id), eq(captures.plannedAt, Date.parse(v.planned_at)), eq(captures.profileId, v.profile_id), isNull(captures.testId)))
-      .get();
-    if (p) productions.push({ ...p.record, camera_id: v.camera_id });
-  }
-  const pairs = pairUp(variants, productions);
+  const pairs = pairUp(
+    sides.filter((r) => r.test_role === "variant"),
+    sides.filter((r) => r.test_role === "baseline"),
+  );
   const counts = pairsByCamera(db, id);
   return { ...view(row, testStatus(row, counts, now), counts), pairs, summary: summarisePairs(pairs) };
 }

@@ -68,9 +68,9 @@ describe("A/B override tests on a simulated camera", () => {
 
     // Production: every planned tick has its own capture, test or no test.
     const records = await hubCaptures(hub, "ridge", T("13:59"), T("14:13"));
-    const production = records.filter((r) => r.test_id === null);
+    const production = records.filter((r) => r.test_role !== "variant");
     expect(production.map((r) => r.planned_at).sort()).toEqual(expectedTicks(config, "ridge", T("13:59"), T("14:13")).map((t) => new Date(t.at).toISOString()).sort());
-    expect(records.filter((r) => r.test_id === "brighter").length).toBe(8);
+    expect(records.filter((r) => r.test_id === "brighter").map((r) => r.test_role).sort()).toEqual([...Array(8).fill("baseline"), ...Array(8).fill("variant")]);
     expect(production.every((r) => r.measures && r.measures.mean_luma > 0)).toBe(true);
     const audit = (await hub.json("/api/audit")).entries.map((e: { action: string }) => e.action);
     expect(audit).toEqual(expect.arrayContaining(["test.create", "test.cancel"]));

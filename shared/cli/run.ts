@@ -3,6 +3,8 @@
  * codes scripts can trust — 0 ok, 1 the server refused or failed, 2 usage error,
  * 3 server unreachable.
  */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { commandHelp, type CommandSpec, GLOBAL_FLAGS, parseArgs, programHelp, UsageError } from "./args";
 import { ApiClient, ApiRefused, ApiUnreachable } from "./client";
 
@@ -32,6 +34,26 @@ export interface CliProgram {
 /** Prints the JSON as is with --json, else the human rendering. */
 export function show<T>(ctx: CliContext, value: T, human: (v: T) => string): void {
   ctx.print(ctx.json ? JSON.stringify(value, null, 2) : human(value));
+}
+
+/**
+ * URL and token may also come from a JSON file — `$SKYLAPSE_CLI_CONFIG`, else
+ * `~/.config/skylapse/PROGRAM.json` — as `{"url": …, "token": …}`; the
+ * environment wins over the file.
+ */
+function settingsFile(program: CliProgram, env: Record<string, string | undefined>): { url?: string; token?: string } {
+  const path = env.SKYLAPSE_CLI_CONFIG || (env.HOME ? join(env.HOME, ".config", "skylapse", `${program.name}.json`) : null);
+  if (!path || !existsSync(path)) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new UsageError(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  const s = parsed as { url?: unknown; token?: unknown };
+  if (typeof parsed !== "object" || parsed === null || (s.url !== undefined && typeof s.url !== "string") || (s.token !== undefined && typeof s.token !== "string"))
+    throw new UsageError(`${path}: expected {"url": "http://…", "token": "…"}`);
+  return { url: s.url as string | undefined, token: s.token as string | undefined };
 }
 
 export async function runCli(program: CliProgram, argv: string[], io: CliIo): Promise<number> {
@@ -67,10 +89,11 @@ export async function runCli(program: CliProgram, argv: string[], io: CliIo): Pr
       io.out(commandHelp(program.name, command));
       return EXIT.ok;
     }
+    const file = settingsFile(program, io.env);
     const api = new ApiClient({
       peer: program.peer,
-      url: io.env[program.urlVar] || program.defaultUrl,
-      token: io.env[program.tokenVar] || undefined,
+      url: io.env[program.urlVar] || file.url || program.defaultUrl,
+      token: io.env[program.tokenVar] || file.token || undefined,
       urlVar: program.urlVar,
       tokenVar: program.tokenVar,
     });

@@ -90,3 +90,17 @@ describe("skylapse apply / export: the whole config, declaratively", () => {
     expect(cli(["tests", "fly"]).code).toBe(2);
   });
 });
+
+describe("the operator CLI's settings file", () => {
+  test("URL and token from SKYLAPSE_CLI_CONFIG when the environment has none; a broken file is a usage error", () => {
+    const settings = file("cli.json", { url: hub.url, token: hub.operatorToken });
+    const run = (env: Record<string, string>) =>
+      Bun.spawnSync(["bun", join(ROOT, "hub/cli/main.ts"), "fleet", "--json"], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...env } });
+    const ok = run({ SKYLAPSE_CLI_CONFIG: settings });
+    expect(ok.exitCode).toBe(0);
+    expect(JSON.parse(ok.stdout.toString()).cameras.length).toBe(3);
+    expect(run({ SKYLAPSE_CLI_CONFIG: file("broken.json", "{") }).exitCode).toBe(2);
+    const envWins = run({ SKYLAPSE_CLI_CONFIG: settings, SKYLAPSE_OPERATOR_TOKEN: "wrong-token-0123456789" });
+    expect(envWins.exitCode).toBe(1);
+  });
+});

@@ -12,7 +12,7 @@ afterAll(async () => {
 
 describe("live orchestration (development mode)", () => {
   test("the hub drives three live cameras in parallel; one down and one hanging are reported and do not delay the others", async () => {
-    const clock = sharedClock(new Date(T("13:59")).toISOString(), 30, 4000);
+    const clock = sharedClock(new Date(T("13:59")).toISOString(), 20, 4000);
     const env = { SKYLAPSE_CLOCK_TRUSTED: "true" };
     const mountain = await startAgent({ cameraId: "mountain_view", clock, env, seed: 1 });
     const valley = await startAgent({ cameraId: "valley", clock, env, seed: 2 });
@@ -41,7 +41,7 @@ describe("live orchestration (development mode)", () => {
       const records = await hubCaptures(hub, agent.cameraId, T("13:59"), T("14:06"));
       expect(records.map((r) => r.planned_at).sort()).toEqual(ticks);
       expect(records.filter((r) => r.outcome !== "captured").map((r) => r.reason)).toEqual([]);
-      // Every capture fired within a second (simulated) of its tick, though the hanging camera holds each request for 1 s (30 s simulated).
+      // Every capture fired within a second (simulated) of its tick, though the hanging camera holds each request for 1 s (20 s simulated).
       for (const r of records) expect(Date.parse(r.captured_at) - Date.parse(r.planned_at)).toBeLessThan(5_000);
       expect(records[0].settings.metering).toBe(agent.cameraId === "valley" ? "matrix" : "spot");
       expect(records[0].settings.white_balance.mode).toBe(agent.cameraId === "valley" ? "kelvin" : "auto");

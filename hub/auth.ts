@@ -1,9 +1,9 @@
 import { Elysia } from "elysia";
-import { bearerToken, problemResponse, sameSecret } from "../shared/http";
+import { bearerToken, HttpError, sameSecret } from "../shared/http";
 import { cameraForToken, hashToken } from "./agents/service";
 import type { HubContext } from "./context";
 
-const unauthorized = (message: string) => problemResponse(401, { error: "unauthorized", message });
+const unauthorized = (message: string) => new HttpError(401, "unauthorized", message);
 const pathOf = (request: Request) => new URL(request.url).pathname;
 
 /**
@@ -15,8 +15,8 @@ export const operatorAuth = (ctx: HubContext) =>
   new Elysia({ name: "operator-auth" }).onRequest(({ request }) => {
     if (!pathOf(request).startsWith("/api/")) return;
     const token = bearerToken(request.headers.get("authorization"));
-    if (!token) return unauthorized("an operator bearer token is required");
-    if (!sameSecret(hashToken(token), ctx.operatorTokenHash)) return unauthorized("the operator token is not valid");
+    if (!token) throw unauthorized("an operator bearer token is required");
+    if (!sameSecret(hashToken(token), ctx.operatorTokenHash)) throw unauthorized("the operator token is not valid");
   });
 
 /** The camera each authenticated agent request speaks for, found once per request. */
@@ -32,9 +32,9 @@ export const agentAuth = (ctx: HubContext) =>
       const path = pathOf(request);
       if (!path.startsWith("/agent/v1/") || AGENT_OPEN_PATHS.has(path)) return;
       const token = bearerToken(request.headers.get("authorization"));
-      if (!token) return unauthorized("an agent bearer token is required");
+      if (!token) throw unauthorized("an agent bearer token is required");
       const cameraId = cameraForToken(ctx.db, token);
-      if (!cameraId) return unauthorized("the agent token is not valid");
+      if (!cameraId) throw unauthorized("the agent token is not valid");
       agentOf.set(request, cameraId);
     })
     .resolve({ as: "scoped" }, ({ request }) => ({ cameraId: agentOf.get(request)! }));

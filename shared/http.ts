@@ -84,6 +84,17 @@ export function sameSecret(a: string, b: string): boolean {
 }
 
 const mib = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
+const tooLarge = (limit: number) => new HttpError(413, "payload_too_large", `the request body is over the ${mib(limit)} limit`);
+
+/** Below this size a JSON body cannot nest deep enough for validation reports to hurt. */
+const SHALLOW_BODY_BYTES = 1024;
+
+/** A chunked body's size (the server itself refuses past twice the limit), and a JSON body's depth. */
+async function inspectBody(request: Request, maxBodyBytes: number, json: boolean): Promise<void> {
+  const text = await request.clone().text();
+  if (Buffer.byteLength(text) > maxBodyBytes) throw tooLarge(maxBodyBytes);
+  if (json && jsonTooDeep(text)) throw new HttpError(400, "bad_json", `the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+}
 
 /**
  * The error side of every app: bodies over `maxBodyBytes` are a 413 before they
@@ -93,14 +104,15 @@ const mib = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} M
  */
 export const problems = (maxBodyBytes: number) =>
   new Elysia({ name: "problems", seed: maxBodyBytes })
-    .onRequest(async ({ request }) => {
+    .onRequest(({ request }) => {
+      if (!request.body) return;
       const length = request.headers.get("content-length");
-      // A chunked body has no length up front: measure it (the server itself refuses anything past twice the limit).
-      const size = length !== null ? Number(length) : request.body ? (await request.clone().arrayBuffer()).byteLength : 0;
-      if (size > maxBodyBytes)
-        return problemResponse(413, { error: "payload_too_large", message: `the request body is over the ${mib(maxBodyBytes)} limit` });
-      if (request.body && request.headers.get("content-type")?.startsWith("application/json") && jsonTooDeep(await request.clone().text()))
-        return problemResponse(400, { error: "bad_json", message: `the request body nests deeper than ${MAX_JSON_DEPTH} levels` });
+      const size = length === null ? null : Number(length);
+      if (size !== null && size > maxBodyBytes) throw tooLarge(maxBodyBytes);
+      // Small bodies cannot nest deep enough to hurt; polls stay on the fast path.
+      const json = request.headers.get("content-type")?.startsWith("application/json") ?? false;
+      if (size !== null && (size <= SHALLOW_BODY_BYTES || !json)) return;
+      return inspectBody(request, maxBodyBytes, json);
     })
     .onError({ as: "global" }, async ({ code, error }) => {
   if (error instanceof HttpError) return problemResponse(error.status, { error: error.code, message: error.message });

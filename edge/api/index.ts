@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { bearerToken, problemResponse, problems, sameSecret } from "../../shared/http";
+import { bearerToken, HttpError, problems, sameSecret } from "../../shared/http";
 import type { Agent } from "../agent";
 import { localModel } from "./model";
 import * as local from "./service";
@@ -15,8 +15,8 @@ const technicianAuth = (token: string | undefined) =>
   new Elysia({ name: "technician-auth" }).onRequest(({ request }) => {
     if (!token || request.method === "GET" || request.method === "HEAD") return;
     const given = bearerToken(request.headers.get("authorization"));
-    if (!given) return problemResponse(401, { error: "unauthorized", message: "this write needs the technician token (SKYLAPSE_EDGE_TOKEN)" });
-    if (!sameSecret(given, token)) return problemResponse(401, { error: "unauthorized", message: "the technician token is not valid" });
+    if (!given) throw new HttpError(401, "unauthorized", "this write needs the technician token (SKYLAPSE_EDGE_TOKEN)");
+    if (!sameSecret(given, token)) throw new HttpError(401, "unauthorized", "the technician token is not valid");
   });
 
 const jpeg = (body: Blob | Uint8Array) => new Response(body as BodyInit, { headers: { "content-type": "image/jpeg", "cache-control": "no-store" } });

@@ -23,8 +23,6 @@ export class AgentClock implements Clock {
   private correction = 0;
   private source: TrustSource;
   private lastOffset: number | null = null;
-  /** Monotonic ms and clock time at which trust was last (re)established. */
-  trustedSince: number | null = null;
   readonly bootMonotonic: number;
 
   constructor(
@@ -65,7 +63,6 @@ export class AgentClock implements Clock {
   checkNtp(): boolean {
     if (this.trusted || !this.options.ntpSyncFile || !existsSync(this.options.ntpSyncFile)) return false;
     this.source = "ntp";
-    this.trustedSince = this.now();
     return true;
   }
 
@@ -86,10 +83,7 @@ export class AgentClock implements Clock {
       correctedBy = offset;
       this.lastOffset = 0;
     }
-    if (becameTrusted || correctedBy !== 0) {
-      this.source = "hub";
-      this.trustedSince = this.now();
-    }
+    if (becameTrusted || correctedBy !== 0) this.source = "hub";
     return { correctedBy, becameTrusted };
   }
 

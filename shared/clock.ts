@@ -50,9 +50,6 @@ abstract class BaseClock implements Clock {
       await sleepReal(Math.max(1, remaining / this.speed), signal);
     }
   }
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return this.sleepUntil(this.now() + ms, signal);
-  }
 }
 
 export class SystemClock extends BaseClock {
@@ -111,4 +108,3 @@ export class ManualClock extends BaseClock {
   }
 }
 
-export type AnyClock = SystemClock | SimulatedClock | ManualClock;

@@ -73,7 +73,4 @@ export class ImageStore {
     return [file, ...siblings.map((name) => relative(this.root, join(dir, name)))];
   }
 
-  relativeOf(full: string): string {
-    return relative(this.root, full);
-  }
 }

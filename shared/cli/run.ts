@@ -67,8 +67,11 @@ export async function runCli(program: CliProgram, argv: string[], io: CliIo): Pr
   // Global switches may come before the command: `x --json status`.
   const leading = args.findIndex((a) => !(a === "-h" || (a.startsWith("--") && a.slice(2) in GLOBAL_FLAGS)));
   const before = leading < 0 ? args : args.slice(0, leading);
-  const name = leading < 0 ? undefined : args[leading];
-  const rest = leading < 0 ? [] : [...args.slice(leading + 1), ...before];
+  // Two words name a command too: `profiles publish` is `profiles-publish`.
+  const joined = leading < 0 ? undefined : `${args[leading]}-${args[leading + 1]}`;
+  const twoWords = joined !== undefined && program.commands.some((c) => c.name === joined);
+  const name = leading < 0 ? undefined : twoWords ? joined : args[leading];
+  const rest = leading < 0 ? [] : [...args.slice(leading + (twoWords ? 2 : 1)), ...before];
   if (!name || name === "help") {
     const asked = name === "help" || before.some((a) => a === "--help" || a === "-h");
     (asked ? io.out : io.err)(help());

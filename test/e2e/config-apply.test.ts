@@ -104,3 +104,13 @@ describe("the operator CLI's settings file", () => {
     expect(envWins.exitCode).toBe(1);
   });
 });
+
+describe("command names", () => {
+  test("two words name a command as well as the hyphenated name: `profiles list`, `cameras list`", () => {
+    const spaced = cli(["profiles", "list", "--json"]);
+    expect(spaced.code).toBe(0);
+    expect(JSON.parse(spaced.out)).toEqual(JSON.parse(cli(["profiles-list", "--json"]).out));
+    expect(cli(["cameras", "list"]).out).toContain("mountain_view");
+    expect(cli(["profiles", "fly"]).code).toBe(2);
+  });
+});

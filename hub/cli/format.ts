@@ -1,5 +1,7 @@
 /** Human-readable renderings of the operator API's answers (pure: JSON in, text out). */
 import type { FleetSummary } from "../fleet/compute";
+import type { QualityConfig } from "../../shared/contracts/config";
+import type { ExposureSummary } from "../quality/compute";
 import type { SyncReport } from "../reports/compute";
 import { ago, duration, pairs, percent, signedMs, table, time } from "../../shared/cli/table";
 
@@ -59,6 +61,7 @@ export function formatReport(r: SyncReport): string {
         samples.length ? `${samples.length} in range, largest offset ${signedMs(largest)}${untrusted ? `, ${untrusted} untrusted` : ""}` : "none in range",
       ],
       ["Last contact", r.last_contact_at ? `${time(r.last_contact_at)} (${ago(r.last_contact_at, r.generated_at)})` : "never"],
+      ["Exposure", exposureLine(r.exposure ?? null, r.quality ?? null)],
     ]),
   );
 
@@ -67,6 +70,26 @@ export function formatReport(r: SyncReport): string {
     out.push(table(["AT", "KIND", "DETAIL"], r.incidents.map((i) => [time(i.at), i.kind, i.detail]), [], "  "));
   }
   return out.join("\n");
+}
+
+const stops = (x: number | null) => (x === null ? "—" : `${x > 0 ? "+" : ""}${x.toFixed(2)}`);
+
+/** The report's exposure line: drifting or not, the current run, recent brightness. */
+function exposureLine(e: ExposureSummary | null, q: QualityConfig | null): string {
+  if (!e || e.last_measured_at === null) return "no measured frames";
+  const limit = q ? ` (beyond ±${q.drift_stops} stop${q.drift_stops === 1 ? "" : "s"}; ${q.drift_frames} in a row flag it)` : "";
+  const since = `${e.truncated ? "at or before " : ""}${time(e.since)}`;
+  const recent = `recent mean luma ${e.recent_mean_luma ?? "—"}, last measured ${time(e.last_measured_at)}`;
+  if (e.drifting) return `DRIFTING since ${since}: ${e.frames} frames, mean ${stops(e.mean_stops)} stops${limit}; ${recent}`;
+  if (e.frames) return `in range; last ${e.frames} frame${e.frames === 1 ? "" : "s"} out since ${since}, mean ${stops(e.mean_stops)} stops${limit}; ${recent}`;
+  return `in range; ${recent}`;
+}
+
+/** The fleet's exposure cell: "—" without measured frames. */
+function exposureCell(e: ExposureSummary | null | undefined): string {
+  if (!e || e.last_measured_at === null) return "—";
+  if (e.drifting) return `DRIFT ${stops(e.mean_stops)} ×${e.frames}`;
+  return `ok${e.frames ? ` (${e.frames} out)` : ""}`;
 }
 
 export function formatFleet(f: FleetSummary): string {
@@ -81,13 +104,14 @@ export function formatFleet(f: FleetSummary): string {
     c.disk ? `${Math.round(c.disk.percent)}%${c.disk.warning ? "!" : ""}` : "—",
     c.clock ? (c.clock.trusted ? "ok" : "UNTRUSTED") : "—",
     c.incidents.length ? `${c.incidents.length} (${c.incidents[c.incidents.length - 1]!.kind})` : "—",
+    exposureCell(c.exposure),
     c.attention.join(", ") || "—",
   ]);
   return [
     table(
-      ["CAMERA", "STATUS", "LAST CONTACT", "BACKLOG", "OLDEST PENDING", "BEHIND SINCE", "DISK", "CLOCK", "INCIDENTS", "ATTENTION"],
+      ["CAMERA", "STATUS", "LAST CONTACT", "BACKLOG", "OLDEST PENDING", "BEHIND SINCE", "DISK", "CLOCK", "INCIDENTS", "EXPOSURE", "ATTENTION"],
       rows,
-      ["left", "left", "right", "right", "right", "left", "right", "left", "left", "left"],
+      ["left", "left", "right", "right", "right", "left", "right", "left", "left", "left", "left"],
     ),
     "",
     `${f.totals.cameras} cameras, ${f.totals.online} online, ${f.totals.attention} need attention (hub time ${time(f.generated_at)})`,

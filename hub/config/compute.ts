@@ -17,7 +17,7 @@ const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
  */
 export function configDiff(current: Record<string, unknown>, next: Record<string, unknown>): ConfigChange[] {
   const changes: ConfigChange[] = [];
-  for (const section of ["location", "sync"]) {
+  for (const section of ["location", "sync", "quality"]) {
     if (!same(current[section], next[section])) changes.push({ path: section, action: "change", from: current[section], to: next[section] });
   }
   for (const section of ["schedules", "profiles", "cameras"]) {

@@ -1,5 +1,5 @@
 import { eq, notInArray } from "drizzle-orm";
-import { HubConfig } from "../../shared/contracts/config";
+import { DEFAULT_QUALITY, HubConfig, type QualityConfig } from "../../shared/contracts/config";
 import type { GeoPosition } from "../../shared/contracts/plan";
 import type { ProfileDefinition } from "../../shared/contracts/profile";
 import { normalizeDefinition, resolveInheritance } from "../../shared/exposure/compile";
@@ -50,6 +50,8 @@ export function applyConfig(db: HubDb, config: HubConfig, now: number): void {
     const t = tx as unknown as HubDb;
     t.insert(settings).values({ key: "location", value: config.location }).onConflictDoUpdate({ target: settings.key, set: { value: config.location } }).run();
     t.insert(settings).values({ key: "sync", value: config.sync }).onConflictDoUpdate({ target: settings.key, set: { value: config.sync } }).run();
+    const quality = config.quality ?? DEFAULT_QUALITY;
+    t.insert(settings).values({ key: "quality", value: quality }).onConflictDoUpdate({ target: settings.key, set: { value: quality } }).run();
     bumpRevision(t);
 
     t.delete(schedules).run();
@@ -101,12 +103,13 @@ export function exportConfig(db: HubDb) {
     ),
     profiles: Object.fromEntries(db.select().from(profiles).orderBy(profiles.id).all().map((p) => [p.id, p.definition])),
     sync: syncPolicy(db),
+    quality: qualityPolicy(db),
   };
 }
 
 /** A config file as the hub would hold it: validated, with profiles in our form. */
 export function normalizedConfig(config: HubConfig) {
-  return { ...config, profiles: normalizedProfiles(config) };
+  return { ...config, quality: config.quality ?? DEFAULT_QUALITY, profiles: normalizedProfiles(config) };
 }
 
 /**
@@ -141,6 +144,11 @@ export function siteLocation(db: HubDb): GeoPosition | null {
 
 export function syncPolicy(db: HubDb): SyncPolicy {
   return readSetting<SyncPolicy>(db, "sync") ?? { poll_interval_seconds: 60, plan_days: 7 };
+}
+
+/** When a camera's exposure counts as drifting (the config's optional `quality` section). */
+export function qualityPolicy(db: HubDb): QualityConfig {
+  return { ...DEFAULT_QUALITY, ...(readSetting<Partial<QualityConfig>>(db, "quality") ?? {}) };
 }
 
 /** Increases with every applied config; part of every cached desired state's key. */

@@ -1,4 +1,6 @@
+import type { QualityConfig } from "../../shared/contracts/config";
 import type { Incident, ObservedState, ProfileRef } from "../../shared/contracts/sync";
+import type { ExposureSummary } from "../quality/compute";
 import { onlineWindowMs, outageThresholdMs } from "../agents/contact-history";
 
 /** Incidents younger than this are shown in the fleet summary (at most MAX_INCIDENTS, newest last). */
@@ -12,6 +14,8 @@ export interface FleetCameraRow {
   observed: ObservedState | null;
   /** The camera's assignment and whether its agent runs it (hub/assignments); null: nothing assigned. */
   assignment?: FleetAssignment | null;
+  /** Exposure drift over the camera's newest records (hub/quality); absent: not evaluated. */
+  exposure?: ExposureSummary | null;
 }
 
 export interface FleetAssignment {
@@ -32,7 +36,7 @@ export interface FleetAssignment {
 export const CONVERGENCE_POLLS = 2;
 
 /** Why a camera needs an operator's attention. */
-export type Attention = "offline" | "behind" | "disk" | "clock_untrusted" | "not_converged";
+export type Attention = "offline" | "behind" | "disk" | "clock_untrusted" | "not_converged" | "drift";
 
 export interface FleetCamera {
   id: string;
@@ -52,11 +56,14 @@ export interface FleetCamera {
   clock: { trusted: boolean; source: string; offset_ms: number | null } | null;
   incidents: Incident[];
   assignment: FleetAssignment | null;
+  exposure: ExposureSummary | null;
 }
 
 export interface FleetSummary {
   generated_at: string;
   poll_interval_seconds: number;
+  /** The thresholds `exposure` was judged by (null: not evaluated). */
+  quality: QualityConfig | null;
   cameras: FleetCamera[];
   totals: { cameras: number; online: number; attention: number };
 }
@@ -77,6 +84,8 @@ export function fleetCamera(row: FleetCameraRow, pollIntervalSeconds: number, no
   if (o && !o.clock.trusted) attention.push("clock_untrusted");
   const a = row.assignment ?? null;
   if (a && !a.converged && (a.since === null || now - Date.parse(a.since) > CONVERGENCE_POLLS * pollIntervalSeconds * 1000)) attention.push("not_converged");
+  const exposure = row.exposure ?? null;
+  if (exposure?.drifting) attention.push("drift");
   return {
     id: row.id,
     attention,
@@ -90,6 +99,7 @@ export function fleetCamera(row: FleetCameraRow, pollIntervalSeconds: number, no
     clock: o ? { trusted: o.clock.trusted, source: o.clock.source, offset_ms: o.clock.offset_ms } : null,
     incidents: (o?.incidents ?? []).filter((i) => now - Date.parse(i.at) <= RECENT_INCIDENTS_MS).slice(-MAX_INCIDENTS),
     assignment: a,
+    exposure,
   };
 }
 
@@ -103,11 +113,12 @@ export function compareFleet(a: FleetCamera, b: FleetCamera): number {
 }
 
 /** Which cameras are behind, and since when. Pure. */
-export function computeFleet(rows: FleetCameraRow[], pollIntervalSeconds: number, now: number): FleetSummary {
+export function computeFleet(rows: FleetCameraRow[], pollIntervalSeconds: number, now: number, quality: QualityConfig | null = null): FleetSummary {
   const cameras = rows.map((r) => fleetCamera(r, pollIntervalSeconds, now)).sort(compareFleet);
   return {
     generated_at: new Date(now).toISOString(),
     poll_interval_seconds: pollIntervalSeconds,
+    quality,
     cameras,
     totals: { cameras: cameras.length, online: cameras.filter((c) => c.online).length, attention: cameras.filter((c) => c.attention.length).length },
   };

@@ -1,4 +1,6 @@
+import type { QualityConfig } from "../../shared/contracts/config";
 import { type Incident, MissReason, type ObservedState } from "../../shared/contracts/sync";
+import type { ExposureSummary } from "../quality/compute";
 
 /**
  * Why a planned tick has no captured record: the agent's reason code, or
@@ -60,6 +62,9 @@ export interface ReportInput {
   lastContactAt: number | null;
   /** Longer without contact than this is an outage (see outageThresholdMs). */
   outageThresholdMs: number;
+  /** Exposure drift as of the range's end (hub/quality), and the thresholds it used. */
+  exposure?: ExposureSummary | null;
+  quality?: QualityConfig | null;
 }
 
 export interface ReportOutage {
@@ -103,6 +108,10 @@ export interface SyncReport {
   backlog: { count: number | null; oldest_pending_at: string | null; age_s: number | null };
   last_contact_at: string | null;
   incidents: Incident[];
+  /** Exposure drift as of `to`: the run of frames out of range before it (null: not evaluated). */
+  exposure: ExposureSummary | null;
+  /** The thresholds `exposure` was judged by. */
+  quality: QualityConfig | null;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -212,5 +221,7 @@ export function computeReport(input: ReportInput): SyncReport {
     },
     last_contact_at: isoOrNull(last),
     incidents: observed?.incidents ?? [],
+    exposure: input.exposure ?? null,
+    quality: input.quality ?? null,
   };
 }

@@ -4,10 +4,11 @@ import type { MissReason } from "../../shared/contracts/sync";
 import { HttpError } from "../../shared/http";
 import { plannedTicks } from "../../shared/plan/ticks";
 import { outageThresholdMs } from "../agents/contact-history";
-import { syncPolicy } from "../config/service";
+import { qualityPolicy, syncPolicy } from "../config/service";
 import type { HubDb } from "../db/client";
 import { cameras, captures, clockSamples, outages } from "../db/schema";
 import { cameraSetup, planFor } from "../plans/service";
+import { cameraExposure, reportWindow } from "../quality/service";
 import { computeReport, type SyncReport } from "./compute";
 
 /**
@@ -51,6 +52,7 @@ export function cameraReport(db: HubDb, cameraId: string, from: number, to: numb
     .where(and(eq(clockSamples.cameraId, cameraId), gte(clockSamples.at, from), lt(clockSamples.at, to)))
     .orderBy(asc(clockSamples.at))
     .all();
+  const quality = qualityPolicy(db);
   return computeReport({
     cameraId,
     from,
@@ -63,5 +65,7 @@ export function cameraReport(db: HubDb, cameraId: string, from: number, to: numb
     observed: camera.observed ?? null,
     lastContactAt: camera.lastContactAt,
     outageThresholdMs: outageThresholdMs(syncPolicy(db).poll_interval_seconds),
+    exposure: cameraExposure(db, cameraId, to, quality, reportWindow(quality)),
+    quality,
   });
 }

@@ -31,6 +31,18 @@ export const SyncConfig = z
   })
   .strict();
 
+/** When the hub flags a camera's exposure as drifting (hub/quality). */
+export const QualityConfig = z
+  .object({
+    /** A frame is out of range when its mean luma is more than this many stops from the target. */
+    drift_stops: z.number().positive().max(8).default(1),
+    /** A camera drifts after this many consecutive out-of-range production frames. */
+    drift_frames: z.number().int().min(1).max(1000).default(10),
+  })
+  .strict();
+export type QualityConfig = z.infer<typeof QualityConfig>;
+export const DEFAULT_QUALITY: QualityConfig = { drift_stops: 1, drift_frames: 10 };
+
 const schedulesInput = z.record(Slug, z.unknown()).transform((raw, ctx) => {
   const out: Record<string, ScheduleRule> = {};
   for (const [name, value] of Object.entries(raw)) {
@@ -49,6 +61,8 @@ export const HubConfig = z
     cameras: z.record(Slug, CameraConfig).default({}),
     profiles: z.record(Slug, ProfileDefinitionInput).default({}),
     sync: SyncConfig.default({ poll_interval_seconds: 60, plan_days: 7 }),
+    /** Optional: absent means DEFAULT_QUALITY. */
+    quality: QualityConfig.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -1,0 +1,47 @@
+import { and, desc, eq, lt, sql } from "drizzle-orm";
+import type { QualityConfig } from "../../shared/contracts/config";
+import type { HubDb } from "../db/client";
+import { captures } from "../db/schema";
+import { type ExposureFrame, type ExposureSummary, exposureSummary } from "./compute";
+
+/**
+ * How many of a camera's newest records the fleet looks at: enough for the run
+ * through misses, failures and A/B variants in between; a longer run is `truncated`.
+ */
+export const fleetWindow = (policy: QualityConfig) => Math.max(100, 4 * policy.drift_frames);
+/** The report looks further back, so its `since` is exact unless a run is very long. */
+export const reportWindow = (policy: QualityConfig) => Math.max(2_000, 4 * policy.drift_frames);
+
+/**
+ * A camera's exposure as of `before` (epoch ms, exclusive), from its newest
+ * `limit` records by planned time: one query on captures_camera_planned.
+ */
+export function cameraExposure(db: HubDb, cameraId: string, before: number, policy: QualityConfig, limit: number): ExposureSummary {
+  const rows = exposureQuery(db, cameraId, before, limit).all();
+  const frames: ExposureFrame[] = rows.map((r) => ({
+    plannedAt: r.plannedAt,
+    profileId: r.profileId,
+    outcome: r.outcome as ExposureFrame["outcome"],
+    capturedAt: r.capturedAt === null ? null : Date.parse(r.capturedAt),
+    testRole: r.testRole,
+    meanLuma: r.meanLuma,
+  }));
+  return exposureSummary(frames, policy, rows.length === limit);
+}
+
+/** A camera's newest `limit` records planned before `before`, newest first (walks captures_camera_planned backwards). */
+export function exposureQuery(db: HubDb, cameraId: string, before: number, limit: number) {
+  return db
+    .select({
+      plannedAt: captures.plannedAt,
+      profileId: captures.profileId,
+      outcome: captures.outcome,
+      capturedAt: sql<string | null>`json_extract(${captures.record}, '$.captured_at')`,
+      testRole: sql<ExposureFrame["testRole"]>`json_extract(${captures.record}, '$.test_role')`,
+      meanLuma: sql<number | null>`json_extract(${captures.record}, '$.measures.mean_luma')`,
+    })
+    .from(captures)
+    .where(and(eq(captures.cameraId, cameraId), lt(captures.plannedAt, before)))
+    .orderBy(desc(captures.plannedAt))
+    .limit(limit);
+}

@@ -3,6 +3,7 @@ import type { ProfileSnapshot } from "../../shared/contracts/profile";
 import type { CaptureSettings, MeterReading } from "../../shared/contracts/settings";
 import { emptyCaptureRecord, type MissReason } from "../../shared/contracts/sync";
 import type { OverrideTest } from "../../shared/contracts/tests";
+import type { RampPrevious } from "../../shared/exposure/ramp";
 import { resolveSettings } from "../../shared/exposure/resolve";
 import { sha256 } from "../../shared/canonical";
 import { measureJpeg } from "../../shared/image/measures";
@@ -83,6 +84,22 @@ function mainFrame(frames: CapturedFrame[]): CapturedFrame {
   return frames.reduce((best, f) => (Math.abs(f.bracket_ev) < Math.abs(best.bracket_ev) ? f : best));
 }
 
+/**
+ * The last production frame captured for a profile, for ramped exposure: read
+ * from the capture log, so the ramp carries on across restarts.
+ */
+export function previousExposure(log: CaptureLog, profileId: string): RampPrevious | null {
+  const last = log.list({ profile: profileId, outcome: "captured", limit: 8 }).find((r) => r.test_role !== "variant" && r.exposure && r.captured_at);
+  if (!last) return null;
+  return {
+    exposure_time_us: last.exposure!.exposure_time_us,
+    analogue_gain: last.exposure!.analogue_gain,
+    at: Date.parse(last.captured_at!),
+    measured_luma: last.measures?.mean_luma ?? null,
+    lux: last.meter?.lux ?? null,
+  };
+}
+
 /** How a capture gets its settings: from a snapshot (and the meter), or as given. */
 export type SettingsPlan = { snapshot: ProfileSnapshot; override?: Partial<CaptureSettings> } | { explicit: CaptureSettings };
 
@@ -114,7 +131,8 @@ export async function capture(deps: CaptureDeps, target: CaptureTarget, plan: Se
   } catch {
     meter = null;
   }
-  const settings = "explicit" in plan ? plan.explicit : resolveSettings(plan.snapshot, target.schedule, meter, plan.override);
+  const ramp = "snapshot" in plan && plan.snapshot.ramp ? { previous: previousExposure(deps.log, target.profile), now: startedAt, interval_seconds: target.interval_seconds } : undefined;
+  const settings = "explicit" in plan ? plan.explicit : resolveSettings(plan.snapshot, target.schedule, meter, plan.override, ramp);
   const attempted = { ...record, captured_at: new Date(startedAt).toISOString(), settings, meter };
   let frames: CapturedFrame[];
   try {

@@ -17,6 +17,60 @@ const curveOrTable = <C extends readonly [string, ...string[]]>(curves: C, table
     z.object({ table }).strict(),
   ]);
 
+/**
+ * Ramped exposure (day-to-night "holy grail"): the edge sets shutter and gain
+ * from the metered lux toward a target luma blended from a day to a night value,
+ * rate-limited, shutter before gain. Defaults follow the Timelapse+ VIEW figures:
+ * night 1.25 stops of exposure below day, blended between scene EV 10 and EV −2
+ * (ISO 100: 2560 and 0.625 lux), at most 0.5 stop per minute.
+ */
+export const RAMP_DEFAULTS = {
+  /** Mean luma (0–255) aimed at in daylight: mid-grey. */
+  day_luma: 118,
+  /** Mean luma aimed at by night: 1.25 stops of exposure below 118. */
+  night_luma: 78,
+  /** At or above this lux the day target applies (EV 10 at ISO 100). */
+  day_lux: 2560,
+  /** At or below this lux the night target applies (EV −2 at ISO 100). */
+  night_lux: 0.625,
+  max_stops_per_minute: 0.5,
+  /** The shutter never exceeds this share of the interval. */
+  max_shutter_fraction_of_interval: 0.5,
+  max_shutter_us: 10_000_000,
+  /** Total gain (ISO/100); the IMX519's analogue range ends at 16. */
+  max_gain: 16,
+  /**
+   * Share (0–1) of the previous frame's model error (measured luma vs its target,
+   * less the offset it was deliberately taken at) corrected; 0: open loop from the lux.
+   */
+  feedback: 1,
+  /** Lux·seconds that bring 18 % grey to mid-grey at gain 1 (C = 250 at f/1.75). */
+  calibration_lux_s: 7.65625,
+} as const;
+
+const rampFields = {
+  day_luma: z.number().min(1).max(254),
+  night_luma: z.number().min(1).max(254),
+  day_lux: z.number().positive().max(1_000_000),
+  night_lux: z.number().positive().max(1_000_000),
+  max_stops_per_minute: z.number().positive().max(60),
+  max_shutter_fraction_of_interval: z.number().positive().max(1),
+  max_shutter_us: z.number().int().min(10).max(600_000_000),
+  max_gain: z.number().min(1).max(64),
+  feedback: z.number().min(0).max(1),
+  calibration_lux_s: z.number().positive().max(1000),
+};
+const luxOrder = (r: { day_lux?: number; night_lux?: number }) => (r.day_lux ?? RAMP_DEFAULTS.day_lux) > (r.night_lux ?? RAMP_DEFAULTS.night_lux);
+const luxOrderIssue = { message: "day_lux must be greater than night_lux", path: ["day_lux"] };
+
+/** The profile form: any field may be left out for its default; `ramp: {}` is ramped exposure with every default. */
+export const RampDefinition = z.object(rampFields).partial().strict().refine(luxOrder, luxOrderIssue);
+export type RampDefinition = z.infer<typeof RampDefinition>;
+
+/** The compiled form in a snapshot: every field explicit. */
+export const RampParams = z.object(rampFields).strict().refine(luxOrder, luxOrderIssue);
+export type RampParams = z.infer<typeof RampParams>;
+
 /** Our own profile form: named settings, curves by name or explicit tables. */
 export const ProfileDefinition = z
   .object({
@@ -28,6 +82,8 @@ export const ProfileDefinition = z
     adaptive_wb: curveOrTable(WB_CURVES, KelvinTable).nullable().optional(),
     adaptive_ev: curveOrTable(EV_CURVES, EvTable).nullable().optional(),
     schedule_overrides: z.record(Slug, SettingsOverride).default({}),
+    /** Exposure mode `ramped`. Absent: inherit from the parent; null: switched off (the camera's auto exposure). */
+    ramp: RampDefinition.nullable().optional(),
   })
   .strict();
 export type ProfileDefinition = z.infer<typeof ProfileDefinition>;
@@ -125,6 +181,8 @@ export const ProfileSnapshot = z
     wb_table: KelvinTable.nullable(),
     ev_table: EvTable.nullable(),
     schedule_overrides: z.record(z.string(), SettingsOverride),
+    /** Present only for ramped exposure: the edge then sets shutter and ISO itself. */
+    ramp: RampParams.optional(),
   })
   .strict();
 export type ProfileSnapshot = z.infer<typeof ProfileSnapshot>;

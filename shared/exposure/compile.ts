@@ -1,5 +1,7 @@
 import { contentChecksum } from "../canonical";
 import {
+  RAMP_DEFAULTS,
+  RampParams,
   type ProfileDefinition,
   type ProfileSnapshot,
   type SeedBase,
@@ -109,6 +111,8 @@ export function resolveInheritance(id: string, definitions: Record<string, Profi
         adaptive_wb: child.adaptive_wb !== undefined ? child.adaptive_wb : parent.adaptive_wb,
         adaptive_ev: child.adaptive_ev !== undefined ? child.adaptive_ev : parent.adaptive_ev,
         schedule_overrides: mergeOverrides(parent.schedule_overrides, child.schedule_overrides),
+        // A child's ramp fields win one by one over its parent's; null switches ramping off.
+        ramp: child.ramp === undefined ? parent.ramp : child.ramp === null ? null : { ...parent.ramp, ...child.ramp },
       }),
       { base: {}, schedule_overrides: {} },
     );
@@ -138,7 +142,7 @@ export function snapshotFromSeedDeploy(req: SeedDeployRequest): ProfileSnapshot 
   return snapshotOf(content, req.version);
 }
 
-/** Compiles a resolved definition: curve names become explicit lux tables, defaults are filled. */
+/** Compiles a resolved definition: curve names become explicit lux tables, defaults are filled (the ramp's too). */
 export function compileContent(profileId: string, def: ProfileDefinition): SnapshotContent {
   const base = CaptureSettings.parse({ ...DEFAULT_SETTINGS, ...def.base });
   const wb = def.adaptive_wb ?? null;
@@ -149,6 +153,8 @@ export function compileContent(profileId: string, def: ProfileDefinition): Snaps
     wb_table: wb ? ("curve" in wb ? WB_CURVE_TABLES[wb.curve] : wb.table) : null,
     ev_table: ev ? ("curve" in ev ? EV_CURVE_TABLES[ev.curve] : ev.table) : null,
     schedule_overrides: def.schedule_overrides,
+    // Only a ramped profile has the key, so every other snapshot keeps its checksum.
+    ...(def.ramp ? { ramp: RampParams.parse({ ...RAMP_DEFAULTS, ...def.ramp }) } : {}),
   };
 }
 

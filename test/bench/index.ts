@@ -234,6 +234,7 @@ await pollThroughput();
 ingestionRate();
 await fleetIngestion();
 await agentTicks();
+rows.push(...(await (await import("./flicker")).sunsetFlicker()));
 
 const w = Math.max(...rows.map((r) => r.metric.length));
 console.log(`\n${"metric".padEnd(w)}  ${"value".padStart(10)}  ${"baseline".padStart(10)}  ${"ratio".padStart(6)}  baseline is`);

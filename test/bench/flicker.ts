@@ -5,6 +5,7 @@
  * frame to frame (mean and p95); exposure error is the mean |log2(Y/target)| in
  * stops of luma, the target being mid-grey 118 for auto exposure and the ramp's
  * blended day-to-night target (at each frame's metered lux) for ramped exposure.
+ * Rows are in thousandths of a stop (millistops).
  */
 import * as SunCalc from "suncalc";
 import type { RampDefinition } from "../../shared/contracts/profile";
@@ -92,20 +93,22 @@ export async function sunsetFlicker(): Promise<FlickerRow[]> {
   const rD = figures(deflickered(ramped.lumas), ramped.targets);
   const n = auto.lumas.length;
   const rows: FlickerRow[] = [];
+  // In thousandths of a stop, so the bench table's two decimals keep the differences.
+  const ms = (stops: number) => 1000 * stops;
   const add = (what: string, pick: (f: SunsetFigures) => number, autoTarget = "", rampTarget = "") => {
-    rows.push({ metric: `sunset ${what}: auto exposure${autoTarget}`, value: pick(a), baseline: pick(a), unit: "stops", baselineName: `itself (reference; ${n} frames, 30 s apart)` });
-    rows.push({ metric: `sunset ${what}: auto + deflicker w=${DEFLICKER_WINDOW}${autoTarget}`, value: pick(aD), baseline: pick(a), unit: "stops", baselineName: "auto exposure, same run" });
-    rows.push({ metric: `sunset ${what}: ramped${rampTarget}`, value: pick(r), baseline: pick(a), unit: "stops", baselineName: "auto exposure, same run" });
-    rows.push({ metric: `sunset ${what}: ramped + deflicker w=${DEFLICKER_WINDOW}${rampTarget}`, value: pick(rD), baseline: pick(aD), unit: "stops", baselineName: "auto + deflicker, same run" });
+    rows.push({ metric: `sunset ${what}: auto exposure${autoTarget}`, value: ms(pick(a)), baseline: ms(pick(a)), unit: "mstops", baselineName: `itself (reference; ${n} frames, 30 s apart)` });
+    rows.push({ metric: `sunset ${what}: auto + deflicker w=${DEFLICKER_WINDOW}${autoTarget}`, value: ms(pick(aD)), baseline: ms(pick(a)), unit: "mstops", baselineName: "auto exposure, same run" });
+    rows.push({ metric: `sunset ${what}: ramped${rampTarget}`, value: ms(pick(r)), baseline: ms(pick(a)), unit: "mstops", baselineName: "auto exposure, same run" });
+    rows.push({ metric: `sunset ${what}: ramped + deflicker w=${DEFLICKER_WINDOW}${rampTarget}`, value: ms(pick(rD)), baseline: ms(pick(aD)), unit: "mstops", baselineName: "auto + deflicker, same run" });
   };
-  add("flicker mean |log2 Y[n]/Y[n-1]|", (f) => f.flickerMean);
-  add("flicker p95 |log2 Y[n]/Y[n-1]|", (f) => f.flickerP95);
-  add("mean |exposure error|, stops", (f) => f.errorStops, " (vs 118)", " (vs blended target)");
+  add("flicker mean |log2 Y[n]/Y[n-1]|, millistops", (f) => f.flickerMean);
+  add("flicker p95 |log2 Y[n]/Y[n-1]|, millistops", (f) => f.flickerP95);
+  add("mean |exposure error|, millistops", (f) => f.errorStops, " (vs 118)", " (vs blended target)");
   return rows;
 }
 
 if (import.meta.main) {
   const t = performance.now();
-  for (const row of await sunsetFlicker()) console.log(row.metric.padEnd(72), row.value.toFixed(4), row.baseline.toFixed(4), (row.value / row.baseline).toFixed(2), row.baselineName);
+  for (const row of await sunsetFlicker()) console.log(row.metric.padEnd(72), row.value.toFixed(1), row.baseline.toFixed(1), (row.value / row.baseline).toFixed(2), row.baselineName);
   console.log(`${((performance.now() - t) / 1000).toFixed(1)} s`);
 }

@@ -19,6 +19,7 @@ import { ImageStore } from "./store/images";
 import { StorageBudget } from "./store/retention";
 import { DesiredStore } from "./sync/desired";
 import { AgentCredentials } from "./sync/enroll";
+import { ImageSync } from "./sync/images";
 import { SyncLoop } from "./sync/service";
 
 export const AGENT_VERSION = "0.2.0";
@@ -130,6 +131,30 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
   const credentials = env.SKYLAPSE_HUB_URL
     ? new AgentCredentials({ hubUrl: env.SKYLAPSE_HUB_URL, cameraId: env.SKYLAPSE_CAMERA_ID!, dataDir, token: env.SKYLAPSE_AGENT_TOKEN, enrollmentCode: env.SKYLAPSE_ENROLLMENT_CODE, clock, requestTimeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS })
     : null;
+  // Pictures follow their records: each acknowledged batch wakes the image loop for its thumbnails.
+  const imageSync = env.SKYLAPSE_HUB_URL
+    ? new ImageSync({
+        hubUrl: env.SKYLAPSE_HUB_URL,
+        get token() {
+          return credentials?.token ?? "";
+        },
+        db,
+        images,
+        recordsWaiting: () => outbox.next(1, bootId).length > 0,
+        flushRecords: () => sync?.syncNow(),
+        desired,
+        now: () => clock.now(),
+        bandwidthKbps: env.SKYLAPSE_IMAGE_BANDWIDTH_KBPS ?? null,
+        chunkBytes: env.SKYLAPSE_IMAGE_CHUNK_KB * 1024,
+        requestTimeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS,
+      })
+    : null;
+  const syncedOutbox = Object.assign(Object.create(outbox) as Outbox, {
+    ack(seqs: number[], now: number) {
+      outbox.ack(seqs, now);
+      imageSync?.wake();
+    },
+  });
   const sync = env.SKYLAPSE_HUB_URL
     ? new SyncLoop({
         hubUrl: env.SKYLAPSE_HUB_URL,
@@ -139,7 +164,7 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
         logId,
         clock,
         desired,
-        outbox,
+        outbox: syncedOutbox,
         batchSize: env.SKYLAPSE_BATCH_SIZE,
         requestTimeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS,
         observe,
@@ -175,17 +200,20 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
     captureDeps: deps,
     scheduler,
     sync,
+    imageSync,
     observe,
     nextCapture: () => (clock.trusted ? (nextTicks(profiles.windows(clock.now()), clock.now() - 1)[0] ?? null) : null),
     async start() {
       await driver.warmUp?.();
       scheduler.start();
       if (sync) credentials?.start(sync);
+      imageSync?.start();
     },
     async stop() {
       clearInterval(housekeeping);
       await credentials?.stop();
       await sync?.stop();
+      await imageSync?.stop();
       await scheduler.stop();
       sqlite.close();
     },

@@ -41,6 +41,10 @@ export const AgentEnv = v.pipe(
     SKYLAPSE_UNTRUSTED_GRACE_SECONDS: v.optional(Int(0, 3600), "10"),
     /** Real ms before a request to the hub is given up (a stalled link). */
     SKYLAPSE_HTTP_TIMEOUT_MS: v.optional(Int(100, 600_000), "15000"),
+    /** Cap on image upload (thumbnails and full images), kilobits per second of real time; unset: none. */
+    SKYLAPSE_IMAGE_BANDWIDTH_KBPS: v.optional(Int(1, 10_000_000)),
+    /** Largest full-image chunk per request, KiB (the hub takes up to 1024). */
+    SKYLAPSE_IMAGE_CHUNK_KB: v.optional(Int(1, 1024), "1024"),
   }),
   v.check((e) => !e.SKYLAPSE_HUB_URL || !!e.SKYLAPSE_CAMERA_ID, "SKYLAPSE_HUB_URL needs SKYLAPSE_CAMERA_ID"),
   v.check(

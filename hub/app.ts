@@ -10,6 +10,7 @@ import { enrollmentAgentModule, enrollmentOperatorModule } from "./enrollment";
 import { openapiModule } from "./openapi";
 import { configModule } from "./config";
 import { fleetModule } from "./fleet";
+import { imagesModule } from "./images";
 import { liveModule } from "./live";
 import { profilesModule } from "./profiles";
 import { LiveOrchestrator } from "./live/service";
@@ -43,7 +44,8 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     .use(profilesModule(ctx))
     .use(auditModule(ctx))
     .use(abTestsModule(ctx))
-    .use(configModule(ctx));
+    .use(configModule(ctx))
+    .use(imagesModule(ctx));
   return { app, ctx };
 }
 

@@ -9,6 +9,12 @@ const HubEnv = z.object({
   SKYLAPSE_OPERATOR_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
   /** Real ms the hub waits for a live-orchestrated camera before recording it as not answering. */
   SKYLAPSE_LIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** Days of full-resolution images the hub keeps, by capture time (unset: forever). */
+  SKYLAPSE_KEEP_FULL_DAYS: z.coerce.number().min(0).max(100_000).optional(),
+  /** Days of thumbnails the hub keeps (unset: forever); usually longer than the full images. */
+  SKYLAPSE_KEEP_THUMBNAILS_DAYS: z.coerce.number().min(0).max(100_000).optional(),
+  /** Real seconds between hub image-retention passes. */
+  SKYLAPSE_IMAGE_RETENTION_EVERY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(3600),
 });
 export type HubEnv = z.infer<typeof HubEnv>;
 

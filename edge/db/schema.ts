@@ -35,6 +35,8 @@ export const captures = sqliteTable(
     imageBytes: integer("image_bytes").notNull().default(0),
     /** When the hub confirmed it holds this capture's image (image sync); until then the image is the only copy. */
     imageSyncedAt: integer("image_synced_at"),
+    /** When the hub confirmed it holds this capture's thumbnail. */
+    thumbSyncedAt: integer("thumb_synced_at"),
     purgedAt: integer("purged_at"),
   },
   (t) => [

@@ -191,3 +191,25 @@ export const agentLogs = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.cameraId, t.logId] })],
 );
+
+/**
+ * What the hub holds of each capture's pictures: its thumbnail and its full image
+ * (complete once the bytes match the record's sha256). The bytes themselves are in
+ * image storage (hub/storage) under keys built from these ids.
+ */
+export const captureImages = sqliteTable(
+  "capture_images",
+  {
+    captureId: text("capture_id").primaryKey(),
+    cameraId: text("camera_id").notNull(),
+    /** The capture's planned time: the age hub retention goes by. */
+    plannedAt: integer("planned_at").notNull(),
+    thumbnailBytes: integer("thumbnail_bytes"),
+    thumbnailAt: integer("thumbnail_at"),
+    imageBytes: integer("image_bytes"),
+    imageCompleteAt: integer("image_complete_at"),
+    imagePurgedAt: integer("image_purged_at"),
+    thumbnailPurgedAt: integer("thumbnail_purged_at"),
+  },
+  (t) => [index("capture_images_camera").on(t.cameraId, t.plannedAt), index("capture_images_planned").on(t.plannedAt)],
+);

@@ -88,5 +88,7 @@ export function desiredStateFor(db: HubDb, cameraId: string, now: number): Desir
     plan,
     tests: setup.config.mode === "live" ? [] : activeTestsFor(db, cameraId, now),
     poll_interval_seconds: policy.poll_interval_seconds,
+    // Only when set, so the desired state (and its ETag) of every other camera is unchanged.
+    ...(setup.config.image_sync === undefined ? {} : { image_sync: setup.config.image_sync }),
   };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { GeoPosition, isTimeZone } from "./plan";
 import { ProfileDefinitionInput, Slug } from "./profile";
+import { ImageSyncPolicy } from "./sync";
 import { scheduleRuleInput, type ScheduleRule } from "./schedule";
 
 export const CameraConfig = z
@@ -16,6 +17,8 @@ export const CameraConfig = z
     timezone: z.string().refine(isTimeZone, "unknown IANA time zone").optional(),
     schedules: z.array(Slug).max(32).default([]),
     deployed_profile: Slug.optional(),
+    /** Which full-resolution images the agent uploads (default "all"); thumbnails always go. */
+    image_sync: ImageSyncPolicy.optional(),
   })
   .strict()
   .refine((c) => (c.latitude === undefined) === (c.longitude === undefined), {

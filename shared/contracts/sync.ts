@@ -9,6 +9,13 @@ import { CaptureSettings, ExposureUsed, MeterReading } from "./settings";
 export const ProfileRef = z.object({ profile_id: Slug, version: z.string() }).strict();
 export type ProfileRef = z.infer<typeof ProfileRef>;
 
+/**
+ * Which full-resolution images a camera sends to the hub: every one, none (thumbnails
+ * only), or only those of the named schedules. Thumbnails are always sent.
+ */
+export const ImageSyncPolicy = z.union([z.enum(["all", "thumbnails"]), z.object({ schedules: z.array(z.string().max(64)).max(32) }).strict()]);
+export type ImageSyncPolicy = z.infer<typeof ImageSyncPolicy>;
+
 /** What the hub wants an agent to run: pulled by the agent, applied atomically. */
 export const DesiredState = z
   .object({
@@ -22,6 +29,8 @@ export const DesiredState = z
     /** A/B tests this camera is to run now. */
     tests: z.array(OverrideTest),
     poll_interval_seconds: z.number().int().positive(),
+    /** Absent: "all" (hubs before image sync never send it). */
+    image_sync: ImageSyncPolicy.optional(),
   })
   .strict();
 export type DesiredState = z.infer<typeof DesiredState>;
@@ -188,3 +197,14 @@ export const UploadResult = z
   })
   .strict();
 export type UploadResult = z.infer<typeof UploadResult>;
+
+/** A thumbnail upload's largest body (PUT /agent/v1/captures/{id}/thumbnail). */
+export const MAX_THUMBNAIL_BYTES = 64 * 1024;
+/** A full-image chunk's largest body (PUT /agent/v1/captures/{id}/image?offset=N). */
+export const MAX_IMAGE_CHUNK_BYTES = 1024 * 1024;
+
+/** How much of a capture's full image the hub holds (GET/PUT /agent/v1/captures/{id}/image). */
+export const ImageUploadState = z
+  .object({ bytes_received: z.number().int().nonnegative(), complete: z.boolean() })
+  .strict();
+export type ImageUploadState = z.infer<typeof ImageUploadState>;

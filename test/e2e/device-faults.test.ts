@@ -85,7 +85,9 @@ describe("faults a Pi meets", () => {
   }, 120_000);
 
   test("a full storage budget: the only copy of an image is never deleted unless the operator allows it; then the oldest go first", async () => {
-    const config = configUntil("07:20");
+    // Thumbnails only: no full image reaches the hub, so every image on the camera is the only copy.
+    const base = configUntil("07:20");
+    const config = { ...base, cameras: { ridge: { ...base.cameras.ridge, image_sync: "thumbnails" }, valley: { ...base.cameras.valley, image_sync: "thumbnails" } } };
     const clock = sharedClock(new Date(T("13:59")).toISOString(), 120, 2500);
     const hub = track(await startHub({ config, clock }));
     const budget = { SKYLAPSE_STORAGE_BUDGET_MB: "1", SKYLAPSE_MIN_FREE_MB: "0" };

@@ -1,0 +1,102 @@
+import { Elysia } from "elysia";
+import { join } from "node:path";
+import { readEnv } from "../../shared/env";
+import { MAX_IMAGE_CHUNK_BYTES, MAX_THUMBNAIL_BYTES } from "../../shared/contracts/sync";
+import { bearerToken } from "../../shared/http";
+import { agentAuth, operatorAuth } from "../auth";
+import { cameraForToken } from "../agents/service";
+import type { HubContext } from "../context";
+import { parseHubEnv } from "../env";
+import { FsImageStorage } from "../storage/fs";
+import type { ImageStorage } from "../storage";
+import { imagesModel } from "./model";
+import { CaptureImages, type ImageRetention, readBody } from "./service";
+
+export interface ImagesOptions {
+  storage: ImageStorage;
+  retention: ImageRetention;
+  retentionEveryMs: number;
+}
+
+/** From the hub's environment: filesystem storage under DATA_DIR/images, retention from SKYLAPSE_KEEP_*_DAYS. */
+export function imagesOptionsFromEnv(env: Record<string, string | undefined> = process.env): ImagesOptions {
+  const settings = parseHubEnv(readEnv(env));
+  return {
+    storage: new FsImageStorage(join(settings.SKYLAPSE_DATA_DIR, "images")),
+    retention: { keepFullDays: settings.SKYLAPSE_KEEP_FULL_DAYS ?? null, keepThumbnailsDays: settings.SKYLAPSE_KEEP_THUMBNAILS_DAYS ?? null },
+    retentionEveryMs: settings.SKYLAPSE_IMAGE_RETENTION_EVERY_SECONDS * 1000,
+  };
+}
+
+const tags = ["images"];
+
+/**
+ * Capture pictures: agents upload a thumbnail with each record and the full image
+ * in resumable chunks (/agent/v1/captures/{id}/…, the camera from the token);
+ * operators read them (/api/cameras/{id}/captures/{capture_id}/…, range requests
+ * on the full image). Hub retention runs every `retentionEveryMs`.
+ */
+export const imagesModule = (ctx: HubContext, options: ImagesOptions = imagesOptionsFromEnv()) => {
+  const images = new CaptureImages(ctx.db, options.storage);
+  const retain = async () => {
+    try {
+      const removed = await images.applyRetention(options.retention, ctx.clock.now());
+      if (removed.full || removed.thumbnails) console.log(`hub: image retention removed ${removed.full} full image(s), ${removed.thumbnails} thumbnail(s)`);
+    } catch (e) {
+      console.error(`hub: image retention failed: ${(e as Error).message}`);
+    }
+  };
+  if (options.retention.keepFullDays !== null || options.retention.keepThumbnailsDays !== null) {
+    setTimeout(retain, Math.min(5_000, options.retentionEveryMs)).unref?.();
+    setInterval(retain, options.retentionEveryMs).unref?.();
+  }
+  // The token was checked as the request arrived (agentAuth); this finds its camera again.
+  const cameraOf = (request: Request) => cameraForToken(ctx.db, bearerToken(request.headers.get("authorization")) ?? "")!;
+
+  const agent = new Elysia({ prefix: "/agent/v1/captures" })
+    .use(agentAuth(ctx))
+    .put(
+      "/:id/thumbnail",
+      async ({ params, request }) => {
+        const bytes = await readBody(request, MAX_THUMBNAIL_BYTES, ["image/jpeg"]);
+        return images.putThumbnail(cameraOf(request), params.id, bytes, ctx.clock.now());
+      },
+      { params: imagesModel.captureParams, parse: "none", detail: { summary: "Upload a capture's thumbnail (image/jpeg, ≤ 64 KiB)", tags } },
+    )
+    .get("/:id/image", ({ params, request }) => images.imageState(cameraOf(request), params.id), {
+      params: imagesModel.captureParams,
+      response: imagesModel.uploadState,
+      detail: { summary: "How much of a capture's full image the hub holds", tags },
+    })
+    .put(
+      "/:id/image",
+      async ({ params, query, request }) => {
+        const bytes = await readBody(request, MAX_IMAGE_CHUNK_BYTES, ["application/octet-stream"]);
+        return images.appendChunk(cameraOf(request), params.id, query.offset, bytes, ctx.clock.now());
+      },
+      {
+        params: imagesModel.captureParams,
+        query: imagesModel.chunkQuery,
+        parse: "none",
+        response: imagesModel.uploadState,
+        detail: { summary: "Append a chunk (application/octet-stream, ≤ 1 MiB) at ?offset=N; the last one is checked against the record's sha256", tags },
+      },
+    );
+
+  const operator = new Elysia({ prefix: "/api/cameras" })
+    .use(operatorAuth(ctx))
+    .get(
+      "/:id/captures/:capture_id/thumbnail",
+      async ({ params }) => {
+        const { stream, bytes } = await images.thumbnail(params.id, params.capture_id);
+        return new Response(stream, { headers: { "content-type": "image/jpeg", "content-length": String(bytes), "cache-control": "private, max-age=86400" } });
+      },
+      { params: imagesModel.cameraCaptureParams, detail: { summary: "A capture's thumbnail (image/jpeg)", tags } },
+    )
+    .get("/:id/captures/:capture_id/image", ({ params, request }) => images.image(params.id, params.capture_id, request.headers.get("range")), {
+      params: imagesModel.cameraCaptureParams,
+      detail: { summary: "A capture's full image (image/jpeg; Range requests answered with 206)", tags },
+    });
+
+  return new Elysia().use(agent).use(operator);
+};

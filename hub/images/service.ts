@@ -1,0 +1,238 @@
+import { and, eq, isNotNull, isNull, lt } from "drizzle-orm";
+import type { CaptureRecord, ImageUploadState } from "../../shared/contracts/sync";
+import { MAX_IMAGE_CHUNK_BYTES, MAX_THUMBNAIL_BYTES } from "../../shared/contracts/sync";
+import { HttpError, notFound } from "../../shared/http";
+import type { HubDb } from "../db/client";
+import { captureImages, captures } from "../db/schema";
+import { type ImageStorage, imageKey, OffsetMismatch } from "../storage";
+
+const DAY_MS = 86_400_000;
+
+export interface ImageRetention {
+  /** Days of full-resolution images to keep, by capture time (null: forever). */
+  keepFullDays: number | null;
+  /** Days of thumbnails to keep (null: forever). */
+  keepThumbnailsDays: number | null;
+}
+
+const tooLarge = (limit: number) => new HttpError(413, "payload_too_large", `the body is over the ${Math.round(limit / 1024)} KiB limit`);
+
+/** A request body, refused before it is read when it says it is too large, and after when it turns out to be. */
+export async function readBody(request: Request, limit: number, types: string[]): Promise<Uint8Array> {
+  const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (!types.includes(type)) throw new HttpError(415, "unsupported_media_type", `the body must be ${types.join(" or ")}`);
+  const length = request.headers.get("content-length");
+  if (length !== null && Number(length) > limit) throw tooLarge(limit);
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.length > limit) throw tooLarge(limit);
+  return bytes;
+}
+
+/**
+ * Thumbnails and resumable full-image uploads for the capture records the hub
+ * holds, and the hub's image retention. Every operation on one capture runs
+ * after the previous one finished (a per-capture queue), so a retried chunk can
+ * never interleave with the one it retries.
+ */
+export class CaptureImages {
+  private queues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly db: HubDb,
+    private readonly storage: ImageStorage,
+  ) {}
+
+  private serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const next = (this.queues.get(key) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    this.queues.set(key, next);
+    next
+      .finally(() => {
+        if (this.queues.get(key) === next) this.queues.delete(key);
+      })
+      .catch(() => undefined);
+    return next;
+  }
+
+  /** The record of this camera's capture, or 404: a picture is only taken for a record the hub holds. */
+  private record(cameraId: string, captureId: string): CaptureRecord {
+    const row = this.db
+      .select({ record: captures.record })
+      .from(captures)
+      .where(and(eq(captures.id, captureId), eq(captures.cameraId, cameraId)))
+      .get();
+    if (!row) throw notFound(`capture ${captureId} of camera ${cameraId}`);
+    return row.record;
+  }
+
+  private withImage(cameraId: string, captureId: string): CaptureRecord & { image: NonNullable<CaptureRecord["image"]> } {
+    const record = this.record(cameraId, captureId);
+    if (!record.image) throw new HttpError(422, "no_image", `capture ${captureId} has no image`);
+    return record as CaptureRecord & { image: NonNullable<CaptureRecord["image"]> };
+  }
+
+  private row(captureId: string) {
+    return this.db.select().from(captureImages).where(eq(captureImages.captureId, captureId)).get() ?? null;
+  }
+
+  private upsert(cameraId: string, record: CaptureRecord, set: Partial<typeof captureImages.$inferInsert>): void {
+    this.db
+      .insert(captureImages)
+      .values({ captureId: record.id, cameraId, plannedAt: Date.parse(record.planned_at), ...set })
+      .onConflictDoUpdate({ target: captureImages.captureId, set })
+      .run();
+  }
+
+  async putThumbnail(cameraId: string, captureId: string, bytes: Uint8Array, now: number): Promise<{ bytes: number }> {
+    const record = this.withImage(cameraId, captureId);
+    if (bytes.length > MAX_THUMBNAIL_BYTES) throw tooLarge(MAX_THUMBNAIL_BYTES);
+    if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) throw new HttpError(422, "not_jpeg", "a thumbnail must be a JPEG");
+    return this.serial(`t:${captureId}`, async () => {
+      await this.storage.put(imageKey(cameraId, captureId, "thumbnail"), bytes);
+      this.upsert(cameraId, record, { thumbnailBytes: bytes.length, thumbnailAt: now, thumbnailPurgedAt: null });
+      return { bytes: bytes.length };
+    });
+  }
+
+  async imageState(cameraId: string, captureId: string): Promise<ImageUploadState> {
+    const record = this.withImage(cameraId, captureId);
+    return this.serial(`i:${captureId}`, () => this.stateOf(cameraId, record));
+  }
+
+  private async stateOf(cameraId: string, record: CaptureRecord & { image: NonNullable<CaptureRecord["image"]> }): Promise<ImageUploadState> {
+    // Complete stays complete after hub retention removed the bytes: the agent need not send them again.
+    if (this.row(record.id)?.imageCompleteAt != null) return { bytes_received: record.image.bytes, complete: true };
+    return { bytes_received: (await this.storage.size(imageKey(cameraId, record.id, "partial"))) ?? 0, complete: false };
+  }
+
+  /**
+   * Appends one chunk at `offset` (which must be where the upload stands: 409
+   * otherwise). When the bytes reach the record's size they are checked against its
+   * sha256: a match completes the image, a mismatch discards the upload (422).
+   */
+  async appendChunk(cameraId: string, captureId: string, offset: number, bytes: Uint8Array, now: number): Promise<ImageUploadState> {
+    const record = this.withImage(cameraId, captureId);
+    if (bytes.length > MAX_IMAGE_CHUNK_BYTES) throw tooLarge(MAX_IMAGE_CHUNK_BYTES);
+    const total = record.image.bytes;
+    return this.serial(`i:${captureId}`, async () => {
+      const state = await this.stateOf(cameraId, record);
+      if (state.complete) return state;
+      const partial = imageKey(cameraId, captureId, "partial");
+      if (offset !== state.bytes_received)
+        throw new HttpError(409, "offset_mismatch", `the upload of capture ${captureId} is at byte ${state.bytes_received}, not ${offset}`);
+      if (offset + bytes.length > total)
+        throw new HttpError(422, "too_long", `capture ${captureId}'s image is ${total} bytes; this chunk ends at ${offset + bytes.length}`);
+      let size = offset;
+      if (bytes.length) {
+        try {
+          size = await this.storage.append(partial, offset, bytes);
+        } catch (e) {
+          if (e instanceof OffsetMismatch)
+            throw new HttpError(409, "offset_mismatch", `the upload of capture ${captureId} is at byte ${e.current}, not ${offset}`);
+          throw e;
+        }
+      }
+      if (size < total) return { bytes_received: size, complete: false };
+      const actual = await this.hash(partial);
+      if (actual !== record.image.sha256) {
+        await this.storage.delete(partial);
+        throw new HttpError(422, "hash_mismatch", `capture ${captureId}'s image does not match the record's sha256 (got ${actual}); the upload was discarded, start again at 0`);
+      }
+      await this.storage.move(partial, imageKey(cameraId, captureId, "full"));
+      this.upsert(cameraId, record, { imageBytes: total, imageCompleteAt: now, imagePurgedAt: null });
+      return { bytes_received: total, complete: true };
+    });
+  }
+
+  private async hash(key: string): Promise<string> {
+    const hasher = new Bun.CryptoHasher("sha256");
+    const stream = await this.storage.read(key);
+    if (stream) for await (const chunk of stream) hasher.update(chunk);
+    return hasher.digest("hex");
+  }
+
+  /** The stored thumbnail for the operator API, or 404. */
+  async thumbnail(cameraId: string, captureId: string): Promise<{ stream: ReadableStream<Uint8Array>; bytes: number }> {
+    this.record(cameraId, captureId);
+    const row = this.row(captureId);
+    const stream = row?.thumbnailAt != null && row.thumbnailPurgedAt == null ? await this.storage.read(imageKey(cameraId, captureId, "thumbnail")) : null;
+    if (!stream) throw notFound(`thumbnail of capture ${captureId}`);
+    return { stream, bytes: row!.thumbnailBytes ?? 0 };
+  }
+
+  /** The full image (or a byte range of it) for the operator API, or 404 while it has not arrived (or was removed). */
+  async image(cameraId: string, captureId: string, rangeHeader: string | null): Promise<Response> {
+    const record = this.withImage(cameraId, captureId);
+    const row = this.row(captureId);
+    if (row?.imageCompleteAt == null || row.imagePurgedAt != null) throw notFound(`full image of capture ${captureId}`);
+    const key = imageKey(cameraId, captureId, "full");
+    const total = record.image.bytes;
+    const headers: Record<string, string> = {
+      "content-type": "image/jpeg",
+      "accept-ranges": "bytes",
+      etag: `"${record.image.sha256}"`,
+      "cache-control": "private, max-age=31536000, immutable",
+    };
+    const range = parseRange(rangeHeader, total);
+    if (range === "invalid")
+      return new Response(null, { status: 416, headers: { ...headers, "content-range": `bytes */${total}` } });
+    const stream = await this.storage.read(key, range ?? undefined);
+    if (!stream) throw notFound(`full image of capture ${captureId}`);
+    if (!range) return new Response(stream, { status: 200, headers: { ...headers, "content-length": String(total) } });
+    return new Response(stream, {
+      status: 206,
+      headers: { ...headers, "content-length": String(range.end - range.start + 1), "content-range": `bytes ${range.start}-${range.end}/${total}` },
+    });
+  }
+
+  /** Removes full images and thumbnails older than the policy allows; returns how many of each. */
+  async applyRetention(policy: ImageRetention, now: number): Promise<{ full: number; thumbnails: number }> {
+    let full = 0;
+    let thumbnails = 0;
+    if (policy.keepFullDays !== null) {
+      const rows = this.db
+        .select({ captureId: captureImages.captureId, cameraId: captureImages.cameraId })
+        .from(captureImages)
+        .where(and(isNotNull(captureImages.imageCompleteAt), isNull(captureImages.imagePurgedAt), lt(captureImages.plannedAt, now - policy.keepFullDays * DAY_MS)))
+        .all();
+      for (const r of rows) {
+        // The row first: a crash in between leaves a stray file, never a row pointing at nothing.
+        this.db.update(captureImages).set({ imagePurgedAt: now }).where(eq(captureImages.captureId, r.captureId)).run();
+        await this.storage.delete(imageKey(r.cameraId, r.captureId, "full"));
+        full++;
+      }
+    }
+    if (policy.keepThumbnailsDays !== null) {
+      const rows = this.db
+        .select({ captureId: captureImages.captureId, cameraId: captureImages.cameraId })
+        .from(captureImages)
+        .where(and(isNotNull(captureImages.thumbnailAt), isNull(captureImages.thumbnailPurgedAt), lt(captureImages.plannedAt, now - policy.keepThumbnailsDays * DAY_MS)))
+        .all();
+      for (const r of rows) {
+        this.db.update(captureImages).set({ thumbnailPurgedAt: now }).where(eq(captureImages.captureId, r.captureId)).run();
+        await this.storage.delete(imageKey(r.cameraId, r.captureId, "thumbnail"));
+        thumbnails++;
+      }
+    }
+    return { full, thumbnails };
+  }
+}
+
+/** A single `bytes=` range (RFC 9110): null for none (the whole body), "invalid" when unsatisfiable. */
+export function parseRange(header: string | null, total: number): { start: number; end: number } | null | "invalid" {
+  if (!header) return null;
+  const m = header.trim().match(/^bytes=(\d*)-(\d*)$/);
+  if (!m || (m[1] === "" && m[2] === "")) return "invalid";
+  let start: number;
+  let end: number;
+  if (m[1] === "") {
+    const suffix = Number(m[2]);
+    if (suffix === 0) return "invalid";
+    start = Math.max(0, total - suffix);
+    end = total - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === "" ? total - 1 : Math.min(Number(m[2]), total - 1);
+  }
+  if (start >= total || start > end) return "invalid";
+  return { start, end };
+}

@@ -1,0 +1,50 @@
+/**
+ * Where the hub keeps image bytes, behind one small interface: the filesystem
+ * under the data dir today (./fs.ts); an S3-compatible object store can implement
+ * the same calls later (append as multipart parts or a rewrite, read with a Range GET).
+ *
+ * Keys are built by the hub from ids it has validated (imageKey), never taken
+ * from a client's path; implementations still refuse any key outside their shape.
+ */
+export interface ImageStorage {
+  /** Stores the whole object, replacing any earlier one; durable when it resolves. */
+  put(key: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * Appends at `offset`, which must equal the object's current size (0 creates it).
+   * Anything else is refused with OffsetMismatch, carrying the current size, and changes nothing.
+   * Returns the new size.
+   */
+  append(key: string, offset: number, bytes: Uint8Array): Promise<number>;
+  /** Bytes stored under the key, or null when there is nothing. */
+  size(key: string): Promise<number | null>;
+  /** The bytes from `start` through `end` inclusive (default: all), or null when there is nothing. */
+  read(key: string, range?: { start: number; end: number }): Promise<ReadableStream<Uint8Array> | null>;
+  /** Moves an object to another key (a finished upload to its final name). */
+  move(from: string, to: string): Promise<void>;
+  /** Removes the object; nothing there is not an error. */
+  delete(key: string): Promise<void>;
+}
+
+export class OffsetMismatch extends Error {
+  constructor(readonly current: number) {
+    super(`the upload is at byte ${current}`);
+  }
+}
+
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+export const KEY_SHAPE = /^[a-z0-9][a-z0-9_-]{0,63}\/(thumbnails|full|partial)\/[A-Za-z0-9][A-Za-z0-9_-]{0,63}\.(jpg|part)$/;
+
+/** A capture id as a file name: itself when it is plainly safe, else its hash (ids are up to 64 free characters). */
+function idPart(id: string): string {
+  return SAFE_ID.test(id) ? id : new Bun.CryptoHasher("sha256").update(id).digest("hex");
+}
+
+export type ImageKind = "thumbnail" | "full" | "partial";
+
+/** The storage key of a capture's picture: CAMERA/thumbnails/ID.jpg, CAMERA/full/ID.jpg, CAMERA/partial/ID.part. */
+export function imageKey(cameraId: string, captureId: string, kind: ImageKind): string {
+  const folder = kind === "thumbnail" ? "thumbnails" : kind;
+  const key = `${cameraId}/${folder}/${idPart(captureId)}.${kind === "partial" ? "part" : "jpg"}`;
+  if (!KEY_SHAPE.test(key)) throw new Error(`not an image key: ${key}`);
+  return key;
+}

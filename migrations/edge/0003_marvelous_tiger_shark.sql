@@ -1,0 +1,1 @@
+ALTER TABLE `captures` ADD `thumb_synced_at` integer;

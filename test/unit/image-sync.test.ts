@@ -1,0 +1,100 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decode, encode } from "jpeg-js";
+import { writeFileSync } from "node:fs";
+import { makeThumbnail, Pacer, wantsFullImage } from "../../edge/sync/images";
+import { ThumbnailMaker } from "../../edge/sync/thumbnail";
+import { parseRange } from "../../hub/images/service";
+import { imageKey, OffsetMismatch } from "../../hub/storage";
+import { FsImageStorage } from "../../hub/storage/fs";
+
+describe("hub image storage", () => {
+  test("keys come from ids only: unsafe ids are hashed, nothing escapes the camera's folder", () => {
+    expect(imageKey("ridge", "0192-abc", "full")).toBe("ridge/full/0192-abc.jpg");
+    expect(imageKey("ridge", "0192-abc", "partial")).toBe("ridge/partial/0192-abc.part");
+    expect(imageKey("ridge", "../../etc/passwd", "thumbnail")).toMatch(/^ridge\/thumbnails\/[0-9a-f]{64}\.jpg$/);
+    expect(() => imageKey("../x", "a", "full")).toThrow();
+  });
+
+  test("appends only at the current size; reads ranges; moves and deletes", async () => {
+    const storage = new FsImageStorage(mkdtempSync(join(tmpdir(), "skylapse-storage-")));
+    const key = imageKey("ridge", "c1", "partial");
+    expect(await storage.size(key)).toBeNull();
+    expect(await storage.append(key, 0, new Uint8Array([1, 2, 3]))).toBe(3);
+    await expect(storage.append(key, 2, new Uint8Array([9]))).rejects.toBeInstanceOf(OffsetMismatch);
+    expect(await storage.append(key, 3, new Uint8Array([4, 5]))).toBe(5);
+    const full = imageKey("ridge", "c1", "full");
+    await storage.move(key, full);
+    expect(new Uint8Array(await new Response(await storage.read(full, { start: 1, end: 3 })).arrayBuffer())).toEqual(new Uint8Array([2, 3, 4]));
+    expect(readFileSync(join(storage.root, full))).toEqual(Buffer.from([1, 2, 3, 4, 5]));
+    await storage.delete(full);
+    expect(await storage.read(full)).toBeNull();
+    await expect(storage.put("../escape.jpg", new Uint8Array(1))).rejects.toThrow();
+  });
+
+  test("range headers", () => {
+    expect(parseRange(null, 100)).toBeNull();
+    expect(parseRange("bytes=0-9", 100)).toEqual({ start: 0, end: 9 });
+    expect(parseRange("bytes=90-", 100)).toEqual({ start: 90, end: 99 });
+    expect(parseRange("bytes=-10", 100)).toEqual({ start: 90, end: 99 });
+    expect(parseRange("bytes=50-500", 100)).toEqual({ start: 50, end: 99 });
+    expect(parseRange("bytes=100-", 100)).toBe("invalid");
+    expect(parseRange("bytes=5-2", 100)).toBe("invalid");
+    expect(parseRange("items=0-1", 100)).toBe("invalid");
+  });
+});
+
+describe("agent image sync", () => {
+  test("a thumbnail is 160 px wide, a few KB, and keeps the picture's brightness", () => {
+    const width = 640;
+    const height = 360;
+    const data = new Uint8Array(width * height * 4);
+    for (let i = 0; i < width * height; i++) data.set([(i % width) / 3, 120, 200, 255], i * 4);
+    const jpeg = new Uint8Array(encode({ data, width, height }, 90).data);
+    const thumb = makeThumbnail(jpeg);
+    const image = decode(thumb);
+    expect([image.width, image.height]).toEqual([160, 90]);
+    expect(thumb.length).toBeLessThan(8 * 1024);
+    expect(Math.abs(image.data[(45 * 160 + 80) * 4 + 1]! - 120)).toBeLessThan(8);
+  });
+
+  test("thumbnails are made in a worker thread; a missing file is an error, not a hang", async () => {
+    const width = 320;
+    const height = 240;
+    const data = new Uint8Array(width * height * 4).fill(128);
+    const dir = mkdtempSync(join(tmpdir(), "skylapse-thumb-"));
+    const path = join(dir, "a.jpg");
+    writeFileSync(path, encode({ data, width, height }, 90).data);
+    const maker = new ThumbnailMaker();
+    try {
+      const thumbs = await Promise.all([maker.make(path), maker.make(path)]);
+      for (const t of thumbs) expect([decode(t).width, decode(t).height]).toEqual([160, 120]);
+      const missing = await maker.make(join(dir, "missing.jpg")).then(() => "made", (e: Error) => e.message);
+      expect(missing).toContain("ENOENT");
+    } finally {
+      maker.stop();
+    }
+  });
+
+  test("the policy decides which full images go", () => {
+    expect(wantsFullImage(undefined, "a")).toBe(true);
+    expect(wantsFullImage("all", "a")).toBe(true);
+    expect(wantsFullImage("thumbnails", "a")).toBe(false);
+    expect(wantsFullImage({ schedules: ["sunset"] }, "sunset")).toBe(true);
+    expect(wantsFullImage({ schedules: ["sunset"] }, "noon")).toBe(false);
+  });
+
+  test("the pacer holds a rate in real time", async () => {
+    const pacer = new Pacer(100_000);
+    expect(pacer.chunkBytes(1024 * 1024)).toBe(25_000);
+    const signal = new AbortController().signal;
+    const t0 = performance.now();
+    for (let i = 0; i < 9; i++) await pacer.take(25_000, signal);
+    const seconds = (performance.now() - t0) / 1000;
+    // 225 kB at 100 kB/s, less the first chunk's free start and the 0.25 s burst credit.
+    expect(seconds).toBeGreaterThan(1.6);
+    expect(seconds).toBeLessThan(2.6);
+  });
+});

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import { readFileSync } from "node:fs";
 import { type CaptureRecord, type ImageSyncPolicy, ImageUploadState, MAX_IMAGE_CHUNK_BYTES, MAX_THUMBNAIL_BYTES } from "../../shared/contracts/sync";
 import { ThumbnailMaker } from "./thumbnail";
@@ -177,13 +177,14 @@ export class ImageSync {
     return (this.strikes.get(id) ?? 0) >= GIVE_UP_AFTER;
   }
 
-  private strike(id: string, why: string): void {
-    const n = (this.strikes.get(id) ?? 0) + 1;
+  /** One failed attempt; `final` (the hub does not hold the record, or it can never take the file) sets it aside at once. */
+  private strike(id: string, why: string, final = false): void {
+    const n = final ? GIVE_UP_AFTER : (this.strikes.get(id) ?? 0) + 1;
     this.strikes.set(id, n);
     if (n === GIVE_UP_AFTER) this.deps.onError?.(`capture ${id}: image upload set aside until restart: ${why}`);
   }
 
-  private pending(kind: "thumbnail" | "full", limit: number) {
+  private pending(kind: "thumbnail" | "full", limit: number, schedules?: string[]) {
     const { db } = this.deps;
     return db
       .select({ seq: captures.seq, record: captures.record })
@@ -195,6 +196,7 @@ export class ImageSync {
           eq(captures.outcome, "captured"),
           sql`${captures.imageBytes} > 0`,
           kind === "thumbnail" ? isNull(captures.thumbSyncedAt) : isNull(captures.imageSyncedAt),
+          schedules === undefined ? undefined : inArray(captures.schedule, schedules),
         ),
       )
       .orderBy(asc(captures.seq))
@@ -223,7 +225,8 @@ export class ImageSync {
         await this.send(`/agent/v1/captures/${encodeURIComponent(record.id)}/thumbnail`, "PUT", thumb, "image/jpeg");
       } catch (e) {
         if (e instanceof ImageSyncError && (e.status === 404 || e.status === 413 || e.status === 422)) {
-          this.strike(record.id, e.message);
+          // 404: the hub holds this tick under another id (a record rebuilt after the database was lost).
+          this.strike(record.id, e.message, true);
           continue;
         }
         throw e;
@@ -247,13 +250,14 @@ export class ImageSync {
   private async fullImage(): Promise<boolean> {
     const policy = this.deps.desired.state?.image_sync;
     if (policy === "thumbnails") return false;
-    const row = this.pending("full", 200).find((r) => wantsFullImage(policy, r.record.schedule));
+    // Oldest first among the schedules the policy names; captures set aside this run are passed over.
+    const row = this.pending("full", 50, typeof policy === "object" ? policy.schedules : undefined).find((r) => wantsFullImage(policy, r.record.schedule));
     if (!row) return false;
     try {
       await this.upload(row.seq, row.record);
     } catch (e) {
       if (e instanceof ImageSyncError && e.status !== null && e.status >= 400 && e.status < 500 && e.status !== 409) {
-        this.strike(row.record.id, e.message);
+        this.strike(row.record.id, e.message, e.status === 404);
         return true;
       }
       throw e;
@@ -269,13 +273,12 @@ export class ImageSync {
     try {
       bytes = readFileSync(this.deps.images.pathOf(record.image!.file));
     } catch (e) {
-      this.strike(record.id, (e as Error).message);
-      this.strike(record.id, (e as Error).message);
+      this.strike(record.id, (e as Error).message, true);
       return;
     }
     if (bytes.length !== record.image!.bytes || new Bun.CryptoHasher("sha256").update(bytes).digest("hex") !== record.image!.sha256) {
       // The file here no longer matches its record: the hub would refuse it every time.
-      for (let i = 0; i < GIVE_UP_AFTER; i++) this.strike(record.id, "the local file does not match its record's sha256");
+      this.strike(record.id, "the local file does not match its record's sha256", true);
       return;
     }
     const chunkBytes = this.pacer.chunkBytes(Math.min(this.deps.chunkBytes, MAX_IMAGE_CHUNK_BYTES));

@@ -37,6 +37,16 @@ function syncMarks(dataDir: string) {
   }
 }
 
+/** Capture ids and schedules from a running agent's database. */
+function agentLogWhileRunning(dataDir: string) {
+  const db = new Database(join(dataDir, "agent.sqlite"), { readonly: true });
+  try {
+    return db.query("SELECT id, schedule FROM captures").all() as { id: string; schedule: string }[];
+  } finally {
+    db.close();
+  }
+}
+
 /** Bytes of images under the hub's storage for a camera (full, partial and thumbnails). */
 function hubImageBytes(hub: StartedHub, cameraId: string, folder?: string): number {
   let total = 0;
@@ -185,6 +195,36 @@ describe("image sync", () => {
     expect(filesIn(hub, "ridge", "thumbnails").length).toBe(rows.length);
     expect(hubImageBytes(hub, "ridge", "full") + hubImageBytes(hub, "ridge", "partial")).toBe(0);
     expect((await hub.api(`/api/cameras/ridge/captures/${rows[0]!.id}/image`)).status).toBe(404);
+  }, 60_000);
+
+  test("policy by schedule: full images of the named schedules only", async () => {
+    const clock = sharedClock(new Date(T("13:59")).toISOString(), 60, 2500);
+    const base = config("07:03", { schedules: ["evening"] });
+    const cfg = {
+      ...base,
+      schedules: { ...base.schedules, evening: { start_time: "07:00", end_time: "07:03", interval_seconds: 15 } },
+      cameras: { ridge: { ...base.cameras.ridge, schedules: ["morning", "evening"] } },
+    };
+    const hub = track(await startHub({ config: cfg, clock }));
+    const agent = track(await startAgent({ cameraId: "ridge", hub, clock }));
+    await Bun.sleep(realMsUntil(clock, T("14:03") + 5_000));
+    const schedules = new Map(agentLogWhileRunning(agent.dataDir).map((r) => [r.id, r.schedule]));
+    await waitFor("every evening image and every thumbnail", async () => {
+      const rows = syncMarks(agent.dataDir).filter((r) => r.outcome === "captured");
+      return rows.length >= 10 && rows.every((r) => r.thumb_synced_at !== null && (schedules.get(r.id) !== "evening" || r.image_synced_at !== null));
+    }, 30_000, 100);
+    await Bun.sleep(2_000);
+    await agent.stop();
+    const rows = agentLog(agent.dataDir).filter((r) => r.record.outcome === "captured");
+    const evening = rows.filter((r) => r.record.schedule === "evening");
+    expect(evening.length).toBeGreaterThan(3);
+    expect(rows.length - evening.length).toBeGreaterThan(3);
+    expect(filesIn(hub, "ridge", "full").length).toBe(evening.length);
+    expect(filesIn(hub, "ridge", "thumbnails").length).toBe(rows.length);
+    for (const { record } of rows) {
+      const res = await hub.api(`/api/cameras/ridge/captures/${record.id}/image`);
+      expect(res.status).toBe(record.schedule === "evening" ? 200 : 404);
+    }
   }, 60_000);
 
   test("the bandwidth cap holds within 20 % over a window", async () => {

@@ -31,7 +31,8 @@ describe("hub outages", () => {
         sunrise: { offset_minutes: -20, duration_minutes: 60, interval_seconds: 1200 },
         sunset: { offset_minutes: -20, duration_minutes: 60, interval_seconds: 1200 },
       },
-      cameras: { ridge: { deployed_profile: "f", schedules: ["sunrise", "sunset"] } },
+      // Thumbnails only: the test is about records and the plan, not the image backlog.
+      cameras: { ridge: { deployed_profile: "f", schedules: ["sunrise", "sunset"], image_sync: "thumbnails" } },
       profiles: { f: { base: { metering: "matrix" } } },
       sync: { poll_interval_seconds: 3600, plan_days: 1 },
     };

@@ -1,14 +1,11 @@
 import { beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ManualClock } from "../../shared/clock";
 import type { CaptureRecord } from "../../shared/contracts/sync";
 import { createHub } from "../../hub/app";
 import { applyConfig, parseConfig } from "../../hub/config/service";
-import { openHubDb } from "../../hub/db/client";
 import { DENVER } from "../harness/scenario";
 import { captureRecord, observedState } from "../harness/fixtures";
+import { inProcessHub } from "../harness/in-process";
 
 const OPERATOR = "operator-token-for-tests-0001";
 const config = {
@@ -48,10 +45,7 @@ async function heldSeqs(camera = "ridge"): Promise<number[]> {
 }
 
 beforeEach(() => {
-  clock = new ManualClock(Date.parse("2026-11-24T12:00:00Z"));
-  const { db } = openHubDb(join(mkdtempSync(join(tmpdir(), "skylapse-hubtest-")), "hub.sqlite"));
-  applyConfig(db, parseConfig(config), clock.now());
-  hub = createHub({ db, clock, operatorToken: OPERATOR });
+  ({ hub, clock } = inProcessHub(config, OPERATOR));
 });
 
 describe("health and operator auth", () => {

@@ -5,16 +5,14 @@
  * OpenAPI document generated from the same schemas.
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ManualClock } from "../../shared/clock";
 import { createHub } from "../../hub/app";
-import { applyConfig, configRevision, parseConfig } from "../../hub/config/service";
-import { openHubDb } from "../../hub/db/client";
+import { configRevision } from "../../hub/config/service";
 import { enrollmentCodes } from "../../hub/db/schema";
 import { DENVER } from "../harness/scenario";
 import { captureRecord, observedState } from "../harness/fixtures";
+import { inProcessHub } from "../harness/in-process";
 
 const OPERATOR = "operator-token-for-camera-tests";
 const config = {
@@ -50,10 +48,7 @@ const audit = async () => (await op("GET", "/api/audit")).body.entries as { acti
 const poll = (token: string, etag?: string) => call("POST", "/agent/v1/state", token, observed, etag ? { "if-none-match": etag } : {});
 
 beforeEach(() => {
-  clock = new ManualClock(Date.parse("2026-11-24T12:00:00Z"));
-  const { db } = openHubDb(join(mkdtempSync(join(tmpdir(), "skylapse-cameras-")), "hub.sqlite"));
-  applyConfig(db, parseConfig(config), clock.now());
-  hub = createHub({ db, clock, operatorToken: OPERATOR });
+  ({ hub, clock } = inProcessHub(config, OPERATOR));
 });
 
 describe("register", () => {

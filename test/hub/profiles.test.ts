@@ -4,17 +4,14 @@
  * rows, assignment validation and audit, staged rollout, convergence.
  */
 import { beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ManualClock } from "../../shared/clock";
 import type { ObservedState } from "../../shared/contracts/sync";
 import { createHub } from "../../hub/app";
-import { applyConfig, configRevision, parseConfig } from "../../hub/config/service";
-import { openHubDb } from "../../hub/db/client";
+import { configRevision } from "../../hub/config/service";
 import { diffSnapshots } from "../../hub/profiles/service";
 import { DENVER } from "../harness/scenario";
 import { observedState } from "../harness/fixtures";
+import { inProcessHub } from "../harness/in-process";
 
 const OPERATOR = "operator-token-for-tests-0001";
 const MIN = 60_000;
@@ -65,10 +62,7 @@ async function poll(camera: string, token: string, running: ObservedState["runni
 }
 
 beforeEach(() => {
-  clock = new ManualClock(Date.parse("2026-11-24T12:00:00Z"));
-  const { db } = openHubDb(join(mkdtempSync(join(tmpdir(), "skylapse-profiles-")), "hub.sqlite"));
-  applyConfig(db, parseConfig(config), clock.now());
-  hub = createHub({ db, clock, operatorToken: OPERATOR });
+  ({ hub, clock } = inProcessHub(config, OPERATOR));
 });
 
 describe("publishing versions", () => {

@@ -1,0 +1,15 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ManualClock } from "../../shared/clock";
+import { createHub } from "../../hub/app";
+import { applyConfig, parseConfig } from "../../hub/config/service";
+import { openHubDb } from "../../hub/db/client";
+
+/** A hub in this process on a fresh database with `config` applied, on a manual clock at 2026-11-24 12:00Z. */
+export function inProcessHub(config: unknown, operatorToken: string) {
+  const clock = new ManualClock(Date.parse("2026-11-24T12:00:00Z"));
+  const { db } = openHubDb(join(mkdtempSync(join(tmpdir(), "skylapse-hubtest-")), "hub.sqlite"));
+  applyConfig(db, parseConfig(config), clock.now());
+  return { hub: createHub({ db, clock, operatorToken }), clock };
+}

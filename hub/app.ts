@@ -9,6 +9,7 @@ import { camerasModule } from "./cameras";
 import { enrollmentAgentModule, enrollmentOperatorModule } from "./enrollment";
 import { openapiModule } from "./openapi";
 import { configModule } from "./config";
+import { dashboardModule } from "./dashboard";
 import { fleetModule } from "./fleet";
 import { imagesModule } from "./images";
 import { liveModule } from "./live";
@@ -45,7 +46,8 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     .use(auditModule(ctx))
     .use(abTestsModule(ctx))
     .use(configModule(ctx))
-    .use(imagesModule(ctx));
+    .use(imagesModule(ctx))
+    .use(dashboardModule(ctx));
   return { app, ctx };
 }
 

@@ -25,6 +25,8 @@ export const UpdateCamera = z
     longitude: field.longitude.unwrap().nullable().optional(),
     timezone: field.timezone.unwrap().nullable().optional(),
     schedules: field.schedules.unwrap().optional(),
+    /** Which full images the agent uploads; `null` goes back to the default ("all"). */
+    image_sync: field.image_sync.unwrap().nullable().optional(),
   })
   .strict()
   .refine((patch) => Object.keys(patch).length > 0, { message: "nothing to change: name at least one field" });

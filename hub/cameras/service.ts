@@ -73,9 +73,13 @@ function bumpRevision(db: HubDb): void {
   db.insert(settings).values({ key: "revision", value: revision }).onConflictDoUpdate({ target: settings.key, set: { value: revision } }).run();
 }
 
-/** The fields of a camera's config that shape its desired state (position, zone, rules, mode, profile). */
-function desiredShape(c: CameraConfig) {
-  return JSON.stringify([c.latitude, c.longitude, c.timezone, c.schedules, c.mode, c.deployed_profile]);
+/**
+ * The fields of a camera's config that shape its desired state (position, zone,
+ * rules, mode, profile, image-sync policy): a change to any of them bumps the
+ * revision, so the agent's next conditional poll gets the new state, not a 304.
+ */
+export function desiredShape(c: CameraConfig) {
+  return JSON.stringify([c.latitude, c.longitude, c.timezone, c.schedules, c.mode, c.deployed_profile, c.image_sync ?? null]);
 }
 
 /** Registers a new camera (409 if the id is taken, retired cameras included). No token yet: enroll it or issue one. */

@@ -133,6 +133,46 @@ describe("update", () => {
     expect((await poll(token)).body.desired.plan.windows).toEqual([]);
   });
 
+  test("image_sync: a change reaches the agent's next conditional poll (no 304); null goes back to the default; the same value again changes nothing", async () => {
+    const token = (await op("POST", "/api/cameras/ridge/token")).body.token;
+    const first = await poll(token);
+    expect(first.body.desired.image_sync).toBeUndefined();
+    const revision = configRevision(hub.ctx.db);
+
+    const thumbs = await op("PATCH", "/api/cameras/ridge", { image_sync: "thumbnails" });
+    expect(thumbs.status).toBe(200);
+    expect(thumbs.body.image_sync).toBe("thumbnails");
+    expect(configRevision(hub.ctx.db)).toBe(revision + 1);
+    const second = await poll(token, first.body.etag);
+    expect(second.status).toBe(200);
+    expect(second.body.etag).not.toBe(first.body.etag);
+    expect(second.body.desired.image_sync).toBe("thumbnails");
+    expect((await poll(token, second.body.etag)).status).toBe(304);
+
+    // By schedule, then the same policy again: nothing changes, nothing is audited, the agent keeps its 304.
+    const third = await poll(token, (await op("PATCH", "/api/cameras/ridge", { image_sync: { schedules: ["sunrise"] } }), second.body.etag));
+    expect(third.status).toBe(200);
+    expect(third.body.desired.image_sync).toEqual({ schedules: ["sunrise"] });
+    const entries = (await audit()).length;
+    expect((await op("PATCH", "/api/cameras/ridge", { image_sync: { schedules: ["sunrise"] } })).status).toBe(200);
+    expect((await audit()).length).toBe(entries);
+    expect((await poll(token, third.body.etag)).status).toBe(304);
+
+    // null: the field goes, and the desired state is the one the agent had before any policy.
+    const reset = await op("PATCH", "/api/cameras/ridge", { image_sync: null });
+    expect(reset.body.image_sync).toBeUndefined();
+    const fourth = await poll(token, third.body.etag);
+    expect(fourth.status).toBe(200);
+    expect(fourth.body.desired.image_sync).toBeUndefined();
+    expect(fourth.body.etag).toBe(first.body.etag);
+    const [entry] = await audit();
+    expect(entry).toMatchObject({ action: "camera.update", before: { config: { image_sync: { schedules: ["sunrise"] } } } });
+
+    const bad = await op("PATCH", "/api/cameras/ridge", { image_sync: "some" });
+    expect(bad.status).toBe(422);
+    expect(bad.body.message).toContain("image_sync");
+  });
+
   test("a label change is audited but leaves the desired state (and revision) alone", async () => {
     const token = (await op("POST", "/api/cameras/ridge/token")).body.token;
     const first = await poll(token);

@@ -9,7 +9,7 @@ import { readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { CaptureSettings, MeterReading } from "../../shared/contracts/settings";
-import { jpegSize } from "../store/jpeg";
+import { jpegSize } from "../../shared/image/jpeg";
 import { CameraError, type CameraDriver, type CapturedFrame } from "./driver";
 import {
   classifyFailure,

@@ -4,7 +4,7 @@ import { sha256 } from "../../shared/canonical";
 import { emptyCaptureRecord } from "../../shared/contracts/sync";
 import { measureJpeg } from "../../shared/image/measures";
 import type { ImageStore } from "../store/images";
-import { jpegSize } from "../store/jpeg";
+import { jpegSize } from "../../shared/image/jpeg";
 import type { NewCaptureRecord } from "./log";
 
 const IMAGE_PATH = /^(\d{4}-\d{2}-\d{2})\/([\w-]+)\/([\w-]+)\/(?:tests\/([\w.-]+)\/)?(\d{8}T\d{6}(?:\.\d{3})?Z)(?:_(baseline|variant))?\.jpg$/;

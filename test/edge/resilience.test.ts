@@ -13,7 +13,7 @@ import { CaptureLog } from "../../edge/capture/log";
 import { recoverFromImages } from "../../edge/capture/recover";
 import { openEdgeDbOrReplace } from "../../edge/db/client";
 import { ImageStore } from "../../edge/store/images";
-import { jpegSize } from "../../edge/store/jpeg";
+import { jpegSize } from "../../shared/image/jpeg";
 import { bytesOver } from "../../edge/store/retention";
 import { schedulerHealthy, watchdogPeriodMs } from "../../edge/watchdog";
 

@@ -1,5 +1,5 @@
 import type { QualityConfig } from "../../shared/contracts/config";
-import type { Incident, ObservedState, ProfileRef } from "../../shared/contracts/sync";
+import type { ImageSyncProgress, Incident, ObservedState, ProfileRef } from "../../shared/contracts/sync";
 import type { ExposureSummary } from "../quality/compute";
 import { onlineWindowMs, outageThresholdMs } from "../agents/contact-history";
 
@@ -53,6 +53,8 @@ export interface FleetCamera {
   /** The earlier of offline_since and oldest_pending_at. */
   behind_since: string | null;
   disk: { percent: number; warning: boolean } | null;
+  /** Image sync as the agent last reported it (null: no report yet, or an agent without image sync). */
+  images: ImageSyncProgress | null;
   clock: { trusted: boolean; source: string; offset_ms: number | null } | null;
   incidents: Incident[];
   assignment: FleetAssignment | null;
@@ -96,6 +98,7 @@ export function fleetCamera(row: FleetCameraRow, pollIntervalSeconds: number, no
     oldest_pending_at: iso(oldest),
     behind_since: iso(behindSince),
     disk: o?.disk ? { percent: o.disk.percent, warning: o.disk.warning } : null,
+    images: o?.images ?? null,
     clock: o ? { trusted: o.clock.trusted, source: o.clock.source, offset_ms: o.clock.offset_ms } : null,
     incidents: (o?.incidents ?? []).filter((i) => now - Date.parse(i.at) <= RECENT_INCIDENTS_MS).slice(-MAX_INCIDENTS),
     assignment: a,

@@ -65,6 +65,8 @@ export interface ReportInput {
   /** Exposure drift as of the range's end (hub/quality), and the thresholds it used. */
   exposure?: ExposureSummary | null;
   quality?: QualityConfig | null;
+  /** Pictures the hub received for records in range (absent: not counted). */
+  imagesHeld?: { thumbnails: number; full: number };
 }
 
 export interface ReportOutage {
@@ -106,6 +108,21 @@ export interface SyncReport {
     current: { trusted: boolean; source: string; offset_ms: number | null; correction_ms: number; reported_at: string | null } | null;
   };
   backlog: { count: number | null; oldest_pending_at: string | null; age_s: number | null };
+  /**
+   * Image sync: thumbnails and verified full images the hub received for records in
+   * range, and the agent's image backlog as it last reported it (whole camera, like
+   * `backlog`; null when it reported none: no contact yet, or an agent without image sync).
+   */
+  images: {
+    thumbnails: number | null;
+    full: number | null;
+    pending: number | null;
+    pending_bytes: number | null;
+    thumbnails_pending: number | null;
+    oldest_pending_at: string | null;
+    age_s: number | null;
+    last_uploaded_at: string | null;
+  };
   last_contact_at: string | null;
   incidents: Incident[];
   /** Exposure drift as of `to`: the run of frames out of range before it (null: not evaluated). */
@@ -185,6 +202,8 @@ export function computeReport(input: ReportInput): SyncReport {
 
   const observed = input.observed;
   const oldest = observed?.oldest_pending_at ? Date.parse(observed.oldest_pending_at) : null;
+  const pictures = observed?.images ?? null;
+  const oldestImage = pictures?.oldest_pending_at ? Date.parse(pictures.oldest_pending_at) : null;
   return {
     camera_id: input.cameraId,
     from: iso(from),
@@ -218,6 +237,16 @@ export function computeReport(input: ReportInput): SyncReport {
       count: observed ? observed.backlog : null,
       oldest_pending_at: isoOrNull(oldest),
       age_s: oldest === null ? null : Math.max(0, seconds(now - oldest)),
+    },
+    images: {
+      thumbnails: input.imagesHeld?.thumbnails ?? null,
+      full: input.imagesHeld?.full ?? null,
+      pending: pictures ? pictures.pending : null,
+      pending_bytes: pictures ? pictures.pending_bytes : null,
+      thumbnails_pending: pictures ? pictures.thumbnails_pending : null,
+      oldest_pending_at: isoOrNull(oldestImage),
+      age_s: oldestImage === null ? null : Math.max(0, seconds(now - oldestImage)),
+      last_uploaded_at: pictures?.last_uploaded_at ?? null,
     },
     last_contact_at: isoOrNull(last),
     incidents: observed?.incidents ?? [],

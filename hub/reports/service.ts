@@ -6,7 +6,7 @@ import { plannedTicks } from "../../shared/plan/ticks";
 import { outageThresholdMs } from "../agents/contact-history";
 import { qualityPolicy, syncPolicy } from "../config/service";
 import type { HubDb } from "../db/client";
-import { cameras, captures, clockSamples, outages } from "../db/schema";
+import { cameras, captureImages, captures, clockSamples, outages } from "../db/schema";
 import { cameraSetup, planFor } from "../plans/service";
 import { cameraExposure, reportWindow } from "../quality/service";
 import { computeReport, type SyncReport } from "./compute";
@@ -53,6 +53,15 @@ export function cameraReport(db: HubDb, cameraId: string, from: number, to: numb
     .orderBy(asc(clockSamples.at))
     .all();
   const quality = qualityPolicy(db);
+  // Pictures received for records in range (purged by hub retention since or not): one indexed read.
+  const held = db
+    .select({
+      thumbnails: sql<number>`coalesce(sum(${captureImages.thumbnailAt} IS NOT NULL), 0)`,
+      full: sql<number>`coalesce(sum(${captureImages.imageCompleteAt} IS NOT NULL), 0)`,
+    })
+    .from(captureImages)
+    .where(and(eq(captureImages.cameraId, cameraId), gte(captureImages.plannedAt, from), lt(captureImages.plannedAt, to)))
+    .get();
   return computeReport({
     cameraId,
     from,
@@ -67,5 +76,6 @@ export function cameraReport(db: HubDb, cameraId: string, from: number, to: numb
     outageThresholdMs: outageThresholdMs(syncPolicy(db).poll_interval_seconds),
     exposure: cameraExposure(db, cameraId, to, quality, reportWindow(quality)),
     quality,
+    imagesHeld: { thumbnails: Number(held?.thumbnails ?? 0), full: Number(held?.full ?? 0) },
   });
 }

@@ -78,6 +78,25 @@ export const Incident = z
   .strict();
 export type Incident = z.infer<typeof Incident>;
 
+/**
+ * Where the agent's image sync stands: full images its policy sends that the hub
+ * has not verified yet, and thumbnails not yet sent (records the hub does not
+ * hold yet included). Captures the policy leaves out are not pending.
+ */
+export const ImageSyncProgress = z
+  .object({
+    /** Full images still to send, and their bytes (main frames). */
+    pending: z.number().int().nonnegative(),
+    pending_bytes: z.number().int().nonnegative(),
+    /** Planned time of the oldest of them. */
+    oldest_pending_at: IsoTime.nullable(),
+    thumbnails_pending: z.number().int().nonnegative(),
+    /** When the hub last verified a full image from this agent (agent clock). */
+    last_uploaded_at: IsoTime.nullable(),
+  })
+  .strict();
+export type ImageSyncProgress = z.infer<typeof ImageSyncProgress>;
+
 /** What the agent reports with each poll. */
 export const ObservedState = z
   .object({
@@ -93,6 +112,8 @@ export const ObservedState = z
     clock: ClockState,
     /** The agent's recent incidents, newest last. */
     incidents: z.array(Incident).max(50),
+    /** Image-sync progress; absent from agents without image sync (standalone, or older than it). */
+    images: ImageSyncProgress.optional(),
   })
   .strict();
 export type ObservedState = z.infer<typeof ObservedState>;

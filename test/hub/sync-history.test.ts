@@ -303,3 +303,59 @@ describe("fleet", () => {
     expect(f.totals).toEqual({ cameras: 4, online: 3, attention: 2 });
   });
 });
+
+describe("image-sync progress", () => {
+  test("the agent's image backlog shows in the fleet and the report; pictures received are counted per range; an agent without it shows null", async () => {
+    const images = {
+      pending: 42,
+      pending_bytes: 1_234_567,
+      oldest_pending_at: "2026-11-24T11:30:00.000Z",
+      thumbnails_pending: 3,
+      last_uploaded_at: "2026-11-24T11:59:00.000Z",
+    };
+    await poll("ridge", { images });
+    // alpha is an agent from before image-sync progress: its report has no such field and still validates.
+    await poll("alpha");
+
+    // Two records at the hub; one gets a thumbnail and its full image (verified), the other a thumbnail only.
+    const bytes = new Uint8Array([0xff, 0xd8, 1, 2, 3, 4, 5, 6, 0xff, 0xd9]);
+    const sha = new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
+    const image = { file: "2026-11-24/sunrise/f/1.jpg", bytes: bytes.length, sha256: sha, width: 640, height: 360, frames: 1 };
+    expect((await upload("ridge", "log-1", [record(1, { image }), record(2, { image: { ...image, file: "2026-11-24/sunrise/f/2.jpg" } })])).body.accepted).toBe(2);
+    const put = async (path: string, body: Uint8Array, type: string) =>
+      (
+        await hub.app.handle(
+          new Request(`http://localhost/agent/v1/captures/${path}`, { method: "PUT", body: body as unknown as BodyInit, headers: { authorization: `Bearer ${await token("ridge")}`, "content-type": type } }),
+        )
+      ).status;
+    expect(await put("rec-1/thumbnail", bytes, "image/jpeg")).toBe(200);
+    expect(await put("rec-2/thumbnail", bytes, "image/jpeg")).toBe(200);
+    expect(await put("rec-1/image?offset=0", bytes, "application/octet-stream")).toBe(200);
+
+    const f = (await call("GET", "/api/fleet", OPERATOR)).body;
+    const byId = new Map(f.cameras.map((c: { id: string }) => [c.id, c]));
+    expect((byId.get("ridge") as { images: unknown }).images).toEqual(images);
+    expect((byId.get("alpha") as { images: unknown }).images).toBeNull();
+    expect((byId.get("bravo") as { images: unknown }).images).toBeNull();
+
+    const r = await report();
+    expect(r.images).toEqual({ thumbnails: 2, full: 1, ...images, age_s: 1800 });
+    // The counts follow the range; the agent's backlog is the camera's, whatever the range.
+    expect((await report("ridge", "from=2026-11-25T07:00:00Z&to=2026-11-26T07:00:00Z")).images).toMatchObject({ thumbnails: 0, full: 0, pending: 42 });
+    expect((await report("alpha")).images).toEqual({
+      thumbnails: 0,
+      full: 0,
+      pending: null,
+      pending_bytes: null,
+      thumbnails_pending: null,
+      oldest_pending_at: null,
+      age_s: null,
+      last_uploaded_at: null,
+    });
+
+    // A bad progress report is refused field by field like the rest of the observed state.
+    const bad = await call("POST", "/agent/v1/state", await token("ridge"), observed({ images: { ...images, pending: -1 } }));
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(bad.body)).toContain("images.pending");
+  });
+});

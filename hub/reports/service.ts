@@ -2,7 +2,7 @@ import { and, asc, eq, gt, gte, lt, sql } from "drizzle-orm";
 import { notFound } from "../../shared/http";
 import type { MissReason } from "../../shared/contracts/sync";
 import { HttpError } from "../../shared/http";
-import { plannedTicks } from "../../shared/plan/ticks";
+import { nextTicks, plannedTicks } from "../../shared/plan/ticks";
 import { outageThresholdMs } from "../agents/contact-history";
 import { qualityPolicy, syncPolicy } from "../config/service";
 import type { HubDb } from "../db/client";
@@ -78,4 +78,27 @@ export function cameraReport(db: HubDb, cameraId: string, from: number, to: numb
     quality,
     imagesHeld: { thumbnails: Number(held?.thumbnails ?? 0), full: Number(held?.full ?? 0) },
   });
+}
+
+/** How far ahead the next capture is looked for. */
+const NEXT_CAPTURE_HORIZON_MS = 8 * 86_400_000;
+
+/**
+ * A camera's planned windows over [from, to) from its current rules (what the
+ * report counts against), its zone, and its next planned capture after `now`.
+ */
+export function cameraPlan(db: HubDb, cameraId: string, from: number, to: number, now: number) {
+  const setup = cameraSetup(db, cameraId);
+  if (!setup) throw notFound(`camera ${cameraId}`);
+  const windows = planFor(setup, from, to, now).windows;
+  const next = nextTicks(planFor(setup, now, now + NEXT_CAPTURE_HORIZON_MS, now).windows, now);
+  return {
+    camera_id: cameraId,
+    timezone: setup.position.timezone,
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    generated_at: new Date(now).toISOString(),
+    windows,
+    next_capture: next.length ? { at: new Date(next[0]!.at).toISOString(), schedule: next[0]!.schedule, profiles: next.map((t) => t.profile) } : null,
+  };
 }

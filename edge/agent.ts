@@ -124,6 +124,8 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
       disk: storage.state(),
       clock: clock.state(),
       incidents: incidents.list(),
+      // Only with a hub to sync images to (the field is optional: agents without it still validate).
+      ...(imageSync ? { images: imageSync.progress() } : {}),
     };
   };
 
@@ -149,6 +151,8 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
         requestTimeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS,
       })
     : null;
+  // A new desired state may change the image-sync policy: look for work at once, not after the idle wait.
+  desired.onChange(() => imageSync?.wake());
   const syncedOutbox = Object.assign(Object.create(outbox) as Outbox, {
     ack(seqs: number[], now: number) {
       outbox.ack(seqs, now);

@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { decode, encode } from "jpeg-js";
 import type { SeedBracketRequest, SeedCaptureRequest, SeedDeployRequest } from "../../shared/contracts/seed-api";
 import { CaptureSettings, DEFAULT_SETTINGS } from "../../shared/contracts/settings";
+import type { ImageSyncProgress } from "../../shared/contracts/sync";
 import { seedBaseToOverride, snapshotFromSeedDeploy } from "../../shared/exposure/compile";
 import { formatSeedShutter, suggestIso } from "../../shared/exposure/seed-codes";
 import { HttpError, notFound } from "../../shared/http";
@@ -47,6 +48,7 @@ export async function status(agent: Agent) {
     next_capture: next ? { at: iso(next.at), schedule: next.schedule, profile: next.profile } : null,
     captures: agent.log.counts(),
     backlog: { count: observed.backlog, oldest_planned_at: observed.oldest_pending_at },
+    image_sync: imageSyncStatus(agent, observed.images),
     hub: sync
       ? {
           url: agent.env.SKYLAPSE_HUB_URL,
@@ -64,6 +66,18 @@ export async function status(agent: Agent) {
       ...(observed.clock.trusted ? [] : ["clock not trusted yet: safety captures only, times corrected later"]),
     ],
     tick_jitter_ms: jitterSummary(agent.scheduler.stats.jitter),
+  };
+}
+
+/** Image sync at a glance: the policy, what still waits, what went since this start (null without a hub). */
+function imageSyncStatus(agent: Agent, progress: ImageSyncProgress | undefined) {
+  const running = agent.imageSync?.status;
+  if (!running || !progress) return null;
+  return {
+    policy: agent.desired.state?.image_sync ?? "all",
+    ...progress,
+    sent_since_start: { thumbnails: running.thumbnails, images: running.images, bytes: running.bytes },
+    last_error: running.lastError,
   };
 }
 

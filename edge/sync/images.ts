@@ -1,6 +1,6 @@
-import { and, asc, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, max, sql } from "drizzle-orm";
 import { readFileSync } from "node:fs";
-import { type CaptureRecord, type ImageSyncPolicy, ImageUploadState, MAX_IMAGE_CHUNK_BYTES, MAX_THUMBNAIL_BYTES } from "../../shared/contracts/sync";
+import { type CaptureRecord, type ImageSyncPolicy, type ImageSyncProgress, ImageUploadState, MAX_IMAGE_CHUNK_BYTES, MAX_THUMBNAIL_BYTES } from "../../shared/contracts/sync";
 import { ThumbnailMaker } from "./thumbnail";
 import type { EdgeDb } from "../db/client";
 import { captures } from "../db/schema";
@@ -115,9 +115,56 @@ export class ImageSync {
   /** Captures whose uploads keep failing: skipped until the next start. */
   private strikes = new Map<string, number>();
   private readonly thumbnailMaker = new ThumbnailMaker();
+  /** When the hub last verified a full image (clock ms); read from the log once, then kept here. */
+  private lastUploadedAt: number | null;
 
   constructor(private readonly deps: ImageSyncDeps) {
     this.pacer = new Pacer(deps.bandwidthKbps === null ? null : (deps.bandwidthKbps * 1000) / 8);
+    this.lastUploadedAt = deps.db.select({ at: max(captures.imageSyncedAt) }).from(captures).get()?.at ?? null;
+  }
+
+  /**
+   * Where image sync stands, for the observed state and /status: full images the
+   * current policy sends that the hub has not verified (records not yet sent
+   * included), their bytes and the oldest's planned time; thumbnails not yet sent;
+   * the last verified upload. One query over the captures not purged.
+   */
+  progress(): ImageSyncProgress {
+    const policy = this.deps.desired.state?.image_sync;
+    const wanted =
+      policy === undefined || policy === "all"
+        ? sql`1`
+        : policy === "thumbnails"
+          ? sql`0`
+          : policy.schedules.length
+            ? inArray(captures.schedule, policy.schedules)
+            : sql`0`;
+    const full = sql`(${captures.imageSyncedAt} IS NULL AND ${wanted})`;
+    const row = this.deps.db
+      .select({
+        pending: sql<number>`coalesce(sum(${full}), 0)`,
+        pendingBytes: sql<number>`coalesce(sum(CASE WHEN ${full} THEN coalesce(json_extract(${captures.record}, '$.image.bytes'), 0) ELSE 0 END), 0)`,
+        oldest: sql<number | null>`min(CASE WHEN ${full} THEN ${captures.plannedAt} END)`,
+        thumbnails: sql<number>`coalesce(sum(${captures.thumbSyncedAt} IS NULL), 0)`,
+      })
+      .from(captures)
+      .where(
+        and(
+          isNull(captures.purgedAt),
+          eq(captures.outcome, "captured"),
+          sql`${captures.imageBytes} > 0`,
+          sql`(${captures.imageSyncedAt} IS NULL OR ${captures.thumbSyncedAt} IS NULL)`,
+        ),
+      )
+      .get();
+    const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
+    return {
+      pending: Number(row?.pending ?? 0),
+      pending_bytes: Number(row?.pendingBytes ?? 0),
+      oldest_pending_at: iso(row?.oldest),
+      thumbnails_pending: Number(row?.thumbnails ?? 0),
+      last_uploaded_at: iso(this.lastUploadedAt),
+    };
   }
 
   start(): void {
@@ -240,6 +287,7 @@ export class ImageSync {
 
   private mark(seq: number, what: "thumb" | "image"): void {
     const now = this.deps.now();
+    if (what === "image") this.lastUploadedAt = now;
     this.deps.db
       .update(captures)
       .set(what === "thumb" ? { thumbSyncedAt: now } : { imageSyncedAt: now })

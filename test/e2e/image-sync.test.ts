@@ -41,7 +41,7 @@ function syncMarks(dataDir: string) {
 function agentLogWhileRunning(dataDir: string) {
   const db = new Database(join(dataDir, "agent.sqlite"), { readonly: true });
   try {
-    return db.query("SELECT id, schedule FROM captures").all() as { id: string; schedule: string }[];
+    return db.query("SELECT id, schedule, planned_at FROM captures").all() as { id: string; schedule: string; planned_at: number }[];
   } finally {
     db.close();
   }
@@ -102,6 +102,10 @@ describe("image sync", () => {
     const backlog = syncMarks(agent.dataDir).filter((r) => r.outcome === "captured");
     const bytes = backlog.reduce((n, r) => n + r.image_bytes, 0);
     expect(backlog.length).toBeGreaterThanOrEqual(25);
+    // The agent's /status says how far behind its pictures are (the window has closed: nothing new comes).
+    const behind = (await agent.json("/status")).image_sync;
+    expect(behind).toMatchObject({ policy: "all", pending: backlog.length, pending_bytes: bytes, thumbnails_pending: backlog.length, last_uploaded_at: null });
+    expect(Date.parse(behind.oldest_pending_at)).toBe(Math.min(...agentLogWhileRunning(agent.dataDir).map((r) => r.planned_at)));
 
     hub = track(await startHub({ config: cfg, clock, dataDir: hub.dataDir, port }));
     const t0 = performance.now();
@@ -109,6 +113,15 @@ describe("image sync", () => {
     await waitFor("every image at the hub", async () => allSynced(agent.dataDir), 60_000, 25);
     const seconds = (performance.now() - t0) / 1000;
     console.log(`uncapped: ${backlog.length} records + ${(bytes / 1024).toFixed(0)} KiB of images in ${seconds.toFixed(2)} s = ${((bytes * 8) / 1000 / seconds).toFixed(0)} kbit/s`);
+    const caughtUp = (await agent.json("/status")).image_sync;
+    expect(caughtUp).toMatchObject({ pending: 0, pending_bytes: 0, oldest_pending_at: null, thumbnails_pending: 0 });
+    expect(caughtUp.sent_since_start).toMatchObject({ images: backlog.length, thumbnails: backlog.length });
+    expect(Date.parse(caughtUp.last_uploaded_at)).toBeGreaterThan(T("14:05"));
+    // The hub sees the same at the agent's next poll.
+    await waitFor("the fleet to show the images caught up", async () => {
+      const ridge = (await hub.json("/api/fleet")).cameras.find((c: { id: string }) => c.id === "ridge");
+      return ridge.images?.pending === 0 && ridge.images.last_uploaded_at !== null;
+    }, 10_000, 50);
     await agent.stop();
 
     const captured = await expectImagesAtHub(hub, agent);
@@ -197,6 +210,42 @@ describe("image sync", () => {
     expect((await hub.api(`/api/cameras/ridge/captures/${rows[0]!.id}/image`)).status).toBe(404);
   }, 60_000);
 
+  test("a policy changed through the operator API reaches the agent at its next poll: full images start, then stop again", async () => {
+    const clock = sharedClock(new Date(T("13:59")).toISOString(), 60, 2500);
+    const hub = track(await startHub({ config: config("07:06", "thumbnails"), clock }));
+    const agent = track(await startAgent({ cameraId: "ridge", hub, clock }));
+    const captured = () => syncMarks(agent.dataDir).filter((r) => r.outcome === "captured");
+    await waitFor("thumbnails of the first captures", async () => captured().filter((r) => r.thumb_synced_at !== null).length >= 4, 30_000, 50);
+    expect(captured().every((r) => r.image_synced_at === null)).toBe(true);
+    expect(filesIn(hub, "ridge", "full")).toEqual([]);
+    expect((await agent.json("/status")).image_sync).toMatchObject({ policy: "thumbnails", pending: 0 });
+
+    // Every full image from now on, the earlier ones included.
+    await hub.json("/api/cameras/ridge", { method: "PATCH", body: JSON.stringify({ image_sync: "all" }) });
+    await waitFor("the earlier full images at the hub", async () => {
+      const rows = captured();
+      return rows.length >= 6 && rows.slice(0, 4).every((r) => r.image_synced_at !== null);
+    }, 15_000, 50);
+    expect((await agent.json("/status")).image_sync.policy).toBe("all");
+
+    // Back to thumbnails: captures after the change get no full image.
+    await hub.json("/api/cameras/ridge", { method: "PATCH", body: JSON.stringify({ image_sync: "thumbnails" }) });
+    await waitFor("the agent to run the thumbnails policy", async () => (await agent.json("/status")).image_sync.policy === "thumbnails", 10_000, 50);
+    const switchedAt = Math.max(...agentLogWhileRunning(agent.dataDir).map((r) => r.planned_at));
+    await Bun.sleep(realMsUntil(clock, T("14:06") + 5_000));
+    await waitFor("every thumbnail", async () => captured().every((r) => r.thumb_synced_at !== null && r.uploaded_at !== null), 30_000, 50);
+    await Bun.sleep(1_000);
+    await agent.stop();
+    const planned = new Map(agentLogWhileRunning(agent.dataDir).map((r) => [r.id, r.planned_at]));
+    const after = captured().filter((r) => planned.get(r.id)! > switchedAt);
+    expect(after.length).toBeGreaterThan(5);
+    expect(after.every((r) => r.image_synced_at === null)).toBe(true);
+    const full = filesIn(hub, "ridge", "full").length;
+    expect(full).toBe(captured().filter((r) => r.image_synced_at !== null).length);
+    expect(full).toBeGreaterThanOrEqual(6);
+    console.log(`policy change: ${full} full images while "all", ${after.length} captures after the switch back, none sent full`);
+  }, 60_000);
+
   test("policy by schedule: full images of the named schedules only", async () => {
     const clock = sharedClock(new Date(T("13:59")).toISOString(), 60, 2500);
     const base = config("07:03", { schedules: ["evening"] });
@@ -213,6 +262,8 @@ describe("image sync", () => {
       const rows = syncMarks(agent.dataDir).filter((r) => r.outcome === "captured");
       return rows.length >= 10 && rows.every((r) => r.thumb_synced_at !== null && (schedules.get(r.id) !== "evening" || r.image_synced_at !== null));
     }, 30_000, 100);
+    // Morning images never go, so they are not pending either.
+    expect((await agent.json("/status")).image_sync).toMatchObject({ policy: { schedules: ["evening"] }, pending: 0, pending_bytes: 0, thumbnails_pending: 0 });
     await Bun.sleep(2_000);
     await agent.stop();
     const rows = agentLog(agent.dataDir).filter((r) => r.record.outcome === "captured");

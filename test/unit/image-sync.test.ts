@@ -60,6 +60,29 @@ describe("agent image sync", () => {
     expect(Math.abs(image.data[(45 * 160 + 80) * 4 + 1]! - 120)).toBeLessThan(8);
   });
 
+  test("a file with an EXIF thumbnail (as rpicam-still writes) is thumbnailed from it, not from the full image", () => {
+    const solid = (width: number, height: number, green: number) => {
+      const data = new Uint8Array(width * height * 4);
+      for (let i = 0; i < width * height; i++) data.set([green, green, green, 255], i * 4);
+      return new Uint8Array(encode({ data, width, height }, 90).data);
+    };
+    // The full frame is dark and 16:9; the EXIF thumbnail (320×240, like rpicam-still's) is bright and 4:3.
+    const full = solid(640, 360, 40);
+    const exifThumb = solid(320, 240, 200);
+    const exif = new Uint8Array([...new TextEncoder().encode("Exif\0\0II*\0"), 8, 0, 0, 0, 0, 0, ...exifThumb]);
+    const app1 = new Uint8Array([0xff, 0xe1, (exif.length + 2) >> 8, (exif.length + 2) & 0xff, ...exif]);
+    const withExif = new Uint8Array([...full.subarray(0, 2), ...app1, ...full.subarray(2)]);
+    expect(decode(withExif).width).toBe(640);
+
+    const fromExif = decode(makeThumbnail(withExif));
+    expect([fromExif.width, fromExif.height]).toEqual([160, 120]);
+    expect(Math.abs(fromExif.data[(60 * 160 + 80) * 4 + 1]! - 200)).toBeLessThan(8);
+    // Without one, the image itself.
+    const fromImage = decode(makeThumbnail(full));
+    expect([fromImage.width, fromImage.height]).toEqual([160, 90]);
+    expect(Math.abs(fromImage.data[(45 * 160 + 80) * 4 + 1]! - 40)).toBeLessThan(8);
+  });
+
   test("thumbnails are made in a worker thread; a missing file is an error, not a hang", async () => {
     const width = 320;
     const height = 240;

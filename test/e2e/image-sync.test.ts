@@ -278,6 +278,24 @@ describe("image sync", () => {
     }
   }, 60_000);
 
+  test("a bracket capture sends its main frame only (by design): the hub's image is the record's; the other frames stay on the camera", async () => {
+    const clock = sharedClock(new Date(T("13:59")).toISOString(), 60, 2500);
+    const base = config("07:01");
+    const hub = track(await startHub({ config: { ...base, profiles: { f: { base: { metering: "matrix", bracket: { count: 3, ev: [-2, 0, 2] } } } } }, clock }));
+    const agent = track(await startAgent({ cameraId: "ridge", hub, clock }));
+    await Bun.sleep(realMsUntil(clock, T("14:01") + 5_000));
+    await waitFor("every main frame at the hub", async () => allSynced(agent.dataDir), 30_000, 100);
+    await agent.stop();
+    const captured = await expectImagesAtHub(hub, agent);
+    expect(captured.every(({ record }) => record.image!.frames === 3)).toBe(true);
+    // Three files per capture on the camera, one full image per capture at the hub: the main (0 EV) frame.
+    const { record } = captured[0]!;
+    const dir = join(agent.dataDir, "images", record.image!.file.split("/").slice(0, -1).join("/"));
+    const stem = record.image!.file.split("/").pop()!.replace(/\.jpg$/, "");
+    expect(readdirSync(dir).filter((n) => n.startsWith(stem)).sort()).toEqual([`${stem}.jpg`, `${stem}_ev+2.jpg`, `${stem}_ev-2.jpg`].sort());
+    expect(filesIn(hub, "ridge", "full").length).toBe(captured.length);
+  }, 60_000);
+
   test("the bandwidth cap holds within 20 % over a window", async () => {
     const kbps = 400;
     // A capture every half second of real time, about 80 kB/s of images: more than the cap lets through.

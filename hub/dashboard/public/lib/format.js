@@ -1,0 +1,231 @@
+// Pure helpers (no DOM): dates in a camera's zone, durations, sizes, ordering by attention.
+// Unit-tested in test/unit/dashboard-format.test.ts; types in format.d.ts.
+
+const formatters = new Map();
+function formatter(timeZone, options) {
+  const key = `${timeZone}|${JSON.stringify(options)}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-GB", { timeZone, hourCycle: "h23", ...options });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+const toMs = (t) => (typeof t === "number" ? t : Date.parse(t));
+
+/** "24 Nov 2026, 07:05 MST": a moment in the camera's zone, the zone shown. */
+export function formatDateTime(t, timeZone, { seconds = false, year = false } = {}) {
+  if (t === null || t === undefined) return "—";
+  const ms = toMs(t);
+  if (!Number.isFinite(ms)) return "—";
+  const parts = formatter(timeZone, {
+    day: "numeric",
+    month: "short",
+    ...(year ? { year: "numeric" } : {}),
+    hour: "2-digit",
+    minute: "2-digit",
+    ...(seconds ? { second: "2-digit" } : {}),
+  }).formatToParts(ms);
+  const get = (type) => parts.find((p) => p.type === type)?.value ?? "";
+  const date = `${get("day")} ${get("month")}${year ? ` ${get("year")}` : ""}`;
+  const time = `${get("hour")}:${get("minute")}${seconds ? `:${get("second")}` : ""}`;
+  return `${date}, ${time} ${zoneName(ms, timeZone)}`;
+}
+
+/** "07:05" (or "07:05:30") in the zone, no zone name: for axes and dense tables under a zone heading. */
+export function formatTime(t, timeZone, { seconds = false } = {}) {
+  const ms = toMs(t);
+  if (!Number.isFinite(ms)) return "—";
+  const parts = formatter(timeZone, { hour: "2-digit", minute: "2-digit", ...(seconds ? { second: "2-digit" } : {}) }).formatToParts(ms);
+  return parts.filter((p) => p.type !== "literal" || p.value === ":").map((p) => p.value).join("");
+}
+
+const zoneNamers = new Map();
+/** The zone's short name at a moment ("MST", or "GMT+1" where English has no abbreviation). */
+export function zoneName(t, timeZone) {
+  let f = zoneNamers.get(timeZone);
+  if (!f) zoneNamers.set(timeZone, (f = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "short" })));
+  const parts = f.formatToParts(toMs(t));
+  return parts.find((p) => p.type === "timeZoneName")?.value ?? timeZone;
+}
+
+/** The local calendar date "YYYY-MM-DD" of a moment in a zone. */
+export function localDate(t, timeZone) {
+  const parts = formatter(timeZone, { year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(toMs(t));
+  const get = (type) => parts.find((p) => p.type === type)?.value;
+  return `${get("year")}-${get("month")}-${get("day")}`;
+}
+
+/** Milliseconds the zone's wall clock is ahead of UTC at a moment. */
+export function zoneOffsetMs(t, timeZone) {
+  const ms = toMs(t);
+  const parts = formatter(timeZone, { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" }).formatToParts(ms);
+  const get = (type) => Number(parts.find((p) => p.type === type)?.value);
+  const wall = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour") % 24, get("minute"), get("second"));
+  return wall - (ms - (ms % 1000 + 1000) % 1000);
+}
+
+/**
+ * The UTC moment of a wall-clock time in a zone ("2026-11-24", "07:30" → ms).
+ * A time skipped by a DST change resolves to the moment after the gap.
+ */
+export function zonedTimeToUtc(date, time, timeZone) {
+  const [y, mo, d] = date.split("-").map(Number);
+  const [hh, mm, ss = 0] = time.split(":").map(Number);
+  const wall = Date.UTC(y, mo - 1, d, hh, mm, ss);
+  let guess = wall - zoneOffsetMs(wall, timeZone);
+  for (let i = 0; i < 3; i++) {
+    const next = wall - zoneOffsetMs(guess, timeZone);
+    if (next === guess) break;
+    guess = next;
+  }
+  return guess;
+}
+
+/** Local midnight starting a local date, as UTC ms. */
+export function startOfLocalDay(date, timeZone) {
+  return zonedTimeToUtc(date, "00:00", timeZone);
+}
+
+/** The local date `days` after a "YYYY-MM-DD" date (negative: before). */
+export function addDays(date, days) {
+  const [y, m, d] = date.split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/** A <input type="datetime-local"> value ("2026-11-24T07:30") for a moment in a zone. */
+export function toLocalInput(t, timeZone) {
+  const ms = toMs(t);
+  return `${localDate(ms, timeZone)}T${formatTime(ms, timeZone)}`;
+}
+
+/** The ISO moment of a <input type="datetime-local"> value read in a zone, or null when empty or bad. */
+export function fromLocalInput(value, timeZone) {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)/.exec(value ?? "");
+  if (!m) return null;
+  return new Date(zonedTimeToUtc(m[1], m[2], timeZone)).toISOString();
+}
+
+/** "1 record", "3 records". */
+export function plural(n, one, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** "3 h 20 min", "45 s", "2 d 4 h": a length of time, two units at most. */
+export function formatDuration(seconds) {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "—";
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
+}
+
+/** How long ago `t` was at `now` ("5 min ago"), or "in 5 min" for a future moment. */
+export function formatAgo(t, now) {
+  if (t === null || t === undefined) return "—";
+  const diff = (toMs(now) - toMs(t)) / 1000;
+  return diff >= 0 ? `${formatDuration(diff)} ago` : `in ${formatDuration(-diff)}`;
+}
+
+export function formatBytes(n) {
+  if (n === null || n === undefined || !Number.isFinite(n)) return "—";
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+/** A shutter time as photographers write it: "1/250 s", "0.5 s", "2 s"; null is automatic. */
+export function formatShutter(us) {
+  if (us === null || us === undefined) return "auto";
+  if (us >= 1_000_000) return `${+(us / 1_000_000).toFixed(1)} s`;
+  if (us >= 300_000) return `${+(us / 1_000_000).toFixed(2)} s`;
+  return `1/${Math.round(1_000_000 / us)} s`;
+}
+
+/** A signed number: "+0.3", "−1.50", "0". */
+export function formatSigned(n, digits = 1) {
+  if (n === null || n === undefined || !Number.isFinite(n)) return "—";
+  const text = Math.abs(n).toFixed(digits);
+  if (Number(text) === 0) return (0).toFixed(digits);
+  return `${n > 0 ? "+" : "−"}${text}`;
+}
+
+/** How much each fleet attention reason weighs when ordering cameras: the worst first. */
+export const ATTENTION_WEIGHT = { offline: 50, behind: 40, disk: 30, drift: 20, clock_untrusted: 15, not_converged: 10 };
+
+/** A camera's attention score: the sum of its reasons' weights (unknown reasons count 5). */
+export function attentionScore(camera) {
+  return (camera.attention ?? []).reduce((n, reason) => n + (ATTENTION_WEIGHT[reason] ?? 5), 0);
+}
+
+/**
+ * Fleet cameras ordered for the eye: those needing attention first (the worst
+ * reasons first, then longest behind first), then the rest by id. Not in place.
+ */
+export function sortByAttention(cameras) {
+  const behind = (c) => (c.behind_since ? Date.parse(c.behind_since) : Infinity);
+  return [...cameras].sort((a, b) => {
+    const sa = attentionScore(a);
+    const sb = attentionScore(b);
+    if ((sa > 0) !== (sb > 0)) return sa > 0 ? -1 : 1;
+    if (sa !== sb) return sb - sa;
+    const ba = behind(a);
+    const bb = behind(b);
+    if (ba !== bb) return ba < bb ? -1 : 1;
+    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  });
+}
+
+/** Words for the fleet's attention reasons. */
+export const ATTENTION_TEXT = {
+  offline: "offline",
+  behind: "behind on uploads",
+  disk: "disk nearly full",
+  drift: "exposure drifting",
+  clock_untrusted: "clock not trusted",
+  not_converged: "not running its assigned version",
+};
+
+/** An API issue path without its "body."/"query." part: "body.base.ev" → "base.ev". */
+export function issueField(path) {
+  return String(path ?? "").replace(/^(body|query|params)\.?/, "") || "(root)";
+}
+
+/**
+ * The issue messages that concern a form field ("base.ev"): issues at the field, or
+ * inside it ("base.white_balance" gets "base.white_balance.kelvin").
+ */
+export function issuesFor(issues, fieldPath) {
+  return issues.filter((i) => {
+    const p = issueField(i.path);
+    return p === fieldPath || p.startsWith(`${fieldPath}.`);
+  });
+}
+
+/** A version string's parts compared numerically ("1.10.0" after "1.9.0"). */
+export function compareVersions(a, b) {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d) return d;
+  }
+  return 0;
+}
+
+/** The version before `current` among `versions` (oldest first), or null: what a rollback goes to. */
+export function previousVersion(versions, current) {
+  const sorted = [...versions].sort(compareVersions);
+  const at = sorted.indexOf(current);
+  return at > 0 ? sorted[at - 1] : null;
+}

@@ -1,0 +1,103 @@
+// Pieces several pages share.
+import { api, enc } from "./api.js";
+import { h, notice, replace } from "./dom.js";
+import { issueField, issuesFor } from "./format.js";
+
+let configCache = null;
+
+/** The applied config (site zone, cameras, schedules, profiles), kept for a few seconds. */
+export async function loadConfig({ fresh = false } = {}) {
+  if (!fresh && configCache && Date.now() - configCache.at < 10_000) return configCache.value;
+  const value = await api("/api/config");
+  configCache = { at: Date.now(), value };
+  return value;
+}
+
+/** A camera's zone: its own, else the site's. */
+export function zoneOf(config, cameraId) {
+  return config.cameras?.[cameraId]?.timezone ?? config.location?.timezone ?? "UTC";
+}
+
+/** The hub's clock (it may be simulated): ms. */
+export async function hubNow() {
+  const res = await fetch("/health", { cache: "no-store" });
+  const body = await res.json();
+  return Date.parse(body.time);
+}
+
+/** A timer that runs `fn` now and every `ms` until stopped; one run at a time, failures shown in `status`. */
+export function poller(fn, ms) {
+  let stopped = false;
+  let timer = null;
+  const tick = async () => {
+    if (stopped) return;
+    try {
+      await fn();
+    } catch (e) {
+      if (!stopped) console.warn("refresh failed:", e.message);
+    }
+    if (!stopped) timer = setTimeout(tick, ms);
+  };
+  tick();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+    now() {
+      clearTimeout(timer);
+      tick();
+    },
+  };
+}
+
+/** Puts each API issue next to the form control its path names (`controls`: field path → element); the rest go to `summary`. */
+export function showIssues(issues, controls, summary) {
+  const used = new Set();
+  for (const [path, control] of Object.entries(controls)) {
+    const mine = issuesFor(issues, path);
+    const error = document.getElementById(`${control.id}-error`);
+    if (error) {
+      error.textContent = mine.map((i) => (issueField(i.path) === path ? i.message : `${issueField(i.path).slice(path.length + 1)}: ${i.message}`)).join("; ");
+      error.hidden = mine.length === 0;
+    }
+    if (mine.length) control.setAttribute("aria-invalid", "true");
+    else control.removeAttribute("aria-invalid");
+    for (const i of mine) used.add(i);
+  }
+  const rest = issues.filter((i) => !used.has(i));
+  if (summary) replace(summary, rest.length ? notice("error", rest.map((i) => `${issueField(i.path)}: ${i.message}`).join("; ")) : null);
+  const first = Object.values(controls).find((c) => c.getAttribute("aria-invalid") === "true");
+  first?.focus();
+  return rest;
+}
+
+/** A <select> of options [value, label]. */
+export function select(name, options, value, attrs = {}) {
+  return h("select", { name, ...attrs }, options.map(([v, label]) => h("option", { value: v, selected: v === value }, label ?? v)));
+}
+
+/** A link to a camera's page. */
+export function cameraLink(id) {
+  return h("a", { href: `#/cameras/${enc(id)}` }, id);
+}
+
+/** A labelled loading placeholder. */
+export function loading(what = "Loading…") {
+  return h("p", { class: "loading", role: "status" }, what);
+}
+
+/** A small key/value list. */
+export function facts(rows) {
+  return h("dl", { class: "facts" }, rows.filter(Boolean).map(([k, v]) => h("div", {}, h("dt", {}, k), h("dd", {}, v))));
+}
+
+/** A progress bar with its percent as text. */
+export function progressBar(fraction, label) {
+  const pct = Math.round(Math.max(0, Math.min(1, fraction ?? 0)) * 100);
+  return h("div", { class: "progress" }, h("progress", { max: 100, value: pct, "aria-label": label }), h("span", {}, `${pct} %`));
+}
+
+export function errorNotice(e) {
+  return notice("error", e?.message ?? String(e));
+}

@@ -1,0 +1,152 @@
+// Fleet: every camera as a card, those needing attention first; refreshes itself.
+import { api, enc, loadImage, qs } from "../lib/api.js";
+import { h, replace } from "../lib/dom.js";
+import { ATTENTION_TEXT, formatAgo, formatBytes, formatDateTime, formatDuration, formatSigned, plural, sortByAttention } from "../lib/format.js";
+import { errorNotice, loadConfig, poller, zoneOf } from "../lib/ui.js";
+
+export const REFRESH_MS = 5000;
+
+export async function render(main) {
+  document.title = "Fleet · Skylapse";
+  const summary = h("p", { class: "summary", role: "status", "aria-live": "polite" }, "Loading the fleet…");
+  const problem = h("div");
+  const grid = h("ul", { class: "cards", "aria-label": "Cameras" });
+  main.append(h("div", { class: "page-head" }, h("h1", {}, "Fleet"), summary), problem, grid);
+
+  const cards = new Map();
+  const nextCapture = new Map(); // camera → {at, schedule, fetchedAt}
+  const latestPicture = new Map(); // camera → {key, capture}
+
+  async function nextFor(id, now) {
+    const known = nextCapture.get(id);
+    if (known && (known.at === null ? Date.now() - known.fetchedAt < 30_000 : Date.parse(known.at) > now)) return known;
+    const plan = await api(`/api/cameras/${enc(id)}/plan${qs({ from: new Date(now).toISOString(), to: new Date(now + 60_000).toISOString() })}`);
+    const value = { at: plan.next_capture?.at ?? null, schedule: plan.next_capture?.schedule ?? null, fetchedAt: Date.now() };
+    nextCapture.set(id, value);
+    return value;
+  }
+
+  /** The newest production capture with a picture, looked up again only when the camera reports a newer capture. */
+  async function latestFor(id, lastCaptureAt, now) {
+    if (!lastCaptureAt) return null;
+    const known = latestPicture.get(id);
+    if (known && known.key === lastCaptureAt) return known.capture;
+    const last = Date.parse(lastCaptureAt);
+    let capture = null;
+    for (const back of [15 * 60_000, 6 * 3600_000]) {
+      const from = new Date(last - back).toISOString();
+      const to = new Date(Math.max(last, now) + 60_000).toISOString();
+      const page = await api(`/api/cameras/${enc(id)}/captures${qs({ from, to, limit: 2000 })}`);
+      capture = page.captures.filter((c) => c.outcome === "captured" && c.image && c.test_role !== "variant").at(-1) ?? null;
+      if (capture) break;
+    }
+    latestPicture.set(id, { key: lastCaptureAt, capture });
+    return capture;
+  }
+
+  function card(id) {
+    let c = cards.get(id);
+    if (!c) {
+      const link = h("a", { href: `#/cameras/${enc(id)}`, class: "card-title" }, id);
+      const img = h("img", { class: "thumb", alt: "", width: 160, height: 90 });
+      const body = h("div", { class: "card-body" });
+      const badges = h("ul", { class: "badges", "aria-label": "Needs attention" });
+      const el = h("li", { class: "card", dataset: { camera: id } }, h("div", { class: "card-head" }, h("h2", {}, link), badges), img, body);
+      c = { el, link, img, body, badges };
+      cards.set(id, c);
+    }
+    return c;
+  }
+
+  function fill(c, cam, info, zone, now, next, latest) {
+    const name = info?.name ? `${info.name} (${cam.id})` : cam.id;
+    c.link.textContent = name;
+    c.el.classList.toggle("attention", cam.attention.length > 0);
+    c.el.classList.toggle("offline", !cam.online);
+    replace(c.badges, cam.attention.map((a) => h("li", { class: `badge badge-${a}` }, ATTENTION_TEXT[a] ?? a)));
+    if (latest) {
+      c.img.alt = `Latest picture from ${cam.id}, ${formatDateTime(latest.planned_at, zone)}`;
+      loadImage(c.img, `/api/cameras/${enc(cam.id)}/captures/${enc(latest.id)}/thumbnail`);
+    } else {
+      c.img.alt = `No picture from ${cam.id} yet`;
+      c.img.classList.add("missing");
+    }
+    const a = cam.assignment;
+    const assigned = a ? `${a.profile_id} ${a.version === "latest" ? `latest (${a.resolved_version ?? "none"})` : a.version}` : "none";
+    const running = a?.running ? `${a.running.profile_id} ${a.running.version}` : cam.online ? "nothing reported" : "—";
+    const disk = cam.disk ? `${cam.disk.percent.toFixed(0)} %${cam.disk.warning ? " (over 80 %)" : ""}` : "—";
+    const clock = cam.clock
+      ? cam.clock.trusted
+        ? `trusted (${cam.clock.source}${cam.clock.offset_ms !== null ? `, off by ${formatDuration(Math.abs(cam.clock.offset_ms) / 1000)}` : ""})`
+        : `NOT trusted (${cam.clock.source})`
+      : "—";
+    const e = cam.exposure;
+    const exposure = e?.drifting
+      ? `drifting ${formatSigned(e.mean_stops, 2)} stops over ${e.frames} frames since ${formatDateTime(e.since, zone)}`
+      : e?.recent_mean_luma !== null && e?.recent_mean_luma !== undefined
+        ? `ok (mean luma ${e.recent_mean_luma.toFixed(0)})`
+        : "no measured frames yet";
+    const rows = [
+      [
+        "Status",
+        cam.online
+          ? h("span", { class: "ok" }, `online · contact ${formatAgo(cam.last_contact_at, now)}`)
+          : h("span", { class: "bad" }, `offline since ${formatDateTime(cam.offline_since, zone)} (${formatDuration((now - Date.parse(cam.offline_since)) / 1000)})`),
+      ],
+      ["Profile", h("span", { class: a && !a.converged ? "warn" : "" }, `assigned ${assigned} · running ${running}`)],
+      ["Next capture", next?.at ? `${formatDateTime(next.at, zone)} (${next.schedule}, ${formatAgo(next.at, now)})` : "none planned"],
+      [
+        "Backlog",
+        cam.backlog === null
+          ? "—"
+          : cam.backlog === 0
+            ? "none"
+            : `${plural(cam.backlog, "record")}, oldest ${formatAgo(cam.oldest_pending_at, now).replace(" ago", " old")}`,
+      ],
+      cam.images ? ["Images", cam.images.pending ? `${cam.images.pending} to upload (${formatBytes(cam.images.pending_bytes)})` : "all uploaded"] : null,
+      ["Disk", h("span", { class: cam.disk?.warning ? "bad" : "" }, disk)],
+      ["Clock", h("span", { class: cam.clock && !cam.clock.trusted ? "bad" : "" }, clock)],
+      ["Exposure", h("span", { class: e?.drifting ? "bad" : "" }, exposure)],
+      cam.incidents?.length ? ["Incidents", `${cam.incidents.length} in the last day`] : null,
+    ].filter(Boolean);
+    replace(c.body, h("p", { class: "zone" }, `${info?.location ? `${info.location} · ` : ""}${zone}`), h("dl", { class: "facts" }, rows.map(([k, v]) => h("div", {}, h("dt", {}, k), h("dd", {}, v)))));
+  }
+
+  async function refresh() {
+    const [fleet, cams, config] = await Promise.all([api("/api/fleet"), api("/api/cameras"), loadConfig()]);
+    replace(problem);
+    const now = Date.parse(fleet.generated_at);
+    const byId = new Map(cams.cameras.map((c) => [c.id, c]));
+    const ordered = sortByAttention(fleet.cameras);
+    const extras = await Promise.all(
+      ordered.map(async (cam) => {
+        const [next, latest] = await Promise.all([
+          nextFor(cam.id, now).catch(() => null),
+          latestFor(cam.id, byId.get(cam.id)?.observed?.last_capture_at ?? null, now).catch(() => null),
+        ]);
+        return { next, latest };
+      }),
+    );
+    ordered.forEach((cam, i) => fill(card(cam.id), cam, byId.get(cam.id), zoneOf(config, cam.id), now, extras[i].next, extras[i].latest));
+    for (const id of [...cards.keys()]) if (!ordered.some((c) => c.id === id)) cards.delete(id);
+    // Re-order without recreating: focus stays where it was.
+    ordered.forEach((cam, i) => {
+      const el = cards.get(cam.id).el;
+      if (grid.children[i] !== el) grid.insertBefore(el, grid.children[i] ?? null);
+    });
+    while (grid.children.length > ordered.length) grid.lastElementChild.remove();
+    const t = fleet.totals;
+    summary.textContent = `${t.cameras} cameras · ${t.online} online · ${t.attention} need attention · hub time ${formatDateTime(now, config.location?.timezone ?? "UTC", { seconds: true })}`;
+    main.dataset.updated = fleet.generated_at;
+  }
+
+  const timer = poller(async () => {
+    try {
+      await refresh();
+    } catch (e) {
+      replace(problem, errorNotice(e));
+      throw e;
+    }
+  }, REFRESH_MS);
+  return () => timer.stop();
+}

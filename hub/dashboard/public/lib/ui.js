@@ -1,7 +1,7 @@
 // Pieces several pages share.
 import { api, enc } from "./api.js";
 import { h, notice, replace } from "./dom.js";
-import { issueField, issuesFor } from "./format.js";
+import { issueField } from "./format.js";
 
 let configCache = null;
 
@@ -51,25 +51,40 @@ export function poller(fn, ms) {
   };
 }
 
-/** Puts each API issue next to the form control its path names (`controls`: field path → element); the rest go to `summary`. */
+/**
+ * Puts each API issue next to the form control its path names (`controls`: field
+ * path → element; the longest path that is the issue's or contains it wins); the
+ * rest go to `summary`. Returns the issues no control took.
+ */
 export function showIssues(issues, controls, summary) {
-  const used = new Set();
-  for (const [path, control] of Object.entries(controls)) {
-    const mine = issuesFor(issues, path);
+  const paths = Object.keys(controls).sort((a, b) => b.length - a.length);
+  const perControl = new Map();
+  for (const p of paths) perControl.set(controls[p], { paths: (perControl.get(controls[p])?.paths ?? 0) + 1, found: [] });
+  const rest = [];
+  for (const issue of issues) {
+    const at = issueField(issue.path);
+    const owner = paths.find((p) => at === p || at.startsWith(`${p}.`));
+    if (owner) perControl.get(controls[owner]).found.push({ owner, at, message: issue.message });
+    else rest.push(issue);
+  }
+  for (const [control, { paths: count, found }] of perControl) {
     const error = document.getElementById(`${control.id}-error`);
     if (error) {
-      error.textContent = mine.map((i) => (issueField(i.path) === path ? i.message : `${issueField(i.path).slice(path.length + 1)}: ${i.message}`)).join("; ");
-      error.hidden = mine.length === 0;
+      error.textContent = found.map((f) => (f.at === f.owner && count === 1 ? f.message : `${count === 1 ? f.at.slice(f.owner.length + 1) : f.at}: ${f.message}`)).join("; ");
+      error.hidden = found.length === 0;
     }
-    if (mine.length) control.setAttribute("aria-invalid", "true");
+    if (found.length) control.setAttribute("aria-invalid", "true");
     else control.removeAttribute("aria-invalid");
-    for (const i of mine) used.add(i);
   }
-  const rest = issues.filter((i) => !used.has(i));
   if (summary) replace(summary, rest.length ? notice("error", rest.map((i) => `${issueField(i.path)}: ${i.message}`).join("; ")) : null);
-  const first = Object.values(controls).find((c) => c.getAttribute("aria-invalid") === "true");
+  const first = [...perControl.keys()].find((c) => c.getAttribute("aria-invalid") === "true");
   first?.focus();
   return rest;
+}
+
+/** Clears every message `showIssues` put up. */
+export function clearIssues(controls, summary) {
+  showIssues([], controls, summary);
 }
 
 /** A <select> of options [value, label]. */
@@ -100,4 +115,15 @@ export function progressBar(fraction, label) {
 
 export function errorNotice(e) {
   return notice("error", e?.message ?? String(e));
+}
+
+/** An ApiError's issues; a refusal without a list ("body.x: message; …") is read into one. */
+export function issuesOf(e) {
+  if (e?.issues?.length) return e.issues;
+  const message = e?.body?.message ?? e?.message ?? String(e);
+  const parts = message.split("; ").map((part) => {
+    const m = /^((?:body|query)\.[\w.\-]+): (.*)$/s.exec(part);
+    return m ? { path: m[1], message: m[2] } : { path: "", message: part };
+  });
+  return parts;
 }

@@ -1,0 +1,91 @@
+// Timelapses: every render with its progress; start one for a range.
+import { api, ApiError } from "../lib/api.js";
+import { field, h, notice, replace } from "../lib/dom.js";
+import { addDays, fromLocalInput, localDate, toLocalInput } from "../lib/format.js";
+import { isActive, listTimelapses, startRender, timelapseTable } from "../lib/timelapses.js";
+import { clearIssues, errorNotice, hubNow, issuesOf, loadConfig, loading, poller, select, showIssues, zoneOf } from "../lib/ui.js";
+
+export async function render(main) {
+  document.title = "Timelapses · Skylapse";
+  main.append(h("div", { class: "page-head" }, h("h1", {}, "Timelapses")), loading());
+  const [config, now, first] = await Promise.all([loadConfig({ fresh: true }), hubNow(), listTimelapses()]);
+  main.lastElementChild.remove();
+  if (first === null) {
+    main.append(notice("info", "This hub has no timelapse renderer."));
+    return;
+  }
+  const cams = Object.keys(config.cameras ?? {});
+  let timer = null;
+  const table = timelapseTable({ zoneFor: (id) => zoneOf(config, id), onChange: () => timer?.now() });
+  const status = h("p", { class: "summary", role: "status" });
+  main.append(renderForm(config, cams, now, () => timer?.now()), h("section", { "aria-labelledby": "tl-list-h" }, h("div", { class: "row" }, h("h2", { id: "tl-list-h" }, "Renders"), status), table.el));
+  table.update(first);
+  let quiet = 0;
+  timer = poller(async () => {
+    const list = await listTimelapses();
+    table.update(list ?? []);
+    const running = (list ?? []).filter(isActive).length;
+    status.textContent = running ? `${running} rendering…` : `${(list ?? []).length} renders`;
+    quiet = running ? 0 : quiet + 1;
+  }, 1500);
+  return () => {
+    timer.stop();
+    table.dispose();
+  };
+}
+
+function renderForm(config, cams, now, onStarted) {
+  const controls = {};
+  const camera = select("camera_id", cams.map((c) => [c]), cams[0], {});
+  const zoneNote = h("p", { class: "hint" });
+  const zone = () => zoneOf(config, camera.value);
+  const from = h("input", { name: "from", type: "datetime-local", step: 60 });
+  const to = h("input", { name: "to", type: "datetime-local", step: 60 });
+  const setDefaults = () => {
+    const z = zone();
+    const day = localDate(now, z);
+    from.value = `${day}T00:00`;
+    to.value = toLocalInput(now, z);
+    zoneNote.textContent = `Times are ${camera.value}'s local time (${z}).`;
+  };
+  camera.addEventListener("change", setDefaults);
+  setDefaults();
+  const schedule = select("schedule", [["", "(every schedule)"], ...Object.keys(config.schedules ?? {}).map((s) => [s])], "");
+  const fps = h("input", { name: "fps", type: "number", min: 1, max: 60, step: 1, value: 24 });
+  const deflicker = select("deflicker", [["none"], ["rolling"], ["ffmpeg"]], "rolling");
+  const source = select("source", [["full", "full images"], ["thumbnails", "thumbnails (quick preview)"]], "full");
+  Object.assign(controls, { camera_id: camera, camera_ids: camera, from, to, schedule, fps, deflicker, source });
+  const summary = h("div", { "aria-live": "polite" });
+  const submit = h("button", { type: "submit", class: "primary" }, "Start render");
+  const form = h(
+    "form",
+    { class: "panel", "aria-labelledby": "render-h", novalidate: true },
+    h("h2", { id: "render-h" }, "Start a render"),
+    h("div", { class: "form-grid" }, field("Camera", camera), field("From", from), field("To", to), field("Schedule", schedule), field("Frames per second", fps), field("Deflicker", deflicker), field("Pictures", source)),
+    zoneNote,
+    h("div", { class: "actions" }, submit, h("button", { type: "button", onclick: () => ((from.value = `${addDays(localDate(now, zone()), -1)}T00:00`), (to.value = `${localDate(now, zone())}T00:00`)) }, "Yesterday")),
+    summary,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearIssues(controls, summary);
+    const body = { camera_id: camera.value, from: fromLocalInput(from.value, zone()), to: fromLocalInput(to.value, zone()), fps: Number(fps.value), deflicker: deflicker.value, source: source.value };
+    if (schedule.value) body.schedule = schedule.value;
+    const missing = [];
+    if (!body.from) missing.push({ path: "body.from", message: "give a start" });
+    if (!body.to) missing.push({ path: "body.to", message: "give an end" });
+    if (missing.length) return showIssues(missing, controls, summary);
+    submit.disabled = true;
+    try {
+      const id = await startRender(body);
+      replace(summary, notice("ok", `Render ${id.slice(0, 8)} queued.`));
+      onStarted();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 422) showIssues(issuesOf(e), controls, summary);
+      else replace(summary, errorNotice(e));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
+}

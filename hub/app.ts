@@ -10,6 +10,9 @@ import { enrollmentAgentModule, enrollmentOperatorModule } from "./enrollment";
 import { openapiModule } from "./openapi";
 import { configModule } from "./config";
 import { dashboardModule } from "./dashboard";
+import { type TimelapsesOptions, timelapsesModule, timelapsesOptionsFromEnv } from "./timelapses";
+import { TimelapseJobs } from "./timelapses/service";
+import { SessionRenders } from "./timelapses/sessions";
 import { fleetModule } from "./fleet";
 import { imagesModule } from "./images";
 import { liveModule } from "./live";
@@ -22,7 +25,7 @@ import type { HubDb } from "./db/client";
 /** Request bodies above this are refused with 413 before they are read. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-export function createHub(options: { db: HubDb; clock: Clock; operatorToken: string; liveTimeoutMs?: number }) {
+export function createHub(options: { db: HubDb; clock: Clock; operatorToken: string; liveTimeoutMs?: number; timelapses?: TimelapsesOptions }) {
   const ctx = {
     db: options.db,
     clock: options.clock,
@@ -31,6 +34,9 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     operatorTokenHash: hashToken(options.operatorToken),
   } as HubContext;
   ctx.live = new LiveOrchestrator(ctx, options.liveTimeoutMs ?? 10_000);
+  const renders = options.timelapses ?? timelapsesOptionsFromEnv();
+  ctx.timelapses = new TimelapseJobs(ctx, renders);
+  ctx.sessionRenders = renders.auto ? new SessionRenders(ctx, ctx.timelapses, renders.auto) : null;
   const app = new Elysia()
     .use(problems(MAX_BODY_BYTES))
     .use(openapiModule())
@@ -47,6 +53,7 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     .use(abTestsModule(ctx))
     .use(configModule(ctx))
     .use(imagesModule(ctx))
+    .use(timelapsesModule(ctx))
     .use(dashboardModule(ctx));
   return { app, ctx };
 }

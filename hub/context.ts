@@ -2,6 +2,8 @@ import type { Clock } from "../shared/clock";
 import type { HubDb } from "./db/client";
 import type { ContactLog, DesiredStateCache } from "./agents/service";
 import type { LiveOrchestrator } from "./live/service";
+import type { TimelapseJobs } from "./timelapses/service";
+import type { SessionRenders } from "./timelapses/sessions";
 
 /** What every hub module needs; built once in app.ts. */
 export interface HubContext {
@@ -10,5 +12,8 @@ export interface HubContext {
   desiredStates: DesiredStateCache;
   contacts: ContactLog;
   live: LiveOrchestrator;
+  timelapses: TimelapseJobs;
+  /** Null when sessions are not rendered automatically. */
+  sessionRenders: SessionRenders | null;
   operatorTokenHash: string;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DeflickerMode } from "../shared/contracts/timelapse";
 import { describeZodError } from "../shared/env";
 
 const HubEnv = z.object({
@@ -15,6 +16,21 @@ const HubEnv = z.object({
   SKYLAPSE_KEEP_THUMBNAILS_DAYS: z.coerce.number().min(0).max(100_000).optional(),
   /** Real seconds between hub image-retention passes. */
   SKYLAPSE_IMAGE_RETENTION_EVERY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(3600),
+  /** The ffmpeg that renders timelapses (Debian's package by default). */
+  SKYLAPSE_FFMPEG: z.string().min(1).default("ffmpeg"),
+  /** Timelapse renders at once. */
+  SKYLAPSE_RENDER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
+  /** Render each session (one schedule's window on one day) when it closes. */
+  SKYLAPSE_AUTO_TIMELAPSE: z.enum(["0", "1", "true", "false"]).default("1").transform((v) => v === "1" || v === "true"),
+  SKYLAPSE_TIMELAPSE_FPS: z.coerce.number().int().min(1).max(60).default(24),
+  SKYLAPSE_TIMELAPSE_CRF: z.coerce.number().int().min(0).max(51).default(20),
+  SKYLAPSE_TIMELAPSE_DEFLICKER: DeflickerMode.default("rolling"),
+  /** Hub-time minutes after a session closes to wait for late ticks and pictures before rendering it anyway. */
+  SKYLAPSE_TIMELAPSE_SETTLE_MINUTES: z.coerce.number().min(0).max(100_000).default(360),
+  /** Sessions that closed longer ago than this are not rendered automatically. */
+  SKYLAPSE_TIMELAPSE_LOOKBACK_DAYS: z.coerce.number().min(0.01).max(31).default(2),
+  /** Real seconds between looks for closed sessions. */
+  SKYLAPSE_TIMELAPSE_SCAN_SECONDS: z.coerce.number().min(0.1).max(86_400).default(60),
 });
 export type HubEnv = z.infer<typeof HubEnv>;
 

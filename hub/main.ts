@@ -45,10 +45,14 @@ function main() {
   }
   const { app, ctx } = createHub({ db, clock, operatorToken: token, liveTimeoutMs: settings.SKYLAPSE_LIVE_TIMEOUT_MS });
   ctx.live.start();
+  ctx.timelapses.start();
+  ctx.sessionRenders?.start();
   app.listen({ port: settings.SKYLAPSE_PORT, hostname: settings.SKYLAPSE_HOST, maxRequestBodySize: MAX_BODY_BYTES * 2 });
   const shutdown = async () => {
     await app.stop();
     await ctx.live.stop();
+    ctx.sessionRenders?.stop();
+    await ctx.timelapses.stop();
     ctx.contacts.close();
     sqlite.close();
     process.exit(0);

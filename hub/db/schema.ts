@@ -213,3 +213,39 @@ export const captureImages = sqliteTable(
   },
   (t) => [index("capture_images_camera").on(t.cameraId, t.plannedAt), index("capture_images_planned").on(t.plannedAt)],
 );
+
+/**
+ * Timelapse render jobs. One row per distinct spec (spec_key), so asking for the
+ * same render again re-renders it in place. `attempt` grows with every start; a
+ * render only writes its result while its attempt is still the row's.
+ */
+export const timelapses = sqliteTable(
+  "timelapses",
+  {
+    id: text("id").primaryKey(),
+    specKey: text("spec_key").notNull(),
+    origin: text("origin").$type<"auto" | "request">().notNull(),
+    cameraIds: text("camera_ids", { mode: "json" }).$type<string[]>().notNull(),
+    fromAt: integer("from_at").notNull(),
+    toAt: integer("to_at").notNull(),
+    schedule: text("schedule"),
+    profileId: text("profile_id"),
+    fps: integer("fps").notNull(),
+    crf: integer("crf").notNull(),
+    deflicker: text("deflicker").$type<"none" | "rolling" | "ffmpeg">().notNull(),
+    source: text("source").$type<"full" | "thumbnails">().notNull(),
+    status: text("status").$type<"queued" | "running" | "done" | "failed" | "cancelled">().notNull(),
+    attempt: integer("attempt").notNull().default(0),
+    frames: integer("frames").notNull().default(0),
+    framesDone: integer("frames_done").notNull().default(0),
+    missing: integer("missing").notNull().default(0),
+    width: integer("width"),
+    height: integer("height"),
+    bytes: integer("bytes"),
+    error: text("error"),
+    createdAt: integer("created_at").notNull(),
+    startedAt: integer("started_at"),
+    finishedAt: integer("finished_at"),
+  },
+  (t) => [uniqueIndex("timelapses_spec").on(t.specKey), index("timelapses_status").on(t.status, t.createdAt), index("timelapses_created").on(t.createdAt)],
+);

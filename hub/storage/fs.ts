@@ -1,9 +1,10 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
 import { type ImageStorage, KEY_SHAPE, OffsetMismatch } from "./index";
 
 /**
- * Image storage on the local filesystem: DATA_DIR/images/CAMERA/{thumbnails,full,partial}/ID.
+ * Image storage on the local filesystem: DATA_DIR/images/CAMERA/{thumbnails,full,partial}/ID,
+ * and rendered timelapses in DATA_DIR/images/timelapses/.
  * Whole objects are written to a temp file, fsynced and renamed; appends check the
  * offset and write in one synchronous step, so two requests for the same upload
  * cannot interleave within this process.
@@ -78,5 +79,24 @@ export class FsImageStorage implements ImageStorage {
 
   async delete(key: string): Promise<void> {
     rmSync(this.pathOf(key), { force: true });
+  }
+
+  async putFile(key: string, path: string): Promise<void> {
+    const target = this.pathOf(key);
+    mkdirSync(dirname(target), { recursive: true });
+    try {
+      renameSync(path, target);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EXDEV") throw e;
+      const temp = join(dirname(target), `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+      copyFileSync(path, temp);
+      renameSync(temp, target);
+      rmSync(path, { force: true });
+    }
+  }
+
+  localPath(key: string): string | null {
+    const path = this.pathOf(key);
+    return this.sizeSync(path) === null ? null : path;
   }
 }

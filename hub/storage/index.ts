@@ -1,5 +1,5 @@
 /**
- * Where the hub keeps image bytes, behind one small interface: the filesystem
+ * Where the hub keeps image and video bytes, behind one small interface: the filesystem
  * under the data dir today (./fs.ts); an S3-compatible object store can implement
  * the same calls later (append as multipart parts or a rewrite, read with a Range GET).
  *
@@ -23,6 +23,10 @@ export interface ImageStorage {
   move(from: string, to: string): Promise<void>;
   /** Removes the object; nothing there is not an error. */
   delete(key: string): Promise<void>;
+  /** Takes in a finished local file (a rendered video), replacing any earlier object; the file is consumed. */
+  putFile(key: string, path: string): Promise<void>;
+  /** A local path the object can be read from directly (so a render links its frames instead of copying), or null. */
+  localPath(key: string): string | null;
 }
 
 export class OffsetMismatch extends Error {
@@ -32,7 +36,8 @@ export class OffsetMismatch extends Error {
 }
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-export const KEY_SHAPE = /^[a-z0-9][a-z0-9_-]{0,63}\/(thumbnails|full|partial)\/[A-Za-z0-9][A-Za-z0-9_-]{0,63}\.(jpg|part)$/;
+export const KEY_SHAPE =
+  /^(?:[a-z0-9][a-z0-9_-]{0,63}\/(thumbnails|full|partial)\/[A-Za-z0-9][A-Za-z0-9_-]{0,63}\.(jpg|part)|timelapses\/tl_[A-Za-z0-9_-]{1,64}\.(mp4|jpg))$/;
 
 /** A capture id as a file name: itself when it is plainly safe, else its hash (ids are up to 64 free characters). */
 function idPart(id: string): string {
@@ -46,5 +51,12 @@ export function imageKey(cameraId: string, captureId: string, kind: ImageKind): 
   const folder = kind === "thumbnail" ? "thumbnails" : kind;
   const key = `${cameraId}/${folder}/${idPart(captureId)}.${kind === "partial" ? "part" : "jpg"}`;
   if (!KEY_SHAPE.test(key)) throw new Error(`not an image key: ${key}`);
+  return key;
+}
+
+/** The storage key of a rendered timelapse's video or poster: timelapses/ID.mp4, timelapses/ID.jpg. */
+export function timelapseKey(id: string, kind: "video" | "poster"): string {
+  const key = `timelapses/${id}.${kind === "video" ? "mp4" : "jpg"}`;
+  if (!KEY_SHAPE.test(key)) throw new Error(`not a timelapse key: ${key}`);
   return key;
 }

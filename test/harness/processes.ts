@@ -114,6 +114,8 @@ export async function startHub(options: HubOptions): Promise<StartedHub> {
     SKYLAPSE_DATA_DIR: dataDir,
     SKYLAPSE_CONFIG: configPath,
     SKYLAPSE_OPERATOR_TOKEN: operatorToken,
+    // Session renders run ffmpeg; only the tests about them turn them on.
+    SKYLAPSE_AUTO_TIMELAPSE: "0",
     ...clockEnv(options.clock),
     ...options.env,
   })) as StartedHub;

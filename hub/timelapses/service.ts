@@ -1,0 +1,350 @@
+import { randomBytes } from "node:crypto";
+import { and, asc, desc, eq, gte, inArray, lt, notInArray, sql } from "drizzle-orm";
+import { canonicalJson } from "../../shared/canonical";
+import type { Timelapse, TimelapseSpec, TimelapseStatus } from "../../shared/contracts/timelapse";
+import { plannedTicks } from "../../shared/plan/ticks";
+import { HttpError, notFound } from "../../shared/http";
+import { OPERATOR, recordAudit } from "../audit/service";
+import type { HubContext } from "../context";
+import type { HubDb } from "../db/client";
+import { cameras, captureImages, captures, profiles, timelapses } from "../db/schema";
+import { cameraSetup, planFor } from "../plans/service";
+import { type ImageStorage, timelapseKey } from "../storage";
+import { storedResponse } from "../storage/serve";
+import { type CaptureRow, frameSequence, type Frame, gridSequence } from "./frames";
+import { render, RenderError } from "./render";
+
+type Row = typeof timelapses.$inferSelect;
+
+export interface RendererOptions {
+  storage: ImageStorage;
+  /** Where renders stage their frames (removed after each render). */
+  workDir: string;
+  ffmpeg: string;
+  /** Renders at once. */
+  concurrency: number;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function timelapseView(r: Row): Timelapse {
+  const done = r.status === "done";
+  return {
+    id: r.id,
+    status: r.status,
+    progress: r.status === "done" ? 1 : r.frames ? Math.min(1, r.framesDone / r.frames) : 0,
+    frames: r.frames,
+    frames_done: r.framesDone,
+    missing: r.missing,
+    url: done ? `/api/timelapses/${r.id}/video` : null,
+    poster_url: done ? `/api/timelapses/${r.id}/poster` : null,
+    error: r.error,
+    origin: r.origin,
+    camera_ids: r.cameraIds,
+    from: iso(r.fromAt)!,
+    to: iso(r.toAt)!,
+    schedule: r.schedule,
+    profile_id: r.profileId,
+    fps: r.fps,
+    crf: r.crf,
+    deflicker: r.deflicker,
+    source: r.source,
+    width: r.width,
+    height: r.height,
+    bytes: r.bytes,
+    created_at: iso(r.createdAt)!,
+    started_at: iso(r.startedAt),
+    finished_at: iso(r.finishedAt),
+  };
+}
+
+/** The spec's identity: asking for the same render again finds the same job. */
+export function specKey(spec: TimelapseSpec): string {
+  return canonicalJson({
+    cameras: spec.camera_ids ?? [spec.camera_id!],
+    from: Date.parse(spec.from),
+    to: Date.parse(spec.to),
+    schedule: spec.schedule ?? null,
+    profile: spec.profile_id ?? null,
+    fps: spec.fps,
+    crf: spec.crf,
+    deflicker: spec.deflicker,
+    source: spec.source,
+  });
+}
+
+/** The capture rows of one camera in [from, to), with whether the hub holds the picture a render of `source` needs. */
+export function captureRows(ctx: HubContext, cameraId: string, from: number, to: number, source: Row["source"]): CaptureRow[] {
+  const held =
+    source === "full"
+      ? sql<number>`(${captureImages.imageCompleteAt} IS NOT NULL AND ${captureImages.imagePurgedAt} IS NULL)`
+      : sql<number>`(${captureImages.thumbnailAt} IS NOT NULL AND ${captureImages.thumbnailPurgedAt} IS NULL)`;
+  return ctx.db
+    .select({ id: captures.id, record: captures.record, held })
+    .from(captures)
+    .leftJoin(captureImages, eq(captureImages.captureId, captures.id))
+    .where(and(eq(captures.cameraId, cameraId), gte(captures.plannedAt, from), lt(captures.plannedAt, to)))
+    .orderBy(asc(captures.plannedAt))
+    .all()
+    .map(({ id, record: r, held }) => ({
+      cameraId,
+      captureId: id,
+      plannedAt: Date.parse(r.planned_at),
+      schedule: r.schedule,
+      profileId: r.profile_id,
+      outcome: r.outcome,
+      variant: r.test_role === "variant",
+      hasPicture: Boolean(held),
+      luma: r.measures?.mean_luma ?? null,
+      width: r.image?.width ?? null,
+      height: r.image?.height ?? null,
+    }));
+}
+
+/** What a job renders: tiles of frames, or why it cannot. */
+export function selectFrames(ctx: HubContext, job: Row): { tiles: Frame[][]; missing: number } | { error: string } {
+  const sequences = job.cameraIds.map((cameraId) => {
+    const setup = cameraSetup(ctx.db, cameraId);
+    const planned = setup
+      ? plannedTicks(planFor(setup, job.fromAt, job.toAt, job.fromAt).windows, job.fromAt, job.toAt)
+          .filter((t) => (!job.schedule || t.schedule === job.schedule) && (!job.profileId || t.profile === job.profileId))
+          .map((t) => t.at)
+      : [];
+    const rows = captureRows(ctx, cameraId, job.fromAt, job.toAt, job.source);
+    return frameSequence(rows, planned, { schedule: job.schedule, profileId: job.profileId, schedules: new Set(Object.keys(setup?.rules ?? {})) });
+  });
+  const missingPictures = job.source === "full" ? "pictures (full images not synced yet? try source \"thumbnails\")" : "pictures";
+  if (sequences.length === 1) {
+    const only = sequences[0]!;
+    if (!only.frames.length) return { error: `no ${missingPictures} in the range: ${only.ticks} tick(s), all missing` };
+    return { tiles: [only.frames], missing: only.missing };
+  }
+  const grid = gridSequence(sequences);
+  if ("error" in grid) return { error: `camera ${job.cameraIds[grid.cameraIndex]} has no ${missingPictures} in the range` };
+  return { tiles: grid.cells, missing: grid.missing };
+}
+
+/**
+ * Timelapse render jobs: one row per spec, queued and run a few at a time by
+ * ffmpeg; progress is written as frames are encoded; a cancel kills the render.
+ * Jobs a hub restart interrupted run again.
+ */
+export class TimelapseJobs {
+  private readonly inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  private stopped = true;
+
+  constructor(
+    private readonly ctx: HubContext,
+    readonly options: RendererOptions,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.ctx.db.update(timelapses).set({ status: "queued" }).where(eq(timelapses.status, "running")).run();
+    this.pump();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const job of this.inFlight.values()) job.abort.abort();
+    await Promise.all([...this.inFlight.values()].map((j) => j.done));
+  }
+
+  private row(id: string): Row {
+    const row = this.ctx.db.select().from(timelapses).where(eq(timelapses.id, id)).get();
+    if (!row) throw notFound(`timelapse ${id}`);
+    return row;
+  }
+
+  /** Queues a render; the same spec again returns its job, re-rendered unless it is already queued or running. */
+  request(spec: TimelapseSpec, origin: Row["origin"], actor = OPERATOR): { id: string; created: boolean } {
+    const cameraIds = spec.camera_ids ?? [spec.camera_id!];
+    const known = new Set(this.ctx.db.select({ id: cameras.id }).from(cameras).where(inArray(cameras.id, cameraIds)).all().map((c) => c.id));
+    const unknown = cameraIds.filter((id) => !known.has(id));
+    if (unknown.length) throw new HttpError(422, "unknown_camera", `no camera ${unknown.join(", ")}`);
+    if (spec.profile_id && !this.ctx.db.select({ id: profiles.id }).from(profiles).where(eq(profiles.id, spec.profile_id)).get())
+      throw new HttpError(422, "unknown_profile", `no profile ${spec.profile_id}`);
+    const key = specKey(spec);
+    const now = this.ctx.clock.now();
+    const result = this.ctx.db.transaction((tx) => {
+      const t = tx as unknown as HubDb;
+      const existing = t.select().from(timelapses).where(eq(timelapses.specKey, key)).get();
+      if (existing && (existing.status === "queued" || existing.status === "running")) return { id: existing.id, created: false };
+      const reset = { status: "queued" as const, framesDone: 0, error: null, startedAt: null, finishedAt: null };
+      if (existing) {
+        t.update(timelapses).set(reset).where(eq(timelapses.id, existing.id)).run();
+        recordAudit(t, { actor, action: "timelapse.rerender", target: `timelapse:${existing.id}`, before: { status: existing.status }, after: { status: "queued" } }, now);
+        return { id: existing.id, created: false };
+      }
+      const id = `tl_${randomBytes(9).toString("base64url")}`;
+      t.insert(timelapses)
+        .values({
+          id,
+          specKey: key,
+          origin,
+          cameraIds,
+          fromAt: Date.parse(spec.from),
+          toAt: Date.parse(spec.to),
+          schedule: spec.schedule ?? null,
+          profileId: spec.profile_id ?? null,
+          fps: spec.fps,
+          crf: spec.crf,
+          deflicker: spec.deflicker,
+          source: spec.source,
+          createdAt: now,
+          ...reset,
+        })
+        .run();
+      recordAudit(t, { actor, action: "timelapse.request", target: `timelapse:${id}`, before: null, after: { origin, spec } }, now);
+      return { id, created: true };
+    });
+    this.pump();
+    return result;
+  }
+
+  get(id: string): Timelapse {
+    return timelapseView(this.row(id));
+  }
+
+  list(filter: { camera_id?: string; status?: TimelapseStatus; limit: number }): Timelapse[] {
+    const where = [
+      filter.status ? eq(timelapses.status, filter.status) : undefined,
+      filter.camera_id ? sql`EXISTS (SELECT 1 FROM json_each(${timelapses.cameraIds}) WHERE value = ${filter.camera_id})` : undefined,
+    ];
+    return this.ctx.db
+      .select()
+      .from(timelapses)
+      .where(and(...where))
+      .orderBy(desc(timelapses.createdAt), desc(timelapses.id))
+      .limit(filter.limit)
+      .all()
+      .map(timelapseView);
+  }
+
+  /** Stops a queued or running render (409 once it has finished). */
+  cancel(id: string): Timelapse {
+    const row = this.row(id);
+    if (row.status !== "queued" && row.status !== "running")
+      throw new HttpError(409, "not_running", `timelapse ${id} is ${row.status}; only a queued or running render can be cancelled`);
+    const now = this.ctx.clock.now();
+    this.ctx.db.transaction((tx) => {
+      const t = tx as unknown as HubDb;
+      t.update(timelapses).set({ status: "cancelled", finishedAt: now, error: null }).where(eq(timelapses.id, id)).run();
+      recordAudit(t, { actor: OPERATOR, action: "timelapse.cancel", target: `timelapse:${id}`, before: { status: row.status }, after: { status: "cancelled" } }, now);
+    });
+    this.inFlight.get(id)?.abort.abort();
+    return this.get(id);
+  }
+
+  /** Stops the render if it runs, and removes the job and its video. */
+  async remove(id: string): Promise<void> {
+    const row = this.row(id);
+    const now = this.ctx.clock.now();
+    this.ctx.db.transaction((tx) => {
+      const t = tx as unknown as HubDb;
+      t.delete(timelapses).where(eq(timelapses.id, id)).run();
+      recordAudit(t, { actor: OPERATOR, action: "timelapse.delete", target: `timelapse:${id}`, before: { status: row.status }, after: null }, now);
+    });
+    const running = this.inFlight.get(id);
+    running?.abort.abort();
+    await running?.done;
+    await this.options.storage.delete(timelapseKey(id, "video"));
+    await this.options.storage.delete(timelapseKey(id, "poster"));
+  }
+
+  /** The video (Range requests answered with 206), once the render is done. */
+  async video(id: string, range: string | null): Promise<Response> {
+    const row = this.row(id);
+    if (row.status !== "done" || row.bytes === null) throw new HttpError(409, "not_done", `timelapse ${id} is ${row.status}`);
+    return storedResponse(this.options.storage, timelapseKey(id, "video"), row.bytes, range, { "content-type": "video/mp4", etag: `"${row.id}-${row.attempt}"`, "cache-control": "private, no-cache" }, `video of timelapse ${id}`);
+  }
+
+  async poster(id: string): Promise<Response> {
+    const row = this.row(id);
+    if (row.status !== "done") throw new HttpError(409, "not_done", `timelapse ${id} is ${row.status}`);
+    const stream = await this.options.storage.read(timelapseKey(id, "poster"));
+    if (!stream) throw notFound(`poster of timelapse ${id}`);
+    return new Response(stream, { headers: { "content-type": "image/jpeg", "cache-control": "private, no-cache" } });
+  }
+
+  /** Starts queued jobs, oldest first, up to the concurrency. */
+  private pump(): void {
+    while (!this.stopped && this.inFlight.size < this.options.concurrency) {
+      const next = this.claim();
+      if (!next) return;
+      const abort = new AbortController();
+      const done = this.runJob(next, abort.signal)
+        .catch((e) => console.error(`hub: timelapse ${next.id}: ${(e as Error).message}`))
+        .finally(() => {
+          this.inFlight.delete(next.id);
+          this.pump();
+        });
+      this.inFlight.set(next.id, { abort, done });
+    }
+  }
+
+  private claim(): Row | null {
+    return this.ctx.db.transaction((tx) => {
+      const t = tx as unknown as HubDb;
+      const busy = [...this.inFlight.keys()];
+      const next = t
+        .select()
+        .from(timelapses)
+        .where(and(eq(timelapses.status, "queued"), busy.length ? notInArray(timelapses.id, busy) : undefined))
+        .orderBy(asc(timelapses.createdAt), asc(timelapses.id))
+        .get();
+      if (!next) return null;
+      const started = { status: "running" as const, attempt: next.attempt + 1, startedAt: this.ctx.clock.now(), framesDone: 0 };
+      t.update(timelapses).set(started).where(eq(timelapses.id, next.id)).run();
+      return { ...next, ...started };
+    });
+  }
+
+  /** Writes to the job only while this attempt is still the running one (not cancelled, deleted or re-queued). */
+  private settle(job: Row, set: Partial<Row>): boolean {
+    const changed = this.ctx.db
+      .update(timelapses)
+      .set(set)
+      .where(and(eq(timelapses.id, job.id), eq(timelapses.attempt, job.attempt), eq(timelapses.status, "running")))
+      .returning({ id: timelapses.id })
+      .all();
+    return changed.length > 0;
+  }
+
+  private async runJob(job: Row, signal: AbortSignal): Promise<void> {
+    const selection = selectFrames(this.ctx, job);
+    if ("error" in selection) {
+      this.settle(job, { status: "failed", error: selection.error, frames: 0, missing: 0, finishedAt: this.ctx.clock.now() });
+      return;
+    }
+    const frames = selection.tiles[0]!.length;
+    if (!this.settle(job, { frames, missing: selection.missing })) return;
+    let lastWrite = 0;
+    try {
+      const result = await render(
+        { id: job.id, tiles: selection.tiles, fps: job.fps, crf: job.crf, deflicker: job.deflicker, source: job.source },
+        {
+          ...this.options,
+          signal,
+          onProgress: (n) => {
+            if (performance.now() - lastWrite < 200) return;
+            lastWrite = performance.now();
+            this.settle(job, { framesDone: Math.min(n, frames) });
+          },
+        },
+      );
+      try {
+        if (signal.aborted || !this.settle(job, { framesDone: frames })) return;
+        await this.options.storage.putFile(timelapseKey(job.id, "video"), result.video);
+        await this.options.storage.putFile(timelapseKey(job.id, "poster"), result.poster);
+        this.settle(job, { status: "done", width: result.width, height: result.height, bytes: result.bytes, finishedAt: this.ctx.clock.now() });
+      } finally {
+        result.cleanup();
+      }
+    } catch (e) {
+      if (signal.aborted) return;
+      const message = e instanceof RenderError ? e.message : `render failed: ${(e as Error).message}`;
+      this.settle(job, { status: "failed", error: message, finishedAt: this.ctx.clock.now() });
+    }
+  }
+}

@@ -33,6 +33,9 @@ const DEFLICKER_WINDOW = 5;
 export interface SunsetRun {
   lumas: number[];
   targets: number[];
+  /** The frames themselves (JPEG), for the render bench. */
+  jpegs: Uint8Array[];
+  plannedAts: number[];
 }
 
 export interface SunsetFigures {
@@ -69,6 +72,8 @@ export async function simulateSunset(mode: "auto" | "ramped", ramp: RampDefiniti
   const snapshot = snapshotOf(compileContent("sunset", { base: {}, schedule_overrides: {}, ramp: mode === "ramped" ? ramp : null }), "1.0.0");
   const lumas: number[] = [];
   const targets: number[] = [];
+  const jpegs: Uint8Array[] = [];
+  const plannedAts: number[] = [];
   let previous: RampPrevious | null = null;
   for (let at = from - WARM_UP_FRAMES * step; at <= to; at += step) {
     const meter = await camera.meter(at);
@@ -80,8 +85,10 @@ export async function simulateSunset(mode: "auto" | "ramped", ramp: RampDefiniti
     if (at < from) continue;
     lumas.push(luma);
     targets.push(mode === "auto" ? TARGET_LUMA : rampTargetLuma(snapshot.ramp!, meter.lux));
+    jpegs.push(frame!.jpeg);
+    plannedAts.push(at);
   }
-  return { lumas, targets };
+  return { lumas, targets, jpegs, plannedAts };
 }
 
 export async function sunsetFlicker(): Promise<FlickerRow[]> {

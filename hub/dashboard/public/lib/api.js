@@ -34,8 +34,9 @@ export const session = {
 };
 
 async function request(path, { method = "GET", body, token = session.token, signal } = {}) {
-  const headers = { accept: "application/json" };
-  if (token) headers.authorization = `Bearer ${token}`;
+  // Signed out (a page's last refresh may still be running): nothing goes to the hub.
+  if (!token) throw new ApiError(401, { error: "unauthorized", message: "not signed in" });
+  const headers = { accept: "application/json", authorization: `Bearer ${token}` };
   if (body !== undefined) headers["content-type"] = "application/json";
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal, cache: "no-store" });
   if (res.status === 401 && token === session.token) {
@@ -122,10 +123,13 @@ export async function loadImage(img, path, missing = "no picture yet") {
     if (img.dataset.src !== path) return;
     if (url) {
       img.src = url;
+      if (img.dataset.alt !== undefined) img.alt = img.dataset.alt;
       img.classList.remove("missing");
     } else {
       img.removeAttribute("src");
       img.classList.add("missing");
+      img.dataset.alt ??= img.alt;
+      img.alt = "";
       img.title = missing;
     }
   } catch (e) {

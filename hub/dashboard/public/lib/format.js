@@ -163,14 +163,16 @@ export function formatSigned(n, digits = 1) {
 /** How much each fleet attention reason weighs when ordering cameras: the worst first. */
 export const ATTENTION_WEIGHT = { offline: 50, behind: 40, disk: 30, drift: 20, clock_untrusted: 15, not_converged: 10 };
 
-/** A camera's attention score: the sum of its reasons' weights (unknown reasons count 5). */
+/** A camera's attention score: its worst reason decides, more reasons break a tie (unknown reasons weigh 5). */
 export function attentionScore(camera) {
-  return (camera.attention ?? []).reduce((n, reason) => n + (ATTENTION_WEIGHT[reason] ?? 5), 0);
+  const reasons = camera.attention ?? [];
+  if (!reasons.length) return 0;
+  return Math.max(...reasons.map((r) => ATTENTION_WEIGHT[r] ?? 5)) * 10 + reasons.length;
 }
 
 /**
  * Fleet cameras ordered for the eye: those needing attention first (the worst
- * reasons first, then longest behind first), then the rest by id. Not in place.
+ * reason first, then more reasons, then longest behind), then the rest by id. Not in place.
  */
 export function sortByAttention(cameras) {
   const behind = (c) => (c.behind_since ? Date.parse(c.behind_since) : Infinity);

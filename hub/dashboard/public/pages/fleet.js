@@ -68,7 +68,9 @@ export async function render(main) {
       c.img.alt = `Latest picture from ${cam.id}, ${formatDateTime(latest.planned_at, zone)}`;
       loadImage(c.img, `/api/cameras/${enc(cam.id)}/captures/${enc(latest.id)}/thumbnail`);
     } else {
-      c.img.alt = `No picture from ${cam.id} yet`;
+      c.img.alt = "";
+      c.img.title = `No picture from ${cam.id} yet`;
+      c.img.removeAttribute("src");
       c.img.classList.add("missing");
     }
     const a = cam.assignment;

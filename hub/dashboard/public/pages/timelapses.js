@@ -1,7 +1,7 @@
 // Timelapses: every render with its progress; start one for a range.
 import { api, ApiError } from "../lib/api.js";
 import { field, h, notice, replace } from "../lib/dom.js";
-import { addDays, fromLocalInput, localDate, toLocalInput } from "../lib/format.js";
+import { addDays, fromLocalInput, localDate, plural, toLocalInput } from "../lib/format.js";
 import { isActive, listTimelapses, startRender, timelapseTable } from "../lib/timelapses.js";
 import { clearIssues, errorNotice, hubNow, issuesOf, loadConfig, loading, poller, select, showIssues, zoneOf } from "../lib/ui.js";
 
@@ -20,13 +20,11 @@ export async function render(main) {
   const status = h("p", { class: "summary", role: "status" });
   main.append(renderForm(config, cams, now, () => timer?.now()), h("section", { "aria-labelledby": "tl-list-h" }, h("div", { class: "row" }, h("h2", { id: "tl-list-h" }, "Renders"), status), table.el));
   table.update(first);
-  let quiet = 0;
   timer = poller(async () => {
     const list = await listTimelapses();
     table.update(list ?? []);
     const running = (list ?? []).filter(isActive).length;
-    status.textContent = running ? `${running} rendering…` : `${(list ?? []).length} renders`;
-    quiet = running ? 0 : quiet + 1;
+    status.textContent = running ? `${running} rendering…` : plural((list ?? []).length, "render");
   }, 1500);
   return () => {
     timer.stop();

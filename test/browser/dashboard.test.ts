@@ -1,0 +1,292 @@
+/**
+ * The web dashboard in a real browser (playwright-core driving Debian's Chromium)
+ * against a real hub fed by real simulated agents: each page shows real data with
+ * no console errors, and the daily work — publish a version, assign it, roll it
+ * back, start an A/B test and open its pairs, start a render and watch it finish —
+ * goes through the pages. Screenshots land in test-artifacts/screenshots/.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type BrowserContext, chromium, type ConsoleMessage, type Page } from "playwright-core";
+import { tempDir, waitFor } from "../harness/processes";
+import { type Fleet, startFleet } from "./fleet";
+
+const SHOTS = join(import.meta.dir, "..", "..", "test-artifacts", "screenshots");
+const LAPTOP = { width: 1366, height: 860 };
+const PHONE = { width: 390, height: 844 };
+
+let fleet: Fleet;
+let context: BrowserContext;
+let page: Page;
+/** Console errors and page errors nobody expected. */
+const problems: string[] = [];
+/** While set, an answer with this status (and Chromium's console line about it) is expected: a wrong token or a bad field is being tried. */
+let expectingStatus: number | null = null;
+
+/**
+ * Chromium logs every 4xx answer to a fetch as a console error. Some are expected:
+ * a picture not on the hub yet (404 for a thumbnail/full image the agent has not
+ * uploaded: the page shows a placeholder), the 401 of the wrong-token steps and the
+ * 422 of the steps that try a bad field.
+ */
+function expected(message: ConsoleMessage): boolean {
+  const url = message.location().url ?? "";
+  if (/status of 404/.test(message.text()) && /\/api\/cameras\/[^/]+\/captures\/[^/]+\/(thumbnail|image)$/.test(url)) return true;
+  if (expectingStatus !== null && message.text().includes(`status of ${expectingStatus}`)) return true;
+  return false;
+}
+
+async function shot(name: string) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function go(hash: string) {
+  await page.evaluate((h) => (location.hash = h), hash);
+}
+
+const api = <T = any>(path: string, init?: RequestInit) => fleet.hub.json<T>(path, init);
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  fleet = await startFleet({ speed: 20 });
+  context = await chromium.launchPersistentContext(tempDir("chromium"), {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    viewport: LAPTOP,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  context.setDefaultTimeout(20_000);
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on("console", (m) => {
+    if (m.type() === "error" && !expected(m)) problems.push(`console: ${m.text()} (${m.location().url})`);
+  });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  // Some pictures on the hub before the pages look for them.
+  await waitFor("both cameras' first thumbnails at the hub", async () => {
+    const fleetNow = await api("/api/fleet");
+    return fleetNow.cameras.filter((c: any) => c.images?.last_uploaded_at).length === 2;
+  }, 40_000, 250);
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  await fleet?.stop();
+});
+
+describe("dashboard in Chromium against a live hub and two agents", () => {
+  test("static files: / redirects, strict CSP and nosniff, no token needed, nothing outside the asset map", async () => {
+    const root = await fetch(`${fleet.hub.url}/`, { redirect: "manual" });
+    expect(root.status).toBe(302);
+    expect(root.headers.get("location")).toBe("/dashboard/");
+    const index = await fetch(`${fleet.hub.url}/dashboard/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get("content-type")).toContain("text/html");
+    expect(index.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(index.headers.get("x-content-type-options")).toBe("nosniff");
+    const script = await fetch(`${fleet.hub.url}/dashboard/app.js`);
+    expect(script.headers.get("content-type")).toContain("text/javascript");
+    for (const path of ["/dashboard/../hub/app.ts", "/dashboard/%2e%2e/hub/app.ts", "/dashboard/..%2f..%2fpackage.json", "/dashboard/lib/format.d.ts", "/dashboard/nope.js"]) {
+      const res = await fetch(`${fleet.hub.url}${path}`);
+      expect(res.status).toBe(404);
+    }
+  }, 60_000);
+
+  test("sign-in: a wrong token is refused on the form; the right one opens the fleet and is kept for the session", async () => {
+    await page.goto(`${fleet.hub.url}/`);
+    await expect(page.locator("form.login input[name=token][type=password]").count()).resolves.toBe(1);
+    await shot("login-laptop");
+    expectingStatus = 401;
+    await page.fill("input[name=token]", "not-the-operator-token-at-all");
+    await page.click("form.login button[type=submit]");
+    await page.locator(".notice-error", { hasText: "refused" }).waitFor();
+    expectingStatus = null;
+    await page.fill("input[name=token]", fleet.hub.operatorToken);
+    await page.keyboard.press("Enter");
+    await page.locator("h1", { hasText: "Fleet" }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem("skylapse.token"))).toBe(fleet.hub.operatorToken);
+    expect(page.url()).toContain("#/fleet");
+  }, 60_000);
+
+  test("fleet: a card per camera, the offline one first, thumbnails through blob: URLs, refreshed without a reload", async () => {
+    await go("#/fleet");
+    const cards = page.locator("li.card");
+    await waitFor("three cards", async () => (await cards.count()) === 3, 15_000);
+    expect(await cards.nth(0).getAttribute("data-camera")).toBe("summit");
+    await expect(cards.nth(0).innerText()).resolves.toContain("offline since");
+    // Summit stands in Zurich: its times are Zurich's, the zone shown.
+    await expect(cards.nth(0).innerText()).resolves.toMatch(/Europe\/Zurich[\s\S]*offline since \d+ Nov, \d\d:\d\d GMT\+1/);
+    const ridge = page.locator('li.card[data-camera="ridge"]');
+    await waitFor("ridge's thumbnail", async () => ((await ridge.locator("img.thumb").getAttribute("src")) ?? "").startsWith("blob:"), 20_000);
+    const text = await ridge.innerText();
+    expect(text).toContain("online");
+    expect(text).toMatch(/assigned f latest \(1\.0\.0\) · running f 1\.0\.0/);
+    expect(text).toMatch(/Next capture\s+\d+ Nov, \d\d:\d\d MST/);
+    expect(text).toMatch(/Disk\s+\d+ %/);
+    // The page polls: its data moves on while the document stays the same one.
+    await page.evaluate(() => ((window as any).sameDocument = true));
+    const before = await page.locator("main").getAttribute("data-updated");
+    await waitFor("a refresh", async () => (await page.locator("main").getAttribute("data-updated")) !== before, 15_000);
+    expect(await page.evaluate(() => (window as any).sameDocument)).toBe(true);
+    // Nothing in the page's markup carries the token.
+    expect(await page.content()).not.toContain(fleet.hub.operatorToken);
+    await shot("fleet-laptop");
+    await page.setViewportSize(PHONE);
+    await shot("fleet-phone");
+    await page.setViewportSize(LAPTOP);
+  }, 60_000);
+
+  test("camera: timeline, exposure chart, latest images with settings, the sync report, in the camera's zone", async () => {
+    await go("#/cameras/ridge");
+    await page.locator("#report-h").waitFor();
+    const report = await api(`/api/cameras/ridge/report?from=2026-11-22T07:00:00Z&to=${new Date(Date.now() + 86_400_000).toISOString()}`);
+    expect(report.captured).toBeGreaterThan(0);
+    expect(await page.locator("svg.timeline path.captured").count()).toBeGreaterThan(0);
+    expect(await page.locator("svg.timeline rect.window").count()).toBeGreaterThan(0);
+    expect(await page.locator("svg.exposure path").count()).toBe(5);
+    await expect(page.locator("main").innerText()).resolves.toContain("Times in America/Denver");
+    const gallery = page.locator(".gallery li");
+    expect(await gallery.count()).toBeGreaterThan(0);
+    await waitFor("a gallery picture", async () => {
+      const srcs = await page.locator(".gallery img").evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).src));
+      return srcs.some((s) => s.startsWith("blob:"));
+    }, 15_000);
+    const first = await gallery.last().innerText();
+    expect(first).toMatch(/Shutter\s+1\/\d+ s/);
+    expect(first).toMatch(/Luma\s+\d+/);
+    expect(first).toContain("MST");
+    const reportText = await page.locator("section[aria-labelledby=report-h]").innerText();
+    expect(reportText).toMatch(/Planned\s+\d+/);
+    expect(reportText).toContain("Outages");
+    // The full image opens in place, fetched with the token.
+    await gallery.last().getByRole("button", { name: "Full image" }).click();
+    await waitFor("the full image", async () => ((await page.locator(".viewer img").getAttribute("src").catch(() => null)) ?? "").startsWith("blob:"), 15_000);
+    await shot("camera-laptop");
+    await page.setViewportSize(PHONE);
+    await shot("camera-phone");
+    await page.setViewportSize(LAPTOP);
+  }, 60_000);
+
+  test("profiles: a refused field gets its message beside it; publish, see the diff, assign to a camera, roll back", async () => {
+    await go("#/profiles/f");
+    const ev = page.locator('input[name="base.ev"]');
+    await ev.waitFor();
+    await ev.fill("9");
+    expectingStatus = 422;
+    await page.getByRole("button", { name: "Publish new version" }).click();
+    const evError = page.locator(`#${await ev.getAttribute("id")}-error`);
+    await evError.waitFor({ state: "visible" });
+    expectingStatus = null;
+    expect(await evError.innerText()).toMatch(/<=\s*4|too big/i);
+    expect(await ev.getAttribute("aria-invalid")).toBe("true");
+    await shot("profiles-invalid");
+    expect((await api("/api/profiles/f")).versions.length).toBe(1);
+
+    await ev.fill("0.7");
+    await page.getByRole("button", { name: "Publish new version" }).click();
+    await page.locator(".notice-ok", { hasText: "Published f 1.1.0" }).waitFor();
+    expect((await api("/api/profiles/f/versions/latest")).snapshot.base.ev).toBe(0.7);
+    // The diff between the two versions shows the change.
+    await page.locator("table.diff td", { hasText: "base.ev" }).waitFor();
+    await expect(page.locator("table.diff").innerText()).resolves.toMatch(/base\.ev\s+0\s+0\.7/);
+
+    // Assign 1.1.0 (pinned) to ridge.
+    await page.locator('form.assign input[value="ridge"]').check();
+    await page.selectOption("#assign-profile", "f");
+    await page.selectOption("#assign-version", "1.1.0");
+    await page.locator("form.assign").getByRole("button", { name: "Assign" }).click();
+    await page.locator(".notice-ok", { hasText: "Assigned f 1.1.0 to ridge" }).waitFor();
+    expect((await api("/api/cameras/ridge/assignment")).assigned).toMatchObject({ profile_id: "f", version: "1.1.0" });
+    await waitFor("ridge to run 1.1.0", async () => (await api("/api/cameras/ridge/assignment")).converged, 20_000);
+    await shot("profiles-laptop");
+
+    // Roll ridge back to the version before.
+    await page.getByRole("button", { name: "Roll ridge back to f 1.0.0" }).click();
+    await page.locator(".notice-ok", { hasText: "ridge: f 1.0.0" }).waitFor();
+    expect((await api("/api/cameras/ridge/assignment")).assigned).toMatchObject({ profile_id: "f", version: "1.0.0" });
+  }, 60_000);
+
+  test("A/B: a test without cameras is refused at the field; one on valley runs, its pairs open side by side with a slider", async () => {
+    await go("#/tests");
+    await page.locator("#create-h").waitFor();
+    await page.fill('input[name="id"]', "brighter");
+    await page.fill('input[name="override.ev"]', "1");
+    await page.fill('input[name="pairs"]', "3");
+    expectingStatus = 422;
+    await page.getByRole("button", { name: "Start test" }).click();
+    await page.locator("#test-cameras-error").waitFor({ state: "visible" });
+    expectingStatus = null;
+    expect(await page.locator("#test-cameras-error").innerText()).toContain("camera_id or camera_ids");
+    await page.locator('input[name="camera_ids"][value="valley"]').check();
+    await page.getByRole("button", { name: "Start test" }).click();
+    await page.waitForURL(/#\/tests\/brighter$/);
+    expect((await api("/api/tests/brighter")).override).toEqual({ ev: 1 });
+    await page.locator(".compare img.variant").waitFor({ timeout: 40_000 });
+    await waitFor("both sides of a pair", async () => {
+      const srcs = await page.locator(".compare img").evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).src));
+      return srcs.length === 2 && srcs.every((s) => s.startsWith("blob:"));
+    }, 20_000);
+    const slider = page.locator("#ab-slider");
+    await slider.focus();
+    for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowRight");
+    expect(await page.locator(".compare").evaluate((el) => (el as HTMLElement).style.getPropertyValue("--split"))).toBe("55%");
+    await expect(page.locator(".side-by-side").innerText()).resolves.toMatch(/Luma\s+\d+/);
+    await waitFor("the test to finish", async () => (await api("/api/tests/brighter")).status === "done", 40_000);
+    // The page catches up on its next poll: three pairs, the test done, a summary.
+    await waitFor("three pairs on the page", async () => (await page.locator(".pairs-list button").count()) === 3, 15_000);
+    await waitFor("the summary", async () => /Closer to mid-grey\s+(baseline|variant|tie)/.test(await page.locator("section[aria-labelledby=sum-h]").innerText()), 15_000);
+    await page.locator(".status-pill.status-done").waitFor();
+    await page.locator(".pairs-list button").first().click();
+    expect(await page.locator(".pairs-list button").first().getAttribute("aria-pressed")).toBe("true");
+    await shot("tests-laptop");
+    await go("#/tests");
+    await page.locator('tr[data-test="brighter"]').waitFor();
+    await shot("tests-list");
+  }, 60_000);
+
+  test("timelapses: start a render for a range, watch its progress to done, play it and offer it for download", async () => {
+    await go("#/timelapses");
+    await page.locator("#render-h").waitFor();
+    await page.selectOption('select[name="camera_id"]', "ridge");
+    await page.selectOption('select[name="source"]', "thumbnails");
+    await page.getByRole("button", { name: "Start render" }).click();
+    await page.locator(".notice-ok", { hasText: "queued" }).waitFor();
+    const { timelapses } = await api("/api/timelapses?camera_id=ridge");
+    const mine = timelapses.find((t: any) => t.origin === "request");
+    expect(mine).toBeDefined();
+    const row = page.locator(`tr[data-timelapse="${mine.id}"]`);
+    await row.waitFor();
+    await waitFor("the render to finish", async () => (await row.getAttribute("data-status")) === "done", 45_000, 250);
+    expect((await api(`/api/timelapses/${mine.id}`)).status).toBe("done");
+    await row.getByRole("button", { name: "Play" }).click();
+    const video = page.locator(`figure[data-timelapse="${mine.id}"] video`);
+    await video.waitFor();
+    expect(await video.getAttribute("src")).toMatch(/^blob:/);
+    await waitFor("the video's metadata", async () => (await video.evaluate((v) => (v as HTMLVideoElement).readyState)) >= 1, 15_000);
+    expect(await video.evaluate((v) => (v as HTMLVideoElement).duration)).toBeGreaterThan(0);
+    const download = page.locator(`figure[data-timelapse="${mine.id}"] a.download`);
+    expect(await download.getAttribute("download")).toMatch(/^ridge_.*\.mp4$/);
+    expect(await download.getAttribute("href")).toMatch(/^blob:/);
+    await shot("timelapses-laptop");
+    // The camera page lists it too.
+    await go("#/cameras/ridge");
+    await page.locator(`section[aria-labelledby=tl-h] tr[data-timelapse="${mine.id}"]`).waitFor();
+  }, 60_000);
+
+  test("sign-out clears the token; a token the hub no longer takes sends any page back to sign-in", async () => {
+    await go("#/fleet");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.locator("form.login").waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem("skylapse.token"))).toBeNull();
+    expectingStatus = 401;
+    await page.evaluate(() => sessionStorage.setItem("skylapse.token", "revoked-token-0123456789"));
+    await page.goto(`${fleet.hub.url}/dashboard/#/profiles`);
+    await page.locator(".login .notice-error", { hasText: "sign in again" }).waitFor();
+    expectingStatus = null;
+    expect(await page.evaluate(() => sessionStorage.getItem("skylapse.token"))).toBeNull();
+  }, 60_000);
+
+  test("no console errors or page errors on any page", () => {
+    expect(problems).toEqual([]);
+  });
+});

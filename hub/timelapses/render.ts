@@ -41,6 +41,8 @@ export interface RenderResult {
 
 export class RenderError extends Error {}
 
+const NICE = Bun.which("nice") ? ["nice", "-n", "10"] : [];
+
 const frameName = (n: number) => `f${String(n).padStart(6, "0")}.jpg`;
 
 async function stagePicture(storage: ImageStorage, key: string, target: string): Promise<void> {
@@ -63,7 +65,8 @@ function headerSize(path: string): { width: number; height: number } | null {
 }
 
 async function run(ffmpeg: string, args: string[], cwd: string, signal: AbortSignal, onStdout?: (text: string) => void): Promise<void> {
-  const proc = Bun.spawn([ffmpeg, ...args], { cwd, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  // Below the hub's own priority: a render never slows the API or ingestion down.
+  const proc = Bun.spawn([...NICE, ffmpeg, ...args], { cwd, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   const kill = () => proc.kill("SIGKILL");
   signal.addEventListener("abort", kill, { once: true });
   const stderr = new Response(proc.stderr).text();

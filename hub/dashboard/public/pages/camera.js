@@ -99,7 +99,7 @@ export async function render(main, [cameraId]) {
       { class: "panel", "aria-labelledby": "timeline-h" },
       h("h2", { id: "timeline-h" }, `Last ${DAYS} days`),
       chartLegend([["l-window", "planned window"], ["l-captured", "captured"], ["l-missed", "missed / failed"], ["l-outage", "outage (no contact)"]]),
-      timeline({ days, zone, windows: plan.windows, captures: production, outages: report.outages, now }),
+      h("div", { class: "chart-wrap" }, timeline({ days, zone, windows: plan.windows, captures: production, outages: report.outages, now })),
       h(
         "div",
         { class: "table-wrap" },
@@ -131,7 +131,7 @@ export async function render(main, [cameraId]) {
   // --- exposure chart of a day
   const daysWithCaptures = days.filter((d) => counts.find((c) => c.day === d).captured > 0);
   const daySelect = h("select", { id: "exposure-day", name: "day" }, days.map((d) => h("option", { value: d, selected: d === (daysWithCaptures.at(-1) ?? today) }, d)));
-  const chartBox = h("div");
+  const chartBox = h("div", { class: "chart-wrap" });
   const drawChart = () => {
     const day = daySelect.value;
     const s = startOfLocalDay(day, zone);
@@ -165,7 +165,10 @@ export async function render(main, [cameraId]) {
   drawChart();
 
   // --- latest images
-  const latest = production.filter((c) => c.outcome === "captured" && c.image).slice(-8).reverse();
+  // The newest thumbnails the camera has not sent yet are left out (the report counts them).
+  const pendingThumbs = report.images?.thumbnails_pending ?? 0;
+  const withPicture = captures.filter((c) => c.outcome === "captured" && c.image);
+  const latest = withPicture.slice(0, Math.max(0, withPicture.length - pendingThumbs)).filter((c) => c.test_role !== "variant").slice(-8).reverse();
   const viewer = h("div", { class: "viewer", "aria-live": "polite" });
   const viewerUrls = [];
   main.append(

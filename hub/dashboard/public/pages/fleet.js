@@ -26,21 +26,27 @@ export async function render(main) {
     return value;
   }
 
-  /** The newest production capture with a picture, looked up again only when the camera reports a newer capture. */
-  async function latestFor(id, lastCaptureAt, now) {
+  /**
+   * The newest production capture with a picture, looked up again only when the camera
+   * reports a newer capture or sends thumbnails; the newest `pending` thumbnails are
+   * still on the camera, so the one before them is shown.
+   */
+  async function latestFor(id, lastCaptureAt, pending, now) {
     if (!lastCaptureAt) return null;
+    const key = `${lastCaptureAt}|${pending}`;
     const known = latestPicture.get(id);
-    if (known && known.key === lastCaptureAt) return known.capture;
+    if (known && known.key === key) return known.capture;
     const last = Date.parse(lastCaptureAt);
     let capture = null;
     for (const back of [15 * 60_000, 6 * 3600_000]) {
       const from = new Date(last - back).toISOString();
       const to = new Date(Math.max(last, now) + 60_000).toISOString();
       const page = await api(`/api/cameras/${enc(id)}/captures${qs({ from, to, limit: 2000 })}`);
-      capture = page.captures.filter((c) => c.outcome === "captured" && c.image && c.test_role !== "variant").at(-1) ?? null;
+      const withPicture = page.captures.filter((c) => c.outcome === "captured" && c.image);
+      capture = withPicture.slice(0, Math.max(0, withPicture.length - pending)).filter((c) => c.test_role !== "variant").at(-1) ?? null;
       if (capture) break;
     }
-    latestPicture.set(id, { key: lastCaptureAt, capture });
+    latestPicture.set(id, { key, capture });
     return capture;
   }
 
@@ -124,7 +130,7 @@ export async function render(main) {
       ordered.map(async (cam) => {
         const [next, latest] = await Promise.all([
           nextFor(cam.id, now).catch(() => null),
-          latestFor(cam.id, byId.get(cam.id)?.observed?.last_capture_at ?? null, now).catch(() => null),
+          latestFor(cam.id, byId.get(cam.id)?.observed?.last_capture_at ?? null, cam.images?.thumbnails_pending ?? 0, now).catch(() => null),
         ]);
         return { next, latest };
       }),

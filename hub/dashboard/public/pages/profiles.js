@@ -1,7 +1,7 @@
 // Profiles: versions and their diff, publish from an editor (messages at the field), assign, roll back.
 import { api, ApiError, enc, qs } from "../lib/api.js";
 import { field, h, notice, replace } from "../lib/dom.js";
-import { compareVersions, formatDateTime, previousVersion } from "../lib/format.js";
+import { compareVersions, formatDateTime, plural, previousVersion } from "../lib/format.js";
 import { cameraLink, clearIssues, errorNotice, issuesOf, loadConfig, loading, select, showIssues } from "../lib/ui.js";
 
 const WB_MODES = ["auto", "daylight", "cloudy", "tungsten", "fluorescent", "incandescent", "indoor", "kelvin"];
@@ -129,7 +129,7 @@ async function renderProfile(section, id, profiles, assignments, reload) {
               h(
                 "table",
                 { class: "diff" },
-                h("caption", { class: "muted" }, `${d.changes.length} changes from ${d.from.version} to ${d.to.version}`),
+                h("caption", { class: "muted" }, `${plural(d.changes.length, "change")} from ${d.from.version} to ${d.to.version}`),
                 h("thead", {}, h("tr", {}, ["Setting", d.from.version, d.to.version].map((t) => h("th", { scope: "col" }, t)))),
                 h("tbody", {}, d.changes.map((c) => h("tr", {}, h("td", { class: "mono" }, c.path), h("td", { class: "from mono" }, JSON.stringify(c.from)), h("td", { class: "to mono" }, JSON.stringify(c.to))))),
               ),

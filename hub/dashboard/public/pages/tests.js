@@ -163,6 +163,8 @@ async function renderTest(main, testId, config) {
   main.append(head, summaryBox, compare, pairsBox);
   let selected = null;
   let shownKey = null;
+  let showSerial = 0;
+  let disposed = false;
 
   const cancel = h("button", { type: "button", class: "danger" }, "Cancel test");
   cancel.addEventListener("click", async () => {
@@ -183,11 +185,17 @@ async function renderTest(main, testId, config) {
     const variant = h("img", { class: "variant", alt: `Variant, ${pair.camera_id} ${formatDateTime(pair.planned_at, zone)}` });
     const b2 = h("img", { alt: "Baseline" });
     const v2 = h("img", { alt: "Variant" });
-    // Full images when the hub holds them, else thumbnails.
+    // Full images when the hub holds them, else thumbnails; a picture still on its way is asked for again.
+    const serial = ++showSerial;
     const load = async (img, side) => {
       if (!side?.capture_id) return;
-      await loadImage(img, thumb(side));
-      if (img.classList.contains("missing")) await loadImage(img, `/api/cameras/${enc(pair.camera_id)}/captures/${enc(side.capture_id)}/thumbnail`);
+      for (let attempt = 0; attempt < 20 && serial === showSerial && !disposed; attempt++) {
+        if (attempt) await new Promise((r) => setTimeout(r, 3000));
+        await loadImage(img, thumb(side));
+        if (!img.classList.contains("missing")) return;
+        await loadImage(img, `/api/cameras/${enc(pair.camera_id)}/captures/${enc(side.capture_id)}/thumbnail`);
+        if (!img.classList.contains("missing")) return;
+      }
     };
     load(base, pair.baseline).then(() => load(b2, pair.baseline));
     load(variant, pair.variant).then(() => load(v2, pair.variant));
@@ -258,5 +266,8 @@ async function renderTest(main, testId, config) {
   }
 
   const timer = poller(refresh, 4000);
-  return () => timer.stop();
+  return () => {
+    disposed = true;
+    timer.stop();
+  };
 }

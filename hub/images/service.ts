@@ -5,6 +5,7 @@ import { HttpError, notFound } from "../../shared/http";
 import type { HubDb } from "../db/client";
 import { captureImages, captures } from "../db/schema";
 import { type ImageStorage, imageKey, OffsetMismatch } from "../storage";
+import { storedResponse } from "../storage/serve";
 
 const DAY_MS = 86_400_000;
 
@@ -164,24 +165,8 @@ export class CaptureImages {
     const record = this.withImage(cameraId, captureId);
     const row = this.row(captureId);
     if (row?.imageCompleteAt == null || row.imagePurgedAt != null) throw notFound(`full image of capture ${captureId}`);
-    const key = imageKey(cameraId, captureId, "full");
-    const total = record.image.bytes;
-    const headers: Record<string, string> = {
-      "content-type": "image/jpeg",
-      "accept-ranges": "bytes",
-      etag: `"${record.image.sha256}"`,
-      "cache-control": "private, max-age=31536000, immutable",
-    };
-    const range = parseRange(rangeHeader, total);
-    if (range === "invalid")
-      return new Response(null, { status: 416, headers: { ...headers, "content-range": `bytes */${total}` } });
-    const stream = await this.storage.read(key, range ?? undefined);
-    if (!stream) throw notFound(`full image of capture ${captureId}`);
-    if (!range) return new Response(stream, { status: 200, headers: { ...headers, "content-length": String(total) } });
-    return new Response(stream, {
-      status: 206,
-      headers: { ...headers, "content-length": String(range.end - range.start + 1), "content-range": `bytes ${range.start}-${range.end}/${total}` },
-    });
+    const headers = { "content-type": "image/jpeg", etag: `"${record.image.sha256}"`, "cache-control": "private, max-age=31536000, immutable" };
+    return storedResponse(this.storage, imageKey(cameraId, captureId, "full"), record.image.bytes, rangeHeader, headers, `full image of capture ${captureId}`);
   }
 
   /** Removes full images and thumbnails older than the policy allows; returns how many of each. */
@@ -217,22 +202,3 @@ export class CaptureImages {
   }
 }
 
-/** A single `bytes=` range (RFC 9110): null for none (the whole body), "invalid" when unsatisfiable. */
-export function parseRange(header: string | null, total: number): { start: number; end: number } | null | "invalid" {
-  if (!header) return null;
-  const m = header.trim().match(/^bytes=(\d*)-(\d*)$/);
-  if (!m || (m[1] === "" && m[2] === "")) return "invalid";
-  let start: number;
-  let end: number;
-  if (m[1] === "") {
-    const suffix = Number(m[2]);
-    if (suffix === 0) return "invalid";
-    start = Math.max(0, total - suffix);
-    end = total - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === "" ? total - 1 : Math.min(Number(m[2]), total - 1);
-  }
-  if (start >= total || start > end) return "invalid";
-  return { start, end };
-}

@@ -6,7 +6,7 @@ import { decode, encode } from "jpeg-js";
 import { writeFileSync } from "node:fs";
 import { makeThumbnail, Pacer, wantsFullImage } from "../../edge/sync/images";
 import { ThumbnailMaker } from "../../edge/sync/thumbnail";
-import { parseRange } from "../../hub/images/service";
+import { parseRange } from "../../hub/storage/serve";
 import { imageKey, OffsetMismatch } from "../../hub/storage";
 import { FsImageStorage } from "../../hub/storage/fs";
 

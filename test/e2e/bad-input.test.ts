@@ -241,6 +241,7 @@ describe("auth: every route refuses a missing, wrong or foreign credential (401)
     { target: "hub", method: "POST", path: "/api/cameras/cam_a/token" },
     { target: "hub", method: "GET", path: `/api/cameras/cam_a/captures?from=${FROM}&to=${TO}` },
     { target: "hub", method: "GET", path: `/api/cameras/cam_a/report?from=${FROM}&to=${TO}` },
+    { target: "hub", method: "GET", path: `/api/cameras/cam_a/plan?from=${FROM}&to=${TO}` },
     { target: "hub", method: "GET", path: "/api/fleet" },
     { target: "hub", method: "GET", path: "/api/live" },
     { target: "hub", method: "GET", path: "/api/audit" },

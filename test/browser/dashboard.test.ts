@@ -268,6 +268,19 @@ describe("dashboard in Chromium against a live hub and two agents", () => {
     expect(await download.getAttribute("download")).toMatch(/^ridge_.*\.mp4$/);
     expect(await download.getAttribute("href")).toMatch(/^blob:/);
     await shot("timelapses-laptop");
+
+    // Two cameras side by side, from the full images: a grid render of both.
+    await page.locator('input[name="grid"][value="valley"]').check();
+    await page.selectOption('select[name="source"]', "full");
+    await page.getByRole("button", { name: "Start render" }).click();
+    const grid = await waitFor("the grid render", async () => (await api("/api/timelapses")).timelapses.find((t: any) => t.camera_ids.length === 2), 10_000);
+    expect(grid.camera_ids).toEqual(["ridge", "valley"]);
+    const gridRow = page.locator(`tr[data-timelapse="${grid.id}"]`);
+    await waitFor("the grid render to finish", async () => (await gridRow.getAttribute("data-status")) === "done", 45_000, 250);
+    await expect(gridRow.innerText()).resolves.toContain("ridge, valley");
+    await page.setViewportSize(PHONE);
+    await shot("timelapses-phone");
+    await page.setViewportSize(LAPTOP);
     // The camera page lists it too.
     await go("#/cameras/ridge");
     await page.locator(`section[aria-labelledby=tl-h] tr[data-timelapse="${mine.id}"]`).waitFor();

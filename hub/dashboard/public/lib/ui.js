@@ -25,18 +25,32 @@ export async function hubNow() {
   return Date.parse(body.time);
 }
 
-/** A timer that runs `fn` now and every `ms` until stopped; one run at a time, failures shown in `status`. */
+/** Runs `fn` now and again `ms` after each run ends (a number, or a function of the last result) until stopped. */
 export function poller(fn, ms) {
   let stopped = false;
   let timer = null;
+  let running = false;
+  let again = false;
   const tick = async () => {
     if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    clearTimeout(timer);
+    running = true;
+    let result;
     try {
-      await fn();
+      result = await fn();
     } catch (e) {
       if (!stopped) console.warn("refresh failed:", e.message);
     }
-    if (!stopped) timer = setTimeout(tick, ms);
+    running = false;
+    if (stopped) return;
+    if (again) {
+      again = false;
+      tick();
+    } else timer = setTimeout(tick, typeof ms === "function" ? ms(result) : ms);
   };
   tick();
   return {
@@ -44,8 +58,8 @@ export function poller(fn, ms) {
       stopped = true;
       clearTimeout(timer);
     },
+    /** Runs it now (or right after the run under way). */
     now() {
-      clearTimeout(timer);
       tick();
     },
   };

@@ -36,7 +36,8 @@ function settingsFacts(c, zone) {
 
 export async function render(main, [cameraId]) {
   document.title = `${cameraId} · Skylapse`;
-  const head = h("div", { class: "page-head" }, h("h1", {}, `Camera ${cameraId}`), h("p", { class: "summary" }, h("a", { href: "#/fleet" }, "← Fleet")));
+  const reload = h("button", { type: "button", onclick: () => window.dispatchEvent(new HashChangeEvent("hashchange")) }, "Refresh");
+  const head = h("div", { class: "page-head" }, h("h1", {}, `Camera ${cameraId}`), h("p", { class: "summary row" }, reload, h("a", { href: "#/fleet" }, "← Fleet")));
   main.append(head, loading(`Loading ${cameraId}…`));
 
   const [camera, config, now] = await Promise.all([api(`/api/cameras/${enc(cameraId)}`), loadConfig(), hubNow()]);
@@ -297,7 +298,8 @@ export async function render(main, [cameraId]) {
     timer = poller(async () => {
       list = await listTimelapses({ camera_id: cameraId });
       table.update(list ?? []);
-    }, 2000);
+      return (list ?? []).some(isActive);
+    }, (active) => (active ? 1000 : 5000));
   }
 
   return () => {

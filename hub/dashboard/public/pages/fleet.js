@@ -144,7 +144,7 @@ export async function render(main) {
     });
     while (grid.children.length > ordered.length) grid.lastElementChild.remove();
     const t = fleet.totals;
-    summary.textContent = `${t.cameras} cameras · ${t.online} online · ${t.attention} need attention · hub time ${formatDateTime(now, config.location?.timezone ?? "UTC", { seconds: true })}`;
+    summary.textContent = `${t.cameras} cameras · ${t.online} online · ${t.attention} ${t.attention === 1 ? "needs" : "need"} attention · hub time ${formatDateTime(now, config.location?.timezone ?? "UTC", { seconds: true })}`;
     main.dataset.updated = fleet.generated_at;
   }
 

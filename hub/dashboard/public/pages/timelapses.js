@@ -20,12 +20,14 @@ export async function render(main) {
   const status = h("p", { class: "summary", role: "status" });
   main.append(renderForm(config, cams, now, () => timer?.now()), h("section", { "aria-labelledby": "tl-list-h" }, h("div", { class: "row" }, h("h2", { id: "tl-list-h" }, "Renders"), status), table.el));
   table.update(first);
+  // Quick while something renders, slower when all is still.
   timer = poller(async () => {
     const list = await listTimelapses();
     table.update(list ?? []);
     const running = (list ?? []).filter(isActive).length;
     status.textContent = running ? `${running} rendering…` : plural((list ?? []).length, "render");
-  }, 1500);
+    return running;
+  }, (running) => (running ? 1000 : 5000));
   return () => {
     timer.stop();
     table.dispose();
@@ -35,6 +37,10 @@ export async function render(main) {
 function renderForm(config, cams, now, onStarted) {
   const controls = {};
   const camera = select("camera_id", cams.map((c) => [c]), cams[0], {});
+  // More cameras side by side on their shared tick grid (2–9 in all).
+  const more = cams.map((c) => h("label", {}, h("input", { type: "checkbox", name: "grid", value: c }), c));
+  const moreBox = h("div", { class: "checks", id: "render-grid", tabindex: "-1" }, more);
+  const moreField = h("fieldset", {}, h("legend", {}, "Beside it (a grid, optional)"), moreBox, h("p", { class: "field-error", id: "render-grid-error", hidden: true }));
   const zoneNote = h("p", { class: "hint" });
   const zone = () => zoneOf(config, camera.value);
   const from = h("input", { name: "from", type: "datetime-local", step: 60 });
@@ -52,7 +58,7 @@ function renderForm(config, cams, now, onStarted) {
   const fps = h("input", { name: "fps", type: "number", min: 1, max: 60, step: 1, value: 24 });
   const deflicker = select("deflicker", [["none"], ["rolling"], ["ffmpeg"]], "rolling");
   const source = select("source", [["full", "full images"], ["thumbnails", "thumbnails (quick preview)"]], "full");
-  Object.assign(controls, { camera_id: camera, camera_ids: camera, from, to, schedule, fps, deflicker, source });
+  Object.assign(controls, { camera_id: camera, camera_ids: moreBox, from, to, schedule, fps, deflicker, source });
   const summary = h("div", { "aria-live": "polite" });
   const submit = h("button", { type: "submit", class: "primary" }, "Start render");
   const form = h(
@@ -61,13 +67,17 @@ function renderForm(config, cams, now, onStarted) {
     h("h2", { id: "render-h" }, "Start a render"),
     h("div", { class: "form-grid" }, field("Camera", camera), field("From", from), field("To", to), field("Schedule", schedule), field("Frames per second", fps), field("Deflicker", deflicker), field("Pictures", source)),
     zoneNote,
+    moreField,
     h("div", { class: "actions" }, submit, h("button", { type: "button", onclick: () => ((from.value = `${addDays(localDate(now, zone()), -1)}T00:00`), (to.value = `${localDate(now, zone())}T00:00`)) }, "Yesterday")),
     summary,
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearIssues(controls, summary);
-    const body = { camera_id: camera.value, from: fromLocalInput(from.value, zone()), to: fromLocalInput(to.value, zone()), fps: Number(fps.value), deflicker: deflicker.value, source: source.value };
+    const grid = more.map((l) => l.querySelector("input")).filter((i) => i.checked && i.value !== camera.value).map((i) => i.value);
+    const body = { from: fromLocalInput(from.value, zone()), to: fromLocalInput(to.value, zone()), fps: Number(fps.value), deflicker: deflicker.value, source: source.value };
+    if (grid.length) body.camera_ids = [camera.value, ...grid];
+    else body.camera_id = camera.value;
     if (schedule.value) body.schedule = schedule.value;
     const missing = [];
     if (!body.from) missing.push({ path: "body.from", message: "give a start" });

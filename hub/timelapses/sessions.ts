@@ -43,6 +43,11 @@ export function sessionComplete(rows: readonly CaptureRow[], planned: readonly n
   return planned.every((t) => recorded.has(t)) && own.every((r) => r.outcome !== "captured" || r.hasPicture);
 }
 
+/** Distinct ticks of the schedule with a production picture at the hub. */
+export function pictured(rows: readonly CaptureRow[], schedule: string): number {
+  return new Set(rows.filter((r) => r.schedule === schedule && !r.variant && r.outcome === "captured" && r.hasPicture).map((r) => r.plannedAt)).size;
+}
+
 /** The sessions of the camera's plan whose windows closed in (now − lookback, now]. */
 export function closedWindows(windows: readonly PlanWindow[], now: number, lookbackMs: number): PlanWindow[] {
   return windows.filter((w) => {
@@ -66,14 +71,20 @@ export function queueClosedSessions(ctx: HubContext, jobs: TimelapseJobs, policy
     // Planned a day wider on both sides, so no window is cut short at an end of the range (its spec would change every pass).
     for (const w of closedWindows(planFor(setup, now - policy.lookbackMs - DAY_MS, now + DAY_MS, now).windows, now, policy.lookbackMs)) {
       const spec = sessionSpec(id, w, sourceFor(setup.config.image_sync, w.schedule), policy);
-      if (ctx.db.select({ id: timelapses.id }).from(timelapses).where(eq(timelapses.specKey, specKey(spec))).get()) continue;
       const from = Date.parse(w.start);
       const to = Date.parse(w.end);
+      const existing = ctx.db.select().from(timelapses).where(eq(timelapses.specKey, specKey(spec))).get();
+      if (existing) {
+        // Rendered short of pictures that have come in since (a ridge back from an outage): render it again, in place.
+        if (existing.origin !== "auto" || existing.status !== "done" || existing.missing === 0) continue;
+        if (pictured(captureRows(ctx, id, from, to, spec.source), w.schedule) > existing.frames) queued.push(jobs.request(spec, "auto", "hub").id);
+        continue;
+      }
       const planned = plannedTicks([w], from, to).map((t) => t.at);
       if (!planned.length) continue;
       const rows = captureRows(ctx, id, from, to, spec.source);
       // Settled: render what came, unless nothing did (a camera that was off all session has no timelapse).
-      const ready = now >= to + policy.settleMs ? rows.some((r) => r.schedule === w.schedule && r.hasPicture) : sessionComplete(rows, planned, w.schedule);
+      const ready = now >= to + policy.settleMs ? pictured(rows, w.schedule) > 0 : sessionComplete(rows, planned, w.schedule);
       if (!ready) continue;
       queued.push(jobs.request(spec, "auto", "hub").id);
     }

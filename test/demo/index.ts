@@ -2,7 +2,7 @@
  * `bun run demo`: a hub and three simulated cameras on nearby ridges run one
  * simulated day (sunrise, daytime and sunset windows) in about two minutes.
  */
-import { readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as SunCalc from "suncalc";
 import { realMsUntil, sharedClock, simNow, startAgent, startHub, type StartedAgent, waitFor } from "../harness/processes";
@@ -32,7 +32,13 @@ const fmt = (t: number) => new Date(t).toLocaleTimeString("en-GB", { timeZone: c
 console.log(`Skylapse demo: ${DAY}, ${fmt(dayStart)}–${fmt(dayEnd)} ${config.location.timezone}, clock ×${speed} (~${WALL_SECONDS} s)`);
 
 const clock = sharedClock(new Date(dayStart).toISOString(), speed, 3000);
-const hub = await startHub({ config, clock, dataDir: join(dataDir, "hub") });
+// Sessions render themselves as their windows close, with two simulated hours' grace for late pictures.
+const hub = await startHub({
+  config,
+  clock,
+  dataDir: join(dataDir, "hub"),
+  env: { SKYLAPSE_AUTO_TIMELAPSE: "1", SKYLAPSE_TIMELAPSE_SCAN_SECONDS: "1", SKYLAPSE_TIMELAPSE_SETTLE_MINUTES: "120" },
+});
 const agents: StartedAgent[] = [];
 try {
   for (const [i, cameraId] of Object.keys(config.cameras).entries()) {
@@ -64,6 +70,30 @@ try {
     console.log(
       `${a.cameraId.padEnd(15)}${String(r.planned).padStart(9)}${String(r.captured).padStart(10)}${String(r.missed).padStart(8)}${String(r.uploaded).padStart(10)}  ${join(a.dataDir, "images")}`,
     );
+  }
+
+  const finished = (t: { status: string }) => !["queued", "running"].includes(t.status);
+  const sessions = Object.keys(config.cameras).length * Object.keys(config.schedules).length;
+  await waitFor("every session's timelapse", async () => {
+    const { timelapses } = await hub.json("/api/timelapses");
+    return timelapses.length >= sessions && timelapses.every(finished);
+  }, 120_000, 500);
+  // Every camera's sunset side by side, on their shared ticks.
+  const sunset = { from: new Date(times.sunset!.getTime() - 30 * 60_000).toISOString(), to: new Date(dayEnd).toISOString() };
+  const grid = await hub.json("/api/timelapses", { method: "POST", body: JSON.stringify({ camera_ids: agents.map((a) => a.cameraId), ...sunset, schedule: "sunset", deflicker: "rolling" }) });
+  await waitFor("the sunset grid", async () => finished(await hub.json(`/api/timelapses/${grid.id}`)), 120_000, 500);
+  const renders = (await hub.json("/api/timelapses")).timelapses;
+  const videos = join(dataDir, "timelapses");
+  mkdirSync(videos, { recursive: true });
+  console.log(`\n${"timelapse".padEnd(34)}${"status".padStart(8)}${"frames".padStart(8)}${"missing".padStart(9)}  video`);
+  for (const t of renders.reverse()) {
+    const name = `${t.camera_ids.join("+")}-${t.schedule ?? "range"}`;
+    let file = t.error ?? "";
+    if (t.status === "done") {
+      file = join(videos, `${name}.mp4`);
+      await Bun.write(file, await (await hub.api(t.url)).arrayBuffer());
+    }
+    console.log(`${name.padEnd(34)}${t.status.padStart(8)}${String(t.frames).padStart(8)}${String(t.missing).padStart(9)}  ${file}`);
   }
   console.log(`\nhub data: ${hub.dataDir}`);
 } finally {

@@ -24,6 +24,8 @@ export function wantsFullImage(policy: ImageSyncPolicy | undefined, schedule: st
 }
 
 const BURST_CREDIT_MS = 250;
+/** Real ms an image-sync progress count is reused while nothing this process sees has changed. */
+const PROGRESS_REUSE_MS = 30_000;
 
 /** Paces bytes to a rate in real time: each send waits until the bytes before it would have gone at the cap. */
 export class Pacer {
@@ -117,6 +119,9 @@ export class ImageSync {
   private readonly thumbnailMaker = new ThumbnailMaker();
   /** When the hub last verified a full image (clock ms); read from the log once, then kept here. */
   private lastUploadedAt: number | null;
+  /** Thumbnails and full images marked sent by this process (a change of progress). */
+  private marks = 0;
+  private progressMemo: { key: string; at: number; value: ImageSyncProgress } | null = null;
 
   constructor(private readonly deps: ImageSyncDeps) {
     this.pacer = new Pacer(deps.bandwidthKbps === null ? null : (deps.bandwidthKbps * 1000) / 8);
@@ -131,6 +136,18 @@ export class ImageSync {
    */
   progress(): ImageSyncProgress {
     const policy = this.deps.desired.state?.image_sync;
+    // The count scans the captures not purged (tens of ms on a Pi with many kept images), and polls
+    // and /status ask often: reuse it until a capture is logged, an upload lands or the policy changes
+    // (or PROGRESS_REUSE_MS passes, for changes made elsewhere, such as retention purging unsent images).
+    const lastSeq = this.deps.db.select({ seq: max(captures.seq) }).from(captures).get()?.seq ?? 0;
+    const key = `${lastSeq}|${this.marks}|${JSON.stringify(policy ?? null)}`;
+    if (this.progressMemo?.key === key && Date.now() - this.progressMemo.at < PROGRESS_REUSE_MS) return this.progressMemo.value;
+    const value = this.countProgress(policy);
+    this.progressMemo = { key, at: Date.now(), value };
+    return value;
+  }
+
+  private countProgress(policy: ImageSyncPolicy | undefined): ImageSyncProgress {
     const wanted =
       policy === undefined || policy === "all"
         ? sql`1`
@@ -288,6 +305,7 @@ export class ImageSync {
   private mark(seq: number, what: "thumb" | "image"): void {
     const now = this.deps.now();
     if (what === "image") this.lastUploadedAt = now;
+    this.marks++;
     this.deps.db
       .update(captures)
       .set(what === "thumb" ? { thumbSyncedAt: now } : { imageSyncedAt: now })

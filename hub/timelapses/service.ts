@@ -161,9 +161,9 @@ export class TimelapseJobs {
     const cameraIds = spec.camera_ids ?? [spec.camera_id!];
     const known = new Set(this.ctx.db.select({ id: cameras.id }).from(cameras).where(inArray(cameras.id, cameraIds)).all().map((c) => c.id));
     const unknown = cameraIds.filter((id) => !known.has(id));
-    if (unknown.length) throw new HttpError(422, "unknown_camera", `no camera ${unknown.join(", ")}`);
+    if (unknown.length) throw new HttpError(422, "invalid_request", `body.${spec.camera_ids ? "camera_ids" : "camera_id"}: unknown camera ${unknown.map((id) => `'${id}'`).join(", ")}`);
     if (spec.profile_id && !this.ctx.db.select({ id: profiles.id }).from(profiles).where(eq(profiles.id, spec.profile_id)).get())
-      throw new HttpError(422, "unknown_profile", `no profile ${spec.profile_id}`);
+      throw new HttpError(422, "invalid_request", `body.profile_id: unknown profile '${spec.profile_id}'`);
     const key = specKey(spec);
     const now = this.ctx.clock.now();
     const result = this.ctx.db.transaction((tx) => {

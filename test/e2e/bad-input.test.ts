@@ -161,6 +161,7 @@ async function snapshot() {
   return {
     cameras,
     held,
+    timelapses: (await hub.json("/api/timelapses")).timelapses,
     audit: audit.ok ? await audit.json() : `(no audit: ${audit.status})`,
     tokens: { cam_a: await tokenWorks("cam_a"), cam_b: await tokenWorks("cam_b"), edge_cam: await tokenWorks("edge_cam") },
     edge: {
@@ -205,6 +206,30 @@ async function expectRefused(c: Refusal, meanwhile?: () => Promise<unknown>): Pr
   return res;
 }
 
+/** Render requests that must queue nothing. */
+function timelapseRequests(): Refusal[] {
+  const render = (name: string, body: unknown, says: string[], status = 422): Refusal => ({ name: `render: ${name}`, target: "hub", method: "POST", path: "/api/timelapses", who: "operator", body, status, says });
+  const range = { from: FROM, to: TO };
+  return [
+    render("no camera", range, ["camera_id"]),
+    render("camera_id and camera_ids", { camera_id: "cam_a", camera_ids: ["cam_a", "cam_b"], ...range }, ["camera_id"]),
+    render("an unknown camera", { camera_id: "nope", ...range }, ["nope"]),
+    render("a camera twice in a grid", { camera_ids: ["cam_a", "cam_a"], ...range }, ["camera_ids"]),
+    render("ten cameras in a grid", { camera_ids: Array.from({ length: 10 }, (_, i) => `c${i}`), ...range }, ["camera_ids"]),
+    render("from after to", { camera_id: "cam_a", from: TO, to: FROM }, ["to"]),
+    render("a range of 40 days", { camera_id: "cam_a", from: "2026-10-15T00:00:00Z", to: TO }, ["31 days"]),
+    render("fps 0", { camera_id: "cam_a", ...range, fps: 0 }, ["fps"]),
+    render("crf 52", { camera_id: "cam_a", ...range, crf: 52 }, ["crf"]),
+    render("an unknown deflicker", { camera_id: "cam_a", ...range, deflicker: "magic" }, ["deflicker"]),
+    render("an unknown profile", { camera_id: "cam_a", ...range, profile_id: "nope" }, ["nope"]),
+    render("an unknown field", { camera_id: "cam_a", ...range, speed: 2 }, ["speed"]),
+    { name: "timelapses limit 0", target: "hub", method: "GET", path: "/api/timelapses?limit=0", who: "operator", status: 422, says: ["query.limit"] },
+    { name: "timelapses of a bad status", target: "hub", method: "GET", path: "/api/timelapses?status=lost", who: "operator", status: 422, says: ["query.status"] },
+    { name: "a timelapse id with encoded ../", target: "hub", method: "GET", path: "/api/timelapses/..%2F..%2Fhub.sqlite/video", who: "operator", status: 422, says: ["params.id"] },
+    { name: "an unknown timelapse", target: "hub", method: "POST", path: "/api/timelapses/tl_nothere/cancel", who: "operator", status: 404, says: ["tl_nothere"] },
+  ];
+}
+
 function table(cases: Refusal[]) {
   for (const c of cases) test(`${c.method} ${c.target} ${c.path.length > 70 ? c.path.slice(0, 70) + "…" : c.path} — ${c.name}`, () => expectRefused(c) as Promise<unknown>);
 }
@@ -245,6 +270,10 @@ describe("auth: every route refuses a missing, wrong or foreign credential (401)
     { target: "hub", method: "GET", path: "/api/fleet" },
     { target: "hub", method: "GET", path: "/api/live" },
     { target: "hub", method: "GET", path: "/api/audit" },
+    { target: "hub", method: "GET", path: "/api/timelapses" },
+    { target: "hub", method: "POST", path: "/api/timelapses", body: { camera_id: "cam_a", from: FROM, to: TO } },
+    { target: "hub", method: "GET", path: "/api/timelapses/tl_abc/video" },
+    { target: "hub", method: "DELETE", path: "/api/timelapses/tl_abc" },
   ];
   // Every body and query here is valid: the credential is the only thing wrong.
   const edgeWrites: Omit<Refusal, "name" | "who" | "status" | "says">[] = [
@@ -481,6 +510,7 @@ describe("operator reads: bad query parameters and camera ids", () => {
     get("audit with an unknown parameter", "/api/audit?actor=me", 422, ["actor"]),
     { name: "a token for an unknown camera", target: "hub", method: "POST", path: "/api/cameras/nope/token", who: "operator", status: 404, says: ["nope"] },
     { name: "a token for a malformed id", target: "hub", method: "POST", path: "/api/cameras/..%2Fcam_a/token", who: "operator", status: 422, says: ["params.id"] },
+    ...timelapseRequests(),
     { name: "a token for an id of 65 characters", target: "hub", method: "POST", path: `/api/cameras/${"a".repeat(65)}/token`, who: "operator", status: 422, says: ["params.id"] },
   ]);
 });

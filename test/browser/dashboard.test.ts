@@ -168,6 +168,18 @@ describe("dashboard in Chromium against a live hub and two agents", () => {
   }, 60_000);
 
   test("profiles: a refused field gets its message beside it; publish, see the diff, assign to a camera, roll back", async () => {
+    // By keyboard: the navigation's links take focus (visibly) and Enter follows them.
+    // A reload keeps the session (sessionStorage) and starts the Tab order afresh.
+    await page.reload();
+    await page.locator("header.top nav").waitFor();
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    const nav = page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Profiles" });
+    await nav.focus();
+    expect(await nav.evaluate((a) => getComputedStyle(a).outlineStyle)).toBe("solid");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/#\/profiles$/);
+    await page.locator("#pdetail-h").waitFor();
     await go("#/profiles/f");
     const ev = page.locator('input[name="base.ev"]');
     await ev.waitFor();

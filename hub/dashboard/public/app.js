@@ -59,8 +59,9 @@ function renderLogin() {
       if (await checkToken(token)) {
         session.set(token);
         loginMessage = null;
+        // A new hash routes through hashchange; the same one is routed here.
         if (!location.hash || location.hash === "#/login") location.hash = "#/fleet";
-        route();
+        else route();
       } else {
         replace(status, notice("error", "The hub refused this token."));
         input.select();

@@ -262,7 +262,7 @@ export async function render(main, [cameraId]) {
           )
         : h("p", { class: "muted" }, "No outages in this range."),
       r.incidents?.length ? h("h3", {}, "Incidents") : null,
-      r.incidents?.length ? h("ul", {}, r.incidents.map((i) => h("li", {}, `${formatDateTime(i.at, zone)} ${i.kind ?? i.type ?? ""}: ${i.message ?? JSON.stringify(i)}`))) : null,
+      r.incidents?.length ? h("ul", {}, r.incidents.map((i) => h("li", {}, `${formatDateTime(i.at, zone)} — ${String(i.kind).replace(/_/g, " ")}: ${i.detail}`))) : null,
     ),
   );
 

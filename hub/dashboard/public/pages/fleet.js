@@ -115,7 +115,13 @@ export async function render(main) {
       ["Disk", h("span", { class: cam.disk?.warning ? "bad" : "" }, disk)],
       ["Clock", h("span", { class: cam.clock && !cam.clock.trusted ? "bad" : "" }, clock)],
       ["Exposure", h("span", { class: e?.drifting ? "bad" : "" }, exposure)],
-      cam.incidents?.length ? ["Incidents", `${cam.incidents.length} in the last day`] : null,
+      cam.incidents?.length
+        ? (() => {
+            const newest = [...cam.incidents].sort((x, y) => Date.parse(y.at) - Date.parse(x.at))[0];
+            return ["Incidents", `${cam.incidents.length} in the last day, latest: ${String(newest.kind).replace(/_/g, " ")} ${formatAgo(newest.at, now)}`];
+          })()
+        : null,
+      latest ? ["Latest picture", `${formatDateTime(latest.planned_at, zone)} (${formatAgo(latest.planned_at, now)})`] : null,
     ].filter(Boolean);
     replace(c.body, h("p", { class: "zone" }, `${info?.location ? `${info.location} · ` : ""}${zone}`), h("dl", { class: "facts" }, rows.map(([k, v]) => h("div", {}, h("dt", {}, k), h("dd", {}, v)))));
   }

@@ -218,6 +218,8 @@ function editor(id, profile, profiles, reload) {
       const input = controls[`base.${key}`];
       if (input.value.trim() !== "") definition.base[key] = Number(input.value);
       else if (input.validity.badInput) return showIssues([{ path: `body.base.${key}`, message: "not a number" }], controls, summary);
+      // An explicit null (automatic, not inherited) stays as it was stored.
+      else if (base[key] === null) definition.base[key] = null;
     }
     if (metering.value) definition.base.metering = metering.value;
     if (wbMode.value) definition.base.white_balance = { mode: wbMode.value, ...(kelvin.value.trim() !== "" ? { kelvin: Number(kelvin.value) } : {}) };

@@ -293,9 +293,15 @@ describe("dashboard in Chromium against a live hub and two agents", () => {
     await page.setViewportSize(PHONE);
     await shot("timelapses-phone");
     await page.setViewportSize(LAPTOP);
-    // The camera page lists it too.
+    // The camera page lists it too, and renders a whole local day on request.
     await go("#/cameras/ridge");
-    await page.locator(`section[aria-labelledby=tl-h] tr[data-timelapse="${mine.id}"]`).waitFor();
+    const section = page.locator("section[aria-labelledby=tl-h]");
+    await section.locator(`tr[data-timelapse="${mine.id}"]`).waitFor();
+    await section.getByRole("button", { name: "Quick render of this day" }).click();
+    await section.locator(".notice-ok", { hasText: "started" }).waitFor();
+    const day = await waitFor("the day's render", async () => (await api("/api/timelapses?camera_id=ridge")).timelapses.find((t: any) => t.to.endsWith("T07:00:00.000Z")), 10_000);
+    expect(day.from).toBe("2026-11-24T07:00:00.000Z"); // local midnight in Denver
+    await waitFor("the day's render to finish", async () => (await section.locator(`tr[data-timelapse="${day.id}"]`).getAttribute("data-status")) === "done", 45_000, 250);
   }, 60_000);
 
   test("sign-out clears the token; a token the hub no longer takes sends any page back to sign-in", async () => {

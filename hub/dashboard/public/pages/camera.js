@@ -277,7 +277,7 @@ export async function render(main, [cameraId]) {
   else {
     const status = h("div", { "aria-live": "polite" });
     const renderDay = h("select", { id: "render-day", name: "render_day" }, days.map((d) => h("option", { value: d, selected: d === (daysWithCaptures.at(-1) ?? today) }, d)));
-    const go = h("button", { type: "button", class: "primary" }, "Render this day");
+    const go = h("button", { type: "button", class: "primary" }, "Quick render of this day");
     go.addEventListener("click", async () => {
       const day = renderDay.value;
       go.disabled = true;
@@ -292,7 +292,7 @@ export async function render(main, [cameraId]) {
       }
     });
     table = timelapseTable({ zoneFor: () => zone, onChange: () => timer.now() });
-    tlSection.append(h("div", { class: "row" }, h("label", { for: "render-day" }, "Day"), renderDay, go, h("a", { href: "#/timelapses" }, "All timelapses and options")), status, table.el);
+    tlSection.append(h("div", { class: "row" }, h("label", { for: "render-day" }, "Day"), renderDay, go, h("a", { href: "#/timelapses" }, "Full-image renders and other options")), status, table.el);
     table.update(first);
     let list = first;
     timer = poller(async () => {

@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
 import type { HubContext } from "../context";
 
@@ -50,9 +50,10 @@ export interface StaticFile {
 }
 
 /**
- * Every file under `dir` with a known type, keyed by its URL path below the
- * dashboard ("app.js", "pages/fleet.js"). Built once at start: a request is
- * answered by looking its path up here, never by joining it onto a directory.
+ * Every regular file under `dir` with a known type (no dot-files, no symbolic
+ * links), keyed by its URL path below the dashboard ("app.js", "pages/fleet.js").
+ * Built once at start: a request is answered by looking its path up here, never
+ * by joining it onto a directory.
  */
 export function buildAssetMap(dir: string = PUBLIC_DIR): Map<string, StaticFile> {
   const files = new Map<string, StaticFile>();
@@ -60,7 +61,8 @@ export function buildAssetMap(dir: string = PUBLIC_DIR): Map<string, StaticFile>
     for (const name of readdirSync(folder).sort()) {
       if (name.startsWith(".")) continue;
       const full = join(folder, name);
-      const stat = statSync(full);
+      // lstat: a symbolic link (which could point anywhere) is never followed.
+      const stat = lstatSync(full);
       if (stat.isDirectory()) walk(full);
       else if (stat.isFile()) {
         const type = TYPES[extname(name).toLowerCase()];

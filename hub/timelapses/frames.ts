@@ -56,17 +56,17 @@ export function frameSequence(rows: readonly CaptureRow[], plannedAts: readonly 
   const wanted = (r: CaptureRow) =>
     (filter.schedule ? r.schedule === filter.schedule : filter.schedules.has(r.schedule)) && (!filter.profileId || r.profileId === filter.profileId);
   const ticks = new Set(plannedAts);
-  const byTick = new Map<number, Frame>();
+  const byTick = new Map<number, { profileId: string; frame: Frame }>();
   for (const r of rows) {
     if (!wanted(r) || r.variant) continue;
     ticks.add(r.plannedAt);
     if (!usable(r)) continue;
     const held = byTick.get(r.plannedAt);
-    // Two profiles at one instant: the first by profile id, so a re-render picks the same frame.
-    if (held && held.captureId <= r.captureId) continue;
-    byTick.set(r.plannedAt, { cameraId: r.cameraId, captureId: r.captureId, plannedAt: r.plannedAt, luma: r.luma, width: r.width!, height: r.height! });
+    // Two profiles at one instant: the first by profile id (then capture id), so every frame is of one profile and a re-render picks the same.
+    if (held && (held.profileId < r.profileId || (held.profileId === r.profileId && held.frame.captureId <= r.captureId))) continue;
+    byTick.set(r.plannedAt, { profileId: r.profileId, frame: { cameraId: r.cameraId, captureId: r.captureId, plannedAt: r.plannedAt, luma: r.luma, width: r.width!, height: r.height! } });
   }
-  const frames = [...byTick.values()].sort((a, b) => a.plannedAt - b.plannedAt);
+  const frames = [...byTick.values()].map((h) => h.frame).sort((a, b) => a.plannedAt - b.plannedAt);
   return { frames, missing: ticks.size - frames.length, ticks: ticks.size };
 }
 

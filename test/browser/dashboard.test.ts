@@ -6,7 +6,7 @@
  * goes through the pages. Screenshots land in test-artifacts/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type ConsoleMessage, type Page } from "playwright-core";
 import { tempDir, waitFor } from "../harness/processes";
@@ -19,6 +19,7 @@ const PHONE = { width: 390, height: 844 };
 let fleet: Fleet;
 let context: BrowserContext;
 let page: Page;
+let profileDir: string;
 /** Console errors and page errors nobody expected. */
 const problems: string[] = [];
 /** While set, an answer with this status (and Chromium's console line about it) is expected: a wrong token or a bad field is being tried. */
@@ -50,7 +51,8 @@ const api = <T = any>(path: string, init?: RequestInit) => fleet.hub.json<T>(pat
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   fleet = await startFleet({ speed: 20 });
-  context = await chromium.launchPersistentContext(tempDir("chromium"), {
+  profileDir = tempDir("chromium");
+  context = await chromium.launchPersistentContext(profileDir, {
     executablePath: "/usr/bin/chromium",
     headless: true,
     viewport: LAPTOP,
@@ -72,6 +74,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close();
   await fleet?.stop();
+  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 });
 
 describe("dashboard in Chromium against a live hub and two agents", () => {

@@ -11,6 +11,7 @@ import { type CliContext, show } from "../../shared/cli/run";
 import { CONFIG_COMMANDS } from "./commands/config";
 import { CAMERA_COMMANDS } from "./commands/cameras";
 import { TEST_COMMANDS } from "./commands/tests";
+import { TIMELAPSE_COMMANDS } from "./commands/timelapses";
 import { formatFleet, formatReport } from "./format";
 import { PROFILE_COMMANDS } from "./commands/profiles";
 
@@ -45,4 +46,4 @@ const fleet: CommandSpec<CliContext> = {
   },
 };
 
-export const COMMANDS: CommandSpec<CliContext>[] = [report, fleet, ...PROFILE_COMMANDS, ...CONFIG_COMMANDS, ...TEST_COMMANDS, ...CAMERA_COMMANDS];
+export const COMMANDS: CommandSpec<CliContext>[] = [report, fleet, ...PROFILE_COMMANDS, ...CONFIG_COMMANDS, ...TEST_COMMANDS, ...CAMERA_COMMANDS, ...TIMELAPSE_COMMANDS];

@@ -43,20 +43,39 @@ export class ApiClient {
     return this.request<T>("DELETE", path);
   }
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const { peer, url: base, token, urlVar, tokenVar } = this.options;
-    let res: Response;
+  /**
+   * A GET whose answer is a file (a video, an image): the response, its body
+   * unread, once the server said yes. `timeoutMs` covers reading the body too.
+   */
+  async download(path: string, timeoutMs = 30 * 60_000): Promise<Response> {
+    const res = await this.send("GET", path, undefined, timeoutMs);
+    if (res.ok) return res;
+    await this.parse(res);
+    throw new ApiRefused(res.status, `${this.options.peer} refused (${res.status})`);
+  }
+
+  private async send(method: string, path: string, body: unknown, timeoutMs: number): Promise<Response> {
+    const { peer, url: base, token, urlVar } = this.options;
     try {
-      res = await fetch(`${base.replace(/\/+$/, "")}${path}`, {
+      return await fetch(`${base.replace(/\/+$/, "")}${path}`, {
         method,
         headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 60_000),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (e) {
       const why = (e as Error).name === "TimeoutError" ? "no answer in time" : (e as Error).message;
       throw new ApiUnreachable(`cannot reach the ${peer} at ${base} (${why}); is it running? (${urlVar})`);
     }
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.parse<T>(await this.send(method, path, body, this.options.timeoutMs ?? 60_000));
+  }
+
+  /** The JSON answer, or the server's refusal as an ApiRefused. */
+  private async parse<T>(res: Response): Promise<T> {
+    const { peer, url: base, token, tokenVar } = this.options;
     const text = await res.text();
     let parsed: unknown = null;
     try {

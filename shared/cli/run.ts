@@ -20,6 +20,8 @@ export interface CliContext {
   api: ApiClient;
   json: boolean;
   print(text: string): void;
+  /** Progress and notes, on stderr (never mixed into --json output). */
+  note(text: string): void;
 }
 
 export interface CliProgram {
@@ -100,7 +102,7 @@ export async function runCli(program: CliProgram, argv: string[], io: CliIo): Pr
       urlVar: program.urlVar,
       tokenVar: program.tokenVar,
     });
-    await command.run({ api, json: parsed.flags.json === true, print: io.out }, parsed);
+    await command.run({ api, json: parsed.flags.json === true, print: io.out, note: io.err }, parsed);
     return EXIT.ok;
   } catch (e) {
     io.err(`${program.name}: ${(e as Error).message ?? String(e)}`);

@@ -1,0 +1,212 @@
+/**
+ * `skylapse timelapses ...` as operators run it: `bun hub/cli/main.ts ARGS` in
+ * its own process, against a hub served from this test process (port 0) whose
+ * render jobs run a real ffmpeg on real (tiny) thumbnails.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { encode } from "jpeg-js";
+import { ManualClock } from "../../shared/clock";
+import { ingestBatch } from "../../hub/agents/service";
+import { createHub } from "../../hub/app";
+import { applyConfig, parseConfig } from "../../hub/config/service";
+import { openHubDb } from "../../hub/db/client";
+import { captureImages } from "../../hub/db/schema";
+import { imageKey } from "../../hub/storage";
+import { FsImageStorage } from "../../hub/storage/fs";
+import { captureRecord } from "../harness/fixtures";
+
+const ROOT = join(import.meta.dir, "..", "..");
+const OPERATOR = "operator-token-for-cli-timelapses";
+/** Sunrise 06:30–06:35 local (13:30–13:35Z), every 15 s: 20 ticks, on the fixture records' grid (tick n = 13:30Z + 15 n s). */
+const config = {
+  location: { latitude: 46.5, longitude: 7.5, timezone: "Etc/GMT+7" },
+  schedules: { sunrise: { start_time: "06:30", end_time: "06:35", interval_seconds: 15 } },
+  cameras: { ridge: { deployed_profile: "f", schedules: ["sunrise"] }, valley: { deployed_profile: "f", schedules: ["sunrise"] } },
+  profiles: { f: { base: { metering: "matrix" } } },
+  sync: { poll_interval_seconds: 60, plan_days: 1 },
+};
+const FROM = "2026-11-24T13:30:00Z";
+const TO = "2026-11-24T13:35:00Z";
+/** Ridge has pictures at 12 of the 20 ticks. */
+const PICTURED = 12;
+
+let hub: ReturnType<typeof createHub>;
+let url: string;
+let work: string;
+
+function jpeg(shade: number): Uint8Array {
+  const width = 64;
+  const height = 36;
+  const data = Buffer.alloc(width * height * 4);
+  for (let i = 0; i < width * height; i++) data.set([shade, shade, Math.min(255, shade + 40), 255], i * 4);
+  return encode({ data, width, height }, 80).data;
+}
+
+/** Runs the CLI in its own process (async: the hub answering it lives in this one). */
+async function cli(args: string[]) {
+  const proc = Bun.spawn(["bun", join(ROOT, "hub/cli/main.ts"), "timelapses", ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: work, SKYLAPSE_HUB_URL: url, SKYLAPSE_OPERATOR_TOKEN: OPERATOR },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { stdout, stderr, code };
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "skylapse-cli-tl-"));
+  const clock = new ManualClock(Date.parse("2026-11-24T14:00:00Z"));
+  const { db } = openHubDb(join(work, "hub.sqlite"));
+  applyConfig(db, parseConfig(config), clock.now());
+  const storage = new FsImageStorage(join(work, "images"));
+  hub = createHub({ db, clock, operatorToken: OPERATOR, timelapses: { storage, workDir: join(work, "render"), ffmpeg: Bun.which("ffmpeg") ?? "ffmpeg", concurrency: 1, auto: null } });
+  const ticks = Array.from({ length: PICTURED }, (_, t) => t);
+  ingestBatch(db, "ridge", { log_id: "log-1", records: ticks.map((t) => captureRecord(t + 1, {}, t)) }, clock.now());
+  for (const t of ticks) {
+    const captureId = `rec-${t + 1}`;
+    const bytes = jpeg(60 + t * 10);
+    await storage.put(imageKey("ridge", captureId, "thumbnail"), bytes);
+    db.insert(captureImages).values({ captureId, cameraId: "ridge", plannedAt: Date.parse(FROM) + t * 15_000, thumbnailBytes: bytes.length, thumbnailAt: clock.now() }).run();
+  }
+  hub.ctx.timelapses.start();
+  hub.app.listen({ port: 0, hostname: "127.0.0.1" });
+  url = `http://127.0.0.1:${hub.app.server!.port}`;
+});
+
+afterAll(async () => {
+  await hub.ctx.timelapses.stop();
+  await hub.app.stop();
+  hub.ctx.contacts.close();
+});
+
+describe("skylapse timelapses", () => {
+  let id = "";
+
+  test("render --wait: queued, followed to done with progress on stderr, then shown with its url", async () => {
+    const { stdout, stderr, code } = await cli(["render", "--camera", "ridge", "--from", FROM, "--to", TO, "--source", "thumbnails", "--fps", "12", "--crf", "30", "--deflicker", "rolling", "--wait"]);
+    expect(stderr).toMatch(/^timelapse tl_\S+: done 100% \(12\/12 frames\)$/m);
+    expect(code).toBe(0);
+    id = /^timelapse\s+(tl_\S+) — done$/m.exec(stdout)![1]!;
+    expect(stdout).toMatch(/^progress\s+100% \(12\/12 frames\)$/m);
+    // 20 planned ticks, 12 with a picture.
+    expect(stdout).toMatch(/^missing\s+8 ticks without a picture$/m);
+    expect(stdout).toMatch(/^cameras\s+ridge$/m);
+    expect(stdout).toMatch(/^settings\s+12 fps, crf 30, deflicker rolling, from thumbnails$/m);
+    expect(stdout).toMatch(/^size\s+64×36, \d+ bytes$/m);
+    expect(stdout).toMatch(new RegExp(`^url\\s+${url}/api/timelapses/${id}/video$`, "m"));
+    // Progress never goes on stdout.
+    expect(stdout).not.toContain(": done 100%");
+  });
+
+  test("list: a table of renders; --camera and --status filter; --json is the hub's answer", async () => {
+    const { stdout, code } = await cli(["list"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^id\s+status\s+progress\s+frames\s+missing\s+cameras\s+range\s+deflicker$/m);
+    expect(stdout).toMatch(new RegExp(`^${id}\\s+done\\s+100%\\s+12\\s+8\\s+ridge\\s+2026-11-24 13:30:00Z → 2026-11-24 13:35:00Z\\s+rolling$`, "m"));
+    expect((await cli(["list", "--camera", "valley"])).stdout.trim()).toBe("no timelapses");
+    expect((await cli(["list", "--status", "failed"])).stdout.trim()).toBe("no timelapses");
+    const json = JSON.parse((await cli(["list", "--camera", "ridge", "--status", "done", "--json"])).stdout);
+    expect(json.timelapses.map((t: { id: string }) => t.id)).toEqual([id]);
+  });
+
+  test("show --id: labelled pairs; --json is the render", async () => {
+    const { stdout, code } = await cli(["show", "--id", id]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^range\s+2026-11-24 13:30:00Z → 2026-11-24 13:35:00Z$/m);
+    expect(stdout).toMatch(/^origin\s+request$/m);
+    expect(stdout).toContain(`/api/timelapses/${id}/poster`);
+    const json = JSON.parse((await cli(["show", "--id", id, "--json"])).stdout);
+    expect(json).toMatchObject({ id, status: "done", frames: 12, missing: 8, camera_ids: ["ridge"], fps: 12, crf: 30 });
+  });
+
+  test("download: the video to a file; an existing file is refused unless --force", async () => {
+    const out = join(work, "ridge.mp4");
+    const first = await cli(["download", "--id", id, "--out", out]);
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    const bytes = readFileSync(out);
+    expect(first.stdout.trim()).toBe(`wrote ${bytes.length} bytes to ${out}`);
+    expect(bytes.subarray(4, 8).toString("latin1")).toBe("ftyp");
+    expect(bytes.length).toBe(JSON.parse((await cli(["show", "--id", id, "--json"])).stdout).bytes);
+    expect(existsSync(`${out}.part`)).toBe(false);
+
+    const again = await cli(["download", "--id", id, "--out", out]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`${out} exists (--force overwrites it)`);
+    writeFileSync(out, "old");
+    const forced = await cli(["download", "--id", id, "--out", out, "--force", "--json"]);
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(forced.stdout)).toEqual({ id, out, bytes: bytes.length });
+    expect(readFileSync(out).length).toBe(bytes.length);
+  });
+
+  test("a grid render of a camera without pictures fails: --wait exits 1 with the hub's reason", async () => {
+    const { stdout, stderr, code } = await cli(["render", "--camera", "ridge,valley", "--from", FROM, "--to", TO, "--source", "thumbnails", "--wait", "--json"]);
+    expect(code).toBe(1);
+    const t = JSON.parse(stdout);
+    expect(t).toMatchObject({ status: "failed", camera_ids: ["ridge", "valley"] });
+    expect(stderr).toMatch(/^timelapse tl_\S+: failed$/m);
+    expect(stderr).toContain(`skylapse: timelapse ${t.id} failed: camera valley has no pictures in the range`);
+  });
+
+  test("cancel: a queued render is cancelled; a finished one is refused (exit 1)", async () => {
+    await hub.ctx.timelapses.stop();
+    try {
+      const queued = await cli(["render", "--camera", "ridge", "--from", FROM, "--to", TO, "--source", "thumbnails", "--fps", "5"]);
+      expect(queued.code).toBe(0);
+      const [, pending] = /^timelapse (tl_\S+) queued \(ridge, 2026-11-24 13:30:00Z → 2026-11-24 13:35:00Z\)$/m.exec(queued.stdout)!;
+      const cancelled = await cli(["cancel", "--id", pending!]);
+      expect(cancelled.code).toBe(0);
+      expect(cancelled.stdout.trim()).toBe(`timelapse ${pending} cancelled`);
+      expect(hub.ctx.timelapses.get(pending!).status).toBe("cancelled");
+    } finally {
+      hub.ctx.timelapses.start();
+    }
+    const refused = await cli(["cancel", "--id", id]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("only a queued or running render can be cancelled");
+  });
+
+  test("delete: the render and its video are gone", async () => {
+    const { stdout, code } = await cli(["delete", "--id", id]);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(`timelapse ${id} deleted`);
+    const gone = await cli(["show", "--id", id]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain("(404)");
+    const download = await cli(["download", "--id", id, "--out", join(work, "gone.mp4")]);
+    expect(download.code).toBe(1);
+    expect(existsSync(join(work, "gone.mp4"))).toBe(false);
+  });
+
+  test("usage errors exit 2 naming the problem, before asking the hub", async () => {
+    const cases: [string[], string][] = [
+      [["render", "--camera", "ridge", "--from", FROM], "timelapses render needs --camera, --from and --to"],
+      [["render", "--camera", "ridge", "--from", "yesterday", "--to", TO], "--from: 'yesterday' is not a date"],
+      [["render", "--camera", "ridge", "--from", TO, "--to", FROM], "--from must be before --to"],
+      [["render", "--camera", "ridge", "--from", FROM, "--to", TO, "--fps", "0"], "--fps: '0' is not a whole number from 1 to 60"],
+      [["render", "--camera", "ridge", "--from", FROM, "--to", TO, "--crf", "2.5"], "--crf: '2.5' is not a whole number from 0 to 51"],
+      [["render", "--camera", "ridge", "--from", FROM, "--to", TO, "--deflicker", "strong"], "--deflicker: 'strong' is not one of none, rolling, ffmpeg"],
+      [["render", "--camera", "ridge", "--from", FROM, "--to", TO, "--source", "raw"], "--source: 'raw' is not one of full, thumbnails"],
+      [["render", "--camera", "ridge,ridge", "--from", FROM, "--to", TO], "--camera: a camera appears twice"],
+      [["render", "--camera", "a,b,c,d,e,f,g,h,i,j", "--from", FROM, "--to", TO], "--camera: at most 9 cameras"],
+      [["list", "--status", "finished"], "--status: 'finished' is not one of queued, running, done, failed, cancelled"],
+      [["show"], "timelapses show needs --id"],
+      [["cancel"], "timelapses cancel needs --id"],
+      [["delete"], "timelapses delete needs --id"],
+      [["download", "--id", "tl_x"], "timelapses download needs --out FILE"],
+      [["rewind"], "unknown action 'rewind' (list, show, render, cancel, delete, download)"],
+    ];
+    const results = await Promise.all(cases.map(([args]) => cli(args)));
+    for (const [i, r] of results.entries()) {
+      expect({ args: cases[i]![0], code: r.code }).toEqual({ args: cases[i]![0], code: 2 });
+      expect(r.stderr).toContain(cases[i]![1]);
+    }
+    // None of them queued anything.
+    expect(hub.ctx.timelapses.list({ limit: 100 }).map((t) => t.camera_ids.join(",")).sort()).toEqual(["ridge", "ridge,valley"]);
+  });
+});

@@ -100,7 +100,7 @@ describe("skylapse timelapses", () => {
     expect(stdout).toMatch(new RegExp(`^url\\s+${url}/api/timelapses/${id}/video$`, "m"));
     // Progress never goes on stdout.
     expect(stdout).not.toContain(": done 100%");
-  });
+  }, 20_000);
 
   test("list: a table of renders; --camera and --status filter; --json is the hub's answer", async () => {
     const { stdout, code } = await cli(["list"]);
@@ -111,7 +111,7 @@ describe("skylapse timelapses", () => {
     expect((await cli(["list", "--status", "failed"])).stdout.trim()).toBe("no timelapses");
     const json = JSON.parse((await cli(["list", "--camera", "ridge", "--status", "done", "--json"])).stdout);
     expect(json.timelapses.map((t: { id: string }) => t.id)).toEqual([id]);
-  });
+  }, 20_000);
 
   test("show --id: labelled pairs; --json is the render", async () => {
     const { stdout, code } = await cli(["show", "--id", id]);
@@ -121,7 +121,7 @@ describe("skylapse timelapses", () => {
     expect(stdout).toContain(`/api/timelapses/${id}/poster`);
     const json = JSON.parse((await cli(["show", "--id", id, "--json"])).stdout);
     expect(json).toMatchObject({ id, status: "done", frames: 12, missing: 8, camera_ids: ["ridge"], fps: 12, crf: 30 });
-  });
+  }, 20_000);
 
   test("download: the video to a file; an existing file is refused unless --force", async () => {
     const out = join(work, "ridge.mp4");
@@ -142,7 +142,7 @@ describe("skylapse timelapses", () => {
     expect(forced.code).toBe(0);
     expect(JSON.parse(forced.stdout)).toEqual({ id, out, bytes: bytes.length });
     expect(readFileSync(out).length).toBe(bytes.length);
-  });
+  }, 20_000);
 
   test("a grid render of a camera without pictures fails: --wait exits 1 with the hub's reason", async () => {
     const { stdout, stderr, code } = await cli(["render", "--camera", "ridge,valley", "--from", FROM, "--to", TO, "--source", "thumbnails", "--wait", "--json"]);
@@ -151,7 +151,7 @@ describe("skylapse timelapses", () => {
     expect(t).toMatchObject({ status: "failed", camera_ids: ["ridge", "valley"] });
     expect(stderr).toMatch(/^timelapse tl_\S+: failed$/m);
     expect(stderr).toContain(`skylapse: timelapse ${t.id} failed: camera valley has no pictures in the range`);
-  });
+  }, 20_000);
 
   test("cancel: a queued render is cancelled; a finished one is refused (exit 1)", async () => {
     await hub.ctx.timelapses.stop();
@@ -169,7 +169,29 @@ describe("skylapse timelapses", () => {
     const refused = await cli(["cancel", "--id", id]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("only a queued or running render can be cancelled");
-  });
+  }, 20_000);
+
+  test("render --wait on a render cancelled meanwhile exits 1", async () => {
+    await hub.ctx.timelapses.stop();
+    try {
+      const before = new Set(hub.ctx.timelapses.list({ limit: 100 }).map((t) => t.id));
+      const waiting = cli(["render", "--camera", "ridge", "--from", FROM, "--to", TO, "--source", "thumbnails", "--fps", "7", "--wait"]);
+      let queued: string | undefined;
+      for (let i = 0; i < 100 && !queued; i++) {
+        await Bun.sleep(50);
+        queued = hub.ctx.timelapses.list({ limit: 100 }).find((t) => !before.has(t.id))?.id;
+      }
+      expect(queued).toBeDefined();
+      hub.ctx.timelapses.cancel(queued!);
+      const { stdout, stderr, code } = await waiting;
+      expect(code).toBe(1);
+      expect(stderr).toMatch(new RegExp(`^timelapse ${queued}: cancelled$`, "m"));
+      expect(stderr).toContain(`skylapse: timelapse ${queued} cancelled`);
+      expect(stdout).toMatch(/^timelapse\s+tl_\S+ — cancelled$/m);
+    } finally {
+      hub.ctx.timelapses.start();
+    }
+  }, 20_000);
 
   test("delete: the render and its video are gone", async () => {
     const { stdout, code } = await cli(["delete", "--id", id]);
@@ -181,7 +203,7 @@ describe("skylapse timelapses", () => {
     const download = await cli(["download", "--id", id, "--out", join(work, "gone.mp4")]);
     expect(download.code).toBe(1);
     expect(existsSync(join(work, "gone.mp4"))).toBe(false);
-  });
+  }, 20_000);
 
   test("usage errors exit 2 naming the problem, before asking the hub", async () => {
     const cases: [string[], string][] = [
@@ -206,7 +228,11 @@ describe("skylapse timelapses", () => {
       expect({ args: cases[i]![0], code: r.code }).toEqual({ args: cases[i]![0], code: 2 });
       expect(r.stderr).toContain(cases[i]![1]);
     }
-    // None of them queued anything.
-    expect(hub.ctx.timelapses.list({ limit: 100 }).map((t) => t.camera_ids.join(",")).sort()).toEqual(["ridge", "ridge,valley"]);
-  });
+    // None of them queued anything (left: the failed grid and the two cancelled renders).
+    expect(hub.ctx.timelapses.list({ limit: 100 }).map((t) => `${t.camera_ids.join(",")} ${t.status}`).sort()).toEqual(["ridge cancelled", "ridge cancelled", "ridge,valley failed"]);
+    const help = await cli(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("usage: skylapse timelapses ACTION [flags]");
+    expect(help.stdout).toContain("--deflicker none|rolling|ffmpeg");
+  }, 30_000);
 });

@@ -305,6 +305,11 @@ describe("dashboard in Chromium against a live hub and two agents", () => {
     const day = await waitFor("the day's render", async () => (await api("/api/timelapses?camera_id=ridge")).timelapses.find((t: any) => t.to.endsWith("T07:00:00.000Z")), 10_000);
     expect(day.from).toBe("2026-11-24T07:00:00.000Z"); // local midnight in Denver
     await waitFor("the day's render to finish", async () => (await section.locator(`tr[data-timelapse="${day.id}"]`).getAttribute("data-status")) === "done", 45_000, 250);
+    // Deleted from its row: gone from the page and from the hub.
+    const dayRow = section.locator(`tr[data-timelapse="${day.id}"]`);
+    await dayRow.getByRole("button", { name: "Delete" }).click();
+    await dayRow.waitFor({ state: "detached" });
+    expect((await fleet.hub.api(`/api/timelapses/${day.id}`)).status).toBe(404);
   }, 60_000);
 
   test("sign-out clears the token; a token the hub no longer takes sends any page back to sign-in", async () => {

@@ -6,6 +6,7 @@ import { describe, expect, test } from "bun:test";
 import type { PlanWindow } from "../../shared/contracts/plan";
 import { type CaptureRow, type FrameSequence, frameSequence, gridSequence, gridShape, outputSize } from "../../hub/timelapses/frames";
 import { closedWindows, pictured, sessionComplete, sessionSpec, sourceFor } from "../../hub/timelapses/sessions";
+import { specKey, timelapseView } from "../../hub/timelapses/service";
 
 const T0 = Date.parse("2026-11-24T13:30:00Z");
 const S = 15_000;
@@ -319,5 +320,67 @@ describe("sessions", () => {
       deflicker: "ffmpeg",
       source: "thumbnails",
     });
+  });
+});
+
+describe("jobs: specKey and timelapseView", () => {
+  const spec = { camera_id: "ridge", from: "2026-11-24T13:30:00Z", to: "2026-11-24T13:35:00Z", fps: 24, crf: 20, deflicker: "none" as const, source: "full" as const };
+
+  test("specKey: the same render however its times are written; any setting that changes the video changes the key", () => {
+    const key = specKey(spec);
+    expect(specKey({ ...spec, from: "2026-11-24T13:30:00.000Z", to: "2026-11-24T06:35:00-07:00" })).toBe(key);
+    // One camera named either way is the same render.
+    expect(specKey({ ...spec, camera_id: undefined, camera_ids: ["ridge"] })).toBe(key);
+    const changed = [
+      { ...spec, fps: 25 },
+      { ...spec, crf: 21 },
+      { ...spec, deflicker: "rolling" as const },
+      { ...spec, source: "thumbnails" as const },
+      { ...spec, schedule: "sunrise" },
+      { ...spec, profile_id: "f" },
+      { ...spec, to: "2026-11-24T13:35:01Z" },
+      { ...spec, camera_id: "valley" },
+    ];
+    for (const s of changed) expect(specKey(s)).not.toBe(key);
+    // A grid's order is its layout.
+    const grid = { ...spec, camera_id: undefined };
+    expect(specKey({ ...grid, camera_ids: ["a", "b"] })).not.toBe(specKey({ ...grid, camera_ids: ["b", "a"] }));
+  });
+
+  const job = {
+    id: "tl_x",
+    specKey: "k",
+    origin: "request" as const,
+    cameraIds: ["ridge"],
+    fromAt: Date.parse("2026-11-24T13:30:00Z"),
+    toAt: Date.parse("2026-11-24T13:35:00Z"),
+    schedule: null,
+    profileId: null,
+    fps: 24,
+    crf: 20,
+    deflicker: "none" as const,
+    source: "full" as const,
+    status: "running" as const,
+    attempt: 1,
+    frames: 40,
+    framesDone: 10,
+    missing: 2,
+    width: null,
+    height: null,
+    bytes: null,
+    error: null,
+    createdAt: Date.parse("2026-11-24T14:00:00Z"),
+    startedAt: Date.parse("2026-11-24T14:00:01Z"),
+    finishedAt: null,
+  };
+
+  test("timelapseView: progress is frames encoded over frames; the video's links only once it is done", () => {
+    const running = timelapseView(job);
+    expect(running).toMatchObject({ id: "tl_x", status: "running", progress: 0.25, frames: 40, frames_done: 10, missing: 2, url: null, poster_url: null, from: "2026-11-24T13:30:00.000Z", started_at: "2026-11-24T14:00:01.000Z", finished_at: null });
+    expect(timelapseView({ ...job, status: "queued", frames: 0, framesDone: 0 }).progress).toBe(0);
+    expect(timelapseView({ ...job, framesDone: 50 }).progress).toBe(1);
+    const done = timelapseView({ ...job, status: "done", framesDone: 40, width: 640, height: 360, bytes: 1000, finishedAt: job.startedAt + 5000 });
+    expect(done).toMatchObject({ progress: 1, url: "/api/timelapses/tl_x/video", poster_url: "/api/timelapses/tl_x/poster" });
+    expect(timelapseView({ ...job, status: "failed", error: "no pictures" })).toMatchObject({ url: null, error: "no pictures" });
   });
 });

@@ -21,13 +21,14 @@ export const MAX_REPORT_TICKS = 1_000_000;
 
 export function cameraReport(db: HubDb, cameraId: string, from: number, to: number, now: number): SyncReport {
   const setup = cameraSetup(db, cameraId);
-  const camera = db.select({ lastContactAt: cameras.lastContactAt, observed: cameras.observed }).from(cameras).where(eq(cameras.id, cameraId)).get();
+  const camera = db.select({ lastContactAt: cameras.lastContactAt, observed: cameras.observed, createdAt: cameras.createdAt }).from(cameras).where(eq(cameras.id, cameraId)).get();
   if (!setup || !camera) throw notFound(`camera ${cameraId}`);
   const windows = planFor(setup, from, to, now).windows;
   const estimate = windows.reduce((n, w) => n + ((Date.parse(w.end) - Date.parse(w.start)) / (w.interval_seconds * 1000) + 1) * w.profiles.length, 0);
   if (estimate > MAX_REPORT_TICKS)
     throw new HttpError(422, "invalid_request", `query.to: the range holds about ${Math.round(estimate)} planned captures; ask for at most ${MAX_REPORT_TICKS} (a shorter range)`);
-  const ticks = plannedTicks(windows, from, to);
+  // Nothing was planned for a camera before it was registered.
+  const ticks = plannedTicks(windows, Math.max(from, camera.createdAt), to);
   const records = db
     .select({
       plannedAt: captures.plannedAt,

@@ -105,8 +105,10 @@ export function captureRows(ctx: HubContext, cameraId: string, from: number, to:
 export function selectFrames(ctx: HubContext, job: Row): { tiles: Frame[][]; missing: number } | { error: string } {
   const sequences = job.cameraIds.map((cameraId) => {
     const setup = cameraSetup(ctx.db, cameraId);
+    const registered = ctx.db.select({ at: cameras.createdAt }).from(cameras).where(eq(cameras.id, cameraId)).get()?.at ?? job.fromAt;
+    // Ticks before the camera was registered were never planned, so they are not missing either.
     const planned = setup
-      ? plannedTicks(planFor(setup, job.fromAt, job.toAt, job.fromAt).windows, job.fromAt, job.toAt)
+      ? plannedTicks(planFor(setup, job.fromAt, job.toAt, job.fromAt).windows, Math.max(job.fromAt, registered), job.toAt)
           .filter((t) => (!job.schedule || t.schedule === job.schedule) && (!job.profileId || t.profile === job.profileId))
           .map((t) => t.at)
       : [];

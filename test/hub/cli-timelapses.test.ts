@@ -59,9 +59,11 @@ async function cli(args: string[]) {
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "skylapse-cli-tl-"));
-  const clock = new ManualClock(Date.parse("2026-11-24T14:00:00Z"));
+  // The camera is registered before the session it shoots, which is then rendered at 14:00.
+  const clock = new ManualClock(Date.parse("2026-11-24T13:00:00Z"));
   const { db } = openHubDb(join(work, "hub.sqlite"));
   applyConfig(db, parseConfig(config), clock.now());
+  clock.set(Date.parse("2026-11-24T14:00:00Z"));
   const storage = new FsImageStorage(join(work, "images"));
   hub = createHub({ db, clock, operatorToken: OPERATOR, timelapses: { storage, workDir: join(work, "render"), ffmpeg: Bun.which("ffmpeg") ?? "ffmpeg", concurrency: 1, auto: null } });
   const ticks = Array.from({ length: PICTURED }, (_, t) => t);

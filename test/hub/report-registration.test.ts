@@ -1,0 +1,32 @@
+import { expect, test } from "bun:test";
+import { inProcessHub } from "../harness/in-process";
+
+/** Sunrise 06:30–06:35 UTC−7 (13:30–13:35Z), every 15 s: 20 ticks. */
+const config = {
+  location: { latitude: 46.5, longitude: 7.5, timezone: "Etc/GMT+7" },
+  schedules: { sunrise: { start_time: "06:30", end_time: "06:35", interval_seconds: 15 } },
+  cameras: { ridge: { deployed_profile: "f", schedules: ["sunrise"] } },
+  profiles: { f: { base: { metering: "matrix" } } },
+  sync: { poll_interval_seconds: 60, plan_days: 1 },
+};
+const TOKEN = "operator-token-0123456789";
+
+test("a camera registered mid-session was planned only from then: earlier ticks are not counted missed", async () => {
+  const { hub, clock } = inProcessHub(config, TOKEN);
+  const op = async (method: string, path: string, body?: unknown) => {
+    const res = await hub.app.handle(
+      new Request(`http://localhost${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) }),
+    );
+    return { status: res.status, body: await res.json() };
+  };
+  clock.set(Date.parse("2026-11-24T13:32:00Z"));
+  expect((await op("POST", "/api/cameras", { id: "late", schedules: ["sunrise"], deployed_profile: "f" })).status).toBe(201);
+  clock.set(Date.parse("2026-11-24T14:00:00Z"));
+  const range = "from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z";
+  const late = (await op("GET", `/api/cameras/late/report?${range}`)).body;
+  const ridge = (await op("GET", `/api/cameras/ridge/report?${range}`)).body;
+  expect(ridge.planned).toBe(20);
+  expect(late.planned).toBe(12);
+  expect(late.missed).toBe(12);
+  expect(late.missed_by_reason.not_reported).toBe(12);
+});

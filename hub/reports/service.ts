@@ -86,16 +86,25 @@ const NEXT_CAPTURE_HORIZON_MS = 8 * 86_400_000;
 
 /**
  * A camera's planned windows over [from, to) from its current rules (what the
- * report counts against), its zone, and its next planned capture after `now`.
+ * report counts against: none before the camera was registered), its zone, and
+ * its next planned capture after `now`.
  */
 export function cameraPlan(db: HubDb, cameraId: string, from: number, to: number, now: number) {
   const setup = cameraSetup(db, cameraId);
-  if (!setup) throw notFound(`camera ${cameraId}`);
-  const windows = planFor(setup, from, to, now).windows;
+  const camera = db.select({ createdAt: cameras.createdAt }).from(cameras).where(eq(cameras.id, cameraId)).get();
+  if (!setup || !camera) throw notFound(`camera ${cameraId}`);
+  // As in the report: nothing was planned for a camera before it was registered.
+  const start = Math.max(from, camera.createdAt);
+  const windows = start < to
+    ? planFor(setup, from, to, now)
+        .windows.filter((w) => Date.parse(w.end) > start)
+        .map((w) => (Date.parse(w.start) < start ? { ...w, start: new Date(start).toISOString() } : w))
+    : [];
   const next = nextTicks(planFor(setup, now, now + NEXT_CAPTURE_HORIZON_MS, now).windows, now);
   return {
     camera_id: cameraId,
     timezone: setup.position.timezone,
+    registered_at: new Date(camera.createdAt).toISOString(),
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
     generated_at: new Date(now).toISOString(),

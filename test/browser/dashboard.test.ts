@@ -171,12 +171,13 @@ describe("dashboard in Chromium against a live hub and two agents", () => {
   }, 60_000);
 
   test("profiles: a refused field gets its message beside it; publish, see the diff, assign to a camera, roll back", async () => {
-    // By keyboard: the navigation's links take focus (visibly) and Enter follows them.
-    // A reload keeps the session (sessionStorage) and starts the Tab order afresh.
-    await page.reload();
-    await page.locator("header.top nav").waitFor();
-    await page.keyboard.press("Tab");
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    // By keyboard: the skip link moves focus to the content; the navigation's links take
+    // focus (visibly) and Enter follows them.
+    const skip = page.locator("a.skip");
+    await skip.focus();
+    expect(await skip.evaluate((a) => a.getBoundingClientRect().left >= 0)).toBe(true);
+    await page.keyboard.press("Enter");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("main");
     const nav = page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Profiles" });
     await nav.focus();
     expect(await nav.evaluate((a) => getComputedStyle(a).outlineStyle)).toBe("solid");

@@ -511,7 +511,7 @@ describe("operator CLI (its own process, against this hub on 127.0.0.1)", () => 
     ]);
     expect(auditJson.entries.find((e: { action: string }) => e.action === "camera.update").after.config.mode).toBe("live");
     expect((await cli(["audit", "--limit", "0"])).code).toBe(2);
-  });
+  }, 30_000); // a dozen CLI processes: more than the default 5 s on a loaded machine
 
   test("a missing token is exit 1 with the variable named; no hub is exit 3", async () => {
     const noToken = await cli(["cameras-list"], { SKYLAPSE_OPERATOR_TOKEN: "" });

@@ -460,6 +460,11 @@ describe("operator CLI (its own process, against this hub on 127.0.0.1)", () => 
     expect(update.code).toBe(0);
     expect(update.stdout).toMatch(/mode\s+live \(10\.0\.0\.9:8080\)/);
     expect((await camera("north")).timezone).toBeUndefined();
+    const sync = await cli(["cameras-update", "north", "--image-sync", "schedules:sunrise"]);
+    expect(sync.stdout).toMatch(/image sync\s+schedules:sunrise/);
+    expect((await camera("north")).image_sync).toEqual({ schedules: ["sunrise"] });
+    expect((await cli(["cameras-update", "north", "--image-sync", "none"])).stdout).toMatch(/image sync\s+all/);
+    expect((await cli(["cameras-update", "north", "--image-sync", "some"])).code).toBe(2);
     expect((await cli(["cameras-update", "north"])).code).toBe(2);
     const badUpdate = await cli(["cameras-update", "north", "--lat", "91", "--lon", "0"]);
     expect(badUpdate.code).toBe(1);
@@ -506,6 +511,8 @@ describe("operator CLI (its own process, against this hub on 127.0.0.1)", () => 
       "camera.enroll",
       "camera.enrollment_code",
       "camera.enrollment_code",
+      "camera.update",
+      "camera.update",
       "camera.update",
       "camera.register",
     ]);

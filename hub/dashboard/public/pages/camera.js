@@ -1,5 +1,5 @@
 // Camera: timeline of the last days, the day's exposure, latest images, the sync report, its timelapses.
-import { api, ApiError, blobUrl, enc, loadImage, qs } from "../lib/api.js";
+import { api, ApiError, blobUrl, enc, loadImage, qs, revoke } from "../lib/api.js";
 import { chartLegend, smallMultiples, timeline } from "../lib/chart.js";
 import { h, notice, replace } from "../lib/dom.js";
 import { addDays, ATTENTION_TEXT, formatAgo, formatBytes, formatDateTime, formatDuration, formatShutter, formatSigned, formatTime, localDate, plural, startOfLocalDay } from "../lib/format.js";
@@ -305,6 +305,6 @@ export async function render(main, [cameraId]) {
   return () => {
     timer?.stop();
     table?.dispose();
-    for (const u of viewerUrls) URL.revokeObjectURL(u);
+    for (const u of viewerUrls) revoke(u);
   };
 }

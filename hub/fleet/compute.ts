@@ -16,6 +16,13 @@ export interface FleetCameraRow {
   assignment?: FleetAssignment | null;
   /** Exposure drift over the camera's newest records (hub/quality); absent: not evaluated. */
   exposure?: ExposureSummary | null;
+  /** Its newest production capture with a thumbnail at the hub. */
+  latestPicture?: LatestPicture | null;
+}
+
+export interface LatestPicture {
+  capture_id: string;
+  planned_at: string;
 }
 
 export interface FleetAssignment {
@@ -59,6 +66,8 @@ export interface FleetCamera {
   incidents: Incident[];
   assignment: FleetAssignment | null;
   exposure: ExposureSummary | null;
+  /** Its newest production capture whose thumbnail the hub holds (GET …/captures/{capture_id}/thumbnail). */
+  latest_picture: LatestPicture | null;
 }
 
 export interface FleetSummary {
@@ -103,6 +112,7 @@ export function fleetCamera(row: FleetCameraRow, pollIntervalSeconds: number, no
     incidents: (o?.incidents ?? []).filter((i) => now - Date.parse(i.at) <= RECENT_INCIDENTS_MS).slice(-MAX_INCIDENTS),
     assignment: a,
     exposure,
+    latest_picture: row.latestPicture ?? null,
   };
 }
 

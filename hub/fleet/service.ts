@@ -1,7 +1,8 @@
 import { assignmentStatuses } from "../assignments/service";
 import { qualityPolicy, syncPolicy } from "../config/service";
 import type { HubDb } from "../db/client";
-import { cameras } from "../db/schema";
+import { and, desc, eq, isNotNull, isNull, or, sql } from "drizzle-orm";
+import { cameras, captureImages, captures } from "../db/schema";
 import { cameraExposure, fleetWindow } from "../quality/service";
 import { computeFleet, type FleetSummary } from "./compute";
 
@@ -21,7 +22,27 @@ export function fleetSummary(db: HubDb, now: number): FleetSummary {
         : null;
       // One indexed query per camera: its newest records.
       const exposure = cameraExposure(db, r.id, Number.MAX_SAFE_INTEGER, quality, window);
-      return { ...r, observed: r.observed ?? null, assignment, exposure };
+      return { ...r, observed: r.observed ?? null, assignment, exposure, latestPicture: latestPicture(db, r.id) };
     });
   return computeFleet(rows, syncPolicy(db).poll_interval_seconds, now, quality);
+}
+
+/** The camera's newest production capture whose thumbnail the hub holds (an A/B variant is not one). */
+export function latestPicture(db: HubDb, cameraId: string): { capture_id: string; planned_at: string } | null {
+  const row = db
+    .select({ id: captureImages.captureId, plannedAt: captureImages.plannedAt })
+    .from(captureImages)
+    .innerJoin(captures, eq(captures.id, captureImages.captureId))
+    .where(
+      and(
+        eq(captureImages.cameraId, cameraId),
+        isNotNull(captureImages.thumbnailAt),
+        isNull(captureImages.thumbnailPurgedAt),
+        or(isNull(captures.testId), sql`json_extract(${captures.record}, '$.test_role') = 'baseline'`),
+      ),
+    )
+    .orderBy(desc(captureImages.plannedAt))
+    .limit(1)
+    .get();
+  return row ? { capture_id: row.id, planned_at: new Date(row.plannedAt).toISOString() } : null;
 }

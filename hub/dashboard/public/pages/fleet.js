@@ -15,7 +15,6 @@ export async function render(main) {
 
   const cards = new Map();
   const nextCapture = new Map(); // camera → {at, schedule, fetchedAt}
-  const latestPicture = new Map(); // camera → {key, capture}
 
   async function nextFor(id, now) {
     const known = nextCapture.get(id);
@@ -24,30 +23,6 @@ export async function render(main) {
     const value = { at: plan.next_capture?.at ?? null, schedule: plan.next_capture?.schedule ?? null, fetchedAt: Date.now() };
     nextCapture.set(id, value);
     return value;
-  }
-
-  /**
-   * The newest production capture with a picture, looked up again only when the camera
-   * reports a newer capture or sends thumbnails; the newest `pending` thumbnails are
-   * still on the camera, so the one before them is shown.
-   */
-  async function latestFor(id, lastCaptureAt, pending, now) {
-    if (!lastCaptureAt) return null;
-    const key = `${lastCaptureAt}|${pending}`;
-    const known = latestPicture.get(id);
-    if (known && known.key === key) return known.capture;
-    const last = Date.parse(lastCaptureAt);
-    let capture = null;
-    for (const back of [15 * 60_000, 6 * 3600_000]) {
-      const from = new Date(last - back).toISOString();
-      const to = new Date(Math.max(last, now) + 60_000).toISOString();
-      const page = await api(`/api/cameras/${enc(id)}/captures${qs({ from, to, limit: 2000 })}`);
-      const withPicture = page.captures.filter((c) => c.outcome === "captured" && c.image);
-      capture = withPicture.slice(0, Math.max(0, withPicture.length - pending)).filter((c) => c.test_role !== "variant").at(-1) ?? null;
-      if (capture) break;
-    }
-    latestPicture.set(id, { key, capture });
-    return capture;
   }
 
   function card(id) {
@@ -72,7 +47,7 @@ export async function render(main) {
     replace(c.badges, cam.attention.map((a) => h("li", { class: `badge badge-${a}` }, ATTENTION_TEXT[a] ?? a)));
     if (latest) {
       c.img.alt = `Latest picture from ${cam.id}, ${formatDateTime(latest.planned_at, zone)}`;
-      loadImage(c.img, `/api/cameras/${enc(cam.id)}/captures/${enc(latest.id)}/thumbnail`);
+      loadImage(c.img, `/api/cameras/${enc(cam.id)}/captures/${enc(latest.capture_id)}/thumbnail`);
     } else {
       c.img.alt = "";
       c.img.title = `No picture from ${cam.id} yet`;
@@ -132,16 +107,8 @@ export async function render(main) {
     const now = Date.parse(fleet.generated_at);
     const byId = new Map(cams.cameras.map((c) => [c.id, c]));
     const ordered = sortByAttention(fleet.cameras);
-    const extras = await Promise.all(
-      ordered.map(async (cam) => {
-        const [next, latest] = await Promise.all([
-          nextFor(cam.id, now).catch(() => null),
-          latestFor(cam.id, byId.get(cam.id)?.observed?.last_capture_at ?? null, cam.images?.thumbnails_pending ?? 0, now).catch(() => null),
-        ]);
-        return { next, latest };
-      }),
-    );
-    ordered.forEach((cam, i) => fill(card(cam.id), cam, byId.get(cam.id), zoneOf(config, cam.id), now, extras[i].next, extras[i].latest));
+    const next = await Promise.all(ordered.map((cam) => nextFor(cam.id, now).catch(() => null)));
+    ordered.forEach((cam, i) => fill(card(cam.id), cam, byId.get(cam.id), zoneOf(config, cam.id), now, next[i], cam.latest_picture));
     for (const id of [...cards.keys()]) if (!ordered.some((c) => c.id === id)) cards.delete(id);
     // Re-order without recreating: focus stays where it was.
     ordered.forEach((cam, i) => {

@@ -17,6 +17,8 @@ export interface CameraSetup {
   position: GeoPosition;
   rules: Record<string, ScheduleRule>;
   assigned: ProfileSnapshot | null;
+  /** When the camera was registered: nothing is planned for it before. */
+  registeredAt: number;
 }
 
 /** The snapshot an assignment names: a pinned version, or the latest of the profile. */
@@ -43,20 +45,24 @@ export function cameraSetup(db: HubDb, cameraId: string): CameraSetup | null {
     if (rule) rules[name] = rule;
   }
   const assigned = row.retiredAt !== null ? null : assignedSnapshot(db, row.assignedProfile, row.assignedVersion);
-  return { id: cameraId, config: c, position, rules: row.retiredAt !== null ? {} : rules, assigned };
+  return { id: cameraId, config: c, position, rules: row.retiredAt !== null ? {} : rules, assigned, registeredAt: row.createdAt };
 }
 
-/** Plan windows for [from, to) from the camera's current rules. */
+/**
+ * Plan windows for [from, to) from the camera's current rules, none before the
+ * camera was registered (a window under way then starts at it; ticks stay on the grid).
+ */
 export function planFor(setup: CameraSetup, from: number, to: number, generatedAt: number) {
-  return computePlan({
+  const plan = computePlan({
     cameraId: setup.id,
     position: setup.position,
     schedules: setup.rules,
     defaultProfiles: setup.assigned ? [setup.assigned.profile_id] : [],
-    from,
+    from: Math.max(from, setup.registeredAt),
     to,
     generatedAt,
   });
+  return { ...plan, from: new Date(from).toISOString() };
 }
 
 /** What the camera should run now: assignment, snapshots, rules and a plan from local midnight for plan_days. */

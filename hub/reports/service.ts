@@ -21,14 +21,13 @@ export const MAX_REPORT_TICKS = 1_000_000;
 
 export function cameraReport(db: HubDb, cameraId: string, from: number, to: number, now: number): SyncReport {
   const setup = cameraSetup(db, cameraId);
-  const camera = db.select({ lastContactAt: cameras.lastContactAt, observed: cameras.observed, createdAt: cameras.createdAt }).from(cameras).where(eq(cameras.id, cameraId)).get();
+  const camera = db.select({ lastContactAt: cameras.lastContactAt, observed: cameras.observed }).from(cameras).where(eq(cameras.id, cameraId)).get();
   if (!setup || !camera) throw notFound(`camera ${cameraId}`);
   const windows = planFor(setup, from, to, now).windows;
   const estimate = windows.reduce((n, w) => n + ((Date.parse(w.end) - Date.parse(w.start)) / (w.interval_seconds * 1000) + 1) * w.profiles.length, 0);
   if (estimate > MAX_REPORT_TICKS)
     throw new HttpError(422, "invalid_request", `query.to: the range holds about ${Math.round(estimate)} planned captures; ask for at most ${MAX_REPORT_TICKS} (a shorter range)`);
-  // Nothing was planned for a camera before it was registered.
-  const ticks = plannedTicks(windows, Math.max(from, camera.createdAt), to);
+  const ticks = plannedTicks(windows, from, to);
   const records = db
     .select({
       plannedAt: captures.plannedAt,
@@ -91,20 +90,13 @@ const NEXT_CAPTURE_HORIZON_MS = 8 * 86_400_000;
  */
 export function cameraPlan(db: HubDb, cameraId: string, from: number, to: number, now: number) {
   const setup = cameraSetup(db, cameraId);
-  const camera = db.select({ createdAt: cameras.createdAt }).from(cameras).where(eq(cameras.id, cameraId)).get();
-  if (!setup || !camera) throw notFound(`camera ${cameraId}`);
-  // As in the report: nothing was planned for a camera before it was registered.
-  const start = Math.max(from, camera.createdAt);
-  const windows = start < to
-    ? planFor(setup, from, to, now)
-        .windows.filter((w) => Date.parse(w.end) > start)
-        .map((w) => (Date.parse(w.start) < start ? { ...w, start: new Date(start).toISOString() } : w))
-    : [];
+  if (!setup) throw notFound(`camera ${cameraId}`);
+  const windows = planFor(setup, from, to, now).windows;
   const next = nextTicks(planFor(setup, now, now + NEXT_CAPTURE_HORIZON_MS, now).windows, now);
   return {
     camera_id: cameraId,
     timezone: setup.position.timezone,
-    registered_at: new Date(camera.createdAt).toISOString(),
+    registered_at: new Date(setup.registeredAt).toISOString(),
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
     generated_at: new Date(now).toISOString(),

@@ -58,19 +58,24 @@ export function timelapseView(r: Row): Timelapse {
   };
 }
 
-/** The spec's identity: asking for the same render again finds the same job. */
-export function specKey(spec: TimelapseSpec): string {
-  return canonicalJson({
-    cameras: spec.camera_ids ?? [spec.camera_id!],
-    from: Date.parse(spec.from),
-    to: Date.parse(spec.to),
+/** A request's spec as the job row holds it. */
+function specColumns(spec: TimelapseSpec) {
+  return {
+    cameraIds: spec.camera_ids ?? [spec.camera_id!],
+    fromAt: Date.parse(spec.from),
+    toAt: Date.parse(spec.to),
     schedule: spec.schedule ?? null,
-    profile: spec.profile_id ?? null,
+    profileId: spec.profile_id ?? null,
     fps: spec.fps,
     crf: spec.crf,
     deflicker: spec.deflicker,
     source: spec.source,
-  });
+  };
+}
+
+/** The spec's identity: asking for the same render again finds the same job. */
+export function specKey(spec: TimelapseSpec): string {
+  return canonicalJson(specColumns(spec));
 }
 
 /** The capture rows of one camera in [from, to), with whether the hub holds the picture a render of `source` needs. */
@@ -105,10 +110,8 @@ export function captureRows(ctx: HubContext, cameraId: string, from: number, to:
 export function selectFrames(ctx: HubContext, job: Row): { tiles: Frame[][]; missing: number } | { error: string } {
   const sequences = job.cameraIds.map((cameraId) => {
     const setup = cameraSetup(ctx.db, cameraId);
-    const registered = ctx.db.select({ at: cameras.createdAt }).from(cameras).where(eq(cameras.id, cameraId)).get()?.at ?? job.fromAt;
-    // Ticks before the camera was registered were never planned, so they are not missing either.
     const planned = setup
-      ? plannedTicks(planFor(setup, job.fromAt, job.toAt, job.fromAt).windows, Math.max(job.fromAt, registered), job.toAt)
+      ? plannedTicks(planFor(setup, job.fromAt, job.toAt, job.fromAt).windows, job.fromAt, job.toAt)
           .filter((t) => (!job.schedule || t.schedule === job.schedule) && (!job.profileId || t.profile === job.profileId))
           .map((t) => t.at)
       : [];
@@ -160,13 +163,14 @@ export class TimelapseJobs {
 
   /** Queues a render; the same spec again returns its job, re-rendered unless it is already queued or running. */
   request(spec: TimelapseSpec, origin: Row["origin"], actor = OPERATOR): { id: string; created: boolean } {
-    const cameraIds = spec.camera_ids ?? [spec.camera_id!];
+    const columns = specColumns(spec);
+    const { cameraIds } = columns;
     const known = new Set(this.ctx.db.select({ id: cameras.id }).from(cameras).where(inArray(cameras.id, cameraIds)).all().map((c) => c.id));
     const unknown = cameraIds.filter((id) => !known.has(id));
     if (unknown.length) throw new HttpError(422, "invalid_request", `body.${spec.camera_ids ? "camera_ids" : "camera_id"}: unknown camera ${unknown.map((id) => `'${id}'`).join(", ")}`);
     if (spec.profile_id && !this.ctx.db.select({ id: profiles.id }).from(profiles).where(eq(profiles.id, spec.profile_id)).get())
       throw new HttpError(422, "invalid_request", `body.profile_id: unknown profile '${spec.profile_id}'`);
-    const key = specKey(spec);
+    const key = canonicalJson(columns);
     const now = this.ctx.clock.now();
     const result = this.ctx.db.transaction((tx) => {
       const t = tx as unknown as HubDb;
@@ -184,15 +188,7 @@ export class TimelapseJobs {
           id,
           specKey: key,
           origin,
-          cameraIds,
-          fromAt: Date.parse(spec.from),
-          toAt: Date.parse(spec.to),
-          schedule: spec.schedule ?? null,
-          profileId: spec.profile_id ?? null,
-          fps: spec.fps,
-          crf: spec.crf,
-          deflicker: spec.deflicker,
-          source: spec.source,
+          ...columns,
           createdAt: now,
           ...reset,
         })

@@ -64,8 +64,8 @@ export function sessionSpec(cameraId: string, w: PlanWindow, source: FrameSource
 export function queueClosedSessions(ctx: HubContext, jobs: TimelapseJobs, policy: AutoRenderPolicy): string[] {
   const now = ctx.clock.now();
   const queued: string[] = [];
-  const active = ctx.db.select({ id: cameras.id, registered: cameras.createdAt }).from(cameras).where(isNull(cameras.retiredAt)).all();
-  for (const { id, registered } of active) {
+  const active = ctx.db.select({ id: cameras.id }).from(cameras).where(isNull(cameras.retiredAt)).all();
+  for (const { id } of active) {
     const setup = cameraSetup(ctx.db, id);
     if (!setup) continue;
     // Planned a day wider on both sides, so no window is cut short at an end of the range (its spec would change every pass).
@@ -80,8 +80,7 @@ export function queueClosedSessions(ctx: HubContext, jobs: TimelapseJobs, policy
         if (pictured(captureRows(ctx, id, from, to, spec.source), w.schedule) > existing.frames) queued.push(jobs.request(spec, "auto", "hub").id);
         continue;
       }
-      // Ticks before the camera was registered were never planned.
-      const planned = plannedTicks([w], Math.max(from, registered), to).map((t) => t.at);
+      const planned = plannedTicks([w], from, to).map((t) => t.at);
       if (!planned.length) continue;
       const rows = captureRows(ctx, id, from, to, spec.source);
       // Settled: render what came, unless nothing did (a camera that was off all session has no timelapse).

@@ -4,30 +4,19 @@ import { Slug } from "../../shared/contracts/profile";
 
 /** A report covers at most this much time. */
 export const MAX_REPORT_DAYS = 366;
-
-export const reportModel = {
-  params: z.object({ id: Slug }),
-  query: z
-    .object({ from: IsoTime, to: IsoTime })
-    .strict()
-    .superRefine((q, ctx) => {
-      const span = Date.parse(q.to) - Date.parse(q.from);
-      if (span <= 0) ctx.addIssue({ code: "custom", path: ["to"], message: "must be after query.from" });
-      else if (span > MAX_REPORT_DAYS * 86_400_000) ctx.addIssue({ code: "custom", path: ["to"], message: `a report covers at most ${MAX_REPORT_DAYS} days` });
-    }),
-};
-
 /** A plan read covers at most this much time. */
 export const MAX_PLAN_DAYS = 31;
 
-export const planModel = {
-  params: z.object({ id: Slug }),
-  query: z
+/** `?from=&to=`: `from` before `to`, at most `maxDays` apart. */
+const range = (maxDays: number, what: string) =>
+  z
     .object({ from: IsoTime, to: IsoTime })
     .strict()
     .superRefine((q, ctx) => {
       const span = Date.parse(q.to) - Date.parse(q.from);
       if (span <= 0) ctx.addIssue({ code: "custom", path: ["to"], message: "must be after query.from" });
-      else if (span > MAX_PLAN_DAYS * 86_400_000) ctx.addIssue({ code: "custom", path: ["to"], message: `a plan covers at most ${MAX_PLAN_DAYS} days` });
-    }),
-};
+      else if (span > maxDays * 86_400_000) ctx.addIssue({ code: "custom", path: ["to"], message: `a ${what} covers at most ${maxDays} days` });
+    });
+
+export const reportModel = { params: z.object({ id: Slug }), query: range(MAX_REPORT_DAYS, "report") };
+export const planModel = { params: z.object({ id: Slug }), query: range(MAX_PLAN_DAYS, "plan") };

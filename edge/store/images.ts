@@ -1,7 +1,7 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import { durableWrite, TEMP_PREFIX } from "../../shared/durable-file";
 
-const TEMP_PREFIX = ".tmp-";
 
 /** Images live under one root; every path handed in is relative and checked to stay inside it. */
 export class ImageStore {
@@ -17,29 +17,9 @@ export class ImageStore {
     return full;
   }
 
-  /**
-   * Writes durably: temp file in the same folder, fsync, rename, fsync the folder.
-   * A crash leaves either no file or the whole file under its final name.
-   */
+  /** Writes durably (shared/durable-file): a crash leaves either no file or the whole file under its final name. */
   write(file: string, bytes: Uint8Array): void {
-    const target = this.pathOf(file);
-    const dir = dirname(target);
-    mkdirSync(dir, { recursive: true });
-    const temp = join(dir, `${TEMP_PREFIX}${process.pid}-${Math.random().toString(36).slice(2)}`);
-    const fd = openSync(temp, "w", 0o644);
-    try {
-      writeSync(fd, bytes);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, target);
-    const dirFd = openSync(dir, "r");
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
+    durableWrite(this.pathOf(file), bytes);
   }
 
   /** Removes temp files a crash left behind; returns how many. */

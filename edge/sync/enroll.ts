@@ -6,8 +6,9 @@
  * held.
  */
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { durableWrite } from "../../shared/durable-file";
 import type { Clock } from "../../shared/clock";
 import { backoffDelay } from "./backoff";
 import type { SyncLoop } from "./service";
@@ -25,25 +26,6 @@ export const hasStoredToken = (dataDir: string) => existsSync(storedTokenPath(da
 function codeFingerprint(code: string): string {
   const normal = code.toUpperCase().replace(/[\s-]/g, "").replace(/O/g, "0").replace(/[IL]/g, "1");
   return createHash("sha256").update(`enroll:${normal}`).digest("hex");
-}
-
-/** temp → fsync → rename → fsync folder, mode 600: a power cut leaves the old file or the new one. */
-function writeSecret(path: string, text: string): void {
-  const temp = `${path}.tmp`;
-  const fd = openSync(temp, "w", 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
-  const dir = openSync(dirname(path), "r");
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
 }
 
 export interface CredentialOptions {
@@ -190,8 +172,8 @@ export class AgentCredentials {
       throw new Refused(res.status, `enrollment refused by the hub (${res.status}): ${typeof body.message === "string" ? body.message : text.slice(0, 200)}`);
     if (!res.ok) throw new Error(`enrollment: hub answered ${res.status} ${text.slice(0, 200)}`);
     if (typeof body.token !== "string" || body.camera_id !== cameraId) throw new Error("enrollment: the hub's answer does not match the contract");
-    writeSecret(storedTokenPath(dataDir), `${body.token}\n`);
-    writeSecret(join(dataDir, TOKEN_META_FILE), `${JSON.stringify({ camera_id: cameraId, code_sha256: codeFingerprint(code), hub_url: hubUrl })}\n`);
+    durableWrite(storedTokenPath(dataDir), `${body.token}\n`, 0o600);
+    durableWrite(join(dataDir, TOKEN_META_FILE), `${JSON.stringify({ camera_id: cameraId, code_sha256: codeFingerprint(code), hub_url: hubUrl })}\n`, 0o600);
     return body.token;
   }
 }

@@ -1,5 +1,6 @@
-import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
-import { dirname, join, resolve, sep } from "node:path";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { dirname, resolve, sep } from "node:path";
+import { durableWrite, fsyncDir } from "../../shared/durable-file";
 import { type ImageStorage, KEY_SHAPE, OffsetMismatch } from "./index";
 
 /**
@@ -31,17 +32,7 @@ export class FsImageStorage implements ImageStorage {
   }
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
-    const path = this.pathOf(key);
-    mkdirSync(dirname(path), { recursive: true });
-    const temp = join(dirname(path), `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
-    const fd = openSync(temp, "w", 0o644);
-    try {
-      writeSync(fd, bytes);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
+    durableWrite(this.pathOf(key), bytes);
   }
 
   async append(key: string, offset: number, bytes: Uint8Array): Promise<number> {
@@ -86,11 +77,11 @@ export class FsImageStorage implements ImageStorage {
     mkdirSync(dirname(target), { recursive: true });
     try {
       renameSync(path, target);
+      fsyncDir(dirname(target));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EXDEV") throw e;
-      const temp = join(dirname(target), `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
-      copyFileSync(path, temp);
-      renameSync(temp, target);
+      // Another filesystem: copied in, then the original removed.
+      durableWrite(target, readFileSync(path));
       rmSync(path, { force: true });
     }
   }

@@ -42,3 +42,18 @@ export function captureRecord(seq: number, overrides: Partial<CaptureRecord> = {
     ...overrides,
   };
 }
+
+/**
+ * A hub config whose one schedule, sunrise 06:30–06:35 at UTC−7, puts its 20 ticks
+ * exactly on captureRecord's grid (tick n = 13:30Z + n·15 s). Each camera runs
+ * profile f on it, with its own extra fields.
+ */
+export function sunriseGridConfig(cameras: Record<string, Record<string, unknown>> = { ridge: {} }) {
+  return {
+    location: { latitude: 46.5, longitude: 7.5, timezone: "Etc/GMT+7" },
+    schedules: { sunrise: { start_time: "06:30", end_time: "06:35", interval_seconds: 15 } },
+    cameras: Object.fromEntries(Object.entries(cameras).map(([id, extra]) => [id, { deployed_profile: "f", schedules: ["sunrise"], ...extra }])),
+    profiles: { f: { base: { metering: "matrix" } } },
+    sync: { poll_interval_seconds: 60, plan_days: 1 },
+  };
+}

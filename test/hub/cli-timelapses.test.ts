@@ -16,18 +16,11 @@ import { openHubDb } from "../../hub/db/client";
 import { captureImages } from "../../hub/db/schema";
 import { imageKey } from "../../hub/storage";
 import { FsImageStorage } from "../../hub/storage/fs";
-import { captureRecord } from "../harness/fixtures";
+import { captureRecord, sunriseGridConfig } from "../harness/fixtures";
 
 const ROOT = join(import.meta.dir, "..", "..");
 const OPERATOR = "operator-token-for-cli-timelapses";
-/** Sunrise 06:30–06:35 local (13:30–13:35Z), every 15 s: 20 ticks, on the fixture records' grid (tick n = 13:30Z + 15 n s). */
-const config = {
-  location: { latitude: 46.5, longitude: 7.5, timezone: "Etc/GMT+7" },
-  schedules: { sunrise: { start_time: "06:30", end_time: "06:35", interval_seconds: 15 } },
-  cameras: { ridge: { deployed_profile: "f", schedules: ["sunrise"] }, valley: { deployed_profile: "f", schedules: ["sunrise"] } },
-  profiles: { f: { base: { metering: "matrix" } } },
-  sync: { poll_interval_seconds: 60, plan_days: 1 },
-};
+const config = sunriseGridConfig({ ridge: {}, valley: {} });
 const FROM = "2026-11-24T13:30:00Z";
 const TO = "2026-11-24T13:35:00Z";
 /** Ridge has pictures at 12 of the 20 ticks. */

@@ -3,16 +3,10 @@ import { eq } from "drizzle-orm";
 import { ingestBatch } from "../../hub/agents/service";
 import { captureImages } from "../../hub/db/schema";
 import { fleetSummary } from "../../hub/fleet/service";
-import { captureRecord } from "../harness/fixtures";
+import { captureRecord, sunriseGridConfig } from "../harness/fixtures";
 import { inProcessHub } from "../harness/in-process";
 
-const config = {
-  location: { latitude: 46.5, longitude: 7.5, timezone: "Etc/GMT+7" },
-  schedules: { sunrise: { start_time: "06:30", end_time: "06:35", interval_seconds: 15 } },
-  cameras: { ridge: { deployed_profile: "f", schedules: ["sunrise"] }, valley: { deployed_profile: "f", schedules: ["sunrise"] } },
-  profiles: { f: { base: { metering: "matrix" } } },
-  sync: { poll_interval_seconds: 60, plan_days: 1 },
-};
+const config = sunriseGridConfig({ ridge: {}, valley: {} });
 const TICK0 = Date.parse("2026-11-24T13:30:00Z");
 
 test("the fleet names each camera's newest production picture at the hub: not a variant, not one whose thumbnail has not come or was removed", () => {

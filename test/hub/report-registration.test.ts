@@ -1,14 +1,8 @@
 import { expect, test } from "bun:test";
+import { sunriseGridConfig } from "../harness/fixtures";
 import { inProcessHub } from "../harness/in-process";
 
-/** Sunrise 06:30–06:35 UTC−7 (13:30–13:35Z), every 15 s: 20 ticks. */
-const config = {
-  location: { latitude: 46.5, longitude: 7.5, timezone: "Etc/GMT+7" },
-  schedules: { sunrise: { start_time: "06:30", end_time: "06:35", interval_seconds: 15 } },
-  cameras: { ridge: { deployed_profile: "f", schedules: ["sunrise"] } },
-  profiles: { f: { base: { metering: "matrix" } } },
-  sync: { poll_interval_seconds: 60, plan_days: 1 },
-};
+const config = sunriseGridConfig();
 const TOKEN = "operator-token-0123456789";
 
 test("a camera registered mid-session was planned only from then: earlier ticks are not counted missed", async () => {

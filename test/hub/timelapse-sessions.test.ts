@@ -3,17 +3,10 @@ import { eq } from "drizzle-orm";
 import { ingestBatch } from "../../hub/agents/service";
 import { captureImages, timelapses } from "../../hub/db/schema";
 import { queueClosedSessions } from "../../hub/timelapses/sessions";
-import { captureRecord } from "../harness/fixtures";
+import { captureRecord, sunriseGridConfig } from "../harness/fixtures";
 import { inProcessHub } from "../harness/in-process";
 
-/** Sunrise 06:30–06:35 UTC, every 15 s: 20 ticks (the fixture's records are on this grid: tick n = 13:30Z + 15 n s). */
-const config = {
-  location: { latitude: 46.5, longitude: 7.5, timezone: "Etc/GMT+7" },
-  schedules: { sunrise: { start_time: "06:30", end_time: "06:35", interval_seconds: 15 } },
-  cameras: { ridge: { deployed_profile: "f", schedules: ["sunrise"] } },
-  profiles: { f: { base: { metering: "matrix" } } },
-  sync: { poll_interval_seconds: 60, plan_days: 1 },
-};
+const config = sunriseGridConfig();
 const END = Date.parse("2026-11-24T13:35:00Z");
 const policy = { fps: 24, crf: 20, deflicker: "rolling" as const, settleMs: 30 * 60_000, lookbackMs: 2 * 86_400_000, scanEveryMs: 1000 };
 
@@ -83,7 +76,7 @@ describe("session timelapses", () => {
   });
 
   test("a camera that sends thumbnails only gets its sessions from thumbnails", () => {
-    const { hub, clock } = inProcessHub({ ...config, cameras: { ridge: { ...config.cameras.ridge, image_sync: "thumbnails" } } }, "operator-token-0123456789");
+    const { hub, clock } = inProcessHub(sunriseGridConfig({ ridge: { image_sync: "thumbnails" } }), "operator-token-0123456789");
     const { ctx } = hub;
     ingestBatch(ctx.db, "ridge", { log_id: "log-1", records: range(0, 20).map((t) => captureRecord(t + 1, {}, t)) }, clock.now());
     for (const t of range(0, 20))

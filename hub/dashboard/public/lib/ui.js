@@ -1,5 +1,5 @@
 // Pieces several pages share.
-import { api, enc } from "./api.js";
+import { api, ApiError, enc } from "./api.js";
 import { h, notice, replace } from "./dom.js";
 import { issueField } from "./format.js";
 
@@ -94,6 +94,24 @@ export function showIssues(issues, controls, summary) {
   const first = [...perControl.keys()].find((c) => c.getAttribute("aria-invalid") === "true");
   first?.focus();
   return rest;
+}
+
+/**
+ * Sends a form with `send`, its `button` disabled meanwhile: a refusal's issues (422)
+ * go beside the controls they name (the rest to `summary`), any other error to `summary`.
+ */
+export async function submitForm(button, controls, summary, send) {
+  button.disabled = true;
+  try {
+    await send();
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 422) {
+      const left = showIssues(issuesOf(e), controls, summary);
+      if (!left.length) replace(summary, notice("error", "The hub refused this; see the messages by the fields."));
+    } else replace(summary, errorNotice(e));
+  } finally {
+    button.disabled = false;
+  }
 }
 
 /** Clears every message `showIssues` put up. */

@@ -1,8 +1,8 @@
 // Profiles: versions and their diff, publish from an editor (messages at the field), assign, roll back.
-import { api, ApiError, enc, qs } from "../lib/api.js";
+import { api, enc, qs } from "../lib/api.js";
 import { field, h, notice, replace } from "../lib/dom.js";
 import { compareVersions, formatDateTime, plural, previousVersion } from "../lib/format.js";
-import { cameraLink, clearIssues, errorNotice, issuesOf, loadConfig, loading, select, showIssues } from "../lib/ui.js";
+import { cameraLink, clearIssues, errorNotice, loadConfig, loading, select, showIssues, submitForm } from "../lib/ui.js";
 
 const WB_MODES = ["auto", "daylight", "cloudy", "tungsten", "fluorescent", "incandescent", "indoor", "kelvin"];
 const METERING = ["centre", "spot", "matrix"];
@@ -224,22 +224,14 @@ function editor(id, profile, profiles, reload) {
     if (metering.value) definition.base.metering = metering.value;
     if (wbMode.value) definition.base.white_balance = { mode: wbMode.value, ...(kelvin.value.trim() !== "" ? { kelvin: Number(kelvin.value) } : {}) };
     else if (kelvin.value.trim() !== "") definition.base.white_balance = { mode: "kelvin", kelvin: Number(kelvin.value) };
-    publish.disabled = true;
-    try {
+    await submitForm(publish, controls, summary, async () => {
       const result = await api(`/api/profiles/${enc(id)}/versions`, { method: "POST", body: definition });
       if (result.created) {
         await reload();
         const where = document.querySelector("[data-publish-result]") ?? document.getElementById("pdetail-h");
         where?.after(notice("ok", `Published ${id} ${result.version}.`));
       } else replace(summary, notice("info", `Unchanged: this is ${id} ${result.version} already.`));
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 422) {
-        const left = showIssues(issuesOf(e), controls, summary);
-        if (!left.length) replace(summary, notice("error", "The hub refused this version; see the messages by the fields."));
-      } else replace(summary, errorNotice(e));
-    } finally {
-      publish.disabled = false;
-    }
+    });
   });
   return form;
 }

@@ -1,8 +1,8 @@
 // A/B tests: create one; browse its pairs side by side with a slider, their measures and the summary.
-import { api, ApiError, enc, loadImage } from "../lib/api.js";
-import { field, h, notice, replace } from "../lib/dom.js";
+import { api, enc, loadImage } from "../lib/api.js";
+import { field, h, replace } from "../lib/dom.js";
 import { formatDateTime, formatShutter, formatSigned, fromLocalInput } from "../lib/format.js";
-import { cameraLink, clearIssues, errorNotice, facts, issuesOf, loadConfig, loading, poller, select, showIssues, zoneOf } from "../lib/ui.js";
+import { cameraLink, clearIssues, errorNotice, facts, loadConfig, loading, poller, select, showIssues, submitForm, zoneOf } from "../lib/ui.js";
 
 const WB_MODES = ["auto", "daylight", "cloudy", "tungsten", "fluorescent", "incandescent", "indoor", "kelvin"];
 
@@ -121,16 +121,10 @@ function createForm(config) {
     if (wb.value) body.override.white_balance = { mode: wb.value, ...(kelvin.value.trim() ? { kelvin: Number(kelvin.value) } : {}) };
     if (pairs.value.trim() !== "") body.pairs = Number(pairs.value);
     if (until.value) body.until = fromLocalInput(until.value, zone);
-    submit.disabled = true;
-    try {
+    await submitForm(submit, controls, summary, async () => {
       const created = await api("/api/tests", { method: "POST", body });
       location.hash = `#/tests/${enc(created.id)}`;
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 422) showIssues(issuesOf(e), controls, summary);
-      else replace(summary, errorNotice(e));
-    } finally {
-      submit.disabled = false;
-    }
+    });
   });
   return form;
 }

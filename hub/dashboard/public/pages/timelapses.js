@@ -1,9 +1,8 @@
 // Timelapses: every render with its progress; start one for a range.
-import { api, ApiError } from "../lib/api.js";
 import { field, h, notice, replace } from "../lib/dom.js";
 import { addDays, fromLocalInput, localDate, plural, toLocalInput } from "../lib/format.js";
 import { isActive, listTimelapses, startRender, timelapseTable } from "../lib/timelapses.js";
-import { clearIssues, errorNotice, hubNow, issuesOf, loadConfig, loading, poller, select, showIssues, zoneOf } from "../lib/ui.js";
+import { clearIssues, hubNow, loadConfig, loading, poller, select, showIssues, submitForm, zoneOf } from "../lib/ui.js";
 
 export async function render(main) {
   document.title = "Timelapses · Skylapse";
@@ -88,17 +87,11 @@ function renderForm(config, cams, now, onStarted) {
     if (!body.from) missing.push({ path: "body.from", message: "give a start" });
     if (!body.to) missing.push({ path: "body.to", message: "give an end" });
     if (missing.length) return showIssues(missing, controls, summary);
-    submit.disabled = true;
-    try {
+    await submitForm(submit, controls, summary, async () => {
       const id = await startRender(body);
       replace(summary, notice("ok", `Render ${id.slice(0, 8)} queued.`));
       onStarted();
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 422) showIssues(issuesOf(e), controls, summary);
-      else replace(summary, errorNotice(e));
-    } finally {
-      submit.disabled = false;
-    }
+    });
   });
   return form;
 }

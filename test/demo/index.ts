@@ -6,6 +6,13 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as SunCalc from "suncalc";
 import { realMsUntil, sharedClock, simNow, startAgent, startHub, type StartedAgent, waitFor } from "../harness/processes";
+import { missingMessage } from "../prerequisites";
+
+const missing = missingMessage("demo");
+if (missing) {
+  console.error(missing);
+  process.exit(1);
+}
 
 const ROOT = join(import.meta.dir, "..", "..");
 const WALL_SECONDS = Number(process.env.DEMO_SECONDS ?? 120);
@@ -96,6 +103,11 @@ try {
     console.log(`${name.padEnd(34)}${t.status.padStart(8)}${String(t.frames).padStart(8)}${String(t.missing).padStart(9)}  ${file}`);
   }
   console.log(`\nhub data: ${hub.dataDir}`);
+  console.log(`dashboard: ${hub.url}/  (sign in with the operator token ${hub.operatorToken})`);
+  if (process.stdin.isTTY) {
+    process.stdout.write("Keep the hub running to look at the dashboard? Press Enter to stop it, or Ctrl-C. ");
+    for await (const _ of console) break;
+  }
 } finally {
   await Promise.all([...agents.map((a) => a.stop()), hub.stop()]);
 }

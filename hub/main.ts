@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { clockFromEnv, readEnv } from "../shared/env";
 import { createHub, MAX_BODY_BYTES } from "./app";
-import { applyConfig, ConfigError, parseConfig } from "./config/service";
+import { applyConfig, ConfigError, readConfig } from "./config/service";
 import { openHubDb } from "./db/client";
 import { parseHubEnv } from "./env";
 
@@ -40,7 +40,9 @@ function main() {
   const token = operatorToken(settings.SKYLAPSE_DATA_DIR, settings.SKYLAPSE_OPERATOR_TOKEN);
   const { db, sqlite } = openHubDb(join(settings.SKYLAPSE_DATA_DIR, "hub.sqlite"));
   if (settings.SKYLAPSE_CONFIG) {
-    applyConfig(db, parseConfig(loadConfigFile(settings.SKYLAPSE_CONFIG)), clock.now());
+    const { config, notes } = readConfig(loadConfigFile(settings.SKYLAPSE_CONFIG));
+    applyConfig(db, config, clock.now());
+    for (const note of notes) console.warn(`hub: config: set aside ${note}`);
     console.log(`hub: applied config ${settings.SKYLAPSE_CONFIG}`);
   }
   const { app, ctx } = createHub({ db, clock, operatorToken: token, liveTimeoutMs: settings.SKYLAPSE_LIVE_TIMEOUT_MS });

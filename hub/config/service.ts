@@ -10,6 +10,7 @@ import { HttpError } from "../../shared/http";
 import { OPERATOR, recordAudit } from "../audit/service";
 import { publishProfile } from "../profiles/service";
 import { type ConfigChange, configDiff } from "./compute";
+import { readFirstSystemKeys } from "./first-system";
 
 export class ConfigError extends Error {}
 
@@ -20,6 +21,12 @@ export interface SyncPolicy {
 
 /** Validates a whole config; the error names each bad field and why. */
 export function parseConfig(raw: unknown): HubConfig {
+  return readConfig(raw).config;
+}
+
+/** parseConfig, with a note for each key of the first system's config that was set aside. */
+export function readConfig(input: unknown): { config: HubConfig; notes: string[] } {
+  const { raw, notes } = readFirstSystemKeys(input);
   const parsed = HubConfig.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`invalid config: ${describeZodError(parsed.error)}`);
   const definitions = normalizedProfiles(parsed.data);
@@ -30,7 +37,7 @@ export function parseConfig(raw: unknown): HubConfig {
       throw new ConfigError(`invalid config: profiles.${id}.extends: ${(e as Error).message}`);
     }
   }
-  return parsed.data;
+  return { config: parsed.data, notes };
 }
 
 function normalizedProfiles(config: HubConfig): Record<string, ProfileDefinition> {
@@ -116,21 +123,22 @@ export function normalizedConfig(config: HubConfig) {
  * Applies a whole config as a diff: with `dryRun` only the changes are returned.
  * Nothing changes when the file matches the hub; an applied change is audited.
  */
-export function applyConfigDiff(db: HubDb, raw: unknown, dryRun: boolean, now: number): { changes: ConfigChange[]; applied: boolean } {
-  let config: HubConfig;
+export function applyConfigDiff(db: HubDb, raw: unknown, dryRun: boolean, now: number): { changes: ConfigChange[]; applied: boolean; notes: string[] } {
+  let read: ReturnType<typeof readConfig>;
   try {
-    config = parseConfig(raw);
+    read = readConfig(raw);
   } catch (e) {
     throw new HttpError(422, "invalid_config", (e as Error).message);
   }
+  const { config, notes } = read;
   const current = siteLocation(db) ? exportConfig(db) : {};
   const changes = configDiff(current, normalizedConfig(config));
-  if (dryRun || changes.length === 0) return { changes, applied: false };
+  if (dryRun || changes.length === 0) return { changes, applied: false, notes };
   db.transaction((tx) => {
     applyConfig(tx as unknown as HubDb, config, now);
     recordAudit(tx as unknown as HubDb, { actor: OPERATOR, action: "config.apply", target: "config", before: null, after: { changes } }, now);
   });
-  return { changes, applied: true };
+  return { changes, applied: true, notes };
 }
 
 export function readSetting<T>(db: HubDb, key: string): T | null {

@@ -9,7 +9,8 @@ export const Slug = z
   .regex(/^[a-z0-9][a-z0-9_-]*$/, "use lower-case letters, digits, '_' and '-'");
 
 export const WB_CURVES = ["balanced", "conservative", "warm"] as const;
-export const EV_CURVES = ["standard"] as const;
+/** `adaptive` is the first system's name for the same curve. */
+export const EV_CURVES = ["standard", "adaptive"] as const;
 
 const curveOrTable = <C extends readonly [string, ...string[]]>(curves: C, table: typeof KelvinTable | typeof EvTable) =>
   z.union([

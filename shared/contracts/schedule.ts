@@ -9,10 +9,28 @@ const common = {
   profiles: z.array(Slug).min(1).max(16).optional(),
 };
 
+/**
+ * Solar events a window can hang from: the first system's anchors (civil
+ * twilight is `civil_dawn`/`civil_dusk`, as astral names it), plus nautical and
+ * astronomical twilight for night skies.
+ */
+export const SOLAR_ANCHORS = [
+  "sunrise",
+  "sunset",
+  "noon",
+  "civil_dawn",
+  "civil_dusk",
+  "nautical_dawn",
+  "nautical_dusk",
+  "astronomical_dawn",
+  "astronomical_dusk",
+] as const;
+export type SolarAnchor = (typeof SOLAR_ANCHORS)[number];
+
 export const SolarSchedule = z
   .object({
     type: z.literal("solar_relative"),
-    anchor: z.enum(["sunrise", "sunset"]),
+    anchor: z.enum(SOLAR_ANCHORS),
     offset_minutes: z.number().int().min(-720).max(720).default(0),
     duration_minutes: z.number().int().min(1).max(1440),
     ...common,

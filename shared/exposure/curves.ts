@@ -9,9 +9,8 @@ export const WB_CURVE_TABLES: Record<(typeof WB_CURVES)[number], LuxTable> = {
 };
 
 /** The first system's adaptive EV curve, lux → EV compensation. */
-export const EV_CURVE_TABLES: Record<(typeof EV_CURVES)[number], LuxTable> = {
-  standard: [[100, 1.0], [500, 1.0], [1000, 0.7], [1500, 0.5], [3000, 0.3], [6000, 0], [10000, 0], [20000, -0.3], [30000, -0.5], [40000, -0.7]],
-};
+const STANDARD_EV: LuxTable = [[100, 1.0], [500, 1.0], [1000, 0.7], [1500, 0.5], [3000, 0.3], [6000, 0], [10000, 0], [20000, -0.3], [30000, -0.5], [40000, -0.7]];
+export const EV_CURVE_TABLES: Record<(typeof EV_CURVES)[number], LuxTable> = { standard: STANDARD_EV, adaptive: STANDARD_EV };
 
 /** White balance when the scene's lux is unknown. */
 export const UNKNOWN_LUX_KELVIN = 5500;

@@ -1,6 +1,6 @@
 import * as SunCalc from "suncalc";
 import type { CapturePlan, GeoPosition, PlanWindow } from "../contracts/plan";
-import type { ScheduleRule } from "../contracts/schedule";
+import type { ScheduleRule, SolarAnchor } from "../contracts/schedule";
 import { addDays, type LocalDate, localDateOf, localToUtc, startOfLocalDay } from "./local-time";
 
 export interface PlanInput {
@@ -17,6 +17,19 @@ export interface PlanInput {
 }
 
 const MINUTE = 60_000;
+
+/** Our anchor names → suncalc's event names. */
+const SUNCALC_EVENT: Record<SolarAnchor, SunCalc.SunTimeName | "solarNoon"> = {
+  sunrise: "sunrise",
+  sunset: "sunset",
+  noon: "solarNoon",
+  civil_dawn: "dawn",
+  civil_dusk: "dusk",
+  nautical_dawn: "nauticalDawn",
+  nautical_dusk: "nauticalDusk",
+  astronomical_dawn: "nightEnd",
+  astronomical_dusk: "night",
+};
 
 /** [from, to): from local midnight of the day containing `now`, for `days` local days. */
 export function planRange(tz: string, now: number, days: number): { from: number; to: number } {
@@ -35,7 +48,7 @@ export function windowOn(rule: ScheduleRule, position: GeoPosition, date: LocalD
     return { start, end };
   }
   const noon = localToUtc(position.timezone, date, 12, 0);
-  const event = SunCalc.getTimes(new Date(noon), position.latitude, position.longitude)[rule.anchor];
+  const event = SunCalc.getTimes(new Date(noon), position.latitude, position.longitude)[SUNCALC_EVENT[rule.anchor]];
   if (!event) return null;
   const start = event.getTime() + rule.offset_minutes * MINUTE;
   return { start, end: start + rule.duration_minutes * MINUTE };

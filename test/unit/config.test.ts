@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ConfigError, parseConfig } from "../../hub/config/service";
+import { ConfigError, parseConfig, readConfig } from "../../hub/config/service";
 import { HubConfig } from "../../shared/contracts/config";
 import { type ProfileDefinition, ProfileSnapshot } from "../../shared/contracts/profile";
 import { scheduleRuleInput } from "../../shared/contracts/schedule";
@@ -177,5 +177,58 @@ describe("parseConfig errors name the field and the reason", () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain("profiles.d.settings.base.bracket_exposures");
+  });
+});
+
+const FIRST = await Bun.file(new URL("../fixtures/first-system/config.json", import.meta.url)).json();
+
+describe("the first system's config files", () => {
+  test("its backend/config.json applies: keys it had and we do not run are set aside with a note each", () => {
+    const { config, notes } = readConfig(FIRST);
+    expect(Object.keys(config.profiles).sort()).toEqual(["a", "b", "c", "d", "e", "f", "g"]);
+    expect(config.schedules.all_day).toMatchObject({ type: "time_of_day", start_time: "06:30", end_time: "21:30", interval_seconds: 5 });
+    expect(notes.some((n) => n.startsWith("pi: "))).toBe(true);
+    for (const s of ["sunrise", "sunset", "all_day"]) {
+      expect(notes.some((n) => n.startsWith(`schedules.${s}.smoothing: `))).toBe(true);
+      expect(notes.some((n) => n.startsWith(`schedules.${s}.video_debug: `))).toBe(true);
+    }
+    expect(notes.some((n) => n.startsWith("profiles.g.video_filters: "))).toBe(true);
+  });
+
+  test("`adaptive_ev.curve: \"adaptive\"` is the standard curve under the first system's name", () => {
+    const g = resolveInheritance("g", { g: normalizeDefinition(readConfig(FIRST).config.profiles.g!) });
+    const std = compileContent("x", { ...g, adaptive_ev: { curve: "standard" } });
+    expect(compileContent("x", g).ev_table).toEqual(std.ev_table);
+    expect(std.ev_table).not.toBeNull();
+  });
+
+  test("a schedule's profiles leave out those marked enabled: false, as its scheduler did", () => {
+    const raw = structuredClone(FIRST);
+    raw.schedules.sunrise.profiles = ["a", "c", "g"];
+    const { config, notes } = readConfig(raw);
+    expect(config.schedules.sunrise!.profiles).toEqual(["a", "g"]);
+    expect(notes).toContain("schedules.sunrise.profiles: c left out (enabled: false)");
+  });
+
+  test("its older form (stack_images, storage, processing) applies with notes too", () => {
+    const raw = { location: FIRST.location, schedules: { sunrise: { enabled: true, offset_minutes: -30, duration_minutes: 60, interval_seconds: 15, stack_images: true, stack_count: 5 } }, storage: { images_dir: "x" }, processing: { video_fps: 24 } };
+    const { notes } = readConfig(raw);
+    expect(notes.map((n) => n.split(":")[0])).toEqual(["storage", "processing", "schedules.sunrise.stack_images", "schedules.sunrise.stack_count"]);
+  });
+
+  test("the seed's example: a camera whose deployed_profile is not defined is refused, naming it", () => {
+    const seed = {
+      location: { latitude: 39.609573, longitude: -105.314163, timezone: "America/Denver" },
+      schedules: { sunrise: { enabled: true, offset_minutes: -30, duration_minutes: 60, interval_seconds: 15 } },
+      cameras: { mountain_view: { host: "192.168.0.124", port: 8080, location: "north_ridge", deployed_profile: "mountain_spot_winter_2025", schedules: ["sunrise"] } },
+    };
+    expect(() => parseConfig(seed)).toThrow("cameras.mountain_view.deployed_profile: unknown profile 'mountain_spot_winter_2025'");
+    const withProfile = { ...seed, profiles: { mountain_spot_winter_2025: { settings: { base: { exposure_compensation: 0.5, ae_metering_mode: 1 } } } } };
+    expect(readConfig(withProfile).config.cameras.mountain_view!.deployed_profile).toBe("mountain_spot_winter_2025");
+  });
+
+  test("keys that are neither ours nor the first system's are still refused", () => {
+    expect(() => parseConfig({ ...FIRST, pies: {} })).toThrow(/pies/);
+    expect(() => parseConfig({ ...FIRST, schedules: { ...FIRST.schedules, sunrise: { ...FIRST.schedules.sunrise, smooth: {} } } })).toThrow(/smooth/);
   });
 });

@@ -376,3 +376,24 @@ describe("Auckland plan across its spring-forward", () => {
     expect(wall("Pacific/Auckland", windows[0]!.start)).toBe("2026-09-27 03:30");
   });
 });
+
+describe("the first system's other solar anchors", () => {
+  const rule = (anchor: string): ScheduleRule => ({ type: "solar_relative", anchor, offset_minutes: 0, duration_minutes: 30, interval_seconds: 60, enabled: true }) as ScheduleRule;
+  const day = { year: 2026, month: 3, day: 20 };
+  const times = SunCalc.getTimes(new Date(localToUtc(DENVER.timezone, day, 12, 0)), DENVER.latitude, DENVER.longitude);
+
+  test("each anchor hangs its window from its own event, in the order the sky goes through them", () => {
+    const starts = ["astronomical_dawn", "nautical_dawn", "civil_dawn", "sunrise", "noon", "sunset", "civil_dusk", "nautical_dusk", "astronomical_dusk"].map(
+      (a) => windowOn(rule(a), DENVER, day)!.start,
+    );
+    expect(starts).toEqual([...starts].sort((a, b) => a - b));
+    expect(windowOn(rule("civil_dawn"), DENVER, day)!.start).toBe(times.dawn!.getTime());
+    expect(windowOn(rule("noon"), DENVER, day)!.start).toBe(times.solarNoon.getTime());
+    expect(windowOn(rule("astronomical_dusk"), DENVER, day)!.start).toBe(times.night!.getTime());
+  });
+
+  test("a twilight that never comes (no astronomical night in a Tromsø June) has no window, not an error", () => {
+    expect(windowOn(rule("astronomical_dusk"), TROMSO, { year: 2026, month: 6, day: 21 })).toBeNull();
+    expect(windowOn(rule("noon"), TROMSO, { year: 2026, month: 6, day: 21 })).not.toBeNull();
+  });
+});

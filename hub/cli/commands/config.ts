@@ -27,7 +27,8 @@ const apply: CommandSpec<CliContext> = {
       throw new UsageError(`cannot read ${args.FILE} as JSON (${(e as Error).message})`);
     }
     const dryRun = flags["dry-run"] === true;
-    const result = await ctx.api.request<{ changes: ConfigChange[]; applied: boolean }>("PUT", `/api/config${dryRun ? "?dry_run=true" : ""}`, body);
+    const result = await ctx.api.request<{ changes: ConfigChange[]; applied: boolean; notes?: string[] }>("PUT", `/api/config${dryRun ? "?dry_run=true" : ""}`, body);
+    for (const note of result.notes ?? []) ctx.note(`set aside ${note}`);
     show(ctx, result, (r) => formatChanges(r, dryRun));
   },
 };

@@ -23,6 +23,8 @@ export interface CommandSpec<C> {
   summary: string;
   /** Required positional arguments, in order (upper-case names read well in help). */
   args: string[];
+  /** Positional arguments that may follow the required ones (e.g. the ID an action takes). */
+  optionalArgs?: string[];
   flags: Record<string, FlagSpec>;
   run(ctx: C, parsed: ParsedArgs): Promise<void>;
 }
@@ -34,7 +36,7 @@ export const GLOBAL_FLAGS: Record<string, FlagSpec> = {
 };
 
 /** Splits argv into the command's positionals and flags; unknown flags and missing or extra arguments are usage errors. */
-export function parseArgs(spec: Pick<CommandSpec<unknown>, "name" | "args" | "flags">, argv: string[]): ParsedArgs {
+export function parseArgs(spec: Pick<CommandSpec<unknown>, "name" | "args" | "optionalArgs" | "flags">, argv: string[]): ParsedArgs {
   const known: Record<string, FlagSpec> = { ...GLOBAL_FLAGS, ...spec.flags };
   const positionals: string[] = [];
   const flags: ParsedArgs["flags"] = {};
@@ -68,8 +70,22 @@ export function parseArgs(spec: Pick<CommandSpec<unknown>, "name" | "args" | "fl
   }
   if (flags.help) return { args: {}, flags };
   if (positionals.length < spec.args.length) throw new UsageError(`'${spec.name}' needs ${spec.args.slice(positionals.length).join(" ")}`);
-  if (positionals.length > spec.args.length) throw new UsageError(`unexpected argument '${positionals[spec.args.length]}' for '${spec.name}'`);
-  return { args: Object.fromEntries(spec.args.map((name, i) => [name, positionals[i]!])), flags };
+  const names = [...spec.args, ...(spec.optionalArgs ?? [])];
+  if (positionals.length > names.length) throw new UsageError(`unexpected argument '${positionals[names.length]}' for '${spec.name}'`);
+  return { args: Object.fromEntries(positionals.map((value, i) => [names[i]!, value])), flags };
+}
+
+/**
+ * The one id an action takes: positional (`tests show ID`) or, as an alias,
+ * `--id ID`; both at once must agree.
+ */
+export function actionId(parsed: ParsedArgs, command: string, required: boolean): string | undefined {
+  const positional = parsed.args.ID;
+  const flag = typeof parsed.flags.id === "string" ? parsed.flags.id : undefined;
+  if (positional !== undefined && flag !== undefined && positional !== flag) throw new UsageError(`${command}: ID '${positional}' and --id '${flag}' differ`);
+  const id = positional ?? flag;
+  if (required && !id) throw new UsageError(`${command} needs an ID (\`${command} ID\`)`);
+  return id;
 }
 
 /** A date-time with a zone (`2026-11-24T06:00:00Z`, `…+01:00`) or a date (`2026-11-24`, UTC midnight). */
@@ -84,21 +100,23 @@ export function parseTime(flag: string, value: string): number {
 
 export function commandHelp(program: string, spec: CommandSpec<unknown>): string {
   const flags = { ...spec.flags, ...GLOBAL_FLAGS };
-  const lines = [`usage: ${program} ${spec.name}${spec.args.map((a) => ` ${a}`).join("")} [flags]`, "", spec.summary, "", "flags:"];
+  const lines = [`usage: ${program} ${spec.name}${usageArgs(spec)} [flags]`, "", spec.summary, "", "flags:"];
   const shown = Object.entries(flags).map(([name, f]) => [`--${name}${f.type === "string" ? ` ${f.placeholder ?? "VALUE"}` : ""}`, f.description] as const);
   const width = Math.max(...shown.map(([left]) => left.length));
   for (const [left, text] of shown) lines.push(`  ${left.padEnd(width)}  ${text}`);
   return lines.join("\n");
 }
 
+const usageArgs = (spec: Pick<CommandSpec<unknown>, "args" | "optionalArgs">) => [...spec.args, ...(spec.optionalArgs ?? []).map((a) => `[${a}]`)].map((a) => ` ${a}`).join("");
+
 export function programHelp(program: string, peer: string, commands: CommandSpec<unknown>[], environment: [string, string][]): string {
-  const width = Math.max(...commands.map((c) => `${c.name} ${c.args.join(" ")}`.length));
+  const width = Math.max(...commands.map((c) => `${c.name}${usageArgs(c)}`.length));
   const envWidth = Math.max(...environment.map(([name]) => name.length));
   return [
     `usage: ${program} COMMAND [ARGS] [--json]`,
     "",
     "commands:",
-    ...commands.map((c) => `  ${`${c.name} ${c.args.join(" ")}`.padEnd(width)}  ${c.summary}`),
+    ...commands.map((c) => `  ${`${c.name}${usageArgs(c)}`.padEnd(width)}  ${c.summary}`),
     "",
     "environment:",
     ...environment.map(([name, text]) => `  ${name.padEnd(envWidth)}  ${text}`),

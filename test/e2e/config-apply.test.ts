@@ -33,7 +33,7 @@ describe("skylapse apply / export: the whole config, declaratively", () => {
   test("the file the hub started from is what it holds: a dry run finds no changes", () => {
     const r = cli(["apply", file("same.json", example), "--dry-run", "--json"]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toEqual({ changes: [], applied: false });
+    expect(JSON.parse(r.out)).toEqual({ changes: [], applied: false, notes: [] });
     expect(cli(["apply", file("same2.json", example)]).out).toContain("no changes");
   });
 
@@ -81,8 +81,9 @@ describe("skylapse apply / export: the whole config, declaratively", () => {
     expect(created.code).toBe(0);
     expect(created.out).toContain("test ev-up created");
     expect(cli(["tests", "list"]).out).toMatch(/^ev-up\s+running\s+valley\s+0\/5/m);
+    expect(cli(["tests", "show", "ev-up"]).out).toContain("no measured pairs yet");
     expect(cli(["tests", "show", "--id", "ev-up"]).out).toContain("no measured pairs yet");
-    expect(cli(["tests", "cancel", "--id", "ev-up"]).out).toContain("cancelled");
+    expect(cli(["tests", "cancel", "ev-up"]).out).toContain("cancelled");
     const again = cli(["tests", "cancel", "--id", "ev-up"]);
     expect(again.code).toBe(1);
     expect(again.err).toContain("already cancelled");

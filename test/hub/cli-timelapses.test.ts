@@ -108,8 +108,9 @@ describe("skylapse timelapses", () => {
     expect(json.timelapses.map((t: { id: string }) => t.id)).toEqual([id]);
   }, 20_000);
 
-  test("show --id: labelled pairs; --json is the render", async () => {
-    const { stdout, code } = await cli(["show", "--id", id]);
+  test("show ID (or --id ID): labelled pairs; --json is the render", async () => {
+    expect((await cli(["show", "--id", id])).stdout).toBe((await cli(["show", id])).stdout);
+    const { stdout, code } = await cli(["show", id]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^range\s+2026-11-24 13:30:00Z → 2026-11-24 13:35:00Z$/m);
     expect(stdout).toMatch(/^origin\s+request$/m);
@@ -212,10 +213,13 @@ describe("skylapse timelapses", () => {
       [["render", "--camera", "ridge,ridge", "--from", FROM, "--to", TO], "--camera: a camera appears twice"],
       [["render", "--camera", "a,b,c,d,e,f,g,h,i,j", "--from", FROM, "--to", TO], "--camera: at most 9 cameras"],
       [["list", "--status", "finished"], "--status: 'finished' is not one of queued, running, done, failed, cancelled"],
-      [["show"], "timelapses show needs --id"],
-      [["cancel"], "timelapses cancel needs --id"],
-      [["delete"], "timelapses delete needs --id"],
-      [["download", "--id", "tl_x"], "timelapses download needs --out FILE"],
+      [["show"], "timelapses show needs an ID (`timelapses show ID`)"],
+      [["cancel"], "timelapses cancel needs an ID"],
+      [["delete"], "timelapses delete needs an ID"],
+      [["show", "tl_a", "--id", "tl_b"], "timelapses show: ID 'tl_a' and --id 'tl_b' differ"],
+      [["show", "tl_a", "tl_b"], "unexpected argument 'tl_b'"],
+      [["list", "tl_a"], "timelapses list takes no ID"],
+      [["download", "tl_x"], "timelapses download needs --out FILE"],
       [["rewind"], "unknown action 'rewind' (list, show, render, cancel, delete, download)"],
     ];
     const results = await Promise.all(cases.map(([args]) => cli(args)));
@@ -227,7 +231,7 @@ describe("skylapse timelapses", () => {
     expect(hub.ctx.timelapses.list({ limit: 100 }).map((t) => `${t.camera_ids.join(",")} ${t.status}`).sort()).toEqual(["ridge cancelled", "ridge cancelled", "ridge,valley failed"]);
     const help = await cli(["--help"]);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain("usage: skylapse timelapses ACTION [flags]");
+    expect(help.stdout).toContain("usage: skylapse timelapses ACTION [ID] [flags]");
     expect(help.stdout).toContain("--deflicker none|rolling|ffmpeg");
   }, 30_000);
 });

@@ -1,6 +1,6 @@
 /** `tests create|list|show|cancel`: A/B override tests. */
 import { readFileSync } from "node:fs";
-import { type CommandSpec, parseTime, UsageError } from "../../../shared/cli/args";
+import { actionId, type CommandSpec, parseTime, UsageError } from "../../../shared/cli/args";
 import { type CliContext, show } from "../../../shared/cli/run";
 import { pairs as labelled, table, time } from "../../../shared/cli/table";
 
@@ -39,27 +39,29 @@ function formatTest(t: Json): string {
 
 const tests: CommandSpec<CliContext> = {
   name: "tests",
-  summary: "A/B tests: `tests list`, `tests show ID`, `tests cancel ID`, `tests create CAMERA[,CAMERA] --override FILE|JSON (--pairs N | --until ISO)`",
+  summary: "A/B tests: `tests list`, `tests show ID`, `tests cancel ID`, `tests create [ID] --cameras A[,B] --override FILE|JSON (--pairs N | --until ISO)`",
   args: ["ACTION"],
+  optionalArgs: ["ID"],
   flags: {
-    id: { type: "string", placeholder: "ID", description: "the test (show, cancel), or a name for a new one" },
+    id: { type: "string", placeholder: "ID", description: "the same as the positional ID: the test (show, cancel), or a name for a new one" },
     cameras: { type: "string", placeholder: "A,B", description: "create: the cameras" },
     override: { type: "string", placeholder: "JSON|FILE", description: 'create: settings to change, e.g. {"ev": 1.3}' },
     pairs: { type: "string", placeholder: "N", description: "create: stop after N pairs per camera" },
     until: { type: "string", placeholder: "ISO", description: "create: stop at this time" },
     schedule: { type: "string", placeholder: "NAME", description: "create: only this schedule's ticks" },
   },
-  async run(ctx, { args, flags }) {
-    const id = typeof flags.id === "string" ? flags.id : undefined;
-    switch (args.ACTION) {
+  async run(ctx, parsed) {
+    const { args, flags } = parsed;
+    const action = args.ACTION!;
+    const id = actionId(parsed, `tests ${action}`, action === "show" || action === "cancel");
+    switch (action) {
       case "list":
+        if (id) throw new UsageError("tests list takes no ID");
         return show(ctx, await ctx.api.get("/api/tests"), formatList);
       case "show":
-        if (!id) throw new UsageError("tests show needs --id");
-        return show(ctx, await ctx.api.get(`/api/tests/${encodeURIComponent(id)}`), formatTest);
+        return show(ctx, await ctx.api.get(`/api/tests/${encodeURIComponent(id!)}`), formatTest);
       case "cancel":
-        if (!id) throw new UsageError("tests cancel needs --id");
-        return show(ctx, await ctx.api.post(`/api/tests/${encodeURIComponent(id)}/cancel`), (t: Json) => `test ${t.id} cancelled`);
+        return show(ctx, await ctx.api.post(`/api/tests/${encodeURIComponent(id!)}/cancel`), (t: Json) => `test ${t.id} cancelled`);
       case "create": {
         if (typeof flags.cameras !== "string" || typeof flags.override !== "string") throw new UsageError("tests create needs --cameras and --override");
         let override: unknown;

@@ -1,7 +1,7 @@
 /** `timelapses list|show|render|cancel|delete|download`: timelapse renders. */
 import { existsSync, renameSync, rmSync } from "node:fs";
 import { DeflickerMode, FrameSource, MAX_GRID_CAMERAS, type Timelapse, TimelapseStatus } from "../../../shared/contracts/timelapse";
-import { type CommandSpec, parseTime, UsageError } from "../../../shared/cli/args";
+import { actionId, type CommandSpec, parseTime, UsageError } from "../../../shared/cli/args";
 import { type CliContext, show } from "../../../shared/cli/run";
 import { pairs as labelled, table, time } from "../../../shared/cli/table";
 
@@ -77,10 +77,11 @@ async function wait(ctx: CliContext, id: string): Promise<Timelapse> {
 const timelapses: CommandSpec<CliContext> = {
   name: "timelapses",
   summary:
-    "timelapse renders: `timelapses list [--camera ID] [--status S]`, `show --id ID`, `render --camera A[,B] --from ISO --to ISO [--wait]`, `cancel --id ID`, `delete --id ID`, `download --id ID --out FILE [--force]`",
+    "timelapse renders: `timelapses list [--camera ID] [--status S]`, `show ID`, `render --camera A[,B] --from ISO --to ISO [--wait]`, `cancel ID`, `delete ID`, `download ID --out FILE [--force]`",
   args: ["ACTION"],
+  optionalArgs: ["ID"],
   flags: {
-    id: { type: "string", placeholder: "ID", description: "the render (show, cancel, delete, download)" },
+    id: { type: "string", placeholder: "ID", description: "the same as the positional ID: the render (show, cancel, delete, download)" },
     camera: { type: "string", placeholder: "A[,B,...]", description: `list: only renders of this camera; render: the camera, or 2–${MAX_GRID_CAMERAS} side by side` },
     status: { type: "string", placeholder: "S", description: `list: only renders in this status (${TimelapseStatus.options.join(", ")})` },
     limit: { type: "string", placeholder: "N", description: "list: at most N renders, newest first (default 100)" },
@@ -96,12 +97,10 @@ const timelapses: CommandSpec<CliContext> = {
     out: { type: "string", placeholder: "FILE", description: "download: where to write the video" },
     force: { type: "boolean", description: "download: overwrite FILE if it exists" },
   },
-  async run(ctx, { args, flags }) {
-    const id = typeof flags.id === "string" ? flags.id : undefined;
-    const needId = (action: string) => {
-      if (!id) throw new UsageError(`timelapses ${action} needs --id`);
-      return id;
-    };
+  async run(ctx, parsed) {
+    const { args, flags } = parsed;
+    const needId = (action: string) => actionId(parsed, `timelapses ${action}`, true)!;
+    if ((args.ACTION === "list" || args.ACTION === "render") && args.ID) throw new UsageError(`timelapses ${args.ACTION} takes no ID`);
     switch (args.ACTION) {
       case "list": {
         const status = oneOf("status", flags.status, TimelapseStatus.options);

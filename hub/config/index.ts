@@ -9,7 +9,7 @@ export const configModule = (ctx: HubContext) =>
   new Elysia({ prefix: "/api/config" })
     .use(operatorAuth(ctx))
     .get("/", () => exportConfig(ctx.db))
-    .put("/", ({ body, query }) => applyConfigDiff(ctx.db, body, query.dry_run === "true", ctx.clock.now()), {
+    .put("/", ({ body, query }) => applyConfigDiff(ctx.db, body, { dryRun: query.dry_run === "true", prune: query.prune === "true" }, ctx.clock.now()), {
       body: z.record(z.string(), z.unknown()),
-      query: z.object({ dry_run: z.enum(["true", "false"]).optional() }).strict(),
+      query: z.object({ dry_run: z.enum(["true", "false"]).optional(), prune: z.enum(["true", "false"]).optional() }).strict(),
     });

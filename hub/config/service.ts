@@ -46,13 +46,24 @@ function normalizedProfiles(config: HubConfig): Record<string, ProfileDefinition
   return out;
 }
 
+export interface ApplyOptions {
+  /**
+   * Remove schedules, profiles and cameras the config does not name. Without it
+   * they stay: a camera added or a profile published through the API is not
+   * deleted by a file that predates it.
+   */
+  prune?: boolean;
+}
+
 /**
  * Applies a validated config in one transaction: the whole of it or nothing.
- * Cameras absent from the config are removed; those present keep their token
- * and observed state. Profiles are published as versions (a no-op when unchanged).
+ * Cameras present keep their token and observed state; profiles are published
+ * as versions (a no-op when unchanged). What the config does not name is
+ * removed only with `prune` (their records and profile versions stay).
  */
-export function applyConfig(db: HubDb, config: HubConfig, now: number): void {
+export function applyConfig(db: HubDb, config: HubConfig, now: number, options: ApplyOptions = {}): void {
   const definitions = normalizedProfiles(config);
+  const absent = <T>(ids: string[], column: T) => (ids.length ? notInArray(column as never, ids) : undefined);
   db.transaction((tx) => {
     const t = tx as unknown as HubDb;
     t.insert(settings).values({ key: "location", value: config.location }).onConflictDoUpdate({ target: settings.key, set: { value: config.location } }).run();
@@ -61,17 +72,19 @@ export function applyConfig(db: HubDb, config: HubConfig, now: number): void {
     t.insert(settings).values({ key: "quality", value: quality }).onConflictDoUpdate({ target: settings.key, set: { value: quality } }).run();
     bumpRevision(t);
 
-    t.delete(schedules).run();
-    for (const [name, rule] of Object.entries(config.schedules)) t.insert(schedules).values({ name, rule }).run();
+    if (options.prune) {
+      t.delete(cameras).where(absent(Object.keys(config.cameras), cameras.id)).run();
+      t.delete(profiles).where(absent(Object.keys(definitions), profiles.id)).run();
+      t.delete(schedules).where(absent(Object.keys(config.schedules), schedules.name)).run();
+    }
+    for (const [name, rule] of Object.entries(config.schedules))
+      t.insert(schedules).values({ name, rule }).onConflictDoUpdate({ target: schedules.name, set: { rule } }).run();
 
-    t.delete(profiles).run();
     for (const [id, definition] of Object.entries(definitions)) {
-      t.insert(profiles).values({ id, definition, updatedAt: now }).run();
+      t.insert(profiles).values({ id, definition, updatedAt: now }).onConflictDoUpdate({ target: profiles.id, set: { definition, updatedAt: now } }).run();
       publishProfile(t, id, definitions, now);
     }
 
-    const ids = Object.keys(config.cameras);
-    t.delete(cameras).where(ids.length ? notInArray(cameras.id, ids) : undefined).run();
     for (const [id, camera] of Object.entries(config.cameras)) {
       // The config names the profile; a version pinned through the API (a rollback) stays while the profile is the same.
       const current = t.select({ profile: cameras.assignedProfile, version: cameras.assignedVersion }).from(cameras).where(eq(cameras.id, id)).get();
@@ -122,8 +135,14 @@ export function normalizedConfig(config: HubConfig) {
 /**
  * Applies a whole config as a diff: with `dryRun` only the changes are returned.
  * Nothing changes when the file matches the hub; an applied change is audited.
+ * `kept` names what the file leaves out and the hub keeps (removed with `prune`).
  */
-export function applyConfigDiff(db: HubDb, raw: unknown, dryRun: boolean, now: number): { changes: ConfigChange[]; applied: boolean; notes: string[] } {
+export function applyConfigDiff(
+  db: HubDb,
+  raw: unknown,
+  options: { dryRun: boolean; prune: boolean },
+  now: number,
+): { changes: ConfigChange[]; applied: boolean; kept: string[]; notes: string[] } {
   let read: ReturnType<typeof readConfig>;
   try {
     read = readConfig(raw);
@@ -132,13 +151,13 @@ export function applyConfigDiff(db: HubDb, raw: unknown, dryRun: boolean, now: n
   }
   const { config, notes } = read;
   const current = siteLocation(db) ? exportConfig(db) : {};
-  const changes = configDiff(current, normalizedConfig(config));
-  if (dryRun || changes.length === 0) return { changes, applied: false, notes };
+  const { changes, kept } = configDiff(current, normalizedConfig(config), options.prune);
+  if (options.dryRun || changes.length === 0) return { changes, applied: false, kept, notes };
   db.transaction((tx) => {
-    applyConfig(tx as unknown as HubDb, config, now);
+    applyConfig(tx as unknown as HubDb, config, now, { prune: options.prune });
     recordAudit(tx as unknown as HubDb, { actor: OPERATOR, action: "config.apply", target: "config", before: null, after: { changes } }, now);
   });
-  return { changes, applied: true, notes };
+  return { changes, applied: true, kept, notes };
 }
 
 export function readSetting<T>(db: HubDb, key: string): T | null {

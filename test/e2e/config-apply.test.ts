@@ -33,7 +33,7 @@ describe("skylapse apply / export: the whole config, declaratively", () => {
   test("the file the hub started from is what it holds: a dry run finds no changes", () => {
     const r = cli(["apply", file("same.json", example), "--dry-run", "--json"]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toEqual({ changes: [], applied: false, notes: [] });
+    expect(JSON.parse(r.out)).toEqual({ changes: [], applied: false, kept: [], notes: [] });
     expect(cli(["apply", file("same2.json", example)]).out).toContain("no changes");
   });
 
@@ -62,6 +62,30 @@ describe("skylapse apply / export: the whole config, declaratively", () => {
     expect(JSON.parse(cli(["apply", path, "--dry-run", "--json"]).out).changes).toEqual([]);
     const audit = (await hub.json("/api/audit")).entries;
     expect(audit[0]).toMatchObject({ action: "config.apply", actor: "operator" });
+  });
+
+  test("a file that leaves out a camera and a profile keeps them; --prune removes them, shown first by the dry run", async () => {
+    await hub.json("/api/cameras", { method: "POST", body: JSON.stringify({ id: "added_later", schedules: ["sunset"], deployed_profile: "e" }) });
+    const older = structuredClone(example);
+    older.cameras.valley.deployed_profile = "e";
+    older.schedules.sunset.interval_seconds = 20;
+    delete older.profiles.c;
+    const path = file("older.json", older);
+    const dry = cli(["apply", path, "--dry-run"]);
+    expect(dry.out).toContain("no changes");
+    expect(dry.out).toContain("not in the file, kept (--prune removes them): profiles.c, cameras.added_later");
+    expect(cli(["apply", path]).out).toContain("no changes");
+    expect(Object.keys((await hub.json("/api/config")).cameras)).toContain("added_later");
+    const pruneDry = JSON.parse(cli(["apply", path, "--prune", "--dry-run", "--json"]).out);
+    expect(pruneDry).toMatchObject({ applied: false, kept: [] });
+    expect(pruneDry.changes.map((c: { path: string; action: string }) => `${c.action} ${c.path}`)).toEqual(["remove profiles.c", "remove cameras.added_later"]);
+    expect(Object.keys((await hub.json("/api/config")).cameras)).toContain("added_later");
+    expect(cli(["apply", path, "--prune"]).out).toContain("2 change(s) applied");
+    const after = await hub.json("/api/config");
+    expect(Object.keys(after.cameras)).not.toContain("added_later");
+    expect(Object.keys(after.profiles)).not.toContain("c");
+    // Put the example back for the tests that follow.
+    expect(cli(["apply", file("restore.json", example)]).code).toBe(0);
   });
 
   test("a bad file is refused naming the field, and changes nothing; usage errors exit 2", async () => {

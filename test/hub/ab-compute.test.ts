@@ -43,14 +43,21 @@ describe("A/B pairs and summary", () => {
 describe("config diff", () => {
   const base = { location: { latitude: 1, longitude: 2, timezone: "UTC" }, schedules: { a: { x: 1 } }, cameras: { c: { schedules: ["a"], deployed_profile: "f" } }, profiles: {}, sync: { poll_interval_seconds: 60 } };
   test("equal configs differ in nothing, whatever the key order", () => {
-    expect(configDiff(base, JSON.parse(JSON.stringify({ sync: base.sync, profiles: {}, cameras: base.cameras, schedules: base.schedules, location: base.location })))).toEqual([]);
+    expect(configDiff(base, JSON.parse(JSON.stringify({ sync: base.sync, profiles: {}, cameras: base.cameras, schedules: base.schedules, location: base.location })), true)).toEqual({ changes: [], kept: [] });
   });
-  test("added, removed and changed entries, field by field", () => {
+  test("added, removed (with prune) and changed entries, field by field", () => {
     const next = { ...base, schedules: { b: { x: 2 } }, cameras: { c: { schedules: ["a"], deployed_profile: "g" } } };
-    expect(configDiff(base, next)).toEqual([
-      { path: "schedules.a", action: "remove", from: { x: 1 } },
-      { path: "schedules.b", action: "add", to: { x: 2 } },
-      { path: "cameras.c.deployed_profile", action: "change", from: "f", to: "g" },
-    ]);
+    expect(configDiff(base, next, true)).toEqual({
+      changes: [
+        { path: "schedules.a", action: "remove", from: { x: 1 } },
+        { path: "schedules.b", action: "add", to: { x: 2 } },
+        { path: "cameras.c.deployed_profile", action: "change", from: "f", to: "g" },
+      ],
+      kept: [],
+    });
+  });
+  test("without prune, what the file leaves out is kept, not removed", () => {
+    const next = { ...base, schedules: { b: { x: 2 } }, cameras: {} };
+    expect(configDiff(base, next, false)).toEqual({ changes: [{ path: "schedules.b", action: "add", to: { x: 2 } }], kept: ["schedules.a", "cameras.c"] });
   });
 });

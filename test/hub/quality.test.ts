@@ -206,9 +206,9 @@ describe("report and fleet (in process)", () => {
     expect(qualityPolicy(db)).toEqual(POLICY);
     expect(exportConfig(db).quality).toEqual(POLICY);
     // A config without the section applies back unchanged (defaults); changing it is a diff.
-    expect(applyConfigDiff(db, config(), true, clock.now()).changes).toEqual([]);
+    expect(applyConfigDiff(db, config(), { dryRun: true, prune: false }, clock.now()).changes).toEqual([]);
     const loose = { drift_stops: 2, drift_frames: 10 };
-    expect(applyConfigDiff(db, config(loose), false, clock.now())).toMatchObject({ applied: true, changes: [{ path: "quality", action: "change", from: POLICY, to: loose }] });
+    expect(applyConfigDiff(db, config(loose), { dryRun: false, prune: false }, clock.now())).toMatchObject({ applied: true, changes: [{ path: "quality", action: "change", from: POLICY, to: loose }] });
     expect(qualityPolicy(db)).toEqual(loose);
     await upload(Array.from({ length: 12 }, (_, i) => measured(i + 1, -1.5)));
     expect((await report()).exposure).toMatchObject({ drifting: false, frames: 0 });

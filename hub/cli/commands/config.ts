@@ -7,18 +7,29 @@ import type { ConfigChange } from "../../config/compute";
 
 const brief = (v: unknown) => (v === undefined ? "" : JSON.stringify(v).slice(0, 60));
 
-export function formatChanges(result: { changes: ConfigChange[]; applied: boolean }, dryRun: boolean): string {
-  if (!result.changes.length) return "no changes: the hub already holds this configuration";
+interface ApplyResult {
+  changes: ConfigChange[];
+  applied: boolean;
+  kept?: string[];
+  notes?: string[];
+}
+
+export function formatChanges(result: ApplyResult, dryRun: boolean): string {
+  const kept = result.kept?.length ? `\nnot in the file, kept (--prune removes them): ${result.kept.join(", ")}` : "";
+  if (!result.changes.length) return `no changes: the hub already holds this configuration${kept}`;
   const rows = result.changes.map((c) => [c.action, c.path, brief(c.from), brief(c.to)]);
   const head = dryRun ? `${result.changes.length} change(s) would be applied:` : `${result.changes.length} change(s) applied:`;
-  return `${head}\n${table(["action", "path", "from", "to"], rows)}`;
+  return `${head}\n${table(["action", "path", "from", "to"], rows)}${kept}`;
 }
 
 const apply: CommandSpec<CliContext> = {
   name: "apply",
   summary: "apply a whole config file (location, schedules, cameras, profiles, assignments) as a diff; --dry-run shows it only",
   args: ["FILE"],
-  flags: { "dry-run": { type: "boolean", description: "print what would change, change nothing" } },
+  flags: {
+    "dry-run": { type: "boolean", description: "print what would change, change nothing" },
+    prune: { type: "boolean", description: "also remove the schedules, profiles and cameras the file does not name (records stay)" },
+  },
   async run(ctx, { args, flags }) {
     let body: unknown;
     try {
@@ -27,7 +38,8 @@ const apply: CommandSpec<CliContext> = {
       throw new UsageError(`cannot read ${args.FILE} as JSON (${(e as Error).message})`);
     }
     const dryRun = flags["dry-run"] === true;
-    const result = await ctx.api.request<{ changes: ConfigChange[]; applied: boolean; notes?: string[] }>("PUT", `/api/config${dryRun ? "?dry_run=true" : ""}`, body);
+    const query = new URLSearchParams({ ...(dryRun ? { dry_run: "true" } : {}), ...(flags.prune ? { prune: "true" } : {}) });
+    const result = await ctx.api.request<ApplyResult>("PUT", `/api/config${query.size ? `?${query}` : ""}`, body);
     for (const note of result.notes ?? []) ctx.note(`set aside ${note}`);
     show(ctx, result, (r) => formatChanges(r, dryRun));
   },

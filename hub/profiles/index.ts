@@ -20,13 +20,13 @@ export const profilesModule = (ctx: HubContext) =>
         .get("/:id", ({ params }) => showProfile(ctx.db, params.id), { params: profileModel.params })
         .post(
           "/:id/versions",
-          ({ params, body, set }) => {
+          ({ params, query, body, set }) => {
             const definition = normalizeDefinition(body as ProfileDefinition | SeedProfileDefinition);
-            const result = publishDefinition(ctx.db, params.id, definition, ctx.clock.now());
-            set.status = result.created ? 201 : 200;
+            const result = publishDefinition(ctx.db, params.id, definition, ctx.clock.now(), query.with_children === "true");
+            set.status = result.created || result.children.some((c) => c.created) ? 201 : 200;
             return result;
           },
-          { params: profileModel.params, body: profileModel.definition },
+          { params: profileModel.params, query: profileModel.publishQuery, body: profileModel.definition },
         )
         .get("/:id/versions/:version", ({ params }) => getVersion(ctx.db, params.id, params.version), { params: profileModel.versionParams })
         .get("/:id/diff", ({ params, query }) => diffVersions(ctx.db, params.id, query.from, query.to), {

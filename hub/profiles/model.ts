@@ -26,5 +26,7 @@ export const profileModel = {
   /** Either form the config accepts: ours, or the first system's (`settings: {base, ...}`). */
   definition: ProfileDefinitionInput.meta(definitionJsonSchema()),
   diffQuery: z.object({ from: VersionOrLatest, to: VersionOrLatest }).strict(),
+  /** `with_children=true`: republish every profile that extends this one. */
+  publishQuery: z.object({ with_children: z.enum(["true", "false"]).optional() }).strict(),
 };
 

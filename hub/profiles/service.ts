@@ -96,6 +96,21 @@ export interface PublishResult {
   checksum: string;
   created: boolean;
   snapshot: ProfileSnapshot;
+  /** Profiles extending this one, directly or not: republished with `withChildren`, else only named. */
+  children: { profile_id: string; version: string | null; created: boolean }[];
+}
+
+/** Every profile that extends `parent`, directly or through others, parents before children. */
+export function descendantsOf(parent: string, definitions: Record<string, ProfileDefinition>): string[] {
+  const out: string[] = [];
+  for (let level = [parent]; level.length; ) {
+    level = Object.entries(definitions)
+      .filter(([id, d]) => d.extends !== undefined && level.includes(d.extends) && !out.includes(id))
+      .map(([id]) => id)
+      .sort();
+    out.push(...level);
+  }
+  return out;
 }
 
 /**
@@ -105,8 +120,11 @@ export interface PublishResult {
  * published, the config revision bumped (cameras on "latest" pick it up on their
  * next poll) and an audit entry written — one transaction. Content already
  * published (the latest version or an earlier one): that version, nothing changes.
+ * With `withChildren`, every profile extending this one is republished against the
+ * new definition in the same transaction (a child whose content does not change
+ * keeps its version); without it, children are named and keep their versions.
  */
-export function publishDefinition(db: HubDb, profileId: string, definition: ProfileDefinition, now: number): PublishResult {
+export function publishDefinition(db: HubDb, profileId: string, definition: ProfileDefinition, now: number, withChildren = false): PublishResult {
   return db.transaction((tx) => {
     const t = tx as unknown as HubDb;
     const definitions = storedDefinitions(t);
@@ -137,7 +155,27 @@ export function publishDefinition(db: HubDb, profileId: string, definition: Prof
         now,
       );
     }
-    return { profile_id: profileId, version: snapshot.version, checksum: snapshot.checksum, created, snapshot };
+    const children = descendantsOf(profileId, definitions).map((child) => {
+      if (!withChildren) return { profile_id: child, version: latestVersion(t, child)?.version ?? null, created: false };
+      const was = latestVersion(t, child);
+      const republished = publishVersion(t, child, definitions, now);
+      if (republished.created) {
+        bumpRevision(t);
+        recordAudit(
+          t,
+          {
+            actor: OPERATOR,
+            action: "profile.publish",
+            target: `profile:${child}`,
+            before: was ? { version: was.version, checksum: was.checksum, definition: definitions[child] } : null,
+            after: { version: republished.snapshot.version, checksum: republished.snapshot.checksum, definition: definitions[child], parent: `${profileId} ${snapshot.version}` },
+          },
+          now,
+        );
+      }
+      return { profile_id: child, version: republished.snapshot.version, created: republished.created };
+    });
+    return { profile_id: profileId, version: snapshot.version, checksum: snapshot.checksum, created, snapshot, children };
   });
 }
 

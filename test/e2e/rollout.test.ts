@@ -102,6 +102,10 @@ describe("rollout and rollback on real agents", () => {
     const again = cli(["profiles-publish", "winter", file("v2.json", v2)]);
     expect(again.code).toBe(0);
     expect(again.out).toContain("unchanged: winter 1.1.0 already has this content");
+    // The parent, republished as it is: its child is named, and with --with-children re-checked (same content: same version).
+    const f = file("f.json", JSON.parse(cli(["export", "--json"]).out).profiles.f);
+    expect(cli(["profiles-publish", "f", f]).out).toContain("winter 1.1.0 extends it and keeps its version (--with-children republishes it)");
+    expect(cli(["profiles-publish", "f", f, "--with-children"]).out).toContain("unchanged: winter 1.1.0 (extends f)");
 
     const list = cli(["profiles-list"]);
     expect(list.out.split("\n")[0]).toMatch(/^PROFILE\s+LATEST\s+VERSIONS\s+PUBLISHED\s+EXTENDS\s+NAME$/);

@@ -123,6 +123,34 @@ describe("publishing versions", () => {
     expect(off.body.snapshot.wb_table).toBeNull();
   });
 
+  test("a parent's new version names the profiles extending it; --with-children republishes them in the same step", async () => {
+    await publish("parent", { base: { metering: "spot", ev: 0.7, contrast: 1.1 } });
+    await publish("child", { extends: "parent", base: { ev: 1.0 } });
+    await publish("grandchild", { extends: "child", base: { saturation: 1.2 } });
+    await publish("own_contrast", { extends: "parent", base: { contrast: 1.5 } });
+    const plain = await publish("parent", { base: { metering: "spot", ev: 0.7, contrast: 1.3 } });
+    expect(plain.body.children).toEqual([
+      { profile_id: "child", version: "1.0.0", created: false },
+      { profile_id: "own_contrast", version: "1.0.0", created: false },
+      { profile_id: "grandchild", version: "1.0.0", created: false },
+    ]);
+    expect((await call("GET", "/api/profiles/grandchild/versions/latest")).body.snapshot.base.contrast).toBe(1.1);
+    // The parent's content is already published: only its children move, each only if its content changes.
+    const revision = configRevision(hub.ctx.db);
+    const again = await call("POST", "/api/profiles/parent/versions?with_children=true", { base: { metering: "spot", ev: 0.7, contrast: 1.3 } });
+    expect(again.status).toBe(201);
+    expect(again.body).toMatchObject({ version: "1.1.0", created: false });
+    expect(again.body.children).toEqual([
+      { profile_id: "child", version: "1.1.0", created: true },
+      { profile_id: "own_contrast", version: "1.0.0", created: false },
+      { profile_id: "grandchild", version: "1.1.0", created: true },
+    ]);
+    expect((await call("GET", "/api/profiles/grandchild/versions/latest")).body.snapshot.base).toMatchObject({ contrast: 1.3, ev: 1.0, saturation: 1.2 });
+    expect(configRevision(hub.ctx.db)).toBeGreaterThan(revision);
+    expect((await audit()).filter((e) => e.action === "profile.publish").slice(0, 2).map((e) => e.target)).toEqual(["profile:grandchild", "profile:child"]);
+    expect((await call("POST", "/api/profiles/parent/versions?with_children=yes", { base: {} })).status).toBe(422);
+  });
+
   test("a missing parent or a cycle is a 422 naming it, and nothing is stored", async () => {
     await publish("a", { base: { ev: 0.3 } });
     await publish("b", { extends: "a", base: { ev: 0.5 } });

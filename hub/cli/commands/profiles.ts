@@ -9,6 +9,7 @@ import { type CliContext, show } from "../../../shared/cli/run";
 import { pairs, table, time } from "../../../shared/cli/table";
 import type { ProfileDefinition, ProfileSnapshot } from "../../../shared/contracts/profile";
 import type { ProfileRef } from "../../../shared/contracts/sync";
+import type { PublishResult } from "../../profiles/service";
 import type { CaptureSettings, LuxTable, SettingsOverride } from "../../../shared/contracts/settings";
 
 type Command = CommandSpec<CliContext>;
@@ -19,13 +20,7 @@ interface VersionInfo {
   checksum: string;
   created_at: string;
 }
-interface Published {
-  profile_id: string;
-  version: string;
-  checksum: string;
-  created: boolean;
-  snapshot: ProfileSnapshot;
-}
+type Published = PublishResult;
 interface ProfileList {
   profiles: { id: string; name: string | null; extends: string | null; latest: VersionInfo | null; versions: number }[];
 }
@@ -97,10 +92,16 @@ const assignedText = (a: Assigned | null) =>
 
 // ---------------------------------------------------------------- formats (pure)
 
-export function formatPublished(p: Published): string {
-  return p.created
+export function formatPublished(p: Published, withChildren: boolean): string {
+  const head = p.created
     ? `published ${p.profile_id} ${p.version}  ${short(p.checksum)}`
     : `unchanged: ${p.profile_id} ${p.version} already has this content  ${short(p.checksum)}`;
+  const children = (p.children ?? []).map((c) =>
+    withChildren
+      ? `  ${c.created ? "republished" : "unchanged:"} ${c.profile_id} ${c.version} (extends ${p.profile_id})`
+      : `  ${c.profile_id} ${c.version ?? "(no version)"} extends it and keeps its version (--with-children republishes it)`,
+  );
+  return [head, ...children].join("\n");
 }
 
 export function formatProfiles(l: ProfileList): string {
@@ -202,15 +203,17 @@ const publish: Command = {
   name: "profiles-publish",
   summary: "publish a profile definition (either config form) from FILE ('-': stdin): a new version, or the existing one if unchanged",
   args: ["ID", "FILE"],
-  flags: {},
-  async run(ctx, { args }) {
+  flags: { "with-children": { type: "boolean", description: "also republish every profile that extends this one, against the new definition" } },
+  async run(ctx, { args, flags }) {
     let definition: unknown;
     try {
       definition = JSON.parse(args.FILE === "-" ? readFileSync(0, "utf8") : readFileSync(args.FILE!, "utf8"));
     } catch (e) {
       throw new UsageError(`FILE: cannot read ${args.FILE} as JSON (${(e as Error).message})`);
     }
-    show(ctx, await ctx.api.post<Published>(`${path("api", "profiles", args.ID!)}/versions`, definition), formatPublished);
+    const withChildren = flags["with-children"] === true;
+    const published = await ctx.api.post<Published>(`${path("api", "profiles", args.ID!)}/versions${withChildren ? "?with_children=true" : ""}`, definition);
+    show(ctx, published, (p) => formatPublished(p, withChildren));
   },
 };
 

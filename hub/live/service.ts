@@ -6,6 +6,7 @@ import { resolveSettings } from "../../shared/exposure/resolve";
 import { lateness, nextTicks, type PlannedTick } from "../../shared/plan/ticks";
 import { planRange } from "../../shared/plan/windows";
 import { ingestBatch } from "../agents/service";
+import { configRevision } from "../config/service";
 import type { HubContext } from "../context";
 import { cameras, captures } from "../db/schema";
 import { latestVersion } from "../profiles/service";
@@ -89,7 +90,10 @@ export class LiveOrchestrator {
       const wakeAt = Math.min(at, now + RECHECK_MS);
       await clock.sleepUntil(wakeAt, this.wake.signal);
       if (!this.running || at > wakeAt) continue;
+      const revision = configRevision(this.ctx.db);
       for (const [setup, ticks] of due) {
+        // The hub runs a live camera's plan itself: what it drives by is in force from this tick.
+        this.ctx.planHistory.served(setup.id, revision, at);
         this.lastTick.set(setup.id, at);
         if (this.inFlight.has(setup.id)) {
           for (const tick of ticks) this.store(setup.id, this.missed(setup, tick, "late", "late: the camera's previous capture was still running"));

@@ -13,3 +13,16 @@ export function inProcessHub(config: unknown, operatorToken: string) {
   applyConfig(db, parseConfig(config), clock.now());
   return { hub: createHub({ db, clock, operatorToken }), clock };
 }
+
+/** One request to an in-process hub with a bearer token (operator or agent); the JSON answer, if any. */
+export async function callHub(hub: ReturnType<typeof createHub>, method: string, path: string, token: string | null, body?: unknown) {
+  const res = await hub.app.handle(
+    new Request(`http://localhost${path}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }),
+  );
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}

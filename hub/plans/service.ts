@@ -77,7 +77,7 @@ export interface PlanInForce {
   /** When the camera's life at the hub began (its first revision); null: no contact yet. */
   firstContactAt: number | null;
   windows: PlanWindow[];
-  /** The schedules of the plans in force over the range. */
+  /** The schedules of the plans in force over the range, and of the current setup. */
   schedules: Set<string>;
 }
 
@@ -92,7 +92,7 @@ export function planInForce(db: HubDb, cameraId: string, from: number, to: numbe
   if (!setup) return null;
   const revisions = planRevisionsOf(db, cameraId);
   const spans = spansInForce(revisions, planContent(setup), now, setup.retiredAt);
-  return { setup, firstContactAt: revisions[0]?.effectiveAt ?? null, windows: windowsInForce(cameraId, spans, from, to), schedules: schedulesInForce(spans, from, to) };
+  return { setup, firstContactAt: revisions[0]?.effectiveAt ?? null, windows: windowsInForce(cameraId, spans, from, to), schedules: new Set([...schedulesInForce(spans, from, to), ...Object.keys(setup.rules)]) };
 }
 
 /**

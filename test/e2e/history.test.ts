@@ -53,7 +53,7 @@ beforeAll(async () => {
   clock = sharedClock("2026-11-24T13:57:00Z", 60, 2500);
   hub = await startHub({ config, clock, env: autoEnv });
   agent = await startAgent({ cameraId: "ridge", hub, clock, seed: 3 });
-  await waitFor("ridge's first contact", async () => (await fleetEntry("ridge"))?.status === "online", 20_000, 100);
+  await waitFor("ridge's first contact", async () => (await fleetEntry("ridge"))?.online, 20_000, 100);
 }, 40_000);
 
 afterAll(async () => {

@@ -7,7 +7,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import { captureImages, timelapses } from "../../hub/db/schema";
+import { createHub } from "../../hub/app";
+import { captureImages, planRevisions, timelapses } from "../../hub/db/schema";
 import { selectFrames } from "../../hub/timelapses/service";
 import { queueClosedSessions } from "../../hub/timelapses/sessions";
 import { plannedTicks } from "../../shared/plan/ticks";
@@ -71,6 +72,29 @@ describe("history is immutable", () => {
       expect(await counts(), what).toEqual(before);
       expect((await plan()).windows, what).toEqual(windows);
     }
+    // uploaded is the records the hub lists for the range.
+    expect((await op("GET", `/api/cameras/ridge/captures?${SESSION}`)).body.captures).toHaveLength(before.uploaded as number);
+    // Retired: its past stands; nothing is planned for it from then on.
+    expect((await op("DELETE", "/api/cameras/ridge")).status).toBeLessThan(300);
+    expect(await counts()).toEqual(before);
+    clock.set(T("2026-11-26T00:00:00Z"));
+    expect(await counts("ridge", "from=2026-11-24T00:00:00Z&to=2026-11-27T00:00:00Z")).toMatchObject({ planned: 20, captured: 20, missed: 0, upcoming: 0 });
+  });
+
+  test("a hub upgraded with cameras already in contact: each gets a first revision from its setup, in force from its earliest contact", async () => {
+    const { hub, clock, poll, upload, counts } = setup();
+    await poll(); // 12:00
+    clock.set(T("2026-11-24T13:40:00Z"));
+    await upload([...Array(20).keys()]);
+    hub.ctx.contacts.flush();
+    // As a database from before plan revisions: none kept.
+    hub.ctx.db.delete(planRevisions).run();
+    const upgraded = createHub({ db: hub.ctx.db, clock, operatorToken: OPERATOR });
+    const r = (await callHub(upgraded, "GET", `/api/cameras/ridge/report?${SESSION}`, OPERATOR)).body;
+    expect(r).toMatchObject({ first_contact_at: "2026-11-24T12:00:00.000Z", planned: 20, captured: 20, missed: 0 });
+    expect((await callHub(upgraded, "GET", "/api/fleet", OPERATOR)).body.cameras.find((c: { id: string }) => c.id === "spare").status).toBe("waiting_for_first_contact");
+    expect(await counts()).toMatchObject({ planned: 20, captured: 20 });
+    upgraded.ctx.contacts.close();
   });
 
   test("from its poll on, a change is the plan: ticks under the new plan count against it, earlier ones against the old", async () => {

@@ -90,10 +90,7 @@ export class LiveOrchestrator {
       const wakeAt = Math.min(at, now + RECHECK_MS);
       await clock.sleepUntil(wakeAt, this.wake.signal);
       if (!this.running || at > wakeAt) continue;
-      const revision = configRevision(this.ctx.db);
       for (const [setup, ticks] of due) {
-        // The hub runs a live camera's plan itself: what it drives by is in force from this tick.
-        this.ctx.planHistory.served(setup.id, revision, at);
         this.lastTick.set(setup.id, at);
         if (this.inFlight.has(setup.id)) {
           for (const tick of ticks) this.store(setup.id, this.missed(setup, tick, "late", "late: the camera's previous capture was still running"));
@@ -101,6 +98,9 @@ export class LiveOrchestrator {
         }
         this.inFlight.set(setup.id, this.fire(setup, ticks).finally(() => this.inFlight.delete(setup.id)));
       }
+      // The hub runs a live camera's plan itself: what it drives by is in force from this tick (recorded once the shots are under way).
+      const revision = configRevision(this.ctx.db);
+      for (const setup of due.keys()) this.ctx.planHistory.served(setup.id, revision, at);
     }
   }
 

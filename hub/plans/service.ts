@@ -19,6 +19,7 @@ export interface CameraSetup {
   position: GeoPosition;
   rules: Record<string, ScheduleRule>;
   assigned: ProfileSnapshot | null;
+  /** When the operator added it (its life at the hub starts later, at its first contact). */
   registeredAt: number;
   /** A retired camera is planned nothing from then on. */
   retiredAt: number | null;
@@ -56,15 +57,8 @@ export function cameraSetup(db: HubDb, cameraId: string): CameraSetup | null {
  * and driven by now. What was planned in the past is planInForce's.
  */
 export function planFor(setup: CameraSetup, from: number, to: number, generatedAt: number) {
-  return computePlan({
-    cameraId: setup.id,
-    position: setup.position,
-    schedules: setup.rules,
-    defaultProfiles: setup.assigned ? [setup.assigned.profile_id] : [],
-    from,
-    to,
-    generatedAt,
-  });
+  const { position, rules, defaultProfiles } = planContent(setup);
+  return computePlan({ cameraId: setup.id, position, schedules: rules, defaultProfiles, from, to, generatedAt });
 }
 
 /** The plan content of a camera's setup: what its desired state plans from. */

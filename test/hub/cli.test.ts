@@ -171,6 +171,12 @@ describe("skylapse fleet", () => {
     expect(lines.at(-1)).toBe("3 cameras, 1 online, 1 waiting for first contact, 1 need attention (hub time 2026-11-25 00:00:00Z)");
   });
 
+  test("assignments: the camera never installed is waiting for its first contact, not unconverged", async () => {
+    const { stdout, code } = await cli(["assignments"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^spare\s+f latest \(1\.0\.0\)\s+—\s+waiting for first contact\s/m);
+  });
+
   test("--json prints the hub's JSON", async () => {
     const { stdout, code } = await cli(["--json", "fleet"]);
     expect(code).toBe(0);

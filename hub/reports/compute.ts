@@ -170,11 +170,14 @@ export function computeReport(input: ReportInput): SyncReport {
     if (tick) tick.records.push(r);
     else left.push(r);
   }
+  // Production records left over, by instant and schedule, captured ones first.
   const spare = new Map<string, ReportRecord[]>();
   for (const r of left) {
     if (r.variant) continue;
     const key = keyOf(r.plannedAt, r.schedule);
-    spare.set(key, [...(spare.get(key) ?? []), r]);
+    const list = spare.get(key) ?? spare.set(key, []).get(key)!;
+    if (r.outcome === "captured") list.unshift(r);
+    else list.push(r);
   }
   for (const { tick, records } of byTick.values()) {
     if (records.length) continue;

@@ -108,9 +108,9 @@ export function captureRows(ctx: HubContext, cameraId: string, from: number, to:
 
 /** What a job renders: tiles of frames, or why it cannot. */
 export function selectFrames(ctx: HubContext, job: Row): { tiles: Frame[][]; missing: number } | { error: string } {
+  const now = ctx.clock.now();
   const sequences = job.cameraIds.map((cameraId) => {
     // The plan in force over the range, its due ticks only: a tick not due yet is not missing.
-    const now = ctx.clock.now();
     const plan = planInForce(ctx.db, cameraId, job.fromAt, job.toAt, now);
     const planned = plan
       ? plannedTicks(plan.windows, job.fromAt, Math.min(job.toAt, now))

@@ -86,22 +86,22 @@ export function queueClosedSessions(ctx: HubContext, jobs: TimelapseJobs, policy
     // The plan in force then: a camera not in contact yet has no sessions to wait for.
     const plan = planInForce(ctx.db, id, now - policy.lookbackMs - DAY_MS, now + DAY_MS, now);
     if (!plan) continue;
-    for (const w of closedSessions(plan.windows, now, policy.lookbackMs)) {
-      const spec = sessionSpec(id, w, sourceFor(plan.setup.config.image_sync, w.schedule), policy);
-      const from = Date.parse(w.start);
-      const to = Date.parse(w.end);
+    for (const session of closedSessions(plan.windows, now, policy.lookbackMs)) {
+      const spec = sessionSpec(id, session, sourceFor(plan.setup.config.image_sync, session.schedule), policy);
+      const from = Date.parse(session.start);
+      const to = Date.parse(session.end);
       const existing = ctx.db.select().from(timelapses).where(eq(timelapses.specKey, specKey(spec))).get();
       if (existing) {
         // Rendered short of pictures that have come in since (a ridge back from an outage): render it again, in place.
         if (existing.origin !== "auto" || existing.status !== "done" || existing.missing === 0) continue;
-        if (pictured(captureRows(ctx, id, from, to, spec.source), w.schedule) > existing.frames) queued.push(jobs.request(spec, "auto", "hub").id);
+        if (pictured(captureRows(ctx, id, from, to, spec.source), session.schedule) > existing.frames) queued.push(jobs.request(spec, "auto", "hub").id);
         continue;
       }
-      const planned = plannedTicks(w.parts, from, to).map((t) => t.at);
+      const planned = plannedTicks(session.parts, from, to).map((t) => t.at);
       if (!planned.length) continue;
       const rows = captureRows(ctx, id, from, to, spec.source);
       // Settled: render what came, unless nothing did (a camera that was off all session has no timelapse).
-      const ready = now >= to + policy.settleMs ? pictured(rows, w.schedule) > 0 : sessionComplete(rows, planned, w.schedule);
+      const ready = now >= to + policy.settleMs ? pictured(rows, session.schedule) > 0 : sessionComplete(rows, planned, session.schedule);
       if (!ready) continue;
       queued.push(jobs.request(spec, "auto", "hub").id);
     }

@@ -18,6 +18,7 @@ import { imagesModule } from "./images";
 import { liveModule } from "./live";
 import { profilesModule } from "./profiles";
 import { LiveOrchestrator } from "./live/service";
+import { backfillPlanHistory, PlanHistory } from "./plans/service";
 import { reportsModule } from "./reports";
 import type { HubContext } from "./context";
 import type { HubDb } from "./db/client";
@@ -31,8 +32,10 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     clock: options.clock,
     desiredStates: new DesiredStateCache(),
     contacts: new ContactLog(options.db),
+    planHistory: new PlanHistory(options.db),
     operatorTokenHash: hashToken(options.operatorToken),
   } as HubContext;
+  backfillPlanHistory(options.db);
   ctx.live = new LiveOrchestrator(ctx, options.liveTimeoutMs ?? 10_000);
   const renders = options.timelapses ?? timelapsesOptionsFromEnv();
   ctx.timelapses = new TimelapseJobs(ctx, renders);

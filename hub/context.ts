@@ -2,6 +2,7 @@ import type { Clock } from "../shared/clock";
 import type { HubDb } from "./db/client";
 import type { ContactLog, DesiredStateCache } from "./agents/service";
 import type { LiveOrchestrator } from "./live/service";
+import type { PlanHistory } from "./plans/service";
 import type { TimelapseJobs } from "./timelapses/service";
 import type { SessionRenders } from "./timelapses/sessions";
 
@@ -11,6 +12,8 @@ export interface HubContext {
   clock: Clock;
   desiredStates: DesiredStateCache;
   contacts: ContactLog;
+  /** What each camera was served, from when: the plan its past is counted against. */
+  planHistory: PlanHistory;
   live: LiveOrchestrator;
   timelapses: TimelapseJobs;
   /** Null when sessions are not rendered automatically. */

@@ -15,6 +15,7 @@ export const agentsModule = (ctx: HubContext) =>
         const now = ctx.clock.now();
         const state = ctx.desiredStates.get(ctx.db, cameraId, now);
         if (!state) throw notFound(`camera ${cameraId}`);
+        ctx.planHistory.served(cameraId, state.revision, now);
         ctx.contacts.record(cameraId, body, now, state.desired.poll_interval_seconds);
         const serverTime = new Date(now).toISOString();
         set.headers.etag = state.etag;

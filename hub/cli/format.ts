@@ -1,5 +1,5 @@
 /** Human-readable renderings of the operator API's answers (pure: JSON in, text out). */
-import type { FleetSummary } from "../fleet/compute";
+import type { FleetCamera, FleetSummary } from "../fleet/compute";
 import type { QualityConfig } from "../../shared/contracts/config";
 import type { ExposureSummary } from "../quality/compute";
 import type { SyncReport } from "../reports/compute";
@@ -7,14 +7,16 @@ import { ago, duration, pairs, percent, signedMs, table, time } from "../../shar
 
 export function formatReport(r: SyncReport): string {
   const out: string[] = [];
-  out.push(`${r.camera_id}  ${time(r.from)} → ${time(r.to)}  (${duration((Date.parse(r.to) - Date.parse(r.from)) / 1000)}; hub time ${time(r.generated_at)})`, "");
+  out.push(`${r.camera_id}  ${time(r.from)} → ${time(r.to)}  (${duration((Date.parse(r.to) - Date.parse(r.from)) / 1000)}; hub time ${time(r.generated_at)})`);
+  out.push(r.first_contact_at ? `first contact ${time(r.first_contact_at)}: nothing before it is planned` : "waiting for first contact: nothing is planned or missed before it", "");
 
   const reasons = Object.entries(r.missed_by_reason).filter(([, n]) => n > 0);
   const counts: [string, string, string][] = [
     ["planned", String(r.planned), ""],
     ["captured", String(r.captured), percent(r.captured, r.planned)],
     ["missed", String(r.missed), percent(r.missed, r.planned)],
-    ...reasons.map(([reason, n]) => [`  ${reason}`, String(n), reason === "not_reported" && r.not_yet_due ? `${r.not_yet_due} not due yet` : ""] as [string, string, string]),
+    ...reasons.map(([reason, n]) => [`  ${reason}`, String(n), ""] as [string, string, string]),
+    ["upcoming", String(r.upcoming), "not due yet (not in planned)"],
     ["unplanned", String(r.unplanned), "captured off the plan"],
     ["uploaded", String(r.uploaded), "records at the hub"],
     ["recovered", String(r.recovered), "rebuilt from images"],
@@ -92,11 +94,13 @@ function exposureCell(e: ExposureSummary | null | undefined): string {
   return `ok${e.frames ? ` (${e.frames} out)` : ""}`;
 }
 
+const FLEET_STATUS: Record<FleetCamera["status"], string> = { online: "online", offline: "OFFLINE", waiting_for_first_contact: "waiting for first contact" };
+
 export function formatFleet(f: FleetSummary): string {
   if (!f.cameras.length) return "no cameras";
   const rows = f.cameras.map((c) => [
     c.id,
-    c.online ? "online" : "OFFLINE",
+    FLEET_STATUS[c.status],
     c.last_contact_at ? ago(c.last_contact_at, f.generated_at) : "never",
     c.backlog === null ? "—" : String(c.backlog),
     c.oldest_pending_at ? ago(c.oldest_pending_at, f.generated_at) : "—",
@@ -114,6 +118,6 @@ export function formatFleet(f: FleetSummary): string {
       ["left", "left", "right", "right", "right", "left", "right", "left", "left", "left", "left"],
     ),
     "",
-    `${f.totals.cameras} cameras, ${f.totals.online} online, ${f.totals.attention} need attention (hub time ${time(f.generated_at)})`,
+    `${f.totals.cameras} cameras, ${f.totals.online} online, ${f.totals.waiting_for_first_contact ? `${f.totals.waiting_for_first_contact} waiting for first contact, ` : ""}${f.totals.attention} need attention (hub time ${time(f.generated_at)})`,
   ].join("\n");
 }

@@ -1,6 +1,7 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { CameraConfig } from "../../shared/contracts/config";
 import type { SettingsOverride } from "../../shared/contracts/settings";
+import type { GeoPosition } from "../../shared/contracts/plan";
 import type { ProfileDefinition, ProfileSnapshot } from "../../shared/contracts/profile";
 import type { ScheduleRule } from "../../shared/contracts/schedule";
 import type { CaptureRecord, ObservedState } from "../../shared/contracts/sync";
@@ -52,6 +53,29 @@ export const cameras = sqliteTable(
     retiredAt: integer("retired_at"),
   },
   (t) => [uniqueIndex("cameras_token_hash").on(t.tokenHash)],
+);
+
+/**
+ * What a camera's plan was made of, revision by revision: the rules, position and
+ * default profiles the hub served it, from the poll that first served them (hub
+ * time). A row is added only when that content changes; the first row is the
+ * camera's first contact. Reports of the past are planned from these, never from
+ * the camera's current setup.
+ */
+export const planRevisions = sqliteTable(
+  "plan_revisions",
+  {
+    cameraId: text("camera_id").notNull(),
+    /** 1, 2, …: a replica that lost a race to add the same revision adds nothing. */
+    revision: integer("revision").notNull(),
+    effectiveAt: integer("effective_at").notNull(),
+    /** sha256 of the canonical content, to tell a change from a repeat. */
+    contentHash: text("content_hash").notNull(),
+    position: text("position", { mode: "json" }).$type<GeoPosition>().notNull(),
+    rules: text("rules", { mode: "json" }).$type<Record<string, ScheduleRule>>().notNull(),
+    defaultProfiles: text("default_profiles", { mode: "json" }).$type<string[]>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cameraId, t.revision] })],
 );
 
 /** One-time codes a new agent exchanges for its own token; only hashes are kept. */

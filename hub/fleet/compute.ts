@@ -10,6 +10,8 @@ export const MAX_INCIDENTS = 5;
 export interface FleetCameraRow {
   id: string;
   createdAt: number;
+  /** Its first contact (hub/plans: its first plan revision); null: none yet. */
+  firstContactAt?: number | null;
   lastContactAt: number | null;
   observed: ObservedState | null;
   /** The camera's assignment and whether its agent runs it (hub/assignments); null: nothing assigned. */
@@ -45,14 +47,23 @@ export const CONVERGENCE_POLLS = 2;
 /** Why a camera needs an operator's attention. */
 export type Attention = "offline" | "behind" | "disk" | "clock_untrusted" | "not_converged" | "drift";
 
+/**
+ * online: contact within 3 poll intervals; offline: none since; waiting_for_first_contact:
+ * registered but never heard from (not installed yet) — nothing is planned or missed for it
+ * yet, and it needs no attention.
+ */
+export type CameraStatus = "online" | "offline" | "waiting_for_first_contact";
+
 export interface FleetCamera {
   id: string;
+  status: CameraStatus;
   /** Needs attention when non-empty. */
   attention: Attention[];
   /** Contact within 3 poll intervals. */
   online: boolean;
+  first_contact_at: string | null;
   last_contact_at: string | null;
-  /** When offline: the last contact (or when the camera was added, if it never reported). */
+  /** When offline: the last contact. */
   offline_since: string | null;
   /** As the agent last reported it. */
   backlog: number | null;
@@ -76,31 +87,36 @@ export interface FleetSummary {
   /** The thresholds `exposure` was judged by (null: not evaluated). */
   quality: QualityConfig | null;
   cameras: FleetCamera[];
-  totals: { cameras: number; online: number; attention: number };
+  totals: { cameras: number; online: number; waiting_for_first_contact: number; attention: number };
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function fleetCamera(row: FleetCameraRow, pollIntervalSeconds: number, now: number): FleetCamera {
   const o = row.observed;
+  const firstContactAt = row.firstContactAt ?? null;
+  const waiting = firstContactAt === null && row.lastContactAt === null;
   const online = row.lastContactAt !== null && now - row.lastContactAt <= onlineWindowMs(pollIntervalSeconds);
-  const offlineSince = online ? null : (row.lastContactAt ?? row.createdAt);
+  // A camera the hub drives itself (live mode) may be in its life without polling: offline since it began.
+  const offlineSince = online || waiting ? null : (row.lastContactAt ?? firstContactAt);
   const oldest = o?.oldest_pending_at ? Date.parse(o.oldest_pending_at) : null;
   const behindSince = [offlineSince, oldest].filter((t): t is number => t !== null).reduce<number | null>((a, b) => (a === null ? b : Math.min(a, b)), null);
   const attention: Attention[] = [];
-  if (!online) attention.push("offline");
+  if (!online && !waiting) attention.push("offline");
   // Some backlog is normal (records wait for the next poll); pending longer than an outage is not.
   if (oldest !== null && now - oldest > outageThresholdMs(pollIntervalSeconds)) attention.push("behind");
   if (o?.disk?.warning) attention.push("disk");
   if (o && !o.clock.trusted) attention.push("clock_untrusted");
   const a = row.assignment ?? null;
-  if (a && !a.converged && (a.since === null || now - Date.parse(a.since) > CONVERGENCE_POLLS * pollIntervalSeconds * 1000)) attention.push("not_converged");
+  if (a && !waiting && !a.converged && (a.since === null || now - Date.parse(a.since) > CONVERGENCE_POLLS * pollIntervalSeconds * 1000)) attention.push("not_converged");
   const exposure = row.exposure ?? null;
   if (exposure?.drifting) attention.push("drift");
   return {
     id: row.id,
+    status: waiting ? "waiting_for_first_contact" : online ? "online" : "offline",
     attention,
     online,
+    first_contact_at: iso(firstContactAt),
     last_contact_at: iso(row.lastContactAt),
     offline_since: iso(offlineSince),
     backlog: o ? o.backlog : null,
@@ -133,6 +149,11 @@ export function computeFleet(rows: FleetCameraRow[], pollIntervalSeconds: number
     poll_interval_seconds: pollIntervalSeconds,
     quality,
     cameras,
-    totals: { cameras: cameras.length, online: cameras.filter((c) => c.online).length, attention: cameras.filter((c) => c.attention.length).length },
+    totals: {
+      cameras: cameras.length,
+      online: cameras.filter((c) => c.online).length,
+      waiting_for_first_contact: cameras.filter((c) => c.status === "waiting_for_first_contact").length,
+      attention: cameras.filter((c) => c.attention.length).length,
+    },
   };
 }

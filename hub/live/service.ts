@@ -6,6 +6,7 @@ import { resolveSettings } from "../../shared/exposure/resolve";
 import { lateness, nextTicks, type PlannedTick } from "../../shared/plan/ticks";
 import { planRange } from "../../shared/plan/windows";
 import { ingestBatch } from "../agents/service";
+import { configRevision } from "../config/service";
 import type { HubContext } from "../context";
 import { cameras, captures } from "../db/schema";
 import { latestVersion } from "../profiles/service";
@@ -97,6 +98,9 @@ export class LiveOrchestrator {
         }
         this.inFlight.set(setup.id, this.fire(setup, ticks).finally(() => this.inFlight.delete(setup.id)));
       }
+      // The hub runs a live camera's plan itself: what it drives by is in force from this tick (recorded once the shots are under way).
+      const revision = configRevision(this.ctx.db);
+      for (const setup of due.keys()) this.ctx.planHistory.served(setup.id, revision, at);
     }
   }
 

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { CameraConfig } from "../../shared/contracts/config";
-import type { GeoPosition } from "../../shared/contracts/plan";
+import type { GeoPosition, PlanWindow } from "../../shared/contracts/plan";
 import type { ProfileSnapshot } from "../../shared/contracts/profile";
 import type { ScheduleRule } from "../../shared/contracts/schedule";
 import type { DesiredState } from "../../shared/contracts/sync";
@@ -10,6 +10,8 @@ import type { HubDb } from "../db/client";
 import { cameras, schedules } from "../db/schema";
 import { activeTestsFor } from "../ab-tests/service";
 import { latestVersion, versionOf } from "../profiles/service";
+import { type PlanContent, schedulesInForce, spansInForce, windowsInForce } from "./history";
+import { contactsWithoutRevision, planRevisionsOf, recordPlan } from "./revisions";
 
 export interface CameraSetup {
   id: string;
@@ -17,8 +19,10 @@ export interface CameraSetup {
   position: GeoPosition;
   rules: Record<string, ScheduleRule>;
   assigned: ProfileSnapshot | null;
-  /** When the camera was registered: nothing is planned for it before. */
+  /** When the operator added it (its life at the hub starts later, at its first contact). */
   registeredAt: number;
+  /** A retired camera is planned nothing from then on. */
+  retiredAt: number | null;
 }
 
 /** The snapshot an assignment names: a pinned version, or the latest of the profile. */
@@ -45,24 +49,70 @@ export function cameraSetup(db: HubDb, cameraId: string): CameraSetup | null {
     if (rule) rules[name] = rule;
   }
   const assigned = row.retiredAt !== null ? null : assignedSnapshot(db, row.assignedProfile, row.assignedVersion);
-  return { id: cameraId, config: c, position, rules: row.retiredAt !== null ? {} : rules, assigned, registeredAt: row.createdAt };
+  return { id: cameraId, config: c, position, rules: row.retiredAt !== null ? {} : rules, assigned, registeredAt: row.createdAt, retiredAt: row.retiredAt };
 }
 
 /**
- * Plan windows for [from, to) from the camera's current rules, none before the
- * camera was registered (a window under way then starts at it; ticks stay on the grid).
+ * Plan windows for [from, to) from the camera's current setup: what it is served
+ * and driven by now. What was planned in the past is planInForce's.
  */
 export function planFor(setup: CameraSetup, from: number, to: number, generatedAt: number) {
-  const plan = computePlan({
-    cameraId: setup.id,
-    position: setup.position,
-    schedules: setup.rules,
-    defaultProfiles: setup.assigned ? [setup.assigned.profile_id] : [],
-    from: Math.max(from, setup.registeredAt),
-    to,
-    generatedAt,
-  });
-  return { ...plan, from: new Date(from).toISOString() };
+  const { position, rules, defaultProfiles } = planContent(setup);
+  return computePlan({ cameraId: setup.id, position, schedules: rules, defaultProfiles, from, to, generatedAt });
+}
+
+/** The plan content of a camera's setup: what its desired state plans from. */
+export function planContent(setup: CameraSetup): PlanContent {
+  return { position: setup.position, rules: setup.rules, defaultProfiles: setup.assigned ? [setup.assigned.profile_id] : [] };
+}
+
+export interface PlanInForce {
+  setup: CameraSetup;
+  /** When the camera's life at the hub began (its first revision); null: no contact yet. */
+  firstContactAt: number | null;
+  windows: PlanWindow[];
+  /** The schedules of the plans in force over the range, and of the current setup. */
+  schedules: Set<string>;
+}
+
+/**
+ * The windows a camera was (before `now`) and will be (from `now`) planned over
+ * [from, to): the revisions it was served, then its current setup. Every view of
+ * a range (report, plan, renders) counts against this, so they agree, and the
+ * past reads the same after any change. Nothing before the first contact.
+ */
+export function planInForce(db: HubDb, cameraId: string, from: number, to: number, now: number): PlanInForce | null {
+  const setup = cameraSetup(db, cameraId);
+  if (!setup) return null;
+  const revisions = planRevisionsOf(db, cameraId);
+  const spans = spansInForce(revisions, planContent(setup), now, setup.retiredAt);
+  return { setup, firstContactAt: revisions[0]?.effectiveAt ?? null, windows: windowsInForce(cameraId, spans, from, to), schedules: new Set([...schedulesInForce(spans, from, to), ...Object.keys(setup.rules)]) };
+}
+
+/**
+ * Records what a camera is served (or, in live mode, driven by) at `now`. Checked
+ * once per camera and config revision: the content only changes with the config.
+ */
+export class PlanHistory {
+  private confirmed = new Map<string, number>();
+
+  constructor(private readonly db: HubDb) {}
+
+  served(cameraId: string, configRevision: number, now: number): void {
+    if (this.confirmed.get(cameraId) === configRevision) return;
+    const setup = cameraSetup(this.db, cameraId);
+    if (setup && recordPlan(this.db, cameraId, planContent(setup), now)) this.confirmed.set(cameraId, configRevision);
+  }
+}
+
+/** Cameras in contact before revisions were kept get a first one from their current setup (the best the hub knows). */
+export function backfillPlanHistory(db: HubDb): number {
+  let added = 0;
+  for (const { cameraId, since } of contactsWithoutRevision(db)) {
+    const setup = cameraSetup(db, cameraId);
+    if (setup && recordPlan(db, cameraId, planContent(setup), since)) added++;
+  }
+  return added;
 }
 
 /** What the camera should run now: assignment, snapshots, rules and a plan from local midnight for plan_days. */

@@ -18,12 +18,16 @@ export const UNKNOWN_REASON = "unknown";
 
 export interface ReportTick {
   at: number;
+  schedule: string;
   profile: string;
 }
 
 export interface ReportRecord {
   plannedAt: number;
+  schedule: string;
   profileId: string;
+  /** The variant side of an A/B pair: never a production capture. */
+  variant: boolean;
   outcome: "captured" | "failed" | "missed";
   reasonCode: MissReason | null;
   recovered: boolean;
@@ -50,9 +54,12 @@ export interface ReportInput {
   /** [from, to), epoch ms. */
   from: number;
   to: number;
-  /** The hub's time. */
+  /** The hub's time: ticks at or after it are not due yet. */
   now: number;
+  /** The ticks of the plan in force over the range (hub/plans: planInForce). */
   ticks: ReportTick[];
+  /** The camera's first contact: its life at the hub began then (null: not yet). */
+  firstContactAt: number | null;
   /** Every record the hub holds with a planned time in range. */
   records: ReportRecord[];
   /** Outages overlapping the range (more are ignored). */
@@ -87,15 +94,20 @@ export interface SyncReport {
   from: string;
   to: string;
   generated_at: string;
-  /** Ticks of the camera's plan in range. planned = captured + missed, always. */
+  /** When the camera's life at the hub began (its first contact); nothing before it is planned. */
+  first_contact_at: string | null;
+  /**
+   * Ticks of the plan in force in range that are due (before the hub's time) or
+   * already answered by a record. planned = captured + missed, always.
+   */
   planned: number;
   /** Planned ticks with a captured record. */
   captured: number;
   /** Planned ticks without one, by reason (missed_by_reason sums to missed). */
   missed: number;
   missed_by_reason: Record<MissBucket, number> & { [UNKNOWN_REASON]?: number };
-  /** Of the not_reported ticks, those at or after the hub's time (not due yet). */
-  not_yet_due: number;
+  /** Ticks of the plan at or after the hub's time, not answered yet: not due, so neither planned nor missed. */
+  upcoming: number;
   /** Captured records that answer no planned tick (e.g. taken while the clock was untrusted). */
   unplanned: number;
   /** Records the hub holds with a planned time in range, any outcome. */
@@ -134,7 +146,8 @@ export interface SyncReport {
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 const seconds = (ms: number) => Math.round(ms) / 1000;
-const keyOf = (at: number, profile: string) => `${at}|${profile}`;
+/** An instant and a profile (or a schedule). */
+const keyOf = (at: number, name: string) => `${at}|${name}`;
 
 function reasonOf(records: ReportRecord[]): MissBucket | typeof UNKNOWN_REASON {
   const coded = records.find((r) => r.reasonCode !== null);
@@ -146,32 +159,52 @@ function reasonOf(records: ReportRecord[]): MissBucket | typeof UNKNOWN_REASON {
 export function computeReport(input: ReportInput): SyncReport {
   const { from, to, now } = input;
 
-  // Records by the tick they answer (one entry per instant and profile); a tick is captured when any of its records is.
-  const byTick = new Map<string, { at: number; records: ReportRecord[] }>();
-  for (const t of input.ticks) if (!byTick.has(keyOf(t.at, t.profile))) byTick.set(keyOf(t.at, t.profile), { at: t.at, records: [] });
-  let unplanned = 0;
-  let recovered = 0;
+  // Records by the tick they answer: first its own instant and profile; then, for a tick still unanswered,
+  // a production record of the same instant and schedule under another profile (a hand deploy, a rollout
+  // between polls). A tick is captured when any of its records is.
+  const byTick = new Map<string, { tick: ReportTick; records: ReportRecord[] }>();
+  for (const t of input.ticks) if (!byTick.has(keyOf(t.at, t.profile))) byTick.set(keyOf(t.at, t.profile), { tick: t, records: [] });
+  const left: ReportRecord[] = [];
   for (const r of input.records) {
-    if (r.recovered) recovered++;
     const tick = byTick.get(keyOf(r.plannedAt, r.profileId));
     if (tick) tick.records.push(r);
-    else if (r.outcome === "captured") unplanned++;
+    else left.push(r);
   }
+  // Production records left over, by instant and schedule, captured ones first.
+  const spare = new Map<string, ReportRecord[]>();
+  for (const r of left) {
+    if (r.variant) continue;
+    const key = keyOf(r.plannedAt, r.schedule);
+    const list = spare.get(key) ?? spare.set(key, []).get(key)!;
+    if (r.outcome === "captured") list.unshift(r);
+    else list.push(r);
+  }
+  for (const { tick, records } of byTick.values()) {
+    if (records.length) continue;
+    const other = spare.get(keyOf(tick.at, tick.schedule))?.shift();
+    if (other) records.push(other);
+  }
+  const answered = new Set([...byTick.values()].flatMap((t) => t.records));
+  const unplanned = input.records.filter((r) => !answered.has(r) && r.outcome === "captured").length;
+  const recovered = input.records.filter((r) => r.recovered).length;
 
   const missedBy = Object.fromEntries(MISS_BUCKETS.map((b) => [b, 0])) as SyncReport["missed_by_reason"];
+  let planned = 0;
   let captured = 0;
-  let notYetDue = 0;
-  for (const { at, records } of byTick.values()) {
+  let upcoming = 0;
+  for (const { tick, records } of byTick.values()) {
+    if (!records.length && tick.at >= now) {
+      upcoming++;
+      continue;
+    }
+    planned++;
     if (records.some((r) => r.outcome === "captured")) captured++;
-    else if (!records.length) {
-      missedBy.not_reported++;
-      if (at >= now) notYetDue++;
-    } else {
+    else if (!records.length) missedBy.not_reported++;
+    else {
       const reason = reasonOf(records);
       missedBy[reason] = (missedBy[reason] ?? 0) + 1;
     }
   }
-  const planned = byTick.size;
 
   const outages: ReportOutage[] = input.outages
     .filter((o) => o.from < to && o.to > from)
@@ -209,11 +242,12 @@ export function computeReport(input: ReportInput): SyncReport {
     from: iso(from),
     to: iso(to),
     generated_at: iso(now),
+    first_contact_at: isoOrNull(input.firstContactAt),
     planned,
     captured,
     missed: planned - captured,
     missed_by_reason: missedBy,
-    not_yet_due: notYetDue,
+    upcoming,
     unplanned,
     uploaded: input.records.length,
     recovered,

@@ -7,23 +7,23 @@ import { outageThresholdMs } from "../agents/contact-history";
 import { qualityPolicy, syncPolicy } from "../config/service";
 import type { HubDb } from "../db/client";
 import { cameras, captureImages, captures, clockSamples, outages } from "../db/schema";
-import { cameraSetup, planFor } from "../plans/service";
+import { planInForce } from "../plans/service";
 import { cameraExposure, reportWindow } from "../quality/service";
 import { computeReport, type SyncReport } from "./compute";
 
-/**
- * The sync report of one camera over [from, to): reads what the report needs
- * (plan from the camera's current rules, records by planned time, outages,
- * clock samples, the latest observed state) and hands it to computeReport.
- */
 /** A report walks every planned tick; beyond this the hub would stall, so the range must be shorter. */
 export const MAX_REPORT_TICKS = 1_000_000;
 
+/**
+ * The sync report of one camera over [from, to): reads what the report needs
+ * (the plan in force over the range, records by planned time, outages,
+ * clock samples, the latest observed state) and hands it to computeReport.
+ */
 export function cameraReport(db: HubDb, cameraId: string, from: number, to: number, now: number): SyncReport {
-  const setup = cameraSetup(db, cameraId);
+  const plan = planInForce(db, cameraId, from, to, now);
   const camera = db.select({ lastContactAt: cameras.lastContactAt, observed: cameras.observed }).from(cameras).where(eq(cameras.id, cameraId)).get();
-  if (!setup || !camera) throw notFound(`camera ${cameraId}`);
-  const windows = planFor(setup, from, to, now).windows;
+  if (!plan || !camera) throw notFound(`camera ${cameraId}`);
+  const { windows } = plan;
   const estimate = windows.reduce((n, w) => n + ((Date.parse(w.end) - Date.parse(w.start)) / (w.interval_seconds * 1000) + 1) * w.profiles.length, 0);
   if (estimate > MAX_REPORT_TICKS)
     throw new HttpError(422, "invalid_request", `query.to: the range holds about ${Math.round(estimate)} planned captures; ask for at most ${MAX_REPORT_TICKS} (a shorter range)`);
@@ -31,7 +31,9 @@ export function cameraReport(db: HubDb, cameraId: string, from: number, to: numb
   const records = db
     .select({
       plannedAt: captures.plannedAt,
+      schedule: captures.schedule,
       profileId: captures.profileId,
+      variant: sql<number>`coalesce(json_extract(${captures.record}, '$.test_role') = 'variant', 0)`,
       outcome: captures.outcome,
       reasonCode: sql<MissReason | null>`json_extract(${captures.record}, '$.reason_code')`,
       recovered: sql<number>`coalesce(json_extract(${captures.record}, '$.recovered'), 0)`,
@@ -39,7 +41,7 @@ export function cameraReport(db: HubDb, cameraId: string, from: number, to: numb
     .from(captures)
     .where(and(eq(captures.cameraId, cameraId), gte(captures.plannedAt, from), lt(captures.plannedAt, to)))
     .all()
-    .map((r) => ({ ...r, outcome: r.outcome as "captured" | "failed" | "missed", recovered: Boolean(r.recovered) }));
+    .map((r) => ({ ...r, outcome: r.outcome as "captured" | "failed" | "missed", recovered: Boolean(r.recovered), variant: Boolean(r.variant) }));
   const outageRows = db
     .select()
     .from(outages)
@@ -68,6 +70,7 @@ export function cameraReport(db: HubDb, cameraId: string, from: number, to: numb
     to,
     now,
     ticks,
+    firstContactAt: plan.firstContactAt,
     records,
     outages: outageRows.map((o) => ({ from: o.fromAt, to: o.toAt, backlogAtReturn: o.backlogAtReturn, oldestPendingAt: o.oldestPendingAt, caughtUpAt: o.caughtUpAt })),
     clockSamples: samples.map((s) => ({ at: s.at, offsetMs: s.offsetMs, trusted: s.trusted, source: s.source, correctionMs: s.correctionMs })),
@@ -84,23 +87,24 @@ export function cameraReport(db: HubDb, cameraId: string, from: number, to: numb
 const NEXT_CAPTURE_HORIZON_MS = 8 * 86_400_000;
 
 /**
- * A camera's planned windows over [from, to) from its current rules (what the
- * report counts against: none before the camera was registered), its zone, and
- * its next planned capture after `now`.
+ * A camera's planned windows over [from, to) — the plan in force then, as the
+ * report counts it: nothing before its first contact — its zone, and its next
+ * planned capture after `now`.
  */
 export function cameraPlan(db: HubDb, cameraId: string, from: number, to: number, now: number) {
-  const setup = cameraSetup(db, cameraId);
-  if (!setup) throw notFound(`camera ${cameraId}`);
-  const windows = planFor(setup, from, to, now).windows;
-  const next = nextTicks(planFor(setup, now, now + NEXT_CAPTURE_HORIZON_MS, now).windows, now);
+  const plan = planInForce(db, cameraId, from, to, now);
+  if (!plan) throw notFound(`camera ${cameraId}`);
+  const ahead = planInForce(db, cameraId, now, now + NEXT_CAPTURE_HORIZON_MS, now)!;
+  const next = nextTicks(ahead.windows, now);
   return {
     camera_id: cameraId,
-    timezone: setup.position.timezone,
-    registered_at: new Date(setup.registeredAt).toISOString(),
+    timezone: plan.setup.position.timezone,
+    registered_at: new Date(plan.setup.registeredAt).toISOString(),
+    first_contact_at: plan.firstContactAt === null ? null : new Date(plan.firstContactAt).toISOString(),
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
     generated_at: new Date(now).toISOString(),
-    windows,
+    windows: plan.windows,
     next_capture: next.length ? { at: new Date(next[0]!.at).toISOString(), schedule: next[0]!.schedule, profiles: next.map((t) => t.profile) } : null,
   };
 }

@@ -8,7 +8,7 @@ import { OPERATOR, recordAudit } from "../audit/service";
 import type { HubContext } from "../context";
 import type { HubDb } from "../db/client";
 import { cameras, captureImages, captures, profiles, timelapses } from "../db/schema";
-import { cameraSetup, planFor } from "../plans/service";
+import { planInForce } from "../plans/service";
 import { type ImageStorage, timelapseKey } from "../storage";
 import { storedResponse } from "../storage/serve";
 import { type CaptureRow, frameSequence, type Frame, gridSequence } from "./frames";
@@ -108,15 +108,17 @@ export function captureRows(ctx: HubContext, cameraId: string, from: number, to:
 
 /** What a job renders: tiles of frames, or why it cannot. */
 export function selectFrames(ctx: HubContext, job: Row): { tiles: Frame[][]; missing: number } | { error: string } {
+  const now = ctx.clock.now();
   const sequences = job.cameraIds.map((cameraId) => {
-    const setup = cameraSetup(ctx.db, cameraId);
-    const planned = setup
-      ? plannedTicks(planFor(setup, job.fromAt, job.toAt, job.fromAt).windows, job.fromAt, job.toAt)
+    // The plan in force over the range, its due ticks only: a tick not due yet is not missing.
+    const plan = planInForce(ctx.db, cameraId, job.fromAt, job.toAt, now);
+    const planned = plan
+      ? plannedTicks(plan.windows, job.fromAt, Math.min(job.toAt, now))
           .filter((t) => (!job.schedule || t.schedule === job.schedule) && (!job.profileId || t.profile === job.profileId))
           .map((t) => t.at)
       : [];
     const rows = captureRows(ctx, cameraId, job.fromAt, job.toAt, job.source);
-    return frameSequence(rows, planned, { schedule: job.schedule, profileId: job.profileId, schedules: new Set(Object.keys(setup?.rules ?? {})) });
+    return frameSequence(rows, planned, { schedule: job.schedule, profileId: job.profileId, schedules: plan?.schedules ?? new Set() });
   });
   const missingPictures = job.source === "full" ? "pictures (full images not synced yet? try source \"thumbnails\")" : "pictures";
   if (sequences.length === 1) {

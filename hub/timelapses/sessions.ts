@@ -11,7 +11,7 @@ import type { PlanWindow } from "../../shared/contracts/plan";
 import { plannedTicks } from "../../shared/plan/ticks";
 import type { HubContext } from "../context";
 import { cameras, timelapses } from "../db/schema";
-import { cameraSetup, planFor } from "../plans/service";
+import { planInForce } from "../plans/service";
 import type { CaptureRow } from "./frames";
 import { captureRows, specKey, type TimelapseJobs } from "./service";
 
@@ -48,16 +48,32 @@ export function pictured(rows: readonly CaptureRow[], schedule: string): number 
   return new Set(rows.filter((r) => r.schedule === schedule && !r.variant && r.outcome === "captured" && r.hasPicture).map((r) => r.plannedAt)).size;
 }
 
-/** The sessions of the camera's plan whose windows closed in (now − lookback, now]. */
-export function closedWindows(windows: readonly PlanWindow[], now: number, lookbackMs: number): PlanWindow[] {
-  return windows.filter((w) => {
-    const end = Date.parse(w.end);
+/** One schedule's window on one day: the parts a plan change mid-window left it in, joined. */
+export interface Session {
+  schedule: string;
+  start: string;
+  end: string;
+  parts: PlanWindow[];
+}
+
+/** The sessions of the plan whose windows closed in (now − lookback, now]. */
+export function closedSessions(windows: readonly PlanWindow[], now: number, lookbackMs: number): Session[] {
+  const sessions: Session[] = [];
+  for (const w of [...windows].sort((a, b) => a.start.localeCompare(b.start))) {
+    const before = sessions.findLast((s) => s.schedule === w.schedule && s.end === w.start);
+    if (before) {
+      before.end = w.end;
+      before.parts.push(w);
+    } else sessions.push({ schedule: w.schedule, start: w.start, end: w.end, parts: [w] });
+  }
+  return sessions.filter((s) => {
+    const end = Date.parse(s.end);
     return end <= now && end > now - lookbackMs;
   });
 }
 
-export function sessionSpec(cameraId: string, w: PlanWindow, source: FrameSource, policy: AutoRenderPolicy): TimelapseSpec {
-  return { camera_id: cameraId, from: w.start, to: w.end, schedule: w.schedule, fps: policy.fps, crf: policy.crf, deflicker: policy.deflicker, source };
+export function sessionSpec(cameraId: string, s: Session, source: FrameSource, policy: AutoRenderPolicy): TimelapseSpec {
+  return { camera_id: cameraId, from: s.start, to: s.end, schedule: s.schedule, fps: policy.fps, crf: policy.crf, deflicker: policy.deflicker, source };
 }
 
 /** One pass over every active camera: queues the sessions that are ready. Returns the ids queued. */
@@ -66,25 +82,26 @@ export function queueClosedSessions(ctx: HubContext, jobs: TimelapseJobs, policy
   const queued: string[] = [];
   const active = ctx.db.select({ id: cameras.id }).from(cameras).where(isNull(cameras.retiredAt)).all();
   for (const { id } of active) {
-    const setup = cameraSetup(ctx.db, id);
-    if (!setup) continue;
     // Planned a day wider on both sides, so no window is cut short at an end of the range (its spec would change every pass).
-    for (const w of closedWindows(planFor(setup, now - policy.lookbackMs - DAY_MS, now + DAY_MS, now).windows, now, policy.lookbackMs)) {
-      const spec = sessionSpec(id, w, sourceFor(setup.config.image_sync, w.schedule), policy);
-      const from = Date.parse(w.start);
-      const to = Date.parse(w.end);
+    // The plan in force then: a camera not in contact yet has no sessions to wait for.
+    const plan = planInForce(ctx.db, id, now - policy.lookbackMs - DAY_MS, now + DAY_MS, now);
+    if (!plan) continue;
+    for (const session of closedSessions(plan.windows, now, policy.lookbackMs)) {
+      const spec = sessionSpec(id, session, sourceFor(plan.setup.config.image_sync, session.schedule), policy);
+      const from = Date.parse(session.start);
+      const to = Date.parse(session.end);
       const existing = ctx.db.select().from(timelapses).where(eq(timelapses.specKey, specKey(spec))).get();
       if (existing) {
         // Rendered short of pictures that have come in since (a ridge back from an outage): render it again, in place.
         if (existing.origin !== "auto" || existing.status !== "done" || existing.missing === 0) continue;
-        if (pictured(captureRows(ctx, id, from, to, spec.source), w.schedule) > existing.frames) queued.push(jobs.request(spec, "auto", "hub").id);
+        if (pictured(captureRows(ctx, id, from, to, spec.source), session.schedule) > existing.frames) queued.push(jobs.request(spec, "auto", "hub").id);
         continue;
       }
-      const planned = plannedTicks([w], from, to).map((t) => t.at);
+      const planned = plannedTicks(session.parts, from, to).map((t) => t.at);
       if (!planned.length) continue;
       const rows = captureRows(ctx, id, from, to, spec.source);
       // Settled: render what came, unless nothing did (a camera that was off all session has no timelapse).
-      const ready = now >= to + policy.settleMs ? pictured(rows, w.schedule) > 0 : sessionComplete(rows, planned, w.schedule);
+      const ready = now >= to + policy.settleMs ? pictured(rows, session.schedule) > 0 : sessionComplete(rows, planned, session.schedule);
       if (!ready) continue;
       queued.push(jobs.request(spec, "auto", "hub").id);
     }

@@ -111,14 +111,19 @@ describe("dashboard in Chromium against a live hub and two agents", () => {
     expect(page.url()).toContain("#/fleet");
   }, 60_000);
 
-  test("fleet: a card per camera, the offline one first, thumbnails through blob: URLs, refreshed without a reload", async () => {
+  test("fleet: a card per camera, the one never installed waiting (not offline), thumbnails through blob: URLs, refreshed without a reload", async () => {
     await go("#/fleet");
     const cards = page.locator("li.card");
     await waitFor("three cards", async () => (await cards.count()) === 3, 15_000);
-    expect(await cards.nth(0).getAttribute("data-camera")).toBe("summit");
-    await expect(cards.nth(0).innerText()).resolves.toContain("offline since");
-    // Summit stands in Zurich: its times are Zurich's, the zone shown.
-    await expect(cards.nth(0).innerText()).resolves.toMatch(/Europe\/Zurich[\s\S]*offline since \d+ Nov, \d\d:\d\d GMT\+1/);
+    // Summit was never started: waiting for its first contact, needing no attention, so in id order.
+    const summit = page.locator('li.card[data-camera="summit"]');
+    const summitText = await summit.innerText();
+    expect(summitText).toMatch(/Status\s+waiting for first contact/);
+    expect(summitText).not.toContain("offline");
+    // It stands in Zurich: the zone shown is Zurich's.
+    expect(summitText).toContain("Europe/Zurich");
+    expect(await summit.getAttribute("class")).not.toContain("offline");
+    expect(await page.locator(".summary").innerText()).toContain("1 waiting for first contact");
     const ridge = page.locator('li.card[data-camera="ridge"]');
     await waitFor("ridge's thumbnail", async () => ((await ridge.locator("img.thumb").getAttribute("src")) ?? "").startsWith("blob:"), 20_000);
     const text = await ridge.innerText();
@@ -161,6 +166,11 @@ describe("dashboard in Chromium against a live hub and two agents", () => {
     const reportText = await page.locator("section[aria-labelledby=report-h]").innerText();
     expect(reportText).toMatch(/Planned\s+\d+/);
     expect(reportText).toContain("Outages");
+    // The days' rows add up to the sync report of the same range: one count, two views.
+    const rows = await page.locator("section[aria-labelledby=timeline-h] tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => Number(td.textContent))));
+    const sum = (column: number) => rows.reduce((n, r) => n + r[column]!, 0);
+    for (const [label, column] of [["Planned", 1], ["Captured", 2], ["Missed", 3]] as const) expect(reportText).toMatch(new RegExp(`${label}\\s+${sum(column)}\\b`));
+    expect(reportText).toMatch(new RegExp(`Upcoming\\s+${sum(4)} \\(not due yet\\)`));
     // The full image opens in place, fetched with the token.
     await gallery.last().getByRole("button", { name: "Full image" }).click();
     await waitFor("the full image", async () => ((await page.locator(".viewer img").getAttribute("src").catch(() => null)) ?? "").startsWith("blob:"), 15_000);

@@ -17,7 +17,7 @@ export const fleetConfig = {
   cameras: {
     ridge: { name: "North ridge", location: "north_ridge", latitude: 39.6212, longitude: -105.3301, deployed_profile: "f", schedules: ["sunrise", "morning"] },
     valley: { name: "Valley floor", location: "valley_floor", latitude: 39.6008, longitude: -105.2987, deployed_profile: "f", schedules: ["sunrise", "morning"] },
-    // Another zone, and never started: offline from the beginning.
+    // Another zone, and never started: waiting for its first contact.
     summit: { name: "Summit", timezone: "Europe/Zurich", latitude: 46.55, longitude: 7.98, deployed_profile: "f", schedules: ["sunrise"] },
   },
   profiles: {

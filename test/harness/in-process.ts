@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ManualClock } from "../../shared/clock";
 import { createHub } from "../../hub/app";
-import { applyConfig, parseConfig } from "../../hub/config/service";
+import { applyConfig, configRevision, parseConfig } from "../../hub/config/service";
+import type { HubContext } from "../../hub/context";
 import { openHubDb } from "../../hub/db/client";
 
 /** A hub in this process on a fresh database with `config` applied, on a manual clock at 2026-11-24 12:00Z. */
@@ -12,4 +13,25 @@ export function inProcessHub(config: unknown, operatorToken: string) {
   const { db } = openHubDb(join(mkdtempSync(join(tmpdir(), "skylapse-hubtest-")), "hub.sqlite"));
   applyConfig(db, parseConfig(config), clock.now());
   return { hub: createHub({ db, clock, operatorToken }), clock };
+}
+
+/** One request to an in-process hub with a bearer token (operator or agent); the JSON answer, if any. */
+export async function callHub(hub: ReturnType<typeof createHub>, method: string, path: string, token: string | null, body?: unknown) {
+  const res = await hub.app.handle(
+    new Request(`http://localhost${path}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }),
+  );
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/**
+ * What the camera's first poll does to its history, without the poll: its life at
+ * the hub starts at `at`, under the plan it is served (tests that upload records directly).
+ */
+export function firstContact(ctx: HubContext, cameraId: string, at = ctx.clock.now()): void {
+  ctx.planHistory.served(cameraId, configRevision(ctx.db), at);
 }

@@ -209,12 +209,15 @@ describe("operator reads", () => {
 
   test("the report counts planned ticks from the plan and records by outcome", async () => {
     const token = await agentToken();
+    // Its first poll (12:00, before the sunrise) starts its life at the hub; the report is read after the sunrise.
+    expect((await call("POST", "/agent/v1/state", token, observedState())).status).toBe(200);
+    clock.set(Date.parse("2026-11-25T00:00:00Z"));
     await call("POST", "/agent/v1/captures", token, {
       log_id: "log-1",
       records: [record(1), record(2), record(3, { outcome: "missed", reason_code: "late", reason: "late: 9000 ms after its tick", image: null })],
     });
     const r = (await call("GET", "/api/cameras/ridge/report?from=2026-11-24T07:00:00Z&to=2026-11-25T07:00:00Z", OPERATOR)).body;
-    // missed counts every planned tick without a captured record: 1 reported late, 237 not reported (yet).
+    // missed counts every planned tick without a captured record: 1 reported late, 237 not reported.
     expect(r).toMatchObject({ planned: 240, captured: 2, missed: 238, uploaded: 3 });
     expect(r.missed_by_reason).toMatchObject({ late: 1, not_reported: 237 });
     expect((await call("GET", "/api/cameras/ridge/report?from=2026-11-25T00:00:00Z&to=2026-11-24T00:00:00Z", OPERATOR)).status).toBe(422);

@@ -17,6 +17,7 @@ import { captureImages } from "../../hub/db/schema";
 import { imageKey } from "../../hub/storage";
 import { FsImageStorage } from "../../hub/storage/fs";
 import { captureRecord, sunriseGridConfig } from "../harness/fixtures";
+import { firstContact } from "../harness/in-process";
 
 const ROOT = join(import.meta.dir, "..", "..");
 const OPERATOR = "operator-token-for-cli-timelapses";
@@ -60,6 +61,7 @@ beforeAll(async () => {
   const storage = new FsImageStorage(join(work, "images"));
   hub = createHub({ db, clock, operatorToken: OPERATOR, timelapses: { storage, workDir: join(work, "render"), ffmpeg: Bun.which("ffmpeg") ?? "ffmpeg", concurrency: 1, auto: null } });
   const ticks = Array.from({ length: PICTURED }, (_, t) => t);
+  firstContact(hub.ctx, "ridge", Date.parse("2026-11-24T13:00:00Z"));
   ingestBatch(db, "ridge", { log_id: "log-1", records: ticks.map((t) => captureRecord(t + 1, {}, t)) }, clock.now());
   for (const t of ticks) {
     const captureId = `rec-${t + 1}`;

@@ -22,7 +22,12 @@ const HOUR = 60 * MIN;
 const config = {
   location: DENVER,
   schedules: { sunrise: { offset_minutes: -30, duration_minutes: 60, interval_seconds: 15 } },
-  cameras: { ridge: { deployed_profile: "f", schedules: ["sunrise"] }, valley: { deployed_profile: "f", schedules: ["sunrise"] } },
+  cameras: {
+    ridge: { deployed_profile: "f", schedules: ["sunrise"] },
+    valley: { deployed_profile: "f", schedules: ["sunrise"] },
+    // Registered, never installed: it never polls.
+    spare: { deployed_profile: "f", schedules: ["sunrise"] },
+  },
   profiles: { f: { base: { metering: "spot" } } },
   sync: { poll_interval_seconds: 60, plan_days: 7 },
 };
@@ -123,6 +128,23 @@ describe("skylapse report", () => {
     expect(api).toMatchObject({ from: "2026-11-24T13:00:00.000Z", to: "2026-11-24T15:00:00.000Z", planned: 240, captured: 2 });
   });
 
+  test("a range reaching into tomorrow: tomorrow's ticks are upcoming, outside planned and the missed percentage", async () => {
+    const { stdout, code } = await cli(["report", "ridge", "--from", "2026-11-24T00:00:00Z", "--to", "2026-11-26T00:00:00Z"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^first contact 2026-11-24 12:00:00Z: nothing before it is planned$/m);
+    expect(stdout).toMatch(/^planned\s+240\s*$/m);
+    expect(stdout).toMatch(/^missed\s+238\s+99\.2%$/m);
+    expect(stdout).toMatch(/^upcoming\s+240\s+not due yet \(not in planned\)$/m);
+  });
+
+  test("a camera never installed: waiting for first contact, nothing planned or missed", async () => {
+    const { stdout, code } = await cli(["report", "spare"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^waiting for first contact: nothing is planned or missed before it$/m);
+    expect(stdout).toMatch(/^planned\s+0\s*$/m);
+    expect(stdout).toMatch(/^missed\s+0\s/m);
+  });
+
   test("exit 1 with the hub's message when it refuses", async () => {
     const unknown = await cli(["report", "nowhere"]);
     expect(unknown.code).toBe(1);
@@ -144,7 +166,15 @@ describe("skylapse fleet", () => {
     expect(lines[0]).toMatch(/^CAMERA\s+STATUS\s+LAST CONTACT\s+BACKLOG\s+OLDEST PENDING\s+BEHIND SINCE\s+DISK\s+CLOCK\s+INCIDENTS\s+EXPOSURE\s+ATTENTION$/);
     expect(lines[1]).toMatch(/^valley\s+OFFLINE\s+9h 58m ago\s+30\s+10h 05m ago\s+2026-11-24 13:55:00Z\s+—\s+ok\s+—\s+—\s+offline, behind$/);
     expect(lines[2]).toMatch(/^ridge\s+online\s+0s ago\s+0\s+—\s+—\s+—\s+ok\s+—\s+—\s+—$/);
-    expect(lines.at(-1)).toBe("2 cameras, 1 online, 1 need attention (hub time 2026-11-25 00:00:00Z)");
+    // Never heard from: waiting, not offline, no attention.
+    expect(lines[3]).toMatch(/^spare\s+waiting for first contact\s+never\s+—\s+—\s+—\s+—\s+—\s+—\s+—\s+—$/);
+    expect(lines.at(-1)).toBe("3 cameras, 1 online, 1 waiting for first contact, 1 need attention (hub time 2026-11-25 00:00:00Z)");
+  });
+
+  test("assignments: the camera never installed is waiting for its first contact, not unconverged", async () => {
+    const { stdout, code } = await cli(["assignments"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^spare\s+f latest \(1\.0\.0\)\s+—\s+waiting for first contact\s/m);
   });
 
   test("--json prints the hub's JSON", async () => {

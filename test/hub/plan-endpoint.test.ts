@@ -17,17 +17,18 @@ describe("GET /api/cameras/{id}/plan", () => {
     return { status: res.status, body: (await res.json()) as any };
   };
 
-  test("the windows in range from its registration on, the camera's zone and its next planned capture", async () => {
+  test("no contact yet: the windows from now on (its past holds no plan), the camera's zone and its next planned capture", async () => {
     const { status, body } = await get("/api/cameras/ridge/plan?from=2026-11-22T00:00:00Z&to=2026-11-26T00:00:00Z");
     expect(status).toBe(200);
     expect(body.timezone).toBe("America/Denver");
-    // Registered at 12:00Z on the 24th: the windows of the days before are not the camera's.
+    // Never in contact (hub time 12:00Z on the 24th): the windows of the days before are not the camera's.
     expect(body.registered_at).toBe("2026-11-24T12:00:00.000Z");
+    expect(body.first_contact_at).toBeNull();
     expect(body.windows.map((w: { start: string }) => w.start)).toEqual(["2026-11-24T14:00:00.000Z", "2026-11-25T14:00:00.000Z"]);
     expect(body.windows[0]).toMatchObject({ schedule: "morning", end: "2026-11-24T14:30:00.000Z", interval_seconds: 60, profiles: ["f"] });
     expect(body.next_capture).toEqual({ at: "2026-11-24T14:00:00.000Z", schedule: "morning", profiles: ["f"] });
     expect((await get("/api/cameras/alps/plan?from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z")).body.timezone).toBe("Europe/Zurich");
-    // A window under way at registration starts at it.
+    // A window under way now starts now.
     const dawn = (await get("/api/cameras/dawn/plan?from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z")).body;
     expect(dawn.windows.map((w: { start: string; end: string }) => [w.start, w.end])).toEqual([["2026-11-24T12:00:00.000Z", "2026-11-24T12:30:00.000Z"]]);
     expect(dawn.next_capture.at).toBe("2026-11-24T12:01:00.000Z");

@@ -22,6 +22,7 @@ function input(overrides: Partial<ReportInput> = {}): ReportInput {
     to: T0 + 24 * HOUR,
     now: T0 + 24 * HOUR,
     ticks: [],
+    firstContactAt: T0,
     records: [],
     outages: [],
     clockSamples: [],
@@ -32,17 +33,20 @@ function input(overrides: Partial<ReportInput> = {}): ReportInput {
   };
 }
 
-const rec = (at: number, outcome: ReportRecord["outcome"], reasonCode: ReportRecord["reasonCode"] = null, profileId = "f", recovered = false): ReportRecord => ({
+const rec = (at: number, outcome: ReportRecord["outcome"], reasonCode: ReportRecord["reasonCode"] = null, profileId = "f", recovered = false, schedule = "sunrise", variant = false): ReportRecord => ({
   plannedAt: at,
+  schedule,
   profileId,
+  variant,
   outcome,
   reasonCode,
   recovered,
 });
+const tick = (at: number, profile = "f", schedule = "sunrise") => ({ at, schedule, profile });
 
 describe("computeReport", () => {
   test("planned = captured + missed, with a tick missed for every reason and one not reported", () => {
-    const ticks = Array.from({ length: 10 }, (_, i) => ({ at: T0 + HOUR + i * 15_000, profile: "f" }));
+    const ticks = Array.from({ length: 10 }, (_, i) => tick(T0 + HOUR + i * 15_000));
     const records: ReportRecord[] = [
       rec(ticks[0]!.at, "captured"),
       rec(ticks[1]!.at, "captured", null, "f", true),
@@ -53,7 +57,7 @@ describe("computeReport", () => {
       // Off the plan: a capture taken while the clock was untrusted, and a missed record for no tick.
       rec(T0 + HOUR + 7_000, "captured"),
       rec(T0 + HOUR + 8_000, "missed", "late"),
-      // Another profile at a planned instant is not that tick.
+      // Another profile at an instant already answered by its own is not that tick.
       rec(ticks[0]!.at, "captured", null, "g"),
     ];
     const r = computeReport(input({ ticks, records }));
@@ -78,7 +82,7 @@ describe("computeReport", () => {
 
   test("a tick with a captured and a missed record counts once, as captured; duplicate ticks count once", () => {
     const at = T0 + HOUR;
-    const r = computeReport(input({ ticks: [{ at, profile: "f" }, { at, profile: "f" }], records: [rec(at, "missed", "late"), rec(at, "captured")] }));
+    const r = computeReport(input({ ticks: [tick(at), tick(at)], records: [rec(at, "missed", "late"), rec(at, "captured")] }));
     expect(r).toMatchObject({ planned: 1, captured: 1, missed: 0, unplanned: 0 });
   });
 
@@ -88,7 +92,7 @@ describe("computeReport", () => {
     const outcomes = ["captured", "failed", "missed"] as const;
     const reasons = [...MissReason.options, null];
     for (let round = 0; round < 50; round++) {
-      const ticks = Array.from({ length: Math.floor(rand() * 40) }, () => ({ at: T0 + Math.floor(rand() * 60) * 15_000, profile: rand() < 0.5 ? "f" : "g" }));
+      const ticks = Array.from({ length: Math.floor(rand() * 40) }, () => tick(T0 + Math.floor(rand() * 60) * 15_000, rand() < 0.5 ? "f" : "g"));
       const records = Array.from({ length: Math.floor(rand() * 60) }, () =>
         rec(T0 + Math.floor(rand() * 70) * 15_000, outcomes[Math.floor(rand() * 3)]!, reasons[Math.floor(rand() * reasons.length)]!, rand() < 0.5 ? "f" : "g"),
       );
@@ -96,15 +100,36 @@ describe("computeReport", () => {
       const byReason = Object.values(r.missed_by_reason).reduce((a, b) => a + b, 0);
       expect(r.planned).toBe(r.captured + r.missed);
       expect(byReason).toBe(r.missed);
-      expect(r.planned).toBe(new Set(ticks.map((t) => `${t.at}|${t.profile}`)).size);
+      expect(r.planned + r.upcoming).toBe(new Set(ticks.map((t) => `${t.at}|${t.profile}`)).size);
+      expect(r.uploaded).toBe(records.length);
     }
   });
 
-  test("ticks not yet due are not reported, and said so", () => {
-    const ticks = [0, 1, 2, 3].map((i) => ({ at: T0 + i * MIN, profile: "f" }));
+  test("ticks not yet due are upcoming: neither planned nor missed", () => {
+    const ticks = [0, 1, 2, 3].map((i) => tick(T0 + i * MIN));
     const r = computeReport(input({ ticks, now: T0 + 2 * MIN }));
-    expect(r.missed_by_reason.not_reported).toBe(4);
-    expect(r.not_yet_due).toBe(2);
+    expect(r).toMatchObject({ planned: 2, captured: 0, missed: 2, upcoming: 2 });
+    expect(r.missed_by_reason.not_reported).toBe(2);
+    // A tick answered early (an agent clock a little ahead) is planned and captured.
+    const early = computeReport(input({ ticks, now: T0 + 2 * MIN, records: [rec(T0 + 2 * MIN, "captured")] }));
+    expect(early).toMatchObject({ planned: 3, captured: 1, missed: 2, upcoming: 1 });
+  });
+
+  test("a production record at a tick's instant and schedule answers it under any profile; a variant or another schedule does not", () => {
+    const at = T0 + HOUR;
+    const ticks = [tick(at), tick(at + 15_000), tick(at + 30_000), tick(at + 45_000)];
+    const records = [
+      // A technician's hand deploy: profile h at a planned instant of the schedule.
+      rec(at, "captured", null, "h"),
+      // A rollout between polls: the new profile g answers a tick still planned with f.
+      rec(at + 15_000, "captured", null, "g"),
+      // An A/B variant alone is not a production capture.
+      rec(at + 30_000, "captured", null, "g", false, "sunrise", true),
+      // Another schedule's capture at the same instant is not this schedule's.
+      rec(at + 45_000, "captured", null, "g", false, "manual"),
+    ];
+    const r = computeReport(input({ ticks, records }));
+    expect(r).toMatchObject({ planned: 4, captured: 2, missed: 2, unplanned: 2, uploaded: 4 });
   });
 
   test("outages: those overlapping the range, with duration and catch-up time; an ongoing one from the last contact", () => {
@@ -250,20 +275,39 @@ describe("fleet summary", () => {
       now,
     );
     expect(f.cameras.map((c) => [c.id, c.attention])).toEqual([
-      ["echo", ["offline"]],
       ["charlie", ["offline", "behind"]],
       ["delta", ["offline"]],
       ["bravo", ["behind"]],
       ["foxtrot", ["disk"]],
       ["alpha", []],
+      ["echo", []],
     ]);
     const by = Object.fromEntries(f.cameras.map((c) => [c.id, c]));
     expect(by.charlie).toMatchObject({ online: false, offline_since: "2026-11-24T13:00:00.000Z", behind_since: "2026-11-24T12:00:00.000Z" });
     expect(by.delta).toMatchObject({ offline_since: "2026-11-24T13:00:00.000Z", behind_since: "2026-11-24T13:00:00.000Z" });
-    expect(by.echo).toMatchObject({ last_contact_at: null, offline_since: "2026-11-22T12:00:00.000Z" });
+    // Registered, never heard from: waiting for its first contact, not offline.
+    expect(by.echo).toMatchObject({ status: "waiting_for_first_contact", online: false, last_contact_at: null, offline_since: null, behind_since: null });
+    expect(by.charlie!.status).toBe("offline");
     expect(by.bravo).toMatchObject({ online: true, offline_since: null, behind_since: "2026-11-24T14:00:00.000Z", backlog: 240 });
     expect(by.alpha!.online).toBe(true);
-    expect(f.totals).toEqual({ cameras: 6, online: 3, attention: 5 });
+    expect(by.alpha!.status).toBe("online");
+    expect(f.totals).toEqual({ cameras: 6, online: 3, waiting_for_first_contact: 1, attention: 4 });
+  });
+
+  test("a camera waiting for its first contact is neither offline nor unconverged; one in contact before is", () => {
+    const assignment = { profile_id: "f", version: "latest", resolved_version: "1.0.0", running: null, converged: false, since: new Date(T0).toISOString() };
+    const f = computeFleet(
+      [
+        { ...row("new", null, null), assignment },
+        { ...row("live", null, null), firstContactAt: T0, assignment },
+      ],
+      60,
+      now,
+    );
+    const by = Object.fromEntries(f.cameras.map((c) => [c.id, c]));
+    expect(by.new).toMatchObject({ status: "waiting_for_first_contact", attention: [], offline_since: null });
+    // The hub drove it (live mode) without a poll: its life began, so it is offline since then.
+    expect(by.live).toMatchObject({ status: "offline", attention: ["offline", "not_converged"], first_contact_at: new Date(T0).toISOString(), offline_since: new Date(T0).toISOString() });
   });
 
   test("online means contact within 3 poll intervals", () => {

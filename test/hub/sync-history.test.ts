@@ -228,6 +228,7 @@ describe("contact history", () => {
 
 describe("sync report", () => {
   test("planned = captured + missed, by reason, with unplanned and recovered records", async () => {
+    await poll("ridge"); // its first contact, before the sunrise
     clock.set(Date.parse("2026-11-25T00:00:00Z")); // the day's sunrise is over
     await upload("ridge", "log-1", [
       record(1),
@@ -239,7 +240,7 @@ describe("sync report", () => {
     ]);
     await upload("ridge", "log-2", [rebuilt(1, 6)]);
     const r = await report();
-    expect(r).toMatchObject({ planned: 240, captured: 2, missed: 238, unplanned: 1, uploaded: 6, recovered: 1, not_yet_due: 0 });
+    expect(r).toMatchObject({ planned: 240, captured: 2, missed: 238, unplanned: 1, uploaded: 6, recovered: 1, upcoming: 0 });
     expect(r.missed_by_reason).toEqual({ camera_error: 1, disk_full: 0, clock_untrusted: 1, agent_down: 1, late: 0, no_snapshot: 0, not_reported: 235 });
   });
 
@@ -300,7 +301,7 @@ describe("fleet", () => {
     expect(bravo).toMatchObject({ online: true, offline_since: null, behind_since: "2026-11-24T12:15:00.000Z", disk: { percent: 95, warning: true } });
     expect(alpha).toMatchObject({ online: true, backlog: 3, clock: { trusted: true, source: "hub", offset_ms: 40 } });
     expect(ridge.incidents.map((i: { kind: string }) => i.kind)).toEqual(["db_recovered"]);
-    expect(f.totals).toEqual({ cameras: 4, online: 3, attention: 2 });
+    expect(f.totals).toEqual({ cameras: 4, online: 3, waiting_for_first_contact: 0, attention: 2 });
   });
 });
 

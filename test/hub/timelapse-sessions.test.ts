@@ -4,7 +4,7 @@ import { ingestBatch } from "../../hub/agents/service";
 import { captureImages, timelapses } from "../../hub/db/schema";
 import { queueClosedSessions } from "../../hub/timelapses/sessions";
 import { captureRecord, sunriseGridConfig } from "../harness/fixtures";
-import { inProcessHub } from "../harness/in-process";
+import { firstContact, inProcessHub } from "../harness/in-process";
 
 const config = sunriseGridConfig();
 const END = Date.parse("2026-11-24T13:35:00Z");
@@ -13,6 +13,7 @@ const policy = { fps: 24, crf: 20, deflicker: "rolling" as const, settleMs: 30 *
 function setup() {
   const { hub, clock } = inProcessHub(config, "operator-token-0123456789");
   const { ctx } = hub;
+  firstContact(ctx, "ridge");
   const upload = (ticks: number[], outcome: "captured" | "missed" = "captured") =>
     ingestBatch(ctx.db, "ridge", { log_id: "log-1", records: ticks.map((t) => captureRecord(t + 1, outcome === "missed" ? { outcome, reason_code: "late", reason: "late", image: null, captured_at: null } : {}, t)) }, clock.now());
   const picture = (ticks: number[]) => {
@@ -78,6 +79,7 @@ describe("session timelapses", () => {
   test("a camera that sends thumbnails only gets its sessions from thumbnails", () => {
     const { hub, clock } = inProcessHub(sunriseGridConfig({ ridge: { image_sync: "thumbnails" } }), "operator-token-0123456789");
     const { ctx } = hub;
+    firstContact(ctx, "ridge");
     ingestBatch(ctx.db, "ridge", { log_id: "log-1", records: range(0, 20).map((t) => captureRecord(t + 1, {}, t)) }, clock.now());
     for (const t of range(0, 20))
       ctx.db.insert(captureImages).values({ captureId: `rec-${t + 1}`, cameraId: "ridge", plannedAt: Date.parse("2026-11-24T13:30:00Z") + t * 15_000, thumbnailBytes: 5, thumbnailAt: clock.now() }).run();

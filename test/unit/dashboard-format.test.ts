@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import {
   addDays,
   compareVersions,
+  contactStatus,
   formatAgo,
   formatBytes,
   formatDateTime,
@@ -76,6 +77,13 @@ describe("dashboard ordering and messages", () => {
     ];
     expect(sortByAttention(cams).map((c) => c.id)).toEqual(["d", "c", "e", "g", "b", "a", "f"]);
     expect(cams[0]!.id).toBe("a"); // not sorted in place
+  });
+
+  test("a camera's contact: online, offline since when, or waiting for its first contact", () => {
+    const now = Date.parse("2026-11-24T15:00:00Z");
+    expect(contactStatus({ status: "waiting_for_first_contact", online: false, last_contact_at: null, offline_since: null }, now, "UTC")).toEqual({ tone: "muted", text: "waiting for first contact" });
+    expect(contactStatus({ status: "online", online: true, last_contact_at: "2026-11-24T14:59:00Z", offline_since: null }, now, "UTC")).toMatchObject({ tone: "ok", text: expect.stringMatching(/^online · contact 1 ?min ago$/) });
+    expect(contactStatus({ status: "offline", online: false, last_contact_at: "2026-11-24T13:00:00Z", offline_since: "2026-11-24T13:00:00Z" }, now, "UTC")).toMatchObject({ tone: "bad", text: expect.stringMatching(/^offline since 24 Nov, 13:00 UTC \(2 ?h/) });
   });
 
   test("API issue paths reach the field they concern", () => {

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import type { PlanWindow } from "../../shared/contracts/plan";
 import { type CaptureRow, type FrameSequence, frameSequence, gridSequence, gridShape, outputSize } from "../../hub/timelapses/frames";
-import { closedWindows, pictured, sessionComplete, sessionSpec, sourceFor } from "../../hub/timelapses/sessions";
+import { closedSessions, pictured, sessionComplete, sessionSpec, sourceFor } from "../../hub/timelapses/sessions";
 import { specKey, timelapseView } from "../../hub/timelapses/service";
 
 const T0 = Date.parse("2026-11-24T13:30:00Z");
@@ -292,7 +292,7 @@ describe("sessions", () => {
     extrapolated: false,
   });
 
-  test("closedWindows: windows that ended in (now − lookback, now]", () => {
+  test("closedSessions: windows that ended in (now − lookback, now]", () => {
     const H = 3_600_000;
     const now = T0 + 48 * H;
     const lookback = 24 * H;
@@ -304,12 +304,25 @@ describe("sessions", () => {
       win("old", now - 40 * H, now - 39 * H),
       win("future", now + H, now + 2 * H),
     ];
-    expect(closedWindows(windows, now, lookback).map((w) => w.schedule)).toEqual(["just", "recent"]);
-    expect(closedWindows([], now, lookback)).toEqual([]);
+    expect(closedSessions(windows, now, lookback).map((w) => w.schedule)).toEqual(["recent", "just"]);
+    expect(closedSessions([], now, lookback)).toEqual([]);
+  });
+
+  test("closedSessions: a window a plan change cut in two (another profile from a poll mid-window) is one session", () => {
+    const H = 3_600_000;
+    const now = T0 + 48 * H;
+    const first = win("sunrise", now - 3 * H, now - 2.5 * H);
+    const second = { ...win("sunrise", now - 2.5 * H, now - 2 * H), profiles: ["g"] };
+    const other = win("sunset", now - 2 * H, now - H);
+    const sessions = closedSessions([second, other, first], now, 24 * H);
+    expect(sessions.map((s) => [s.schedule, s.start, s.end, s.parts.length])).toEqual([
+      ["sunrise", first.start, second.end, 2],
+      ["sunset", other.start, other.end, 1],
+    ]);
   });
 
   test("sessionSpec: the window's range and schedule, the policy's settings", () => {
-    const w = win("sunrise", at(0), at(20));
+    const w = { ...win("sunrise", at(0), at(20)), parts: [] };
     expect(sessionSpec("ridge", w, "thumbnails", { fps: 30, crf: 18, deflicker: "ffmpeg", settleMs: 1, lookbackMs: 1, scanEveryMs: 1 })).toEqual({
       camera_id: "ridge",
       from: w.start,

@@ -187,7 +187,7 @@ export function formatAssignments(l: AssignmentList): string {
         c.camera_id,
         assignedText(c.assigned),
         c.mode === "live" ? "(live: the hub runs it)" : refText(c.running),
-        c.converged ? "yes" : "NO",
+        c.converged ? "yes" : c.mode !== "live" && c.last_contact_at === null ? "waiting for first contact" : "NO",
         time(c.since),
         time(c.last_contact_at),
       ]),

@@ -24,6 +24,11 @@ export interface AttentionCamera {
 }
 export function attentionScore(camera: AttentionCamera): number;
 export function sortByAttention<T extends AttentionCamera>(cameras: T[]): T[];
+export function contactStatus(
+  camera: { status?: string; online: boolean; last_contact_at: string | null; offline_since: string | null },
+  now: Moment,
+  timeZone: string,
+): { tone: "ok" | "bad" | "muted"; text: string };
 export function issueField(path: string | null | undefined): string;
 export function issuesFor<T extends { path: string }>(issues: T[], fieldPath: string): T[];
 export function compareVersions(a: string, b: string): number;

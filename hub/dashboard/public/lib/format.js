@@ -188,6 +188,17 @@ export function sortByAttention(cameras) {
   });
 }
 
+/**
+ * A fleet camera's contact in words, and its tone: online, offline since when, or
+ * waiting for its first contact (registered, never heard from: nothing is missed yet).
+ */
+export function contactStatus(camera, now, timeZone) {
+  if (camera.status === "waiting_for_first_contact") return { tone: "muted", text: "waiting for first contact" };
+  if (camera.online) return { tone: "ok", text: `online · contact ${formatAgo(camera.last_contact_at, now)}` };
+  const since = camera.offline_since;
+  return { tone: "bad", text: since ? `offline since ${formatDateTime(since, timeZone)} (${formatDuration((toMs(now) - toMs(since)) / 1000)})` : "offline" };
+}
+
 /** Words for the fleet's attention reasons. */
 export const ATTENTION_TEXT = {
   offline: "offline",

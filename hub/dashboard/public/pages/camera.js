@@ -2,7 +2,7 @@
 import { api, ApiError, blobUrl, enc, loadImage, qs, revoke } from "../lib/api.js";
 import { chartLegend, smallMultiples, timeline } from "../lib/chart.js";
 import { h, notice, replace } from "../lib/dom.js";
-import { addDays, ATTENTION_TEXT, formatAgo, formatBytes, formatDateTime, formatDuration, formatShutter, formatSigned, formatTime, localDate, plural, startOfLocalDay } from "../lib/format.js";
+import { addDays, ATTENTION_TEXT, contactStatus, formatAgo, formatBytes, formatDateTime, formatDuration, formatShutter, formatSigned, formatTime, localDate, plural, startOfLocalDay } from "../lib/format.js";
 import { isActive, listTimelapses, startRender, timelapseTable } from "../lib/timelapses.js";
 import { errorNotice, facts, hubNow, loadConfig, loading, poller, zoneOf } from "../lib/ui.js";
 
@@ -48,12 +48,15 @@ export async function render(main, [cameraId]) {
   const endOfToday = startOfLocalDay(addDays(today, 1), zone);
   const days = Array.from({ length: DAYS }, (_, i) => addDays(firstDay, i));
 
-  const [plan, report, captures, assignment, fleet] = await Promise.all([
+  // One range for the plan, the report and the captures; the report of each day beside it, so the day rows add up to the report.
+  const reportOf = (s, e) => api(`/api/cameras/${enc(cameraId)}/report${qs({ from: new Date(s).toISOString(), to: new Date(e).toISOString() })}`);
+  const [plan, report, captures, assignment, fleet, dayReports] = await Promise.all([
     api(`/api/cameras/${enc(cameraId)}/plan${qs({ from: new Date(from).toISOString(), to: new Date(endOfToday).toISOString() })}`),
-    api(`/api/cameras/${enc(cameraId)}/report${qs({ from: new Date(from).toISOString(), to: new Date(now).toISOString() })}`),
+    reportOf(from, endOfToday),
     allCaptures(cameraId, from, endOfToday),
     api(`/api/cameras/${enc(cameraId)}/assignment`).catch(() => null),
     api("/api/fleet"),
+    Promise.all(days.map((day) => reportOf(startOfLocalDay(day, zone), startOfLocalDay(addDays(day, 1), zone)))),
   ]);
   const fleetEntry = fleet.cameras.find((c) => c.id === cameraId);
   main.lastElementChild.remove();
@@ -61,6 +64,7 @@ export async function render(main, [cameraId]) {
 
   // --- overview
   const a = assignment?.assigned;
+  const contact = fleetEntry ? contactStatus(fleetEntry, now, zone) : null;
   main.append(
     h(
       "section",
@@ -68,7 +72,7 @@ export async function render(main, [cameraId]) {
       h("h2", { id: "overview-h" }, "Overview"),
       h("p", { class: "zone" }, `Times in ${zone} (${camera.location ?? "no location label"}) · hub time ${formatDateTime(now, zone, { seconds: true })}`),
       facts([
-        ["Status", fleetEntry?.online ? h("span", { class: "ok" }, `online, contact ${formatAgo(fleetEntry.last_contact_at, now)}`) : h("span", { class: "bad" }, `offline since ${formatDateTime(fleetEntry?.offline_since, zone)}`)],
+        contact ? ["Status", h("span", { class: contact.tone }, contact.text)] : null,
         fleetEntry?.attention?.length ? ["Attention", fleetEntry.attention.map((x) => ATTENTION_TEXT[x] ?? x).join(", ")] : null,
         ["Mode", camera.mode],
         ["Assigned", a ? `${a.profile_id} ${a.version}${a.version === "latest" ? ` (${a.resolved_version})` : ""}` : "none"],
@@ -82,15 +86,17 @@ export async function render(main, [cameraId]) {
 
   // --- timeline
   const production = captures.filter((c) => c.test_role !== "variant");
-  const counts = days.map((day) => {
+  const counts = days.map((day, i) => {
     const s = startOfLocalDay(day, zone);
     const e = startOfLocalDay(addDays(day, 1), zone);
-    const inDay = production.filter((c) => Date.parse(c.planned_at) >= s && Date.parse(c.planned_at) < e);
+    const r = dayReports[i];
     return {
       day,
       windows: plan.windows.filter((w) => Date.parse(w.start) < e && Date.parse(w.end) > s),
-      captured: inDay.filter((c) => c.outcome === "captured").length,
-      missed: inDay.filter((c) => c.outcome !== "captured").length,
+      planned: r.planned,
+      captured: r.captured,
+      missed: r.missed,
+      upcoming: r.upcoming,
       outages: report.outages.filter((o) => Date.parse(o.from) < e && (o.to === null || Date.parse(o.to) > s)).length,
     };
   });
@@ -107,8 +113,8 @@ export async function render(main, [cameraId]) {
         h(
           "table",
           {},
-          h("caption", { class: "muted" }, `Per local day (${zone})`),
-          h("thead", {}, h("tr", {}, ["Day", "Windows", "Captured", "Missed", "Outages"].map((t) => h("th", { scope: "col" }, t)))),
+          h("caption", { class: "muted" }, `Per local day (${zone}), counted as the sync report counts them`),
+          h("thead", {}, h("tr", {}, ["Day", "Windows", "Planned", "Captured", "Missed", "Upcoming", "Outages"].map((t) => h("th", { scope: "col" }, t)))),
           h(
             "tbody",
             {},
@@ -118,8 +124,10 @@ export async function render(main, [cameraId]) {
                 {},
                 h("th", { scope: "row" }, c.day),
                 h("td", {}, c.windows.map((w) => `${w.schedule} ${formatTime(w.start, zone)}–${formatTime(w.end, zone)}`).join(", ") || "none"),
+                h("td", {}, c.planned),
                 h("td", {}, c.captured),
                 h("td", {}, c.missed),
+                h("td", {}, c.upcoming),
                 h("td", {}, c.outages),
               ),
             ),
@@ -212,14 +220,15 @@ export async function render(main, [cameraId]) {
       "section",
       { class: "panel", "aria-labelledby": "report-h" },
       h("h2", { id: "report-h" }, "Sync report"),
-      h("p", { class: "muted" }, `${formatDateTime(r.from, zone)} – ${formatDateTime(r.to, zone)}`),
+      h("p", { class: "muted" }, `${formatDateTime(r.from, zone)} – ${formatDateTime(r.to, zone)} · ${r.first_contact_at ? `first contact ${formatDateTime(r.first_contact_at, zone)}: nothing before it is planned` : "waiting for first contact: nothing is planned or missed before it"}`),
       h(
         "div",
         { class: "grid-2" },
         facts([
           ["Planned", r.planned],
           ["Captured", r.captured],
-          ["Missed", `${r.missed}${r.not_yet_due ? ` (${r.not_yet_due} not yet due)` : ""}`],
+          ["Missed", r.missed],
+          ["Upcoming", `${r.upcoming} (not due yet)`],
           ["Unplanned", r.unplanned],
           ["Uploaded", r.uploaded],
           ["Recovered", r.recovered],

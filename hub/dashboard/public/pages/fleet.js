@@ -1,7 +1,7 @@
 // Fleet: every camera as a card, those needing attention first; refreshes itself.
 import { api, enc, loadImage, qs } from "../lib/api.js";
 import { h, replace } from "../lib/dom.js";
-import { ATTENTION_TEXT, formatAgo, formatBytes, formatDateTime, formatDuration, formatSigned, plural, sortByAttention } from "../lib/format.js";
+import { ATTENTION_TEXT, contactStatus, formatAgo, formatBytes, formatDateTime, formatDuration, formatSigned, plural, sortByAttention } from "../lib/format.js";
 import { errorNotice, loadConfig, poller, zoneOf } from "../lib/ui.js";
 
 export const REFRESH_MS = 5000;
@@ -43,7 +43,8 @@ export async function render(main) {
     const name = info?.name ? `${info.name} (${cam.id})` : cam.id;
     c.link.textContent = name;
     c.el.classList.toggle("attention", cam.attention.length > 0);
-    c.el.classList.toggle("offline", !cam.online);
+    const waiting = cam.status === "waiting_for_first_contact";
+    c.el.classList.toggle("offline", !cam.online && !waiting);
     replace(c.badges, cam.attention.map((a) => h("li", { class: `badge badge-${a}` }, ATTENTION_TEXT[a] ?? a)));
     if (latest) {
       c.img.alt = `Latest picture from ${cam.id}, ${formatDateTime(latest.planned_at, zone)}`;
@@ -57,6 +58,7 @@ export async function render(main) {
     const a = cam.assignment;
     const assigned = a ? `${a.profile_id} ${a.version === "latest" ? `latest (${a.resolved_version ?? "none"})` : a.version}` : "none";
     const running = a?.running ? `${a.running.profile_id} ${a.running.version}` : cam.online ? "nothing reported" : "—";
+    const status = contactStatus(cam, now, zone);
     const disk = cam.disk ? `${cam.disk.percent.toFixed(0)} %${cam.disk.warning ? " (over 80 %)" : ""}` : "—";
     const clock = cam.clock
       ? cam.clock.trusted
@@ -70,13 +72,8 @@ export async function render(main) {
         ? `ok (mean luma ${e.recent_mean_luma.toFixed(0)})`
         : "no measured frames yet";
     const rows = [
-      [
-        "Status",
-        cam.online
-          ? h("span", { class: "ok" }, `online · contact ${formatAgo(cam.last_contact_at, now)}`)
-          : h("span", { class: "bad" }, `offline since ${formatDateTime(cam.offline_since, zone)} (${formatDuration((now - Date.parse(cam.offline_since)) / 1000)})`),
-      ],
-      ["Profile", h("span", { class: a && !a.converged ? "warn" : "" }, `assigned ${assigned} · running ${running}`)],
+      ["Status", h("span", { class: status.tone }, status.text)],
+      ["Profile", h("span", { class: a && !a.converged && !waiting ? "warn" : "" }, `assigned ${assigned} · running ${running}`)],
       ["Next capture", next?.at ? `${formatDateTime(next.at, zone)} (${next.schedule}, ${formatAgo(next.at, now)})` : "none planned"],
       [
         "Backlog",
@@ -117,7 +114,7 @@ export async function render(main) {
     });
     while (grid.children.length > ordered.length) grid.lastElementChild.remove();
     const t = fleet.totals;
-    summary.textContent = `${t.cameras} cameras · ${t.online} online · ${t.attention} ${t.attention === 1 ? "needs" : "need"} attention · hub time ${formatDateTime(now, config.location?.timezone ?? "UTC", { seconds: true })}`;
+    summary.textContent = `${t.cameras} cameras · ${t.online} online · ${t.waiting_for_first_contact ? `${t.waiting_for_first_contact} waiting for first contact · ` : ""}${t.attention} ${t.attention === 1 ? "needs" : "need"} attention · hub time ${formatDateTime(now, config.location?.timezone ?? "UTC", { seconds: true })}`;
     main.dataset.updated = fleet.generated_at;
   }
 

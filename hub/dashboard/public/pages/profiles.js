@@ -270,7 +270,7 @@ async function renderAssignments(section, assignments, profiles) {
         h("td", {}, cameraLink(c.camera_id)),
         h("td", {}, a ? `${a.profile_id} ${a.version}${a.version === "latest" ? ` (${a.resolved_version})` : ""}` : "none"),
         h("td", {}, c.running ? `${c.running.profile_id} ${c.running.version}` : "—"),
-        h("td", {}, c.converged ? h("span", { class: "ok" }, "yes") : h("span", { class: "bad" }, "NO")),
+        h("td", {}, c.converged ? h("span", { class: "ok" }, "yes") : c.mode !== "live" && c.last_contact_at === null ? h("span", { class: "muted" }, "waiting for first contact") : h("span", { class: "bad" }, "NO")),
         h("td", {}, rollback),
       );
     }),

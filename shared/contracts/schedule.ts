@@ -11,7 +11,11 @@ export type Weekday = (typeof WEEKDAYS)[number];
 const LocalDateString = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'use a date "YYYY-MM-DD"')
-  .refine((d) => new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), "not a date on the calendar");
+  .refine((d) => {
+    const [y, m, day] = d.split("-").map(Number) as [number, number, number];
+    const t = new Date(Date.UTC(y, m - 1, day));
+    return t.getUTCMonth() === m - 1 && t.getUTCDate() === day;
+  }, "not a date on the calendar");
 
 /** On which local dates a schedule runs at all (a window belongs to the date it starts on). */
 const limits = {

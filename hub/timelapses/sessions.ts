@@ -1,6 +1,7 @@
 /**
  * Automatic renders: a session is one schedule's window on one day for one
- * camera (the first system's unit). When its window has closed and its
+ * camera (the first system's unit) — for a cron schedule, all its windows of
+ * that local day. When its window has closed and its
  * pictures have arrived — or a settle time has passed since it closed, for
  * ticks that will never come — the hub queues its timelapse once.
  */
@@ -8,10 +9,11 @@ import { eq, isNull } from "drizzle-orm";
 import type { ImageSyncPolicy } from "../../shared/contracts/sync";
 import type { DeflickerMode, FrameSource, TimelapseSpec } from "../../shared/contracts/timelapse";
 import type { PlanWindow } from "../../shared/contracts/plan";
+import { formatLocalDate, localDateOf } from "../../shared/plan/local-time";
 import { plannedTicks } from "../../shared/plan/ticks";
 import type { HubContext } from "../context";
 import { cameras, timelapses } from "../db/schema";
-import { cameraSetup, planFor } from "../plans/service";
+import { type CameraSetup, cameraSetup, planFor } from "../plans/service";
 import type { CaptureRow } from "./frames";
 import { captureRows, specKey, type TimelapseJobs } from "./service";
 
@@ -56,6 +58,17 @@ export function closedWindows(windows: readonly PlanWindow[], now: number, lookb
   });
 }
 
+/** The plan's sessions: each its windows and the span from the first's start to the last's end. */
+export function sessionsOf(windows: readonly PlanWindow[], setup: Pick<CameraSetup, "rules" | "position">): { span: PlanWindow; windows: PlanWindow[] }[] {
+  const sessions = new Map<string, PlanWindow[]>();
+  windows.forEach((w, i) => {
+    const day = formatLocalDate(localDateOf(setup.position.timezone, Date.parse(w.start)));
+    const key = setup.rules[w.schedule]?.type === "cron" ? `${w.schedule}|${day}` : String(i);
+    sessions.set(key, [...(sessions.get(key) ?? []), w]);
+  });
+  return [...sessions.values()].map((ws) => ({ span: { ...ws[0]!, end: ws[ws.length - 1]!.end }, windows: ws }));
+}
+
 export function sessionSpec(cameraId: string, w: PlanWindow, source: FrameSource, policy: AutoRenderPolicy): TimelapseSpec {
   return { camera_id: cameraId, from: w.start, to: w.end, schedule: w.schedule, fps: policy.fps, crf: policy.crf, deflicker: policy.deflicker, source };
 }
@@ -69,7 +82,10 @@ export function queueClosedSessions(ctx: HubContext, jobs: TimelapseJobs, policy
     const setup = cameraSetup(ctx.db, id);
     if (!setup) continue;
     // Planned a day wider on both sides, so no window is cut short at an end of the range (its spec would change every pass).
-    for (const w of closedWindows(planFor(setup, now - policy.lookbackMs - DAY_MS, now + DAY_MS, now).windows, now, policy.lookbackMs)) {
+    const sessions = sessionsOf(planFor(setup, now - policy.lookbackMs - DAY_MS, now + DAY_MS, now).windows, setup);
+    const closed = new Set(closedWindows(sessions.map((session) => session.span), now, policy.lookbackMs));
+    for (const { span: w, windows } of sessions) {
+      if (!closed.has(w)) continue;
       const spec = sessionSpec(id, w, sourceFor(setup.config.image_sync, w.schedule), policy);
       const from = Date.parse(w.start);
       const to = Date.parse(w.end);
@@ -80,7 +96,7 @@ export function queueClosedSessions(ctx: HubContext, jobs: TimelapseJobs, policy
         if (pictured(captureRows(ctx, id, from, to, spec.source), w.schedule) > existing.frames) queued.push(jobs.request(spec, "auto", "hub").id);
         continue;
       }
-      const planned = plannedTicks([w], from, to).map((t) => t.at);
+      const planned = plannedTicks(windows, from, to).map((t) => t.at);
       if (!planned.length) continue;
       const rows = captureRows(ctx, id, from, to, spec.source);
       // Settled: render what came, unless nothing did (a camera that was off all session has no timelapse).

@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import type { PlanWindow } from "../../shared/contracts/plan";
-import { observedState } from "../harness/fixtures";
+import { ingestBatch } from "../../hub/agents/service";
+import { captureImages } from "../../hub/db/schema";
+import { queueClosedSessions } from "../../hub/timelapses/sessions";
+import { captureRecord, observedState } from "../harness/fixtures";
 import { inProcessHub } from "../harness/in-process";
 import { DENVER } from "../harness/scenario";
 
@@ -83,5 +86,26 @@ describe("a camera on a cron schedule", () => {
     const badCron = await put({ cron: "*/10 7-18 * * MON-FRY" });
     expect(badCron.body.message).toContain("schedules.workday.cron: not a usable cron expression");
     expect((await call("GET", "/api/config", OPERATOR)).body.schedules.workday).toEqual({ type: "cron", cron: "*/10 7-18 * * 1-5", enabled: true });
+  });
+});
+
+describe("a cron schedule's session", () => {
+  test("is all its windows of one local day: one timelapse, not one per tick", () => {
+    const { hub, clock } = inProcessHub(
+      { location: DENVER, schedules: { site: { cron: "5,17,43 7-8 * * *" } }, cameras: { ridge: { deployed_profile: "f", schedules: ["site"] } }, profiles: { f: { base: { ev: 0 } } } },
+      OPERATOR,
+    );
+    const { ctx } = hub;
+    // 07:05 … 08:43 in Denver: six ticks, each a window of its own.
+    const ticks = ["14:05", "14:17", "14:43", "15:05", "15:17", "15:43"].map((hm) => Date.parse(`2026-11-24T${hm}:00Z`));
+    const records = ticks.map((t, i) => captureRecord(i + 1, { planned_at: new Date(t).toISOString(), captured_at: new Date(t).toISOString(), schedule: "site" }));
+    ingestBatch(ctx.db, "ridge", { log_id: "log-1", records }, clock.now());
+    ticks.forEach((t, i) => ctx.db.insert(captureImages).values({ captureId: `rec-${i + 1}`, cameraId: "ridge", plannedAt: t, imageBytes: 10, imageCompleteAt: clock.now(), thumbnailBytes: 5, thumbnailAt: clock.now() }).run());
+    clock.set(Date.parse("2026-11-24T16:00:00Z"));
+    const policy = { fps: 24, crf: 20, deflicker: "rolling" as const, settleMs: 30 * 60_000, lookbackMs: 2 * 86_400_000, scanEveryMs: 1000 };
+    const queued = queueClosedSessions(ctx, ctx.timelapses, policy);
+    expect(queued).toHaveLength(1);
+    expect(ctx.timelapses.get(queued[0]!)).toMatchObject({ schedule: "site", from: "2026-11-24T14:05:00.000Z", to: "2026-11-24T15:44:00.000Z" });
+    expect(queueClosedSessions(ctx, ctx.timelapses, policy)).toEqual([]);
   });
 });

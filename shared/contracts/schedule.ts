@@ -6,7 +6,6 @@ const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use 24-hour "HH:MM"'
 
 /** Weekday names in `Date.getUTCDay()` order. */
 export const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
 
 const LocalDateString = z
   .string()

@@ -26,7 +26,7 @@ interface CronTimes {
 
 const DAY_MS = 86_400_000;
 /** More runs than this a day (an uneven step finer than minutes) would make a plan of thousands of windows. */
-export const MAX_RUNS_PER_DAY = 288;
+const MAX_RUNS_PER_DAY = 288;
 /** Grid steps a tick of its own may sit on; the largest that fits sets how late it may still be taken. */
 const OWN_STEPS = [86_400, 43_200, 21_600, 14_400, 10_800, 7_200, 3_600, 1_800, 1_200, 900, 600, 300, 120, 60, 30, 20, 15, 10, 5, 2, 1];
 

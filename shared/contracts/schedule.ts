@@ -86,7 +86,9 @@ export const TimeOfDaySchedule = z
 /**
  * Fires as a cron expression says, read in the camera's zone: five fields
  * (minute hour day-of-month month day-of-week), or six with seconds first
- * (croner's syntax: names, ranges, steps, L, W, #). Every time it fires is a tick.
+ * (croner's syntax: names, ranges, steps, L, W, #). Every time it fires is a
+ * tick; given `interval_seconds`, the minutes (or seconds) it names are open
+ * and tick on the grid every interval instead.
  */
 export const CronSchedule = z
   .object({
@@ -98,7 +100,7 @@ export const CronSchedule = z
         const problem = cronProblem(expression);
         if (problem) ctx.addIssue({ code: "custom", message: `not a usable cron expression (${problem})` });
       }),
-    interval_seconds: z.never({ error: "a cron schedule's ticks are the times its expression fires: leave interval_seconds out" }).optional(),
+    interval_seconds: interval.interval_seconds.optional(),
     ...common,
   })
   .strict()

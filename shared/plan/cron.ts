@@ -22,6 +22,8 @@ interface CronTimes {
   times: Run[];
   /** croner's "fixed-time" job (one time of day): it moves out of a DST gap and fires once in a repeated hour. */
   fixed: boolean;
+  /** What one fire names: a minute (five fields), or a second (six or seven). */
+  resolution: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -30,6 +32,7 @@ const MAX_RUNS_PER_DAY = 288;
 /** Grid steps a tick of its own may sit on; the largest that fits sets how late it may still be taken. */
 const OWN_STEPS = [86_400, 43_200, 21_600, 14_400, 10_800, 7_200, 3_600, 1_800, 1_200, 900, 600, 300, 120, 60, 30, 20, 15, 10, 5, 2, 1];
 
+// Parsed once per expression: a plan is computed on every desired-state build.
 const parsed = new Map<string, CronTimes>();
 
 /** Why an expression cannot be a schedule, or null when it can. */
@@ -56,24 +59,31 @@ function cronTimes(expression: string): CronTimes {
   const times = toRuns(walls);
   if (times.length > MAX_RUNS_PER_DAY)
     throw new Error(`its times of day fall into ${times.length} uneven runs (at most ${MAX_RUNS_PER_DAY}): use an even step`);
-  t = { days, times, fixed: pattern.isFixedTime };
+  t = { days, times, fixed: pattern.isFixedTime, resolution: pattern.pattern.trim().split(/\s+/).length === 5 ? 60_000 : 1000 };
   if (parsed.size >= 1000) parsed.clear();
   parsed.set(expression, t);
   return t;
 }
 
 /**
- * The windows of a cron expression on one local date, in the zone: every time
- * it fires is a tick (as croner fires it, DST included), and the windows put
- * exactly those ticks on the epoch-aligned grid — a run of evenly spaced times
- * whose first is a multiple of the step is one window with that interval; any
- * other time is a window of its own holding just it. None crosses midnight.
+ * The windows of a cron expression on one local date, in the zone, fired as
+ * croner fires it (DST included); none crosses midnight. Without an interval,
+ * every time it fires is a tick, and the windows put exactly those ticks on the
+ * epoch-aligned grid — a run of evenly spaced times whose first is a multiple of
+ * the step is one window with that interval; any other time is a window of its
+ * own holding just it. With an interval, the minutes (or seconds) it names are
+ * the windows, ticking every `intervalSeconds` on the grid.
  */
-export function cronWindowsOn(expression: string, tz: string, date: LocalDate): CronWindow[] {
+export function cronWindowsOn(expression: string, tz: string, date: LocalDate, intervalSeconds?: number): CronWindow[] {
   const t = cronTimes(expression);
   const midnight = Date.UTC(date.year, date.month - 1, date.day);
   if (!t.days.match(new Date(midnight + t.times[0]!.start))) return [];
   const { runs, end } = firesOn(t, tz, date, midnight);
+  return intervalSeconds === undefined ? tickWindows(runs, end) : namedSpans(runs, t.resolution, intervalSeconds);
+}
+
+/** Each fire a tick: even, aligned runs as one window, any other fire a window of its own. */
+function tickWindows(runs: Run[], end: number): CronWindow[] {
   const windows: CronWindow[] = [];
   runs.forEach((run, i) => {
     const next = runs[i + 1]?.start ?? end;
@@ -89,6 +99,21 @@ export function cronWindowsOn(expression: string, tz: string, date: LocalDate): 
     }
   });
   return windows;
+}
+
+/** The minutes (or seconds) the fires name, adjoining ones joined, ticking every `intervalSeconds`. */
+function namedSpans(runs: Run[], resolution: number, intervalSeconds: number): CronWindow[] {
+  const spans: CronWindow[] = [];
+  const add = (start: number, end: number) => {
+    const last = spans[spans.length - 1];
+    if (last && last.end === start) last.end = end;
+    else spans.push({ start, end, interval_seconds: intervalSeconds });
+  };
+  for (const run of runs) {
+    if (run.step === resolution) add(run.start, run.start + run.count * run.step);
+    else for (let k = 0; k < run.count; k++) add(run.start + k * run.step, run.start + k * run.step + resolution);
+  }
+  return spans;
 }
 
 /** The instants of a date's fire times, as runs, and when the date ends. */

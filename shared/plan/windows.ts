@@ -48,7 +48,7 @@ export function runsOn(rule: ScheduleRule, date: LocalDate): boolean {
 /** The rule's windows on a local date: none outside its limits or when its event does not happen (polar day/night). */
 export function windowsOn(rule: ScheduleRule, position: GeoPosition, date: LocalDate): CronWindow[] {
   if (!runsOn(rule, date)) return [];
-  if (rule.type === "cron") return cronWindowsOn(rule.cron, position.timezone, date);
+  if (rule.type === "cron") return cronWindowsOn(rule.cron, position.timezone, date, rule.interval_seconds);
   const w = windowOn(rule, position, date);
   return w ? [{ ...w, interval_seconds: rule.interval_seconds }] : [];
 }

@@ -86,6 +86,13 @@ describe("cron schedules: every time the expression fires, in the camera's zone,
           const theirs: number[] = [];
           for (let run = croner.nextRun(new Date(from - 1000)); run && run.getTime() < to; run = croner.nextRun(run)) theirs.push(run.getTime());
           expect({ tz, pattern, day, ticks: iso(ours) }).toEqual({ tz, pattern, day, ticks: iso(theirs) });
+          // Given an interval, the minutes (or seconds) it names tick on the grid: every 20 s of each minute.
+          if (pattern.split(" ").length === 5) {
+            const spans = planWindows({ cameraId: "cam", position, schedules: { s: cron(pattern, { interval_seconds: 20 }) }, defaultProfiles: ["p"], from, to, generatedAt: from });
+            const named = plannedTicks(spans, from, to).map((t) => t.at);
+            expect({ tz, pattern, day, named: named.length }).toEqual({ tz, pattern, day, named: 3 * theirs.length });
+            expect(new Set(named.map((t) => t - (t % 60_000)))).toEqual(new Set(theirs));
+          }
         }
       }
     }
@@ -101,6 +108,23 @@ describe("cron schedules: every time the expression fires, in the camera's zone,
     const interval = ticksOf(DENVER, { s: rule({ type: "time_of_day", start_time: "07:00", end_time: "19:00", interval_seconds: 600 }) }, "2026-06-10T19:00:00Z");
     const cronDay = ticksOf(DENVER, { s: cron("*/10 7-18 * * *") }, "2026-06-10T19:00:00Z");
     expect(cronDay).toEqual(interval);
+  });
+
+  test("with interval_seconds the expression picks the minutes the schedule is open; ticks fall on the grid inside them", () => {
+    const hours = ticksOf(DENVER, { s: cron("* 7-18 * * 1-5", { interval_seconds: 30 }) }, "2026-01-16T19:00:00Z", 4);
+    const timeOfDay = rule({ type: "time_of_day", start_time: "07:00", end_time: "19:00", interval_seconds: 30, days: ["mon", "tue", "wed", "thu", "fri"] });
+    expect(hours).toEqual(ticksOf(DENVER, { s: timeOfDay }, "2026-01-16T19:00:00Z", 4));
+    expect(windowsOf(DENVER, { s: cron("* 7-18 * * 1-5", { interval_seconds: 30 }) }, "2026-01-16T19:00:00Z").map((w) => [w.start, w.end, w.interval_seconds])).toEqual([
+      ["2026-01-16T14:00:00.000Z", "2026-01-17T02:00:00.000Z", 30],
+    ]);
+    // Where the two readings meet, the same ticks.
+    expect(ticksOf(DENVER, { s: cron("*/10 7-18 * * 1-5", { interval_seconds: 600 }) }, "2026-01-16T19:00:00Z", 4)).toEqual(
+      ticksOf(DENVER, { s: cron("*/10 7-18 * * 1-5") }, "2026-01-16T19:00:00Z", 4),
+    );
+    // Spring-forward: 01:00–02:00 MST and 03:00–04:00 MDT are one stretch of UTC.
+    expect(windowsOf(DENVER, { s: cron("* 1-3 * * *", { interval_seconds: 60 }) }, "2026-03-08T19:00:00Z").map((w) => [w.start, w.end])).toEqual([
+      ["2026-03-08T08:00:00.000Z", "2026-03-08T10:00:00.000Z"],
+    ]);
   });
 
   test("a time no grid step lines up with (Nepal, +05:45) is a window of its own: same ticks, none extra", () => {
@@ -180,7 +204,8 @@ describe("validation names the field", () => {
     expect(error({ cron: "*/10 7-25 * * 1-5" })).toContain("schedules.s.cron: not a usable cron expression (Invalid value for hour: 24)");
     expect(error({ cron: "every ten minutes" })).toContain("schedules.s.cron: not a usable cron expression");
     expect(error({ cron: "0 0 30 2 *" })).toContain("schedules.s.cron: not a usable cron expression (it never fires");
-    expect(error({ cron: "*/10 * * * *", interval_seconds: 60 })).toContain("schedules.s.interval_seconds: a cron schedule's ticks are the times its expression fires");
+    expect(error({ cron: "*/10 * * * *", interval_seconds: 0 })).toContain("schedules.s.interval_seconds: Too small");
+    expect(error({ cron: "*/7 * * * * *" })).toContain("schedules.s.cron: not a usable cron expression (its times of day fall into 1440 uneven runs");
   });
 
   test("from_date after to_date, a date not on the calendar, an unknown day", () => {

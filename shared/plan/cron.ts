@@ -9,7 +9,7 @@ interface Run {
 }
 
 /** A span of the plan: its ticks are the multiples of `interval_seconds` in [start, end). */
-export interface CronWindow {
+export interface GridSpan {
   start: number;
   end: number;
   interval_seconds: number;
@@ -74,7 +74,7 @@ function cronTimes(expression: string): CronTimes {
  * own holding just it. With an interval, the minutes (or seconds) it names are
  * the windows, ticking every `intervalSeconds` on the grid.
  */
-export function cronWindowsOn(expression: string, tz: string, date: LocalDate, intervalSeconds?: number): CronWindow[] {
+export function cronWindowsOn(expression: string, tz: string, date: LocalDate, intervalSeconds?: number): GridSpan[] {
   const t = cronTimes(expression);
   const midnight = Date.UTC(date.year, date.month - 1, date.day);
   if (!t.days.match(new Date(midnight + t.times[0]!.start))) return [];
@@ -83,8 +83,8 @@ export function cronWindowsOn(expression: string, tz: string, date: LocalDate, i
 }
 
 /** Each fire a tick: even, aligned runs as one window, any other fire a window of its own. */
-function tickWindows(runs: Run[], end: number): CronWindow[] {
-  const windows: CronWindow[] = [];
+function tickWindows(runs: Run[], end: number): GridSpan[] {
+  const windows: GridSpan[] = [];
   runs.forEach((run, i) => {
     const next = runs[i + 1]?.start ?? end;
     if (run.count > 1 && run.start % run.step === 0) {
@@ -102,8 +102,8 @@ function tickWindows(runs: Run[], end: number): CronWindow[] {
 }
 
 /** The minutes (or seconds) the fires name, adjoining ones joined, ticking every `intervalSeconds`. */
-function namedSpans(runs: Run[], resolution: number, intervalSeconds: number): CronWindow[] {
-  const spans: CronWindow[] = [];
+function namedSpans(runs: Run[], resolution: number, intervalSeconds: number): GridSpan[] {
+  const spans: GridSpan[] = [];
   const add = (start: number, end: number) => {
     const last = spans[spans.length - 1];
     if (last && last.end === start) last.end = end;

@@ -1,7 +1,7 @@
 import * as SunCalc from "suncalc";
 import type { CapturePlan, GeoPosition, PlanWindow } from "../contracts/plan";
 import { type IntervalScheduleRule, type ScheduleRule, type SolarAnchor, WEEKDAYS } from "../contracts/schedule";
-import { type CronWindow, cronWindowsOn } from "./cron";
+import { cronWindowsOn, type GridSpan } from "./cron";
 import { addDays, formatLocalDate, type LocalDate, localDateOf, localToUtc, startOfLocalDay } from "./local-time";
 
 export interface PlanInput {
@@ -39,14 +39,14 @@ export function planRange(tz: string, now: number, days: number): { from: number
 }
 
 /** Whether the rule's day-of-week and date-range limits let it run on a local date. */
-export function runsOn(rule: ScheduleRule, date: LocalDate): boolean {
+function runsOn(rule: ScheduleRule, date: LocalDate): boolean {
   if (rule.days && !rule.days.includes(WEEKDAYS[new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay()]!)) return false;
   const day = formatLocalDate(date);
   return !(rule.from_date && day < rule.from_date) && !(rule.to_date && day > rule.to_date);
 }
 
 /** The rule's windows on a local date: none outside its limits or when its event does not happen (polar day/night). */
-export function windowsOn(rule: ScheduleRule, position: GeoPosition, date: LocalDate): CronWindow[] {
+function windowsOn(rule: ScheduleRule, position: GeoPosition, date: LocalDate): GridSpan[] {
   if (!runsOn(rule, date)) return [];
   if (rule.type === "cron") return cronWindowsOn(rule.cron, position.timezone, date, rule.interval_seconds);
   const w = windowOn(rule, position, date);

@@ -16,10 +16,17 @@ const LocalDateString = z
     return t.getUTCMonth() === m - 1 && t.getUTCDate() === day;
   }, "not a date on the calendar");
 
+const FULL_DAY_NAMES = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+/** A weekday as `mon`; `Mon`, `MONDAY` and `monday` are read as it too. */
+const Weekday = z.preprocess(
+  (v) => (typeof v === "string" ? (WEEKDAYS[FULL_DAY_NAMES.indexOf(v.toLowerCase())] ?? v.toLowerCase()) : v),
+  z.enum(WEEKDAYS, { error: (issue) => `unknown day ${JSON.stringify(issue.input)}: use ${WEEKDAYS.join(", ")}` }),
+);
+
 /** On which local dates a schedule runs at all (a window belongs to the date it starts on). */
 const limits = {
   days: z
-    .array(z.enum(WEEKDAYS, { error: (issue) => `unknown day ${JSON.stringify(issue.input)}: use ${WEEKDAYS.join(", ")}` }))
+    .array(Weekday)
     .min(1)
     .max(7)
     .optional(),

@@ -30,6 +30,13 @@ function wall(tz: string, t: number): string {
   return `${local.slice(0, 10)} ${local.slice(11, 16)}`;
 }
 const iso = (ts: number[]) => ts.map((t) => new Date(t).toISOString());
+/** Two days before each day of 2026 on which the zone's offset changes. */
+function clockChanges(tz: string): string[] {
+  const noon = (d: number) => Date.parse("2026-01-01T12:00:00Z") + d * 86_400_000;
+  const days: string[] = [];
+  for (let d = 1; d < 365; d++) if (offsetAt(tz, noon(d)) !== offsetAt(tz, noon(d - 1))) days.push(new Date(noon(d - 2)).toISOString());
+  return days;
+}
 
 describe("cron schedules: every time the expression fires, in the camera's zone, is a tick", () => {
   test("*/10 7-18 on weekdays: 07:00 to 18:50 local every ten minutes, one window a day like 07:00–19:00 every 600 s", () => {
@@ -72,13 +79,13 @@ describe("cron schedules: every time the expression fires, in the camera's zone,
   });
 
   test("ticks are exactly croner's run times, DST and odd zones included", () => {
-    const zones = ["America/Denver", "Europe/London", "Australia/Lord_Howe", "America/Santiago", "Asia/Kathmandu"];
-    const patterns = ["*/10 7-18 * * 1-5", "30 2 * * *", "*/30 1-3 * * *", "5,17,43 0-4 * * *", "0 */2 * * *", "0 0 12 L * *", "*/20 0-2 * * * *"];
+    const zones = ["America/Denver", "Europe/London", "Australia/Lord_Howe", "America/Santiago", "Pacific/Chatham"];
+    const patterns = ["*/10 7-18 * * 1-5", "30 2 * * *", "30 1 * * *", "30 0 * * *", "45 23 * * *", "*/30 1-3 * * *", "5,17,43 0-4 * * *", "0 */2 * * *", "0 0 12 L * *", "*/20 0-2 * * * *"];
     for (const tz of zones) {
       for (const pattern of patterns) {
-        // Weeks around the changes: northern spring, southern autumn / northern autumn, southern spring.
-        for (const day of ["2026-03-05T12:00:00Z", "2026-04-02T12:00:00Z", "2026-09-03T12:00:00Z", "2026-10-22T12:00:00Z"]) {
-          const { from, to } = planRange(tz, Date.parse(day), pattern.split(" ").length === 6 ? 2 : 8);
+        // The days around each of the zone's clock changes in 2026, and a plain week.
+        for (const day of [...clockChanges(tz), "2026-06-10T12:00:00Z"]) {
+          const { from, to } = planRange(tz, Date.parse(day), pattern.split(" ").length === 6 ? 3 : 5);
           const position = { latitude: 0, longitude: 0, timezone: tz };
           const windows = planWindows({ cameraId: "cam", position, schedules: { s: cron(pattern) }, defaultProfiles: ["p"], from, to, generatedAt: from });
           const ours = plannedTicks(windows, from, to).map((t) => t.at);

@@ -1,6 +1,7 @@
 /**
  * Automatic renders: a session is one schedule's window on one day for one
- * camera (the first system's unit). When its window has closed and its
+ * camera (the first system's unit) — for a cron schedule, all its windows of
+ * that local day. When its window has closed and its
  * pictures have arrived — or a settle time has passed since it closed, for
  * ticks that will never come — the hub queues its timelapse once.
  */
@@ -8,6 +9,7 @@ import { eq, isNull } from "drizzle-orm";
 import type { ImageSyncPolicy } from "../../shared/contracts/sync";
 import type { DeflickerMode, FrameSource, TimelapseSpec } from "../../shared/contracts/timelapse";
 import type { PlanWindow } from "../../shared/contracts/plan";
+import { formatLocalDate, localDateOf } from "../../shared/plan/local-time";
 import { plannedTicks } from "../../shared/plan/ticks";
 import type { HubContext } from "../context";
 import { cameras, timelapses } from "../db/schema";
@@ -48,7 +50,10 @@ export function pictured(rows: readonly CaptureRow[], schedule: string): number 
   return new Set(rows.filter((r) => r.schedule === schedule && !r.variant && r.outcome === "captured" && r.hasPicture).map((r) => r.plannedAt)).size;
 }
 
-/** One schedule's window on one day: the parts a plan change mid-window left it in, joined. */
+/**
+ * One schedule's window on one day: the parts a plan change mid-window left it
+ * in, joined; for a cron schedule, every window of that local day.
+ */
 export interface Session {
   schedule: string;
   start: string;
@@ -56,11 +61,16 @@ export interface Session {
   parts: PlanWindow[];
 }
 
-/** The sessions of the plan whose windows closed in (now − lookback, now]. */
-export function closedSessions(windows: readonly PlanWindow[], now: number, lookbackMs: number): Session[] {
+/**
+ * The sessions of the plan whose windows closed in (now − lookback, now].
+ * `cronDay` names the local day of a cron schedule's window (null for others):
+ * windows of one cron schedule on one day are one session.
+ */
+export function closedSessions(windows: readonly PlanWindow[], now: number, lookbackMs: number, cronDay: (w: PlanWindow) => string | null = () => null): Session[] {
   const sessions: Session[] = [];
   for (const w of [...windows].sort((a, b) => a.start.localeCompare(b.start))) {
-    const before = sessions.findLast((s) => s.schedule === w.schedule && s.end === w.start);
+    const day = cronDay(w);
+    const before = sessions.findLast((s) => s.schedule === w.schedule && (s.end === w.start || (day !== null && cronDay(s.parts[0]!) === day)));
     if (before) {
       before.end = w.end;
       before.parts.push(w);
@@ -86,7 +96,9 @@ export function queueClosedSessions(ctx: HubContext, jobs: TimelapseJobs, policy
     // The plan in force then: a camera not in contact yet has no sessions to wait for.
     const plan = planInForce(ctx.db, id, now - policy.lookbackMs - DAY_MS, now + DAY_MS, now);
     if (!plan) continue;
-    for (const session of closedSessions(plan.windows, now, policy.lookbackMs)) {
+    const { rules, position } = plan.setup;
+    const cronDay = (w: PlanWindow) => (rules[w.schedule]?.type === "cron" ? formatLocalDate(localDateOf(position.timezone, Date.parse(w.start))) : null);
+    for (const session of closedSessions(plan.windows, now, policy.lookbackMs, cronDay)) {
       const spec = sessionSpec(id, session, sourceFor(plan.setup.config.image_sync, session.schedule), policy);
       const from = Date.parse(session.start);
       const to = Date.parse(session.end);

@@ -1,7 +1,8 @@
 import * as SunCalc from "suncalc";
 import type { CapturePlan, GeoPosition, PlanWindow } from "../contracts/plan";
-import type { ScheduleRule, SolarAnchor } from "../contracts/schedule";
-import { addDays, type LocalDate, localDateOf, localToUtc, startOfLocalDay } from "./local-time";
+import { type IntervalScheduleRule, type ScheduleRule, type SolarAnchor, WEEKDAYS } from "../contracts/schedule";
+import { cronWindowsOn, type GridSpan } from "./cron";
+import { addDays, formatLocalDate, type LocalDate, localDateOf, localToUtc, startOfLocalDay } from "./local-time";
 
 export interface PlanInput {
   cameraId: string;
@@ -37,8 +38,23 @@ export function planRange(tz: string, now: number, days: number): { from: number
   return { from, to: localToUtc(tz, addDays(localDateOf(tz, from), days), 0, 0) };
 }
 
-/** The rule's window on a local date, or null when its event does not happen that day (polar day/night). */
-export function windowOn(rule: ScheduleRule, position: GeoPosition, date: LocalDate): { start: number; end: number } | null {
+/** Whether the rule's day-of-week and date-range limits let it run on a local date. */
+function runsOn(rule: ScheduleRule, date: LocalDate): boolean {
+  if (rule.days && !rule.days.includes(WEEKDAYS[new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay()]!)) return false;
+  const day = formatLocalDate(date);
+  return !(rule.from_date && day < rule.from_date) && !(rule.to_date && day > rule.to_date);
+}
+
+/** The rule's windows on a local date: none outside its limits or when its event does not happen (polar day/night). */
+function windowsOn(rule: ScheduleRule, position: GeoPosition, date: LocalDate): GridSpan[] {
+  if (!runsOn(rule, date)) return [];
+  if (rule.type === "cron") return cronWindowsOn(rule.cron, position.timezone, date, rule.interval_seconds);
+  const w = windowOn(rule, position, date);
+  return w ? [{ ...w, interval_seconds: rule.interval_seconds }] : [];
+}
+
+/** An interval rule's window on a local date, or null when its event does not happen that day. */
+export function windowOn(rule: IntervalScheduleRule, position: GeoPosition, date: LocalDate): { start: number; end: number } | null {
   if (rule.type === "time_of_day") {
     const [sh, sm] = rule.start_time.split(":").map(Number) as [number, number];
     const [eh, em] = rule.end_time.split(":").map(Number) as [number, number];
@@ -56,8 +72,8 @@ export function windowOn(rule: ScheduleRule, position: GeoPosition, date: LocalD
 
 /**
  * Every window of the enabled rules that overlaps [from, to), clipped to it,
- * one per rule and local day (a window that crosses midnight belongs to the day
- * it starts on), sorted by start.
+ * one per rule and local day — a cron rule's can be several — (a window that
+ * crosses midnight belongs to the day it starts on), sorted by start.
  */
 export function planWindows(input: PlanInput): PlanWindow[] {
   const { position, from, to } = input;
@@ -67,19 +83,19 @@ export function planWindows(input: PlanInput): PlanWindow[] {
   for (let date = first; compare(date, last) <= 0; date = addDays(date, 1)) {
     for (const [name, rule] of Object.entries(input.schedules)) {
       if (!rule.enabled) continue;
-      const w = windowOn(rule, position, date);
-      if (!w) continue;
-      const start = Math.max(w.start, from);
-      const end = Math.min(w.end, to);
-      if (end <= start) continue;
-      windows.push({
-        schedule: name,
-        start: new Date(start).toISOString(),
-        end: new Date(end).toISOString(),
-        interval_seconds: rule.interval_seconds,
-        profiles: rule.profiles ?? input.defaultProfiles,
-        extrapolated: input.extrapolated ?? false,
-      });
+      for (const w of windowsOn(rule, position, date)) {
+        const start = Math.max(w.start, from);
+        const end = Math.min(w.end, to);
+        if (end <= start) continue;
+        windows.push({
+          schedule: name,
+          start: new Date(start).toISOString(),
+          end: new Date(end).toISOString(),
+          interval_seconds: w.interval_seconds,
+          profiles: rule.profiles ?? input.defaultProfiles,
+          extrapolated: input.extrapolated ?? false,
+        });
+      }
     }
   }
   return windows

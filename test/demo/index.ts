@@ -80,7 +80,7 @@ try {
   }
 
   const finished = (t: { status: string }) => !["queued", "running"].includes(t.status);
-  const sessions = Object.keys(config.cameras).length * Object.keys(config.schedules).length;
+  const sessions = Object.values(config.cameras as Record<string, { schedules: string[] }>).reduce((n, c) => n + c.schedules.length, 0);
   await waitFor("every session's timelapse", async () => {
     const { timelapses } = await hub.json("/api/timelapses");
     return timelapses.length >= sessions && timelapses.every(finished);

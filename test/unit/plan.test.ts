@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import * as SunCalc from "suncalc";
 import { CapturePlan, type GeoPosition, type PlanWindow } from "../../shared/contracts/plan";
-import type { ScheduleRule } from "../../shared/contracts/schedule";
+import type { IntervalScheduleRule, ScheduleRule } from "../../shared/contracts/schedule";
 import { localDateOf, localToUtc, offsetAt, startOfLocalDay } from "../../shared/plan/local-time";
 import { computePlan, planRange, planWindows, windowOn } from "../../shared/plan/windows";
 
@@ -16,15 +16,15 @@ const SYDNEY: GeoPosition = { latitude: -33.8688, longitude: 151.2093, timezone:
 const KASHGAR: GeoPosition = { latitude: 39.47, longitude: 75.99, timezone: "Asia/Shanghai" };
 const AUCKLAND: GeoPosition = { latitude: -36.8485, longitude: 174.7633, timezone: "Pacific/Auckland" };
 
-function solar(anchor: "sunrise" | "sunset", extra: Partial<ScheduleRule> = {}): ScheduleRule {
-  return { type: "solar_relative", anchor, offset_minutes: -30, duration_minutes: 60, interval_seconds: 15, enabled: true, ...extra } as ScheduleRule;
+function solar(anchor: "sunrise" | "sunset", extra: Partial<IntervalScheduleRule> = {}): IntervalScheduleRule {
+  return { type: "solar_relative", anchor, offset_minutes: -30, duration_minutes: 60, interval_seconds: 15, enabled: true, ...extra } as IntervalScheduleRule;
 }
-function timeOfDay(start_time: string, end_time: string, extra: Partial<ScheduleRule> = {}): ScheduleRule {
-  return { type: "time_of_day", start_time, end_time, interval_seconds: 30, enabled: true, ...extra } as ScheduleRule;
+function timeOfDay(start_time: string, end_time: string, extra: Partial<IntervalScheduleRule> = {}): IntervalScheduleRule {
+  return { type: "time_of_day", start_time, end_time, interval_seconds: 30, enabled: true, ...extra } as IntervalScheduleRule;
 }
 
 /** The seed's three schedules. */
-const SEED_SCHEDULES: Record<string, ScheduleRule> = {
+const SEED_SCHEDULES: Record<string, IntervalScheduleRule> = {
   sunrise: solar("sunrise"),
   daytime: timeOfDay("07:30", "17:45"),
   sunset: solar("sunset"),
@@ -378,7 +378,7 @@ describe("Auckland plan across its spring-forward", () => {
 });
 
 describe("the first system's other solar anchors", () => {
-  const rule = (anchor: string): ScheduleRule => ({ type: "solar_relative", anchor, offset_minutes: 0, duration_minutes: 30, interval_seconds: 60, enabled: true }) as ScheduleRule;
+  const rule = (anchor: string): IntervalScheduleRule => ({ type: "solar_relative", anchor, offset_minutes: 0, duration_minutes: 30, interval_seconds: 60, enabled: true }) as IntervalScheduleRule;
   const day = { year: 2026, month: 3, day: 20 };
   const times = SunCalc.getTimes(new Date(localToUtc(DENVER.timezone, day, 12, 0)), DENVER.latitude, DENVER.longitude);
 

@@ -24,6 +24,7 @@ export interface AttentionCamera {
 }
 export function attentionScore(camera: AttentionCamera): number;
 export function sortByAttention<T extends AttentionCamera>(cameras: T[]): T[];
+export function exposureIssueLines(exposure: { issues?: { text: string; since: string; truncated: boolean }[] } | null | undefined, timeZone: string): string[];
 export function issueField(path: string | null | undefined): string;
 export function issuesFor<T extends { path: string }>(issues: T[], fieldPath: string): T[];
 export function compareVersions(a: string, b: string): number;

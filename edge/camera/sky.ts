@@ -38,6 +38,8 @@ export interface SkyModel {
   seed: number;
   /** The static sky gradient's RGB by row (what the clouds cover). */
   skyByRow: Float32Array;
+  /** The layout's sky cover: pixels without sky are skipped. */
+  skyCover: Float32Array;
 }
 
 export interface SunInSky {
@@ -95,6 +97,7 @@ export function skyModel(seed: number, layout: FrameLayout): SkyModel {
     wind: [direction * speed(20), direction * 0.6 * speed(21)],
     seed,
     skyByRow: skyAlbedoByRow(height),
+    skyCover,
   };
 }
 
@@ -108,10 +111,11 @@ export function cloudThreshold(seed: number, at: number): number {
 
 /**
  * The sky's light to add, per sky pixel and channel, to the layout's albedo
- * (the caller weights it by each pixel's sky cover): 3 × width × model.rows values.
+ * (the caller weights it by each pixel's sky cover; where there is none the values are
+ * left as they were): 3 × width × model.rows values.
  */
 export function skyLight(model: SkyModel, sun: SunInSky, at: number, out: Float32Array = new Float32Array(3 * model.width * model.rows)): Float32Array {
-  const { width, height, rows, clouds, texWidth, wind, skyByRow, horizonRow } = model;
+  const { width, height, rows, clouds, texWidth, wind, skyByRow, skyCover, horizonRow } = model;
   // Square pixels: the same degrees per pixel up as across.
   const degPerPx = FIELD_DEG / width;
   const sunX = ((sun.azimuth - 90) / FIELD_DEG) * width;
@@ -140,6 +144,7 @@ export function skyLight(model: SkyModel, sun: SunInSky, at: number, out: Float3
     // The second layer is the texture upside down (still smooth), so the two do not move as one.
     const row2 = (rows - 1 - y) * texWidth;
     for (let x = 0; x < width; x++) {
+      if (skyCover[y * width + x] === 0) continue;
       const dx = x - sunX;
       const d2 = dx * dx + dy * dy;
       const wide = WIDE_GLOW / (1 + d2 * wideK);

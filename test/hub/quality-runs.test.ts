@@ -121,7 +121,9 @@ describe("capture failures", () => {
 
   test("misses for other reasons neither count nor end a streak; the threshold is the config's error_frames", () => {
     const missed = (tick: number) => frame(tick, { outcome: "missed", capturedAt: null, meanLuma: null, reasonCode: "agent_down" });
-    const records = [failure(0), missed(1), failure(2), missed(3), failure(4)];
+    // The scheduler records a capture that threw as missed with camera_error: it counts the same.
+    const threw = (tick: number) => ({ ...failure(tick), outcome: "missed" as const });
+    const records = [failure(0), missed(1), threw(2), missed(3), failure(4)];
     expect(exposureSummary(records, DEFAULT_QUALITY).issues).toMatchObject([{ kind: "camera_error", frames: 3, since: iso(TICK0) }]);
     expect(exposureSummary(records, { ...DEFAULT_QUALITY, error_frames: 4 }).issues).toEqual([]);
     // Failures show next to other issues, the worst first.

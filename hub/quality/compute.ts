@@ -90,67 +90,88 @@ function driftText(stops: number[]): string {
 
 const ISSUE_ORDER: QualityIssueKind[] = ["camera_error", "clipped", "crushed", "drift"];
 
+/** What each pixel limit counts, and its words. */
+const PIXEL_RUNS = [
+  { kind: "clipped", words: "sky clipped", limit: (t: QualityThresholds) => t.clipped_pct, pct: (f: ExposureFrame) => f.clippedPct },
+  { kind: "crushed", words: "shadows crushed", limit: (t: QualityThresholds) => t.crushed_pct, pct: (f: ExposureFrame) => f.crushedPct },
+] as const;
+
+interface RunContext {
+  profileId: string;
+  /** The words, naming the profile when the camera shoots several. */
+  name: (text: string) => string;
+  windowFull: boolean;
+}
+
+function issue(kind: QualityIssueKind, run: { plannedAt: number }[], truncated: boolean, value: number | null, text: string, profileId: string | null): QualityIssue {
+  return { kind, profile_id: profileId, since: iso(run[0]!.plannedAt), frames: run.length, value, truncated, text };
+}
+
+/** One profile's frames (oldest first) against its limits: its current drift run, and the runs that reached a limit. */
+function profileRuns(frames: Measured[], t: QualityThresholds, ctx: RunContext): { drift: Measured[]; driftFromOldest: boolean; issues: QualityIssue[] } {
+  const issues: QualityIssue[] = [];
+  const drift = currentRun(frames, (f) => Math.abs(stopsFromTarget(f.meanLuma)) > t.drift_stops);
+  if (drift.run.length >= t.drift_frames) {
+    const stops = drift.run.map((f) => stopsFromTarget(f.meanLuma));
+    issues.push(issue("drift", drift.run, ctx.windowFull && drift.fromOldest, round(mean(stops), 2), ctx.name(driftText(stops)), ctx.profileId));
+  }
+  for (const { kind, words, limit, pct } of PIXEL_RUNS) {
+    const { run, fromOldest } = currentRun(
+      frames.filter((f) => typeof pct(f) === "number"),
+      (f) => pct(f)! > limit(t),
+    );
+    if (run.length < t.drift_frames) continue;
+    const value = round(mean(run.map((f) => pct(f)!)), 1);
+    issues.push(issue(kind, run, ctx.windowFull && fromOldest, value, ctx.name(`${words} ${Math.round(value)} % for ${plural(run.length, "frame")}`), ctx.profileId));
+  }
+  return { drift: drift.run, driftFromOldest: drift.fromOldest, issues };
+}
+
+/** The camera's current run of camera_error failures (any profile); a captured frame ends it, other misses neither count nor end it. */
+function failureRun(production: ExposureFrame[], errorFrames: number, windowFull: boolean): QualityIssue | null {
+  const { run, fromOldest } = currentRun(
+    production.filter((r) => r.outcome === "captured" || r.reasonCode === "camera_error"),
+    (r) => r.outcome !== "captured",
+  );
+  if (run.length < errorFrames) return null;
+  const reason = run[run.length - 1]!.reason;
+  const detail = reason ? `: ${reason.length > 80 ? `${reason.slice(0, 79)}…` : reason}` : "";
+  return issue("camera_error", run, windowFull && fromOldest, null, `${plural(run.length, "capture")} failed in a row (camera_error)${detail}`, null);
+}
+
 /**
  * A camera's exposure over its newest records: per profile (each judged by its own
  * thresholds), the current runs of frames beyond drift_stops from the target, with
  * more than clipped_pct of the frame clipped, or more than crushed_pct crushed; and
  * the camera's current run of camera_error failures. Only captured production frames
  * with measures count for the runs (test variants, misses, failures and unmeasured
- * frames are skipped; a frame in range ends a run); a failure run ends at the next
- * captured production frame. `windowFull`: the records are the newest part of a
- * longer history, so a run reaching the oldest of them is truncated.
+ * frames are skipped; a frame in range ends a run). `windowFull`: the records are the
+ * newest part of a longer history, so a run reaching the oldest of them is truncated.
  */
 export function exposureSummary(records: ExposureFrame[], policy: Partial<QualityConfig>, windowFull = false): ExposureSummary {
   const production = records.filter((r) => r.testRole !== "variant").sort(byPlanned);
   const measured = production.filter((r): r is Measured => r.outcome === "captured" && r.meanLuma !== null && Number.isFinite(r.meanLuma));
   const profiles = [...new Set(measured.map((f) => f.profileId))].sort();
-  const named = (text: string, profileId: string) => (profiles.length > 1 ? `${text} (profile ${profileId})` : text);
   const issues: QualityIssue[] = [];
-  const truncated = (fromOldest: boolean, run: unknown[]) => windowFull && run.length > 0 && fromOldest;
   /** The drift run the summary's own fields describe: one that raised an issue, else the longest. */
-  let shown: { run: Measured[]; truncated: boolean; issue: boolean } = { run: [], truncated: false, issue: false };
-
+  let shown = { run: [] as Measured[], truncated: false, issue: false };
   for (const profileId of profiles) {
-    const t = thresholdsFor(policy, profileId);
-    const frames = measured.filter((f) => f.profileId === profileId);
-    const drift = currentRun(frames, (f) => Math.abs(stopsFromTarget(f.meanLuma)) > t.drift_stops);
-    const driftIssue = drift.run.length >= t.drift_frames;
-    if (Number(driftIssue) - Number(shown.issue) > 0 || (driftIssue === shown.issue && drift.run.length > shown.run.length))
-      shown = { run: drift.run, truncated: truncated(drift.fromOldest, drift.run), issue: driftIssue };
-    if (driftIssue) {
-      const stops = drift.run.map((f) => stopsFromTarget(f.meanLuma));
-      issues.push({ kind: "drift", profile_id: profileId, since: iso(drift.run[0]!.plannedAt), frames: drift.run.length, value: round(mean(stops), 2), truncated: truncated(drift.fromOldest, drift.run), text: named(driftText(stops), profileId) });
-    }
-    const pixelRuns = [
-      { kind: "clipped" as const, words: "sky clipped", limit: t.clipped_pct, pct: (f: ExposureFrame) => f.clippedPct },
-      { kind: "crushed" as const, words: "shadows crushed", limit: t.crushed_pct, pct: (f: ExposureFrame) => f.crushedPct },
-    ];
-    for (const { kind, words, limit, pct } of pixelRuns) {
-      const withPct = frames.filter((f) => typeof pct(f) === "number");
-      const { run, fromOldest } = currentRun(withPct, (f) => pct(f)! > limit);
-      if (run.length < t.drift_frames) continue;
-      const value = round(mean(run.map((f) => pct(f)!)), 1);
-      issues.push({ kind, profile_id: profileId, since: iso(run[0]!.plannedAt), frames: run.length, value, truncated: truncated(fromOldest, run), text: named(`${words} ${Math.round(value)} % for ${plural(run.length, "frame")}`, profileId) });
-    }
+    const name = (text: string) => (profiles.length > 1 ? `${text} (profile ${profileId})` : text);
+    const runs = profileRuns(measured.filter((f) => f.profileId === profileId), thresholdsFor(policy, profileId), { profileId, name, windowFull });
+    issues.push(...runs.issues);
+    const driftIssue = runs.issues.some((i) => i.kind === "drift");
+    if (driftIssue !== shown.issue ? driftIssue : runs.drift.length > shown.run.length)
+      shown = { run: runs.drift, truncated: windowFull && runs.drift.length > 0 && runs.driftFromOldest, issue: driftIssue };
   }
-
-  const failures = currentRun(
-    production.filter((r) => r.outcome === "captured" || r.reasonCode === "camera_error"),
-    (r) => r.outcome !== "captured",
-  );
-  const errorFrames = policy.error_frames ?? DEFAULT_QUALITY.error_frames;
-  if (failures.run.length >= errorFrames) {
-    const last = failures.run[failures.run.length - 1]!;
-    const detail = last.reason ? `: ${last.reason.length > 80 ? `${last.reason.slice(0, 79)}…` : last.reason}` : "";
-    issues.push({ kind: "camera_error", profile_id: null, since: iso(failures.run[0]!.plannedAt), frames: failures.run.length, value: null, truncated: windowFull && failures.fromOldest, text: `${plural(failures.run.length, "capture")} failed in a row (camera_error)${detail}` });
-  }
+  const failures = failureRun(production, policy.error_frames ?? DEFAULT_QUALITY.error_frames, windowFull);
+  if (failures) issues.push(failures);
   issues.sort((a, b) => ISSUE_ORDER.indexOf(a.kind) - ISSUE_ORDER.indexOf(b.kind) || (a.profile_id ?? "").localeCompare(b.profile_id ?? ""));
 
   const { run } = shown;
   const last = measured[measured.length - 1];
   const recent = measured.slice(-(policy.drift_frames ?? DEFAULT_QUALITY.drift_frames));
   return {
-    drifting: issues.some((i) => i.kind === "drift"),
+    drifting: shown.issue,
     since: run.length ? iso(run[0]!.plannedAt) : null,
     frames: run.length,
     mean_stops: run.length ? round(mean(run.map((f) => stopsFromTarget(f.meanLuma))), 2) : null,

@@ -16,6 +16,8 @@ const NEAR_GLOW = 6;
 const NEAR_GLOW_DEG = 2.5;
 const WIDE_GLOW = 0.8;
 const WIDE_GLOW_DEG = 20;
+/** How far from the sun cloud edges are lit up (a silver lining). */
+const SILVER_LINING_DEG = 8;
 /** Warm light scattered along the horizon near a low sun, relative to the sky. */
 const HORIZON_GLOW = 1.5;
 const HORIZON_GLOW_RGB = [1.0, 0.55, 0.25] as const;
@@ -133,7 +135,7 @@ export function skyLight(model: SkyModel, sun: SunInSky, at: number, out: Float3
   const discR2 = (SUN_RADIUS_DEG / degPerPx) ** 2;
   const nearK = (degPerPx / NEAR_GLOW_DEG) ** 2;
   const wideK = (degPerPx / WIDE_GLOW_DEG) ** 2;
-  const silverK = (degPerPx / 8) ** 2;
+  const silverK = (degPerPx / SILVER_LINING_DEG) ** 2;
   for (let y = 0; y < rows; y++) {
     const dy = y - sunY;
     const rowGlow = Math.exp(-Math.max(0, horizonRow - y) / (0.1 * height));

@@ -93,11 +93,22 @@ export interface FrameLayout {
   albedo: Float32Array;
 }
 
+/** The clear sky's reflectance by row, RGB: blue overhead, paler towards the horizon. */
+export function skyAlbedoByRow(height: number): Float32Array {
+  const out = new Float32Array(height * 3);
+  for (let y = 0; y < height; y++) {
+    const toHorizon = Math.min(1, y / (HORIZON * height));
+    for (let c = 0; c < 3; c++) out[y * 3 + c] = SKY_ALBEDO.zenith[c]! + toHorizon * (SKY_ALBEDO.horizon[c]! - SKY_ALBEDO.zenith[c]!);
+  }
+  return out;
+}
+
 export function frameLayout(seed: number, width: number, height: number): FrameLayout {
   const skyCover = new Float32Array(width * height);
   const albedo = new Float32Array(width * height * 3);
   const [crestPhase1, crestPhase2, crestPhase3, slopePhase] = [10, 11, 12, 13].map((key) => 2 * Math.PI * unitHash(seed, key)) as [number, number, number, number];
   const random = randomStream(seed);
+  const skyByRow = skyAlbedoByRow(height);
   for (let x = 0; x < width; x++) {
     const u = x / width;
     const crest =
@@ -109,13 +120,9 @@ export function frameLayout(seed: number, width: number, height: number): FrameL
     for (let y = 0; y < height; y++) {
       const i = y * width + x;
       const cover = Math.min(1, Math.max(0, crest - y));
-      const toHorizon = Math.min(1, y / (HORIZON * height));
       const slopes = 0.12 * Math.sin(x * 0.045 + 2.5 * Math.sin(y * 0.021 + slopePhase)) + 0.05 * Math.sin(x * 0.31 + y * 0.17);
       const texture = 1 + slopes + 0.3 * (random() - 0.5);
-      for (let c = 0; c < 3; c++) {
-        const sky = SKY_ALBEDO.zenith[c]! + toHorizon * (SKY_ALBEDO.horizon[c]! - SKY_ALBEDO.zenith[c]!);
-        albedo[i * 3 + c] = cover * sky + (1 - cover) * RIDGE_ALBEDO[c]! * texture;
-      }
+      for (let c = 0; c < 3; c++) albedo[i * 3 + c] = cover * skyByRow[y * 3 + c]! + (1 - cover) * RIDGE_ALBEDO[c]! * texture;
       skyCover[i] = cover;
     }
   }
@@ -136,21 +143,43 @@ function meteringWeight(metering: Metering, u: number, v: number): number {
   }
 }
 
-/** The relative luminance the camera's meter sees in the layout. */
-export function meteredLuminance(layout: FrameLayout, metering: Metering): number {
-  const { width, height, albedo } = layout;
+/** What a metering mode sees of a layout: its weighted luminance without the sky's own light, and each sky pixel's weight for that light. */
+export interface MeteringWeights {
+  sum: number;
+  weights: number;
+  /** Weight × sky cover per pixel of the first `rows` rows; null when the mode ignores the sky. */
+  sky: Float32Array | null;
+}
+
+const luma = (rgb: ArrayLike<number>, i: number) => 0.2126 * rgb[i]! + 0.7152 * rgb[i + 1]! + 0.0722 * rgb[i + 2]!;
+
+export function meteringWeights(layout: FrameLayout, metering: Metering, rows: number): MeteringWeights {
+  const { width, height, albedo, skyCover } = layout;
+  const sky = new Float32Array(width * rows);
   let sum = 0;
   let weights = 0;
+  let seesSky = false;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const weight = meteringWeight(metering, (x + 0.5) / width, (y + 0.5) / height);
       if (weight === 0) continue;
-      const i = (y * width + x) * 3;
-      sum += weight * (0.2126 * albedo[i]! + 0.7152 * albedo[i + 1]! + 0.0722 * albedo[i + 2]!);
+      const i = y * width + x;
+      sum += weight * luma(albedo, i * 3);
       weights += weight;
+      if (y < rows && skyCover[i]! > 0) {
+        sky[i] = weight * skyCover[i]!;
+        seesSky = true;
+      }
     }
   }
-  return sum / weights;
+  return { sum, weights, sky: seesSky ? sky : null };
+}
+
+/** The relative luminance the meter sees: the layout, plus the sky's light of the moment (sky.ts: 3 values per sky pixel). */
+export function meteredLuminance(m: MeteringWeights, skyLight: Float32Array | null): number {
+  let sum = m.sum;
+  if (m.sky && skyLight) for (let i = 0; i < m.sky.length; i++) if (m.sky[i]! > 0) sum += m.sky[i]! * luma(skyLight, i * 3);
+  return sum / m.weights;
 }
 
 /** IMX519: analogue gain 1–16×; the stock tuning caps auto exposure at 120 ms. */
@@ -192,7 +221,8 @@ export function autoExposure(
   if (fixed.shutter_us !== null) return { shutter_us: fixed.shutter_us, gain: clamp(needed / fixed.shutter_us, 1, MAX_ANALOGUE_GAIN) };
   if (fixed.gain !== null) return { shutter_us: Math.round(clamp(needed / fixed.gain, MIN_SHUTTER_US, AE_MAX_SHUTTER_US)), gain: fixed.gain };
   const shutter_us = Math.round(clamp(needed, MIN_SHUTTER_US, AE_MAX_SHUTTER_US));
-  return { shutter_us, gain: clamp(needed / shutter_us, 1, MAX_ANALOGUE_GAIN) };
+  // Gain only once the shutter is at its longest: a shorter shutter's rounding is not made up with gain.
+  return { shutter_us, gain: shutter_us < AE_MAX_SHUTTER_US ? 1 : clamp(needed / shutter_us, 1, MAX_ANALOGUE_GAIN) };
 }
 
 /** Relative RGB of light at a colour temperature, normalised to 5500 K (a rough blackbody fit). */

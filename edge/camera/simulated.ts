@@ -8,17 +8,19 @@ import {
   type Exposure,
   frameLayout,
   type FrameLayout,
-  HORIZON,
   hash,
   kelvinRgb,
   MAX_ANALOGUE_GAIN,
   meteredLuminance,
+  type MeteringWeights,
+  meteringWeights,
   randomStream,
   sceneKelvin,
   sceneLux,
   sensorScale,
   unitHash,
 } from "./scene";
+import { type SkyModel, skyLight, skyModel } from "./sky";
 
 export interface SimulatedCameraOptions {
   seed: number;
@@ -45,8 +47,6 @@ const SRGB = Uint8Array.from({ length: GAMMA_STEPS }, (_, i) => {
 /** Read noise at gain 1 (linear units); it scales with gain. */
 const NOISE_PER_GAIN = 0.0015;
 const NOISE_OFFSETS = 65536;
-/** Warm light scattered near the sun when it is low, relative to the sky. */
-const GLOW_RGB = [1.0, 0.55, 0.25] as const;
 
 interface Scene {
   lux: number;
@@ -60,7 +60,10 @@ export class SimulatedCamera implements CameraDriver {
   private readonly seed: number;
   private readonly position: SimulatedCameraOptions["position"];
   private readonly layout: FrameLayout;
-  private readonly metered = new Map<Metering, number>();
+  private readonly sky: SkyModel;
+  private readonly metering = new Map<Metering, MeteringWeights>();
+  /** The sky's light at the last instant asked for: a tick meters and captures at the same instant. */
+  private lastSky: { at: number; light: Float32Array } | null = null;
   /** Approximately normal noise, one per channel and pixel, plus room for a per-frame offset. */
   private readonly grain: Float32Array;
 
@@ -68,6 +71,7 @@ export class SimulatedCamera implements CameraDriver {
     this.seed = options.seed;
     this.position = options.position;
     this.layout = frameLayout(options.seed, options.width ?? 640, options.height ?? 360);
+    this.sky = skyModel(options.seed, this.layout);
     this.grain = new Float32Array(this.layout.albedo.length + NOISE_OFFSETS);
     const uniform = randomStream(hash(options.seed, 1));
     for (let i = 0; i < this.grain.length; i++) this.grain[i] = 2 * (uniform() + uniform() + uniform() - 1.5);
@@ -84,7 +88,7 @@ export class SimulatedCamera implements CameraDriver {
 
   async meter(at: number): Promise<MeterReading> {
     const scene = this.scene(at);
-    const exposure = autoExposure({ shutter_us: null, gain: null }, scene.lux, this.meteredLuminance("centre"), 0);
+    const exposure = autoExposure({ shutter_us: null, gain: null }, scene.lux, this.meteredLuminance("centre", scene, at), 0);
     return {
       lux: scene.lux * (1 + 0.04 * (unitHash(this.seed, at, 1) - 0.5)),
       exposure_time_us: exposure.shutter_us,
@@ -98,13 +102,14 @@ export class SimulatedCamera implements CameraDriver {
     const wbKelvin = whiteBalanceKelvin(settings.white_balance, scene.kelvin);
     // Gain cannot go below 1×, so ISO 50 behaves as ISO 100.
     const gain = settings.iso === null ? null : Math.max(1, settings.iso / 100);
-    const metered = this.meteredLuminance(settings.metering);
+    const metered = this.meteredLuminance(settings.metering, scene, at);
+    const light = this.skyLight(scene, at);
     return (settings.bracket?.ev ?? [0]).map((bracketEv, index) => {
       // A fully manual bracket steps the shutter; otherwise auto exposure takes the offset.
       const shutter_us =
         settings.shutter_us !== null && gain !== null ? Math.round(settings.shutter_us * 2 ** bracketEv) : settings.shutter_us;
       const exposure = autoExposure({ shutter_us, gain }, scene.lux, metered, settings.ev + bracketEv);
-      const rgba = this.render(scene, exposure, wbKelvin, hash(this.seed, at, index));
+      const rgba = this.render(scene, light, exposure, wbKelvin, hash(this.seed, at, index));
       const { width, height } = this.layout;
       return {
         jpeg: new Uint8Array(encode({ data: rgba, width, height }, settings.quality).data),
@@ -131,48 +136,53 @@ export class SimulatedCamera implements CameraDriver {
     };
   }
 
-  private meteredLuminance(metering: Metering): number {
-    let value = this.metered.get(metering);
-    if (value === undefined) {
-      value = meteredLuminance(this.layout, metering);
-      this.metered.set(metering, value);
-    }
-    return value;
+  private skyLight(scene: Scene, at: number): Float32Array {
+    if (this.lastSky?.at !== at) this.lastSky = { at, light: skyLight(this.sky, scene, at, this.lastSky?.light) };
+    return this.lastSky.light;
   }
 
-  private render(scene: Scene, exposure: Exposure, wbKelvin: number, frameKey: number): Uint8Array {
+  private meteredLuminance(metering: Metering, scene: Scene, at: number): number {
+    let weights = this.metering.get(metering);
+    if (!weights) this.metering.set(metering, (weights = meteringWeights(this.layout, metering, this.sky.rows)));
+    return meteredLuminance(weights, weights.sky ? this.skyLight(scene, at) : null);
+  }
+
+  private render(scene: Scene, light: Float32Array, exposure: Exposure, wbKelvin: number, frameKey: number): Uint8Array {
     const { width, height, albedo, skyCover } = this.layout;
-    const light = kelvinRgb(scene.kelvin);
+    const tint = kelvinRgb(scene.kelvin);
     const balance = kelvinRgb(wbKelvin);
     const base = sensorScale(scene.lux, exposure.shutter_us, exposure.gain);
-    const [scaleR, scaleG, scaleB] = [0, 1, 2].map((c) => (base * light[c]!) / balance[c]!) as [number, number, number];
+    const [scaleR, scaleG, scaleB] = [0, 1, 2].map((c) => (base * tint[c]!) / balance[c]!) as [number, number, number];
     const sigma = NOISE_PER_GAIN * exposure.gain;
     const noiseOffset = frameKey % NOISE_OFFSETS;
-
-    // The glow is separable: across the frame towards the sun's side (camera facing south), up from the horizon.
-    const glow = 1.5 * Math.exp(-((scene.altitude / 5) ** 2));
-    const sunX = Math.min(1, Math.max(0, (scene.azimuth - 90) / 180));
-    const glowColumn = Float32Array.from({ length: width }, (_, x) => glow * Math.exp(-(((x / width - sunX) / 0.35) ** 2)));
-    const glowRow = Float32Array.from({ length: height }, (_, y) => Math.exp(-Math.max(0, HORIZON - y / height) / 0.1));
+    const skyPixels = this.sky.rows * width;
 
     const top = GAMMA_STEPS - 1;
     const rgba = new Uint8Array(width * height * 4);
-    for (let y = 0; y < height; y++) {
-      const rowGlow = glowRow[y]!;
-      for (let x = 0; x < width; x++) {
-        const i = y * width + x;
-        const a = i * 3;
-        const n = a + noiseOffset;
-        const sunlit = skyCover[i]! * glowColumn[x]! * rowGlow;
-        const r = (albedo[a]! + sunlit * GLOW_RGB[0]) * scaleR + this.grain[n]! * sigma;
-        const g = (albedo[a + 1]! + sunlit * GLOW_RGB[1]) * scaleG + this.grain[n + 1]! * sigma;
-        const b = (albedo[a + 2]! + sunlit * GLOW_RGB[2]) * scaleB + this.grain[n + 2]! * sigma;
-        const o = i * 4;
-        rgba[o] = SRGB[r <= 0 ? 0 : r >= 1 ? top : (r * top + 0.5) | 0]!;
-        rgba[o + 1] = SRGB[g <= 0 ? 0 : g >= 1 ? top : (g * top + 0.5) | 0]!;
-        rgba[o + 2] = SRGB[b <= 0 ? 0 : b >= 1 ? top : (b * top + 0.5) | 0]!;
-        rgba[o + 3] = 255;
-      }
+    const grain = this.grain;
+    const write = (i: number, r: number, g: number, b: number) => {
+      const o = i * 4;
+      rgba[o] = SRGB[r <= 0 ? 0 : r >= 1 ? top : (r * top + 0.5) | 0]!;
+      rgba[o + 1] = SRGB[g <= 0 ? 0 : g >= 1 ? top : (g * top + 0.5) | 0]!;
+      rgba[o + 2] = SRGB[b <= 0 ? 0 : b >= 1 ? top : (b * top + 0.5) | 0]!;
+      rgba[o + 3] = 255;
+    };
+    // Down to the highest crest, the sky's own light of the moment (sun, glow, clouds) by how much of each pixel is sky.
+    for (let i = 0; i < skyPixels; i++) {
+      const a = i * 3;
+      const n = a + noiseOffset;
+      const cover = skyCover[i]!;
+      write(
+        i,
+        (albedo[a]! + cover * light[a]!) * scaleR + grain[n]! * sigma,
+        (albedo[a + 1]! + cover * light[a + 1]!) * scaleG + grain[n + 1]! * sigma,
+        (albedo[a + 2]! + cover * light[a + 2]!) * scaleB + grain[n + 2]! * sigma,
+      );
+    }
+    for (let i = skyPixels; i < width * height; i++) {
+      const a = i * 3;
+      const n = a + noiseOffset;
+      write(i, albedo[a]! * scaleR + grain[n]! * sigma, albedo[a + 1]! * scaleG + grain[n + 1]! * sigma, albedo[a + 2]! * scaleB + grain[n + 2]! * sigma);
     }
     return rgba;
   }

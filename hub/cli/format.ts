@@ -76,21 +76,29 @@ export function formatReport(r: SyncReport): string {
 
 const stops = (x: number | null) => (x === null ? "—" : `${x > 0 ? "+" : ""}${x.toFixed(2)}`);
 
-/** The report's exposure line: drifting or not, the current run, recent brightness. */
+/** The report's exposure line: drifting or not, the current run, other runs needing attention, recent brightness. */
 function exposureLine(e: ExposureSummary | null, q: QualityConfig | null): string {
-  if (!e || e.last_measured_at === null) return "no measured frames";
+  if (!e || e.last_measured_at === null) return "no measured frames" + issuesText(e, "; ");
   const limit = q ? ` (beyond ±${q.drift_stops} stop${q.drift_stops === 1 ? "" : "s"}; ${q.drift_frames} in a row flag it)` : "";
   const since = `${e.truncated ? "at or before " : ""}${time(e.since)}`;
   const recent = `recent mean luma ${e.recent_mean_luma ?? "—"}, last measured ${time(e.last_measured_at)}`;
-  if (e.drifting) return `DRIFTING since ${since}: ${e.frames} frames, mean ${stops(e.mean_stops)} stops${limit}; ${recent}`;
-  if (e.frames) return `in range; last ${e.frames} frame${e.frames === 1 ? "" : "s"} out since ${since}, mean ${stops(e.mean_stops)} stops${limit}; ${recent}`;
-  return `in range; ${recent}`;
+  const others = issuesText(e, "; ");
+  if (e.drifting) return `DRIFTING since ${since}: ${e.frames} frames, mean ${stops(e.mean_stops)} stops${limit}${others}; ${recent}`;
+  if (e.frames) return `in range; last ${e.frames} frame${e.frames === 1 ? "" : "s"} out since ${since}, mean ${stops(e.mean_stops)} stops${limit}${others}; ${recent}`;
+  return `in range${others}; ${recent}`;
 }
 
-/** The fleet's exposure cell: "—" without measured frames. */
+/** The runs other than drift that need attention, in words with their start: "; ATTENTION sky clipped 37 % for 40 frames since …". */
+function issuesText(e: ExposureSummary | null | undefined, lead: string): string {
+  const issues = (e?.issues ?? []).filter((i) => i.kind !== "drift");
+  return issues.map((i) => `${lead}ATTENTION ${i.text} since ${i.truncated ? "at or before " : ""}${time(i.since)}`).join("");
+}
+
+/** The fleet's exposure cell: "—" without measured frames; each run needing attention in words. */
 function exposureCell(e: ExposureSummary | null | undefined): string {
+  const words = (e?.issues ?? []).map((i) => (i.kind === "drift" ? `DRIFT ${stops(i.value)} ×${i.frames}` : i.text));
+  if (words.length) return words.join("; ");
   if (!e || e.last_measured_at === null) return "—";
-  if (e.drifting) return `DRIFT ${stops(e.mean_stops)} ×${e.frames}`;
   return `ok${e.frames ? ` (${e.frames} out)` : ""}`;
 }
 

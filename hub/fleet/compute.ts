@@ -1,6 +1,6 @@
 import type { QualityConfig } from "../../shared/contracts/config";
 import type { ImageSyncProgress, Incident, ObservedState, ProfileRef } from "../../shared/contracts/sync";
-import type { ExposureSummary } from "../quality/compute";
+import type { ExposureSummary, QualityIssueKind } from "../quality/compute";
 import { onlineWindowMs, outageThresholdMs } from "../agents/contact-history";
 
 /** Incidents younger than this are shown in the fleet summary (at most MAX_INCIDENTS, newest last). */
@@ -44,8 +44,8 @@ export interface FleetAssignment {
  */
 export const CONVERGENCE_POLLS = 2;
 
-/** Why a camera needs an operator's attention. */
-export type Attention = "offline" | "behind" | "disk" | "clock_untrusted" | "not_converged" | "drift";
+/** Why a camera needs an operator's attention (the exposure reasons are hub/quality's issue kinds, in words in `exposure.issues`). */
+export type Attention = "offline" | "behind" | "disk" | "clock_untrusted" | "not_converged" | QualityIssueKind;
 
 /**
  * online: contact within 3 poll intervals; offline: none since; waiting_for_first_contact:
@@ -110,7 +110,7 @@ export function fleetCamera(row: FleetCameraRow, pollIntervalSeconds: number, no
   const a = row.assignment ?? null;
   if (a && !waiting && !a.converged && (a.since === null || now - Date.parse(a.since) > CONVERGENCE_POLLS * pollIntervalSeconds * 1000)) attention.push("not_converged");
   const exposure = row.exposure ?? null;
-  if (exposure?.drifting) attention.push("drift");
+  for (const issue of exposure?.issues ?? []) if (!attention.includes(issue.kind)) attention.push(issue.kind);
   return {
     id: row.id,
     status: waiting ? "waiting_for_first_contact" : online ? "online" : "offline",

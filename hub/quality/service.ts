@@ -4,13 +4,16 @@ import type { HubDb } from "../db/client";
 import { captures } from "../db/schema";
 import { type ExposureFrame, type ExposureSummary, exposureSummary } from "./compute";
 
+/** The longest run any check needs (a profile may ask for more frames than the config's default). */
+const longestRun = (policy: QualityConfig) =>
+  Math.max(policy.drift_frames, policy.error_frames ?? 0, ...Object.values(policy.profiles ?? {}).map((p) => p.drift_frames ?? 0));
 /**
  * How many of a camera's newest records the fleet looks at: enough for the run
  * through misses, failures and A/B variants in between; a longer run is `truncated`.
  */
-export const fleetWindow = (policy: QualityConfig) => Math.max(100, 4 * policy.drift_frames);
+export const fleetWindow = (policy: QualityConfig) => Math.max(100, 4 * longestRun(policy));
 /** The report looks further back, so its `since` is exact unless a run is very long. */
-export const reportWindow = (policy: QualityConfig) => Math.max(2_000, 4 * policy.drift_frames);
+export const reportWindow = (policy: QualityConfig) => Math.max(2_000, 4 * longestRun(policy));
 
 /**
  * A camera's exposure as of `before` (epoch ms, exclusive), from its newest
@@ -25,6 +28,10 @@ export function cameraExposure(db: HubDb, cameraId: string, before: number, poli
     capturedAt: r.capturedAt === null ? null : Date.parse(r.capturedAt),
     testRole: r.testRole,
     meanLuma: r.meanLuma,
+    clippedPct: r.clippedPct,
+    crushedPct: r.crushedPct,
+    reasonCode: r.reasonCode,
+    reason: r.reason,
   }));
   return exposureSummary(frames, policy, rows.length === limit);
 }
@@ -39,6 +46,10 @@ export function exposureQuery(db: HubDb, cameraId: string, before: number, limit
       capturedAt: sql<string | null>`json_extract(${captures.record}, '$.captured_at')`,
       testRole: sql<ExposureFrame["testRole"]>`json_extract(${captures.record}, '$.test_role')`,
       meanLuma: sql<number | null>`json_extract(${captures.record}, '$.measures.mean_luma')`,
+      clippedPct: sql<number | null>`json_extract(${captures.record}, '$.measures.clipped_highlights_pct')`,
+      crushedPct: sql<number | null>`json_extract(${captures.record}, '$.measures.crushed_shadows_pct')`,
+      reasonCode: sql<string | null>`json_extract(${captures.record}, '$.reason_code')`,
+      reason: sql<string | null>`json_extract(${captures.record}, '$.reason')`,
     })
     .from(captures)
     .where(and(eq(captures.cameraId, cameraId), lt(captures.plannedAt, before)))

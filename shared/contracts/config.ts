@@ -34,17 +34,34 @@ export const SyncConfig = z
   })
   .strict();
 
-/** When the hub flags a camera's exposure as drifting (hub/quality). */
+/** The limits a profile's frames are judged by (hub/quality); a run of `drift_frames` beyond one raises attention. */
+const qualityThresholds = {
+  /** A frame is out of range when its mean luma is more than this many stops from the target. */
+  drift_stops: z.number().positive().max(8),
+  /** This many consecutive production frames beyond a limit raise attention. */
+  drift_frames: z.number().int().min(1).max(1000),
+  /** A frame's highlights are clipped when more than this percent of it is at or above luma 250. */
+  clipped_pct: z.number().min(0).max(100),
+  /** A frame's shadows are crushed when more than this percent of it is at or below luma 5. */
+  crushed_pct: z.number().min(0).max(100),
+};
+export type QualityThresholds = { [K in keyof typeof qualityThresholds]: number };
+
+/** When the hub flags a camera's exposure or its capture failures (hub/quality). */
 export const QualityConfig = z
   .object({
-    /** A frame is out of range when its mean luma is more than this many stops from the target. */
-    drift_stops: z.number().positive().max(8).default(1),
-    /** A camera drifts after this many consecutive out-of-range production frames. */
-    drift_frames: z.number().int().min(1).max(1000).default(10),
+    drift_stops: qualityThresholds.drift_stops.default(1),
+    drift_frames: qualityThresholds.drift_frames.default(10),
+    clipped_pct: qualityThresholds.clipped_pct.default(10),
+    crushed_pct: qualityThresholds.crushed_pct.default(25),
+    /** This many captures in a row failing with camera_error raise attention. */
+    error_frames: z.number().int().min(1).max(1000).default(3),
+    /** Per profile: any of the limits above, for that profile's frames. */
+    profiles: z.record(Slug, z.object(qualityThresholds).partial().strict()).optional(),
   })
   .strict();
 export type QualityConfig = z.infer<typeof QualityConfig>;
-export const DEFAULT_QUALITY: QualityConfig = { drift_stops: 1, drift_frames: 10 };
+export const DEFAULT_QUALITY: QualityConfig = { drift_stops: 1, drift_frames: 10, clipped_pct: 10, crushed_pct: 25, error_frames: 3 };
 
 const schedulesInput = z.record(Slug, z.unknown()).transform((raw, ctx) => {
   const out: Record<string, ScheduleRule> = {};
@@ -81,6 +98,8 @@ export const HubConfig = z
           message: `unknown profile '${camera.deployed_profile}'`,
         });
     }
+    for (const id of Object.keys(config.quality?.profiles ?? {}))
+      if (!(id in config.profiles)) ctx.addIssue({ code: "custom", path: ["quality", "profiles", id], message: `unknown profile '${id}'` });
     for (const [name, rule] of Object.entries(config.schedules)) {
       rule.profiles?.forEach((p, i) => {
         if (!(p in config.profiles))

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type ConsoleMessage, type Page } from "playwright-core";
+import { captureRecord } from "../harness/fixtures";
 import { tempDir, waitFor } from "../harness/processes";
 import { type Fleet, startFleet } from "./fleet";
 
@@ -142,6 +143,25 @@ describe("dashboard in Chromium against a live hub and two agents", () => {
     await page.setViewportSize(PHONE);
     await shot("fleet-phone");
     await page.setViewportSize(LAPTOP);
+  }, 60_000);
+
+  test("fleet: a camera whose frames clip the sky says so on its card, in words, with the run's start in its zone", async () => {
+    // Summit never ran: its agent's records (ten frames with 37 % of the sky white) come in through its own token.
+    const { token } = await api("/api/cameras/summit/token", { method: "POST" });
+    const records = Array.from({ length: 10 }, (_, i) => captureRecord(i + 1, { measures: { mean_luma: 160, clipped_highlights_pct: 37.2, crushed_shadows_pct: 0 } }));
+    const upload = await fetch(`${fleet.hub.url}/agent/v1/captures`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ log_id: "log-1", records }),
+    });
+    expect(upload.status).toBe(200);
+    await go("#/fleet");
+    const summit = page.locator('li.card[data-camera="summit"]');
+    await waitFor("summit's clipped-sky reason", async () => (await summit.innerText().catch(() => "")).includes("sky clipped 37 % for 10 frames"), 20_000);
+    const text = await summit.innerText();
+    expect(text).toMatch(/Exposure\s+sky clipped 37 % for 10 frames since 24 Nov, 14:30 GMT\+1/);
+    expect(await summit.locator(".badge-clipped").innerText()).toBe("highlights clipped");
+    await shot("fleet-clipped");
   }, 60_000);
 
   test("camera: timeline, exposure chart, latest images with settings, the sync report, in the camera's zone", async () => {

@@ -42,7 +42,7 @@ describe("skylapse apply / export: the whole config, declaratively", () => {
     expect(exported.code).toBe(0);
     const config = JSON.parse(exported.out);
     expect(Object.keys(config.cameras).sort()).toEqual(["mountain_view", "overhead", "valley"]);
-    expect(config.profiles.f.base).toMatchObject({ metering: "spot", ev: 0.7, white_balance: { mode: "daylight" } });
+    expect(config.profiles.f.base).toMatchObject({ metering: "spot", ev: -1.7, white_balance: { mode: "daylight" } });
     expect(JSON.parse(cli(["apply", file("exported.json", config), "--dry-run", "--json"]).out).changes).toEqual([]);
   });
 

@@ -8,6 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ManualClock } from "../../shared/clock";
+import { DEFAULT_QUALITY } from "../../shared/contracts/config";
 import type { CaptureRecord } from "../../shared/contracts/sync";
 import { TARGET_LUMA } from "../../shared/image/measures";
 import { createHub } from "../../hub/app";
@@ -24,7 +25,7 @@ const OPERATOR = "operator-token-for-tests-0006";
 const T0 = Date.parse("2026-11-24T12:00:00Z");
 const TICK0 = Date.parse("2026-11-24T13:30:00Z");
 const DAY = "from=2026-11-24T07:00:00Z&to=2026-11-25T07:00:00Z";
-const POLICY = { drift_stops: 1, drift_frames: 10 };
+const POLICY = DEFAULT_QUALITY;
 
 /** The mean luma of a frame `stops` from the target. */
 const luma = (stops: number) => Math.round(TARGET_LUMA * 2 ** stops * 100) / 100;
@@ -43,7 +44,7 @@ describe("exposureSummary (pure)", () => {
   const frames = (from: number, n: number, stops: number) => Array.from({ length: n }, (_, i) => frame(from + i, stops));
 
   test("no frames: nothing to say", () => {
-    expect(exposureSummary([], POLICY)).toEqual({ drifting: false, since: null, frames: 0, mean_stops: null, last_measured_at: null, recent_mean_luma: null, truncated: false });
+    expect(exposureSummary([], POLICY)).toEqual({ drifting: false, since: null, frames: 0, mean_stops: null, last_measured_at: null, recent_mean_luma: null, truncated: false, issues: [] });
   });
 
   test("drifting once the run of frames beyond drift_stops reaches drift_frames; since is the run's first planned time", () => {
@@ -56,8 +57,8 @@ describe("exposureSummary (pure)", () => {
     // Bright drift too; the threshold is exclusive (exactly 1 stop is in range) and configurable.
     expect(exposureSummary(frames(0, 10, 1.2), POLICY)).toMatchObject({ drifting: true, mean_stops: 1.2 });
     expect(exposureSummary(frames(0, 10, 0.99), POLICY)).toMatchObject({ drifting: false, frames: 0, since: null, mean_stops: null });
-    expect(exposureSummary(frames(0, 10, -1.5), { drift_stops: 2, drift_frames: 10 }).drifting).toBe(false);
-    expect(exposureSummary(frames(0, 3, -1.5), { drift_stops: 1, drift_frames: 3 }).drifting).toBe(true);
+    expect(exposureSummary(frames(0, 10, -1.5), { ...POLICY, drift_stops: 2 }).drifting).toBe(false);
+    expect(exposureSummary(frames(0, 3, -1.5), { ...POLICY, drift_frames: 3 }).drifting).toBe(true);
   });
 
   test("one frame in range ends the run; a mixed-sign run still counts, with a signed mean", () => {
@@ -117,7 +118,7 @@ describe("report and fleet (in process)", () => {
   let clock: ManualClock;
   let cameraToken: string;
 
-  const config = (quality?: { drift_stops: number; drift_frames: number }) => ({
+  const config = (quality?: Partial<typeof POLICY>) => ({
     location: DENVER,
     schedules: { sunrise: { offset_minutes: -30, duration_minutes: 60, interval_seconds: 15 } },
     cameras: { ridge: { deployed_profile: "f", schedules: ["sunrise"] }, valley: { deployed_profile: "f", schedules: ["sunrise"] } },
@@ -207,7 +208,7 @@ describe("report and fleet (in process)", () => {
     expect(exportConfig(db).quality).toEqual(POLICY);
     // A config without the section applies back unchanged (defaults); changing it is a diff.
     expect(applyConfigDiff(db, config(), { dryRun: true, prune: false }, clock.now()).changes).toEqual([]);
-    const loose = { drift_stops: 2, drift_frames: 10 };
+    const loose = { ...POLICY, drift_stops: 2 };
     expect(applyConfigDiff(db, config(loose), { dryRun: false, prune: false }, clock.now())).toMatchObject({ applied: true, changes: [{ path: "quality", action: "change", from: POLICY, to: loose }] });
     expect(qualityPolicy(db)).toEqual(loose);
     await upload(Array.from({ length: 12 }, (_, i) => measured(i + 1, -1.5)));

@@ -57,8 +57,8 @@ describe("the example config", () => {
       expect(ProfileSnapshot.safeParse(snap).success).toBe(true);
     }
     const winter = compileContent("mountain_spot_winter_2025", resolveInheritance("mountain_spot_winter_2025", defs));
-    expect(winter.base).toMatchObject({ ev: 0.5, metering: "spot", white_balance: { mode: "daylight" }, iso: null, shutter_us: null });
-    expect(winter.schedule_overrides.sunrise).toEqual({ ev: 1.0 });
+    expect(winter.base).toMatchObject({ ev: -1.5, metering: "spot", white_balance: { mode: "daylight" }, iso: null, shutter_us: null });
+    expect(winter.schedule_overrides.sunrise).toEqual({ ev: -1.2 });
     const d = compileContent("d", resolveInheritance("d", defs));
     expect(d.base).toMatchObject({ bracket: { count: 3, ev: [-2, 0, 2] }, lens_position: 2.45, focus: "manual" });
   });

@@ -1,8 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import {
   addDays,
+  ATTENTION_TEXT,
   compareVersions,
   contactStatus,
+  exposureIssueLines,
   formatAgo,
   formatBytes,
   formatDateTime,
@@ -102,5 +104,20 @@ describe("dashboard ordering and messages", () => {
     expect(["1.10.0", "1.2.0", "1.9.0"].sort(compareVersions)).toEqual(["1.2.0", "1.9.0", "1.10.0"]);
     expect(previousVersion(["1.0.0", "1.10.0", "1.9.0"], "1.10.0")).toBe("1.9.0");
     expect(previousVersion(["1.0.0"], "1.0.0")).toBeNull();
+  });
+
+  test("exposure issues in words, with the run's start in the camera's zone; each kind has its words", () => {
+    const exposure = {
+      issues: [
+        { kind: "clipped", text: "sky clipped 37 % for 40 frames", since: "2026-11-24T19:10:00Z", truncated: false },
+        { kind: "camera_error", text: "3 captures failed in a row (camera_error)", since: "2026-11-24T19:12:00Z", truncated: true },
+      ],
+    };
+    expect(exposureIssueLines(exposure, "America/Denver")).toEqual([
+      "sky clipped 37 % for 40 frames since 24 Nov, 12:10 MST",
+      "3 captures failed in a row (camera_error) since at or before 24 Nov, 12:12 MST",
+    ]);
+    expect(exposureIssueLines(null, "UTC")).toEqual([]);
+    for (const kind of ["clipped", "crushed", "drift", "camera_error"]) expect(ATTENTION_TEXT[kind]).toBeString();
   });
 });

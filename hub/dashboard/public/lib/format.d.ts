@@ -29,6 +29,7 @@ export function contactStatus(
   now: Moment,
   timeZone: string,
 ): { tone: "ok" | "bad" | "muted"; text: string };
+export function exposureIssueLines(exposure: { issues?: { text: string; since: string; truncated: boolean }[] } | null | undefined, timeZone: string): string[];
 export function issueField(path: string | null | undefined): string;
 export function issuesFor<T extends { path: string }>(issues: T[], fieldPath: string): T[];
 export function compareVersions(a: string, b: string): number;

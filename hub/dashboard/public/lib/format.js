@@ -161,7 +161,7 @@ export function formatSigned(n, digits = 1) {
 }
 
 /** How much each fleet attention reason weighs when ordering cameras: the worst first. */
-export const ATTENTION_WEIGHT = { offline: 50, behind: 40, disk: 30, drift: 20, clock_untrusted: 15, not_converged: 10 };
+export const ATTENTION_WEIGHT = { offline: 50, behind: 40, camera_error: 35, disk: 30, clipped: 20, crushed: 20, drift: 20, clock_untrusted: 15, not_converged: 10 };
 
 /** A camera's attention score: its worst reason decides, more reasons break a tie (unknown reasons weigh 5). */
 export function attentionScore(camera) {
@@ -204,10 +204,18 @@ export const ATTENTION_TEXT = {
   offline: "offline",
   behind: "behind on uploads",
   disk: "disk nearly full",
-  drift: "exposure drifting",
+  drift: "exposure far from target",
+  clipped: "highlights clipped",
+  crushed: "shadows crushed",
+  camera_error: "captures failing",
   clock_untrusted: "clock not trusted",
   not_converged: "not running its assigned version",
 };
+
+/** Each exposure run needing attention in words, with its start in the camera's zone: "sky clipped 37 % for 40 frames since 24 Nov, 06:31 MST". */
+export function exposureIssueLines(exposure, timeZone) {
+  return (exposure?.issues ?? []).map((i) => `${i.text} since ${i.truncated ? "at or before " : ""}${formatDateTime(i.since, timeZone)}`);
+}
 
 /** An API issue path without its "body."/"query." part: "body.base.ev" → "base.ev". */
 export function issueField(path) {

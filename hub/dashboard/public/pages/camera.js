@@ -2,7 +2,7 @@
 import { api, ApiError, blobUrl, enc, loadImage, qs, revoke } from "../lib/api.js";
 import { chartLegend, smallMultiples, timeline } from "../lib/chart.js";
 import { h, notice, replace } from "../lib/dom.js";
-import { addDays, ATTENTION_TEXT, contactStatus, formatAgo, formatBytes, formatDateTime, formatDuration, formatShutter, formatSigned, formatTime, localDate, plural, startOfLocalDay } from "../lib/format.js";
+import { addDays, ATTENTION_TEXT, contactStatus, exposureIssueLines, formatAgo, formatBytes, formatDateTime, formatDuration, formatShutter, formatSigned, formatTime, localDate, plural, startOfLocalDay } from "../lib/format.js";
 import { isActive, listTimelapses, startRender, timelapseTable } from "../lib/timelapses.js";
 import { errorNotice, facts, hubNow, loadConfig, loading, poller, zoneOf } from "../lib/ui.js";
 
@@ -238,7 +238,7 @@ export async function render(main, [cameraId]) {
           r.images ? ["Pictures", `${r.images.thumbnails} thumbnails, ${r.images.full} full${r.images.pending ? `, ${r.images.pending} to upload (${formatBytes(r.images.pending_bytes)})` : ""}`] : null,
           ["Last contact", formatDateTime(r.last_contact_at, zone)],
           ["Clock", r.clock.current ? `${r.clock.current.trusted ? "trusted" : "NOT trusted"} (${r.clock.current.source}${r.clock.current.offset_ms !== null ? `, offset ${r.clock.current.offset_ms} ms` : ""})` : "—"],
-          ["Exposure", r.exposure?.drifting ? `drifting ${formatSigned(r.exposure.mean_stops, 2)} stops over ${r.exposure.frames} frames` : "no drift"],
+          ["Exposure", exposureIssueLines(r.exposure, zone).join("; ") || "no runs needing attention"],
         ]),
       ),
       reasons.length ? h("h3", {}, "Misses by reason") : null,

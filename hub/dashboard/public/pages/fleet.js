@@ -1,7 +1,7 @@
 // Fleet: every camera as a card, those needing attention first; refreshes itself.
 import { api, enc, loadImage, qs } from "../lib/api.js";
 import { h, replace } from "../lib/dom.js";
-import { ATTENTION_TEXT, contactStatus, formatAgo, formatBytes, formatDateTime, formatDuration, formatSigned, plural, sortByAttention } from "../lib/format.js";
+import { ATTENTION_TEXT, contactStatus, exposureIssueLines, formatAgo, formatBytes, formatDateTime, formatDuration, plural, sortByAttention } from "../lib/format.js";
 import { errorNotice, loadConfig, poller, zoneOf } from "../lib/ui.js";
 
 export const REFRESH_MS = 5000;
@@ -66,11 +66,10 @@ export async function render(main) {
         : `NOT trusted (${cam.clock.source})`
       : "—";
     const e = cam.exposure;
-    const exposure = e?.drifting
-      ? `drifting ${formatSigned(e.mean_stops, 2)} stops over ${e.frames} frames since ${formatDateTime(e.since, zone)}`
-      : e?.recent_mean_luma !== null && e?.recent_mean_luma !== undefined
-        ? `ok (mean luma ${e.recent_mean_luma.toFixed(0)})`
-        : "no measured frames yet";
+    const issues = exposureIssueLines(e, zone);
+    const exposure = issues.length
+      ? h("span", { class: "bad exposure-issues" }, issues.map((line) => h("span", { class: "exposure-issue" }, line)))
+      : h("span", {}, e?.recent_mean_luma !== null && e?.recent_mean_luma !== undefined ? `ok (mean luma ${e.recent_mean_luma.toFixed(0)})` : "no measured frames yet");
     const rows = [
       ["Status", h("span", { class: status.tone }, status.text)],
       ["Profile", h("span", { class: a && !a.converged && !waiting ? "warn" : "" }, `assigned ${assigned} · running ${running}`)],
@@ -86,7 +85,7 @@ export async function render(main) {
       cam.images ? ["Images", cam.images.pending ? `${cam.images.pending} to upload (${formatBytes(cam.images.pending_bytes)})` : "all uploaded"] : null,
       ["Disk", h("span", { class: cam.disk?.warning ? "bad" : "" }, disk)],
       ["Clock", h("span", { class: cam.clock && !cam.clock.trusted ? "bad" : "" }, clock)],
-      ["Exposure", h("span", { class: e?.drifting ? "bad" : "" }, exposure)],
+      ["Exposure", exposure],
       cam.incidents?.length
         ? (() => {
             const newest = [...cam.incidents].sort((x, y) => Date.parse(y.at) - Date.parse(x.at))[0];

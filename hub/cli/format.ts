@@ -3,10 +3,12 @@ import type { FleetCamera, FleetSummary } from "../fleet/compute";
 import type { QualityConfig } from "../../shared/contracts/config";
 import type { ExposureSummary } from "../quality/compute";
 import type { SyncReport } from "../reports/compute";
-import { ago, duration, pairs, percent, signedMs, table, time } from "../../shared/cli/table";
+import { ago, duration, pairs, percent, signedMs, table, time, time as zonedTime } from "../../shared/cli/table";
 
 export function formatReport(r: SyncReport): string {
   const out: string[] = [];
+  // Times in the camera's zone, the zone named (as the dashboard shows them).
+  const time = (value: string | null | undefined) => zonedTime(value, r.timezone);
   out.push(`${r.camera_id}  ${time(r.from)} → ${time(r.to)}  (${duration((Date.parse(r.to) - Date.parse(r.from)) / 1000)}; hub time ${time(r.generated_at)})`);
   out.push(r.first_contact_at ? `first contact ${time(r.first_contact_at)}: nothing before it is planned` : "waiting for first contact: nothing is planned or missed before it", "");
 
@@ -63,7 +65,7 @@ export function formatReport(r: SyncReport): string {
         samples.length ? `${samples.length} in range, largest offset ${signedMs(largest)}${untrusted ? `, ${untrusted} untrusted` : ""}` : "none in range",
       ],
       ["Last contact", r.last_contact_at ? `${time(r.last_contact_at)} (${ago(r.last_contact_at, r.generated_at)})` : "never"],
-      ["Exposure", exposureLine(r.exposure ?? null, r.quality ?? null)],
+      ["Exposure", exposureLine(r.exposure ?? null, r.quality ?? null, time)],
     ]),
   );
 
@@ -77,19 +79,19 @@ export function formatReport(r: SyncReport): string {
 const stops = (x: number | null) => (x === null ? "—" : `${x > 0 ? "+" : ""}${x.toFixed(2)}`);
 
 /** The report's exposure line: drifting or not, the current run, other runs needing attention, recent brightness. */
-function exposureLine(e: ExposureSummary | null, q: QualityConfig | null): string {
-  if (!e || e.last_measured_at === null) return "no measured frames" + issuesText(e, "; ");
+function exposureLine(e: ExposureSummary | null, q: QualityConfig | null, time: (value: string | null) => string): string {
+  if (!e || e.last_measured_at === null) return "no measured frames" + issuesText(e, "; ", time);
   const limit = q ? ` (beyond ±${q.drift_stops} stop${q.drift_stops === 1 ? "" : "s"}; ${q.drift_frames} in a row flag it)` : "";
   const since = `${e.truncated ? "at or before " : ""}${time(e.since)}`;
   const recent = `recent mean luma ${e.recent_mean_luma ?? "—"}, last measured ${time(e.last_measured_at)}`;
-  const others = issuesText(e, "; ");
+  const others = issuesText(e, "; ", time);
   if (e.drifting) return `DRIFTING since ${since}: ${e.frames} frames, mean ${stops(e.mean_stops)} stops${limit}${others}; ${recent}`;
   if (e.frames) return `in range; last ${e.frames} frame${e.frames === 1 ? "" : "s"} out since ${since}, mean ${stops(e.mean_stops)} stops${limit}${others}; ${recent}`;
   return `in range${others}; ${recent}`;
 }
 
 /** The runs other than drift that need attention, in words with their start: "; ATTENTION sky clipped 37 % for 40 frames since …". */
-function issuesText(e: ExposureSummary | null | undefined, lead: string): string {
+function issuesText(e: ExposureSummary | null | undefined, lead: string, time: (value: string) => string): string {
   const issues = (e?.issues ?? []).filter((i) => i.kind !== "drift");
   return issues.map((i) => `${lead}ATTENTION ${i.text} since ${i.truncated ? "at or before " : ""}${time(i.since)}`).join("");
 }

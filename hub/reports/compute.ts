@@ -51,6 +51,8 @@ export interface ClockSampleRow {
 
 export interface ReportInput {
   cameraId: string;
+  /** The camera's IANA zone, for readers that show its local times. */
+  timezone: string;
   /** [from, to), epoch ms. */
   from: number;
   to: number;
@@ -91,6 +93,8 @@ export interface ReportOutage {
 
 export interface SyncReport {
   camera_id: string;
+  /** The camera's IANA zone. */
+  timezone: string;
   from: string;
   to: string;
   generated_at: string;
@@ -239,6 +243,7 @@ export function computeReport(input: ReportInput): SyncReport {
   const oldestImage = pictures?.oldest_pending_at ? Date.parse(pictures.oldest_pending_at) : null;
   return {
     camera_id: input.cameraId,
+    timezone: input.timezone,
     from: iso(from),
     to: iso(to),
     generated_at: iso(now),

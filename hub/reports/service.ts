@@ -66,6 +66,7 @@ export function cameraReport(db: HubDb, cameraId: string, from: number, to: numb
     .get();
   return computeReport({
     cameraId,
+    timezone: plan.setup.position.timezone,
     from,
     to,
     now,

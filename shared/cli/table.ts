@@ -1,4 +1,5 @@
 /** Plain-text tables and the small formats the CLI prints. */
+import { formatLocalDateTime, zoneName } from "../plan/local-time";
 
 export type Align = "left" | "right";
 
@@ -22,9 +23,15 @@ export function pairs(rows: [string, string][], indent = ""): string {
 }
 
 /** `2026-11-24 06:00:00Z`, or `—` for null. */
-export function time(value: string | null | undefined): string {
+/**
+ * `2026-11-24 13:30:00Z`; with a zone, the local time there with the zone named
+ * (`2026-11-24 06:30:00 MST`), as the dashboard shows a camera's times.
+ */
+export function time(value: string | null | undefined, timeZone?: string): string {
   if (!value) return "—";
-  return new Date(value).toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "Z");
+  if (!timeZone) return new Date(value).toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "Z");
+  const ms = Date.parse(value);
+  return `${formatLocalDateTime(timeZone, ms)} ${zoneName(timeZone, ms)}`;
 }
 
 /** `45s`, `12m 05s`, `3h 07m`, `2d 04h`. */

@@ -54,6 +54,22 @@ export function formatLocalDate(date: LocalDate): string {
   return `${date.year}-${String(date.month).padStart(2, "0")}-${String(date.day).padStart(2, "0")}`;
 }
 
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** "2026-11-24 06:30:00": the zone's wall clock at an instant. */
+export function formatLocalDateTime(tz: string, utc: number): string {
+  const w = wallClock(tz, utc);
+  return `${formatLocalDate(w)} ${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
+}
+
+const namers = new Map<string, Intl.DateTimeFormat>();
+/** The zone's short name at an instant as people read it ("MST", "GMT+1"), as the dashboard shows it. */
+export function zoneName(tz: string, utc: number): string {
+  let f = namers.get(tz);
+  if (!f) namers.set(tz, (f = new Intl.DateTimeFormat("en-US", { timeZone: tz, timeZoneName: "short" })));
+  return f.formatToParts(new Date(utc)).find((p) => p.type === "timeZoneName")?.value ?? tz;
+}
+
 /**
  * The instant at which the zone's clocks read `date` `hh:mm`. Like Temporal's
  * "compatible" disambiguation: a time skipped by a DST jump moves forward by the

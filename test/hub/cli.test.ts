@@ -98,7 +98,8 @@ describe("skylapse report", () => {
     const { stdout, stderr, code } = await cli(["report", "ridge"]);
     expect(stderr).toBe("");
     expect(code).toBe(0);
-    expect(stdout).toContain("ridge  2026-11-24 00:00:00Z → 2026-11-25 00:00:00Z");
+    // Times in the camera's zone (Denver), the zone named.
+    expect(stdout).toContain("ridge  2026-11-23 17:00:00 MST → 2026-11-24 17:00:00 MST");
     expect(stdout).toMatch(/^planned\s+240\s*$/m);
     expect(stdout).toMatch(/^captured\s+2\s+0\.8%$/m);
     expect(stdout).toMatch(/^missed\s+238\s+99\.2%$/m);
@@ -109,15 +110,15 @@ describe("skylapse report", () => {
     // The 12:00–14:00 silence, and the 14:02–00:00 one ended by the midnight poll (nothing pending: caught up at once).
     expect(stdout).toContain("Outages (2)");
     expect(stdout).toMatch(/FROM\s+TO\s+DURATION\s+BACKLOG AT RETURN\s+CAUGHT UP\s+CATCH-UP/);
-    expect(stdout).toMatch(/2026-11-24 12:00:00Z\s+2026-11-24 14:00:00Z\s+2h 00m\s+240\s+2026-11-24 14:02:00Z\s+2m 00s/);
-    expect(stdout).toMatch(/2026-11-24 14:02:00Z\s+2026-11-25 00:00:00Z\s+9h 58m\s+0\s+2026-11-25 00:00:00Z\s+0s/);
+    expect(stdout).toMatch(/2026-11-24 05:00:00 MST\s+2026-11-24 07:00:00 MST\s+2h 00m\s+240\s+2026-11-24 07:02:00 MST\s+2m 00s/);
+    expect(stdout).toMatch(/2026-11-24 07:02:00 MST\s+2026-11-24 17:00:00 MST\s+9h 58m\s+0\s+2026-11-24 17:00:00 MST\s+0s/);
     expect(stdout).toMatch(/^Backlog\s+0 pending$/m);
     expect(stdout).toMatch(/^Clock\s+trusted \(hub\), offset \+120 ms/m);
     // The outage table's columns line up under their headers.
     const lines = stdout.split("\n");
     const header = lines.find((l) => l.includes("BACKLOG AT RETURN"))!;
     const row = lines[lines.indexOf(header) + 1]!;
-    expect(row.indexOf("2026-11-24 14:00:00Z")).toBe(header.indexOf("TO"));
+    expect(row.indexOf("2026-11-24 07:00:00 MST")).toBe(header.indexOf("TO"));
   });
 
   test("--json prints the hub's JSON; --from/--to choose the range", async () => {
@@ -131,7 +132,7 @@ describe("skylapse report", () => {
   test("a range reaching into tomorrow: tomorrow's ticks are upcoming, outside planned and the missed percentage", async () => {
     const { stdout, code } = await cli(["report", "ridge", "--from", "2026-11-24T00:00:00Z", "--to", "2026-11-26T00:00:00Z"]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^first contact 2026-11-24 12:00:00Z: nothing before it is planned$/m);
+    expect(stdout).toMatch(/^first contact 2026-11-24 05:00:00 MST: nothing before it is planned$/m);
     expect(stdout).toMatch(/^planned\s+240\s*$/m);
     expect(stdout).toMatch(/^missed\s+238\s+99\.2%$/m);
     expect(stdout).toMatch(/^upcoming\s+240\s+not due yet \(not in planned\)$/m);

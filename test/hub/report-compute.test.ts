@@ -18,6 +18,7 @@ const observed = (overrides: Partial<ObservedState> = {}) => observedState(overr
 function input(overrides: Partial<ReportInput> = {}): ReportInput {
   return {
     cameraId: "ridge",
+    timezone: "America/Denver",
     from: T0,
     to: T0 + 24 * HOUR,
     now: T0 + 24 * HOUR,

@@ -150,6 +150,7 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
         bandwidthKbps: env.SKYLAPSE_IMAGE_BANDWIDTH_KBPS ?? null,
         chunkBytes: env.SKYLAPSE_IMAGE_CHUNK_KB * 1024,
         requestTimeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS,
+        onSetAside: (captureId, why) => incidents.add("image_set_aside", `capture ${captureId}: ${why}`),
       })
     : null;
   // A new desired state may change the image-sync policy: look for work at once, not after the idle wait.

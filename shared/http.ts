@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { timingSafeEqual } from "node:crypto";
-import { ZodError } from "zod";
+import { z, ZodError } from "zod";
 import { describeZodError } from "./env";
 
 /** The one error shape of every endpoint we serve: `{error, message, issues?}`. */
@@ -190,6 +190,14 @@ export const problems = (maxBodyBytes: number, routeLimits: Record<string, numbe
     }
   }
 });
+
+/** Whole numbers in a query string: plain decimal digits only — no sign, no 0x, no exponent, no spaces, never empty. */
+export const DECIMAL_DIGITS = /^\d+$/;
+export const DECIMAL_DIGITS_MESSAGE = "must be a whole number written in decimal digits (0-9)";
+
+/** A query parameter holding a whole number in [min, max] (zod); the edge's valibot schemas apply the same rule. */
+export const queryInt = (min: number, max: number) =>
+  z.string().regex(DECIMAL_DIGITS, DECIMAL_DIGITS_MESSAGE).transform(Number).pipe(z.number().int().min(min).max(max));
 
 /** Bearer token from an Authorization header, or null. */
 export function bearerToken(header: string | null | undefined): string | null {

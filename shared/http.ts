@@ -98,7 +98,7 @@ export const UNLIMITED_BY_SERVER = Number.MAX_SAFE_INTEGER;
  * refused before a byte is read, one that turns out to be is refused at the byte
  * that crosses it (the rest is never read; the server drops the connection).
  */
-export async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
+async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
   const length = request.headers.get("content-length");
   if (length !== null && Number(length) > limit) throw tooLarge(limit);
   if (!request.body) return new Uint8Array(0);

@@ -143,8 +143,8 @@ async function takeCapture(agent: Agent, target: CaptureTarget, plan: SettingsPl
   try {
     return await capture(agent.captureDeps, target, plan);
   } catch (e) {
-    // Another request for the same tick committed while this one was at the camera.
-    if (e instanceof ImageTaken) throw taken();
+    // Another request for the same tick committed while this one was at the camera (same file, or the same production tick).
+    if (e instanceof ImageTaken || (production && agent.log.has(target.at, target.profile))) throw taken();
     throw e;
   }
 }

@@ -113,3 +113,15 @@ test("two requests for one tick at once: one is taken, the other refused, the fr
   const record = (await logged()).find((r) => r.id === answers.find((a) => a.status === 200)!.json.capture_id);
   expect(imageFiles()[record.image.file]).toBe(record.image.sha256);
 });
+
+test("two requests for one production tick under different schedules at once: one taken, the other a 409, never a 500", async () => {
+  const at = freshTick();
+  const answers = await Promise.all([
+    post("/capture", { iso: 100, planned_at: at, profile: "manual", schedule: "a" }),
+    post("/capture", { iso: 100, planned_at: at, profile: "manual", schedule: "b" }),
+  ]);
+  expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+  const records = (await logged()).filter((r) => r.planned_at === at);
+  expect(records).toHaveLength(1);
+  expect(imageFiles()[records[0].image.file]).toBe(records[0].image.sha256);
+});

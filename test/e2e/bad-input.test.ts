@@ -11,10 +11,13 @@
  *   agent protocol  /agent/v1/state and /agent/v1/captures × {bad JSON, wrong types, out of
  *                   range, unknown fields, path traversal in image.file / test_id}
  *   upload rules    camera isolation, replays, out-of-order and gapped seqs, conflicts
- *   operator reads  captures / report / token / audit × {bad limit, bad dates, bad cursor,
- *                   from ≥ to, unknown params, unknown and malformed camera ids}
+ *   operator reads  captures / report / token / audit / timelapses × {bad limit (hex, exponent,
+ *                   sign, empty), bad dates, bad cursor, from ≥ to, unknown params, unknown and
+ *                   malformed camera ids}
+ *   operator writes a camera host with CR/LF, spaces or NUL (PATCH, register, config apply)
+ *   image chunks    ?offset= empty, hex, exponent, negative
  *   edge writes     technician token × every write; bodies of /capture, /capture-bracket,
- *                   /profile/deploy, /focus-test
+ *                   /profile/deploy, /focus-test (hdr_mode among them)
  *   edge reads      bad query params; encoded ../ in /captures/{id}/… and /images/profile-{p}/…
  *   body limits     just over 8 MiB (hub) and 1 MiB (edge), at the limit, deep nesting
  */

@@ -42,7 +42,8 @@ export function diskUsage(path: string) {
 /** Wires the agent's parts: SQLite, images, camera, clock trust, storage, scheduler, sync loop. */
 export function createAgent(env: AgentEnv, processClock: Clock) {
   const dataDir = env.SKYLAPSE_DATA_DIR;
-  const images = new ImageStore(join(dataDir, "images"));
+  // An image a record names is never overwritten; one left by a capture interrupted before its commit may be.
+  const images = new ImageStore(join(dataDir, "images"), (file) => log.holdsImage(file));
   const { db, sqlite, replaced } = openEdgeDbOrReplace(join(dataDir, "agent.sqlite"), processClock.now());
   const metaStore = new MetaStore(db);
   const logId = metaStore.getOrCreate("log_id", () => crypto.randomUUID());
@@ -149,6 +150,7 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
         bandwidthKbps: env.SKYLAPSE_IMAGE_BANDWIDTH_KBPS ?? null,
         chunkBytes: env.SKYLAPSE_IMAGE_CHUNK_KB * 1024,
         requestTimeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS,
+        onSetAside: (captureId, why) => incidents.add("image_set_aside", `capture ${captureId}: ${why}`),
       })
     : null;
   // A new desired state may change the image-sync policy: look for work at once, not after the idle wait.

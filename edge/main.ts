@@ -1,7 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { clockFromEnv, readEnv } from "../shared/env";
 import { createAgent } from "./agent";
-import { EDGE_MAX_BODY_BYTES, localApi } from "./api";
+import { UNLIMITED_BY_SERVER } from "../shared/http";
+import { localApi } from "./api";
 import { parseAgentEnv } from "./config";
 import { startWatchdog } from "./watchdog";
 
@@ -11,7 +12,7 @@ async function main() {
   const clock = clockFromEnv(env);
   mkdirSync(settings.SKYLAPSE_DATA_DIR, { recursive: true });
   const agent = createAgent(settings, clock);
-  const api = localApi(agent).listen({ port: settings.SKYLAPSE_PORT, hostname: settings.SKYLAPSE_HOST, maxRequestBodySize: EDGE_MAX_BODY_BYTES * 2 });
+  const api = localApi(agent).listen({ port: settings.SKYLAPSE_PORT, hostname: settings.SKYLAPSE_HOST, maxRequestBodySize: UNLIMITED_BY_SERVER });
   if (!settings.SKYLAPSE_EDGE_TOKEN) console.warn("edge: warning: SKYLAPSE_EDGE_TOKEN is unset, so the local API's writes are open to the network");
   await agent.start();
   const stopWatchdog = startWatchdog(process.env, () => agent.clock.monotonic() - agent.scheduler.heartbeat);

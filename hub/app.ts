@@ -6,7 +6,7 @@ import { agentsModule } from "./agents";
 import { auditModule } from "./audit";
 import { ContactLog, DesiredStateCache, hashToken } from "./agents/service";
 import { camerasModule } from "./cameras";
-import { enrollmentAgentModule, enrollmentOperatorModule } from "./enrollment";
+import { ENROLL_BODY_LIMITS, enrollmentAgentModule, enrollmentOperatorModule } from "./enrollment";
 import { openapiModule } from "./openapi";
 import { configModule } from "./config";
 import { dashboardModule } from "./dashboard";
@@ -14,7 +14,7 @@ import { type TimelapsesOptions, timelapsesModule, timelapsesOptionsFromEnv } fr
 import { TimelapseJobs } from "./timelapses/service";
 import { SessionRenders } from "./timelapses/sessions";
 import { fleetModule } from "./fleet";
-import { imagesModule } from "./images";
+import { IMAGE_BODY_LIMITS, imagesModule } from "./images";
 import { liveModule } from "./live";
 import { profilesModule } from "./profiles";
 import { LiveOrchestrator } from "./live/service";
@@ -23,7 +23,7 @@ import { reportsModule } from "./reports";
 import type { HubContext } from "./context";
 import type { HubDb } from "./db/client";
 
-/** Request bodies above this are refused with 413 before they are read. */
+/** Request bodies above this are refused with 413 as they stream (after the credential is checked). */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 export function createHub(options: { db: HubDb; clock: Clock; operatorToken: string; liveTimeoutMs?: number; timelapses?: TimelapsesOptions }) {
@@ -41,7 +41,7 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
   ctx.timelapses = new TimelapseJobs(ctx, renders);
   ctx.sessionRenders = renders.auto ? new SessionRenders(ctx, ctx.timelapses, renders.auto) : null;
   const app = new Elysia()
-    .use(problems(MAX_BODY_BYTES))
+    .use(problems(MAX_BODY_BYTES, { ...IMAGE_BODY_LIMITS, ...ENROLL_BODY_LIMITS }))
     .use(openapiModule())
     .get("/health", () => ({ status: "ok", time: new Date(ctx.clock.now()).toISOString() }), { detail: { summary: "The hub is up; its clock", security: [] } })
     .use(enrollmentAgentModule(ctx))

@@ -2,7 +2,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { clockFromEnv, readEnv } from "../shared/env";
-import { createHub, MAX_BODY_BYTES } from "./app";
+import { UNLIMITED_BY_SERVER } from "../shared/http";
+import { createHub } from "./app";
 import { applyConfig, ConfigError, readConfig } from "./config/service";
 import { openHubDb } from "./db/client";
 import { parseHubEnv } from "./env";
@@ -49,7 +50,7 @@ function main() {
   ctx.live.start();
   ctx.timelapses.start();
   ctx.sessionRenders?.start();
-  app.listen({ port: settings.SKYLAPSE_PORT, hostname: settings.SKYLAPSE_HOST, maxRequestBodySize: MAX_BODY_BYTES * 2 });
+  app.listen({ port: settings.SKYLAPSE_PORT, hostname: settings.SKYLAPSE_HOST, maxRequestBodySize: UNLIMITED_BY_SERVER });
   const shutdown = async () => {
     await app.stop();
     await ctx.live.stop();

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { timingSafeEqual } from "node:crypto";
-import { ZodError } from "zod";
+import { z, ZodError } from "zod";
 import { describeZodError } from "./env";
 
 /** The one error shape of every endpoint we serve: `{error, message, issues?}`. */
@@ -83,39 +83,84 @@ export function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-const mib = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
-const tooLarge = (limit: number) => new HttpError(413, "payload_too_large", `the request body is over the ${mib(limit)} limit`);
+const sizeText = (bytes: number) => (bytes < 1024 * 1024 ? `${Math.round(bytes / 1024)} KiB` : `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`);
+export const tooLarge = (limit: number) => new HttpError(413, "payload_too_large", `the request body is over the ${sizeText(limit)} limit`);
+
+/**
+ * What to give Bun.serve as maxRequestBodySize: no limit of its own. Bun answers a
+ * declared size over its limit with 413 before any credential is checked; every
+ * body we read is counted by `readLimited` instead, after the credential.
+ */
+export const UNLIMITED_BY_SERVER = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A request's body, counted as it streams: one that says it is over `limit` is
+ * refused before a byte is read, one that turns out to be is refused at the byte
+ * that crosses it (the rest is never read; the server drops the connection).
+ */
+async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
+  const length = request.headers.get("content-length");
+  if (length !== null && Number(length) > limit) throw tooLarge(limit);
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      reader.cancel().catch(() => undefined);
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total);
+}
 
 /** Below this size a JSON body cannot nest deep enough for validation reports to hurt. */
 const SHALLOW_BODY_BYTES = 1024;
 
-/** A chunked body's size (the server itself refuses past twice the limit), and a JSON body's depth. */
-async function inspectBody(request: Request, maxBodyBytes: number, json: boolean): Promise<void> {
-  const text = await request.clone().text();
-  if (Buffer.byteLength(text) > maxBodyBytes) throw tooLarge(maxBodyBytes);
-  if (json && jsonTooDeep(text)) throw new HttpError(400, "bad_json", `the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+/**
+ * The one body reader of an app (Elysia's own parsers never run): every body is
+ * read through `readLimited`, with the route's own limit where it has one, else
+ * `maxBodyBytes`. JSON is parsed with a depth limit, text/* is a string, any other
+ * type the bytes. It runs after every onRequest hook, so credentials are checked first.
+ */
+function bodyParser(maxBodyBytes: number, routeLimits: Record<string, number>) {
+  return async ({ request, contentType, route }: { request: Request; contentType: string; route: string }) => {
+    if (!request.body) return;
+    const bytes = await readLimited(request, routeLimits[route] ?? maxBodyBytes);
+    const type = contentType.toLowerCase();
+    if (type === "application/json" || type.endsWith("+json")) {
+      if (!bytes.length) return null;
+      const text = new TextDecoder().decode(bytes);
+      if (bytes.length > SHALLOW_BODY_BYTES && jsonTooDeep(text)) throw new HttpError(400, "bad_json", `the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        throw new HttpError(400, "bad_json", "the request body is not valid JSON");
+      }
+    }
+    if (type.startsWith("text/")) return new TextDecoder().decode(bytes);
+    return bytes;
+  };
 }
 
 /**
- * The error side of every app: bodies over `maxBodyBytes` are a 413 before they
- * are read, JSON is parsed with a depth limit, validation issues name the field,
+ * The error side of every app, and its body reader: bodies over `maxBodyBytes`
+ * (or a route's own limit in `routeLimits`, keyed by route path) are a 413 while
+ * they stream, JSON is parsed with a depth limit, validation issues name the field,
  * unparseable JSON is a 400, unknown routes a 404, and a schema error thrown
  * inside a handler is still the client's 422, never a 500.
  */
-export const problems = (maxBodyBytes: number) =>
-  new Elysia({ name: "problems", seed: maxBodyBytes })
-    .onRequest(({ request }) => {
-      if (!request.body) return;
-      const length = request.headers.get("content-length");
-      const size = length === null ? null : Number(length);
-      if (size !== null && size > maxBodyBytes) throw tooLarge(maxBodyBytes);
-      // Small bodies cannot nest deep enough to hurt; polls stay on the fast path.
-      const json = request.headers.get("content-type")?.startsWith("application/json") ?? false;
-      if (size !== null && (size <= SHALLOW_BODY_BYTES || !json)) return;
-      return inspectBody(request, maxBodyBytes, json);
-    })
+export const problems = (maxBodyBytes: number, routeLimits: Record<string, number> = {}) =>
+  new Elysia({ name: "problems", seed: [maxBodyBytes, routeLimits] })
+    .onParse({ as: "global" }, bodyParser(maxBodyBytes, routeLimits))
     .onError({ as: "global" }, async ({ code, error }) => {
   if (error instanceof HttpError) return problemResponse(error.status, { error: error.code, message: error.message });
+  // A refusal from the body reader arrives wrapped in Elysia's ParseError.
+  if (code === "PARSE" && error.cause instanceof HttpError) return problemResponse(error.cause.status, { error: error.cause.code, message: error.cause.message });
   if (error instanceof ZodError) {
     const message = describeZodError(error);
     return problemResponse(422, { error: "invalid_request", message, issues: error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
@@ -145,6 +190,14 @@ export const problems = (maxBodyBytes: number) =>
     }
   }
 });
+
+/** Whole numbers in a query string: plain decimal digits only — no sign, no 0x, no exponent, no spaces, never empty. */
+export const DECIMAL_DIGITS = /^\d+$/;
+export const DECIMAL_DIGITS_MESSAGE = "must be a whole number written in decimal digits (0-9)";
+
+/** A query parameter holding a whole number in [min, max] (zod); the edge's valibot schemas apply the same rule. */
+export const queryInt = (min: number, max: number) =>
+  z.string().regex(DECIMAL_DIGITS, DECIMAL_DIGITS_MESSAGE).transform(Number).pipe(z.number().int().min(min).max(max));
 
 /** Bearer token from an Authorization header, or null. */
 export function bearerToken(header: string | null | undefined): string | null {

@@ -1,9 +1,11 @@
 import * as v from "valibot";
+import { DECIMAL_DIGITS, DECIMAL_DIGITS_MESSAGE } from "../../shared/http";
 import { SeedBracketRequest, SeedCaptureRequest, SeedDeployRequest } from "../../shared/contracts/seed-api";
 
 const isoTime = v.pipe(v.string(), v.isoTimestamp("must be an ISO 8601 time like 2026-11-24T06:30:00Z"));
 const slug = v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "use lower-case letters, digits, '_' and '-'"));
-const intIn = (min: number, max: number) => v.pipe(v.string(), v.regex(/^\d+$/, "must be an integer"), v.transform(Number), v.minValue(min), v.maxValue(max));
+/** The query rule of shared/http's queryInt, in valibot. */
+const intIn = (min: number, max: number) => v.pipe(v.string(), v.regex(DECIMAL_DIGITS, DECIMAL_DIGITS_MESSAGE), v.transform(Number), v.minValue(min), v.maxValue(max));
 
 /** The edge's own local surfaces (valibot); the seed's bodies are shared wire contracts (zod). */
 export const localModel = {

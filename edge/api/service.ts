@@ -9,7 +9,8 @@ import { formatSeedShutter, suggestIso } from "../../shared/exposure/seed-codes"
 import { HttpError, notFound } from "../../shared/http";
 import { plannedTicks } from "../../shared/plan/ticks";
 import type { Agent } from "../agent";
-import { capture, type CaptureResult, type SettingsPlan } from "../capture/service";
+import { capture, type CaptureResult, type CaptureTarget, imageFileFor, type SettingsPlan } from "../capture/service";
+import { ImageTaken } from "../store/images";
 import type { CaptureFilter } from "../capture/log";
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
@@ -129,10 +130,29 @@ function captured(agent: Agent, result: CaptureResult, message: string) {
   };
 }
 
-/** POST /capture in the seed's three modes: explicit settings, the deployed profile, or it with a one-capture override. */
+/**
+ * A capture asked for on the local API. One for a tick the log already holds (its
+ * production record, or the file it would write) is refused with 409 before the
+ * camera is touched or a byte is written: a logged frame is never replaced.
+ */
+async function takeCapture(agent: Agent, target: CaptureTarget, plan: SettingsPlan): Promise<CaptureResult> {
+  const taken = () =>
+    new HttpError(409, "conflict", `a capture for ${new Date(target.at).toISOString()} and profile ${target.profile}${target.test_id ? ` (test ${target.test_id})` : ""} is already logged; its frame is kept`);
+  const production = !target.test_role || target.test_role === "baseline";
+  if ((production && agent.log.has(target.at, target.profile)) || agent.images.holds(imageFileFor(target, agent.captureDeps.desired.timezone()))) throw taken();
+  try {
+    return await capture(agent.captureDeps, target, plan);
+  } catch (e) {
+    // Another request for the same tick committed while this one was at the camera (same file, or the same production tick).
+    if (e instanceof ImageTaken || (production && agent.log.has(target.at, target.profile))) throw taken();
+    throw e;
+  }
+}
+
 /** How far a live-orchestrated capture's tick may sit from the agent's clock. */
 const PLANNED_AT_SLACK_MS = 10 * 60_000;
 
+/** POST /capture in the seed's three modes: explicit settings, the deployed profile, or it with a one-capture override. */
 export async function manualCapture(agent: Agent, req: SeedCaptureRequest) {
   await requireReady(agent);
   const now = agent.clock.now();
@@ -142,8 +162,7 @@ export async function manualCapture(agent: Agent, req: SeedCaptureRequest) {
   if (!req.use_deployed_profile) {
     const settings = seedSettings(req);
     const target = { at, schedule: req.schedule ?? "manual", profile: req.profile ?? "manual", interval_seconds: 0 };
-    if (req.planned_at && agent.log.has(at, target.profile)) throw new HttpError(409, "conflict", `a capture for ${req.planned_at} and profile ${target.profile} is already logged`);
-    return captured(agent, await capture(agent.captureDeps, target, { explicit: settings }), "captured with explicit settings");
+    return captured(agent, await takeCapture(agent, target, { explicit: settings }), "captured with explicit settings");
   }
   const active = agent.profiles.active();
   if (!active) throw new HttpError(400, "no_profile", "No profile deployed: deploy one with POST /profile/deploy or assign one at the hub");
@@ -161,7 +180,7 @@ export async function manualCapture(agent: Agent, req: SeedCaptureRequest) {
     test_role: req.override || req.test_id ? ("variant" as const) : null,
   };
   const mode = req.override ? `deployed profile ${active.snapshot.profile_id} with a one-capture override` : `deployed profile ${active.snapshot.profile_id}`;
-  return captured(agent, await capture(agent.captureDeps, target, plan), `captured with the ${mode}`);
+  return captured(agent, await takeCapture(agent, target, plan), `captured with the ${mode}`);
 }
 
 export async function bracketCapture(agent: Agent, req: SeedBracketRequest) {
@@ -169,7 +188,7 @@ export async function bracketCapture(agent: Agent, req: SeedBracketRequest) {
   const count = req.bracket_count ?? 3;
   const settings = seedSettings({ ...req, bracket_count: count, bracket_ev: req.bracket_ev ?? (count === 5 ? [-2, -1, 0, 1, 2] : [-2, 0, 2]) });
   const target = { at: agent.clock.now(), schedule: req.schedule ?? "manual", profile: req.profile ?? "bracket", interval_seconds: 0 };
-  const result = await capture(agent.captureDeps, target, { explicit: settings });
+  const result = await takeCapture(agent, target, { explicit: settings });
   return { ...captured(agent, result, `captured a ${count}-frame bracket`), image_paths: result.files.map((f) => agent.images.pathOf(f)) };
 }
 
@@ -300,7 +319,7 @@ export function imageList(agent: Agent, profile: string, limit: number) {
 export async function focusTest(agent: Agent, lensPosition: number) {
   await requireReady(agent);
   const settings = { ...DEFAULT_SETTINGS, focus: "manual" as const, lens_position: lensPosition };
-  const result = await capture(agent.captureDeps, { at: agent.clock.now(), schedule: "focus_test", profile: "focus", interval_seconds: 0 }, { explicit: settings });
+  const result = await takeCapture(agent, { at: agent.clock.now(), schedule: "focus_test", profile: "focus", interval_seconds: 0 }, { explicit: settings });
   const body = captured(agent, result, `focus test at lens position ${lensPosition}`);
   return { ...body, lens_position: lensPosition, focus_fom: result.record.exposure?.focus_fom ?? null };
 }

@@ -66,6 +66,11 @@ export class CaptureLog {
       .get();
   }
 
+  /** True when a record names `file` as its image (a scan, for the rare file already on disk). */
+  holdsImage(file: string): boolean {
+    return !!this.db.select({ seq: captures.seq }).from(captures).where(sql`json_extract(${captures.record}, '$.image.file') = ${file}`).get();
+  }
+
   /** The latest planned tick with a record: where the scheduler resumes. */
   lastPlannedAt(): number | null {
     return this.db.select({ t: max(captures.plannedAt) }).from(captures).where(PRODUCTION).get()?.t ?? null;

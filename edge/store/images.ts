@@ -1,12 +1,28 @@
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { durableWrite, TEMP_PREFIX } from "../../shared/durable-file";
 
+/** A write that would replace the image of a committed capture. */
+export class ImageTaken extends Error {
+  constructor(readonly file: string) {
+    super(`${file} already holds the image of a logged capture; it is never replaced`);
+  }
+}
 
-/** Images live under one root; every path handed in is relative and checked to stay inside it. */
+/** A bracket frame (`STEM_ev-2.jpg`) belongs to the capture whose main image is `STEM.jpg`. */
+const mainImageOf = (file: string) => file.replace(/_ev[+-]?\d+(\.\d+)?\.jpg$/, ".jpg");
+
+/**
+ * Images live under one root; every path handed in is relative and checked to stay
+ * inside it. An image a committed capture record names is never overwritten
+ * (`committed` says which files those are; without it, no existing file is).
+ */
 export class ImageStore {
   readonly root: string;
-  constructor(root: string) {
+  constructor(
+    root: string,
+    private readonly committed: (file: string) => boolean = () => true,
+  ) {
     this.root = resolve(root);
     mkdirSync(this.root, { recursive: true });
   }
@@ -17,8 +33,17 @@ export class ImageStore {
     return full;
   }
 
-  /** Writes durably (shared/durable-file): a crash leaves either no file or the whole file under its final name. */
+  /** True when `file` is on disk and belongs to a committed capture (a file left by an interrupted capture does not). */
+  holds(file: string): boolean {
+    return existsSync(this.pathOf(file)) && this.committed(mainImageOf(file));
+  }
+
+  /**
+   * Writes durably (shared/durable-file): a crash leaves either no file or the whole
+   * file under its final name. Throws ImageTaken rather than replace a committed image.
+   */
   write(file: string, bytes: Uint8Array): void {
+    if (this.holds(file)) throw new ImageTaken(file);
     durableWrite(this.pathOf(file), bytes);
   }
 
@@ -52,5 +77,4 @@ export class ImageStore {
     }
     return [file, ...siblings.map((name) => relative(this.root, join(dir, name)))];
   }
-
 }

@@ -87,7 +87,8 @@ export interface ImageSyncDeps {
   /** Largest full-image chunk, bytes (≤ 1 MiB). */
   chunkBytes: number;
   requestTimeoutMs: number;
-  onError?: (message: string) => void;
+  /** A capture whose picture will not be sent until the next start (or ever, without a thumbnail), and why. */
+  onSetAside?: (captureId: string, why: string) => void;
 }
 
 export interface ImageSyncStatus {
@@ -212,9 +213,9 @@ export class ImageSync {
         this.status.failures = 0;
         if (!worked) waitMs = IDLE_MS;
       } catch (e) {
+        // Passing trouble (the hub unreachable, a 5xx): retried with backoff, shown in /status until an exchange succeeds.
         this.status.failures++;
         this.status.lastError = (e as Error).message;
-        this.deps.onError?.(this.status.lastError);
         waitMs = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(this.status.failures - 1, 10)) * (0.5 + Math.random() / 2);
       }
       if (!this.running) break;
@@ -245,7 +246,7 @@ export class ImageSync {
   private strike(id: string, why: string, final = false): void {
     const n = final ? GIVE_UP_AFTER : (this.strikes.get(id) ?? 0) + 1;
     this.strikes.set(id, n);
-    if (n === GIVE_UP_AFTER) this.deps.onError?.(`capture ${id}: image upload set aside until restart: ${why}`);
+    if (n === GIVE_UP_AFTER) this.deps.onSetAside?.(id, `image upload set aside until restart: ${why}`);
   }
 
   private pending(kind: "thumbnail" | "full", limit: number, schedules?: string[]) {
@@ -279,7 +280,7 @@ export class ImageSync {
       } catch (e) {
         if (!this.running) return true;
         // The file is gone or unreadable: no thumbnail can be made; do not try again.
-        this.deps.onError?.(`capture ${record.id}: no thumbnail: ${(e as Error).message}`);
+        this.deps.onSetAside?.(record.id, `no thumbnail: ${(e as Error).message}`);
         this.mark(seq, "thumb");
         continue;
       }
@@ -394,6 +395,8 @@ export class ImageSync {
       throw new ImageSyncError(`${method} ${path}: response cut off (${(e as Error).message})`);
     });
     if (!res.ok) throw new ImageSyncError(`${method} ${path}: hub answered ${res.status} ${text.slice(0, 200)}`, res.status);
+    // The hub answered: whatever went wrong before is over.
+    this.status.lastError = null;
     try {
       return JSON.parse(text);
     } catch {

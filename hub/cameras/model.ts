@@ -2,6 +2,7 @@ import { z } from "zod";
 import { CameraConfig } from "../../shared/contracts/config";
 import { Slug } from "../../shared/contracts/profile";
 import { IsoTime } from "../../shared/contracts/plan";
+import { queryInt } from "../../shared/http";
 
 const field = CameraConfig.shape;
 
@@ -40,7 +41,7 @@ export const cameraModel = {
     .object({
       from: IsoTime.optional(),
       to: IsoTime.optional(),
-      limit: z.coerce.number().int().min(1).max(10_000).default(1_000),
+      limit: queryInt(1, 10_000).default(1_000),
       cursor: z.string().max(200).optional(),
     })
     .strict()

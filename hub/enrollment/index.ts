@@ -5,6 +5,9 @@ import { OPERATOR } from "../audit/service";
 import { enrollmentModel } from "./model";
 import { exchangeEnrollmentCode, issueEnrollmentCode } from "./service";
 
+/** The one body the hub reads without a bearer token: a camera id and a code, so it is read within a few KiB. */
+export const ENROLL_BODY_LIMITS: Record<string, number> = { "/agent/v1/enroll": 4 * 1024 };
+
 /** The agent's side: a new agent trades its one-time code for its own token. No bearer token. */
 export const enrollmentAgentModule = (ctx: HubContext) =>
   new Elysia({ prefix: "/agent/v1" }).post("/enroll", ({ body }) => exchangeEnrollmentCode(ctx.db, body, ctx.clock.now()), {

@@ -10,7 +10,7 @@ import { parseHubEnv } from "../env";
 import { FsImageStorage } from "../storage/fs";
 import type { ImageStorage } from "../storage";
 import { imagesModel } from "./model";
-import { CaptureImages, type ImageRetention, readBody } from "./service";
+import { CaptureImages, type ImageRetention, uploadedBytes } from "./service";
 
 export interface ImagesOptions {
   storage: ImageStorage;
@@ -29,6 +29,12 @@ export function imagesOptionsFromEnv(env: Record<string, string | undefined> = p
 }
 
 const tags = ["images"];
+
+/** The agent's picture uploads, each read within its own limit as it streams (the app's body reader takes these). */
+export const IMAGE_BODY_LIMITS: Record<string, number> = {
+  "/agent/v1/captures/:id/thumbnail": MAX_THUMBNAIL_BYTES,
+  "/agent/v1/captures/:id/image": MAX_IMAGE_CHUNK_BYTES,
+};
 
 /**
  * Capture pictures: agents upload a thumbnail with each record and the full image
@@ -57,11 +63,8 @@ export const imagesModule = (ctx: HubContext, options: ImagesOptions = imagesOpt
     .use(agentAuth(ctx))
     .put(
       "/:id/thumbnail",
-      async ({ params, request }) => {
-        const bytes = await readBody(request, MAX_THUMBNAIL_BYTES, ["image/jpeg"]);
-        return images.putThumbnail(cameraOf(request), params.id, bytes, ctx.clock.now());
-      },
-      { params: imagesModel.captureParams, parse: "none", detail: { summary: "Upload a capture's thumbnail (image/jpeg, ≤ 64 KiB)", tags } },
+      ({ params, request, body }) => images.putThumbnail(cameraOf(request), params.id, uploadedBytes(request, body, ["image/jpeg"]), ctx.clock.now()),
+      { params: imagesModel.captureParams, detail: { summary: "Upload a capture's thumbnail (image/jpeg, ≤ 64 KiB)", tags } },
     )
     .get("/:id/image", ({ params, request }) => images.imageState(cameraOf(request), params.id), {
       params: imagesModel.captureParams,
@@ -70,14 +73,11 @@ export const imagesModule = (ctx: HubContext, options: ImagesOptions = imagesOpt
     })
     .put(
       "/:id/image",
-      async ({ params, query, request }) => {
-        const bytes = await readBody(request, MAX_IMAGE_CHUNK_BYTES, ["application/octet-stream"]);
-        return images.appendChunk(cameraOf(request), params.id, query.offset, bytes, ctx.clock.now());
-      },
+      ({ params, query, request, body }) =>
+        images.appendChunk(cameraOf(request), params.id, query.offset, uploadedBytes(request, body, ["application/octet-stream"]), ctx.clock.now()),
       {
         params: imagesModel.captureParams,
         query: imagesModel.chunkQuery,
-        parse: "none",
         response: imagesModel.uploadState,
         detail: { summary: "Append a chunk (application/octet-stream, ≤ 1 MiB) at ?offset=N; the last one is checked against the record's sha256", tags },
       },

@@ -1,7 +1,7 @@
 import { and, eq, isNotNull, isNull, lt } from "drizzle-orm";
 import type { CaptureRecord, ImageUploadState } from "../../shared/contracts/sync";
 import { MAX_IMAGE_CHUNK_BYTES, MAX_THUMBNAIL_BYTES } from "../../shared/contracts/sync";
-import { HttpError, notFound } from "../../shared/http";
+import { HttpError, notFound, tooLarge } from "../../shared/http";
 import type { HubDb } from "../db/client";
 import { captureImages, captures } from "../db/schema";
 import { type ImageStorage, imageKey, OffsetMismatch } from "../storage";
@@ -16,17 +16,11 @@ export interface ImageRetention {
   keepThumbnailsDays: number | null;
 }
 
-const tooLarge = (limit: number) => new HttpError(413, "payload_too_large", `the body is over the ${Math.round(limit / 1024)} KiB limit`);
-
-/** A request body, refused before it is read when it says it is too large, and after when it turns out to be. */
-export async function readBody(request: Request, limit: number, types: string[]): Promise<Uint8Array> {
+/** A binary upload's bytes (read by the app's body reader within the route's limit), refused unless of one of `types`. */
+export function uploadedBytes(request: Request, body: unknown, types: string[]): Uint8Array {
   const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (!types.includes(type)) throw new HttpError(415, "unsupported_media_type", `the body must be ${types.join(" or ")}`);
-  const length = request.headers.get("content-length");
-  if (length !== null && Number(length) > limit) throw tooLarge(limit);
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.length > limit) throw tooLarge(limit);
-  return bytes;
+  return body instanceof Uint8Array ? body : new Uint8Array(0);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Slug } from "../../shared/contracts/profile";
 import { Timelapse, TimelapseRequest, TimelapseStatus } from "../../shared/contracts/timelapse";
+import { queryInt } from "../../shared/http";
 
 export const timelapseModel = {
   request: TimelapseRequest,
@@ -10,7 +11,7 @@ export const timelapseModel = {
     .object({
       camera_id: Slug.optional(),
       status: TimelapseStatus.optional(),
-      limit: z.coerce.number().int().min(1).max(500).default(100),
+      limit: queryInt(1, 500).default(100),
     })
     .strict(),
   timelapse: Timelapse,

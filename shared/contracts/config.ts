@@ -4,12 +4,18 @@ import { ProfileDefinitionInput, Slug } from "./profile";
 import { ImageSyncPolicy } from "./sync";
 import { scheduleRuleInput, type ScheduleRule } from "./schedule";
 
+/** Where live orchestration reaches the camera (`http://HOST:PORT`): a host name, an IPv4 address or a bracketed IPv6 one, nothing else (no spaces, no control characters). */
+export const HostName = z
+  .string()
+  .max(253)
+  .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])$/, "must be a host name or IP address (letters, digits, '.', '-', '_'; IPv6 in brackets), without spaces or control characters");
+
 export const CameraConfig = z
   .object({
     name: z.string().max(200).optional(),
     /** A label for where it stands (the seed's `location`, e.g. "north_ridge"). */
     location: z.string().max(200).optional(),
-    host: z.string().max(253).optional(),
+    host: HostName.optional(),
     port: z.number().int().min(1).max(65535).optional(),
     mode: z.enum(["autonomous", "live"]).default("autonomous"),
     latitude: z.number().min(-90).max(90).optional(),

@@ -89,7 +89,6 @@ export const ProfileDefinition = z
   .strict();
 export type ProfileDefinition = z.infer<typeof ProfileDefinition>;
 
-const seedNumber = z.number();
 /** The first system's `settings.base`, its field names and numeric codes. */
 export const SeedBase = z
   .object({
@@ -108,7 +107,8 @@ export const SeedBase = z
     wb_temp: z.number().int().min(1500).max(15000),
     ae_metering_mode: z.number().int().min(0).max(2),
     metering_mode: z.number().int().min(0).max(2),
-    hdr_mode: seedNumber,
+    /** The first system's HDR mode: libcamera's HdrMode values, 0 off … 4 night (its default 0). Accepted for its clients, not used: brackets are what we shoot. */
+    hdr_mode: z.number().int().min(0).max(4),
     hdr_enabled: z.boolean(),
     bracket_count: z.union([z.literal(1), z.literal(3), z.literal(5)]),
     bracket_exposures: z.array(z.number().min(-4).max(4)),

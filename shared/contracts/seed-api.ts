@@ -30,7 +30,7 @@ export const SeedCaptureSettings = z
     sharpness: SeedBase.shape.sharpness.unwrap(),
     contrast: SeedBase.shape.contrast.unwrap(),
     saturation: SeedBase.shape.saturation.unwrap(),
-    hdr_mode: z.number(),
+    hdr_mode: SeedBase.shape.hdr_mode.unwrap(),
     bracket_count: z.union([z.literal(1), z.literal(3), z.literal(5)]),
     bracket_ev: z.array(seedEv).max(9),
     quality: z.number().int().min(1).max(100),

@@ -72,7 +72,7 @@ export const ClockState = z
   .strict();
 export type ClockState = z.infer<typeof ClockState>;
 
-export const IncidentKind = z.enum(["db_recovered", "temp_files_removed", "clock_untrusted", "clock_corrected", "disk_full", "images_purged", "upload_refused"]);
+export const IncidentKind = z.enum(["db_recovered", "temp_files_removed", "clock_untrusted", "clock_corrected", "disk_full", "images_purged", "upload_refused", "image_set_aside"]);
 export const Incident = z
   .object({ kind: IncidentKind, at: IsoTime, detail: z.string().max(500) })
   .strict();

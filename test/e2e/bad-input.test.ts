@@ -11,10 +11,13 @@
  *   agent protocol  /agent/v1/state and /agent/v1/captures × {bad JSON, wrong types, out of
  *                   range, unknown fields, path traversal in image.file / test_id}
  *   upload rules    camera isolation, replays, out-of-order and gapped seqs, conflicts
- *   operator reads  captures / report / token / audit × {bad limit, bad dates, bad cursor,
- *                   from ≥ to, unknown params, unknown and malformed camera ids}
+ *   operator reads  captures / report / token / audit / timelapses × {bad limit (hex, exponent,
+ *                   sign, empty), bad dates, bad cursor, from ≥ to, unknown params, unknown and
+ *                   malformed camera ids}
+ *   operator writes a camera host with CR/LF, spaces or NUL (PATCH, register, config apply)
+ *   image chunks    ?offset= empty, hex, exponent, negative
  *   edge writes     technician token × every write; bodies of /capture, /capture-bracket,
- *                   /profile/deploy, /focus-test
+ *                   /profile/deploy, /focus-test (hdr_mode among them)
  *   edge reads      bad query params; encoded ../ in /captures/{id}/… and /images/profile-{p}/…
  *   body limits     just over 8 MiB (hub) and 1 MiB (edge), at the limit, deep nesting
  */
@@ -179,6 +182,8 @@ interface Refusal extends Request {
   status: number | number[];
   /** Each must appear in `message` (the field, the value or the reason). */
   says: (string | RegExp)[];
+  /** The error code, where it is not the usual one for the status. */
+  error?: string;
 }
 
 /**
@@ -197,7 +202,7 @@ async function expectRefused(c: Refusal, meanwhile?: () => Promise<unknown>): Pr
   expect(res.contentType ?? "").toContain("application/json");
   // (typeof, not toMatchObject with expect.any: in this Bun that matcher overwrites the fields it matched)
   expect({ error: typeof res.json?.error, message: typeof res.json?.message }).toEqual({ error: "string", message: "string" });
-  if (ERROR_CODE[res.status]) expect(res.json.error).toBe(ERROR_CODE[res.status]);
+  if (c.error ?? ERROR_CODE[res.status]) expect(res.json.error).toBe(c.error ?? ERROR_CODE[res.status]);
   expect(res.json.detail).toBe(res.json.message);
   for (const s of c.says) {
     if (typeof s === "string") expect(res.json.message).toContain(s);
@@ -504,6 +509,17 @@ describe("operator reads: bad query parameters and camera ids", () => {
     get("report with an unknown parameter", report(`from=${FROM}&to=${TO}&camera=cam_b`), 422, ["camera"]),
     get("report of an unknown camera", `/api/cameras/nope/report?from=${FROM}&to=${TO}`, 404, ["nope"]),
     get("report of a malformed id", `/api/cameras/..%2Fcam_a/report?from=${FROM}&to=${TO}`, 422, ["params.id"]),
+    // Numbers in a query are plain decimal digits: no hex, exponent, sign or spaces, and an empty value is not 0.
+    get("limit 0x10 (hex)", captures("limit=0x10"), 422, ["query.limit", "decimal digits"]),
+    get("limit 1e2 (exponent)", captures("limit=1e2"), 422, ["query.limit"]),
+    get("limit +5", captures("limit=%2B5"), 422, ["query.limit"]),
+    get("limit ' 5'", captures("limit=%205"), 422, ["query.limit"]),
+    get("limit empty", captures("limit="), 422, ["query.limit"]),
+    get("audit limit empty", "/api/audit?limit=", 422, ["query.limit"]),
+    get("audit before 0x10", "/api/audit?before=0x10", 422, ["query.before"]),
+    get("audit before empty", "/api/audit?before=", 422, ["query.before"]),
+    get("timelapses limit 0x10", "/api/timelapses?limit=0x10", 422, ["query.limit"]),
+    get("timelapses limit empty", "/api/timelapses?limit=", 422, ["query.limit"]),
     get("audit limit 0", "/api/audit?limit=0", 422, ["query.limit"]),
     get("audit limit 1001", "/api/audit?limit=1001", 422, ["query.limit"]),
     get("audit before 0", "/api/audit?before=0", 422, ["query.before"]),
@@ -513,6 +529,24 @@ describe("operator reads: bad query parameters and camera ids", () => {
     ...timelapseRequests(),
     { name: "a token for an id of 65 characters", target: "hub", method: "POST", path: `/api/cameras/${"a".repeat(65)}/token`, who: "operator", status: 422, says: ["params.id"] },
   ]);
+});
+
+describe("operator writes: a camera host is a host name or address, never control characters (422 naming the field)", () => {
+  const op = (name: string, method: string, path: string, body: unknown, says: string[]): Refusal => ({ name, target: "hub", method, path, who: "operator", body, status: 422, says });
+  const withHost = (host: string) => ({ ...config, cameras: { ...config.cameras, cam_a: { ...config.cameras.cam_a, host } } });
+  table([
+    op("PATCH a host with CR/LF", "PATCH", "/api/cameras/cam_a", { host: "pi.local\r\nX-Injected: 1" }, ["body.host"]),
+    op("PATCH a host with a space", "PATCH", "/api/cameras/cam_a", { host: "pi local" }, ["body.host"]),
+    op("PATCH a host with a NUL", "PATCH", "/api/cameras/cam_a", { host: "pi\u0000.local" }, ["body.host"]),
+    op("register a camera whose host has a LF", "POST", "/api/cameras", { id: "cam_new", host: "pi\nlocal", schedules: ["night"] }, ["body.host"]),
+    { ...op("config apply with a host with CR/LF", "PUT", "/api/config", withHost("pi\r\nlocal"), ["cameras.cam_a.host"]), error: "invalid_config" },
+    { ...op("config dry run with a host with CR/LF", "PUT", "/api/config?dry_run=true", withHost("pi\r\nlocal"), ["cameras.cam_a.host"]), error: "invalid_config" },
+  ]);
+});
+
+describe("image chunks: the offset is plain decimal digits (cam_a's token)", () => {
+  const chunk = (name: string, query: string): Refusal => ({ name, target: "hub", method: "PUT", path: `/agent/v1/captures/sentinel-cam_a-1/image?${query}`, who: "cam_a", raw: "abc", contentType: "application/octet-stream", status: 422, says: ["query.offset"] });
+  table([chunk("offset empty", "offset="), chunk("offset 0x10", "offset=0x10"), chunk("offset 1e3", "offset=1e3"), chunk("offset -1", "offset=-1")]);
 });
 
 describe("edge writes with the technician token: bad bodies and queries change nothing", () => {
@@ -554,6 +588,12 @@ describe("edge writes with the technician token: bad bodies and queries change n
     w("capture an override with an unknown field", "/capture", { use_deployed_profile: true, override: { gain: 2 } }, ["gain"]),
     w("capture planned_at not a time", "/capture", { planned_at: "yesterday" }, ["body.planned_at"]),
     w("capture an unknown field", "/capture", { iso: 100, flash: true }, ["flash"]),
+    w("capture hdr_mode 1e308", "/capture", { iso: 100, hdr_mode: 1e308 }, ["body.hdr_mode"]),
+    w("capture hdr_mode 0.5", "/capture", { hdr_mode: 0.5 }, ["body.hdr_mode"]),
+    w("capture hdr_mode -1", "/capture", { hdr_mode: -1 }, ["body.hdr_mode"]),
+    w("capture an override of hdr_mode 1e308", "/capture", { use_deployed_profile: true, override: { hdr_mode: 1e308 } }, ["body.override.hdr_mode"]),
+    w("bracket hdr_mode 1e308", "/capture-bracket", { hdr_mode: 1e308 }, ["body.hdr_mode"]),
+    w("deploy hdr_mode 1e308", "/profile/deploy", { profile_id: "x", settings: { base: { hdr_mode: 1e308 } } }, ["body.settings.base.hdr_mode"]),
     w("capture shutter 1/1000000 (under 10 µs)", "/capture", { shutter_speed: "1/1000000" }, ["shutter"]),
     w("bracket of 1 frame", "/capture-bracket", { bracket_count: 1 }, ["body.bracket_count"]),
     w("bracket of 5 with 3 EVs", "/capture-bracket", { bracket_count: 5, bracket_ev: [-1, 0, 1] }, ["body.bracket_ev"]),
@@ -575,6 +615,12 @@ describe("edge reads: bad query parameters and encoded ../ in image paths", () =
     get("limit 1001 (at most 1000)", "/captures?limit=1001", 422, ["query.limit"]),
     get("limit not a number", "/captures?limit=all", 422, ["query.limit"]),
     get("before 0", "/captures?before=0", 422, ["query.before"]),
+    get("limit 0x10 (hex)", "/captures?limit=0x10", 422, ["query.limit", "decimal digits"]),
+    get("limit 1e2 (exponent)", "/captures?limit=1e2", 422, ["query.limit"]),
+    get("limit empty", "/captures?limit=", 422, ["query.limit"]),
+    get("before empty", "/captures?before=", 422, ["query.before"]),
+    get("list limit empty", "/images/profile-f/list?limit=", 422, ["query.limit"]),
+    get("list limit 0x10", "/images/profile-f/list?limit=0x10", 422, ["query.limit"]),
     get("from not a time", "/captures?from=yesterday", 422, ["query.from"]),
     get("unknown outcome", "/captures?outcome=exploded", 422, ["query.outcome"]),
     get("uploaded maybe", "/captures?uploaded=maybe", 422, ["query.uploaded"]),

@@ -183,7 +183,7 @@ describe("report and fleet (in process)", () => {
     expect(valley.exposure).toMatchObject({ drifting: false, frames: 0, last_measured_at: null });
 
     // The CLI tables show it.
-    expect(formatReport(r)).toMatch(/Exposure\s+DRIFTING since 2026-11-24 13:31:30Z: 12 frames, mean -1\.50 stops/);
+    expect(formatReport(r)).toMatch(/Exposure\s+DRIFTING since 2026-11-24 06:31:30 MST: 12 frames, mean -1\.50 stops/);
     const lines = formatFleet(f).split("\n");
     expect(lines[0]).toMatch(/\bEXPOSURE\s+ATTENTION$/);
     expect(lines.find((l) => l.startsWith("ridge"))).toMatch(/DRIFT -1\.50 ×12\s+drift$/);

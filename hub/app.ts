@@ -20,6 +20,7 @@ import { profilesModule } from "./profiles";
 import { LiveOrchestrator } from "./live/service";
 import { backfillPlanHistory, PlanHistory } from "./plans/service";
 import { reportsModule } from "./reports";
+import { statusModule } from "./status";
 import type { HubContext } from "./context";
 import type { HubDb } from "./db/client";
 
@@ -49,6 +50,7 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     .use(camerasModule(ctx))
     .use(enrollmentOperatorModule(ctx))
     .use(reportsModule(ctx))
+    .use(statusModule(ctx))
     .use(fleetModule(ctx))
     .use(liveModule(ctx))
     .use(profilesModule(ctx))

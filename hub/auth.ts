@@ -6,14 +6,18 @@ import type { HubContext } from "./context";
 const unauthorized = (message: string) => new HttpError(401, "unauthorized", message);
 const pathOf = (request: Request) => new URL(request.url).pathname;
 
+/** The first system's monitoring paths, kept at their places: operator routes too. */
+const SEED_MONITORING = /^\/(status|cameras\/[^/]+\/status)$/;
+const isOperatorPath = (path: string) => path.startsWith("/api/") || SEED_MONITORING.test(path);
+
 /**
- * Operator routes (/api/…): the operator bearer token, compared by hash in
+ * Operator routes (/api/…, and the first system's /status paths): the operator bearer token, compared by hash in
  * constant time — checked as the request arrives, before its body is parsed or
  * validated, so a caller without the token learns nothing about the schema.
  */
 export const operatorAuth = (ctx: HubContext) =>
   new Elysia({ name: "operator-auth" }).onRequest(({ request }) => {
-    if (!pathOf(request).startsWith("/api/")) return;
+    if (!isOperatorPath(pathOf(request))) return;
     const token = bearerToken(request.headers.get("authorization"));
     if (!token) throw unauthorized("an operator bearer token is required");
     if (!sameSecret(hashToken(token), ctx.operatorTokenHash)) throw unauthorized("the operator token is not valid");

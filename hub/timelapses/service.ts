@@ -221,6 +221,18 @@ export class TimelapseJobs {
       .map(timelapseView);
   }
 
+  /** How many renders wait and how many run now. */
+  queueCounts(): { queued: number; running: number } {
+    const rows = this.ctx.db
+      .select({ status: timelapses.status, n: sql<number>`count(*)` })
+      .from(timelapses)
+      .where(inArray(timelapses.status, ["queued", "running"]))
+      .groupBy(timelapses.status)
+      .all();
+    const count = (status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);
+    return { queued: count("queued"), running: count("running") };
+  }
+
   /** Stops a queued or running render (409 once it has finished). */
   cancel(id: string): Timelapse {
     const row = this.row(id);

@@ -1,18 +1,29 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ManualClock } from "../../shared/clock";
+import { type Clock, ManualClock } from "../../shared/clock";
 import { createHub } from "../../hub/app";
 import { applyConfig, configRevision, parseConfig } from "../../hub/config/service";
 import type { HubContext } from "../../hub/context";
-import { openHubDb } from "../../hub/db/client";
+import { type HubDb, openHubDb } from "../../hub/db/client";
+import { FsImageStorage } from "../../hub/storage/fs";
 
 /** A hub in this process on a fresh database with `config` applied, on a manual clock at 2026-11-24 12:00Z. */
 export function inProcessHub(config: unknown, operatorToken: string) {
   const clock = new ManualClock(Date.parse("2026-11-24T12:00:00Z"));
-  const { db } = openHubDb(join(mkdtempSync(join(tmpdir(), "skylapse-hubtest-")), "hub.sqlite"));
+  const dir = mkdtempSync(join(tmpdir(), "skylapse-hubtest-"));
+  const { db } = openHubDb(join(dir, "hub.sqlite"));
   applyConfig(db, parseConfig(config), clock.now());
-  return { hub: createHub({ db, clock, operatorToken }), clock };
+  return { hub: hubOn(db, clock, operatorToken, dir), clock };
+}
+
+/**
+ * A hub in this process on `db`, its pictures and renders in a directory of the
+ * test's (never the repo's .data/), sessions not rendered by themselves.
+ */
+export function hubOn(db: HubDb, clock: Clock, operatorToken: string, dir = mkdtempSync(join(tmpdir(), "skylapse-hubtest-"))) {
+  const timelapses = { storage: new FsImageStorage(join(dir, "images")), workDir: join(dir, "render"), ffmpeg: Bun.which("ffmpeg") ?? "ffmpeg", concurrency: 1, auto: null };
+  return createHub({ db, clock, operatorToken, timelapses });
 }
 
 /** One request to an in-process hub with a bearer token (operator or agent); the JSON answer, if any. */

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { ManualClock } from "../../shared/clock";
 import type { CaptureRecord, ObservedState } from "../../shared/contracts/sync";
 import { createHub } from "../../hub/app";
+import { hubOn } from "../harness/in-process";
 import { applyConfig, parseConfig } from "../../hub/config/service";
 import { openHubDb } from "../../hub/db/client";
 import { DENVER } from "../harness/scenario";
@@ -67,7 +68,7 @@ beforeAll(async () => {
   clock = new ManualClock(Date.parse("2026-11-24T12:00:00Z"));
   const { db } = openHubDb(join(mkdtempSync(join(tmpdir(), "skylapse-cli-")), "hub.sqlite"));
   applyConfig(db, parseConfig(config), clock.now());
-  hub = createHub({ db, clock, operatorToken: OPERATOR });
+  hub = hubOn(db, clock, OPERATOR);
   const ridge = (await send("POST", "/api/cameras/ridge/token", OPERATOR)).token;
   const valley = (await send("POST", "/api/cameras/valley/token", OPERATOR)).token;
   // ridge: polls at 12:00, silent until 14:00 (backlog 240 pending since 13:30), caught up at 14:02.

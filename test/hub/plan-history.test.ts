@@ -13,7 +13,7 @@ import { selectFrames } from "../../hub/timelapses/service";
 import { queueClosedSessions } from "../../hub/timelapses/sessions";
 import { plannedTicks } from "../../shared/plan/ticks";
 import { captureRecord, observedState, sunriseGridConfig } from "../harness/fixtures";
-import { callHub, inProcessHub } from "../harness/in-process";
+import { callHub, hubOn, inProcessHub } from "../harness/in-process";
 
 const OPERATOR = "operator-token-0123456789";
 const T = (iso: string) => Date.parse(iso);
@@ -89,7 +89,7 @@ describe("history is immutable", () => {
     hub.ctx.contacts.flush();
     // As a database from before plan revisions: none kept.
     hub.ctx.db.delete(planRevisions).run();
-    const upgraded = createHub({ db: hub.ctx.db, clock, operatorToken: OPERATOR });
+    const upgraded = hubOn(hub.ctx.db, clock, OPERATOR);
     const r = (await callHub(upgraded, "GET", `/api/cameras/ridge/report?${SESSION}`, OPERATOR)).body;
     expect(r).toMatchObject({ first_contact_at: "2026-11-24T12:00:00.000Z", planned: 20, captured: 20, missed: 0 });
     expect((await callHub(upgraded, "GET", "/api/fleet", OPERATOR)).body.cameras.find((c: { id: string }) => c.id === "spare").status).toBe("waiting_for_first_contact");

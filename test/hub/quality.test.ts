@@ -12,6 +12,7 @@ import { DEFAULT_QUALITY } from "../../shared/contracts/config";
 import type { CaptureRecord } from "../../shared/contracts/sync";
 import { TARGET_LUMA } from "../../shared/image/measures";
 import { createHub } from "../../hub/app";
+import { hubOn } from "../harness/in-process";
 import { formatFleet, formatReport } from "../../hub/cli/format";
 import { applyConfig, applyConfigDiff, exportConfig, parseConfig, qualityPolicy } from "../../hub/config/service";
 import { openHubDb, type HubDb } from "../../hub/db/client";
@@ -154,7 +155,7 @@ describe("report and fleet (in process)", () => {
     clock = new ManualClock(T0);
     ({ db, sqlite } = openHubDb(join(mkdtempSync(join(tmpdir(), "skylapse-quality-")), "hub.sqlite")));
     applyConfig(db, parseConfig(config()), clock.now());
-    hub = createHub({ db, clock, operatorToken: OPERATOR });
+    hub = hubOn(db, clock, OPERATOR);
     cameraToken = (await call("POST", "/api/cameras/ridge/token", OPERATOR)).body.token;
     expect((await call("POST", "/agent/v1/state", cameraToken, observedState({}, { now: T0 }))).status).toBe(200);
   });

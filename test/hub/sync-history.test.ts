@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { ManualClock } from "../../shared/clock";
 import type { CaptureRecord, ObservedState } from "../../shared/contracts/sync";
 import { createHub } from "../../hub/app";
+import { hubOn } from "../harness/in-process";
 import { applyConfig, parseConfig } from "../../hub/config/service";
 import { openHubDb, type HubDb } from "../../hub/db/client";
 import { DENVER } from "../harness/scenario";
@@ -76,7 +77,7 @@ function start(pollSeconds = 60) {
   clock = new ManualClock(T0);
   db = openHubDb(join(mkdtempSync(join(tmpdir(), "skylapse-hubhist-")), "hub.sqlite")).db;
   applyConfig(db, parseConfig(config(pollSeconds)), clock.now());
-  hub = createHub({ db, clock, operatorToken: OPERATOR });
+  hub = hubOn(db, clock, OPERATOR);
   tokens.clear();
 }
 
@@ -185,12 +186,12 @@ describe("contact history", () => {
   test("the outage is seen across a hub restart; a camera silent now shows an ongoing outage", async () => {
     await poll("ridge", { backlog: 0 });
     hub.ctx.contacts.close();
-    hub = createHub({ db, clock, operatorToken: OPERATOR });
+    hub = hubOn(db, clock, OPERATOR);
     clock.advance(HOUR);
     await poll("ridge", { backlog: 12, oldest_pending_at: new Date(T0 + MIN).toISOString() });
     clock.advance(MIN);
     hub.ctx.contacts.close();
-    hub = createHub({ db, clock, operatorToken: OPERATOR });
+    hub = hubOn(db, clock, OPERATOR);
     await poll("ridge", { backlog: 0 });
     expect((await report()).outages).toMatchObject([{ from: "2026-11-24T12:00:00.000Z", to: "2026-11-24T13:00:00.000Z", backlog_at_return: 12, catch_up_s: 60 }]);
 

@@ -1,13 +1,14 @@
-import { and, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import { canonicalJson, sha256 } from "../../shared/canonical";
 import type { CaptureRecord, DesiredState, ObservedState, UploadBatch, UploadResult } from "../../shared/contracts/sync";
 import { HttpError } from "../../shared/http";
 import { planRange } from "../../shared/plan/windows";
 import { configRevision } from "../config/service";
 import type { HubDb } from "../db/client";
-import { agentLogs, cameras, captureAliases, captures, clockSamples, outages } from "../db/schema";
+import { cameras, captureAliases, captures, clockSamples, outages } from "../db/schema";
 import { desiredStateFor } from "../plans/service";
 import { type ContactEvent, type ContactState, onContact } from "./contact-history";
+import { advanceLog } from "./log-gaps";
 
 export function hashToken(token: string): string {
   return sha256(token);
@@ -206,7 +207,7 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
       else if (held === record.id) duplicates++;
       else throw conflict(record, `seq ${record.seq} of log ${logId} is another record`);
     }
-    if (!fresh.length) return { accepted: 0, duplicates, ...advanceLog(t, cameraId, logId, now) };
+    if (!fresh.length) return { accepted: 0, duplicates, ...advanceLog(t, cameraId, logId, batch.records.map((r) => r.seq), now) };
 
     // One multi-row insert; whatever it skipped (held id, held log+seq, held tick) is a duplicate or a conflict.
     const keys = new Map(fresh.map((r) => [r.seq, tickKey(r)]));
@@ -279,40 +280,6 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
       }
       if (aliases.length) t.insert(captureAliases).values(aliases).run();
     }
-    return { accepted: inserted.size, duplicates, ...advanceLog(t, cameraId, logId, now) };
+    return { accepted: inserted.size, duplicates, ...advanceLog(t, cameraId, logId, batch.records.map((r) => r.seq), now) };
   });
-}
-
-const MAX_GAPS_LISTED = 100;
-
-function advanceLog(db: HubDb, cameraId: string, logId: string, now: number): Pick<UploadResult, "contiguous_through" | "gaps"> {
-  db.insert(agentLogs).values({ cameraId, logId, firstSeenAt: now }).onConflictDoNothing().run();
-  const log = db.select().from(agentLogs).where(and(eq(agentLogs.cameraId, cameraId), eq(agentLogs.logId, logId))).get()!;
-  // Seqs held: stored records and seqs acknowledged as duplicates of records held under another log.
-  const above = [
-    ...db
-      .select({ seq: captures.seq })
-      .from(captures)
-      .where(and(eq(captures.cameraId, cameraId), eq(captures.logId, logId), gt(captures.seq, log.contiguousThrough)))
-      .all(),
-    ...db
-      .select({ seq: captureAliases.seq })
-      .from(captureAliases)
-      .where(and(eq(captureAliases.cameraId, cameraId), eq(captureAliases.logId, logId), gt(captureAliases.seq, log.contiguousThrough)))
-      .all(),
-  ]
-    .map((r) => r.seq)
-    .sort((a, b) => a - b);
-  let through = log.contiguousThrough;
-  const gaps: [number, number][] = [];
-  for (const seq of above) {
-    if (seq > through + 1 && gaps.length < MAX_GAPS_LISTED) gaps.push([through + 1, seq - 1]);
-    through = seq;
-  }
-  const contiguous = gaps.length ? gaps[0]![0] - 1 : through;
-  db.update(agentLogs)
-    .set({ contiguousThrough: contiguous, maxSeq: sql`max(${agentLogs.maxSeq}, ${through})` })
-    .where(and(eq(agentLogs.cameraId, cameraId), eq(agentLogs.logId, logId)))
-    .run();
-  return { contiguous_through: contiguous, gaps };
 }

@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { timingSafeEqual } from "node:crypto";
 import { ZodError } from "zod";
 import { describeZodError } from "./env";
+import { isBusy } from "./sqlite";
 
 /** The one error shape of every endpoint we serve: `{error, message, issues?}`. */
 export interface Problem {
@@ -116,6 +117,8 @@ export const problems = (maxBodyBytes: number) =>
     })
     .onError({ as: "global" }, async ({ code, error }) => {
   if (error instanceof HttpError) return problemResponse(error.status, { error: error.code, message: error.message });
+  if (isBusy(error))
+    return problemResponse(503, { error: "busy", message: "the database is locked by another process; nothing was changed, retry shortly" }, { "retry-after": "1" });
   if (error instanceof ZodError) {
     const message = describeZodError(error);
     return problemResponse(422, { error: "invalid_request", message, issues: error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });

@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { agentAuth } from "../auth";
 import type { HubContext } from "../context";
 import { notFound } from "../../shared/http";
+import { writeWhenFree } from "../db/locks";
 import { agentModel, SERVER_TIME_HEADER } from "./model";
 import { ingestBatch } from "./service";
 
@@ -27,6 +28,6 @@ export const agentsModule = (ctx: HubContext) =>
       },
       { body: agentModel.pollBody },
     )
-    .post("/captures", ({ cameraId, body }) => ingestBatch(ctx.db, cameraId, body, ctx.clock.now()), {
+    .post("/captures", ({ cameraId, body }) => writeWhenFree(ctx.db, () => ingestBatch(ctx.db, cameraId, body, ctx.clock.now())), {
       body: agentModel.uploadBody,
     });

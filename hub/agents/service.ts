@@ -5,6 +5,8 @@ import { HttpError } from "../../shared/http";
 import { planRange } from "../../shared/plan/windows";
 import { configRevision } from "../config/service";
 import type { HubDb } from "../db/client";
+import { databaseLocked, watchLock } from "../db/locks";
+import { isBusy } from "../../shared/sqlite";
 import { cameras, captureAliases, captures, clockSamples, outages } from "../db/schema";
 import { desiredStateFor } from "../plans/service";
 import { type ContactEvent, type ContactState, onContact } from "./contact-history";
@@ -100,6 +102,8 @@ export class ContactLog {
 
   flush(): void {
     if (!this.pending.size && !this.events.length) return;
+    // While another process holds the database, wait for the probe rather than block on the busy timeout.
+    if (databaseLocked(this.db)) return;
     const batch = this.pending;
     const events = this.events;
     this.pending = new Map();
@@ -108,7 +112,8 @@ export class ContactLog {
       this.write(batch, events);
     } catch (e) {
       // Keep them for the next flush (newer reports of the same camera win); a timer must never take the hub down.
-      console.error(`hub: contact history not written yet: ${(e as Error).message}`);
+      if (isBusy(e)) watchLock(this.db);
+      else console.error(`hub: contact history not written yet: ${(e as Error).message}`);
       for (const [id, entry] of batch) if (!this.pending.has(id)) this.pending.set(id, entry);
       this.events.unshift(...events);
     }

@@ -10,6 +10,7 @@ import { isBusy } from "../../shared/sqlite";
 import { cameras, captureAliases, captures, clockSamples, outages } from "../db/schema";
 import { desiredStateFor } from "../plans/service";
 import { type ContactEvent, type ContactState, onContact } from "./contact-history";
+import { presentAgentLog } from "./log-binding";
 import { advanceLog } from "./log-gaps";
 
 export function hashToken(token: string): string {
@@ -187,13 +188,15 @@ function conflict(record: CaptureRecord, why: string): HttpError {
  * a duplicate; a record whose tick the hub already holds under another log or id
  * is a duplicate too, and its (log, seq) is remembered as an alias so the log
  * shows no gap there. A different record under a held (log, seq), or a held id
- * from another camera or tick, is a conflict and the whole batch is refused. One
+ * from another camera or tick, is a conflict and the whole batch is refused, as is
+ * a batch of a log the camera's token no longer speaks for (log-binding). One
  * transaction, so a refused batch changes nothing.
  */
 export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now: number): UploadResult {
   return db.transaction((tx) => {
     const t = tx as unknown as HubDb;
     const logId = batch.log_id;
+    presentAgentLog(t, cameraId, logId, now, false);
     let duplicates = 0;
 
     // Seqs acknowledged earlier as duplicates: a replay is a duplicate again, anything else a conflict.
@@ -241,6 +244,8 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
         .map((r) => r.seq),
     );
     const skipped = fresh.filter((r) => !inserted.has(r.seq));
+    // Seqs new to this log: stored, or acknowledged as duplicates of records held under another log.
+    let advanced = inserted.size;
     if (skipped.length) {
       const cols = { id: captures.id, cameraId: captures.cameraId, logId: captures.logId, seq: captures.seq, tickKey: captures.tickKey };
       const atSeq = new Map(

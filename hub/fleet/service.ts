@@ -5,12 +5,14 @@ import { and, desc, eq, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { cameras, captureImages, captures } from "../db/schema";
 import { cameraExposure, fleetWindow } from "../quality/service";
 import { computeFleet, type FleetSummary } from "./compute";
+import { sharedTokens } from "../agents/log-binding";
 
 /** Every camera's contact, backlog, disk, clock, assignment and exposure, those needing attention first. */
 export function fleetSummary(db: HubDb, now: number): FleetSummary {
   const quality = qualityPolicy(db);
   const window = fleetWindow(quality);
   const assignments = new Map(assignmentStatuses(db).map((s) => [s.camera_id, s]));
+  const shared = sharedTokens(db);
   const rows = db
     .select({ id: cameras.id, createdAt: cameras.createdAt, lastContactAt: cameras.lastContactAt, observed: cameras.observed })
     .from(cameras)
@@ -22,7 +24,7 @@ export function fleetSummary(db: HubDb, now: number): FleetSummary {
         : null;
       // One indexed query per camera: its newest records.
       const exposure = cameraExposure(db, r.id, Number.MAX_SAFE_INTEGER, quality, window);
-      return { ...r, observed: r.observed ?? null, assignment, exposure, latestPicture: latestPicture(db, r.id) };
+      return { ...r, observed: r.observed ?? null, assignment, exposure, latestPicture: latestPicture(db, r.id), tokenShared: shared.get(r.id) ?? null };
     });
   return computeFleet(rows, syncPolicy(db).poll_interval_seconds, now, quality);
 }

@@ -161,7 +161,7 @@ export function formatSigned(n, digits = 1) {
 }
 
 /** How much each fleet attention reason weighs when ordering cameras: the worst first. */
-export const ATTENTION_WEIGHT = { offline: 50, behind: 40, disk: 30, drift: 20, clock_untrusted: 15, not_converged: 10 };
+export const ATTENTION_WEIGHT = { token_shared: 60, offline: 50, behind: 40, disk: 30, drift: 20, clock_untrusted: 15, not_converged: 10 };
 
 /** A camera's attention score: its worst reason decides, more reasons break a tie (unknown reasons weigh 5). */
 export function attentionScore(camera) {
@@ -196,6 +196,7 @@ export const ATTENTION_TEXT = {
   drift: "exposure drifting",
   clock_untrusted: "clock not trusted",
   not_converged: "not running its assigned version",
+  token_shared: "token used by two agents",
 };
 
 /** An API issue path without its "body."/"query." part: "body.base.ev" → "base.ev". */

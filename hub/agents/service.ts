@@ -289,7 +289,9 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
         duplicates++;
       }
       if (aliases.length) t.insert(captureAliases).values(aliases).run();
+      advanced += aliases.length;
     }
+    if (advanced) presentAgentLog(t, cameraId, logId, now);
     return { accepted: inserted.size, duplicates, ...advanceLog(t, cameraId, logId, batch.records.map((r) => r.seq), now) };
   });
 }

@@ -4,7 +4,7 @@ import type { HubContext } from "../context";
 import { notFound } from "../../shared/http";
 import { writeWhenFree } from "../db/locks";
 import { agentModel, SERVER_TIME_HEADER } from "./model";
-import { presentAgentLog } from "./log-binding";
+import { checkAgentLog, presentAgentLog } from "./log-binding";
 import { ingestBatch } from "./service";
 
 /** The pull protocol: agents poll their desired state (conditional) and upload capture records. */
@@ -15,7 +15,8 @@ export const agentsModule = (ctx: HubContext) =>
       "/state",
       async ({ cameraId, body, headers, set }) => {
         const now = ctx.clock.now();
-        await writeWhenFree(ctx.db, () => presentAgentLog(ctx.db, cameraId, body.log_id, now));
+        // A poll writes only when it binds a new log: a poll of the current log stays a few reads, lock or not.
+        if (checkAgentLog(ctx.db, cameraId, body.log_id)) await writeWhenFree(ctx.db, () => presentAgentLog(ctx.db, cameraId, body.log_id, now));
         const state = ctx.desiredStates.get(ctx.db, cameraId, now);
         if (!state) throw notFound(`camera ${cameraId}`);
         ctx.contacts.record(cameraId, body, now, state.desired.poll_interval_seconds);

@@ -49,12 +49,7 @@ export function tokenSharedRefusal(cameraId: string, logId: string, kept: string
   );
 }
 
-/**
- * Records that a poll or upload of `cameraId` presented `logId` (only checks it
- * without `bind`), or refuses it with a 409 while the camera's token is shared.
- * `db` may be a transaction.
- */
-export function presentAgentLog(db: HubDb, cameraId: string, logId: string, now: number, bind = true): void {
+function presentation(db: HubDb, cameraId: string, logId: string): BoundLog[] {
   const bound = db
     .select({ logId: agentLogs.logId, state: agentLogs.state })
     .from(agentLogs)
@@ -62,8 +57,20 @@ export function presentAgentLog(db: HubDb, cameraId: string, logId: string, now:
     .all() as BoundLog[];
   const outcome = presentLog(bound, logId);
   if (!outcome.accepted) throw tokenSharedRefusal(cameraId, logId, outcome.kept);
-  if (!bind) return;
-  for (const change of outcome.changes) {
+  return outcome.changes;
+}
+
+/** Whether presenting `logId` would change what the camera's token is bound to; a 409 while the token is shared. Reads only. */
+export function checkAgentLog(db: HubDb, cameraId: string, logId: string): boolean {
+  return presentation(db, cameraId, logId).length > 0;
+}
+
+/**
+ * Records that a poll or upload of `cameraId` presented `logId`, or refuses it
+ * with a 409 while the camera's token is shared. `db` may be a transaction.
+ */
+export function presentAgentLog(db: HubDb, cameraId: string, logId: string, now: number): void {
+  for (const change of presentation(db, cameraId, logId)) {
     db.insert(agentLogs)
       .values({ cameraId, logId: change.logId, firstSeenAt: now, state: change.state, stateAt: now })
       .onConflictDoUpdate({ target: [agentLogs.cameraId, agentLogs.logId], set: { state: change.state, stateAt: now } })

@@ -10,7 +10,7 @@ import { isBusy } from "../../shared/sqlite";
 import { cameras, captureAliases, captures, clockSamples, outages } from "../db/schema";
 import { desiredStateFor } from "../plans/service";
 import { type ContactEvent, type ContactState, onContact } from "./contact-history";
-import { presentAgentLog } from "./log-binding";
+import { checkAgentLog, presentAgentLog } from "./log-binding";
 import { advanceLog } from "./log-gaps";
 
 export function hashToken(token: string): string {
@@ -196,7 +196,7 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
   return db.transaction((tx) => {
     const t = tx as unknown as HubDb;
     const logId = batch.log_id;
-    presentAgentLog(t, cameraId, logId, now, false);
+    checkAgentLog(t, cameraId, logId);
     let duplicates = 0;
 
     // Seqs acknowledged earlier as duplicates: a replay is a duplicate again, anything else a conflict.

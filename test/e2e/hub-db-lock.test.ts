@@ -8,7 +8,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import * as SunCalc from "suncalc";
-import { captureRecord } from "../harness/fixtures";
+import { captureRecord, observedState } from "../harness/fixtures";
 import { realMsUntil, sharedClock, startAgent, startHub, type StartedAgent, type StartedHub, waitFor } from "../harness/processes";
 import { DENVER, hubCaptures } from "../harness/scenario";
 
@@ -45,6 +45,9 @@ describe("an outside lock on the hub's database", () => {
     await Bun.sleep(realMsUntil(clock, sunrise - 14 * 60_000));
     await waitFor("the agent's first records at the hub", async () => (await hubCaptures(hub, "ridge", 0, 4e12)).length >= 3, 30_000);
 
+    const otherPoll = () => ({ method: "POST", headers: { authorization: `Bearer ${otherToken}`, "content-type": "application/json" }, body: JSON.stringify(observedState({ log_id: "other-log" })) });
+    expect((await timed(`${hub.url}/agent/v1/state`, otherPoll())).status).toBe(200);
+
     const outside = new Database(join(hub.dataDir, "hub.sqlite"));
     outside.exec("PRAGMA busy_timeout = 5000");
     outside.exec("BEGIN EXCLUSIVE");
@@ -63,6 +66,7 @@ describe("an outside lock on the hub's database", () => {
     expect((await register.json()).error).toBe("busy");
     const health: number[] = [];
     const fleet: number[] = [];
+    const polls: number[] = [];
     while (Date.now() - lockedAt < LOCK_MS) {
       const h = await timed(`${hub.url}/health`);
       expect(h.status).toBe(200);
@@ -70,6 +74,9 @@ describe("an outside lock on the hub's database", () => {
       const f = await timed(`${hub.url}/api/fleet`, { headers: { authorization: `Bearer ${hub.operatorToken}` } });
       expect(f.status).toBe(200);
       fleet.push(f.ms);
+      const p = await timed(`${hub.url}/agent/v1/state`, otherPoll());
+      expect(p.status).toBe(200);
+      polls.push(p.ms);
       await Bun.sleep(50);
     }
     const heldBefore = (await hubCaptures(hub, "ridge", 0, 4e12)).length;
@@ -81,6 +88,7 @@ describe("an outside lock on the hub's database", () => {
     expect(Math.max(...health)).toBeLessThan(200);
     expect(health.length).toBeGreaterThan(10);
     expect(Math.max(...fleet)).toBeLessThan(500);
+    expect(Math.max(...polls)).toBeLessThan(500);
     const res = await upload;
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ accepted: 1, duplicates: 0, contiguous_through: 1, gaps: [] });

@@ -7,7 +7,8 @@ import { HttpError, notFound } from "../../shared/http";
 import { OPERATOR, recordAudit } from "../audit/service";
 import type { HubContext } from "../context";
 import type { HubDb } from "../db/client";
-import { writeWhenFree } from "../db/locks";
+import { watchLock, writeWhenFree } from "../db/locks";
+import { isBusy } from "../../shared/sqlite";
 import { cameras, captureImages, captures, profiles, timelapses } from "../db/schema";
 import { cameraSetup, planFor } from "../plans/service";
 import { type ImageStorage, timelapseKey } from "../storage";
@@ -269,7 +270,15 @@ export class TimelapseJobs {
   /** Starts queued jobs, oldest first, up to the concurrency. */
   private pump(): void {
     while (!this.stopped && this.inFlight.size < this.options.concurrency) {
-      const next = this.claim();
+      let next: Row | null;
+      try {
+        next = this.claim();
+      } catch (e) {
+        if (!isBusy(e)) throw e;
+        // Another process holds the database: claim once it lets go (this may run in a finished job's finally).
+        void watchLock(this.ctx.db).then(() => this.pump());
+        return;
+      }
       if (!next) return;
       const abort = new AbortController();
       const done = this.runJob(next, abort.signal)

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { HttpError } from "../../shared/http";
 import type { HubDb } from "../db/client";
 import { agentLogs } from "../db/schema";
@@ -49,12 +49,20 @@ export function tokenSharedRefusal(cameraId: string, logId: string, kept: string
   );
 }
 
-function presentation(db: HubDb, cameraId: string, logId: string): BoundLog[] {
-  const bound = db
+// Prepared once per database: every poll and upload runs this lookup.
+const boundLookups = new WeakMap<HubDb, ReturnType<typeof prepareBoundLookup>>();
+function prepareBoundLookup(db: HubDb) {
+  return db
     .select({ logId: agentLogs.logId, state: agentLogs.state })
     .from(agentLogs)
-    .where(and(eq(agentLogs.cameraId, cameraId), isNotNull(agentLogs.state)))
-    .all() as BoundLog[];
+    .where(and(eq(agentLogs.cameraId, sql.placeholder("camera")), isNotNull(agentLogs.state)))
+    .prepare();
+}
+
+function presentation(db: HubDb, cameraId: string, logId: string): BoundLog[] {
+  let lookup = boundLookups.get(db);
+  if (!lookup) boundLookups.set(db, (lookup = prepareBoundLookup(db)));
+  const bound = lookup.all({ camera: cameraId }) as BoundLog[];
   const outcome = presentLog(bound, logId);
   if (!outcome.accepted) throw tokenSharedRefusal(cameraId, logId, outcome.kept);
   return outcome.changes;

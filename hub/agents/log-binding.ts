@@ -83,7 +83,7 @@ export function presentAgentLog(db: HubDb, cameraId: string, logId: string, now:
       .values({ cameraId, logId: change.logId, firstSeenAt: now, state: change.state, stateAt: now })
       .onConflictDoUpdate({ target: [agentLogs.cameraId, agentLogs.logId], set: { state: change.state, stateAt: now } })
       .run();
-    if (change.state === "refused") console.warn(`hub: ${tokenSharedRefusal(cameraId, change.logId, logId).message}`);
+    if (change.state === "refused") console.warn(`hub: camera ${cameraId}: two agents present its token; keeping log ${logId}, refusing log ${change.logId} (409) until it gets a new token`);
   }
 }
 

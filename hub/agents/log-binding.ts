@@ -78,13 +78,19 @@ export function checkAgentLog(db: HubDb, cameraId: string, logId: string): boole
  * with a 409 while the camera's token is shared. `db` may be a transaction.
  */
 export function presentAgentLog(db: HubDb, cameraId: string, logId: string, now: number): void {
-  for (const change of presentation(db, cameraId, logId)) {
-    db.insert(agentLogs)
-      .values({ cameraId, logId: change.logId, firstSeenAt: now, state: change.state, stateAt: now })
-      .onConflictDoUpdate({ target: [agentLogs.cameraId, agentLogs.logId], set: { state: change.state, stateAt: now } })
-      .run();
+  const changes = presentation(db, cameraId, logId);
+  if (!changes.length) return;
+  // Together or not at all: a camera never has two current logs.
+  db.transaction((tx) => {
+    for (const change of changes)
+      (tx as unknown as HubDb)
+        .insert(agentLogs)
+        .values({ cameraId, logId: change.logId, firstSeenAt: now, state: change.state, stateAt: now })
+        .onConflictDoUpdate({ target: [agentLogs.cameraId, agentLogs.logId], set: { state: change.state, stateAt: now } })
+        .run();
+  });
+  for (const change of changes)
     if (change.state === "refused") console.warn(`hub: camera ${cameraId}: two agents present its token; keeping log ${logId}, refusing log ${change.logId} (409) until it gets a new token`);
-  }
 }
 
 /** A new token for the camera: no log is bound to it yet. `db` may be a transaction. */

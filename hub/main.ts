@@ -7,6 +7,7 @@ import { createHub } from "./app";
 import { applyConfig, ConfigError, readConfig } from "./config/service";
 import { openHubDb } from "./db/client";
 import { parseHubEnv } from "./env";
+import { holdExclusiveLock } from "../shared/sqlite";
 
 function operatorToken(dataDir: string, fromEnv: string | undefined): string {
   if (fromEnv) return fromEnv;
@@ -17,6 +18,19 @@ function operatorToken(dataDir: string, fromEnv: string | undefined): string {
     console.log(`hub: generated an operator token in ${resolve(file)}`);
   } else console.log(`hub: operator token in ${resolve(file)}`);
   return readFileSync(file, "utf8").trim();
+}
+
+/**
+ * One data dir serves one hub: two would write one database and one image store
+ * unaware of each other. The lock lives as long as this process (the kernel drops
+ * it on any exit, kill -9 included), so a hub restarted after a crash starts.
+ */
+function lockDataDir(dataDir: string) {
+  const path = join(dataDir, "hub.lock");
+  const lock = holdExclusiveLock(path);
+  if (!lock)
+    throw new Error(`another hub is already running on the data dir ${resolve(dataDir)} (it holds ${resolve(path)}); a data dir serves one hub at a time: stop that hub first, or give this one another SKYLAPSE_DATA_DIR`);
+  return lock;
 }
 
 function loadConfigFile(path: string): unknown {
@@ -38,6 +52,7 @@ function main() {
   const settings = parseHubEnv(env);
   const clock = clockFromEnv(env);
   mkdirSync(settings.SKYLAPSE_DATA_DIR, { recursive: true });
+  const lock = lockDataDir(settings.SKYLAPSE_DATA_DIR);
   const token = operatorToken(settings.SKYLAPSE_DATA_DIR, settings.SKYLAPSE_OPERATOR_TOKEN);
   const { db, sqlite } = openHubDb(join(settings.SKYLAPSE_DATA_DIR, "hub.sqlite"));
   if (settings.SKYLAPSE_CONFIG) {
@@ -58,6 +73,7 @@ function main() {
     await ctx.timelapses.stop();
     ctx.contacts.close();
     sqlite.close();
+    lock.close();
     process.exit(0);
   };
   process.on("SIGTERM", shutdown);

@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { timingSafeEqual } from "node:crypto";
 import { z, ZodError } from "zod";
 import { describeZodError } from "./env";
+import { isBusy } from "./sqlite";
 
 /** The one error shape of every endpoint we serve: `{error, message, issues?}`. */
 export interface Problem {
@@ -161,6 +162,8 @@ export const problems = (maxBodyBytes: number, routeLimits: Record<string, numbe
   if (error instanceof HttpError) return problemResponse(error.status, { error: error.code, message: error.message });
   // A refusal from the body reader arrives wrapped in Elysia's ParseError.
   if (code === "PARSE" && error.cause instanceof HttpError) return problemResponse(error.cause.status, { error: error.cause.code, message: error.cause.message });
+  if (isBusy(error))
+    return problemResponse(503, { error: "busy", message: "the database is locked by another process; nothing was changed, retry shortly" }, { "retry-after": "1" });
   if (error instanceof ZodError) {
     const message = describeZodError(error);
     return problemResponse(422, { error: "invalid_request", message, issues: error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });

@@ -2,7 +2,9 @@ import { Elysia } from "elysia";
 import { agentAuth } from "../auth";
 import type { HubContext } from "../context";
 import { notFound } from "../../shared/http";
+import { writeWhenFree } from "../db/locks";
 import { agentModel, SERVER_TIME_HEADER } from "./model";
+import { checkAgentLog, presentAgentLog } from "./log-binding";
 import { ingestBatch } from "./service";
 
 /** The pull protocol: agents poll their desired state (conditional) and upload capture records. */
@@ -11,8 +13,10 @@ export const agentsModule = (ctx: HubContext) =>
     .use(agentAuth(ctx))
     .post(
       "/state",
-      ({ cameraId, body, headers, set }) => {
+      async ({ cameraId, body, headers, set }) => {
         const now = ctx.clock.now();
+        // A poll writes only when it binds a new log: a poll of the current log stays a few reads, lock or not.
+        if (checkAgentLog(ctx.db, cameraId, body.log_id)) await writeWhenFree(ctx.db, () => presentAgentLog(ctx.db, cameraId, body.log_id, now));
         const state = ctx.desiredStates.get(ctx.db, cameraId, now);
         if (!state) throw notFound(`camera ${cameraId}`);
         ctx.planHistory.served(cameraId, state.revision, now);
@@ -28,6 +32,6 @@ export const agentsModule = (ctx: HubContext) =>
       },
       { body: agentModel.pollBody },
     )
-    .post("/captures", ({ cameraId, body }) => ingestBatch(ctx.db, cameraId, body, ctx.clock.now()), {
+    .post("/captures", ({ cameraId, body }) => writeWhenFree(ctx.db, () => ingestBatch(ctx.db, cameraId, body, ctx.clock.now())), {
       body: agentModel.uploadBody,
     });

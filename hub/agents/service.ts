@@ -1,13 +1,17 @@
-import { and, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import { canonicalJson, sha256 } from "../../shared/canonical";
 import type { CaptureRecord, DesiredState, ObservedState, UploadBatch, UploadResult } from "../../shared/contracts/sync";
 import { HttpError } from "../../shared/http";
 import { planRange } from "../../shared/plan/windows";
 import { configRevision } from "../config/service";
 import type { HubDb } from "../db/client";
-import { agentLogs, cameras, captureAliases, captures, clockSamples, outages } from "../db/schema";
+import { databaseLocked, watchLock } from "../db/locks";
+import { isBusy } from "../../shared/sqlite";
+import { cameras, captureAliases, captures, clockSamples, outages } from "../db/schema";
 import { desiredStateFor } from "../plans/service";
 import { type ContactEvent, type ContactState, onContact } from "./contact-history";
+import { checkAgentLog, presentAgentLog } from "./log-binding";
+import { advanceLog } from "./log-gaps";
 
 export function hashToken(token: string): string {
   return sha256(token);
@@ -99,6 +103,8 @@ export class ContactLog {
 
   flush(): void {
     if (!this.pending.size && !this.events.length) return;
+    // While another process holds the database, wait for the probe rather than block on the busy timeout.
+    if (databaseLocked(this.db)) return;
     const batch = this.pending;
     const events = this.events;
     this.pending = new Map();
@@ -107,7 +113,8 @@ export class ContactLog {
       this.write(batch, events);
     } catch (e) {
       // Keep them for the next flush (newer reports of the same camera win); a timer must never take the hub down.
-      console.error(`hub: contact history not written yet: ${(e as Error).message}`);
+      if (isBusy(e)) watchLock(this.db);
+      else console.error(`hub: contact history not written yet: ${(e as Error).message}`);
       for (const [id, entry] of batch) if (!this.pending.has(id)) this.pending.set(id, entry);
       this.events.unshift(...events);
     }
@@ -181,13 +188,15 @@ function conflict(record: CaptureRecord, why: string): HttpError {
  * a duplicate; a record whose tick the hub already holds under another log or id
  * is a duplicate too, and its (log, seq) is remembered as an alias so the log
  * shows no gap there. A different record under a held (log, seq), or a held id
- * from another camera or tick, is a conflict and the whole batch is refused. One
+ * from another camera or tick, is a conflict and the whole batch is refused, as is
+ * a batch of a log the camera's token no longer speaks for (log-binding). One
  * transaction, so a refused batch changes nothing.
  */
 export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now: number): UploadResult {
   return db.transaction((tx) => {
     const t = tx as unknown as HubDb;
     const logId = batch.log_id;
+    checkAgentLog(t, cameraId, logId);
     let duplicates = 0;
 
     // Seqs acknowledged earlier as duplicates: a replay is a duplicate again, anything else a conflict.
@@ -206,7 +215,7 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
       else if (held === record.id) duplicates++;
       else throw conflict(record, `seq ${record.seq} of log ${logId} is another record`);
     }
-    if (!fresh.length) return { accepted: 0, duplicates, ...advanceLog(t, cameraId, logId, now) };
+    if (!fresh.length) return { accepted: 0, duplicates, ...advanceLog(t, cameraId, logId, batch.records.map((r) => r.seq), now) };
 
     // One multi-row insert; whatever it skipped (held id, held log+seq, held tick) is a duplicate or a conflict.
     const keys = new Map(fresh.map((r) => [r.seq, tickKey(r)]));
@@ -235,6 +244,8 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
         .map((r) => r.seq),
     );
     const skipped = fresh.filter((r) => !inserted.has(r.seq));
+    // Seqs new to this log: stored, or acknowledged as duplicates of records held under another log.
+    let advanced = inserted.size;
     if (skipped.length) {
       const cols = { id: captures.id, cameraId: captures.cameraId, logId: captures.logId, seq: captures.seq, tickKey: captures.tickKey };
       const atSeq = new Map(
@@ -278,41 +289,9 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
         duplicates++;
       }
       if (aliases.length) t.insert(captureAliases).values(aliases).run();
+      advanced += aliases.length;
     }
-    return { accepted: inserted.size, duplicates, ...advanceLog(t, cameraId, logId, now) };
+    if (advanced) presentAgentLog(t, cameraId, logId, now);
+    return { accepted: inserted.size, duplicates, ...advanceLog(t, cameraId, logId, batch.records.map((r) => r.seq), now) };
   });
-}
-
-const MAX_GAPS_LISTED = 100;
-
-function advanceLog(db: HubDb, cameraId: string, logId: string, now: number): Pick<UploadResult, "contiguous_through" | "gaps"> {
-  db.insert(agentLogs).values({ cameraId, logId, firstSeenAt: now }).onConflictDoNothing().run();
-  const log = db.select().from(agentLogs).where(and(eq(agentLogs.cameraId, cameraId), eq(agentLogs.logId, logId))).get()!;
-  // Seqs held: stored records and seqs acknowledged as duplicates of records held under another log.
-  const above = [
-    ...db
-      .select({ seq: captures.seq })
-      .from(captures)
-      .where(and(eq(captures.cameraId, cameraId), eq(captures.logId, logId), gt(captures.seq, log.contiguousThrough)))
-      .all(),
-    ...db
-      .select({ seq: captureAliases.seq })
-      .from(captureAliases)
-      .where(and(eq(captureAliases.cameraId, cameraId), eq(captureAliases.logId, logId), gt(captureAliases.seq, log.contiguousThrough)))
-      .all(),
-  ]
-    .map((r) => r.seq)
-    .sort((a, b) => a - b);
-  let through = log.contiguousThrough;
-  const gaps: [number, number][] = [];
-  for (const seq of above) {
-    if (seq > through + 1 && gaps.length < MAX_GAPS_LISTED) gaps.push([through + 1, seq - 1]);
-    through = seq;
-  }
-  const contiguous = gaps.length ? gaps[0]![0] - 1 : through;
-  db.update(agentLogs)
-    .set({ contiguousThrough: contiguous, maxSeq: sql`max(${agentLogs.maxSeq}, ${through})` })
-    .where(and(eq(agentLogs.cameraId, cameraId), eq(agentLogs.logId, logId)))
-    .run();
-  return { contiguous_through: contiguous, gaps };
 }

@@ -2,6 +2,7 @@ import { and, asc, eq, gt, gte, inArray, isNull, lt, or } from "drizzle-orm";
 import { randomBytes } from "node:crypto";
 import { CameraConfig } from "../../shared/contracts/config";
 import { HttpError, notFound } from "../../shared/http";
+import { unbindAgentLogs } from "../agents/log-binding";
 import { hashToken } from "../agents/service";
 import { recordAudit } from "../audit/service";
 import { readSetting } from "../config/service";
@@ -154,12 +155,14 @@ export function newAgentToken(): string {
 
 /**
  * Gives the camera a new agent token (replacing any previous one, which stops
- * working at once: agents are looked up by the token's hash on every request).
+ * working at once: agents are looked up by the token's hash on every request);
+ * the first capture log presented with it is the one it speaks for.
  * Returned once; only the hash is kept. `db` may be a transaction.
  */
 export function setAgentToken(db: HubDb, row: CameraRow, now: number, actor: string, action: string): { camera_id: string; token: string } {
   const token = newAgentToken();
   const updated = db.update(cameras).set({ tokenHash: hashToken(token) }).where(eq(cameras.id, row.id)).returning().get()!;
+  unbindAgentLogs(db, row.id);
   recordAudit(db, { actor, action, target: `camera:${row.id}`, before: auditState(row), after: auditState(updated) }, now);
   return { camera_id: row.id, token };
 }

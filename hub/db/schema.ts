@@ -203,7 +203,12 @@ export const clockSamples = sqliteTable(
   (t) => [primaryKey({ columns: [t.cameraId, t.at] })],
 );
 
-/** Per agent log: how far the hub holds every record without a gap. */
+/**
+ * Per agent log: how far the hub holds every record without a gap, and the log's
+ * part in its camera's token (hub/agents/log-binding): the one log the token
+ * currently speaks for, a log a newer one replaced, or a log refused because two
+ * agents present the token. Null state: not bound since the token was issued.
+ */
 export const agentLogs = sqliteTable(
   "agent_logs",
   {
@@ -212,8 +217,26 @@ export const agentLogs = sqliteTable(
     contiguousThrough: integer("contiguous_through").notNull().default(0),
     maxSeq: integer("max_seq").notNull().default(0),
     firstSeenAt: integer("first_seen_at").notNull(),
+    state: text("state").$type<"current" | "replaced" | "refused">(),
+    stateAt: integer("state_at"),
   },
   (t) => [primaryKey({ columns: [t.cameraId, t.logId] })],
+);
+
+/**
+ * The seqs of a log the hub has not seen below the highest it holds, as ranges
+ * (from_seq..to_seq, disjoint). An upload touches only the ranges its seqs fall
+ * in, so an old permanent gap costs later uploads nothing.
+ */
+export const logGaps = sqliteTable(
+  "log_gaps",
+  {
+    cameraId: text("camera_id").notNull(),
+    logId: text("log_id").notNull(),
+    fromSeq: integer("from_seq").notNull(),
+    toSeq: integer("to_seq").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cameraId, t.logId, t.toSeq] })],
 );
 
 /**

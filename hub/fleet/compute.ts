@@ -2,6 +2,7 @@ import type { QualityConfig } from "../../shared/contracts/config";
 import type { ImageSyncProgress, Incident, ObservedState, ProfileRef } from "../../shared/contracts/sync";
 import type { ExposureSummary, QualityIssueKind } from "../quality/compute";
 import { onlineWindowMs, outageThresholdMs } from "../agents/contact-history";
+import type { TokenShared } from "../agents/log-binding";
 
 /** Incidents younger than this are shown in the fleet summary (at most MAX_INCIDENTS, newest last). */
 export const RECENT_INCIDENTS_MS = 24 * 3_600_000;
@@ -20,7 +21,12 @@ export interface FleetCameraRow {
   exposure?: ExposureSummary | null;
   /** Its newest production capture with a thumbnail at the hub. */
   latestPicture?: LatestPicture | null;
+  /** Two agents present its token (hub/agents/log-binding); absent: not shared. */
+  tokenShared?: TokenShared | null;
 }
+
+/** An incident the agent reported, or one the hub saw itself (a shared token). */
+export type FleetIncident = Omit<Incident, "kind"> & { kind: Incident["kind"] | "token_shared" };
 
 export interface LatestPicture {
   capture_id: string;
@@ -45,7 +51,7 @@ export interface FleetAssignment {
 export const CONVERGENCE_POLLS = 2;
 
 /** Why a camera needs an operator's attention (the exposure reasons are hub/quality's issue kinds, in words in `exposure.issues`). */
-export type Attention = "offline" | "behind" | "disk" | "clock_untrusted" | "not_converged" | QualityIssueKind;
+export type Attention = "offline" | "behind" | "disk" | "clock_untrusted" | "not_converged" | "token_shared" | QualityIssueKind;
 
 /**
  * online: contact within 3 poll intervals; offline: none since; waiting_for_first_contact:
@@ -74,7 +80,7 @@ export interface FleetCamera {
   /** Image sync as the agent last reported it (null: no report yet, or an agent without image sync). */
   images: ImageSyncProgress | null;
   clock: { trusted: boolean; source: string; offset_ms: number | null } | null;
-  incidents: Incident[];
+  incidents: FleetIncident[];
   assignment: FleetAssignment | null;
   exposure: ExposureSummary | null;
   /** Its newest production capture whose thumbnail the hub holds (GET …/captures/{capture_id}/thumbnail). */
@@ -111,6 +117,9 @@ export function fleetCamera(row: FleetCameraRow, pollIntervalSeconds: number, no
   if (a && !waiting && !a.converged && (a.since === null || now - Date.parse(a.since) > CONVERGENCE_POLLS * pollIntervalSeconds * 1000)) attention.push("not_converged");
   const exposure = row.exposure ?? null;
   for (const issue of exposure?.issues ?? []) if (!attention.includes(issue.kind)) attention.push(issue.kind);
+  const shared = row.tokenShared ?? null;
+  if (shared) attention.push("token_shared");
+  const reported: FleetIncident[] = (o?.incidents ?? []).filter((i) => now - Date.parse(i.at) <= RECENT_INCIDENTS_MS).slice(-MAX_INCIDENTS);
   return {
     id: row.id,
     status: waiting ? "waiting_for_first_contact" : online ? "online" : "offline",
@@ -125,10 +134,19 @@ export function fleetCamera(row: FleetCameraRow, pollIntervalSeconds: number, no
     disk: o?.disk ? { percent: o.disk.percent, warning: o.disk.warning } : null,
     images: o?.images ?? null,
     clock: o ? { trusted: o.clock.trusted, source: o.clock.source, offset_ms: o.clock.offset_ms } : null,
-    incidents: (o?.incidents ?? []).filter((i) => now - Date.parse(i.at) <= RECENT_INCIDENTS_MS).slice(-MAX_INCIDENTS),
+    // A shared token stays listed, however old, until the operator resolves it.
+    incidents: shared ? [...reported, tokenSharedIncident(shared)] : reported,
     assignment: a,
     exposure,
     latest_picture: row.latestPicture ?? null,
+  };
+}
+
+function tokenSharedIncident(s: TokenShared): FleetIncident {
+  return {
+    kind: "token_shared",
+    at: new Date(s.at).toISOString(),
+    detail: `two agents present this camera's token: log ${s.kept_log ?? "?"} is kept, ${s.refused_logs.join(", ")} refused (409); give the right device a new token or enrollment code`,
   };
 }
 

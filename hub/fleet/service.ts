@@ -6,6 +6,7 @@ import { cameras, captureImages, captures } from "../db/schema";
 import { firstContacts } from "../plans/revisions";
 import { cameraExposure, fleetWindow } from "../quality/service";
 import { computeFleet, type FleetSummary } from "./compute";
+import { sharedTokens } from "../agents/log-binding";
 
 /** Every camera's contact, backlog, disk, clock, assignment and exposure, those needing attention first. */
 export function fleetSummary(db: HubDb, now: number): FleetSummary {
@@ -13,6 +14,7 @@ export function fleetSummary(db: HubDb, now: number): FleetSummary {
   const window = fleetWindow(quality);
   const assignments = new Map(assignmentStatuses(db).map((s) => [s.camera_id, s]));
   const firstContact = firstContacts(db);
+  const shared = sharedTokens(db);
   const rows = db
     .select({ id: cameras.id, createdAt: cameras.createdAt, lastContactAt: cameras.lastContactAt, observed: cameras.observed })
     .from(cameras)
@@ -24,7 +26,7 @@ export function fleetSummary(db: HubDb, now: number): FleetSummary {
         : null;
       // One indexed query per camera: its newest records.
       const exposure = cameraExposure(db, r.id, Number.MAX_SAFE_INTEGER, quality, window);
-      return { ...r, firstContactAt: firstContact.get(r.id) ?? null, observed: r.observed ?? null, assignment, exposure, latestPicture: latestPicture(db, r.id) };
+      return { ...r, firstContactAt: firstContact.get(r.id) ?? null, observed: r.observed ?? null, assignment, exposure, latestPicture: latestPicture(db, r.id), tokenShared: shared.get(r.id) ?? null };
     });
   return computeFleet(rows, syncPolicy(db).poll_interval_seconds, now, quality);
 }

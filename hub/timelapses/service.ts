@@ -7,6 +7,8 @@ import { HttpError, notFound } from "../../shared/http";
 import { OPERATOR, recordAudit } from "../audit/service";
 import type { HubContext } from "../context";
 import type { HubDb } from "../db/client";
+import { watchLock, writeWhenFree } from "../db/locks";
+import { isBusy } from "../../shared/sqlite";
 import { cameras, captureImages, captures, profiles, timelapses } from "../db/schema";
 import { planInForce } from "../plans/service";
 import { type ImageStorage, timelapseKey } from "../storage";
@@ -282,7 +284,15 @@ export class TimelapseJobs {
   /** Starts queued jobs, oldest first, up to the concurrency. */
   private pump(): void {
     while (!this.stopped && this.inFlight.size < this.options.concurrency) {
-      const next = this.claim();
+      let next: Row | null;
+      try {
+        next = this.claim();
+      } catch (e) {
+        if (!isBusy(e)) throw e;
+        // Another process holds the database: claim once it lets go (this may run in a finished job's finally).
+        void watchLock(this.ctx.db).then(() => this.pump());
+        return;
+      }
       if (!next) return;
       const abort = new AbortController();
       const done = this.runJob(next, abort.signal)
@@ -312,25 +322,30 @@ export class TimelapseJobs {
     });
   }
 
-  /** Writes to the job only while this attempt is still the running one (not cancelled, deleted or re-queued). */
-  private settle(job: Row, set: Partial<Row>): boolean {
-    const changed = this.ctx.db
-      .update(timelapses)
-      .set(set)
-      .where(and(eq(timelapses.id, job.id), eq(timelapses.attempt, job.attempt), eq(timelapses.status, "running")))
-      .returning({ id: timelapses.id })
-      .all();
-    return changed.length > 0;
+  /**
+   * Writes to the job only while this attempt is still the running one (not cancelled, deleted or re-queued);
+   * while another process holds the database it waits off the event loop (hub/db/locks).
+   */
+  private settle(job: Row, set: Partial<Row>): Promise<boolean> {
+    return writeWhenFree(this.ctx.db, () => {
+      const changed = this.ctx.db
+        .update(timelapses)
+        .set(set)
+        .where(and(eq(timelapses.id, job.id), eq(timelapses.attempt, job.attempt), eq(timelapses.status, "running")))
+        .returning({ id: timelapses.id })
+        .all();
+      return changed.length > 0;
+    });
   }
 
   private async runJob(job: Row, signal: AbortSignal): Promise<void> {
     const selection = selectFrames(this.ctx, job);
     if ("error" in selection) {
-      this.settle(job, { status: "failed", error: selection.error, frames: 0, missing: 0, finishedAt: this.ctx.clock.now() });
+      await this.settle(job, { status: "failed", error: selection.error, frames: 0, missing: 0, finishedAt: this.ctx.clock.now() });
       return;
     }
     const frames = selection.tiles[0]!.length;
-    if (!this.settle(job, { frames, missing: selection.missing })) return;
+    if (!(await this.settle(job, { frames, missing: selection.missing }))) return;
     let lastWrite = 0;
     try {
       const result = await render(
@@ -341,22 +356,23 @@ export class TimelapseJobs {
           onProgress: (n) => {
             if (performance.now() - lastWrite < 200) return;
             lastWrite = performance.now();
-            this.settle(job, { framesDone: Math.min(n, frames) });
+            // Progress is best effort: a write that cannot be made is not worth failing the render.
+            this.settle(job, { framesDone: Math.min(n, frames) }).catch(() => {});
           },
         },
       );
       try {
-        if (signal.aborted || !this.settle(job, { framesDone: frames })) return;
+        if (signal.aborted || !(await this.settle(job, { framesDone: frames }))) return;
         await this.options.storage.putFile(timelapseKey(job.id, "video"), result.video);
         await this.options.storage.putFile(timelapseKey(job.id, "poster"), result.poster);
-        this.settle(job, { status: "done", width: result.width, height: result.height, bytes: result.bytes, finishedAt: this.ctx.clock.now() });
+        await this.settle(job, { status: "done", width: result.width, height: result.height, bytes: result.bytes, finishedAt: this.ctx.clock.now() });
       } finally {
         result.cleanup();
       }
     } catch (e) {
       if (signal.aborted) return;
       const message = e instanceof RenderError ? e.message : `render failed: ${(e as Error).message}`;
-      this.settle(job, { status: "failed", error: message, finishedAt: this.ctx.clock.now() });
+      await this.settle(job, { status: "failed", error: message, finishedAt: this.ctx.clock.now() });
     }
   }
 }

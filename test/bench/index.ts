@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ManualClock } from "../../shared/clock";
-import { type CaptureRecord, emptyCaptureRecord } from "../../shared/contracts/sync";
+import type { CaptureRecord } from "../../shared/contracts/sync";
 import { ingestBatch } from "../../hub/agents/service";
 import { applyConfig, parseConfig } from "../../hub/config/service";
 import { openHubDb } from "../../hub/db/client";
@@ -18,6 +18,8 @@ import { openEdgeDbOrReplace } from "../../edge/db/client";
 import { startAgent, startHub, type StartedAgent, type StartedHub, tempDir, waitFor } from "../harness/processes";
 import { observedState } from "../harness/fixtures";
 import { expectedTicks } from "../harness/scenario";
+import { gapCost } from "./gaps";
+import { benchConfig, makeRecords } from "./records";
 
 interface Row {
   metric: string;
@@ -30,13 +32,6 @@ const rows: Row[] = [];
 const quick = process.argv.includes("--quick");
 const SECONDS = quick ? 1.5 : 4;
 
-const benchConfig = {
-  location: { latitude: 46.5, longitude: 7.5, timezone: "UTC" },
-  schedules: { bench: { start_time: "12:00", end_time: "12:30", interval_seconds: 1 } },
-  cameras: { bench_cam: { deployed_profile: "p", schedules: ["bench"] } },
-  profiles: { p: { base: { metering: "matrix" }, adaptive_wb: { curve: "balanced" } } },
-  sync: { poll_interval_seconds: 3600, plan_days: 1 },
-};
 
 const observed = JSON.stringify(observedState());
 
@@ -78,21 +73,6 @@ async function pollThroughput() {
   }
 }
 
-function makeRecords(n: number, prefix = "bench"): CaptureRecord[] {
-  return Array.from({ length: n }, (_, i) => {
-    const at = new Date(Date.parse("2026-06-21T00:00:00Z") + i * 15_000).toISOString();
-    return {
-      ...emptyCaptureRecord({ id: `${prefix}-${i}`, planned_at: at, schedule: "bench", profile_id: "p", boot_id: "b" }),
-      seq: i + 1,
-      captured_at: at,
-      profile_version: "1.0.0",
-      outcome: "captured",
-      meter: { lux: 1000, exposure_time_us: 1000, analogue_gain: 1, colour_temperature: 5500 },
-      exposure: { exposure_time_us: 1000, analogue_gain: 1, colour_temperature: 5500 },
-      image: { file: `2026-06-21/bench/p/${i}.jpg`, bytes: 40_000, sha256: "a".repeat(64), width: 640, height: 360, frames: 1 },
-    };
-  });
-}
 
 function ingestionRate() {
   const n = quick ? 4_000 : 20_000;
@@ -232,6 +212,7 @@ function fmt(x: number): string {
 
 await pollThroughput();
 ingestionRate();
+rows.push(await gapCost(quick ? 8_000 : 40_000));
 await fleetIngestion();
 await agentTicks();
 rows.push(...(await (await import("./flicker")).sunsetFlicker()));

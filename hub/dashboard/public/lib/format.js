@@ -161,7 +161,7 @@ export function formatSigned(n, digits = 1) {
 }
 
 /** How much each fleet attention reason weighs when ordering cameras: the worst first. */
-export const ATTENTION_WEIGHT = { offline: 50, behind: 40, camera_error: 35, disk: 30, clipped: 20, crushed: 20, drift: 20, clock_untrusted: 15, not_converged: 10 };
+export const ATTENTION_WEIGHT = { token_shared: 60, offline: 50, behind: 40, camera_error: 35, disk: 30, clipped: 20, crushed: 20, drift: 20, clock_untrusted: 15, not_converged: 10 };
 
 /** A camera's attention score: its worst reason decides, more reasons break a tie (unknown reasons weigh 5). */
 export function attentionScore(camera) {
@@ -210,6 +210,7 @@ export const ATTENTION_TEXT = {
   camera_error: "captures failing",
   clock_untrusted: "clock not trusted",
   not_converged: "not running its assigned version",
+  token_shared: "token used by two agents",
 };
 
 /** Each exposure run needing attention in words, with its start in the camera's zone: "sky clipped 37 % for 40 frames since 24 Nov, 06:31 MST". */

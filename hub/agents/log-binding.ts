@@ -1,0 +1,117 @@
+import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { HttpError } from "../../shared/http";
+import type { HubDb } from "../db/client";
+import { agentLogs } from "../db/schema";
+
+/**
+ * One token, one agent. A token speaks for one capture log at a time: its
+ * current log. An agent that lost its database starts a new log once and never
+ * returns to the old one, so a new log replaces the current one; a replaced log
+ * presented again means two agents hold the token. The earlier log is kept, the
+ * other is refused, until the operator gives the camera a new token (which
+ * unbinds every log: the first one presented with it becomes current). A log is
+ * presented by a poll, and by an upload that brings it new seqs: replaying
+ * records the hub holds moves nothing.
+ */
+export type LogState = "current" | "replaced" | "refused";
+
+export interface BoundLog {
+  logId: string;
+  state: LogState;
+}
+
+export type Presentation = { accepted: true; changes: BoundLog[] } | { accepted: false; kept: string | null };
+
+/** What presenting `logId` does, given the camera's bound logs. Pure. */
+export function presentLog(bound: BoundLog[], logId: string): Presentation {
+  const current = bound.find((l) => l.state === "current");
+  const presented = bound.find((l) => l.logId === logId);
+  if (presented?.state === "current") return { accepted: true, changes: [] };
+  if (bound.some((l) => l.state === "refused")) return { accepted: false, kept: current?.logId ?? null };
+  const previous: BoundLog[] = current ? [{ logId: current.logId, state: presented ? "refused" : "replaced" }] : [];
+  return { accepted: true, changes: [{ logId, state: "current" }, ...previous] };
+}
+
+/** How the fleet shows a token two agents present. */
+export interface TokenShared {
+  /** When the hub saw it (hub clock, ms). */
+  at: number;
+  kept_log: string | null;
+  refused_logs: string[];
+}
+
+export function tokenSharedRefusal(cameraId: string, logId: string, kept: string | null): HttpError {
+  return new HttpError(
+    409,
+    "token_shared",
+    `two agents present camera ${cameraId}'s token (capture logs ${kept ?? "?"} and ${logId}): the hub keeps log ${kept ?? "?"} and refuses this one's records. ` +
+      `Each device needs its own token: the operator gives the device that is ${cameraId} a new token (skylapse cameras-enroll ${cameraId}, or POST /api/cameras/${cameraId}/token); the old token then stops working, and any other device needs a camera of its own.`,
+  );
+}
+
+// Prepared once per database: every poll and upload runs this lookup.
+const boundLookups = new WeakMap<HubDb, ReturnType<typeof prepareBoundLookup>>();
+function prepareBoundLookup(db: HubDb) {
+  return db
+    .select({ logId: agentLogs.logId, state: agentLogs.state })
+    .from(agentLogs)
+    .where(and(eq(agentLogs.cameraId, sql.placeholder("camera")), isNotNull(agentLogs.state)))
+    .prepare();
+}
+
+function presentation(db: HubDb, cameraId: string, logId: string): BoundLog[] {
+  let lookup = boundLookups.get(db);
+  if (!lookup) boundLookups.set(db, (lookup = prepareBoundLookup(db)));
+  const bound = lookup.all({ camera: cameraId }) as BoundLog[];
+  const outcome = presentLog(bound, logId);
+  if (!outcome.accepted) throw tokenSharedRefusal(cameraId, logId, outcome.kept);
+  return outcome.changes;
+}
+
+/** Whether presenting `logId` would change what the camera's token is bound to; a 409 while the token is shared. Reads only. */
+export function checkAgentLog(db: HubDb, cameraId: string, logId: string): boolean {
+  return presentation(db, cameraId, logId).length > 0;
+}
+
+/**
+ * Records that a poll or upload of `cameraId` presented `logId`, or refuses it
+ * with a 409 while the camera's token is shared. `db` may be a transaction.
+ */
+export function presentAgentLog(db: HubDb, cameraId: string, logId: string, now: number): void {
+  const changes = presentation(db, cameraId, logId);
+  if (!changes.length) return;
+  // Together or not at all: a camera never has two current logs.
+  db.transaction((tx) => {
+    for (const change of changes)
+      (tx as unknown as HubDb)
+        .insert(agentLogs)
+        .values({ cameraId, logId: change.logId, firstSeenAt: now, state: change.state, stateAt: now })
+        .onConflictDoUpdate({ target: [agentLogs.cameraId, agentLogs.logId], set: { state: change.state, stateAt: now } })
+        .run();
+  });
+  for (const change of changes)
+    if (change.state === "refused") console.warn(`hub: camera ${cameraId}: two agents present its token; keeping log ${logId}, refusing log ${change.logId} (409) until it gets a new token`);
+}
+
+/** A new token for the camera: no log is bound to it yet. `db` may be a transaction. */
+export function unbindAgentLogs(db: HubDb, cameraId: string): void {
+  db.update(agentLogs).set({ state: null, stateAt: null }).where(and(eq(agentLogs.cameraId, cameraId), isNotNull(agentLogs.state))).run();
+}
+
+/** Every camera whose token two agents present, by camera id. */
+export function sharedTokens(db: HubDb): Map<string, TokenShared> {
+  const rows = db
+    .select({ cameraId: agentLogs.cameraId, logId: agentLogs.logId, state: agentLogs.state, at: agentLogs.stateAt })
+    .from(agentLogs)
+    .where(inArray(agentLogs.state, ["current", "refused"]))
+    .all();
+  const shared = new Map<string, TokenShared>();
+  for (const r of rows.filter((r) => r.state === "refused")) {
+    const entry = shared.get(r.cameraId) ?? { at: r.at!, kept_log: null, refused_logs: [] };
+    entry.at = Math.min(entry.at, r.at!);
+    entry.refused_logs.push(r.logId);
+    shared.set(r.cameraId, entry);
+  }
+  for (const r of rows) if (r.state === "current" && shared.has(r.cameraId)) shared.get(r.cameraId)!.kept_log = r.logId;
+  return shared;
+}

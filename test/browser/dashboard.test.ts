@@ -43,6 +43,45 @@ async function shot(name: string) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
+/**
+ * At the current viewport width: how far the page scrolls sideways, and every table
+ * that does not fit its box (wider than its parent or its parent past the viewport's
+ * edge), named by the section it is in.
+ */
+async function overflows() {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const tables = [...document.querySelectorAll("main table")].flatMap((table) => {
+      const box = table.parentElement!;
+      const where = table.closest("section")?.querySelector("h2")?.textContent ?? table.className;
+      const out: string[] = [];
+      if (table.scrollWidth > box.clientWidth + 1) out.push(`${where}: table ${table.scrollWidth} px wide in a ${box.clientWidth} px box`);
+      if (box.getBoundingClientRect().right > width + 1) out.push(`${where}: box ends at ${Math.round(box.getBoundingClientRect().right)} px of ${width}`);
+      return out;
+    });
+    return { sideways: document.documentElement.scrollWidth - width, tables, count: document.querySelectorAll("main table").length };
+  });
+}
+
+/** A screenshot at phone width, and at that width no table overflows and the page does not scroll sideways. */
+async function phone(name: string, tables: number) {
+  await page.setViewportSize(PHONE);
+  await page.waitForTimeout(300);
+  await shot(`${name}-phone`);
+  const measured = await overflows();
+  await page.setViewportSize(LAPTOP);
+  expect(measured.tables).toEqual([]);
+  expect(measured.sideways).toBeLessThanOrEqual(0);
+  expect(measured.count).toBeGreaterThanOrEqual(tables);
+}
+
+/** The player of a render sits above the table it was started from. */
+async function playerAboveTable(scope: ReturnType<Page["locator"]>, id: string) {
+  const player = await scope.locator(`figure[data-timelapse="${id}"]`).boundingBox();
+  const table = await scope.locator("table.timelapses").boundingBox();
+  expect(player!.y + player!.height).toBeLessThanOrEqual(table!.y);
+}
+
 async function go(hash: string) {
   await page.evaluate((h) => (location.hash = h), hash);
 }
@@ -140,9 +179,7 @@ describe("dashboard in Chromium against a live hub and two agents", () => {
     // Nothing in the page's markup carries the token.
     expect(await page.content()).not.toContain(fleet.hub.operatorToken);
     await shot("fleet-laptop");
-    await page.setViewportSize(PHONE);
-    await shot("fleet-phone");
-    await page.setViewportSize(LAPTOP);
+    await phone("fleet", 0);
   }, 60_000);
 
   test("fleet: a camera whose frames clip the sky says so on its card, in words, with the run's start in its zone", async () => {
@@ -195,9 +232,7 @@ describe("dashboard in Chromium against a live hub and two agents", () => {
     await gallery.last().getByRole("button", { name: "Full image" }).click();
     await waitFor("the full image", async () => ((await page.locator(".viewer img").getAttribute("src").catch(() => null)) ?? "").startsWith("blob:"), 15_000);
     await shot("camera-laptop");
-    await page.setViewportSize(PHONE);
-    await shot("camera-phone");
-    await page.setViewportSize(LAPTOP);
+    await phone("camera", 2);
   }, 60_000);
 
   test("profiles: a refused field gets its message beside it; publish, see the diff, assign to a camera, roll back", async () => {
@@ -245,6 +280,7 @@ describe("dashboard in Chromium against a live hub and two agents", () => {
     expect((await api("/api/cameras/ridge/assignment")).assigned).toMatchObject({ profile_id: "f", version: "1.1.0" });
     await waitFor("ridge to run 1.1.0", async () => (await api("/api/cameras/ridge/assignment")).converged, 20_000);
     await shot("profiles-laptop");
+    await phone("profiles", 4);
 
     // Roll ridge back to the version before.
     await page.getByRole("button", { name: "Roll ridge back to f 1.0.0" }).click();
@@ -285,9 +321,17 @@ describe("dashboard in Chromium against a live hub and two agents", () => {
     await page.locator(".pairs-list button").first().click();
     expect(await page.locator(".pairs-list button").first().getAttribute("aria-pressed")).toBe("true");
     await shot("tests-laptop");
+    await phone("tests-pair", 0);
+    // The list counts the finished test's pairs against its target (per camera × cameras), and says which side won.
     await go("#/tests");
-    await page.locator('tr[data-test="brighter"]').waitFor();
+    const listed = (await api("/api/tests")).tests.find((t: any) => t.id === "brighter");
+    const done = Object.values(listed.pairs_done as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(done).toBe(3);
+    const row = page.locator('tr[data-test="brighter"]');
+    await waitFor("the list's pairs", async () => (await row.locator("td.pairs").innerText().catch(() => "")) === `${done} / ${listed.pairs_target * listed.camera_ids.length}`, 15_000);
+    expect(await row.locator("td.closer").innerText()).toMatch(/^(baseline|variant|tie)/);
     await shot("tests-list");
+    await phone("tests-list", 1);
   }, 60_000);
 
   test("timelapses: start a render for a range, watch its progress to done, play it and offer it for download", async () => {
@@ -313,6 +357,7 @@ describe("dashboard in Chromium against a live hub and two agents", () => {
     const download = page.locator(`figure[data-timelapse="${mine.id}"] a.download`);
     expect(await download.getAttribute("download")).toMatch(/^ridge_.*\.mp4$/);
     expect(await download.getAttribute("href")).toMatch(/^blob:/);
+    await playerAboveTable(page.locator("section[aria-labelledby=tl-list-h]"), mine.id);
     await shot("timelapses-laptop");
 
     // Two cameras side by side, from the full images: a grid render of both.
@@ -324,13 +369,14 @@ describe("dashboard in Chromium against a live hub and two agents", () => {
     const gridRow = page.locator(`tr[data-timelapse="${grid.id}"]`);
     await waitFor("the grid render to finish", async () => (await gridRow.getAttribute("data-status")) === "done", 45_000, 250);
     await expect(gridRow.innerText()).resolves.toContain("ridge, valley");
-    await page.setViewportSize(PHONE);
-    await shot("timelapses-phone");
-    await page.setViewportSize(LAPTOP);
-    // The camera page lists it too, and renders a whole local day on request.
+    await phone("timelapses", 1);
+    // The camera page lists it too, plays it above its table, and renders a whole local day on request.
     await go("#/cameras/ridge");
     const section = page.locator("section[aria-labelledby=tl-h]");
-    await section.locator(`tr[data-timelapse="${mine.id}"]`).waitFor();
+    await section.locator(`tr[data-timelapse="${mine.id}"]`).getByRole("button", { name: "Play" }).click();
+    await section.locator(`figure[data-timelapse="${mine.id}"] video`).waitFor();
+    await playerAboveTable(section, mine.id);
+    await phone("camera-timelapses", 3);
     await section.getByRole("button", { name: "Quick render of this day" }).click();
     await section.locator(".notice-ok", { hasText: "started" }).waitFor();
     const day = await waitFor("the day's render", async () => (await api("/api/timelapses?camera_id=ridge")).timelapses.find((t: any) => t.to.endsWith("T07:00:00.000Z")), 10_000);

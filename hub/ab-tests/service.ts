@@ -27,13 +27,30 @@ function view(row: typeof overrideTests.$inferSelect, status: string, pairsByCam
   };
 }
 
+/** The records a test's captures left: its baselines and variants, each with its camera. */
+function sidesOf(db: HubDb, testId: string) {
+  return db
+    .select({ camera: captures.cameraId, record: captures.record })
+    .from(captures)
+    .where(eq(captures.testId, testId))
+    .all()
+    .map((r) => ({ ...r.record, camera_id: r.camera }));
+}
+
 /** Captured variants per camera: the pairs a test has. */
-function pairsByCamera(db: HubDb, testId: string): Map<string, number> {
-  const rows = db.select({ camera: captures.cameraId, record: captures.record }).from(captures).where(eq(captures.testId, testId)).all();
+function countPairs(sides: ReturnType<typeof sidesOf>): Map<string, number> {
   const out = new Map<string, number>();
-  for (const r of rows) if (r.record.test_role === "variant" && r.record.outcome === "captured") out.set(r.camera, (out.get(r.camera) ?? 0) + 1);
+  for (const r of sides) if (r.test_role === "variant" && r.outcome === "captured") out.set(r.camera_id, (out.get(r.camera_id) ?? 0) + 1);
   return out;
 }
+
+const pairsByCamera = (db: HubDb, testId: string) => countPairs(sidesOf(db, testId));
+
+const pairsOf = (sides: ReturnType<typeof sidesOf>) =>
+  pairUp(
+    sides.filter((r) => r.test_role === "variant"),
+    sides.filter((r) => r.test_role === "baseline"),
+  );
 
 function requireRow(db: HubDb, id: string) {
   const row = db.select().from(overrideTests).where(eq(overrideTests.id, id)).get();
@@ -89,8 +106,9 @@ export function listTests(db: HubDb, now: number) {
       .limit(500)
       .all()
       .map((row) => {
-        const counts = pairsByCamera(db, row.id);
-        return view(row, testStatus(row, counts, now), counts);
+        const sides = sidesOf(db, row.id);
+        const counts = countPairs(sides);
+        return { ...view(row, testStatus(row, counts, now), counts), summary: summarisePairs(pairsOf(sides)) };
       }),
   };
 }
@@ -98,17 +116,9 @@ export function listTests(db: HubDb, now: number) {
 /** The test with its pairs (baseline: the tick's production capture; variant: the override) and the summary. */
 export function getTest(db: HubDb, id: string, now: number) {
   const row = requireRow(db, id);
-  const sides = db
-    .select({ camera: captures.cameraId, record: captures.record })
-    .from(captures)
-    .where(eq(captures.testId, id))
-    .all()
-    .map((r) => ({ ...r.record, camera_id: r.camera }));
-  const pairs = pairUp(
-    sides.filter((r) => r.test_role === "variant"),
-    sides.filter((r) => r.test_role === "baseline"),
-  );
-  const counts = pairsByCamera(db, id);
+  const sides = sidesOf(db, id);
+  const pairs = pairsOf(sides);
+  const counts = countPairs(sides);
   return { ...view(row, testStatus(row, counts, now), counts), pairs, summary: summarisePairs(pairs) };
 }
 

@@ -376,7 +376,7 @@ describe("dashboard in Chromium against a live hub and two agents", () => {
     await section.locator(`tr[data-timelapse="${mine.id}"]`).getByRole("button", { name: "Play" }).click();
     await section.locator(`figure[data-timelapse="${mine.id}"] video`).waitFor();
     await playerAboveTable(section, mine.id);
-    await phone("camera-timelapses", 3);
+    await phone("camera-timelapses", 2);
     await section.getByRole("button", { name: "Quick render of this day" }).click();
     await section.locator(".notice-ok", { hasText: "started" }).waitFor();
     const day = await waitFor("the day's render", async () => (await api("/api/timelapses?camera_id=ridge")).timelapses.find((t: any) => t.to.endsWith("T07:00:00.000Z")), 10_000);

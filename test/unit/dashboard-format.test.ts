@@ -16,6 +16,7 @@ import {
   issueField,
   issuesFor,
   localDate,
+  pairsProgress,
   previousVersion,
   sortByAttention,
   startOfLocalDay,
@@ -119,5 +120,13 @@ describe("dashboard ordering and messages", () => {
     ]);
     expect(exposureIssueLines(null, "UTC")).toEqual([]);
     for (const kind of ["clipped", "crushed", "drift", "camera_error"]) expect(ATTENTION_TEXT[kind]).toBeString();
+  });
+
+  test("an A/B test's pairs: every camera's against the per-camera target times the cameras, split by camera when there are several", () => {
+    expect(pairsProgress({ pairs_done: { valley: 3 }, pairs_target: 3, camera_ids: ["valley"] })).toEqual({ total: "3 / 3", cameras: null });
+    expect(pairsProgress({ pairs_done: { ridge: 10, valley: 7 }, pairs_target: 10, camera_ids: ["ridge", "valley"] })).toEqual({ total: "17 / 20", cameras: "ridge 10, valley 7" });
+    // A test that ends at a time has no target: just the count.
+    expect(pairsProgress({ pairs_done: { ridge: 4 }, pairs_target: null, camera_ids: ["ridge"] })).toEqual({ total: "4", cameras: null });
+    expect(pairsProgress({ pairs_done: {}, pairs_target: 5, camera_ids: ["ridge"] })).toEqual({ total: "0 / 5", cameras: null });
   });
 });

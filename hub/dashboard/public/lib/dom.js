@@ -69,3 +69,19 @@ export function setFieldError(control, message) {
 export function notice(kind, text) {
   return h("p", { class: `notice notice-${kind}`, role: kind === "error" ? "alert" : "status" }, text);
 }
+
+/**
+ * Names each body cell after its column (`data-label`) and returns the table: on a
+ * phone the stylesheet shows a `table.stacks` row by row as cards, each value under
+ * its column's name, instead of a table wider than the screen.
+ */
+export function labelCells(table) {
+  table.classList.add("stacks");
+  const names = [...(table.tHead?.rows[0]?.cells ?? [])].map((cell) => cell.textContent.trim());
+  for (const body of table.tBodies)
+    for (const row of body.rows)
+      for (const [i, cell] of [...row.cells].entries()) {
+        if (names[i] && cell.colSpan === 1) cell.dataset.label = names[i];
+      }
+  return table;
+}

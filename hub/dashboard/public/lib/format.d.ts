@@ -35,3 +35,4 @@ export function issuesFor<T extends { path: string }>(issues: T[], fieldPath: st
 export function compareVersions(a: string, b: string): number;
 export function previousVersion(versions: string[], current: string): string | null;
 export function plural(n: number, one: string, many?: string): string;
+export function pairsProgress(test: { pairs_done?: Record<string, number>; pairs_target?: number | null; camera_ids?: string[] }): { total: string; cameras: string | null };

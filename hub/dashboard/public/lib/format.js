@@ -251,3 +251,18 @@ export function previousVersion(versions, current) {
   const at = sorted.indexOf(current);
   return at > 0 ? sorted[at - 1] : null;
 }
+
+/**
+ * An A/B test's pairs against its end: "5 / 20" (every camera's pairs, the target
+ * being per camera), just "5" for a test that ends at a time; `cameras` splits the
+ * count ("ridge 3, valley 2") when there is more than one camera.
+ */
+export function pairsProgress(test) {
+  const done = Object.entries(test.pairs_done ?? {});
+  const total = done.reduce((sum, [, n]) => sum + n, 0);
+  const target = test.pairs_target ? test.pairs_target * (test.camera_ids?.length || 1) : null;
+  return {
+    total: target ? `${total} / ${target}` : String(total),
+    cameras: done.length > 1 ? done.map(([camera, n]) => `${camera} ${n}`).join(", ") : null,
+  };
+}

@@ -1,6 +1,6 @@
 // Timelapse renders (hub/timelapses): a list with progress, a player and a download, shared by two pages.
 import { api, ApiError, blobUrl, enc, isLive, qs, revoke } from "./api.js";
-import { h, notice, replace } from "./dom.js";
+import { h, labelCells, notice, replace } from "./dom.js";
 import { formatBytes, formatDateTime, formatDuration } from "./format.js";
 import { progressBar } from "./ui.js";
 
@@ -23,23 +23,21 @@ function statusPill(t) {
 /**
  * A table of renders; each done one can be played (fetched with the token into a
  * blob: URL) and downloaded. `zoneFor(cameraId)` gives the zone to show times in.
- * Returns {el, update(list)}; the player survives updates.
+ * Returns {el, update(list)}; the player (above the table) survives updates.
  */
 export function timelapseTable({ zoneFor, onChange }) {
   const player = h("div", { class: "player", "aria-live": "polite" });
   const body = h("tbody");
-  const table = h(
-    "div",
-    { class: "table-wrap" },
-    h("table", { class: "timelapses" }, h("thead", {}, h("tr", {}, ["Cameras", "Range", "Status", "Frames", "Video", "Actions"].map((t) => h("th", { scope: "col" }, t)))), body),
-  );
-  const el = h("div", {}, table, player);
+  const table = labelCells(h("table", { class: "timelapses" }, h("thead", {}, h("tr", {}, ["Cameras", "Range", "Status", "Frames", "Video", "Actions"].map((t) => h("th", { scope: "col" }, t)))), body));
+  // The player above the list: a video started from a long list is in view.
+  const el = h("div", {}, player, h("div", { class: "table-wrap" }, table));
   let playing = null;
   const urls = [];
 
   async function play(t) {
     playing = t.id;
     replace(player, notice("info", `Loading the video of ${t.camera_ids.join(", ")}…`));
+    player.scrollIntoView({ block: "nearest" });
     try {
       const url = await blobUrl(t.url ?? `/api/timelapses/${enc(t.id)}/video`, { cache: false });
       const poster = t.poster_url ? await blobUrl(t.poster_url).catch(() => null) : null;
@@ -116,6 +114,7 @@ export function timelapseTable({ zoneFor, onChange }) {
         );
       }),
     );
+    labelCells(table);
   }
 
   return {

@@ -1,7 +1,7 @@
 // Camera: timeline of the last days, the day's exposure, latest images, the sync report, its timelapses.
 import { api, ApiError, blobUrl, enc, loadImage, qs, revoke } from "../lib/api.js";
 import { chartLegend, smallMultiples, timeline } from "../lib/chart.js";
-import { h, notice, replace } from "../lib/dom.js";
+import { h, labelCells, notice, replace } from "../lib/dom.js";
 import { addDays, ATTENTION_TEXT, contactStatus, exposureIssueLines, formatAgo, formatBytes, formatDateTime, formatDuration, formatShutter, formatSigned, formatTime, localDate, plural, startOfLocalDay } from "../lib/format.js";
 import { isActive, listTimelapses, startRender, timelapseTable } from "../lib/timelapses.js";
 import { errorNotice, facts, hubNow, loadConfig, loading, poller, zoneOf } from "../lib/ui.js";
@@ -110,7 +110,7 @@ export async function render(main, [cameraId]) {
       h(
         "div",
         { class: "table-wrap" },
-        h(
+        labelCells(h(
           "table",
           {},
           h("caption", { class: "muted" }, `Per local day (${zone}), counted as the sync report counts them`),
@@ -132,7 +132,7 @@ export async function render(main, [cameraId]) {
               ),
             ),
           ),
-        ),
+        )),
       ),
     ),
   );
@@ -248,7 +248,7 @@ export async function render(main, [cameraId]) {
         ? h(
             "div",
             { class: "table-wrap" },
-            h(
+            labelCells(h(
               "table",
               {},
               h("thead", {}, h("tr", {}, ["From", "To", "Length", "Backlog at return", "Caught up"].map((t) => h("th", { scope: "col" }, t)))),
@@ -267,7 +267,7 @@ export async function render(main, [cameraId]) {
                   ),
                 ),
               ),
-            ),
+            )),
           )
         : h("p", { class: "muted" }, "No outages in this range."),
       r.incidents?.length ? h("h3", {}, "Incidents") : null,

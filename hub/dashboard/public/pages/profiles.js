@@ -1,6 +1,6 @@
 // Profiles: versions and their diff, publish from an editor (messages at the field), assign, roll back.
 import { api, enc, qs } from "../lib/api.js";
-import { field, h, notice, replace } from "../lib/dom.js";
+import { field, h, labelCells, notice, replace } from "../lib/dom.js";
 import { compareVersions, formatDateTime, plural, previousVersion } from "../lib/format.js";
 import { cameraLink, clearIssues, errorNotice, loadConfig, loading, select, showIssues, submitForm } from "../lib/ui.js";
 
@@ -27,7 +27,7 @@ export async function render(main, [profileId]) {
   const list = h(
     "div",
     { class: "table-wrap" },
-    h(
+    labelCells(h(
       "table",
       {},
       h("thead", {}, h("tr", {}, ["Profile", "Name", "Extends", "Latest", "Versions"].map((t) => h("th", { scope: "col" }, t)))),
@@ -46,7 +46,7 @@ export async function render(main, [profileId]) {
           ),
         ),
       ),
-    ),
+    )),
   );
   main.append(h("section", { "aria-labelledby": "plist-h" }, h("h2", { id: "plist-h" }, "All profiles"), list));
 
@@ -79,7 +79,7 @@ async function renderProfile(section, id, profiles, assignments, reload) {
       h(
         "div",
         { class: "table-wrap" },
-        h(
+        labelCells(h(
           "table",
           {},
           h("thead", {}, h("tr", {}, ["Version", "Published", "Checksum", ""].map((t) => h("th", { scope: "col" }, t)))),
@@ -107,7 +107,7 @@ async function renderProfile(section, id, profiles, assignments, reload) {
               ),
             ),
           ),
-        ),
+        )),
       ),
       snapshotBox,
     ),
@@ -126,13 +126,13 @@ async function renderProfile(section, id, profiles, assignments, reload) {
           ? h(
               "div",
               { class: "table-wrap" },
-              h(
+              labelCells(h(
                 "table",
                 { class: "diff" },
                 h("caption", { class: "muted" }, `${plural(d.changes.length, "change")} from ${d.from.version} to ${d.to.version}`),
                 h("thead", {}, h("tr", {}, ["Setting", d.from.version, d.to.version].map((t) => h("th", { scope: "col" }, t)))),
                 h("tbody", {}, d.changes.map((c) => h("tr", {}, h("td", { class: "mono" }, c.path), h("td", { class: "from mono" }, JSON.stringify(c.from)), h("td", { class: "to mono" }, JSON.stringify(c.to))))),
-              ),
+              )),
             )
           : h("p", { class: "muted" }, `No differences between ${d.from.version} and ${d.to.version}.`),
       );
@@ -322,7 +322,7 @@ async function renderAssignments(section, assignments, profiles) {
     h(
       "div",
       { class: "table-wrap" },
-      h("table", { class: "assignments" }, h("thead", {}, h("tr", {}, ["Camera", "Assigned", "Running", "Converged", "Roll back"].map((t) => h("th", { scope: "col" }, t)))), h("tbody", {}, rows)),
+      labelCells(h("table", { class: "assignments" }, h("thead", {}, h("tr", {}, ["Camera", "Assigned", "Running", "Converged", "Roll back"].map((t) => h("th", { scope: "col" }, t)))), h("tbody", {}, rows))),
     ),
     assignForm,
     status,

@@ -1,7 +1,7 @@
 // A/B tests: create one; browse its pairs side by side with a slider, their measures and the summary.
 import { api, enc, loadImage } from "../lib/api.js";
-import { field, h, replace } from "../lib/dom.js";
-import { formatDateTime, formatShutter, formatSigned, fromLocalInput } from "../lib/format.js";
+import { field, h, labelCells, replace } from "../lib/dom.js";
+import { formatDateTime, formatShutter, formatSigned, fromLocalInput, pairsProgress } from "../lib/format.js";
 import { cameraLink, clearIssues, errorNotice, facts, loadConfig, loading, poller, select, showIssues, submitForm, zoneOf } from "../lib/ui.js";
 
 const WB_MODES = ["auto", "daylight", "cloudy", "tungsten", "fluorescent", "incandescent", "indoor", "kelvin"];
@@ -23,41 +23,33 @@ export async function render(main, [testId]) {
   main.append(h("section", { "aria-labelledby": "tests-h" }, h("h2", { id: "tests-h" }, "Tests"), listBox), createForm(config));
   const timer = poller(async () => {
     const { tests } = await api("/api/tests");
-    const key = JSON.stringify(tests.map((t) => [t.id, t.status, t.pairs?.length ?? t.pairs_done]));
+    const key = JSON.stringify(tests.map((t) => [t.id, t.status, t.pairs_done, t.summary?.closer, t.summary?.by_stops]));
     if (listBox.dataset.key === key) return;
     listBox.dataset.key = key;
-    replace(
-      listBox,
-      tests.length
-        ? h(
-            "div",
-            { class: "table-wrap" },
-            h(
-              "table",
-              {},
-              h("thead", {}, h("tr", {}, ["Test", "Status", "Cameras", "Override", "Pairs", "Closer to mid-grey"].map((t) => h("th", { scope: "col" }, t)))),
-              h(
-                "tbody",
-                {},
-                tests.map((t) =>
-                  h(
-                    "tr",
-                    { dataset: { test: t.id } },
-                    h("td", {}, h("a", { href: `#/tests/${enc(t.id)}` }, t.id)),
-                    h("td", {}, pill(t.status)),
-                    h("td", {}, (t.camera_ids ?? [t.camera_id]).join(", ")),
-                    h("td", { class: "mono" }, overrideText(t.override)),
-                    h("td", {}, `${t.summary?.pairs ?? t.pairs?.length ?? 0}${t.pairs_target ? ` / ${t.pairs_target}` : ""}`),
-                    h("td", {}, t.summary?.closer ? `${t.summary.closer} (by ${formatSigned(t.summary.by_stops, 2)} stops)` : "—"),
-                  ),
-                ),
-              ),
-            ),
-          )
-        : h("p", { class: "muted" }, "No tests yet."),
-    );
+    replace(listBox, tests.length ? testsTable(tests) : h("p", { class: "muted" }, "No tests yet."));
   }, 5000);
   return () => timer.stop();
+}
+
+function testsTable(tests) {
+  const row = (t) =>
+    h(
+      "tr",
+      { dataset: { test: t.id } },
+      h("td", {}, h("a", { href: `#/tests/${enc(t.id)}` }, t.id)),
+      h("td", {}, pill(t.status)),
+      h("td", {}, (t.camera_ids ?? [t.camera_id]).join(", ")),
+      h("td", { class: "mono" }, overrideText(t.override)),
+      pairsCell(t),
+      h("td", { class: "closer" }, t.summary?.closer ? `${t.summary.closer} (by ${formatSigned(t.summary.by_stops, 2)} stops)` : "—"),
+    );
+  const head = h("thead", {}, h("tr", {}, ["Test", "Status", "Cameras", "Override", "Pairs", "Closer to mid-grey"].map((t) => h("th", { scope: "col" }, t))));
+  return h("div", { class: "table-wrap" }, labelCells(h("table", {}, head, h("tbody", {}, tests.map(row)))));
+}
+
+function pairsCell(test) {
+  const { total, cameras } = pairsProgress(test);
+  return h("td", { class: "pairs" }, total, cameras ? h("div", { class: "muted" }, cameras) : null);
 }
 
 function createForm(config) {

@@ -20,7 +20,7 @@ export async function render(main) {
   // The list can be narrowed to a camera or a status (the API filters).
   const byCamera = select("filter_camera", [["", "every camera"], ...cams.map((c) => [c])], "", { id: "tl-filter-camera" });
   const byStatus = select("filter_status", [["", "any status"], ...["queued", "running", "done", "failed", "cancelled"].map((x) => [x])], "", { id: "tl-filter-status" });
-  const filters = h("div", { class: "row" }, h("label", { for: "tl-filter-camera" }, "Camera"), byCamera, h("label", { for: "tl-filter-status" }, "Status"), byStatus);
+  const filters = h("div", { class: "row" }, h("span", { class: "row" }, h("label", { for: "tl-filter-camera" }, "Camera"), byCamera), h("span", { class: "row" }, h("label", { for: "tl-filter-status" }, "Status"), byStatus));
   for (const control of [byCamera, byStatus]) control.addEventListener("change", () => timer?.now());
   main.append(renderForm(config, cams, now, () => timer?.now()), h("section", { "aria-labelledby": "tl-list-h" }, h("div", { class: "row" }, h("h2", { id: "tl-list-h" }, "Renders"), status), filters, table.el));
   table.update(first);

@@ -3,7 +3,8 @@
  * against a real hub fed by real simulated agents: each page shows real data with
  * no console errors, and the daily work — publish a version, assign it, roll it
  * back, start an A/B test and open its pairs, start a render and watch it finish —
- * goes through the pages. Screenshots land in test-artifacts/screenshots/.
+ * goes through the pages. At phone width no page scrolls sideways and no table is
+ * wider than its box. Screenshots land in test-artifacts/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync } from "node:fs";

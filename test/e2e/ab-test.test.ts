@@ -50,6 +50,11 @@ describe("A/B override tests on a simulated camera", () => {
     expect(done.summary.pairs).toBe(8);
     expect(["baseline", "variant"]).toContain(done.summary.closer);
     expect(done.summary.by_stops).toBeGreaterThan(0);
+    // The list tells the same: the pairs per camera and the summary, without the pairs themselves.
+    const listed = (await hub.json("/api/tests")).tests.find((t: { id: string }) => t.id === "brighter");
+    expect(listed).toMatchObject({ status: "done", pairs_done: done.pairs_done, summary: done.summary });
+    expect(Object.values(listed.pairs_done)).toEqual([8]);
+    expect(listed.pairs).toBeUndefined();
 
     // A second test, cancelled: no variants after the agent's next poll.
     await hub.json("/api/tests", { method: "POST", body: JSON.stringify({ id: "warmer", camera_id: "ridge", override: { white_balance: { mode: "tungsten" } }, until: "2026-11-24T20:00:00Z" }) });

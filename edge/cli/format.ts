@@ -20,6 +20,7 @@ export function formatStatus(s: Json): string {
     ["last capture", time(s.last_capture_at)],
     ["captures", Object.entries(s.captures).map(([k, v]) => `${v} ${k}`).join(", ") || "none"],
     ["backlog", `${s.backlog.count}${s.backlog.oldest_planned_at ? `, oldest ${time(s.backlog.oldest_planned_at)}` : ""}`],
+    ["image sync", imageSyncLine(s.image_sync)],
     ["disk", disk],
     ["clock", `${time(s.clock.now)} — ${s.clock.trusted ? `trusted (${s.clock.source})` : "NOT TRUSTED"}`],
     ["plan", s.plan_extrapolated ? "extended by the agent (hub unreachable past its plan)" : "from the hub"],
@@ -29,6 +30,19 @@ export function formatStatus(s: Json): string {
     ? `\nrecent incidents:\n${table(null, s.incidents.slice(-5).map((i: Json) => [time(i.at), i.kind, i.detail]), [], "  ")}`
     : "";
   return pairs(lines) + warnings + incidents;
+}
+
+const policyText = (p: Json) => (typeof p === "string" ? p : `schedules ${p.schedules.join(",")}`);
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/** "all: 12 full images (38.2 MB) to send, oldest …; 3 thumbnails; sent since start 40 (120.0 MB); last error …". */
+export function imageSyncLine(i: Json): string {
+  if (!i) return "none (standalone)";
+  const waiting = i.pending ? `${i.pending} full image${i.pending === 1 ? "" : "s"} (${mb(i.pending_bytes)}) to send, oldest ${time(i.oldest_pending_at)}` : "no full image waiting";
+  const thumbs = i.thumbnails_pending ? `; ${i.thumbnails_pending} thumbnail${i.thumbnails_pending === 1 ? "" : "s"} waiting` : "";
+  const sent = `; sent since start ${i.sent_since_start.images} full (${mb(i.sent_since_start.bytes)}), ${i.sent_since_start.thumbnails} thumbnails`;
+  const last = i.last_uploaded_at ? `; hub last verified one ${time(i.last_uploaded_at)}` : "";
+  return `${policyText(i.policy)}: ${waiting}${thumbs}${sent}${last}${i.last_error ? `; last error: ${i.last_error}` : ""}`;
 }
 
 export function formatPlan(p: Json): string {

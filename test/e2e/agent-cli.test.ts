@@ -29,6 +29,7 @@ describe("skylapse-agent, the technician's CLI", () => {
     expect(table.out).toMatch(/^camera\s+ridge — simulated-imx519, ready$/m);
     expect(table.out).toMatch(/^mode\s+live_orchestration$/m);
     expect(table.out).toMatch(/^hub\s+none \(standalone\)$/m);
+    expect(table.out).toMatch(/^image sync\s+none \(standalone\)$/m);
     const json = cli(["status", "--json"]);
     expect(JSON.parse(json.out)).toMatchObject({ status: "online", camera_id: "ridge" });
     expect(JSON.parse(cli(["--json", "status"]).out).camera_id).toBe("ridge");

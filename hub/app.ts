@@ -14,7 +14,8 @@ import { type TimelapsesOptions, timelapsesModule, timelapsesOptionsFromEnv } fr
 import { TimelapseJobs } from "./timelapses/service";
 import { SessionRenders } from "./timelapses/sessions";
 import { fleetModule } from "./fleet";
-import { imagesModule } from "./images";
+import { imagesModule, type ImagesOptions, imagesOptionsFromEnv } from "./images";
+import { CaptureImages } from "./images/service";
 import { liveModule } from "./live";
 import { profilesModule } from "./profiles";
 import { LiveOrchestrator } from "./live/service";
@@ -25,7 +26,7 @@ import type { HubDb } from "./db/client";
 /** Request bodies above this are refused with 413 before they are read. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-export function createHub(options: { db: HubDb; clock: Clock; operatorToken: string; liveTimeoutMs?: number; timelapses?: TimelapsesOptions }) {
+export function createHub(options: { db: HubDb; clock: Clock; operatorToken: string; liveTimeoutMs?: number; timelapses?: TimelapsesOptions; images?: ImagesOptions }) {
   const ctx = {
     db: options.db,
     clock: options.clock,
@@ -33,7 +34,9 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     contacts: new ContactLog(options.db),
     operatorTokenHash: hashToken(options.operatorToken),
   } as HubContext;
-  ctx.live = new LiveOrchestrator(ctx, options.liveTimeoutMs ?? 10_000);
+  const images = options.images ?? imagesOptionsFromEnv();
+  const captureImages = new CaptureImages(ctx.db, images.storage);
+  ctx.live = new LiveOrchestrator(ctx, options.liveTimeoutMs ?? 10_000, captureImages);
   const renders = options.timelapses ?? timelapsesOptionsFromEnv();
   ctx.timelapses = new TimelapseJobs(ctx, renders);
   ctx.sessionRenders = renders.auto ? new SessionRenders(ctx, ctx.timelapses, renders.auto) : null;
@@ -52,7 +55,7 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     .use(auditModule(ctx))
     .use(abTestsModule(ctx))
     .use(configModule(ctx))
-    .use(imagesModule(ctx))
+    .use(imagesModule(ctx, images, captureImages))
     .use(timelapsesModule(ctx))
     .use(dashboardModule(ctx));
   return { app, ctx };

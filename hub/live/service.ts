@@ -1,15 +1,16 @@
-import { and, eq, max } from "drizzle-orm";
+import type { ProfileSnapshot } from "../../shared/contracts/profile";
+import type { CaptureSettings, MeterReading } from "../../shared/contracts/settings";
 import { type CaptureRecord, emptyCaptureRecord } from "../../shared/contracts/sync";
-import { MeterReading } from "../../shared/contracts/settings";
-import { settingsToSeedRequest } from "../../shared/exposure/compile";
 import { resolveSettings } from "../../shared/exposure/resolve";
 import { lateness, nextTicks, type PlannedTick } from "../../shared/plan/ticks";
 import { planRange } from "../../shared/plan/windows";
-import { ingestBatch } from "../agents/service";
 import type { HubContext } from "../context";
-import { cameras, captures } from "../db/schema";
+import { cameras } from "../db/schema";
+import type { CaptureImages } from "../images/service";
 import { latestVersion } from "../profiles/service";
 import { cameraSetup, type CameraSetup, planFor } from "../plans/service";
+import { LiveCamera, type LiveShot } from "./camera";
+import { replaceWithLateFrame, storeLiveRecord } from "./records";
 
 export interface LiveStatus {
   camera_id: string;
@@ -26,12 +27,34 @@ const RECHECK_MS = 60_000;
 
 const iso = (t: number) => new Date(t).toISOString();
 
+/** How long (real ms, at least) a capture request stays open after the hub stopped waiting for it, for a late frame. */
+const LATE_FRAME_MIN_MS = 60_000;
+
+type NewRecord = Omit<CaptureRecord, "seq">;
+/** A record and, for a first-system capture, the picture the hub fetched for it. */
+interface Outcome {
+  record: NewRecord;
+  picture: LiveShot["picture"];
+}
+
+class NoAnswer extends Error {}
+
+/** The promise's value if it settles within `ms` (real); NoAnswer otherwise (the promise goes on). */
+function answerWithin<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new NoAnswer(`${what} timed out: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Live orchestration (development mode, Pis on the hub's LAN): at each tick the
  * hub meters every due live camera, computes the settings with the shared
  * exposure code, and asks for a capture with those explicit settings — all due
  * cameras in parallel. One attempt per tick: a camera that does not answer is
- * recorded as such and does not delay the others.
+ * recorded as such and does not delay the others. Each camera speaks our agent's
+ * API or the first system's Pi API (its config's `api`), see camera.ts.
  */
 export class LiveOrchestrator {
   readonly status = new Map<string, LiveStatus>();
@@ -41,11 +64,18 @@ export class LiveOrchestrator {
   private lastTick = new Map<string, number>();
   /** Cameras whose previous tick is still being captured (a slow camera only delays itself). */
   private inFlight = new Map<string, Promise<void>>();
+  /** Captures the hub stopped waiting for whose frame may still come (see shoot). */
+  private lateFrames = new Set<Promise<void>>();
+  private stopping = new AbortController();
+  private readonly lateFrameMs: number;
 
   constructor(
     private readonly ctx: HubContext,
     private readonly requestTimeoutMs: number,
-  ) {}
+    private readonly images: CaptureImages,
+  ) {
+    this.lateFrameMs = Math.max(LATE_FRAME_MIN_MS, 10 * requestTimeoutMs);
+  }
 
   start(): void {
     if (this.running) return;
@@ -57,7 +87,8 @@ export class LiveOrchestrator {
     this.running = false;
     this.wake.abort();
     await this.loop;
-    await Promise.all(this.inFlight.values());
+    this.stopping.abort();
+    await Promise.all([...this.inFlight.values(), ...this.lateFrames]);
   }
 
   private liveCameras(): CameraSetup[] {
@@ -92,7 +123,7 @@ export class LiveOrchestrator {
       for (const [setup, ticks] of due) {
         this.lastTick.set(setup.id, at);
         if (this.inFlight.has(setup.id)) {
-          for (const tick of ticks) this.store(setup.id, this.missed(setup, tick, "late", "late: the camera's previous capture was still running"));
+          for (const tick of ticks) void this.keep(setup.id, { record: this.missed(tick, "late", "late: the camera's previous capture was still running"), picture: null });
           continue;
         }
         this.inFlight.set(setup.id, this.fire(setup, ticks).finally(() => this.inFlight.delete(setup.id)));
@@ -101,74 +132,123 @@ export class LiveOrchestrator {
   }
 
   private async fire(setup: CameraSetup, ticks: PlannedTick[]): Promise<void> {
-    for (const tick of ticks) this.store(setup.id, await this.shoot(setup, tick));
+    for (const tick of ticks) {
+      const { outcome, late } = await this.shoot(setup, tick);
+      const stored = await this.keep(setup.id, outcome);
+      if (late && stored) this.awaitLateFrame(setup, stored, late);
+    }
   }
 
-  private missed(setup: CameraSetup, tick: PlannedTick, code: "late", reason: string): Omit<CaptureRecord, "seq"> {
-    return { ...this.blank(setup, tick), reason_code: code, reason };
+  private missed(tick: PlannedTick, code: "late", reason: string): NewRecord {
+    return { ...this.blank(tick), reason_code: code, reason };
   }
 
-  private endpoint(setup: CameraSetup): string {
-    return `http://${setup.config.host}:${setup.config.port ?? 8080}`;
-  }
-
-  private async call(setup: CameraSetup, path: string, init?: RequestInit): Promise<unknown> {
-    const res = await fetch(this.endpoint(setup) + path, { ...init, signal: AbortSignal.timeout(this.requestTimeoutMs) });
-    const body = (await res.json().catch(() => null)) as { message?: string; detail?: string } | null;
-    if (!res.ok) throw new Error(`${path} answered ${res.status}: ${body?.message ?? body?.detail ?? "no detail"}`);
-    return body;
-  }
-
-  /** meter → settings (shared exposure code) → capture with explicit settings; a failure is a record too. */
-  private blank(setup: CameraSetup, tick: PlannedTick): Omit<CaptureRecord, "seq"> {
+  private blank(tick: PlannedTick): NewRecord {
     return emptyCaptureRecord({ id: `live-${crypto.randomUUID()}`, planned_at: iso(tick.at), schedule: tick.schedule, profile_id: tick.profile, boot_id: "hub" });
   }
 
-  private async shoot(setup: CameraSetup, tick: PlannedTick): Promise<Omit<CaptureRecord, "seq">> {
+  /** A signal for one request: aborted after `ms` (real) or when the orchestrator stops. */
+  private within(ms: number): AbortSignal {
+    return AbortSignal.any([AbortSignal.timeout(ms), this.stopping.signal]);
+  }
+
+  /**
+   * meter → settings (shared exposure code) → capture with explicit settings; a failure is a record too.
+   * A capture that does not answer within the timeout is recorded as a camera error at once, so the
+   * camera's next tick is not held up; its request stays open (`late`), since the camera may still be
+   * capturing — a frame that comes then replaces the error (awaitLateFrame).
+   */
+  private async shoot(setup: CameraSetup, tick: PlannedTick): Promise<{ outcome: Outcome; late?: Promise<Outcome | null> }> {
     const { clock } = this.ctx;
     const startedAt = clock.now();
-    const base = this.blank(setup, tick);
-    if (lateness(tick, startedAt).late) return { ...base, reason_code: "late", reason: `late: the hub reached this tick ${startedAt - tick.at} ms after it` };
+    const base = { ...this.blank(tick), captured_at: iso(startedAt) };
+    const plain = (record: NewRecord) => ({ outcome: { record, picture: null } });
+    if (lateness(tick, startedAt).late) return plain({ ...base, captured_at: null, reason_code: "late", reason: `late: the hub reached this tick ${startedAt - tick.at} ms after it` });
     // The camera's assignment (a pinned version, say after a rollback) for its own profile; the latest for burst profiles.
     const snapshot = setup.assigned?.profile_id === tick.profile ? setup.assigned : latestVersion(this.ctx.db, tick.profile);
-    if (!snapshot) return { ...base, outcome: "failed", reason_code: "no_snapshot", reason: `no published version of profile ${tick.profile}` };
+    if (!snapshot) return plain({ ...base, captured_at: null, outcome: "failed", reason_code: "no_snapshot", reason: `no published version of profile ${tick.profile}` });
+    const camera = new LiveCamera(setup);
     const status = this.statusOf(setup);
     status.last_attempt_at = iso(startedAt);
+    let capturing: Promise<LiveShot> | null = null;
+    let meter: MeterReading | null = null;
+    let settings: CaptureSettings | null = null;
     try {
-      const meter = MeterReading.parse(await this.call(setup, "/meter"));
-      const settings = resolveSettings(snapshot, tick.schedule, meter);
-      const shot = (await this.call(setup, "/capture", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ ...settingsToSeedRequest(settings), profile: tick.profile, schedule: tick.schedule, planned_at: iso(tick.at) }),
-      })) as { capture_id: string; exposure: CaptureRecord["exposure"]; image: CaptureRecord["image"] };
+      meter = await camera.meter(this.within(this.requestTimeoutMs));
+      settings = resolveSettings(snapshot, tick.schedule, meter);
+      capturing = camera.capture(settings, tick, this.within(this.lateFrameMs));
+      const shot = await answerWithin(capturing, this.requestTimeoutMs, "/capture");
       Object.assign(status, { reachable: true, last_success_at: iso(clock.now()), last_error: null, consecutive_failures: 0 });
-      return { ...base, id: `live-${shot.capture_id}`, captured_at: iso(startedAt), profile_version: snapshot.version, outcome: "captured", settings, meter, exposure: shot.exposure, image: shot.image };
+      return { outcome: captured(base, snapshot, settings, meter, shot) };
     } catch (e) {
-      const reason = `live: ${setup.id} at ${this.endpoint(setup)} did not capture: ${(e as Error).message}`;
+      const reason = `live: ${setup.id} at ${camera.endpoint} did not capture: ${(e as Error).message}`;
       Object.assign(status, { reachable: false, last_error: reason, consecutive_failures: status.consecutive_failures + 1 });
-      return { ...base, captured_at: iso(startedAt), outcome: "failed", reason_code: "camera_error", reason, profile_version: snapshot.version };
+      const outcome = { record: { ...base, outcome: "failed", reason_code: "camera_error", reason, profile_version: snapshot.version } as NewRecord, picture: null };
+      if (!(e instanceof NoAnswer) || !capturing) return { outcome };
+      const [m, s] = [meter!, settings!];
+      const late = capturing.then(
+        (shot) => captured(base, snapshot, s, m, shot),
+        // The request failed after all (cut off, or no answer in the long wait): the agent's own log says what became of the tick.
+        async () => {
+          const logged = await camera.logged(tick, this.within(this.requestTimeoutMs)).catch(() => null);
+          if (logged?.outcome !== "captured") return null;
+          return captured(base, snapshot, logged.settings ?? s, logged.meter ?? m, { captureId: logged.id, exposure: logged.exposure, image: logged.image, measures: logged.measures, picture: null });
+        },
+      );
+      return { outcome, late };
     }
+  }
+
+  /** Stores an outcome's record, and the picture the hub fetched for it; the stored record, or null. */
+  private async keep(cameraId: string, { record, picture }: Outcome): Promise<CaptureRecord | null> {
+    let stored: CaptureRecord | null = null;
+    try {
+      stored = storeLiveRecord(this.ctx.db, cameraId, record, this.ctx.clock.now());
+    } catch (e) {
+      // A record the hub cannot store (it clashes with one the agent uploaded itself) must not stop the orchestration.
+      console.error(`hub: live ${cameraId} ${record.planned_at}: ${(e as Error).message}`);
+    }
+    if (stored && picture) await this.storePicture(cameraId, stored.id, picture);
+    return stored;
+  }
+
+  private async storePicture(cameraId: string, captureId: string, picture: NonNullable<LiveShot["picture"]>): Promise<void> {
+    try {
+      await this.images.storeFetched(cameraId, captureId, picture.jpeg, picture.thumbnail, this.ctx.clock.now());
+    } catch (e) {
+      console.error(`hub: live ${cameraId}: the picture of capture ${captureId} was not stored: ${(e as Error).message}`);
+    }
+  }
+
+  /** The frame of a capture the hub gave up on, if it comes: it replaces the failure stored for the tick. */
+  private awaitLateFrame(setup: CameraSetup, failed: CaptureRecord, late: Promise<Outcome | null>): void {
+    const done = late
+      .then(async (frame) => {
+        if (!frame || !replaceWithLateFrame(this.ctx.db, setup.id, failed, frame.record)) return;
+        console.log(`hub: live ${setup.id} ${failed.planned_at}: the frame came after the timeout; it replaces the camera error`);
+        const status = this.statusOf(setup);
+        status.last_success_at = iso(this.ctx.clock.now());
+        if (frame.picture) await this.storePicture(setup.id, frame.record.id, frame.picture);
+      })
+      .catch((e) => console.error(`hub: live ${setup.id} ${failed.planned_at}: ${(e as Error).message}`))
+      .finally(() => this.lateFrames.delete(done));
+    this.lateFrames.add(done);
   }
 
   private statusOf(setup: CameraSetup): LiveStatus {
     let s = this.status.get(setup.id);
     if (!s) {
-      s = { camera_id: setup.id, endpoint: this.endpoint(setup), reachable: null, last_attempt_at: null, last_success_at: null, last_error: null, consecutive_failures: 0 };
+      s = { camera_id: setup.id, endpoint: new LiveCamera(setup).endpoint, reachable: null, last_attempt_at: null, last_success_at: null, last_error: null, consecutive_failures: 0 };
       this.status.set(setup.id, s);
     }
     return s;
   }
+}
 
-  /** Recorded like an autonomous capture, in the hub's own log for this camera. */
-  private store(cameraId: string, record: Omit<CaptureRecord, "seq">): void {
-    const logId = `live-${cameraId}`;
-    try {
-      const last = this.ctx.db.select({ seq: max(captures.seq) }).from(captures).where(and(eq(captures.cameraId, cameraId), eq(captures.logId, logId))).get()?.seq ?? 0;
-      ingestBatch(this.ctx.db, cameraId, { log_id: logId, records: [{ ...record, seq: last + 1 }] }, this.ctx.clock.now());
-    } catch (e) {
-      // A record the hub cannot store (it clashes with one the agent uploaded itself) must not stop the orchestration.
-      console.error(`hub: live ${cameraId} ${record.planned_at}: ${(e as Error).message}`);
-    }
-  }
+/** The record of a capture the camera delivered (with the picture the hub fetched, if any). */
+function captured(base: NewRecord, snapshot: ProfileSnapshot, settings: CaptureSettings, meter: MeterReading, shot: LiveShot): Outcome {
+  return {
+    record: { ...base, id: shot.captureId ?? base.id, profile_version: snapshot.version, outcome: "captured", settings, meter, exposure: shot.exposure, image: shot.image, measures: shot.measures },
+    picture: shot.picture,
+  };
 }

@@ -68,7 +68,9 @@ export class LiveCamera {
       capture_id: string;
       measures?: CaptureRecord["measures"];
     };
-    return { captureId: shot.capture_id, exposure: shot.exposure, image: shot.image, measures: shot.measures ?? null, picture: null };
+    // Its answer has no pixel measures; its log's record of the capture has them.
+    const measures = shot.measures ?? (await this.call(`/captures/${encodeURIComponent(shot.capture_id)}`, signal).then((r) => (r as CaptureRecord).measures ?? null, () => null));
+    return { captureId: shot.capture_id, exposure: shot.exposure, image: shot.image, measures, picture: null };
   }
 
   private async firstSystemCapture(settings: CaptureSettings, tick: PlannedTick, signal: AbortSignal): Promise<LiveShot> {

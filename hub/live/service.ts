@@ -80,6 +80,7 @@ export class LiveOrchestrator {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopping = new AbortController();
     this.loop = this.run();
   }
 
@@ -170,32 +171,43 @@ export class LiveOrchestrator {
     const camera = new LiveCamera(setup);
     const status = this.statusOf(setup);
     status.last_attempt_at = iso(startedAt);
-    let capturing: Promise<LiveShot> | null = null;
-    let meter: MeterReading | null = null;
-    let settings: CaptureSettings | null = null;
+    const failure = (e: unknown): Outcome => {
+      const reason = `live: ${setup.id} at ${camera.endpoint} did not capture: ${(e as Error).message}`;
+      Object.assign(status, { reachable: false, last_error: reason, consecutive_failures: status.consecutive_failures + 1 });
+      return { record: { ...base, outcome: "failed", reason_code: "camera_error", reason, profile_version: snapshot.version }, picture: null };
+    };
+    let meter: MeterReading;
+    let settings: CaptureSettings;
     try {
       meter = await camera.meter(this.within(this.requestTimeoutMs));
       settings = resolveSettings(snapshot, tick.schedule, meter);
-      capturing = camera.capture(settings, tick, this.within(this.lateFrameMs));
+    } catch (e) {
+      return { outcome: failure(e) };
+    }
+    const frame = (shot: LiveShot) => captured(base, snapshot, settings, meter, shot);
+    const capturing = camera.capture(settings, tick, this.within(this.lateFrameMs));
+    try {
       const shot = await answerWithin(capturing, this.requestTimeoutMs, "/capture");
       Object.assign(status, { reachable: true, last_success_at: iso(clock.now()), last_error: null, consecutive_failures: 0 });
-      return { outcome: captured(base, snapshot, settings, meter, shot) };
+      return { outcome: frame(shot) };
     } catch (e) {
-      const reason = `live: ${setup.id} at ${camera.endpoint} did not capture: ${(e as Error).message}`;
-      Object.assign(status, { reachable: false, last_error: reason, consecutive_failures: status.consecutive_failures + 1 });
-      const outcome = { record: { ...base, outcome: "failed", reason_code: "camera_error", reason, profile_version: snapshot.version } as NewRecord, picture: null };
-      if (!(e instanceof NoAnswer) || !capturing) return { outcome };
-      const [m, s] = [meter!, settings!];
-      const late = capturing.then(
-        (shot) => captured(base, snapshot, s, m, shot),
-        // The request failed after all (cut off, or no answer in the long wait): the agent's own log says what became of the tick.
-        async () => {
-          const logged = await camera.logged(tick, this.within(this.requestTimeoutMs)).catch(() => null);
-          if (logged?.outcome !== "captured") return null;
-          return captured(base, snapshot, logged.settings ?? s, logged.meter ?? m, { captureId: logged.id, exposure: logged.exposure, image: logged.image, measures: logged.measures, picture: null });
-        },
-      );
-      return { outcome, late };
+      return { outcome: failure(e), late: e instanceof NoAnswer ? this.lateFrame(camera, tick, capturing, frame) : undefined };
+    }
+  }
+
+  /**
+   * The frame of a capture the hub stopped waiting for: its answer, when it comes; when the
+   * request fails after all (cut off, or no answer in the long wait), what the agent's own
+   * log says became of the tick; null when neither shows a capture.
+   */
+  private async lateFrame(camera: LiveCamera, tick: PlannedTick, capturing: Promise<LiveShot>, frame: (shot: LiveShot) => Outcome): Promise<Outcome | null> {
+    try {
+      return frame(await capturing);
+    } catch {
+      const logged = await camera.logged(tick, this.within(this.requestTimeoutMs)).catch(() => null);
+      if (logged?.outcome !== "captured") return null;
+      const outcome = frame({ captureId: logged.id, exposure: logged.exposure, image: logged.image, measures: logged.measures, picture: null });
+      return { ...outcome, record: { ...outcome.record, settings: logged.settings ?? outcome.record.settings, meter: logged.meter ?? outcome.record.meter } };
     }
   }
 

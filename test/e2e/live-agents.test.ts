@@ -39,6 +39,7 @@ describe("live orchestration of our own agents", () => {
 
     const records = async (id: string) => hubCaptures(hub, id, T("13:59"), T("14:02"));
     expect((await records("keyed")).map((r) => r.outcome)).toEqual(ticks.map(() => "captured"));
+    for (const r of await records("keyed")) expect(r.measures.mean_luma).toBeGreaterThan(0);
     for (const r of await records("unkeyed")) {
       expect(r).toMatchObject({ outcome: "failed", reason_code: "camera_error" });
       expect(r.reason).toContain("/capture answered 401");
@@ -113,7 +114,11 @@ describe("live orchestration of our own agents", () => {
     const own = agentLog(agent.dataDir).map((r) => r.record);
     expect(own.map((r) => r.outcome)).toEqual(ticks.map(() => "captured"));
     expect(held.map((r) => r.id).sort()).toEqual(own.map((r) => r.id).sort());
-    for (const r of held) expect(r.image.sha256).toBe(own.find((o) => o.id === r.id)!.image!.sha256);
+    for (const r of held) {
+      const mine = own.find((o) => o.id === r.id)!;
+      expect(r.image.sha256).toBe(mine.image!.sha256);
+      expect(r.measures).toEqual(mine.measures);
+    }
     // The hub did give up on each of them first (the frames were late), and said so in its log.
     expect(hub.output).toContain("the frame came after the timeout");
   }, 120_000);

@@ -17,6 +17,9 @@ export type LiveShot = Pick<CaptureRecord, "exposure" | "image" | "measures"> & 
   picture: { jpeg: Uint8Array; thumbnail: Uint8Array } | null;
 };
 
+/** The camera answered, refusing (an HTTP error status): nothing was captured. */
+export class CameraRefused extends Error {}
+
 /** A meter reading from either API: the first system's has no colour temperature. */
 const LiveMeter = MeterReading.extend({ colour_temperature: MeterReading.shape.colour_temperature.default(null) });
 
@@ -50,9 +53,10 @@ export class LiveCamera {
     const body = await res.json().catch(() => null);
     if (res.status === 401 && !this.firstSystem) {
       const hint = token ? "the camera's technician_token is not its agent's SKYLAPSE_EDGE_TOKEN" : "set the camera's technician_token to its agent's SKYLAPSE_EDGE_TOKEN";
-      throw new Error(`${path} answered 401 (${detailOf(body)}): ${hint}`);
+      throw new CameraRefused(`${path} answered 401 (${detailOf(body)}): ${hint}`);
     }
-    if (!res.ok) throw new Error(`${path} answered ${res.status}: ${detailOf(body)}`);
+    if (!res.ok) throw new CameraRefused(`${path} answered ${res.status}: ${detailOf(body)}`);
+    if (body === null) throw new Error(`${path} answered ${res.status} with a body that could not be read`);
     return body;
   }
 

@@ -9,7 +9,7 @@ import { cameras } from "../db/schema";
 import type { CaptureImages } from "../images/service";
 import { latestVersion } from "../profiles/service";
 import { cameraSetup, type CameraSetup, planFor } from "../plans/service";
-import { LiveCamera, type LiveShot } from "./camera";
+import { CameraRefused, LiveCamera, type LiveShot } from "./camera";
 import { replaceWithLateFrame, storeLiveRecord } from "./records";
 
 export interface LiveStatus {
@@ -37,13 +37,11 @@ interface Outcome {
   picture: LiveShot["picture"];
 }
 
-class NoAnswer extends Error {}
-
-/** The promise's value if it settles within `ms` (real); NoAnswer otherwise (the promise goes on). */
+/** The promise's value if it settles within `ms` (real); an error otherwise (the promise goes on). */
 function answerWithin<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new NoAnswer(`${what} timed out: no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new Error(`${what} timed out: no answer within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -157,7 +155,8 @@ export class LiveOrchestrator {
    * meter → settings (shared exposure code) → capture with explicit settings; a failure is a record too.
    * A capture that does not answer within the timeout is recorded as a camera error at once, so the
    * camera's next tick is not held up; its request stays open (`late`), since the camera may still be
-   * capturing — a frame that comes then replaces the error (awaitLateFrame).
+   * capturing — a frame that comes then replaces the error (awaitLateFrame). So does a capture our
+   * agent logged though its answer was lost on the way.
    */
   private async shoot(setup: CameraSetup, tick: PlannedTick): Promise<{ outcome: Outcome; late?: Promise<Outcome | null> }> {
     const { clock } = this.ctx;
@@ -191,7 +190,8 @@ export class LiveOrchestrator {
       Object.assign(status, { reachable: true, last_success_at: iso(clock.now()), last_error: null, consecutive_failures: 0 });
       return { outcome: frame(shot) };
     } catch (e) {
-      return { outcome: failure(e), late: e instanceof NoAnswer ? this.lateFrame(camera, tick, capturing, frame) : undefined };
+      // Unless the camera refused, it may have captured after all: its frame, or its log, may still say so.
+      return { outcome: failure(e), late: e instanceof CameraRefused ? undefined : this.lateFrame(camera, tick, capturing, frame) };
     }
   }
 

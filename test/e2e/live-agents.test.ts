@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { emptyCaptureRecord } from "../../shared/contracts/sync";
 import { agentLog } from "../harness/agent-db";
 import { realMsUntil, sharedClock, startAgent, startHub, tempDir, waitFor } from "../harness/processes";
 import { DENVER, expectedTicks, hubCaptures } from "../harness/scenario";
@@ -122,4 +123,55 @@ describe("live orchestration of our own agents", () => {
     // The hub did give up on each of them first (the frames were late), and said so in its log.
     expect(hub.output).toContain("the frame came after the timeout");
   }, 120_000);
+});
+
+describe("live orchestration when the answer is lost", () => {
+  test("a capture our agent logged though its answer was cut off is recorded from the agent's log, once", async () => {
+    // A stand-in agent: it logs each capture, then cuts its answer off mid-body; its log answers /captures.
+    const logged = new Map<string, Record<string, unknown>>();
+    const agent = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(request) {
+        const url = new URL(request.url);
+        if (url.pathname === "/meter") return Response.json({ lux: 5000, exposure_time_us: 1000, analogue_gain: 1, colour_temperature: 5200 });
+        if (url.pathname === "/capture") {
+          const body = (await request.json()) as { planned_at: string; profile: string; schedule: string };
+          const id = `cap-${logged.size + 1}`;
+          logged.set(body.planned_at, {
+            ...emptyCaptureRecord({ id, planned_at: body.planned_at, schedule: body.schedule, profile_id: body.profile, boot_id: "b" }),
+            seq: logged.size + 1,
+            captured_at: body.planned_at,
+            outcome: "captured",
+            measures: { mean_luma: 120, clipped_highlights_pct: 0, crushed_shadows_pct: 0 },
+          });
+          return new Response(`{"status":"success","capture_id":"${id}","ima`, { headers: { "content-type": "application/json" } });
+        }
+        if (url.pathname === "/captures") {
+          const record = logged.get(url.searchParams.get("from")!);
+          return Response.json({ captures: record ? [record] : [], next: null });
+        }
+        return new Response("not found", { status: 404 });
+      },
+    });
+    stops.push({ stop: async () => agent.stop(true) });
+    const clock = sharedClock(new Date(T("13:59")).toISOString(), 20, 4000);
+    const config = {
+      location: DENVER,
+      schedules: { morning: { start_time: "07:00", end_time: "07:01", interval_seconds: 20 } },
+      cameras: { ridge: { mode: "live", host: "127.0.0.1", port: agent.port, deployed_profile: "f", schedules: ["morning"] } },
+      profiles: { f: { base: { metering: "spot" } } },
+      sync: { poll_interval_seconds: 60, plan_days: 1 },
+    };
+    const hub = await startHub({ config, clock, env: { SKYLAPSE_LIVE_TIMEOUT_MS: "3000" } });
+    stops.push(hub);
+    const ticks = expectedTicks(config, "ridge", T("13:59"), T("14:02")).map((t) => new Date(t.at).toISOString());
+    await Bun.sleep(realMsUntil(clock, T("14:01")));
+    const held = await waitFor("every tick to be recorded as captured", async () => {
+      const records = await hubCaptures(hub, "ridge", T("13:59"), T("14:02"));
+      return records.length === ticks.length && records.every((r) => r.outcome === "captured") ? records : null;
+    }, 15_000, 100);
+    expect(held.map((r) => r.id).sort()).toEqual([...logged.values()].map((r) => r.id as string).sort());
+    expect(held.map((r) => r.measures.mean_luma)).toEqual(ticks.map(() => 120));
+  }, 60_000);
 });

@@ -3,8 +3,7 @@ import type { CaptureRecord } from "../../shared/contracts/sync";
 import { type CaptureSettings, MeterReading } from "../../shared/contracts/settings";
 import { settingsToSeedRequest } from "../../shared/exposure/compile";
 import { jpegSize } from "../../shared/image/jpeg";
-import { measureJpeg } from "../../shared/image/measures";
-import { makeThumbnail } from "../../shared/image/thumbnail";
+import type { ImageMeasures } from "../../shared/contracts/tests";
 import type { PlannedTick } from "../../shared/plan/ticks";
 import type { CameraSetup } from "../plans/service";
 import { FirstSystemCaptureReply, firstSystemCaptureRequest, firstSystemImagePaths } from "./first-system";
@@ -25,6 +24,23 @@ const LiveMeter = MeterReading.extend({ colour_temperature: MeterReading.shape.c
 
 /** The largest picture the hub takes from a first-system Pi (a 16 MP JPEG is well under it). */
 const MAX_PICTURE_BYTES = 64 * 1024 * 1024;
+
+/** A picture's thumbnail and measures, made in a worker (picture-worker.ts) so the hub's loop and API are not held up. */
+function describePicture(jpeg: Uint8Array): Promise<{ thumbnail: Uint8Array; measures: ImageMeasures | null }> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./picture-worker.ts", import.meta.url).href);
+    worker.onmessage = (event: MessageEvent<{ thumbnail?: Uint8Array; measures?: ImageMeasures | null; error?: string }>) => {
+      worker.terminate();
+      if (event.data.thumbnail) resolve({ thumbnail: event.data.thumbnail, measures: event.data.measures ?? null });
+      else reject(new Error(`its picture could not be decoded: ${event.data.error}`));
+    };
+    worker.onerror = (event) => {
+      worker.terminate();
+      reject(new Error(`its picture could not be decoded: ${event.message}`));
+    };
+    worker.postMessage(jpeg);
+  });
+}
 
 const detailOf = (body: unknown) => {
   const b = body as { message?: unknown; detail?: unknown } | null;
@@ -86,13 +102,8 @@ export class LiveCamera {
     const size = jpegSize(jpeg);
     if (!size) throw new Error(`its picture ${reply.image_path} is not a JPEG`);
     const sha256 = new Bun.CryptoHasher("sha256").update(jpeg).digest("hex");
-    return {
-      captureId: null,
-      exposure: null,
-      image: { file: where.file, bytes: jpeg.length, sha256, ...size, frames: 1 },
-      measures: measureJpeg(jpeg),
-      picture: { jpeg, thumbnail: makeThumbnail(jpeg) },
-    };
+    const { thumbnail, measures } = await describePicture(jpeg);
+    return { captureId: null, exposure: null, image: { file: where.file, bytes: jpeg.length, sha256, ...size, frames: 1 }, measures, picture: { jpeg, thumbnail } };
   }
 
   private async fetchPicture(urls: string[], signal: AbortSignal): Promise<Uint8Array> {

@@ -1,3 +1,4 @@
+import type { LiveApi } from "../../shared/contracts/config";
 import type { ProfileSnapshot } from "../../shared/contracts/profile";
 import type { CaptureSettings, MeterReading } from "../../shared/contracts/settings";
 import { type CaptureRecord, emptyCaptureRecord } from "../../shared/contracts/sync";
@@ -15,6 +16,8 @@ import { replaceWithLateFrame, storeLiveRecord } from "./records";
 export interface LiveStatus {
   camera_id: string;
   endpoint: string;
+  /** The API it is spoken to in (its config's `api`). */
+  api: LiveApi;
   reachable: boolean | null;
   last_attempt_at: string | null;
   last_success_at: string | null;
@@ -169,7 +172,7 @@ export class LiveOrchestrator {
     if (!snapshot) return plain({ ...base, captured_at: null, outcome: "failed", reason_code: "no_snapshot", reason: `no published version of profile ${tick.profile}` });
     const camera = new LiveCamera(setup);
     const status = this.statusOf(setup);
-    status.last_attempt_at = iso(startedAt);
+    Object.assign(status, { endpoint: camera.endpoint, api: setup.config.api ?? "skylapse", last_attempt_at: iso(startedAt) });
     const failure = (e: unknown): Outcome => {
       const reason = `live: ${setup.id} at ${camera.endpoint} did not capture: ${(e as Error).message}`;
       Object.assign(status, { reachable: false, last_error: reason, consecutive_failures: status.consecutive_failures + 1 });
@@ -250,7 +253,7 @@ export class LiveOrchestrator {
   private statusOf(setup: CameraSetup): LiveStatus {
     let s = this.status.get(setup.id);
     if (!s) {
-      s = { camera_id: setup.id, endpoint: new LiveCamera(setup).endpoint, reachable: null, last_attempt_at: null, last_success_at: null, last_error: null, consecutive_failures: 0 };
+      s = { camera_id: setup.id, endpoint: new LiveCamera(setup).endpoint, api: setup.config.api ?? "skylapse", reachable: null, last_attempt_at: null, last_success_at: null, last_error: null, consecutive_failures: 0 };
       this.status.set(setup.id, s);
     }
     return s;

@@ -96,6 +96,6 @@ describe("live orchestration of a first-system Pi (its pi/main.py API)", () => {
     // A manual ISO 125 snaps to its nearest step; the profile it does not know goes to its default folder.
     expect(named.bodies()[0]).toMatchObject({ iso: 100, shutter_speed: "1/250", profile: "default" });
     const status = (await hub.json("/api/live")).cameras;
-    expect(status.find((c: { camera_id: string }) => c.camera_id === "ridge")).toMatchObject({ reachable: true, consecutive_failures: 0 });
+    expect(status.find((c: { camera_id: string }) => c.camera_id === "ridge")).toMatchObject({ api: "first_system", reachable: true, consecutive_failures: 0 });
   }, 90_000);
 });

@@ -111,6 +111,10 @@ describe("live orchestration of our own agents", () => {
     expect(held.map((r) => r.planned_at).sort()).toEqual(ticks);
     expect(held.filter((r) => r.outcome !== "captured").map((r) => r.reason)).toEqual([]);
     // The hub's records are the agent's captures (same ids), so its picture uploads attach to them.
+    await waitFor("the agent's pictures to reach the hub", async () => {
+      for (const r of held) if ((await hub.api(`/api/cameras/ridge/captures/${r.id}/thumbnail`)).status !== 200) return false;
+      return true;
+    }, 30_000, 250);
     await agent.stop();
     const own = agentLog(agent.dataDir).map((r) => r.record);
     expect(own.map((r) => r.outcome)).toEqual(ticks.map(() => "captured"));

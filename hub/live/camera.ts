@@ -103,7 +103,8 @@ export class LiveCamera {
     if (!size) throw new Error(`its picture ${reply.image_path} is not a JPEG`);
     const sha256 = new Bun.CryptoHasher("sha256").update(jpeg).digest("hex");
     const { thumbnail, measures } = await describePicture(jpeg);
-    return { captureId: null, exposure: null, image: { file: where.file, bytes: jpeg.length, sha256, ...size, frames: 1 }, measures, picture: { jpeg, thumbnail } };
+    // A bracket's image_path names its middle frame: the one the hub holds (the others stay on the Pi).
+    return { captureId: null, exposure: null, image: { file: where.file, bytes: jpeg.length, sha256, ...size, frames: settings.bracket?.count ?? 1 }, measures, picture: { jpeg, thumbnail } };
   }
 
   private async fetchPicture(urls: string[], signal: AbortSignal): Promise<Uint8Array> {

@@ -89,6 +89,15 @@ describe("live orchestration of a first-system Pi (its pi/main.py API)", () => {
       expect(row.latest_picture.planned_at).toBe(ticks.at(-1));
     }
 
+    // A timelapse is made of them like of any pictures.
+    const window = { from: new Date(T("13:59")).toISOString(), to: new Date(T("14:04")).toISOString() };
+    const job = await hub.json("/api/timelapses", { method: "POST", body: JSON.stringify({ camera_id: "ridge", ...window, deflicker: "none" }) });
+    const rendered = await waitFor("the timelapse to finish", async () => {
+      const t = await hub.json(`/api/timelapses/${job.id}`);
+      return ["done", "failed", "cancelled"].includes(t.status) ? t : null;
+    }, 60_000, 200);
+    expect(rendered).toMatchObject({ status: "done", frames: ticks.length });
+
     // What it was sent: only the keys its CaptureSettings has, in its codes and limits.
     const understood = new Set(["iso", "shutter_speed", "exposure_compensation", "profile", "awb_mode", "wb_temp", "ae_metering_mode", "af_mode", "lens_position", "sharpness", "contrast", "saturation", "bracket_count", "bracket_ev"]);
     for (const body of [...lettered.bodies(), ...named.bodies()]) for (const key of Object.keys(body)) expect(understood.has(key)).toBe(true);

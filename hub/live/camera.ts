@@ -9,7 +9,9 @@ import type { CameraSetup } from "../plans/service";
 import { FirstSystemCaptureReply, firstSystemCaptureRequest, firstSystemImagePaths } from "./first-system";
 
 /** What a live camera returned for one capture, in our record's terms. */
-export type LiveShot = Pick<CaptureRecord, "exposure" | "image" | "measures"> & {
+export type LiveShot = Pick<CaptureRecord, "exposure" | "image"> & {
+  /** The main frame's pixel measures; from our agent this takes one more call, so the camera is not held for it. */
+  measures: Promise<CaptureRecord["measures"]>;
   /** The camera's own id of the capture (our agents), so its own upload of it is the same record; null from the first system. */
   captureId: string | null;
   /** The picture the hub fetched itself (first system), stored at the hub with its thumbnail. */
@@ -89,7 +91,10 @@ export class LiveCamera {
       measures?: CaptureRecord["measures"];
     };
     // Its answer has no pixel measures; its log's record of the capture has them.
-    const measures = shot.measures ?? (await this.call(`/captures/${encodeURIComponent(shot.capture_id)}`, signal).then((r) => (r as CaptureRecord).measures ?? null, () => null));
+    const measures =
+      shot.measures !== undefined
+        ? Promise.resolve(shot.measures)
+        : this.call(`/captures/${encodeURIComponent(shot.capture_id)}`, signal).then((r) => (r as CaptureRecord).measures ?? null, () => null);
     return { captureId: shot.capture_id, exposure: shot.exposure, image: shot.image, measures, picture: null };
   }
 
@@ -104,7 +109,7 @@ export class LiveCamera {
     const sha256 = new Bun.CryptoHasher("sha256").update(jpeg).digest("hex");
     const { thumbnail, measures } = await describePicture(jpeg);
     // A bracket's image_path names its middle frame: the one the hub holds (the others stay on the Pi).
-    return { captureId: null, exposure: null, image: { file: where.file, bytes: jpeg.length, sha256, ...size, frames: settings.bracket?.count ?? 1 }, measures, picture: { jpeg, thumbnail } };
+    return { captureId: null, exposure: null, image: { file: where.file, bytes: jpeg.length, sha256, ...size, frames: settings.bracket?.count ?? 1 }, measures: Promise.resolve(measures), picture: { jpeg, thumbnail } };
   }
 
   private async fetchPicture(urls: string[], signal: AbortSignal): Promise<Uint8Array> {

@@ -34,11 +34,15 @@ const iso = (t: number) => new Date(t).toISOString();
 const LATE_FRAME_MIN_MS = 60_000;
 
 type NewRecord = Omit<CaptureRecord, "seq">;
-/** A record and, for a first-system capture, the picture the hub fetched for it. */
+/** A record and, for a first-system capture, the picture the hub fetched for it; a capture's measures may come after. */
 interface Outcome {
   record: NewRecord;
   picture: LiveShot["picture"];
+  measures?: LiveShot["measures"];
 }
+
+/** The outcome's record with its measures in. */
+const complete = async ({ record, measures }: Outcome): Promise<NewRecord> => (measures ? { ...record, measures: await measures } : record);
 
 /** The promise's value if it settles within `ms` (real); an error otherwise (the promise goes on). */
 function answerWithin<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -65,8 +69,8 @@ export class LiveOrchestrator {
   private lastTick = new Map<string, number>();
   /** Cameras whose previous tick is still being captured (a slow camera only delays itself). */
   private inFlight = new Map<string, Promise<void>>();
-  /** Captures the hub stopped waiting for whose frame may still come (see shoot). */
-  private lateFrames = new Set<Promise<void>>();
+  /** Records being stored, and captures the hub stopped waiting for whose frame may still come (see shoot). */
+  private pending = new Set<Promise<void>>();
   private stopping = new AbortController();
   private readonly lateFrameMs: number;
 
@@ -90,7 +94,8 @@ export class LiveOrchestrator {
     this.wake.abort();
     await this.loop;
     this.stopping.abort();
-    await Promise.all([...this.inFlight.values(), ...this.lateFrames]);
+    await Promise.all(this.inFlight.values());
+    while (this.pending.size) await Promise.all(this.pending);
   }
 
   private liveCameras(): CameraSetup[] {
@@ -125,7 +130,7 @@ export class LiveOrchestrator {
       for (const [setup, ticks] of due) {
         this.lastTick.set(setup.id, at);
         if (this.inFlight.has(setup.id)) {
-          for (const tick of ticks) void this.keep(setup.id, { record: this.missed(tick, "late", "late: the camera's previous capture was still running"), picture: null });
+          for (const tick of ticks) this.track(this.keep(setup.id, { record: this.missed(tick, "late", "late: the camera's previous capture was still running"), picture: null }));
           continue;
         }
         this.inFlight.set(setup.id, this.fire(setup, ticks).finally(() => this.inFlight.delete(setup.id)));
@@ -136,9 +141,22 @@ export class LiveOrchestrator {
   private async fire(setup: CameraSetup, ticks: PlannedTick[]): Promise<void> {
     for (const tick of ticks) {
       const { outcome, late } = await this.shoot(setup, tick);
-      const stored = await this.keep(setup.id, outcome);
-      if (late && stored) this.awaitLateFrame(setup, stored, late);
+      // Stored once its measures are in; the camera is free for its next tick meanwhile.
+      this.track(
+        this.keep(setup.id, outcome).then((stored) => {
+          if (late && stored) this.track(this.awaitLateFrame(setup, stored, late));
+        }),
+      );
     }
+  }
+
+  private track(work: Promise<void | unknown>): void {
+    const done = work.then(
+      () => undefined,
+      (e) => console.error(`hub: live: ${(e as Error).message}`),
+    );
+    this.pending.add(done);
+    void done.finally(() => this.pending.delete(done));
   }
 
   private missed(tick: PlannedTick, code: "late", reason: string): NewRecord {
@@ -209,13 +227,15 @@ export class LiveOrchestrator {
     } catch {
       const logged = await camera.logged(tick, this.within(this.requestTimeoutMs)).catch(() => null);
       if (logged?.outcome !== "captured") return null;
-      const outcome = frame({ captureId: logged.id, exposure: logged.exposure, image: logged.image, measures: logged.measures, picture: null });
+      const outcome = frame({ captureId: logged.id, exposure: logged.exposure, image: logged.image, measures: Promise.resolve(logged.measures), picture: null });
       return { ...outcome, record: { ...outcome.record, settings: logged.settings ?? outcome.record.settings, meter: logged.meter ?? outcome.record.meter } };
     }
   }
 
   /** Stores an outcome's record, and the picture the hub fetched for it; the stored record, or null. */
-  private async keep(cameraId: string, { record, picture }: Outcome): Promise<CaptureRecord | null> {
+  private async keep(cameraId: string, outcome: Outcome): Promise<CaptureRecord | null> {
+    const { picture } = outcome;
+    const record = await complete(outcome);
     let stored: CaptureRecord | null = null;
     try {
       stored = storeLiveRecord(this.ctx.db, cameraId, record, this.ctx.clock.now());
@@ -236,18 +256,14 @@ export class LiveOrchestrator {
   }
 
   /** The frame of a capture the hub gave up on, if it comes: it replaces the failure stored for the tick. */
-  private awaitLateFrame(setup: CameraSetup, failed: CaptureRecord, late: Promise<Outcome | null>): void {
-    const done = late
-      .then(async (frame) => {
-        if (!frame || !replaceWithLateFrame(this.ctx.db, setup.id, failed, frame.record)) return;
-        console.log(`hub: live ${setup.id} ${failed.planned_at}: the frame came after the timeout; it replaces the camera error`);
-        const status = this.statusOf(setup);
-        status.last_success_at = iso(this.ctx.clock.now());
-        if (frame.picture) await this.storePicture(setup.id, frame.record.id, frame.picture);
-      })
-      .catch((e) => console.error(`hub: live ${setup.id} ${failed.planned_at}: ${(e as Error).message}`))
-      .finally(() => this.lateFrames.delete(done));
-    this.lateFrames.add(done);
+  private async awaitLateFrame(setup: CameraSetup, failed: CaptureRecord, late: Promise<Outcome | null>): Promise<void> {
+    const frame = await late;
+    if (!frame) return;
+    const record = await complete(frame);
+    if (!replaceWithLateFrame(this.ctx.db, setup.id, failed, record)) return;
+    console.log(`hub: live ${setup.id} ${failed.planned_at}: the frame came after the timeout; it replaces the camera error`);
+    this.statusOf(setup).last_success_at = iso(this.ctx.clock.now());
+    if (frame.picture) await this.storePicture(setup.id, record.id, frame.picture);
   }
 
   private statusOf(setup: CameraSetup): LiveStatus {
@@ -263,7 +279,8 @@ export class LiveOrchestrator {
 /** The record of a capture the camera delivered (with the picture the hub fetched, if any). */
 function captured(base: NewRecord, snapshot: ProfileSnapshot, settings: CaptureSettings, meter: MeterReading, shot: LiveShot): Outcome {
   return {
-    record: { ...base, id: shot.captureId ?? base.id, profile_version: snapshot.version, outcome: "captured", settings, meter, exposure: shot.exposure, image: shot.image, measures: shot.measures },
+    record: { ...base, id: shot.captureId ?? base.id, profile_version: snapshot.version, outcome: "captured", settings, meter, exposure: shot.exposure, image: shot.image },
     picture: shot.picture,
+    measures: shot.measures,
   };
 }

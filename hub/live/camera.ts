@@ -1,9 +1,9 @@
 import { z } from "zod";
-import type { CaptureRecord } from "../../shared/contracts/sync";
-import { type CaptureSettings, MeterReading } from "../../shared/contracts/settings";
+import { type CaptureRecord, ImageRef } from "../../shared/contracts/sync";
+import { type CaptureSettings, ExposureUsed, MeterReading } from "../../shared/contracts/settings";
 import { settingsToSeedRequest } from "../../shared/exposure/compile";
 import { jpegSize } from "../../shared/image/jpeg";
-import type { ImageMeasures } from "../../shared/contracts/tests";
+import { ImageMeasures } from "../../shared/contracts/tests";
 import type { PlannedTick } from "../../shared/plan/ticks";
 import type { CameraSetup } from "../plans/service";
 import { FirstSystemCaptureReply, firstSystemCaptureRequest, firstSystemImagePaths } from "./first-system";
@@ -18,7 +18,10 @@ export type LiveShot = Pick<CaptureRecord, "exposure" | "image"> & {
   picture: { jpeg: Uint8Array; thumbnail: Uint8Array } | null;
 };
 
-/** The camera answered, refusing (an HTTP error status): nothing was captured. */
+/** Our agent's /capture answer, the parts the hub records. */
+const OurCaptureReply = z.object({ capture_id: z.string().min(1).max(64), exposure: ExposureUsed.nullable(), image: ImageRef.nullable(), measures: ImageMeasures.nullable().optional() });
+
+/** The camera answered, refusing (an HTTP error status) or with no capture of ours: nothing to wait for. */
 export class CameraRefused extends Error {}
 
 /** A meter reading from either API: the first system's has no colour temperature. */
@@ -86,10 +89,13 @@ export class LiveCamera {
   async capture(settings: CaptureSettings, tick: PlannedTick, signal: AbortSignal): Promise<LiveShot> {
     if (this.firstSystem) return this.firstSystemCapture(settings, tick, signal);
     const body = { ...settingsToSeedRequest(settings), profile: tick.profile, schedule: tick.schedule, planned_at: new Date(tick.at).toISOString() };
-    const shot = (await this.call("/capture", signal, { method: "POST", body: JSON.stringify(body) })) as Pick<CaptureRecord, "exposure" | "image"> & {
-      capture_id: string;
-      measures?: CaptureRecord["measures"];
-    };
+    const answer = await this.call("/capture", signal, { method: "POST", body: JSON.stringify(body) });
+    const parsed = OurCaptureReply.safeParse(answer);
+    if (!parsed.success) {
+      const hint = (answer as { image_path?: unknown }).image_path && !(answer as { capture_id?: unknown }).capture_id ? ': it answers like a first-system Pi, so set its "api" to "first_system"' : "";
+      throw new CameraRefused(`/capture answered without a capture of ours${hint}`);
+    }
+    const shot = parsed.data;
     // Its answer has no pixel measures; its log's record of the capture has them.
     const measures =
       shot.measures !== undefined

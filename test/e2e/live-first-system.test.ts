@@ -47,12 +47,13 @@ describe("live orchestration of a first-system Pi (its pi/main.py API)", () => {
     const clock = sharedClock(new Date(T("13:59")).toISOString(), 20, 4000);
     const lettered = await startFirstSystemPi(clock);
     const named = await startFirstSystemPi(clock);
+    const unflagged = await startFirstSystemPi(clock);
     const live = (port: number, profile: string) => ({ mode: "live", api: "first_system", host: "127.0.0.1", port, deployed_profile: profile, schedules: ["morning"] });
     const config = {
       location: DENVER,
       schedules: { morning: { start_time: "07:00", end_time: "07:03", interval_seconds: 15 } },
       // Profile "a" is one of its folders (profile-a/); "ridge_main" is not a profile it knows, so it is sent as "default".
-      cameras: { ridge: live(lettered.port, "a"), summit: live(named.port, "ridge_main") },
+      cameras: { ridge: live(lettered.port, "a"), summit: live(named.port, "ridge_main"), unflagged: { ...live(unflagged.port, "a"), api: undefined } },
       profiles: {
         a: { base: { metering: "spot", ev: 0.3, white_balance: { mode: "kelvin", kelvin: 5600 } } },
         ridge_main: { base: { iso: 125, shutter_us: 4000, quality: 95 } },
@@ -104,6 +105,10 @@ describe("live orchestration of a first-system Pi (its pi/main.py API)", () => {
     expect(lettered.bodies()[0]).toMatchObject({ iso: 0, profile: "a", awb_mode: 6, wb_temp: 5600, ae_metering_mode: 1, exposure_compensation: 0.3 });
     // A manual ISO 125 snaps to its nearest step; the profile it does not know goes to its default folder.
     expect(named.bodies()[0]).toMatchObject({ iso: 100, shutter_speed: "1/250", profile: "default" });
+    // A first-system Pi not flagged as one: each tick a camera error that says what to set.
+    const confused = await hubCaptures(hub, "unflagged", T("13:59"), T("14:04"));
+    expect(confused.length).toBe(ticks.length);
+    for (const r of confused) expect(r.reason).toContain('it answers like a first-system Pi, so set its "api" to "first_system"');
     const status = (await hub.json("/api/live")).cameras;
     expect(status.find((c: { camera_id: string }) => c.camera_id === "ridge")).toMatchObject({ api: "first_system", reachable: true, consecutive_failures: 0 });
   }, 90_000);

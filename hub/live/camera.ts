@@ -8,14 +8,19 @@ import type { PlannedTick } from "../../shared/plan/ticks";
 import type { CameraSetup } from "../plans/service";
 import { FirstSystemCaptureReply, firstSystemCaptureRequest, firstSystemImagePaths } from "./first-system";
 
+export interface Picture {
+  jpeg: Uint8Array;
+  thumbnail: Uint8Array;
+}
+
 /** What a live camera returned for one capture, in our record's terms. */
 export type LiveShot = Pick<CaptureRecord, "exposure" | "image"> & {
   /** The main frame's pixel measures; from our agent this takes one more call, so the camera is not held for it. */
   measures: Promise<CaptureRecord["measures"]>;
   /** The camera's own id of the capture (our agents), so its own upload of it is the same record; null from the first system. */
   captureId: string | null;
-  /** The picture the hub fetched itself (first system), stored at the hub with its thumbnail. */
-  picture: { jpeg: Uint8Array; thumbnail: Uint8Array } | null;
+  /** The picture the hub fetched itself (first system) with its thumbnail, made after the camera answered; stored at the hub. */
+  picture: Promise<Picture | null> | null;
 };
 
 /** Our agent's /capture answer, the parts the hub records. */
@@ -113,9 +118,19 @@ export class LiveCamera {
     const size = jpegSize(jpeg);
     if (!size) throw new Error(`its picture ${reply.image_path} is not a JPEG`);
     const sha256 = new Bun.CryptoHasher("sha256").update(jpeg).digest("hex");
-    const { thumbnail, measures } = await describePicture(jpeg);
-    // A bracket's image_path names its middle frame: the one the hub holds (the others stay on the Pi).
-    return { captureId: null, exposure: null, image: { file: where.file, bytes: jpeg.length, sha256, ...size, frames: settings.bracket?.count ?? 1 }, measures: Promise.resolve(measures), picture: { jpeg, thumbnail } };
+    // Decoded after the camera has answered: a picture that cannot be is kept on the Pi, its record stands.
+    const described = describePicture(jpeg).catch((e) => {
+      console.error(`hub: live: ${this.endpoint} ${reply.image_path}: ${(e as Error).message}`);
+      return null;
+    });
+    return {
+      captureId: null,
+      exposure: null,
+      // A bracket's image_path names its middle frame: the one the hub holds (the others stay on the Pi).
+      image: { file: where.file, bytes: jpeg.length, sha256, ...size, frames: settings.bracket?.count ?? 1 },
+      measures: described.then((d) => d?.measures ?? null),
+      picture: described.then((d) => (d ? { jpeg, thumbnail: d.thumbnail } : null)),
+    };
   }
 
   private async fetchPicture(urls: string[], signal: AbortSignal): Promise<Uint8Array> {

@@ -10,7 +10,7 @@ import { cameras } from "../db/schema";
 import type { CaptureImages } from "../images/service";
 import { latestVersion } from "../profiles/service";
 import { cameraSetup, type CameraSetup, planFor } from "../plans/service";
-import { CameraRefused, LiveCamera, type LiveShot } from "./camera";
+import { CameraRefused, LiveCamera, type LiveShot, type Picture } from "./camera";
 import { replaceWithLateFrame, storeLiveRecord } from "./records";
 
 export interface LiveStatus {
@@ -234,7 +234,6 @@ export class LiveOrchestrator {
 
   /** Stores an outcome's record, and the picture the hub fetched for it; the stored record, or null. */
   private async keep(cameraId: string, outcome: Outcome): Promise<CaptureRecord | null> {
-    const { picture } = outcome;
     const record = await complete(outcome);
     let stored: CaptureRecord | null = null;
     try {
@@ -243,13 +242,14 @@ export class LiveOrchestrator {
       // A record the hub cannot store (it clashes with one the agent uploaded itself) must not stop the orchestration.
       console.error(`hub: live ${cameraId} ${record.planned_at}: ${(e as Error).message}`);
     }
-    if (stored && picture) await this.storePicture(cameraId, stored.id, picture);
+    if (stored && outcome.picture) await this.storePicture(cameraId, stored.id, outcome.picture);
     return stored;
   }
 
-  private async storePicture(cameraId: string, captureId: string, picture: NonNullable<LiveShot["picture"]>): Promise<void> {
+  private async storePicture(cameraId: string, captureId: string, coming: Promise<Picture | null>): Promise<void> {
     try {
-      await this.images.storeFetched(cameraId, captureId, picture.jpeg, picture.thumbnail, this.ctx.clock.now());
+      const picture = await coming;
+      if (picture) await this.images.storeFetched(cameraId, captureId, picture.jpeg, picture.thumbnail, this.ctx.clock.now());
     } catch (e) {
       console.error(`hub: live ${cameraId}: the picture of capture ${captureId} was not stored: ${(e as Error).message}`);
     }

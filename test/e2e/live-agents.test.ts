@@ -36,7 +36,10 @@ describe("live orchestration of our own agents", () => {
     stops.push(hub);
     const ticks = expectedTicks(config, "keyed", T("13:59"), T("14:02")).map((t) => new Date(t.at).toISOString());
     await Bun.sleep(realMsUntil(clock, T("14:01") + 15_000));
-    await waitFor("every tick to be stored", async () => (await hubCaptures(hub, "wrong", T("13:59"), T("14:02"))).length === ticks.length, 15_000, 100);
+    await waitFor("every tick to be stored", async () => {
+      for (const id of ["keyed", "unkeyed", "wrong"]) if ((await hubCaptures(hub, id, T("13:59"), T("14:02"))).length !== ticks.length) return false;
+      return true;
+    }, 15_000, 100);
 
     const records = async (id: string) => hubCaptures(hub, id, T("13:59"), T("14:02"));
     expect((await records("keyed")).map((r) => r.outcome)).toEqual(ticks.map(() => "captured"));

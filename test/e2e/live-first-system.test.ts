@@ -69,6 +69,11 @@ describe("live orchestration of a first-system Pi (its pi/main.py API)", () => {
 
     for (const [id, pi] of [["ridge", lettered], ["summit", named]] as const) {
       const records = await hubCaptures(hub, id, T("13:59"), T("14:04"));
+      // Each picture is stored right after its record.
+      await waitFor(`${id}'s pictures to be stored`, async () => {
+        for (const r of records) if ((await hub.api(`/api/cameras/${id}/captures/${r.id}/thumbnail`)).status !== 200) return false;
+        return true;
+      }, 10_000, 100);
       expect(records.map((r) => r.planned_at).sort()).toEqual(ticks);
       expect(records.filter((r) => r.outcome !== "captured").map((r) => r.reason)).toEqual([]);
       for (const r of records) {

@@ -14,7 +14,8 @@ import { type TimelapsesOptions, timelapsesModule, timelapsesOptionsFromEnv } fr
 import { TimelapseJobs } from "./timelapses/service";
 import { SessionRenders } from "./timelapses/sessions";
 import { fleetModule } from "./fleet";
-import { IMAGE_BODY_LIMITS, imagesModule } from "./images";
+import { IMAGE_BODY_LIMITS, imagesModule, type ImagesOptions, imagesOptionsFromEnv } from "./images";
+import { CaptureImages } from "./images/service";
 import { liveModule } from "./live";
 import { profilesModule } from "./profiles";
 import { LiveOrchestrator } from "./live/service";
@@ -27,7 +28,7 @@ import type { HubDb } from "./db/client";
 /** Request bodies above this are refused with 413 as they stream (after the credential is checked). */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-export function createHub(options: { db: HubDb; clock: Clock; operatorToken: string; liveTimeoutMs?: number; timelapses?: TimelapsesOptions }) {
+export function createHub(options: { db: HubDb; clock: Clock; operatorToken: string; liveTimeoutMs?: number; timelapses?: TimelapsesOptions; images?: ImagesOptions }) {
   const ctx = {
     db: options.db,
     clock: options.clock,
@@ -37,7 +38,9 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     operatorTokenHash: hashToken(options.operatorToken),
   } as HubContext;
   backfillPlanHistory(options.db);
-  ctx.live = new LiveOrchestrator(ctx, options.liveTimeoutMs ?? 10_000);
+  const images = options.images ?? imagesOptionsFromEnv();
+  const captureImages = new CaptureImages(ctx.db, images.storage);
+  ctx.live = new LiveOrchestrator(ctx, options.liveTimeoutMs ?? 10_000, captureImages);
   const renders = options.timelapses ?? timelapsesOptionsFromEnv();
   ctx.timelapses = new TimelapseJobs(ctx, renders);
   ctx.sessionRenders = renders.auto ? new SessionRenders(ctx, ctx.timelapses, renders.auto) : null;
@@ -57,7 +60,7 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     .use(auditModule(ctx))
     .use(abTestsModule(ctx))
     .use(configModule(ctx))
-    .use(imagesModule(ctx))
+    .use(imagesModule(ctx, images, captureImages))
     .use(timelapsesModule(ctx))
     .use(dashboardModule(ctx));
   return { app, ctx };

@@ -22,6 +22,9 @@ export const UpdateCamera = z
     host: field.host.unwrap().nullable().optional(),
     port: field.port.unwrap().nullable().optional(),
     mode: field.mode.unwrap().optional(),
+    api: field.api.unwrap().nullable().optional(),
+    /** A live camera's technician token; `null` removes it, "(set)" keeps it. */
+    technician_token: field.technician_token.unwrap().nullable().optional(),
     latitude: field.latitude.unwrap().nullable().optional(),
     longitude: field.longitude.unwrap().nullable().optional(),
     timezone: field.timezone.unwrap().nullable().optional(),

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, gte, inArray, isNull, lt, or } from "drizzle-orm";
 import { randomBytes } from "node:crypto";
-import { CameraConfig } from "../../shared/contracts/config";
+import { CameraConfig, keepHeldToken, redactCamera } from "../../shared/contracts/config";
 import { HttpError, notFound } from "../../shared/http";
 import { unbindAgentLogs } from "../agents/log-binding";
 import { hashToken } from "../agents/service";
@@ -18,7 +18,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export function cameraView(c: CameraRow) {
   return {
     id: c.id,
-    ...c.config,
+    ...redactCamera(c.config),
     has_token: c.tokenHash !== null,
     retired_at: iso(c.retiredAt),
     last_contact_at: iso(c.lastContactAt),
@@ -47,10 +47,18 @@ export function requireActive(row: CameraRow, what: string): void {
 
 /** What the audit log keeps of a camera: its config and state, never its token hash. */
 function auditState(row: CameraRow) {
-  return { config: row.config, has_token: row.tokenHash !== null, retired_at: iso(row.retiredAt) };
+  return { config: redactCamera(row.config), has_token: row.tokenHash !== null, retired_at: iso(row.retiredAt) };
 }
 
 const invalid = (issues: string[]) => new HttpError(422, "invalid_request", issues.join("; "));
+
+function held(id: string, config: CameraConfig, before: CameraConfig | undefined): CameraConfig {
+  try {
+    return keepHeldToken(id, config, before);
+  } catch (e) {
+    throw invalid([`body.technician_token: ${(e as Error).message}`]);
+  }
+}
 
 /** Schedules and the profile must exist at the hub, as a config file's cameras must name its own. */
 function checkReferences(db: HubDb, config: Pick<CameraConfig, "schedules" | "deployed_profile">): void {
@@ -85,7 +93,8 @@ export function desiredShape(c: CameraConfig) {
 
 /** Registers a new camera (409 if the id is taken, retired cameras included). No token yet: enroll it or issue one. */
 export function registerCamera(db: HubDb, body: RegisterCamera, now: number, actor: string) {
-  const { id, ...config } = body;
+  const { id, ...given } = body;
+  const config = held(id, given, undefined);
   if (db.select({ id: cameras.id }).from(cameras).where(eq(cameras.id, id)).get())
     throw new HttpError(409, "conflict", `camera ${id} already exists (PATCH /api/cameras/${id} changes it)`);
   checkReferences(db, config);
@@ -119,7 +128,7 @@ export function updateCamera(db: HubDb, cameraId: string, patch: UpdateCamera, n
   }
   const parsed = CameraConfig.safeParse(merged);
   if (!parsed.success) throw invalid(parsed.error.issues.map((i) => `body.${i.path.join(".") || "(root)"}: ${i.message}`));
-  const config = parsed.data;
+  const config = held(cameraId, parsed.data, row.config);
   checkReferences(db, { schedules: config.schedules, deployed_profile: undefined });
   if (JSON.stringify(config) === JSON.stringify(row.config)) return cameraView(row);
   return db.transaction((tx) => {

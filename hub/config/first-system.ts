@@ -7,7 +7,7 @@
 
 /** Top-level keys of the first system that have no place in ours, and where their job went. */
 const ROOT_KEYS: Record<string, string> = {
-  pi: 'the first system\'s single Pi; add it under "cameras" (host, port, "mode": "live") to drive it from the hub',
+  pi: 'the first system\'s single Pi; add it under "cameras" (host, port, "mode": "live", "api": "first_system") to drive it from the hub',
   storage: "the hub keeps pictures in SKYLAPSE_DATA_DIR; SKYLAPSE_KEEP_FULL_DAYS / SKYLAPSE_KEEP_THUMBNAILS_DAYS set retention",
   processing: "renders take fps and crf per request, or SKYLAPSE_TIMELAPSE_FPS / SKYLAPSE_TIMELAPSE_CRF for session renders",
 };

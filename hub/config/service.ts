@@ -1,5 +1,5 @@
 import { eq, notInArray } from "drizzle-orm";
-import { DEFAULT_QUALITY, HubConfig, type QualityConfig } from "../../shared/contracts/config";
+import { type CameraConfig, DEFAULT_QUALITY, HubConfig, keepHeldToken, type QualityConfig, redactCamera, TOKEN_SET } from "../../shared/contracts/config";
 import type { GeoPosition } from "../../shared/contracts/plan";
 import type { ProfileDefinition } from "../../shared/contracts/profile";
 import { normalizeDefinition, resolveInheritance } from "../../shared/exposure/compile";
@@ -85,7 +85,7 @@ export function applyConfig(db: HubDb, config: HubConfig, now: number, options: 
       publishProfile(t, id, definitions, now);
     }
 
-    for (const [id, camera] of Object.entries(config.cameras)) {
+    for (const [id, camera] of Object.entries(withHeldTokens(t, config).cameras)) {
       // The config names the profile; a version pinned through the API (a rollback) stays while the profile is the same.
       const current = t.select({ profile: cameras.assignedProfile, version: cameras.assignedVersion }).from(cameras).where(eq(cameras.id, id)).get();
       const assignment =
@@ -117,7 +117,7 @@ export function exportConfig(db: HubDb) {
         .all()
         .filter((c) => c.retiredAt === null)
         .map((c) => {
-          const { deployed_profile: _, ...config } = c.config;
+          const { deployed_profile: _, ...config } = redactCamera(c.config);
           return [c.id, { ...config, ...(c.assignedProfile ? { deployed_profile: c.assignedProfile } : {}) }];
         }),
     ),
@@ -149,15 +149,50 @@ export function applyConfigDiff(
   } catch (e) {
     throw new HttpError(422, "invalid_config", (e as Error).message);
   }
-  const { config, notes } = read;
+  const { notes } = read;
+  let config: HubConfig;
+  try {
+    config = withHeldTokens(db, read.config);
+  } catch (e) {
+    throw new HttpError(422, "invalid_config", `invalid config: ${(e as Error).message}`);
+  }
   const current = siteLocation(db) ? exportConfig(db) : {};
-  const { changes, kept } = configDiff(current, normalizedConfig(config), options.prune);
+  const { changes, kept } = configDiff(current, { ...normalizedConfig(config), cameras: tokensForDiff(db, config) }, options.prune);
   if (options.dryRun || changes.length === 0) return { changes, applied: false, kept, notes };
   db.transaction((tx) => {
     applyConfig(tx as unknown as HubDb, config, now, { prune: options.prune });
     recordAudit(tx as unknown as HubDb, { actor: OPERATOR, action: "config.apply", target: "config", before: null, after: { changes } }, now);
   });
   return { changes, applied: true, kept, notes };
+}
+
+function heldConfigs(db: HubDb): Map<string, CameraConfig> {
+  return new Map(db.select({ id: cameras.id, config: cameras.config }).from(cameras).all().map((c) => [c.id, c.config]));
+}
+
+/** The config with each camera's TOKEN_SET replaced by the technician token the hub holds for it. */
+function withHeldTokens(db: HubDb, config: HubConfig): HubConfig {
+  const held = heldConfigs(db);
+  const keep = (id: string, c: CameraConfig) => {
+    try {
+      return keepHeldToken(id, c, held.get(id));
+    } catch (e) {
+      throw new ConfigError(`cameras.${id}.technician_token: ${(e as Error).message}`);
+    }
+  };
+  return { ...config, cameras: Object.fromEntries(Object.entries(config.cameras).map(([id, c]) => [id, keep(id, c)])) };
+}
+
+/** Cameras as a diff shows them: a token is TOKEN_SET, or "(changed)" when it replaces the one the hub holds; never the token. */
+function tokensForDiff(db: HubDb, config: HubConfig): Record<string, CameraConfig> {
+  const held = heldConfigs(db);
+  return Object.fromEntries(
+    Object.entries(config.cameras).map(([id, c]) => {
+      if (c.technician_token === undefined) return [id, c];
+      const before = held.get(id)?.technician_token;
+      return [id, { ...c, technician_token: before === undefined || before === c.technician_token ? TOKEN_SET : "(changed)" }];
+    }),
+  );
 }
 
 export function readSetting<T>(db: HubDb, key: string): T | null {

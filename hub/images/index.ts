@@ -42,8 +42,7 @@ export const IMAGE_BODY_LIMITS: Record<string, number> = {
  * operators read them (/api/cameras/{id}/captures/{capture_id}/…, range requests
  * on the full image). Hub retention runs every `retentionEveryMs`.
  */
-export const imagesModule = (ctx: HubContext, options: ImagesOptions = imagesOptionsFromEnv()) => {
-  const images = new CaptureImages(ctx.db, options.storage);
+export const imagesModule = (ctx: HubContext, options: ImagesOptions = imagesOptionsFromEnv(), images = new CaptureImages(ctx.db, options.storage)) => {
   const retain = async () => {
     try {
       const removed = await images.applyRetention(options.retention, ctx.clock.now());

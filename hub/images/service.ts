@@ -88,6 +88,22 @@ export class CaptureImages {
     });
   }
 
+  /**
+   * A whole picture the hub fetched itself (a live capture from a first-system Pi):
+   * checked against the record's sha256, stored as the full image with its thumbnail,
+   * as an agent's finished upload would be.
+   */
+  async storeFetched(cameraId: string, captureId: string, jpeg: Uint8Array, thumbnail: Uint8Array, now: number): Promise<void> {
+    const record = this.withImage(cameraId, captureId);
+    const actual = new Bun.CryptoHasher("sha256").update(jpeg).digest("hex");
+    if (actual !== record.image.sha256 || jpeg.length !== record.image.bytes) throw new Error(`capture ${captureId}'s image does not match its record (sha256 ${actual})`);
+    await this.serial(`i:${captureId}`, async () => {
+      await this.storage.put(imageKey(cameraId, captureId, "full"), jpeg);
+      await this.storage.put(imageKey(cameraId, captureId, "thumbnail"), thumbnail);
+      this.upsert(cameraId, record, { imageBytes: jpeg.length, imageCompleteAt: now, imagePurgedAt: null, thumbnailBytes: thumbnail.length, thumbnailAt: now, thumbnailPurgedAt: null });
+    });
+  }
+
   async imageState(cameraId: string, captureId: string): Promise<ImageUploadState> {
     const record = this.withImage(cameraId, captureId);
     return this.serial(`i:${captureId}`, () => this.stateOf(cameraId, record));

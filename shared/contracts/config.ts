@@ -10,6 +10,12 @@ export const HostName = z
   .max(253)
   .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])$/, "must be a host name or IP address (letters, digits, '.', '-', '_'; IPv6 in brackets), without spaces or control characters");
 
+export const LiveApi = z.enum(["skylapse", "first_system"]);
+export type LiveApi = z.infer<typeof LiveApi>;
+
+/** What the hub shows in place of a camera's technician token (config export, camera views, diffs, audit). */
+export const TOKEN_SET = "(set)";
+
 export const CameraConfig = z
   .object({
     name: z.string().max(200).optional(),
@@ -18,6 +24,15 @@ export const CameraConfig = z
     host: HostName.optional(),
     port: z.number().int().min(1).max(65535).optional(),
     mode: z.enum(["autonomous", "live"]).default("autonomous"),
+    /** The HTTP API a live camera speaks: ours (absent) or the first system's Pi (`pi/main.py`). */
+    api: LiveApi.optional(),
+    /**
+     * A live camera's technician token (its agent's SKYLAPSE_EDGE_TOKEN), sent with the
+     * hub's writes to it. A secret: the hub shows it only as TOKEN_SET.
+     */
+    technician_token: z
+      .union([z.literal(TOKEN_SET), z.string().min(16, "use at least 16 characters (as the agent does)").max(512).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces")])
+      .optional(),
     latitude: z.number().min(-90).max(90).optional(),
     longitude: z.number().min(-180).max(180).optional(),
     timezone: z.string().refine(isTimeZone, "unknown IANA time zone").optional(),
@@ -32,6 +47,22 @@ export const CameraConfig = z
     path: ["longitude"],
   });
 export type CameraConfig = z.infer<typeof CameraConfig>;
+
+/** A camera's config as the hub shows it: the technician token, if any, as TOKEN_SET. */
+export function redactCamera<C extends { technician_token?: string }>(config: C): C {
+  return config.technician_token === undefined ? config : { ...config, technician_token: TOKEN_SET };
+}
+
+/**
+ * A camera's config to store: TOKEN_SET (what an exported config shows) keeps the token
+ * the hub holds for it; an error names the camera when it holds none.
+ */
+export function keepHeldToken(id: string, next: CameraConfig, held: Pick<CameraConfig, "technician_token"> | undefined): CameraConfig {
+  if (next.technician_token !== TOKEN_SET) return next;
+  if (held?.technician_token === undefined || held.technician_token === TOKEN_SET)
+    throw new Error(`"${TOKEN_SET}" keeps the technician token the hub holds, and it holds none for camera ${id}: give the token itself`);
+  return { ...next, technician_token: held.technician_token };
+}
 
 export const SyncConfig = z
   .object({

@@ -3,6 +3,7 @@
  * `cameras-enroll ID`, `cameras-revoke ID`, `cameras-retire ID`, `audit`.
  * One command per action so the camera stays a positional argument, like `report CAMERA`.
  */
+import { readFileSync } from "node:fs";
 import { type CommandSpec, type FlagSpec, type ParsedArgs, UsageError } from "../../../shared/cli/args";
 import { type CliContext, show } from "../../../shared/cli/run";
 import { pairs, table, time } from "../../../shared/cli/table";
@@ -20,6 +21,8 @@ const CONFIG_FLAGS: Record<string, FlagSpec> = {
   location: { type: "string", placeholder: "LABEL", description: "where it stands, e.g. north_ridge" },
   host: { type: "string", placeholder: "HOST", description: "its address (live mode)" },
   port: { type: "string", placeholder: "PORT", description: "its agent's port (live mode)" },
+  api: { type: "string", placeholder: "API", description: "the API it speaks (live mode): skylapse (default) or first_system" },
+  "technician-token-file": { type: "string", placeholder: "FILE", description: "a file holding its agent's SKYLAPSE_EDGE_TOKEN (live mode)" },
   "image-sync": { type: "string", placeholder: "POLICY", description: "which full images it sends: all (default), thumbnails, or schedules:A,B" },
 };
 
@@ -62,6 +65,17 @@ function configFromFlags(flags: ParsedArgs["flags"], clearable: boolean): Record
     return n;
   });
   set("image_sync", "image-sync", imageSyncPolicy);
+  set("api", "api", (v) => {
+    if (v !== "skylapse" && v !== "first_system") throw new UsageError(`--api: '${v}' is not skylapse or first_system`);
+    return v;
+  });
+  set("technician_token", "technician-token-file", (file) => {
+    try {
+      return readFileSync(file, "utf8").trim();
+    } catch (e) {
+      throw new UsageError(`--technician-token-file: cannot read ${file}: ${(e as Error).message}`);
+    }
+  });
   const schedules = value("schedules");
   if (schedules !== undefined) out.schedules = schedules === "none" ? [] : schedules.split(",").map((s) => s.trim()).filter(Boolean);
   const mode = value("mode");
@@ -81,12 +95,13 @@ export function formatCamera(c: Json): string {
     ["camera", c.id],
     ...(c.name ? [["name", c.name] as [string, string]] : []),
     ...(c.location ? [["location", c.location] as [string, string]] : []),
-    ["mode", `${c.mode}${c.host ? ` (${c.host}${c.port ? `:${c.port}` : ""})` : ""}`],
+    ["mode", `${c.mode}${c.host ? ` (${c.host}${c.port ? `:${c.port}` : ""})` : ""}${c.api === "first_system" ? ", first-system API" : ""}`],
     ["position", `${position(c)}${c.timezone ? ` ${c.timezone}` : ""}`],
     ["schedules", c.schedules?.length ? c.schedules.join(", ") : "none"],
     ["profile", c.deployed_profile ?? "none"],
     ["image sync", imageSyncLabel(c.image_sync)],
     ["token", c.has_token ? "held" : "none"],
+    ...(c.mode === "live" ? [["technician token", c.technician_token ? "set" : "none"] as [string, string]] : []),
     ["last contact", time(c.last_contact_at)],
     ...(c.retired_at ? [["retired", time(c.retired_at)] as [string, string]] : []),
   ]);
@@ -168,7 +183,7 @@ const camerasUpdate: CommandSpec<CliContext> = {
   flags: CONFIG_FLAGS,
   async run(ctx, { args, flags }) {
     const body = configFromFlags(flags, true);
-    if (!Object.keys(body).length) throw new UsageError("cameras-update needs at least one change (--lat/--lon, --tz, --schedules, --mode, --name, --location, --host, --port, --image-sync)");
+    if (!Object.keys(body).length) throw new UsageError("cameras-update needs at least one change (--lat/--lon, --tz, --schedules, --mode, --name, --location, --host, --port, --api, --technician-token-file, --image-sync)");
     show(ctx, await ctx.api.request<Json>("PATCH", path(args.ID!), body), (c) => `updated ${c.id}\n${formatCamera(c)}`);
   },
 };

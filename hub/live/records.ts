@@ -1,0 +1,42 @@
+import { and, eq, max } from "drizzle-orm";
+import type { CaptureRecord } from "../../shared/contracts/sync";
+import { ingestBatch } from "../agents/service";
+import type { HubDb } from "../db/client";
+import { captureAliases, captures } from "../db/schema";
+
+/** The hub's own capture log for a live camera. */
+const logOf = (cameraId: string) => `live-${cameraId}`;
+
+/**
+ * Stores a live capture's record like an autonomous one, in the hub's log for the
+ * camera; returns it as stored, or null when the hub already holds the tick (the
+ * agent uploaded its own record of it first: that one stands).
+ */
+export function storeLiveRecord(db: HubDb, cameraId: string, record: Omit<CaptureRecord, "seq">, now: number): CaptureRecord | null {
+  const logId = logOf(cameraId);
+  const last = db.select({ seq: max(captures.seq) }).from(captures).where(and(eq(captures.cameraId, cameraId), eq(captures.logId, logId))).get()?.seq ?? 0;
+  const stored = { ...record, seq: last + 1 };
+  return ingestBatch(db, cameraId, { log_id: logId, records: [stored] }, now).accepted ? stored : null;
+}
+
+/**
+ * A frame that arrived after the hub gave up on it replaces the failure the hub
+ * recorded for its tick: same log, seq and tick, the captured record's id (so the
+ * agent's own upload of it is a duplicate of this one, and its picture attaches to
+ * it). An upload the hub already took as a duplicate of the failure now points at it.
+ * False when the failure is no longer there to replace.
+ */
+export function replaceWithLateFrame(db: HubDb, cameraId: string, failed: CaptureRecord, frame: Omit<CaptureRecord, "seq">): boolean {
+  return db.transaction((tx) => {
+    const row = tx
+      .select({ outcome: captures.outcome })
+      .from(captures)
+      .where(and(eq(captures.id, failed.id), eq(captures.cameraId, cameraId), eq(captures.logId, logOf(cameraId))))
+      .get();
+    if (row?.outcome !== "failed") return false;
+    const record: CaptureRecord = { ...frame, seq: failed.seq };
+    tx.update(captures).set({ id: record.id, outcome: record.outcome, record }).where(eq(captures.id, failed.id)).run();
+    tx.update(captureAliases).set({ captureId: record.id }).where(and(eq(captureAliases.cameraId, cameraId), eq(captureAliases.captureId, failed.id))).run();
+    return true;
+  });
+}

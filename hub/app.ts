@@ -10,11 +10,11 @@ import { ENROLL_BODY_LIMITS, enrollmentAgentModule, enrollmentOperatorModule } f
 import { openapiModule } from "./openapi";
 import { configModule } from "./config";
 import { dashboardModule } from "./dashboard";
-import { type TimelapsesOptions, timelapsesModule, timelapsesOptionsFromEnv } from "./timelapses";
+import { type TimelapsesOptions, timelapsesModule } from "./timelapses";
 import { TimelapseJobs } from "./timelapses/service";
 import { SessionRenders } from "./timelapses/sessions";
 import { fleetModule } from "./fleet";
-import { IMAGE_BODY_LIMITS, imagesModule, type ImagesOptions, imagesOptionsFromEnv } from "./images";
+import { IMAGE_BODY_LIMITS, imagesModule, type ImagesOptions } from "./images";
 import { CaptureImages } from "./images/service";
 import { liveModule } from "./live";
 import { profilesModule } from "./profiles";
@@ -28,7 +28,12 @@ import type { HubDb } from "./db/client";
 /** Request bodies above this are refused with 413 as they stream (after the credential is checked). */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-export function createHub(options: { db: HubDb; clock: Clock; operatorToken: string; liveTimeoutMs?: number; timelapses?: TimelapsesOptions; images?: ImagesOptions }) {
+/**
+ * The hub's app and context from what main.ts (or a test) built: the database,
+ * the clock, the picture store inside `images` and `timelapses`. Nothing here
+ * reads the environment or starts a timer.
+ */
+export function createHub(options: { db: HubDb; clock: Clock; operatorToken: string; liveTimeoutMs?: number; timelapses: TimelapsesOptions; images: ImagesOptions }) {
   const ctx = {
     db: options.db,
     clock: options.clock,
@@ -38,10 +43,9 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     operatorTokenHash: hashToken(options.operatorToken),
   } as HubContext;
   backfillPlanHistory(options.db);
-  const images = options.images ?? imagesOptionsFromEnv();
-  const captureImages = new CaptureImages(ctx.db, images.storage);
+  const captureImages = new CaptureImages(ctx.db, options.images.storage);
   ctx.live = new LiveOrchestrator(ctx, options.liveTimeoutMs ?? 10_000, captureImages);
-  const renders = options.timelapses ?? timelapsesOptionsFromEnv();
+  const renders = options.timelapses;
   ctx.timelapses = new TimelapseJobs(ctx, renders);
   ctx.sessionRenders = renders.auto ? new SessionRenders(ctx, ctx.timelapses, renders.auto) : null;
   const app = new Elysia()
@@ -60,10 +64,10 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     .use(auditModule(ctx))
     .use(abTestsModule(ctx))
     .use(configModule(ctx))
-    .use(imagesModule(ctx, images, captureImages))
+    .use(imagesModule(ctx, captureImages))
     .use(timelapsesModule(ctx))
     .use(dashboardModule(ctx));
-  return { app, ctx };
+  return { app, ctx, captureImages };
 }
 
 export type HubApp = ReturnType<typeof createHub>["app"];

@@ -4,6 +4,9 @@ import { randomBytes } from "node:crypto";
 import { clockFromEnv, readEnv } from "../shared/env";
 import { UNLIMITED_BY_SERVER } from "../shared/http";
 import { createHub } from "./app";
+import { imagesOptions, startImageRetention } from "./images";
+import { FsImageStorage } from "./storage/fs";
+import { timelapsesOptions } from "./timelapses";
 import { applyConfig, ConfigError, readConfig } from "./config/service";
 import { openHubDb } from "./db/client";
 import { parseHubEnv } from "./env";
@@ -61,13 +64,25 @@ function main() {
     for (const note of notes) console.warn(`hub: config: set aside ${note}`);
     console.log(`hub: applied config ${settings.SKYLAPSE_CONFIG}`);
   }
-  const { app, ctx } = createHub({ db, clock, operatorToken: token, liveTimeoutMs: settings.SKYLAPSE_LIVE_TIMEOUT_MS });
+  // One picture store for captures and videos.
+  const storage = new FsImageStorage(join(settings.SKYLAPSE_DATA_DIR, "images"));
+  const images = imagesOptions(settings, storage);
+  const { app, ctx, captureImages } = createHub({
+    db,
+    clock,
+    operatorToken: token,
+    liveTimeoutMs: settings.SKYLAPSE_LIVE_TIMEOUT_MS,
+    images,
+    timelapses: timelapsesOptions(settings, storage),
+  });
+  const stopRetention = startImageRetention(captureImages, images, clock);
   ctx.live.start();
   ctx.timelapses.start();
   ctx.sessionRenders?.start();
   app.listen({ port: settings.SKYLAPSE_PORT, hostname: settings.SKYLAPSE_HOST, maxRequestBodySize: UNLIMITED_BY_SERVER });
   const shutdown = async () => {
     await app.stop();
+    stopRetention();
     await ctx.live.stop();
     ctx.sessionRenders?.stop();
     await ctx.timelapses.stop();

@@ -1,13 +1,11 @@
 import { Elysia } from "elysia";
-import { join } from "node:path";
-import { readEnv } from "../../shared/env";
+import type { Clock } from "../../shared/clock";
 import { MAX_IMAGE_CHUNK_BYTES, MAX_THUMBNAIL_BYTES } from "../../shared/contracts/sync";
 import { bearerToken } from "../../shared/http";
 import { agentAuth, operatorAuth } from "../auth";
 import { cameraForToken } from "../agents/service";
 import type { HubContext } from "../context";
-import { parseHubEnv } from "../env";
-import { FsImageStorage } from "../storage/fs";
+import type { HubEnv } from "../env";
 import type { ImageStorage } from "../storage";
 import { imagesModel } from "./model";
 import { CaptureImages, type ImageRetention, uploadedBytes } from "./service";
@@ -18,13 +16,34 @@ export interface ImagesOptions {
   retentionEveryMs: number;
 }
 
-/** From the hub's environment: filesystem storage under DATA_DIR/images, retention from SKYLAPSE_KEEP_*_DAYS. */
-export function imagesOptionsFromEnv(env: Record<string, string | undefined> = process.env): ImagesOptions {
-  const settings = parseHubEnv(readEnv(env));
+/** From the hub's settings: the one picture store, retention from SKYLAPSE_KEEP_*_DAYS. */
+export function imagesOptions(settings: HubEnv, storage: ImageStorage): ImagesOptions {
   return {
-    storage: new FsImageStorage(join(settings.SKYLAPSE_DATA_DIR, "images")),
+    storage,
     retention: { keepFullDays: settings.SKYLAPSE_KEEP_FULL_DAYS ?? null, keepThumbnailsDays: settings.SKYLAPSE_KEEP_THUMBNAILS_DAYS ?? null },
     retentionEveryMs: settings.SKYLAPSE_IMAGE_RETENTION_EVERY_SECONDS * 1000,
+  };
+}
+
+/**
+ * Hub retention passes, the first 5 s after start, then every `retentionEveryMs`
+ * (none when nothing is to be removed). Started by main.ts; returns the stop.
+ */
+export function startImageRetention(images: CaptureImages, options: ImagesOptions, clock: Clock): () => void {
+  if (options.retention.keepFullDays === null && options.retention.keepThumbnailsDays === null) return () => {};
+  const retain = async () => {
+    try {
+      const removed = await images.applyRetention(options.retention, clock.now());
+      if (removed.full || removed.thumbnails) console.log(`hub: image retention removed ${removed.full} full image(s), ${removed.thumbnails} thumbnail(s)`);
+    } catch (e) {
+      console.error(`hub: image retention failed: ${(e as Error).message}`);
+    }
+  };
+  const first = setTimeout(retain, Math.min(5_000, options.retentionEveryMs));
+  const every = setInterval(retain, options.retentionEveryMs);
+  return () => {
+    clearTimeout(first);
+    clearInterval(every);
   };
 }
 
@@ -40,21 +59,9 @@ export const IMAGE_BODY_LIMITS: Record<string, number> = {
  * Capture pictures: agents upload a thumbnail with each record and the full image
  * in resumable chunks (/agent/v1/captures/{id}/…, the camera from the token);
  * operators read them (/api/cameras/{id}/captures/{capture_id}/…, range requests
- * on the full image). Hub retention runs every `retentionEveryMs`.
+ * on the full image).
  */
-export const imagesModule = (ctx: HubContext, options: ImagesOptions = imagesOptionsFromEnv(), images = new CaptureImages(ctx.db, options.storage)) => {
-  const retain = async () => {
-    try {
-      const removed = await images.applyRetention(options.retention, ctx.clock.now());
-      if (removed.full || removed.thumbnails) console.log(`hub: image retention removed ${removed.full} full image(s), ${removed.thumbnails} thumbnail(s)`);
-    } catch (e) {
-      console.error(`hub: image retention failed: ${(e as Error).message}`);
-    }
-  };
-  if (options.retention.keepFullDays !== null || options.retention.keepThumbnailsDays !== null) {
-    setTimeout(retain, Math.min(5_000, options.retentionEveryMs)).unref?.();
-    setInterval(retain, options.retentionEveryMs).unref?.();
-  }
+export const imagesModule = (ctx: HubContext, images: CaptureImages) => {
   // The token was checked as the request arrived (agentAuth); this finds its camera again.
   const cameraOf = (request: Request) => cameraForToken(ctx.db, bearerToken(request.headers.get("authorization")) ?? "")!;
 

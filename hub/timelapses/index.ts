@@ -1,10 +1,9 @@
 import { Elysia } from "elysia";
 import { join } from "node:path";
-import { readEnv } from "../../shared/env";
 import { operatorAuth } from "../auth";
 import type { HubContext } from "../context";
-import { parseHubEnv } from "../env";
-import { FsImageStorage } from "../storage/fs";
+import type { HubEnv } from "../env";
+import type { ImageStorage } from "../storage";
 import { timelapseModel } from "./model";
 import type { RendererOptions } from "./service";
 import type { AutoRenderPolicy } from "./sessions";
@@ -14,11 +13,10 @@ export interface TimelapsesOptions extends RendererOptions {
   auto: AutoRenderPolicy | null;
 }
 
-/** From the hub's environment: storage beside the images, renders staged in DATA_DIR/render. */
-export function timelapsesOptionsFromEnv(env: Record<string, string | undefined> = process.env): TimelapsesOptions {
-  const s = parseHubEnv(readEnv(env));
+/** From the hub's settings: videos in the one picture store, renders staged in DATA_DIR/render. */
+export function timelapsesOptions(s: HubEnv, storage: ImageStorage): TimelapsesOptions {
   return {
-    storage: new FsImageStorage(join(s.SKYLAPSE_DATA_DIR, "images")),
+    storage,
     workDir: join(s.SKYLAPSE_DATA_DIR, "render"),
     ffmpeg: s.SKYLAPSE_FFMPEG,
     concurrency: s.SKYLAPSE_RENDER_CONCURRENCY,

@@ -22,8 +22,10 @@ export function inProcessHub(config: unknown, operatorToken: string) {
  * test's (never the repo's .data/), sessions not rendered by themselves.
  */
 export function hubOn(db: HubDb, clock: Clock, operatorToken: string, dir = mkdtempSync(join(tmpdir(), "skylapse-hubtest-"))) {
-  const timelapses = { storage: new FsImageStorage(join(dir, "images")), workDir: join(dir, "render"), ffmpeg: Bun.which("ffmpeg") ?? "ffmpeg", concurrency: 1, auto: null };
-  return createHub({ db, clock, operatorToken, timelapses });
+  const storage = new FsImageStorage(join(dir, "images"));
+  const timelapses = { storage, workDir: join(dir, "render"), ffmpeg: Bun.which("ffmpeg") ?? "ffmpeg", concurrency: 1, auto: null };
+  const images = { storage, retention: { keepFullDays: null, keepThumbnailsDays: null }, retentionEveryMs: 3_600_000 };
+  return createHub({ db, clock, operatorToken, timelapses, images });
 }
 
 /** One request to an in-process hub with a bearer token (operator or agent); the JSON answer, if any. */

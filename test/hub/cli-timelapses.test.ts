@@ -10,14 +10,14 @@ import { join } from "node:path";
 import { encode } from "jpeg-js";
 import { ManualClock } from "../../shared/clock";
 import { ingestBatch } from "../../hub/agents/service";
-import { createHub } from "../../hub/app";
+import type { createHub } from "../../hub/app";
 import { applyConfig, parseConfig } from "../../hub/config/service";
 import { openHubDb } from "../../hub/db/client";
 import { captureImages } from "../../hub/db/schema";
 import { imageKey } from "../../hub/storage";
 import { FsImageStorage } from "../../hub/storage/fs";
 import { captureRecord, sunriseGridConfig } from "../harness/fixtures";
-import { firstContact } from "../harness/in-process";
+import { firstContact, hubOn } from "../harness/in-process";
 
 const ROOT = join(import.meta.dir, "..", "..");
 const OPERATOR = "operator-token-for-cli-timelapses";
@@ -58,8 +58,8 @@ beforeAll(async () => {
   const { db } = openHubDb(join(work, "hub.sqlite"));
   applyConfig(db, parseConfig(config), clock.now());
   clock.set(Date.parse("2026-11-24T14:00:00Z"));
+  hub = hubOn(db, clock, OPERATOR, work);
   const storage = new FsImageStorage(join(work, "images"));
-  hub = createHub({ db, clock, operatorToken: OPERATOR, timelapses: { storage, workDir: join(work, "render"), ffmpeg: Bun.which("ffmpeg") ?? "ffmpeg", concurrency: 1, auto: null } });
   const ticks = Array.from({ length: PICTURED }, (_, t) => t);
   firstContact(hub.ctx, "ridge", Date.parse("2026-11-24T13:00:00Z"));
   ingestBatch(db, "ridge", { log_id: "log-1", records: ticks.map((t) => captureRecord(t + 1, {}, t)) }, clock.now());

@@ -6,7 +6,7 @@ import { resolveSettings } from "../../shared/exposure/resolve";
 import { lateness, nextTicks, type PlannedTick } from "../../shared/plan/ticks";
 import { planRange } from "../../shared/plan/windows";
 import { ingestBatch } from "../agents/service";
-import { configRevision } from "../config/service";
+import { cameraRevision } from "../config/revision";
 import type { HubContext } from "../context";
 import { cameras, captures } from "../db/schema";
 import { latestVersion } from "../profiles/service";
@@ -99,8 +99,7 @@ export class LiveOrchestrator {
         this.inFlight.set(setup.id, this.fire(setup, ticks).finally(() => this.inFlight.delete(setup.id)));
       }
       // The hub runs a live camera's plan itself: what it drives by is in force from this tick (recorded once the shots are under way).
-      const revision = configRevision(this.ctx.db);
-      for (const setup of due.keys()) this.ctx.planHistory.served(setup.id, revision, at);
+      for (const setup of due.keys()) this.ctx.planHistory.served(setup.id, cameraRevision(this.ctx.db, setup.id), at);
     }
   }
 

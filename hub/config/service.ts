@@ -59,8 +59,9 @@ export interface ApplyOptions {
 /**
  * Applies a validated config in one transaction: the whole of it or nothing.
  * Cameras present keep their token and observed state; profiles are published
- * as versions (a no-op when unchanged). What the config does not name is
- * removed only with `prune` (their records and profile versions stay).
+ * as versions (a no-op when unchanged); the cameras whose desired state it changes
+ * get a new revision. What the config does not name is removed only with
+ * `prune` (their records and profile versions stay).
  */
 export function applyConfig(db: HubDb, config: HubConfig, now: number, options: ApplyOptions = {}): void {
   const definitions = normalizedProfiles(config);

@@ -113,8 +113,9 @@ export function descendantsOf(parent: string, definitions: Record<string, Profil
  * resolves against the stored definitions; a missing parent or a cycle is a 422 and
  * nothing is stored. New content: the definition is stored, the next version
  * published, the revision of the cameras carrying it bumped (cameras on "latest"
- * pick it up on their next poll) and an audit entry written — one transaction. Content already
- * published (the latest version or an earlier one): that version, nothing changes.
+ * pick it up on their next poll) and an audit entry written — one transaction.
+ * Content already published (the latest version or an earlier one): that version,
+ * nothing changes.
  * With `withChildren`, every profile extending this one is republished against the
  * new definition in the same transaction (a child whose content does not change
  * keeps its version); without it, children are named and keep their versions.

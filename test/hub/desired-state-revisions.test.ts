@@ -168,8 +168,11 @@ describe("a shared change reaches exactly the cameras it shapes", () => {
     expect(await pollRound()).toEqual(only(["e"]));
   });
 
-  test("a schedule edit through the config: the cameras that run that schedule", async () => {
-    const edited = { ...config, schedules: { ...config.schedules, dusk: { anchor: "sunset", offset_minutes: -45, duration_minutes: 60, interval_seconds: 30 } } };
+  test("a schedule edit through the config: the cameras that run that schedule (a schedule added: none)", async () => {
+    const added = { ...config, schedules: { ...config.schedules, late: { start_time: "20:00", end_time: "21:00", interval_seconds: 60 } } };
+    expect((await op("PUT", "/api/config", added)).body.applied).toBe(true);
+    expect(await pollRound()).toEqual(only([]));
+    const edited = { ...added, schedules: { ...added.schedules, dusk: { anchor: "sunset", offset_minutes: -45, duration_minutes: 60, interval_seconds: 30 } } };
     expect((await op("PUT", "/api/config", edited)).body.applied).toBe(true);
     expect(await pollRound()).toEqual(only(["b", "c"]));
   });

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { OverrideTest } from "../../shared/contracts/tests";
 import { HttpError, notFound } from "../../shared/http";
 import { OPERATOR, recordAudit } from "../audit/service";
-import { bumpRevision } from "../config/service";
+import { bumpRevision } from "../config/revision";
 import type { HubDb } from "../db/client";
 import { cameras, captures, overrideTests, schedules } from "../db/schema";
 import { pairUp, summarisePairs, type TestRow, testStatus } from "./compute";
@@ -77,7 +77,7 @@ export function createTest(db: HubDb, req: CreateTest, now: number) {
   db.transaction((tx) => {
     const t = tx as unknown as HubDb;
     t.insert(overrideTests).values(row).run();
-    bumpRevision(t);
+    bumpRevision(t, ids);
     recordAudit(t, { actor: OPERATOR, action: "test.create", target: `test:${id}`, before: null, after: row }, now);
   });
   return view(row, testStatus(row, new Map(), now), new Map());
@@ -91,7 +91,7 @@ export function cancelTest(db: HubDb, id: string, now: number) {
   db.transaction((tx) => {
     const t = tx as unknown as HubDb;
     t.update(overrideTests).set({ cancelledAt: now }).where(eq(overrideTests.id, id)).run();
-    bumpRevision(t);
+    bumpRevision(t, row.cameraIds);
     recordAudit(t, { actor: OPERATOR, action: "test.cancel", target: `test:${id}`, before: { status }, after: { status: "cancelled" } }, now);
   });
   return view({ ...row, cancelledAt: now }, "cancelled", counts);

@@ -3,7 +3,7 @@ import { canonicalJson, sha256 } from "../../shared/canonical";
 import type { CaptureRecord, DesiredState, ObservedState, UploadBatch, UploadResult } from "../../shared/contracts/sync";
 import { HttpError } from "../../shared/http";
 import { planRange } from "../../shared/plan/windows";
-import { configRevision } from "../config/service";
+import { cameraRevision } from "../config/revision";
 import type { HubDb } from "../db/client";
 import { databaseLocked, watchLock } from "../db/locks";
 import { isBusy } from "../../shared/sqlite";
@@ -41,15 +41,18 @@ interface CachedState {
 }
 
 /**
- * Desired states are cached per camera until the config changes or the camera's
- * local day rolls over (the plan window moves), so a conditional poll that ends
- * in 304 costs one indexed read.
+ * Desired states are cached per camera until a change reaches that camera (its
+ * revision, config/revision) or its local day rolls over (the plan window moves),
+ * so a conditional poll that ends in 304 costs one indexed read, and one camera's
+ * change recomputes that camera's state only.
  */
 export class DesiredStateCache {
   private entries = new Map<string, CachedState>();
 
   get(db: HubDb, cameraId: string, now: number): CachedState | null {
-    const revision = configRevision(db);
+    // Read before the state is built: a change committed in between is built in, and seen again at the next poll.
+    const revision = cameraRevision(db, cameraId);
+    if (revision === null) return null;
     const hit = this.entries.get(cameraId);
     if (hit && hit.revision === revision && now < hit.validUntil) return hit;
     const desired = desiredStateFor(db, cameraId, now);

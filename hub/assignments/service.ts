@@ -2,7 +2,7 @@ import { and, eq, inArray, max } from "drizzle-orm";
 import type { ProfileRef } from "../../shared/contracts/sync";
 import { HttpError, notFound } from "../../shared/http";
 import { OPERATOR, recordAudit } from "../audit/service";
-import { bumpRevision } from "../config/service";
+import { bumpRevision } from "../config/revision";
 import type { HubDb } from "../db/client";
 import { auditLog, cameras, profileVersions } from "../db/schema";
 import { compareSemver } from "../profiles/service";
@@ -50,8 +50,8 @@ const refOf = (profile: string | null, version: string | null): AssignmentRef | 
  * Assigns one profile version to cameras, all or nothing in one transaction: unknown
  * cameras are a 404, a retired one a 409, an unknown profile or version a 422, and
  * then nothing changes. Each camera whose assignment changes gets an audit entry
- * (before/after); if any changed, the config revision is bumped so every agent gets
- * its new desired state on its next poll. Rollback is assigning an earlier version.
+ * (before/after) and its revision bumped, so its agent gets its new desired state
+ * on its next poll. Rollback is assigning an earlier version.
  */
 export function assignCameras(db: HubDb, cameraIds: string[], ref: AssignmentRef, now: number): AssignmentChange[] {
   return db.transaction((tx) => {
@@ -80,7 +80,8 @@ export function assignCameras(db: HubDb, cameraIds: string[], ref: AssignmentRef
       }
       return { camera_id: id, before, after, changed };
     });
-    if (changes.some((c) => c.changed)) bumpRevision(t);
+    const reached = changes.filter((c) => c.changed).map((c) => c.camera_id);
+    if (reached.length) bumpRevision(t, reached);
     return changes;
   });
 }

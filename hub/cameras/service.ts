@@ -5,9 +5,9 @@ import { HttpError, notFound } from "../../shared/http";
 import { unbindAgentLogs } from "../agents/log-binding";
 import { hashToken } from "../agents/service";
 import { recordAudit } from "../audit/service";
-import { readSetting } from "../config/service";
+import { bumpRevision, desiredShape } from "../config/revision";
 import type { HubDb } from "../db/client";
-import { cameras, captures, enrollmentCodes, profiles, schedules, settings } from "../db/schema";
+import { cameras, captures, enrollmentCodes, profiles, schedules } from "../db/schema";
 import type { RegisterCamera, UpdateCamera } from "./model";
 
 type CameraRow = typeof cameras.$inferSelect;
@@ -76,21 +76,6 @@ function checkReferences(db: HubDb, config: Pick<CameraConfig, "schedules" | "de
   if (issues.length) throw invalid(issues);
 }
 
-/** The desired-state cache is keyed by this revision: bumping it makes every agent's next poll see the change. */
-function bumpRevision(db: HubDb): void {
-  const revision = (readSetting<number>(db, "revision") ?? 0) + 1;
-  db.insert(settings).values({ key: "revision", value: revision }).onConflictDoUpdate({ target: settings.key, set: { value: revision } }).run();
-}
-
-/**
- * The fields of a camera's config that shape its desired state (position, zone,
- * rules, mode, profile, image-sync policy): a change to any of them bumps the
- * revision, so the agent's next conditional poll gets the new state, not a 304.
- */
-export function desiredShape(c: CameraConfig) {
-  return JSON.stringify([c.latitude, c.longitude, c.timezone, c.schedules, c.mode, c.deployed_profile, c.image_sync ?? null]);
-}
-
 /** Registers a new camera (409 if the id is taken, retired cameras included). No token yet: enroll it or issue one. */
 export function registerCamera(db: HubDb, body: RegisterCamera, now: number, actor: string) {
   const { id, ...given } = body;
@@ -111,7 +96,7 @@ export function registerCamera(db: HubDb, body: RegisterCamera, now: number, act
       })
       .returning()
       .get();
-    bumpRevision(t);
+    bumpRevision(t, [id]);
     recordAudit(t, { actor, action: "camera.register", target: `camera:${id}`, before: null, after: auditState(row) }, now);
     return cameraView(row);
   });
@@ -134,7 +119,7 @@ export function updateCamera(db: HubDb, cameraId: string, patch: UpdateCamera, n
   return db.transaction((tx) => {
     const t = tx as unknown as HubDb;
     const updated = t.update(cameras).set({ config }).where(eq(cameras.id, cameraId)).returning().get()!;
-    if (desiredShape(config) !== desiredShape(row.config)) bumpRevision(t);
+    if (desiredShape(config) !== desiredShape(row.config)) bumpRevision(t, [cameraId]);
     recordAudit(t, { actor, action: "camera.update", target: `camera:${cameraId}`, before: auditState(row), after: auditState(updated) }, now);
     return cameraView(updated);
   });
@@ -152,7 +137,7 @@ export function retireCamera(db: HubDb, cameraId: string, now: number, actor: st
     const t = tx as unknown as HubDb;
     const updated = t.update(cameras).set({ retiredAt: now, tokenHash: null }).where(eq(cameras.id, cameraId)).returning().get()!;
     t.delete(enrollmentCodes).where(and(eq(enrollmentCodes.cameraId, cameraId), isNull(enrollmentCodes.usedAt))).run();
-    bumpRevision(t);
+    bumpRevision(t, [cameraId]);
     recordAudit(t, { actor, action: "camera.retire", target: `camera:${cameraId}`, before: auditState(row), after: auditState(updated) }, now);
     return cameraView(updated);
   });

@@ -8,9 +8,10 @@ import type { HubDb } from "../db/client";
 import { cameras, profiles, schedules, settings } from "../db/schema";
 import { HttpError } from "../../shared/http";
 import { OPERATOR, recordAudit } from "../audit/service";
-import { publishProfile } from "../profiles/service";
+import { publishVersion } from "../profiles/service";
 import { type ConfigChange, configDiff } from "./compute";
 import { readFirstSystemKeys } from "./first-system";
+import { applyReach, bumpRevision, readShaping } from "./revision";
 
 export class ConfigError extends Error {}
 
@@ -58,19 +59,20 @@ export interface ApplyOptions {
 /**
  * Applies a validated config in one transaction: the whole of it or nothing.
  * Cameras present keep their token and observed state; profiles are published
- * as versions (a no-op when unchanged). What the config does not name is
- * removed only with `prune` (their records and profile versions stay).
+ * as versions (a no-op when unchanged); the cameras whose desired state it changes
+ * get a new revision. What the config does not name is removed only with
+ * `prune` (their records and profile versions stay).
  */
 export function applyConfig(db: HubDb, config: HubConfig, now: number, options: ApplyOptions = {}): void {
   const definitions = normalizedProfiles(config);
   const absent = <T>(ids: string[], column: T) => (ids.length ? notInArray(column as never, ids) : undefined);
   db.transaction((tx) => {
     const t = tx as unknown as HubDb;
+    const before = readShaping(t);
     t.insert(settings).values({ key: "location", value: config.location }).onConflictDoUpdate({ target: settings.key, set: { value: config.location } }).run();
     t.insert(settings).values({ key: "sync", value: config.sync }).onConflictDoUpdate({ target: settings.key, set: { value: config.sync } }).run();
     const quality = config.quality ?? DEFAULT_QUALITY;
     t.insert(settings).values({ key: "quality", value: quality }).onConflictDoUpdate({ target: settings.key, set: { value: quality } }).run();
-    bumpRevision(t);
 
     if (options.prune) {
       t.delete(cameras).where(absent(Object.keys(config.cameras), cameras.id)).run();
@@ -80,9 +82,10 @@ export function applyConfig(db: HubDb, config: HubConfig, now: number, options: 
     for (const [name, rule] of Object.entries(config.schedules))
       t.insert(schedules).values({ name, rule }).onConflictDoUpdate({ target: schedules.name, set: { rule } }).run();
 
+    const published: string[] = [];
     for (const [id, definition] of Object.entries(definitions)) {
       t.insert(profiles).values({ id, definition, updatedAt: now }).onConflictDoUpdate({ target: profiles.id, set: { definition, updatedAt: now } }).run();
-      publishProfile(t, id, definitions, now);
+      if (publishVersion(t, id, definitions, now).created) published.push(id);
     }
 
     for (const [id, camera] of Object.entries(withHeldTokens(t, config).cameras)) {
@@ -99,6 +102,7 @@ export function applyConfig(db: HubDb, config: HubConfig, now: number, options: 
         .onConflictDoUpdate({ target: cameras.id, set: { config: camera, ...assignment } })
         .run();
     }
+    bumpRevision(t, applyReach(before, readShaping(t), published));
   });
 }
 
@@ -211,23 +215,4 @@ export function syncPolicy(db: HubDb): SyncPolicy {
 /** When a camera's exposure counts as drifting (the config's optional `quality` section). */
 export function qualityPolicy(db: HubDb): QualityConfig {
   return { ...DEFAULT_QUALITY, ...(readSetting<Partial<QualityConfig>>(db, "quality") ?? {}) };
-}
-
-/** Increases with every applied config; part of every cached desired state's key. */
-export function configRevision(db: HubDb): number {
-  let q = revisionQueries.get(db);
-  if (!q) revisionQueries.set(db, (q = prepareRevision(db)));
-  return (q.get()?.value as number | undefined) ?? 0;
-}
-
-/** Something that shapes a camera's desired state changed: every cached state is recomputed on its next poll. */
-export function bumpRevision(db: HubDb): void {
-  const revision = (readSetting<number>(db, "revision") ?? 0) + 1;
-  db.insert(settings).values({ key: "revision", value: revision }).onConflictDoUpdate({ target: settings.key, set: { value: revision } }).run();
-}
-
-// Prepared once per database: every poll reads the revision.
-const revisionQueries = new WeakMap<HubDb, ReturnType<typeof prepareRevision>>();
-function prepareRevision(db: HubDb) {
-  return db.select({ value: settings.value }).from(settings).where(eq(settings.key, "revision")).prepare();
 }

@@ -51,6 +51,8 @@ export const cameras = sqliteTable(
     assignedVersion: text("assigned_version"),
     /** A retired camera keeps its records but gets no plan and no token. */
     retiredAt: integer("retired_at"),
+    /** The desired-state revision: bumped by every change that reaches this camera (hub/config/revision.ts). */
+    revision: integer("revision").notNull().default(0),
   },
   (t) => [uniqueIndex("cameras_token_hash").on(t.tokenHash)],
 );

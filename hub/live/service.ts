@@ -5,7 +5,7 @@ import { type CaptureRecord, emptyCaptureRecord } from "../../shared/contracts/s
 import { resolveSettings } from "../../shared/exposure/resolve";
 import { lateness, nextTicks, type PlannedTick } from "../../shared/plan/ticks";
 import { planRange } from "../../shared/plan/windows";
-import { configRevision } from "../config/service";
+import { cameraRevision } from "../config/revision";
 import type { HubContext } from "../context";
 import { cameras } from "../db/schema";
 import type { CaptureImages } from "../images/service";
@@ -137,8 +137,7 @@ export class LiveOrchestrator {
         this.inFlight.set(setup.id, this.fire(setup, ticks).finally(() => this.inFlight.delete(setup.id)));
       }
       // The hub runs a live camera's plan itself: what it drives by is in force from this tick (recorded once the shots are under way).
-      const revision = configRevision(this.ctx.db);
-      for (const setup of due.keys()) this.ctx.planHistory.served(setup.id, revision, at);
+      for (const setup of due.keys()) this.ctx.planHistory.served(setup.id, cameraRevision(this.ctx.db, setup.id), at);
     }
   }
 

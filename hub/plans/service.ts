@@ -91,17 +91,18 @@ export function planInForce(db: HubDb, cameraId: string, from: number, to: numbe
 
 /**
  * Records what a camera is served (or, in live mode, driven by) at `now`. Checked
- * once per camera and config revision: the content only changes with the config.
+ * once per camera revision (cameraRevision, read before the call): the content
+ * only changes with a change that reaches the camera.
  */
 export class PlanHistory {
   private confirmed = new Map<string, number>();
 
   constructor(private readonly db: HubDb) {}
 
-  served(cameraId: string, configRevision: number, now: number): void {
-    if (this.confirmed.get(cameraId) === configRevision) return;
+  served(cameraId: string, revision: number | null, now: number): void {
+    if (revision === null || this.confirmed.get(cameraId) === revision) return;
     const setup = cameraSetup(this.db, cameraId);
-    if (setup && recordPlan(this.db, cameraId, planContent(setup), now)) this.confirmed.set(cameraId, configRevision);
+    if (setup && recordPlan(this.db, cameraId, planContent(setup), now)) this.confirmed.set(cameraId, revision);
   }
 }
 
@@ -115,7 +116,11 @@ export function backfillPlanHistory(db: HubDb): number {
   return added;
 }
 
-/** What the camera should run now: assignment, snapshots, rules and a plan from local midnight for plan_days. */
+/**
+ * What the camera should run now: assignment, snapshots, rules and a plan from
+ * local midnight for plan_days. Whatever it reads, a change to it must bump the
+ * revision of the cameras it reaches (config/revision), or polls keep a stale state.
+ */
 export function desiredStateFor(db: HubDb, cameraId: string, now: number): DesiredState | null {
   const setup = cameraSetup(db, cameraId);
   if (!setup) return null;

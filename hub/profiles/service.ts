@@ -4,7 +4,7 @@ import { compileContent, resolveInheritance, snapshotOf } from "../../shared/exp
 import { canonicalJson, contentChecksum } from "../../shared/canonical";
 import { HttpError, notFound } from "../../shared/http";
 import { OPERATOR, recordAudit } from "../audit/service";
-import { bumpRevision } from "../config/service";
+import { bumpRevision, camerasCarrying, readShaping } from "../config/revision";
 import type { HubDb } from "../db/client";
 import { profiles, profileVersions } from "../db/schema";
 
@@ -81,11 +81,6 @@ export function publishVersion(db: HubDb, profileId: string, definitions: Record
   return { snapshot, created: true };
 }
 
-/** As publishVersion, the snapshot only (config apply). */
-export function publishProfile(db: HubDb, profileId: string, definitions: Record<string, ProfileDefinition>, now: number): ProfileSnapshot {
-  return publishVersion(db, profileId, definitions, now).snapshot;
-}
-
 function storedDefinitions(db: HubDb): Record<string, ProfileDefinition> {
   return Object.fromEntries(db.select({ id: profiles.id, definition: profiles.definition }).from(profiles).all().map((r) => [r.id, r.definition]));
 }
@@ -117,9 +112,10 @@ export function descendantsOf(parent: string, definitions: Record<string, Profil
  * An operator publishes a definition (already normalized to our form). `extends`
  * resolves against the stored definitions; a missing parent or a cycle is a 422 and
  * nothing is stored. New content: the definition is stored, the next version
- * published, the config revision bumped (cameras on "latest" pick it up on their
- * next poll) and an audit entry written — one transaction. Content already
- * published (the latest version or an earlier one): that version, nothing changes.
+ * published, the revision of the cameras carrying it bumped (cameras on "latest"
+ * pick it up on their next poll) and an audit entry written — one transaction.
+ * Content already published (the latest version or an earlier one): that version,
+ * nothing changes.
  * With `withChildren`, every profile extending this one is republished against the
  * new definition in the same transaction (a child whose content does not change
  * keeps its version); without it, children are named and keep their versions.
@@ -142,7 +138,6 @@ export function publishDefinition(db: HubDb, profileId: string, definition: Prof
         .values({ id: profileId, definition, updatedAt: now })
         .onConflictDoUpdate({ target: profiles.id, set: { definition, updatedAt: now } })
         .run();
-      bumpRevision(t);
       recordAudit(
         t,
         {
@@ -160,7 +155,6 @@ export function publishDefinition(db: HubDb, profileId: string, definition: Prof
       const was = latestVersion(t, child);
       const republished = publishVersion(t, child, definitions, now);
       if (republished.created) {
-        bumpRevision(t);
         recordAudit(
           t,
           {
@@ -175,6 +169,8 @@ export function publishDefinition(db: HubDb, profileId: string, definition: Prof
       }
       return { profile_id: child, version: republished.snapshot.version, created: republished.created };
     });
+    const published = [...(created ? [profileId] : []), ...children.filter((c) => c.created).map((c) => c.profile_id)];
+    if (published.length) bumpRevision(t, camerasCarrying(readShaping(t), published));
     return { profile_id: profileId, version: snapshot.version, checksum: snapshot.checksum, created, snapshot, children };
   });
 }

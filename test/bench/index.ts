@@ -19,6 +19,7 @@ import { startAgent, startHub, type StartedAgent, type StartedHub, tempDir, wait
 import { observedState } from "../harness/fixtures";
 import { expectedTicks } from "../harness/scenario";
 import { gapCost } from "./gaps";
+import { pollsAfterChange } from "./polls";
 import { benchConfig, makeRecords } from "./records";
 
 interface Row {
@@ -211,6 +212,7 @@ function fmt(x: number): string {
 }
 
 await pollThroughput();
+rows.push(await pollsAfterChange(2_000, quick ? 3 : 7));
 ingestionRate();
 rows.push(await gapCost(quick ? 8_000 : 40_000));
 await fleetIngestion();

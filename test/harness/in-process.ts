@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Clock, ManualClock } from "../../shared/clock";
 import { createHub } from "../../hub/app";
-import { applyConfig, configRevision, parseConfig } from "../../hub/config/service";
+import { applyConfig, parseConfig } from "../../hub/config/service";
+import { cameraRevision } from "../../hub/config/revision";
 import type { HubContext } from "../../hub/context";
 import { type HubDb, openHubDb } from "../../hub/db/client";
 import { FsImageStorage } from "../../hub/storage/fs";
@@ -46,5 +47,5 @@ export async function callHub(hub: ReturnType<typeof createHub>, method: string,
  * the hub starts at `at`, under the plan it is served (tests that upload records directly).
  */
 export function firstContact(ctx: HubContext, cameraId: string, at = ctx.clock.now()): void {
-  ctx.planHistory.served(cameraId, configRevision(ctx.db), at);
+  ctx.planHistory.served(cameraId, cameraRevision(ctx.db, cameraId), at);
 }

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { ManualClock } from "../../shared/clock";
 import { createHub } from "../../hub/app";
-import { configRevision } from "../../hub/config/service";
+import { configRevision } from "../../hub/config/revision";
 import { enrollmentCodes } from "../../hub/db/schema";
 import { DENVER } from "../harness/scenario";
 import { captureRecord, observedState } from "../harness/fixtures";

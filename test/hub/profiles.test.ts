@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, test } from "bun:test";
 import { ManualClock } from "../../shared/clock";
 import type { ObservedState } from "../../shared/contracts/sync";
 import { createHub } from "../../hub/app";
-import { configRevision } from "../../hub/config/service";
+import { configRevision } from "../../hub/config/revision";
 import { diffSnapshots } from "../../hub/profiles/service";
 import { DENVER } from "../harness/scenario";
 import { observedState } from "../harness/fixtures";

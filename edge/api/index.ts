@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { bearerToken, HttpError, problems, sameSecret } from "../../shared/http";
 import type { Agent } from "../agent";
 import { localModel } from "./model";
+import * as seed from "./seed";
 import * as local from "./service";
 
 /** Request bodies above this are refused with 413. */
@@ -21,9 +22,18 @@ const technicianAuth = (token: string | undefined) =>
 
 const jpeg = (body: Blob | Uint8Array) => new Response(body as BodyInit, { headers: { "content-type": "image/jpeg", "cache-control": "no-store" } });
 
-/** Reads: the seed's status, meter, profile and latest-image endpoints, and our plan and capture log. */
+/** GETs the first system served to any origin (its CORS allowed every one): its reads and its image files. */
+const SEED_READS = /^\/(health|status|meter|profile\/current|latest-image|images\/.*|focus-test\/images)$/;
+
+const firstSystemCors = new Elysia({ name: "first-system-cors" }).onRequest(({ request, set }) => {
+  if (request.method !== "GET" && request.method !== "HEAD") return;
+  if (SEED_READS.test(new URL(request.url).pathname)) set.headers["access-control-allow-origin"] = "*";
+});
+
+/** Reads: the seed's status, meter, profile and image endpoints, and our plan and capture log. */
 const reads = (agent: Agent) =>
   new Elysia()
+    .use(firstSystemCors)
     .get("/health", () => ({ status: "ok" }))
     .get("/status", () => local.status(agent))
     .get("/meter", () => local.meter(agent))
@@ -33,13 +43,17 @@ const reads = (agent: Agent) =>
     .get("/captures/:id", ({ params }) => local.captureById(agent, params.id), { params: localModel.captureParams })
     .get("/captures/:id/image", ({ params }) => jpeg(local.image(agent, params.id)), { params: localModel.captureParams })
     .get("/captures/:id/thumbnail", ({ params }) => jpeg(local.thumbnail(agent, params.id)), { params: localModel.captureParams })
-    .get("/latest-image", ({ query }) => jpeg(local.image(agent, local.latest(agent, query.profile).id)), { query: localModel.latestQuery })
+    .get("/latest-image", ({ query }) => seed.latestImage(agent, query.profile), { query: localModel.latestQuery })
     .get("/images/profile-:profile/latest.jpg", ({ params }) => jpeg(local.image(agent, local.latest(agent, params.profile).id)), { params: localModel.profileParams })
     .get("/images/profile-:profile/latest.info", ({ params }) => local.latestInfo(agent, params.profile), { params: localModel.profileParams })
-    .get("/images/profile-:profile/list", ({ params, query }) => local.imageList(agent, params.profile, query.limit), {
+    .get("/images/profile-:profile/info", ({ params }) => seed.imageInfo(agent, params.profile), { params: localModel.profileParams })
+    .get("/images/profile-:profile/list", ({ params, query }) => seed.imageList(agent, params.profile, query.limit), {
       params: localModel.profileParams,
       query: localModel.listQuery,
-    });
+    })
+    // A wildcard, so the profile routes above keep their precedence.
+    .get("/images/*", ({ params }) => jpeg(Bun.file(seed.findImage(agent, params["*"]))), { params: localModel.imageParams })
+    .get("/focus-test/images", () => seed.focusTestImages(agent));
 
 /** Writes: capture, deploy, clear, sync, focus tests. */
 const writes = (agent: Agent) =>

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { decode, encode } from "jpeg-js";
 import type { SeedBracketRequest, SeedCaptureRequest, SeedDeployRequest } from "../../shared/contracts/seed-api";
-import { CaptureSettings, DEFAULT_SETTINGS } from "../../shared/contracts/settings";
+import { DEFAULT_SETTINGS } from "../../shared/contracts/settings";
 import type { ImageSyncProgress } from "../../shared/contracts/sync";
 import { seedBaseToOverride, snapshotFromSeedDeploy } from "../../shared/exposure/compile";
 import { formatSeedShutter, suggestIso } from "../../shared/exposure/seed-codes";
@@ -12,6 +12,7 @@ import type { Agent } from "../agent";
 import { capture, type CaptureResult, type CaptureTarget, imageFileFor, type SettingsPlan } from "../capture/service";
 import { ImageTaken } from "../store/images";
 import type { CaptureFilter } from "../capture/log";
+import { BRACKET_DEFAULTS, CAPTURE_DEFAULTS, explicitSettings, FOCUS_TEST_SCHEDULE, imageUrl, inExposureOrder, settingsUsed, warnIgnored } from "./seed";
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
@@ -109,11 +110,6 @@ export async function meter(agent: Agent) {
   };
 }
 
-function seedSettings(req: Omit<SeedCaptureRequest, "override">): CaptureSettings {
-  const { bracket_ev, planned_at: _, ...base } = req;
-  return CaptureSettings.parse({ ...DEFAULT_SETTINGS, ...seedBaseToOverride({ ...base, bracket_exposures: bracket_ev }) });
-}
-
 function captured(agent: Agent, result: CaptureResult, message: string) {
   const r = result.record;
   if (r.outcome !== "captured") throw new HttpError(r.reason_code === "disk_full" ? 507 : 503, r.reason_code ?? "capture_failed", r.reason ?? "capture failed");
@@ -123,7 +119,9 @@ function captured(agent: Agent, result: CaptureResult, message: string) {
     message,
     capture_id: r.id,
     seq: result.seq,
-    settings_used: r.settings,
+    image_url: imageUrl(r.profile_id, result.files[0]!),
+    settings_used: settingsUsed(r.settings!),
+    settings: r.settings,
     exposure: r.exposure,
     meter: r.meter,
     image: r.image,
@@ -154,14 +152,15 @@ const PLANNED_AT_SLACK_MS = 10 * 60_000;
 
 /** POST /capture in the seed's three modes: explicit settings, the deployed profile, or it with a one-capture override. */
 export async function manualCapture(agent: Agent, req: SeedCaptureRequest) {
+  warnIgnored(agent, "POST /capture", req.ignored);
   await requireReady(agent);
   const now = agent.clock.now();
   const at = req.planned_at ? Date.parse(req.planned_at) : now;
   if (Math.abs(at - now) > PLANNED_AT_SLACK_MS)
     throw new HttpError(422, "invalid_request", `body.planned_at: must be within 10 minutes of the agent's clock (${new Date(now).toISOString()})`);
   if (!req.use_deployed_profile) {
-    const settings = seedSettings(req);
-    const target = { at, schedule: req.schedule ?? "manual", profile: req.profile ?? "manual", interval_seconds: 0 };
+    const settings = explicitSettings(req, CAPTURE_DEFAULTS);
+    const target = { at, schedule: req.schedule ?? "manual", profile: req.profile ?? "default", interval_seconds: 0 };
     return captured(agent, await takeCapture(agent, target, { explicit: settings }), "captured with explicit settings");
   }
   const active = agent.profiles.active();
@@ -183,13 +182,24 @@ export async function manualCapture(agent: Agent, req: SeedCaptureRequest) {
   return captured(agent, await takeCapture(agent, target, plan), `captured with the ${mode}`);
 }
 
+const DEFAULT_BRACKETS: Record<number, number[]> = { 3: [-2, 0, 2], 5: [-2, -1, 0, 1, 2] };
+
+/** POST /capture-bracket: one capture of 2 to 9 frames, named back in the order of their EV offsets. */
 export async function bracketCapture(agent: Agent, req: SeedBracketRequest) {
+  warnIgnored(agent, "POST /capture-bracket", req.ignored);
   await requireReady(agent);
-  const count = req.bracket_count ?? 3;
-  const settings = seedSettings({ ...req, bracket_count: count, bracket_ev: req.bracket_ev ?? (count === 5 ? [-2, -1, 0, 1, 2] : [-2, 0, 2]) });
+  const { bracket_exposures, bracket_count, ...rest } = req;
+  const evs = bracket_exposures ?? (req.bracket_ev ?? DEFAULT_BRACKETS[bracket_count ?? 3]!).slice(0, bracket_count ?? 3);
+  const settings = { ...explicitSettings({ ...rest, bracket_ev: undefined }, BRACKET_DEFAULTS), bracket: { count: evs.length, ev: evs } };
   const target = { at: agent.clock.now(), schedule: req.schedule ?? "manual", profile: req.profile ?? "bracket", interval_seconds: 0 };
   const result = await takeCapture(agent, target, { explicit: settings });
-  return { ...captured(agent, result, `captured a ${count}-frame bracket`), image_paths: result.files.map((f) => agent.images.pathOf(f)) };
+  const files = inExposureOrder(evs, result.files);
+  return {
+    ...captured(agent, result, `Captured ${evs.length} bracket exposures`),
+    filenames: files.map((f) => basename(f)),
+    bracket_count: evs.length,
+    image_paths: files.map((f) => agent.images.pathOf(f)),
+  };
 }
 
 export function deploy(agent: Agent, req: SeedDeployRequest) {
@@ -302,26 +312,20 @@ export function latestInfo(agent: Agent, profile: string) {
     profile: r.profile_id,
     schedule: r.schedule,
     captured_at: r.captured_at,
-    settings_used: r.settings,
+    settings_used: r.settings && settingsUsed(r.settings),
+    settings: r.settings,
     exposure: r.exposure,
   };
-}
-
-export function imageList(agent: Agent, profile: string, limit: number) {
-  const images = agent.log
-    .list({ profile, outcome: "captured", limit })
-    .filter((r) => r.image && !r.purged)
-    .map((r) => ({ capture_id: r.id, file: r.image!.file, captured_at: r.captured_at, schedule: r.schedule, bytes: r.image!.bytes }));
-  return { profile, count: images.length, images };
 }
 
 /** One frame at a lens position, with the camera's focus figure of merit. */
 export async function focusTest(agent: Agent, lensPosition: number) {
   await requireReady(agent);
   const settings = { ...DEFAULT_SETTINGS, focus: "manual" as const, lens_position: lensPosition };
-  const result = await takeCapture(agent, { at: agent.clock.now(), schedule: "focus_test", profile: "focus", interval_seconds: 0 }, { explicit: settings });
+  const result = await takeCapture(agent, { at: agent.clock.now(), schedule: FOCUS_TEST_SCHEDULE, profile: "focus", interval_seconds: 0 }, { explicit: settings });
   const body = captured(agent, result, `focus test at lens position ${lensPosition}`);
-  return { ...body, lens_position: lensPosition, focus_fom: result.record.exposure?.focus_fom ?? null };
+  const filename = basename(result.files[0]!);
+  return { ...body, success: true, filename, path: body.image_path, url: `/images/focus-test/${filename}`, lens_position: lensPosition, focus_fom: result.record.exposure?.focus_fom ?? null };
 }
 
 /** A sweep over lens positions; the sharpest wins. */
@@ -330,7 +334,18 @@ export async function focusAuto(agent: Agent) {
   const results = [];
   for (const p of positions) results.push(await focusTest(agent, p));
   const best = results.reduce((a, b) => ((b.focus_fom ?? -1) > (a.focus_fom ?? -1) ? b : a));
-  return { status: "success", best_lens_position: best.lens_position, best_focus_fom: best.focus_fom, results: results.map((r) => ({ lens_position: r.lens_position, focus_fom: r.focus_fom, capture_id: r.capture_id })) };
+  return {
+    status: "success",
+    success: true,
+    // The first system's fields: the position chosen and its frame.
+    lens_position: best.lens_position,
+    filename: best.filename,
+    path: best.path,
+    url: best.url,
+    best_lens_position: best.lens_position,
+    best_focus_fom: best.focus_fom,
+    results: results.map((r) => ({ lens_position: r.lens_position, focus_fom: r.focus_fom, capture_id: r.capture_id, filename: r.filename })),
+  };
 }
 
 export function syncNow(agent: Agent) {

@@ -61,7 +61,7 @@ const SeedCaptureFields = SeedCaptureSettings.extend({
 
 const SeedBracketFields = SeedCaptureSettings.extend({
   /** The first system's field: the EV offset of each frame, in order. */
-  bracket_exposures: z.array(seedEv).min(2, "a bracket needs at least 2 EV offsets").max(9),
+  bracket_exposures: z.array(seedEv).min(2, "a bracket needs at least 2 EV offsets").max(9).optional(),
   profile: Slug.optional(),
   schedule: Slug.optional(),
 }).superRefine((req, ctx) => {

@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { bearerToken, HttpError, problems, sameSecret } from "../../shared/http";
 import type { Agent } from "../agent";
 import { localModel } from "./model";
+import * as focus from "./focus";
 import * as seed from "./seed";
 import * as local from "./service";
 
@@ -23,7 +24,7 @@ const technicianAuth = (token: string | undefined) =>
 const jpeg = (body: Blob | Uint8Array) => new Response(body as BodyInit, { headers: { "content-type": "image/jpeg", "cache-control": "no-store" } });
 
 /** GETs the first system served to any origin (its CORS allowed every one): its reads and its image files. */
-const SEED_READS = /^\/(health|status|meter|profile\/current|latest-image|images\/.*|focus-test\/images)$/;
+const SEED_READS = /^\/(health|status|meter|profile\/current|latest-image|images\/.*|focus-test\/images|static\/.*)$/;
 
 const firstSystemCors = new Elysia({ name: "first-system-cors" }).onRequest(({ request, set }) => {
   if (request.method !== "GET" && request.method !== "HEAD") return;
@@ -53,7 +54,8 @@ const reads = (agent: Agent) =>
     })
     // A wildcard, so the profile routes above keep their precedence.
     .get("/images/*", ({ params }) => jpeg(Bun.file(seed.findImage(agent, params["*"]))), { params: localModel.imageParams })
-    .get("/focus-test/images", () => seed.focusTestImages(agent));
+    .get("/focus-test/images", () => focus.focusTestImages(agent))
+    .get("/static/:file", ({ params }) => seed.staticPage(agent, params.file), { params: localModel.staticParams });
 
 /** Writes: capture, deploy, clear, sync, focus tests. */
 const writes = (agent: Agent) =>
@@ -64,8 +66,8 @@ const writes = (agent: Agent) =>
     .post("/profile/deploy", ({ body }) => local.deploy(agent, body), { body: localModel.deployBody })
     .delete("/profile/current", () => local.clearProfile(agent))
     .post("/sync", () => local.syncNow(agent))
-    .post("/focus-test", ({ query }) => local.focusTest(agent, query.lens_position), { query: localModel.focusQuery })
-    .post("/focus-test/auto", () => local.focusAuto(agent));
+    .post("/focus-test", ({ query }) => focus.focusTest(agent, query.lens_position), { query: localModel.focusQuery })
+    .post("/focus-test/auto", () => focus.focusAuto(agent));
 
 /** The local API on port 8080: the seed-era Pi API, unchanged for its clients, and ours beside it. */
 export const localApi = (agent: Agent) => new Elysia().use(problems(EDGE_MAX_BODY_BYTES)).use(reads(agent)).use(writes(agent));

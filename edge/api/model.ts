@@ -27,6 +27,7 @@ export const localModel = {
   imageParams: v.strictObject({
     "*": v.pipe(v.string(), v.regex(/^[\w-]{1,80}\/[\w+.-]{1,128}\.jpg$/, "must be FOLDER/FILE.jpg"), v.check((f) => !f.includes(".."), "must not contain '..'")),
   }),
+  staticParams: v.strictObject({ file: v.pipe(v.string(), v.regex(/^[\w-]+(\.[\w-]+)*\.(html|css|js|png|jpg|svg)$/, "not a page file")) }),
   focusQuery: v.strictObject({
     // Any decimal its page sends (a stepped position can read 0.30000000000000004 or 5e-17); 0 to 32 dioptres.
     lens_position: v.pipe(v.string(), v.regex(/^\d*\.?\d+(e-?\d+)?$/i, "must be a number of dioptres"), v.transform(Number), v.maxValue(32)),

@@ -1,4 +1,5 @@
-import { basename, dirname } from "node:path";
+import { existsSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import type { SeedCaptureRequest } from "../../shared/contracts/seed-api";
 import { CaptureSettings, DEFAULT_SETTINGS } from "../../shared/contracts/settings";
 import type { CaptureRecord } from "../../shared/contracts/sync";
@@ -13,7 +14,7 @@ import type { Agent } from "../agent";
 
 /** Focus-test frames: this schedule in our log, the `focus-test` folder on the first system. */
 export const FOCUS_TEST_SCHEDULE = "focus_test";
-const FOCUS_TEST_DIR = "focus-test";
+export const FOCUS_TEST_DIR = "focus-test";
 
 const warned = new WeakMap<Agent, Set<string>>();
 
@@ -141,18 +142,12 @@ export function imageList(agent: Agent, profile: string, limit: number) {
   return { profile, count, images };
 }
 
-/** GET /focus-test/images: the focus frames, newest first, with their lens positions. */
-export function focusTestImages(agent: Agent) {
-  const images = agent.log
-    .list({ schedule: FOCUS_TEST_SCHEDULE, outcome: "captured", limit: 1000 })
-    .filter((r) => r.image && !r.purged)
-    .map((r) => ({
-      filename: basename(r.image!.file),
-      lens_position: r.settings?.lens_position ?? null,
-      url: `/images/${FOCUS_TEST_DIR}/${basename(r.image!.file)}`,
-      modified: r.captured_at,
-      capture_id: r.id,
-      focus_fom: r.exposure?.focus_fom ?? null,
-    }));
-  return { images };
+/**
+ * GET /static/<file>: pages a technician copies into `<data dir>/static/`, served as the
+ * first system's Pi served its pi/static/ (focus-test.html calls this API on its own origin).
+ */
+export function staticPage(agent: Agent, file: string): Blob {
+  const path = join(agent.env.SKYLAPSE_DATA_DIR, "static", file);
+  if (!existsSync(path)) throw notFound(`static/${file} (copy the page into ${dirname(path)})`);
+  return Bun.file(path);
 }

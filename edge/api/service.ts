@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { decode, encode } from "jpeg-js";
 import type { SeedBracketRequest, SeedCaptureRequest, SeedDeployRequest } from "../../shared/contracts/seed-api";
-import { DEFAULT_SETTINGS } from "../../shared/contracts/settings";
 import type { ImageSyncProgress } from "../../shared/contracts/sync";
 import { seedBaseToOverride, snapshotFromSeedDeploy } from "../../shared/exposure/compile";
 import { formatSeedShutter, suggestIso } from "../../shared/exposure/seed-codes";
@@ -12,7 +11,7 @@ import type { Agent } from "../agent";
 import { capture, type CaptureResult, type CaptureTarget, imageFileFor, type SettingsPlan } from "../capture/service";
 import { ImageTaken } from "../store/images";
 import type { CaptureFilter } from "../capture/log";
-import { BRACKET_DEFAULTS, CAPTURE_DEFAULTS, explicitSettings, FOCUS_TEST_SCHEDULE, imageUrl, inExposureOrder, settingsUsed, warnIgnored } from "./seed";
+import { BRACKET_DEFAULTS, CAPTURE_DEFAULTS, explicitSettings, imageUrl, inExposureOrder, settingsUsed, warnIgnored } from "./seed";
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
@@ -93,7 +92,7 @@ function jitterSummary(samples: number[]) {
   return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), n: sorted.length };
 }
 
-async function requireReady(agent: Agent) {
+export async function requireReady(agent: Agent) {
   if (!(await agent.driver.ready())) throw new HttpError(503, "camera_not_ready", "Camera not ready");
 }
 
@@ -110,7 +109,7 @@ export async function meter(agent: Agent) {
   };
 }
 
-function captured(agent: Agent, result: CaptureResult, message: string) {
+export function captured(agent: Agent, result: CaptureResult, message: string) {
   const r = result.record;
   if (r.outcome !== "captured") throw new HttpError(r.reason_code === "disk_full" ? 507 : 503, r.reason_code ?? "capture_failed", r.reason ?? "capture failed");
   return {
@@ -133,7 +132,7 @@ function captured(agent: Agent, result: CaptureResult, message: string) {
  * production record, or the file it would write) is refused with 409 before the
  * camera is touched or a byte is written: a logged frame is never replaced.
  */
-async function takeCapture(agent: Agent, target: CaptureTarget, plan: SettingsPlan): Promise<CaptureResult> {
+export async function takeCapture(agent: Agent, target: CaptureTarget, plan: SettingsPlan): Promise<CaptureResult> {
   const taken = () =>
     new HttpError(409, "conflict", `a capture for ${new Date(target.at).toISOString()} and profile ${target.profile}${target.test_id ? ` (test ${target.test_id})` : ""} is already logged; its frame is kept`);
   const production = !target.test_role || target.test_role === "baseline";
@@ -315,36 +314,6 @@ export function latestInfo(agent: Agent, profile: string) {
     settings_used: r.settings && settingsUsed(r.settings),
     settings: r.settings,
     exposure: r.exposure,
-  };
-}
-
-/** One frame at a lens position, with the camera's focus figure of merit. */
-export async function focusTest(agent: Agent, lensPosition: number) {
-  await requireReady(agent);
-  const settings = { ...DEFAULT_SETTINGS, focus: "manual" as const, lens_position: lensPosition };
-  const result = await takeCapture(agent, { at: agent.clock.now(), schedule: FOCUS_TEST_SCHEDULE, profile: "focus", interval_seconds: 0 }, { explicit: settings });
-  const body = captured(agent, result, `focus test at lens position ${lensPosition}`);
-  const filename = basename(result.files[0]!);
-  return { ...body, success: true, filename, path: body.image_path, url: `/images/focus-test/${filename}`, lens_position: lensPosition, focus_fom: result.record.exposure?.focus_fom ?? null };
-}
-
-/** A sweep over lens positions; the sharpest wins. */
-export async function focusAuto(agent: Agent) {
-  const positions = [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5];
-  const results = [];
-  for (const p of positions) results.push(await focusTest(agent, p));
-  const best = results.reduce((a, b) => ((b.focus_fom ?? -1) > (a.focus_fom ?? -1) ? b : a));
-  return {
-    status: "success",
-    success: true,
-    // The first system's fields: the position chosen and its frame.
-    lens_position: best.lens_position,
-    filename: best.filename,
-    path: best.path,
-    url: best.url,
-    best_lens_position: best.lens_position,
-    best_focus_fom: best.focus_fom,
-    results: results.map((r) => ({ lens_position: r.lens_position, focus_fom: r.focus_fom, capture_id: r.capture_id, filename: r.filename })),
   };
 }
 

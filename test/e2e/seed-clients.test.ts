@@ -5,7 +5,8 @@
  * sequences of its pages (profile-viewer.html, pi/static/focus-test.html).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { basename } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { decode } from "jpeg-js";
 import { firstSystemSettings, triggerBracketCapture, triggerCapture } from "../harness/first-system-backend";
 import { sharedClock, startAgent, type StartedAgent } from "../harness/processes";
@@ -143,7 +144,14 @@ describe("the first system's pages, their fetch sequences", () => {
     }
   });
 
-  test("focus-test.html: auto, then stepped lens positions, each frame loaded from /images/focus-test/", async () => {
+  test("focus-test.html: served from the data dir's static/ as the first system's Pi served it; then auto, stepped lens positions, each frame loaded from /images/focus-test/", async () => {
+    expect((await fetch(`${agent.url}/static/focus-test.html`)).status).toBe(404);
+    mkdirSync(join(agent.dataDir, "static"), { recursive: true });
+    writeFileSync(join(agent.dataDir, "static", "focus-test.html"), "<script>const API_BASE = '';  // Same origin</script>");
+    const page = await fetch(`${agent.url}/static/focus-test.html`);
+    expect(page.headers.get("content-type")).toStartWith("text/html");
+    expect(await page.text()).toContain("API_BASE");
+    expect((await fetch(`${agent.url}/static/..%2Fedge.sqlite`)).status).toBe(422);
     const auto = await post("/focus-test/auto");
     expect(auto.ok).toBe(true);
     const first = await auto.json();

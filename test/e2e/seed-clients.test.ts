@@ -124,6 +124,15 @@ describe("the first system's backend, replayed", () => {
     expect((await fetch(`${agent.url}/images/profile-b/not-a-capture.jpg`)).status).toBe(404);
   });
 
+  test("a deployed profile's override capture (a test variant) downloads from its image_path too", async () => {
+    const deploy = await post("/profile/deploy", { profile_id: "spot", settings: { base: { ae_metering_mode: 1, exposure_compensation: 0.7, awb_mode: 1 } } });
+    expect(deploy.status).toBe(200);
+    const { result, image } = await triggerCapture(agent.url, { use_deployed_profile: true, schedule_type: "sunset", override: { exposure_compensation: 1.0, hdr_enabled: null }, test_id: "t1" }, null);
+    expect(result.settings_used.exposure_compensation).toBe(1);
+    expect(decode(image).width).toBeGreaterThan(0);
+    expect((await fetch(`${agent.url}/profile/current`, { method: "DELETE" })).status).toBe(200);
+  });
+
   test("CORS as the first system allowed it, on the seed's GETs only", async () => {
     const origin = { headers: { origin: "http://viewer.example" } };
     for (const path of ["/images/profile-b/info", "/images/profile-c/info", "/latest-image", "/status", "/health"])

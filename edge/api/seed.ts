@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import type { SeedCaptureRequest } from "../../shared/contracts/seed-api";
+import type { SeedCaptureSettings } from "../../shared/contracts/seed-api";
 import { CaptureSettings, DEFAULT_SETTINGS } from "../../shared/contracts/settings";
 import type { CaptureRecord } from "../../shared/contracts/sync";
 import { seedBaseToOverride, settingsToSeedRequest } from "../../shared/exposure/compile";
@@ -34,14 +34,11 @@ export const BRACKET_DEFAULTS = { iso: 100, awb_mode: 1 } as const;
 /** Its shutter when an ISO is set and no shutter is given. */
 const DEFAULT_SHUTTER = "1/500";
 
-type ExplicitRequest = Omit<SeedCaptureRequest, "override" | "use_deployed_profile" | "schedule_type" | "test_id">;
-
 /** Explicit settings in the seed's names as our settings, the first system's defaults filling what is not given. */
-export function explicitSettings(req: ExplicitRequest, defaults: { iso: number; awb_mode: number }): CaptureSettings {
-  const { bracket_ev, planned_at: _, ignored: __, profile: ___, schedule: ____, ...given } = req;
-  const base = { ...defaults, ...given };
-  const shutter = base.shutter_speed ?? (base.iso === 0 ? undefined : DEFAULT_SHUTTER);
-  return CaptureSettings.parse({ ...DEFAULT_SETTINGS, ...seedBaseToOverride({ ...base, shutter_speed: shutter, bracket_exposures: bracket_ev }) });
+export function explicitSettings(req: SeedCaptureSettings, defaults: { iso: number; awb_mode: number }): CaptureSettings {
+  const { bracket_ev, ...given } = { ...defaults, ...req };
+  const shutter = given.shutter_speed ?? (given.iso === 0 ? undefined : DEFAULT_SHUTTER);
+  return CaptureSettings.parse({ ...DEFAULT_SETTINGS, ...seedBaseToOverride({ ...given, shutter_speed: shutter, bracket_exposures: bracket_ev }) });
 }
 
 /** The settings a capture used, in the seed's names and codes (EV as used, not capped). */

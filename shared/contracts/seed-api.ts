@@ -36,6 +36,7 @@ export const SeedCaptureSettings = z
     quality: z.number().int().min(1).max(100),
   })
   .partial();
+export type SeedCaptureSettings = z.infer<typeof SeedCaptureSettings>;
 
 const SeedOverride = SeedCaptureSettings.extend({ ev_compensation: seedEv.optional(), metering_mode: SeedBase.shape.metering_mode }).superRefine((o, ctx) => {
   const problem = bracketProblem(o.bracket_count, o.bracket_ev);

@@ -1,3 +1,7 @@
+/**
+ * What the first system's clients read back from the Pi: its file names and URLs,
+ * its field names, its defaults. Our own fields sit beside these in the replies.
+ */
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { SeedCaptureSettings } from "../../shared/contracts/seed-api";
@@ -6,11 +10,6 @@ import type { CaptureRecord } from "../../shared/contracts/sync";
 import { seedBaseToOverride, settingsToSeedRequest } from "../../shared/exposure/compile";
 import { HttpError, notFound } from "../../shared/http";
 import type { Agent } from "../agent";
-
-/**
- * What the first system's clients read back from the Pi: its file names and URLs,
- * its field names, its defaults. Our own fields sit beside these in the replies.
- */
 
 /** Focus-test frames: this schedule in our log, the `focus-test` folder on the first system. */
 export const FOCUS_TEST_SCHEDULE = "focus_test";

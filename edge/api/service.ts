@@ -181,15 +181,16 @@ export async function manualCapture(agent: Agent, req: SeedCaptureRequest) {
   return captured(agent, await takeCapture(agent, target, plan), `captured with the ${mode}`);
 }
 
-const DEFAULT_BRACKETS: Record<number, number[]> = { 3: [-2, 0, 2], 5: [-2, -1, 0, 1, 2] };
-
 /** POST /capture-bracket: one capture of 2 to 9 frames, named back in the order of their EV offsets. */
 export async function bracketCapture(agent: Agent, req: SeedBracketRequest) {
   warnIgnored(agent, "POST /capture-bracket", req.ignored);
   await requireReady(agent);
-  const { bracket_exposures, bracket_count, ...rest } = req;
-  const evs = bracket_exposures ?? (req.bracket_ev ?? DEFAULT_BRACKETS[bracket_count ?? 3]!).slice(0, bracket_count ?? 3);
-  const settings = { ...explicitSettings({ ...rest, bracket_ev: undefined }, BRACKET_DEFAULTS), bracket: { count: evs.length, ev: evs } };
+  const { bracket_exposures, ...rest } = req;
+  // The first system's bracket_exposures, else ours: bracket_count (3 by default) with bracket_ev or its default offsets.
+  const settings = bracket_exposures
+    ? { ...explicitSettings({ ...rest, bracket_count: undefined, bracket_ev: undefined }, BRACKET_DEFAULTS), bracket: { count: bracket_exposures.length, ev: bracket_exposures } }
+    : explicitSettings({ ...rest, bracket_count: rest.bracket_count ?? 3 }, BRACKET_DEFAULTS);
+  const evs = settings.bracket!.ev;
   const target = { at: agent.clock.now(), schedule: req.schedule ?? "manual", profile: req.profile ?? "bracket", interval_seconds: 0 };
   const result = await takeCapture(agent, target, { explicit: settings });
   const files = inExposureOrder(evs, result.files);

@@ -27,8 +27,14 @@ const jpeg = (body: Blob | Uint8Array) => new Response(body as BodyInit, { heade
 const SEED_READS = /^\/(health|status|meter|profile\/current|latest-image|images\/.*|focus-test\/images|static\/.*)$/;
 
 const firstSystemCors = new Elysia({ name: "first-system-cors" }).onRequest(({ request, set }) => {
-  if (request.method !== "GET" && request.method !== "HEAD") return;
-  if (SEED_READS.test(new URL(request.url).pathname)) set.headers["access-control-allow-origin"] = "*";
+  if (!SEED_READS.test(new URL(request.url).pathname)) return;
+  if (request.method === "GET" || request.method === "HEAD") set.headers["access-control-allow-origin"] = "*";
+  // A page's GET with headers of its own is preflighted first.
+  else if (request.method === "OPTIONS" && request.headers.get("access-control-request-method") === "GET")
+    return new Response(null, {
+      status: 204,
+      headers: { "access-control-allow-origin": "*", "access-control-allow-methods": "GET, HEAD", "access-control-allow-headers": request.headers.get("access-control-request-headers") ?? "*", "access-control-max-age": "600" },
+    });
 });
 
 /** Reads: the seed's status, meter, profile and image endpoints, and our plan and capture log. */

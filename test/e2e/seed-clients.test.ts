@@ -138,6 +138,12 @@ describe("the first system's backend, replayed", () => {
     for (const path of ["/images/profile-b/info", "/images/profile-c/info", "/latest-image", "/status", "/health"])
       expect({ path, cors: (await fetch(agent.url + path, origin)).headers.get("access-control-allow-origin") }).toEqual({ path, cors: "*" });
     expect((await fetch(`${agent.url}/captures`, origin)).headers.get("access-control-allow-origin")).toBeNull();
+    const preflight = await fetch(`${agent.url}/latest-image`, { method: "OPTIONS", headers: { origin: "http://viewer.example", "access-control-request-method": "GET", "access-control-request-headers": "x-requested-with" } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-headers")).toBe("x-requested-with");
+    // Writes are not opened to other origins.
+    const write = await fetch(`${agent.url}/capture`, { method: "OPTIONS", headers: { origin: "http://viewer.example", "access-control-request-method": "POST" } });
+    expect(write.headers.get("access-control-allow-origin")).toBeNull();
   });
 });
 

@@ -2,6 +2,8 @@ import { Elysia } from "elysia";
 import { bearerToken, HttpError, problems, sameSecret } from "../../shared/http";
 import type { Agent } from "../agent";
 import { localModel } from "./model";
+import * as focus from "./focus";
+import * as seed from "./seed";
 import * as local from "./service";
 
 /** Request bodies above this are refused with 413. */
@@ -21,9 +23,24 @@ const technicianAuth = (token: string | undefined) =>
 
 const jpeg = (body: Blob | Uint8Array) => new Response(body as BodyInit, { headers: { "content-type": "image/jpeg", "cache-control": "no-store" } });
 
-/** Reads: the seed's status, meter, profile and latest-image endpoints, and our plan and capture log. */
+/** GETs the first system served to any origin (its CORS allowed every one): its reads and its image files. */
+const SEED_READS = /^\/(health|status|meter|profile\/current|latest-image|images\/.*|focus-test\/images|static\/.*)$/;
+
+const firstSystemCors = new Elysia({ name: "first-system-cors" }).onRequest(({ request, set }) => {
+  if (!SEED_READS.test(new URL(request.url).pathname)) return;
+  if (request.method === "GET" || request.method === "HEAD") set.headers["access-control-allow-origin"] = "*";
+  // A page's GET with headers of its own is preflighted first.
+  else if (request.method === "OPTIONS" && request.headers.get("access-control-request-method") === "GET")
+    return new Response(null, {
+      status: 204,
+      headers: { "access-control-allow-origin": "*", "access-control-allow-methods": "GET, HEAD", "access-control-allow-headers": request.headers.get("access-control-request-headers") ?? "*", "access-control-max-age": "600" },
+    });
+});
+
+/** Reads: the seed's status, meter, profile and image endpoints, and our plan and capture log. */
 const reads = (agent: Agent) =>
   new Elysia()
+    .use(firstSystemCors)
     .get("/health", () => ({ status: "ok" }))
     .get("/status", () => local.status(agent))
     .get("/meter", () => local.meter(agent))
@@ -33,13 +50,18 @@ const reads = (agent: Agent) =>
     .get("/captures/:id", ({ params }) => local.captureById(agent, params.id), { params: localModel.captureParams })
     .get("/captures/:id/image", ({ params }) => jpeg(local.image(agent, params.id)), { params: localModel.captureParams })
     .get("/captures/:id/thumbnail", ({ params }) => jpeg(local.thumbnail(agent, params.id)), { params: localModel.captureParams })
-    .get("/latest-image", ({ query }) => jpeg(local.image(agent, local.latest(agent, query.profile).id)), { query: localModel.latestQuery })
+    .get("/latest-image", ({ query }) => seed.latestImage(agent, query.profile), { query: localModel.latestQuery })
     .get("/images/profile-:profile/latest.jpg", ({ params }) => jpeg(local.image(agent, local.latest(agent, params.profile).id)), { params: localModel.profileParams })
     .get("/images/profile-:profile/latest.info", ({ params }) => local.latestInfo(agent, params.profile), { params: localModel.profileParams })
-    .get("/images/profile-:profile/list", ({ params, query }) => local.imageList(agent, params.profile, query.limit), {
+    .get("/images/profile-:profile/info", ({ params }) => seed.imageInfo(agent, params.profile), { params: localModel.profileParams })
+    .get("/images/profile-:profile/list", ({ params, query }) => seed.imageList(agent, params.profile, query.limit), {
       params: localModel.profileParams,
       query: localModel.listQuery,
-    });
+    })
+    // A wildcard, so the profile routes above keep their precedence.
+    .get("/images/*", ({ params }) => jpeg(Bun.file(seed.findImage(agent, params["*"]))), { params: localModel.imageParams })
+    .get("/focus-test/images", () => focus.focusTestImages(agent))
+    .get("/static/:file", ({ params }) => seed.staticPage(agent, params.file), { params: localModel.staticParams });
 
 /** Writes: capture, deploy, clear, sync, focus tests. */
 const writes = (agent: Agent) =>
@@ -50,8 +72,8 @@ const writes = (agent: Agent) =>
     .post("/profile/deploy", ({ body }) => local.deploy(agent, body), { body: localModel.deployBody })
     .delete("/profile/current", () => local.clearProfile(agent))
     .post("/sync", () => local.syncNow(agent))
-    .post("/focus-test", ({ query }) => local.focusTest(agent, query.lens_position), { query: localModel.focusQuery })
-    .post("/focus-test/auto", () => local.focusAuto(agent));
+    .post("/focus-test", ({ query }) => focus.focusTest(agent, query.lens_position), { query: localModel.focusQuery })
+    .post("/focus-test/auto", () => focus.focusAuto(agent));
 
 /** The local API on port 8080: the seed-era Pi API, unchanged for its clients, and ours beside it. */
 export const localApi = (agent: Agent) => new Elysia().use(problems(EDGE_MAX_BODY_BYTES)).use(reads(agent)).use(writes(agent));

@@ -22,9 +22,15 @@ export const localModel = {
   captureParams: v.strictObject({ id: v.pipe(v.string(), v.regex(/^[\w-]{1,64}$/, "not a capture id")) }),
   profileParams: v.strictObject({ profile: slug }),
   latestQuery: v.strictObject({ profile: v.optional(slug) }),
-  listQuery: v.strictObject({ limit: v.optional(intIn(1, 1000), "50") }),
+  listQuery: v.strictObject({ limit: v.optional(intIn(1, 1000), "1000") }),
+  /** The first system's static mount: a folder name and a file name, nothing that climbs out. */
+  imageParams: v.strictObject({
+    "*": v.pipe(v.string(), v.regex(/^[\w-]{1,80}\/[\w+.-]{1,128}\.jpg$/, "must be FOLDER/FILE.jpg"), v.check((f) => !f.includes(".."), "must not contain '..'")),
+  }),
+  staticParams: v.strictObject({ file: v.pipe(v.string(), v.regex(/^[\w-]+(\.[\w-]+)*\.(html|css|js|png|jpg|svg)$/, "not a page file")) }),
   focusQuery: v.strictObject({
-    lens_position: v.pipe(v.string(), v.regex(/^\d+(\.\d+)?$/, "must be a number of dioptres"), v.transform(Number), v.maxValue(32)),
+    // Any decimal its page sends (a stepped position can read 0.30000000000000004 or 5e-17); 0 to 32 dioptres.
+    lens_position: v.pipe(v.string(), v.regex(/^\d*\.?\d+(e-?\d+)?$/i, "must be a number of dioptres"), v.transform(Number), v.maxValue(32)),
   }),
   captureBody: SeedCaptureRequest,
   bracketBody: SeedBracketRequest,

@@ -1,8 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { decode, encode } from "jpeg-js";
 import type { SeedBracketRequest, SeedCaptureRequest, SeedDeployRequest } from "../../shared/contracts/seed-api";
-import { CaptureSettings, DEFAULT_SETTINGS } from "../../shared/contracts/settings";
 import type { ImageSyncProgress } from "../../shared/contracts/sync";
 import { seedBaseToOverride, snapshotFromSeedDeploy } from "../../shared/exposure/compile";
 import { formatSeedShutter, suggestIso } from "../../shared/exposure/seed-codes";
@@ -12,6 +11,7 @@ import type { Agent } from "../agent";
 import { capture, type CaptureResult, type CaptureTarget, imageFileFor, type SettingsPlan } from "../capture/service";
 import { ImageTaken } from "../store/images";
 import type { CaptureFilter } from "../capture/log";
+import { BRACKET_DEFAULTS, CAPTURE_DEFAULTS, explicitSettings, imageUrl, inExposureOrder, settingsUsed, warnIgnored } from "./seed";
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
@@ -92,7 +92,7 @@ function jitterSummary(samples: number[]) {
   return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), n: sorted.length };
 }
 
-async function requireReady(agent: Agent) {
+export async function requireReady(agent: Agent) {
   if (!(await agent.driver.ready())) throw new HttpError(503, "camera_not_ready", "Camera not ready");
 }
 
@@ -109,12 +109,7 @@ export async function meter(agent: Agent) {
   };
 }
 
-function seedSettings(req: Omit<SeedCaptureRequest, "override">): CaptureSettings {
-  const { bracket_ev, planned_at: _, ...base } = req;
-  return CaptureSettings.parse({ ...DEFAULT_SETTINGS, ...seedBaseToOverride({ ...base, bracket_exposures: bracket_ev }) });
-}
-
-function captured(agent: Agent, result: CaptureResult, message: string) {
+export function captured(agent: Agent, result: CaptureResult, message: string) {
   const r = result.record;
   if (r.outcome !== "captured") throw new HttpError(r.reason_code === "disk_full" ? 507 : 503, r.reason_code ?? "capture_failed", r.reason ?? "capture failed");
   return {
@@ -123,7 +118,9 @@ function captured(agent: Agent, result: CaptureResult, message: string) {
     message,
     capture_id: r.id,
     seq: result.seq,
-    settings_used: r.settings,
+    image_url: imageUrl(r.profile_id, result.files[0]!),
+    settings_used: settingsUsed(r.settings!),
+    settings: r.settings,
     exposure: r.exposure,
     meter: r.meter,
     image: r.image,
@@ -135,7 +132,7 @@ function captured(agent: Agent, result: CaptureResult, message: string) {
  * production record, or the file it would write) is refused with 409 before the
  * camera is touched or a byte is written: a logged frame is never replaced.
  */
-async function takeCapture(agent: Agent, target: CaptureTarget, plan: SettingsPlan): Promise<CaptureResult> {
+export async function takeCapture(agent: Agent, target: CaptureTarget, plan: SettingsPlan): Promise<CaptureResult> {
   const taken = () =>
     new HttpError(409, "conflict", `a capture for ${new Date(target.at).toISOString()} and profile ${target.profile}${target.test_id ? ` (test ${target.test_id})` : ""} is already logged; its frame is kept`);
   const production = !target.test_role || target.test_role === "baseline";
@@ -154,14 +151,15 @@ const PLANNED_AT_SLACK_MS = 10 * 60_000;
 
 /** POST /capture in the seed's three modes: explicit settings, the deployed profile, or it with a one-capture override. */
 export async function manualCapture(agent: Agent, req: SeedCaptureRequest) {
+  warnIgnored(agent, "POST /capture", req.ignored);
   await requireReady(agent);
   const now = agent.clock.now();
   const at = req.planned_at ? Date.parse(req.planned_at) : now;
   if (Math.abs(at - now) > PLANNED_AT_SLACK_MS)
     throw new HttpError(422, "invalid_request", `body.planned_at: must be within 10 minutes of the agent's clock (${new Date(now).toISOString()})`);
   if (!req.use_deployed_profile) {
-    const settings = seedSettings(req);
-    const target = { at, schedule: req.schedule ?? "manual", profile: req.profile ?? "manual", interval_seconds: 0 };
+    const settings = explicitSettings(req, CAPTURE_DEFAULTS);
+    const target = { at, schedule: req.schedule ?? "manual", profile: req.profile ?? "default", interval_seconds: 0 };
     return captured(agent, await takeCapture(agent, target, { explicit: settings }), "captured with explicit settings");
   }
   const active = agent.profiles.active();
@@ -183,13 +181,25 @@ export async function manualCapture(agent: Agent, req: SeedCaptureRequest) {
   return captured(agent, await takeCapture(agent, target, plan), `captured with the ${mode}`);
 }
 
+/** POST /capture-bracket: one capture of 2 to 9 frames, named back in the order of their EV offsets. */
 export async function bracketCapture(agent: Agent, req: SeedBracketRequest) {
+  warnIgnored(agent, "POST /capture-bracket", req.ignored);
   await requireReady(agent);
-  const count = req.bracket_count ?? 3;
-  const settings = seedSettings({ ...req, bracket_count: count, bracket_ev: req.bracket_ev ?? (count === 5 ? [-2, -1, 0, 1, 2] : [-2, 0, 2]) });
+  const { bracket_exposures, ...rest } = req;
+  // The first system's bracket_exposures, else ours: bracket_count (3 by default) with bracket_ev or its default offsets.
+  const settings = bracket_exposures
+    ? { ...explicitSettings({ ...rest, bracket_count: undefined, bracket_ev: undefined }, BRACKET_DEFAULTS), bracket: { count: bracket_exposures.length, ev: bracket_exposures } }
+    : explicitSettings({ ...rest, bracket_count: rest.bracket_count ?? 3 }, BRACKET_DEFAULTS);
+  const evs = settings.bracket!.ev;
   const target = { at: agent.clock.now(), schedule: req.schedule ?? "manual", profile: req.profile ?? "bracket", interval_seconds: 0 };
   const result = await takeCapture(agent, target, { explicit: settings });
-  return { ...captured(agent, result, `captured a ${count}-frame bracket`), image_paths: result.files.map((f) => agent.images.pathOf(f)) };
+  const files = inExposureOrder(evs, result.files);
+  return {
+    ...captured(agent, result, `Captured ${evs.length} bracket exposures`),
+    filenames: files.map((f) => basename(f)),
+    bracket_count: evs.length,
+    image_paths: files.map((f) => agent.images.pathOf(f)),
+  };
 }
 
 export function deploy(agent: Agent, req: SeedDeployRequest) {
@@ -302,35 +312,10 @@ export function latestInfo(agent: Agent, profile: string) {
     profile: r.profile_id,
     schedule: r.schedule,
     captured_at: r.captured_at,
-    settings_used: r.settings,
+    settings_used: r.settings && settingsUsed(r.settings),
+    settings: r.settings,
     exposure: r.exposure,
   };
-}
-
-export function imageList(agent: Agent, profile: string, limit: number) {
-  const images = agent.log
-    .list({ profile, outcome: "captured", limit })
-    .filter((r) => r.image && !r.purged)
-    .map((r) => ({ capture_id: r.id, file: r.image!.file, captured_at: r.captured_at, schedule: r.schedule, bytes: r.image!.bytes }));
-  return { profile, count: images.length, images };
-}
-
-/** One frame at a lens position, with the camera's focus figure of merit. */
-export async function focusTest(agent: Agent, lensPosition: number) {
-  await requireReady(agent);
-  const settings = { ...DEFAULT_SETTINGS, focus: "manual" as const, lens_position: lensPosition };
-  const result = await takeCapture(agent, { at: agent.clock.now(), schedule: "focus_test", profile: "focus", interval_seconds: 0 }, { explicit: settings });
-  const body = captured(agent, result, `focus test at lens position ${lensPosition}`);
-  return { ...body, lens_position: lensPosition, focus_fom: result.record.exposure?.focus_fom ?? null };
-}
-
-/** A sweep over lens positions; the sharpest wins. */
-export async function focusAuto(agent: Agent) {
-  const positions = [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5];
-  const results = [];
-  for (const p of positions) results.push(await focusTest(agent, p));
-  const best = results.reduce((a, b) => ((b.focus_fom ?? -1) > (a.focus_fom ?? -1) ? b : a));
-  return { status: "success", best_lens_position: best.lens_position, best_focus_fom: best.focus_fom, results: results.map((r) => ({ lens_position: r.lens_position, focus_fom: r.focus_fom, capture_id: r.capture_id })) };
 }
 
 export function syncNow(agent: Agent) {

@@ -158,6 +158,12 @@ export class CaptureLog {
     );
   }
 
+  /** Captured images still on disk, of one profile or of all. */
+  imageCount(profile?: string): number {
+    const where = and(eq(captures.outcome, "captured"), isNull(captures.purgedAt), profile === undefined ? undefined : eq(captures.profileId, profile));
+    return this.db.select({ n: count() }).from(captures).where(where).get()?.n ?? 0;
+  }
+
   counts(): Record<string, number> {
     const rows = this.db.select({ outcome: captures.outcome, n: count() }).from(captures).groupBy(captures.outcome).all();
     return Object.fromEntries(rows.map((r) => [r.outcome, r.n]));

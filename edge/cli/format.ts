@@ -85,7 +85,7 @@ export function formatMeter(m: Json): string {
 }
 
 export function formatCapture(c: Json): string {
-  const s = c.settings_used;
+  const s = c.settings;
   const exposure = c.exposure ? `${c.exposure.exposure_time_us} µs, gain ${c.exposure.analogue_gain.toFixed(2)}` : "—";
   return pairs([
     ["captured", c.image_path],

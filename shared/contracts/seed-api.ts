@@ -36,44 +36,85 @@ export const SeedCaptureSettings = z
     quality: z.number().int().min(1).max(100),
   })
   .partial();
+export type SeedCaptureSettings = z.infer<typeof SeedCaptureSettings>;
 
-/** POST /capture: explicit settings, the deployed profile, or the profile with a one-capture override. */
-export const SeedCaptureRequest = SeedCaptureSettings.extend({
+const SeedOverride = SeedCaptureSettings.extend({ ev_compensation: seedEv.optional(), metering_mode: SeedBase.shape.metering_mode }).superRefine((o, ctx) => {
+  const problem = bracketProblem(o.bracket_count, o.bracket_ev);
+  if (problem) ctx.addIssue({ code: "custom", path: ["bracket_ev"], message: problem });
+});
+
+const SeedCaptureFields = SeedCaptureSettings.extend({
   profile: Slug.optional(),
   schedule: Slug.optional(),
   use_deployed_profile: z.boolean().optional(),
   schedule_type: Slug.optional(),
-  override: SeedCaptureSettings.extend({ ev_compensation: seedEv.optional(), metering_mode: SeedBase.shape.metering_mode })
-    .strict()
-    .superRefine((o, ctx) => {
-      const problem = bracketProblem(o.bracket_count, o.bracket_ev);
-      if (problem) ctx.addIssue({ code: "custom", path: ["bracket_ev"], message: problem });
-    })
-    .optional(),
+  override: SeedOverride.optional(),
   test_id: TestId.optional(),
   /** Ours, not the seed's: the planned tick a live-orchestrated capture is for, so agent and hub name it alike. */
   planned_at: z.iso.datetime({ offset: true }).optional(),
-})
-  .strict()
-  .superRefine((req, ctx) => {
-    const count = req.bracket_count ?? 1;
-    if (count > 1 && (req.bracket_ev?.length ?? 0) < count)
-      ctx.addIssue({ code: "custom", path: ["bracket_ev"], message: `needs at least ${count} values for bracket_count ${count}` });
-    if ((req.override || req.test_id) && !req.use_deployed_profile)
-      ctx.addIssue({ code: "custom", path: ["use_deployed_profile"], message: "override and test_id apply to captures with use_deployed_profile: true" });
-  });
-export type SeedCaptureRequest = z.infer<typeof SeedCaptureRequest>;
+}).superRefine((req, ctx) => {
+  const count = req.bracket_count ?? 1;
+  if (count > 1 && (req.bracket_ev?.length ?? 0) < count)
+    ctx.addIssue({ code: "custom", path: ["bracket_ev"], message: `needs at least ${count} values for bracket_count ${count}` });
+  if ((req.override || req.test_id) && !req.use_deployed_profile)
+    ctx.addIssue({ code: "custom", path: ["use_deployed_profile"], message: "override and test_id apply to captures with use_deployed_profile: true" });
+});
 
-/** POST /capture-bracket: explicit settings with bracket_count 3 or 5 (default 3 at −2, 0, +2 EV). */
-export const SeedBracketRequest = SeedCaptureSettings.extend({ profile: Slug.optional(), schedule: Slug.optional() })
-  .strict()
-  .superRefine((req, ctx) => {
-    if (req.bracket_count === 1) ctx.addIssue({ code: "custom", path: ["bracket_count"], message: "a bracket has 3 or 5 frames" });
-    const count = req.bracket_count ?? 3;
-    if (req.bracket_ev && req.bracket_ev.length < count)
-      ctx.addIssue({ code: "custom", path: ["bracket_ev"], message: `needs at least ${count} values for bracket_count ${count}` });
+const SeedBracketFields = SeedCaptureSettings.extend({
+  /** The first system's field: the EV offset of each frame, in order. */
+  bracket_exposures: z.array(seedEv).min(2, "a bracket needs at least 2 EV offsets").max(9).optional(),
+  profile: Slug.optional(),
+  schedule: Slug.optional(),
+}).superRefine((req, ctx) => {
+  if (req.bracket_exposures) return;
+  if (req.bracket_count === 1) ctx.addIssue({ code: "custom", path: ["bracket_count"], message: "a bracket has 3 or 5 frames" });
+  const count = req.bracket_count ?? 3;
+  if (req.bracket_ev && req.bracket_ev.length < count)
+    ctx.addIssue({ code: "custom", path: ["bracket_ev"], message: `needs at least ${count} values for bracket_count ${count}` });
+});
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Pydantic's `null`: "not given", at any depth of an object (arrays keep their items). */
+function withoutNulls(value: unknown): unknown {
+  if (!isRecord(value)) return value;
+  return Object.fromEntries(Object.entries(value).flatMap(([k, v]) => (v === null ? [] : [[k, withoutNulls(v)]])));
+}
+
+function unknownKeys(value: unknown, known: z.ZodObject, prefix = ""): string[] {
+  if (!isRecord(value)) return [];
+  return Object.keys(value).flatMap((k) => {
+    const field = known.shape[k];
+    if (!field) return [prefix + k];
+    const inner = field instanceof z.ZodOptional ? field.unwrap() : field;
+    return inner instanceof z.ZodObject ? unknownKeys(value[k], inner, `${prefix}${k}.`) : [];
   });
-export type SeedBracketRequest = z.infer<typeof SeedBracketRequest>;
+}
+
+/**
+ * A body read the way the first system's Pydantic models read it, which its clients
+ * rely on: `null` means "not given", keys it does not know are ignored (the output
+ * names them in `ignored`, so the agent can say so). Values are still checked.
+ */
+function asFirstSystemRead<S extends z.ZodObject>(schema: S) {
+  return z.unknown().transform((raw, ctx) => {
+    const body = withoutNulls(raw);
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue(issue as never);
+      return z.NEVER;
+    }
+    return { ...(parsed.data as z.output<S>), ignored: unknownKeys(body, schema) };
+  });
+}
+
+/** POST /capture: explicit settings, the deployed profile, or the profile with a one-capture override. */
+export const SeedCaptureRequest = asFirstSystemRead(SeedCaptureFields);
+export type SeedCaptureRequest = z.output<typeof SeedCaptureRequest>;
+
+/** POST /capture-bracket: `bracket_exposures` (2 to 9 offsets), or ours, bracket_count 3 or 5 with bracket_ev (default 3 at −2, 0, +2 EV). */
+export const SeedBracketRequest = asFirstSystemRead(SeedBracketFields);
+export type SeedBracketRequest = z.output<typeof SeedBracketRequest>;
 
 const seedTable = (table: typeof KelvinTable | typeof EvTable) => z.object({ enabled: z.boolean().default(true), lux_table: table.optional() }).strict();
 

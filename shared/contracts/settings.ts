@@ -21,8 +21,9 @@ export const WhiteBalance = z
   });
 export type WhiteBalance = z.infer<typeof WhiteBalance>;
 
+/** 2 to 9 frames: the first system's bracket route took any list of at least 2 EV offsets. */
 export const Bracket = z
-  .object({ count: z.union([z.literal(3), z.literal(5)]), ev: z.array(z.number().min(-4).max(4)) })
+  .object({ count: z.number().int().min(2).max(9), ev: z.array(z.number().min(-4).max(4)) })
   .strict()
   .refine((b) => b.ev.length === b.count, { message: "bracket needs one ev value per frame", path: ["ev"] });
 

@@ -73,24 +73,26 @@ describe("the seed's Pi API, as its own QA checked it, against a real agent", ()
     expect(res.body.status).toBe("success");
     expect(existsSync(res.body.image_path)).toBe(true);
     expect(res.body.image_path).toContain("/sunset/f/");
-    expect(res.body.settings_used).toMatchObject({ iso: 400, shutter_us: 2000, metering: "spot", white_balance: { mode: "daylight" } });
+    // settings_used in the seed's names and codes; ours beside them as `settings`.
+    expect(res.body.settings_used).toMatchObject({ iso: 400, shutter_speed: "1/500", exposure_compensation: 0.7, awb_mode: 1, ae_metering_mode: 1 });
+    expect(res.body.settings).toMatchObject({ iso: 400, shutter_us: 2000, metering: "spot", white_balance: { mode: "daylight" } });
   });
 
   test("mode 2: the deployed profile computes the settings (schedule override, lux table)", async () => {
     const res = await call(agent, "POST", "/capture", { use_deployed_profile: true, schedule_type: "sunrise" });
     expect(res.body.status).toBe("success");
-    expect(res.body.settings_used.ev).toBe(0.9);
-    expect(res.body.settings_used.metering).toBe("spot");
-    expect(res.body.settings_used.white_balance.mode).toBe("kelvin");
+    expect(res.body.settings_used).toMatchObject({ exposure_compensation: 0.9, ae_metering_mode: 1, awb_mode: 6 });
+    expect(res.body.settings).toMatchObject({ ev: 0.9, metering: "spot", white_balance: { mode: "kelvin" } });
   });
 
   test("mode 3: an override applies to one capture only, recorded with its test_id; the next capture uses the profile", async () => {
     const res = await call(agent, "POST", "/capture", { use_deployed_profile: true, override: { exposure_compensation: 1.5, awb_mode: 2 }, test_id: "spring_tuning_test_3" });
-    expect(res.body.settings_used).toMatchObject({ ev: 1.5, white_balance: { mode: "cloudy" } });
+    expect(res.body.settings).toMatchObject({ ev: 1.5, white_balance: { mode: "cloudy" } });
+    expect(res.body.settings_used).toMatchObject({ exposure_compensation: 1.5, awb_mode: 2 });
     const record = (await call(agent, "GET", `/captures/${res.body.capture_id}`)).body;
     expect(record).toMatchObject({ test_id: "spring_tuning_test_3", test_role: "variant" });
     const next = await call(agent, "POST", "/capture", { use_deployed_profile: true });
-    expect(next.body.settings_used.ev).toBe(0.7);
+    expect(next.body.settings.ev).toBe(0.7);
   });
 
   test("the error cases: bad values are 422 naming the field", async () => {
@@ -104,7 +106,8 @@ describe("the seed's Pi API, as its own QA checked it, against a real agent", ()
       [{ bracket_count: 2 }, "body.bracket_count"],
       [{ override: { exposure_compensation: 1 } }, "body.use_deployed_profile"],
       [{ use_deployed_profile: "yes" }, "body.use_deployed_profile"],
-      [{ surprise: 1 }, "surprise"],
+      // Unknown keys are ignored as the first system's Pydantic models ignored them, but values are still checked.
+      [{ surprise: 1, iso: 333 }, "body.iso"],
     ];
     const before = (await call(agent, "GET", "/captures?limit=1000")).body.captures.length;
     for (const [body, field] of cases) {
@@ -128,7 +131,10 @@ describe("the seed's Pi API, as its own QA checked it, against a real agent", ()
     expect(decode(latest.body).width).toBe(640);
     expect((await call(agent, "GET", "/images/profile-f/latest.info")).body.profile).toBe("f");
     expect((await call(agent, "GET", "/images/profile-f/list")).body.count).toBe(1);
-    expect((await call(agent, "GET", "/latest-image?profile=f")).type).toBe("image/jpeg");
+    const latestImage = (await call(agent, "GET", "/latest-image?profile=f")).body;
+    expect(latestImage).toMatchObject({ profile: "f", image_count: 1 });
+    expect(latestImage.image_url).toMatch(/^\/images\/profile-f\/.+\.jpg$/);
+    expect((await call(agent, "GET", latestImage.image_url)).type).toBe("image/jpeg");
     expect((await call(agent, "GET", "/images/profile-nobody/latest.jpg")).status).toBe(404);
     const page = (await call(agent, "GET", "/captures?limit=2")).body;
     expect(page.captures.length).toBe(2);

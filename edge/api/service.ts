@@ -149,6 +149,15 @@ export async function takeCapture(agent: Agent, target: CaptureTarget, plan: Set
 /** How far a live-orchestrated capture's tick may sit from the agent's clock. */
 const PLANNED_AT_SLACK_MS = 10 * 60_000;
 
+/**
+ * A capture by hand without a schedule_type is filed under the schedule whose
+ * window is open now (its overrides apply), or as `manual` outside every window.
+ */
+function openSchedule(agent: Agent, at: number): string {
+  const open = agent.profiles.windows(at).find((w) => Date.parse(w.start) <= at && at < Date.parse(w.end));
+  return open?.schedule ?? "manual";
+}
+
 /** POST /capture in the seed's three modes: explicit settings, the deployed profile, or it with a one-capture override. */
 export async function manualCapture(agent: Agent, req: SeedCaptureRequest) {
   warnIgnored(agent, "POST /capture", req.ignored);
@@ -171,7 +180,7 @@ export async function manualCapture(agent: Agent, req: SeedCaptureRequest) {
   };
   const target = {
     at,
-    schedule: req.schedule_type ?? "daytime",
+    schedule: req.schedule_type ?? openSchedule(agent, at),
     profile: active.snapshot.profile_id,
     interval_seconds: 0,
     test_id: req.test_id ?? (req.override ? "override" : null),

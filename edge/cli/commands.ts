@@ -71,7 +71,7 @@ const capture: Command = {
   summary: "take a picture now: with the active profile (default), or with explicit --iso/--shutter/--ev",
   args: [],
   flags: {
-    schedule: { type: "string", placeholder: "NAME", description: "schedule the profile applies (default daytime)" },
+    schedule: { type: "string", placeholder: "NAME", description: "schedule the profile applies (default: the one whose window is open now, else manual)" },
     iso: { type: "string", placeholder: "N", description: "explicit: 0 (auto), 100 … 3200" },
     shutter: { type: "string", placeholder: "1/500", description: 'explicit: "1/500", "2" or "auto"' },
     ev: { type: "string", placeholder: "EV", description: "explicit: exposure compensation −2 … +2" },

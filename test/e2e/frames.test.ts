@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { sharedClock, simNow, type SimClock, startAgent, type StartedAgent } from "../harness/processes";
+import { sunriseGridConfig } from "../harness/fixtures";
+import { sharedClock, simNow, type SimClock, startAgent, startHub, type StartedAgent, waitFor } from "../harness/processes";
 
 const TECHNICIAN = "frames-technician-token-0123456789";
 let agent: StartedAgent;
@@ -124,4 +125,27 @@ test("two requests for one production tick under different schedules at once: on
   const records = (await logged()).filter((r) => r.planned_at === at);
   expect(records).toHaveLength(1);
   expect(imageFiles()[records[0].image.file]).toBe(records[0].image.sha256);
+});
+
+describe("a capture by hand without a schedule_type", () => {
+  test("is filed as manual outside every window, and under the schedule whose window is open inside one", async () => {
+    const outside = await post("/capture", { use_deployed_profile: true });
+    expect(outside.status).toBe(200);
+    expect((await logged()).find((r) => r.id === outside.json.capture_id)?.schedule).toBe("manual");
+
+    // An agent with a hub's plan, inside its sunrise window (06:30–06:35 at UTC−7).
+    const windowClock = sharedClock("2026-11-24T13:31:00Z", 1, 1500);
+    const hub = await startHub({ config: sunriseGridConfig(), clock: windowClock });
+    const inside = await startAgent({ cameraId: "ridge", hub, clock: windowClock });
+    try {
+      await waitFor("the agent's plan", async () => (await inside.json("/plan")).windows.length > 0, 15_000, 100);
+      const res = await fetch(inside.url + "/capture", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ use_deployed_profile: true }) });
+      expect(res.status).toBe(200);
+      const id = ((await res.json()) as { capture_id: string }).capture_id;
+      const captures = (await inside.json("/captures?limit=100")).captures as { id: string; schedule: string }[];
+      expect(captures.find((r) => r.id === id)?.schedule).toBe("sunrise");
+    } finally {
+      await Promise.all([inside.stop(true), hub.stop()]);
+    }
+  }, 30_000);
 });

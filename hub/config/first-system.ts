@@ -2,7 +2,10 @@
  * The first system's backend/config.json, read as it was written: keys that
  * configured parts it had and we do not run are set aside with a note naming
  * each (nothing is dropped silently), and a schedule's list of profiles leaves
- * out the profiles marked `enabled: false`, as its scheduler did. Pure: no I/O.
+ * out the profiles marked `enabled: false`, as its scheduler did. In its own
+ * form (no `cameras`: one Pi ran every schedule) a schedule without `profiles`
+ * captures every enabled profile, as there; in ours it captures the camera's
+ * deployed profile. Pure: no I/O.
  */
 
 /** Top-level keys of the first system that have no place in ours, and where their job went. */
@@ -46,11 +49,13 @@ export function readFirstSystemKeys(raw: unknown): FirstSystemReading {
   const notes: string[] = [];
   const config = setAside(raw, ROOT_KEYS, "", notes);
   const disabled = new Set<string>();
+  const enabled: string[] = [];
   if (isObject(config.profiles)) {
     const profiles: Record<string, unknown> = {};
     for (const [id, def] of Object.entries(config.profiles)) {
       profiles[id] = isObject(def) ? setAside(def, PROFILE_KEYS, `profiles.${id}.`, notes) : def;
       if (isObject(def) && def.enabled === false) disabled.add(id);
+      else enabled.push(id);
     }
     config.profiles = profiles;
   }
@@ -62,6 +67,10 @@ export function readFirstSystemKeys(raw: unknown): FirstSystemReading {
         continue;
       }
       const kept = setAside(rule, SCHEDULE_KEYS, `schedules.${name}.`, notes);
+      if (!("cameras" in config) && kept.profiles === undefined && enabled.length) {
+        kept.profiles = enabled;
+        notes.push(`schedules.${name}.profiles: none named: every enabled profile (${enabled.join(", ")}), as the first system ran them`);
+      }
       if (Array.isArray(kept.profiles) && kept.profiles.some((p) => disabled.has(p as string))) {
         const off = kept.profiles.filter((p) => disabled.has(p as string));
         notes.push(`schedules.${name}.profiles: ${off.join(", ")} left out (enabled: false)`);

@@ -232,3 +232,14 @@ describe("the first system's config files", () => {
     expect(() => parseConfig({ ...FIRST, schedules: { ...FIRST.schedules, sunrise: { ...FIRST.schedules.sunrise, smooth: {} } } })).toThrow(/smooth/);
   });
 });
+
+describe("a first-system schedule without profiles", () => {
+  test("in its own form (no cameras) captures every enabled profile, as its scheduler did; in ours, the camera's profile", () => {
+    const raw = structuredClone(FIRST);
+    delete raw.schedules.sunrise.profiles;
+    const { config, notes } = readConfig(raw);
+    expect(config.schedules.sunrise!.profiles).toEqual(["a", "b", "d", "g"]);
+    expect(notes).toContain("schedules.sunrise.profiles: none named: every enabled profile (a, b, d, g), as the first system ran them");
+    expect(readConfig({ ...raw, cameras: {} }).config.schedules.sunrise!.profiles).toBeUndefined();
+  });
+});

@@ -114,7 +114,7 @@ export function formatFleet(f: FleetSummary): string {
     c.last_contact_at ? ago(c.last_contact_at, f.generated_at) : "never",
     c.backlog === null ? "—" : String(c.backlog),
     c.oldest_pending_at ? ago(c.oldest_pending_at, f.generated_at) : "—",
-    c.behind_since ? time(c.behind_since) : "—",
+    c.behind_since ? time(c.behind_since, c.timezone) : "—",
     c.disk ? `${Math.round(c.disk.percent)}%${c.disk.warning ? "!" : ""}` : "—",
     c.clock ? (c.clock.trusted ? "ok" : "UNTRUSTED") : "—",
     c.incidents.length ? `${c.incidents.length} (${c.incidents[c.incidents.length - 1]!.kind})` : "—",

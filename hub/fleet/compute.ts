@@ -10,6 +10,8 @@ export const MAX_INCIDENTS = 5;
 
 export interface FleetCameraRow {
   id: string;
+  /** The camera's IANA zone (its own, else the site's). */
+  timezone?: string;
   createdAt: number;
   /** Its first contact (hub/plans: its first plan revision); null: none yet. */
   firstContactAt?: number | null;
@@ -62,6 +64,8 @@ export type CameraStatus = "online" | "offline" | "waiting_for_first_contact";
 
 export interface FleetCamera {
   id: string;
+  /** The camera's IANA zone, for readers that show its local times. */
+  timezone: string;
   status: CameraStatus;
   /** Needs attention when non-empty. */
   attention: Attention[];
@@ -122,6 +126,7 @@ export function fleetCamera(row: FleetCameraRow, pollIntervalSeconds: number, no
   const reported: FleetIncident[] = (o?.incidents ?? []).filter((i) => now - Date.parse(i.at) <= RECENT_INCIDENTS_MS).slice(-MAX_INCIDENTS);
   return {
     id: row.id,
+    timezone: row.timezone ?? "UTC",
     status: waiting ? "waiting_for_first_contact" : online ? "online" : "offline",
     attention,
     online,

@@ -1,5 +1,5 @@
 import { assignmentStatuses } from "../assignments/service";
-import { qualityPolicy, syncPolicy } from "../config/service";
+import { qualityPolicy, siteLocation, syncPolicy } from "../config/service";
 import type { HubDb } from "../db/client";
 import { and, desc, eq, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { cameras, captureImages, captures } from "../db/schema";
@@ -15,8 +15,9 @@ export function fleetSummary(db: HubDb, now: number): FleetSummary {
   const assignments = new Map(assignmentStatuses(db).map((s) => [s.camera_id, s]));
   const firstContact = firstContacts(db);
   const shared = sharedTokens(db);
+  const siteZone = siteLocation(db)?.timezone ?? "UTC";
   const rows = db
-    .select({ id: cameras.id, createdAt: cameras.createdAt, lastContactAt: cameras.lastContactAt, observed: cameras.observed })
+    .select({ id: cameras.id, createdAt: cameras.createdAt, lastContactAt: cameras.lastContactAt, observed: cameras.observed, config: cameras.config })
     .from(cameras)
     .all()
     .map((r) => {
@@ -26,7 +27,8 @@ export function fleetSummary(db: HubDb, now: number): FleetSummary {
         : null;
       // One indexed query per camera: its newest records.
       const exposure = cameraExposure(db, r.id, Number.MAX_SAFE_INTEGER, quality, window);
-      return { ...r, firstContactAt: firstContact.get(r.id) ?? null, observed: r.observed ?? null, assignment, exposure, latestPicture: latestPicture(db, r.id), tokenShared: shared.get(r.id) ?? null };
+      const { config, ...camera } = r;
+      return { ...camera, timezone: config.timezone ?? siteZone, firstContactAt: firstContact.get(r.id) ?? null, observed: r.observed ?? null, assignment, exposure, latestPicture: latestPicture(db, r.id), tokenShared: shared.get(r.id) ?? null };
     });
   return computeFleet(rows, syncPolicy(db).poll_interval_seconds, now, quality);
 }

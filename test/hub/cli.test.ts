@@ -166,7 +166,7 @@ describe("skylapse fleet", () => {
     expect(code).toBe(0);
     const lines = stdout.trim().split("\n");
     expect(lines[0]).toMatch(/^CAMERA\s+STATUS\s+LAST CONTACT\s+BACKLOG\s+OLDEST PENDING\s+BEHIND SINCE\s+DISK\s+CLOCK\s+INCIDENTS\s+EXPOSURE\s+ATTENTION$/);
-    expect(lines[1]).toMatch(/^valley\s+OFFLINE\s+9h 58m ago\s+30\s+10h 05m ago\s+2026-11-24 13:55:00Z\s+—\s+ok\s+—\s+—\s+offline, behind$/);
+    expect(lines[1]).toMatch(/^valley\s+OFFLINE\s+9h 58m ago\s+30\s+10h 05m ago\s+2026-11-24 06:55:00 MST\s+—\s+ok\s+—\s+—\s+offline, behind$/);
     expect(lines[2]).toMatch(/^ridge\s+online\s+0s ago\s+0\s+—\s+—\s+—\s+ok\s+—\s+—\s+—$/);
     // Never heard from: waiting, not offline, no attention.
     expect(lines[3]).toMatch(/^spare\s+waiting for first contact\s+never\s+—\s+—\s+—\s+—\s+—\s+—\s+—\s+—$/);

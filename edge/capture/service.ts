@@ -5,6 +5,8 @@ import { emptyCaptureRecord, type MissReason } from "../../shared/contracts/sync
 import type { OverrideTest } from "../../shared/contracts/tests";
 import type { RampPrevious } from "../../shared/exposure/ramp";
 import { resolveSettings } from "../../shared/exposure/resolve";
+import { smoothingRamp } from "../../shared/exposure/smoothing";
+import type { ScheduleRule } from "../../shared/contracts/schedule";
 import { sha256 } from "../../shared/canonical";
 import { measureJpeg } from "../../shared/image/measures";
 import { formatLocalDate, localDateOf } from "../../shared/plan/local-time";
@@ -15,10 +17,12 @@ import type { ImageStore } from "../store/images";
 import type { StorageBudget } from "../store/retention";
 import type { CaptureLog, NewCaptureRecord } from "./log";
 
-/** Where a capture finds its profile snapshots and the camera's time zone. */
+/** Where a capture finds its profile snapshots, its schedule's rule and the camera's time zone. */
 export interface ProfileSource {
   snapshot(profileId: string): ProfileSnapshot | null;
   timezone(): string;
+  /** The schedule's rule as the hub gave it (null for a manual capture or a schedule it does not know). */
+  rule?(schedule: string): ScheduleRule | null;
 }
 
 export interface CaptureDeps {
@@ -131,7 +135,12 @@ export async function capture(deps: CaptureDeps, target: CaptureTarget, plan: Se
   } catch {
     meter = null;
   }
-  const ramp = "snapshot" in plan && plan.snapshot.ramp ? { previous: previousExposure(deps.log, target.profile), now: startedAt, interval_seconds: target.interval_seconds } : undefined;
+  // A ramped profile, or a schedule that smooths exposure as the first system's did: both run the ramp.
+  const smoothed = "snapshot" in plan && !plan.snapshot.ramp ? smoothingRamp(deps.desired.rule?.(target.schedule)?.smoothing, target.interval_seconds) : null;
+  const ramp =
+    "snapshot" in plan && (plan.snapshot.ramp || smoothed)
+      ? { previous: previousExposure(deps.log, target.profile), now: startedAt, interval_seconds: target.interval_seconds, params: smoothed }
+      : undefined;
   const settings = "explicit" in plan ? plan.explicit : resolveSettings(plan.snapshot, target.schedule, meter, plan.override, ramp);
   const attempted = { ...record, captured_at: new Date(startedAt).toISOString(), settings, meter };
   let frames: CapturedFrame[];

@@ -1,5 +1,6 @@
 import type { PlanWindow } from "../../shared/contracts/plan";
 import type { ProfileSnapshot } from "../../shared/contracts/profile";
+import type { ScheduleRule } from "../../shared/contracts/schedule";
 import type { ProfileRef } from "../../shared/contracts/sync";
 import type { MetaStore } from "../capture/log";
 import type { ProfileSource } from "../capture/service";
@@ -73,6 +74,10 @@ export class ActiveProfiles implements ProfileSource {
 
   timezone(): string {
     return this.desired.timezone();
+  }
+
+  rule(schedule: string): ScheduleRule | null {
+    return this.desired.state?.schedules[schedule] ?? null;
   }
 
   /** The plan's windows with the hub-assigned profile replaced by a hand-deployed one. */

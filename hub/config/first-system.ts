@@ -16,7 +16,6 @@ const ROOT_KEYS: Record<string, string> = {
 };
 
 const SCHEDULE_KEYS: Record<string, string> = {
-  smoothing: 'not run: for gradual exposure changes give the profile a "ramp" (rate-limited shutter and gain)',
   video_debug: "not run: renders carry no text overlay",
   stack_images: "not run: brackets are a profile's bracket_count / bracket_exposures",
   stack_count: "not run: brackets are a profile's bracket_count / bracket_exposures",

@@ -35,10 +35,28 @@ const limits = {
   /** Last local date it runs, inclusive. */
   to_date: LocalDateString.optional(),
 };
+/**
+ * The first system's exposure smoothing on a schedule: each frame's exposure may
+ * move at most `max_change_per_frame` (a fraction) from the last, weighted by
+ * `iso_weight`. We run it as ramped exposure (shared/exposure/smoothing.ts);
+ * `window_frames` and `shutter_weight` are accepted as its config had them.
+ */
+export const Smoothing = z
+  .object({
+    enabled: z.boolean().default(true),
+    window_frames: z.number().int().min(1).max(1000).default(8),
+    max_change_per_frame: z.number().positive().max(1).default(0.12),
+    iso_weight: z.number().positive().max(1).default(0.7),
+    shutter_weight: z.number().min(0).max(1).default(0.3),
+  })
+  .strict();
+export type Smoothing = z.infer<typeof Smoothing>;
+
 const common = {
   enabled: z.boolean().default(true),
   /** Several profiles captured at every tick (the first system's burst); default: the camera's profile. */
   profiles: z.array(Slug).min(1).max(16).optional(),
+  smoothing: Smoothing.optional(),
   ...limits,
 };
 const interval = { interval_seconds: z.number().int().min(1).max(86_400) };

@@ -1,4 +1,4 @@
-import type { ProfileSnapshot } from "../contracts/profile";
+import type { ProfileSnapshot, RampParams } from "../contracts/profile";
 import type { CaptureSettings, MeterReading, SettingsOverride } from "../contracts/settings";
 import { UNKNOWN_LUX_KELVIN } from "./curves";
 import { rampExposure, type RampPrevious } from "./ramp";
@@ -12,6 +12,8 @@ export interface RampContext {
   previous: RampPrevious | null;
   now: number;
   interval_seconds: number;
+  /** The ramp to run when the profile has none of its own (a smoothed schedule: shared/exposure/smoothing). */
+  params?: RampParams | null;
 }
 
 /**
@@ -34,9 +36,10 @@ export function resolveSettings(
     settings.white_balance = { mode: "kelvin", kelvin };
   }
   if (snapshot.ev_table && lux !== undefined) settings.ev = round2(interpolate(snapshot.ev_table, lux));
-  if (snapshot.ramp && ramp) {
+  const rampParams = snapshot.ramp ?? ramp?.params ?? null;
+  if (rampParams && ramp) {
     if (lux !== undefined) {
-      const r = rampExposure(snapshot.ramp, { lux, previous: ramp.previous, now: ramp.now, interval_seconds: ramp.interval_seconds });
+      const r = rampExposure(rampParams, { lux, previous: ramp.previous, now: ramp.now, interval_seconds: ramp.interval_seconds });
       settings.shutter_us = r.shutter_us;
       settings.iso = r.iso;
     } else if (ramp.previous) {

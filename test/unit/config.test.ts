@@ -183,16 +183,18 @@ describe("parseConfig errors name the field and the reason", () => {
 const FIRST = await Bun.file(new URL("../fixtures/first-system/config.json", import.meta.url)).json();
 
 describe("the first system's config files", () => {
-  test("its backend/config.json applies: keys it had and we do not run are set aside with a note each", () => {
+  test("its backend/config.json applies: its smoothing kept, keys it had and we do not run set aside with a note each", () => {
     const { config, notes } = readConfig(FIRST);
     expect(Object.keys(config.profiles).sort()).toEqual(["a", "b", "c", "d", "e", "f", "g"]);
     expect(config.schedules.all_day).toMatchObject({ type: "time_of_day", start_time: "06:30", end_time: "21:30", interval_seconds: 5 });
     expect(notes.some((n) => n.startsWith("pi: "))).toBe(true);
     for (const s of ["sunrise", "sunset", "all_day"]) {
-      expect(notes.some((n) => n.startsWith(`schedules.${s}.smoothing: `))).toBe(true);
+      expect(notes.some((n) => n.startsWith(`schedules.${s}.smoothing`))).toBe(false);
       expect(notes.some((n) => n.startsWith(`schedules.${s}.video_debug: `))).toBe(true);
     }
     expect(notes.some((n) => n.startsWith("profiles.g.video_filters: "))).toBe(true);
+    // Its smoothing is kept on the schedule and runs as the ramp (shared/exposure/smoothing).
+    expect(config.schedules.sunrise!.smoothing).toEqual({ enabled: true, window_frames: 8, max_change_per_frame: 0.12, iso_weight: 0.7, shutter_weight: 0.3 });
   });
 
   test("`adaptive_ev.curve: \"adaptive\"` is the standard curve under the first system's name", () => {

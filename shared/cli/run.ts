@@ -43,9 +43,9 @@ export function show<T>(ctx: CliContext, value: T, human: (v: T) => string): voi
  * `~/.config/skylapse/PROGRAM.json` — as `{"url": …, "token": …}`; the
  * environment wins over the file.
  */
-function settingsFile(program: CliProgram, env: Record<string, string | undefined>): { url?: string; token?: string } {
+function settingsFile(program: CliProgram, env: Record<string, string | undefined>): { url?: string; token?: string; path?: string } {
   const path = env.SKYLAPSE_CLI_CONFIG || (env.HOME ? join(env.HOME, ".config", "skylapse", `${program.name}.json`) : null);
-  if (!path || !existsSync(path)) return {};
+  if (!path || !existsSync(path)) return { path: path ?? undefined };
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));
@@ -55,7 +55,7 @@ function settingsFile(program: CliProgram, env: Record<string, string | undefine
   const s = parsed as { url?: unknown; token?: unknown };
   if (typeof parsed !== "object" || parsed === null || (s.url !== undefined && typeof s.url !== "string") || (s.token !== undefined && typeof s.token !== "string"))
     throw new UsageError(`${path}: expected {"url": "http://…", "token": "…"}`);
-  return { url: s.url as string | undefined, token: s.token as string | undefined };
+  return { url: s.url as string | undefined, token: s.token as string | undefined, path };
 }
 
 export async function runCli(program: CliProgram, argv: string[], io: CliIo): Promise<number> {
@@ -95,12 +95,14 @@ export async function runCli(program: CliProgram, argv: string[], io: CliIo): Pr
       return EXIT.ok;
     }
     const file = settingsFile(program, io.env);
+    const fromEnv = Boolean(io.env[program.tokenVar]);
     const api = new ApiClient({
       peer: program.peer,
       url: io.env[program.urlVar] || file.url || program.defaultUrl,
       token: io.env[program.tokenVar] || file.token || undefined,
       urlVar: program.urlVar,
-      tokenVar: program.tokenVar,
+      // Where a refused token came from, for the one line a 401 prints.
+      tokenVar: fromEnv || !file.token ? program.tokenVar : `"token" in ${file.path}`,
     });
     await command.run({ api, json: parsed.flags.json === true, print: io.out, note: io.err }, parsed);
     return EXIT.ok;

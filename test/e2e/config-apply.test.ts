@@ -127,6 +127,11 @@ describe("the operator CLI's settings file", () => {
     expect(run({ SKYLAPSE_CLI_CONFIG: file("broken.json", "{") }).exitCode).toBe(2);
     const envWins = run({ SKYLAPSE_CLI_CONFIG: settings, SKYLAPSE_OPERATOR_TOKEN: "wrong-token-0123456789" });
     expect(envWins.exitCode).toBe(1);
+    // A refused token: one line naming where it came from.
+    expect(envWins.stderr.toString()).toBe("skylapse: hub refused (401): the operator token is not valid (check SKYLAPSE_OPERATOR_TOKEN)\n");
+    const stale = run({ SKYLAPSE_CLI_CONFIG: file("stale.json", { url: hub.url, token: "stale-token-0123456789" }) });
+    expect(stale.exitCode).toBe(1);
+    expect(stale.stderr.toString()).toBe(`skylapse: hub refused (401): the operator token is not valid (check "token" in ${join(dir, "stale.json")})\n`);
   });
 });
 

@@ -6,9 +6,10 @@ import { nextTicks } from "../shared/plan/ticks";
 import type { CameraDriver } from "./camera/driver";
 import { RpicamCamera } from "./camera/rpicam";
 import { SimulatedCamera } from "./camera/simulated";
-import { AgentClock } from "./clock";
+import { AgentClock, type ClockMemory, readBootId } from "./clock";
 import { CaptureLog, MetaStore, Outbox } from "./capture/log";
 import { recoverFromImages } from "./capture/recover";
+import { retimeStepped, retimeUntrusted } from "./capture/retime";
 import type { CaptureDeps } from "./capture/service";
 import type { AgentEnv } from "./config";
 import { openEdgeDbOrReplace } from "./db/client";
@@ -47,16 +48,22 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
   const metaStore = new MetaStore(db);
   const logId = metaStore.getOrCreate("log_id", () => crypto.randomUUID());
   const lastTrusted = metaStore.get("last_trusted_time");
+  const memory = metaStore.get("clock");
   const clock = new AgentClock(processClock, {
     lastTrusted: lastTrusted === null ? null : Number(lastTrusted),
     configuredTrusted: env.SKYLAPSE_CLOCK_TRUSTED,
     ntpSyncFile: env.SKYLAPSE_NTP_SYNC_FILE,
+    bootId: readBootId(env.SKYLAPSE_BOOT_ID_FILE),
+    memory: memory === null ? null : (JSON.parse(memory) as ClockMemory),
   });
+  const rememberClock = () => metaStore.set("clock", JSON.stringify(clock.memory()));
+  rememberClock();
   const incidents = new Incidents(metaStore, () => clock.now());
   const log = new CaptureLog(db);
   const outbox = new Outbox(db);
   const desired = new DesiredStore(db);
-  const bootId = crypto.randomUUID();
+  // Records carry the OS boot: their monotonic readings count from it, so any process of the boot can re-time them.
+  const bootId = clock.bootId;
 
   if (replaced) {
     const recovered = recoverFromImages(images, bootId);
@@ -67,6 +74,12 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
   if (removedTemp) incidents.add("temp_files_removed", `${removedTemp} temp file(s) left by an interrupted write`);
   if (clock.behindLastTrusted())
     incidents.add("clock_untrusted", `the clock reads ${new Date(clock.now()).toISOString()}, before the last trusted time ${new Date(Number(lastTrusted)).toISOString()}`);
+  /** Earlier boots' records that cannot be dated leave the plan and the outbox; `verified`: this clock is known right, so records dated after it are misdated. */
+  const setAsideUndatable = (verified: boolean) => {
+    const n = log.setAsideUndatable(bootId, verified ? clock.now() : null);
+    if (n) incidents.add("clock_untrusted", `${n} record(s) of an earlier boot carry no time that can be trusted (its clock was wrong or never trusted): kept on the camera with their images, not sent to the hub`);
+  };
+  setAsideUndatable(clock.trusted && clock.state().source !== "configured");
 
   const storage = new StorageBudget(
     db,
@@ -86,7 +99,7 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
   const deps: CaptureDeps = { driver, images, log, desired: profiles, clock, bootId, clockTrusted: () => clock.trusted, storage, incidents };
   const scheduler = new Scheduler(deps, (now) => profiles.windows(now), {
     safetyProfile: () => profiles.active()?.snapshot.profile_id ?? null,
-    retimeUntrusted: () => log.correctUntrusted(bootId, (mono) => clock.timeAtMonotonic(mono)),
+    windowsBetween: (from, to) => profiles.windowsBetween(from, to),
     tests: () => desired.state?.tests ?? [],
     untrustedIntervalSeconds: env.SKYLAPSE_UNTRUSTED_INTERVAL,
     untrustedGraceMs: env.SKYLAPSE_UNTRUSTED_GRACE_SECONDS * 1000,
@@ -98,15 +111,37 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
     const now = clock.now();
     if (clock.trusted && Math.abs(now - lastSavedTrusted) >= SAVE_TRUSTED_TIME_EVERY_MS) {
       metaStore.set("last_trusted_time", String(now));
+      rememberClock();
       lastSavedTrusted = now;
     }
   };
+  const timeAt = (mono: number) => clock.timeAtMonotonic(mono);
+  /** When this boot's agent began, in trusted time: the plan was not run on a right clock since. */
+  const bootStart = () => clock.timeAtMonotonic(clock.agentSinceMono);
 
-  /** Trust arrived: the scheduler re-times this boot's untrusted captures between two captures and resumes the plan. */
+  /** Trust arrived: between two captures, this boot's untrusted captures are re-timed and the plan resumes. */
   const onTrusted = () => {
-    scheduler.clockTrusted(clock.timeAtMonotonic(clock.bootMonotonic));
+    rememberClock();
     saveTrustedTime();
+    return scheduler.clockChanged(() => {
+      log.retime(retimeUntrusted(log.misdated(bootId, { untrusted: true }), timeAt));
+      setAsideUndatable(true);
+      return bootStart();
+    });
   };
+
+  /** The hub stepped a trusted clock: what this boot recorded since the clock was last known right moves to its true times. */
+  const onStepped = (offsetMs: number, wrongSinceMono: number | null, atMono: number) => {
+    rememberClock();
+    return scheduler.clockChanged(() => {
+      const misdated = log.misdated(bootId, { sinceMono: wrongSinceMono, untilMono: atMono });
+      const { moves, drop } = retimeStepped(misdated, offsetMs, timeAt, (from, to) => profiles.windowsBetween(from, to));
+      log.retime(moves, drop);
+      setAsideUndatable(true);
+      return wrongSinceMono === null ? bootStart() : timeAt(wrongSinceMono);
+    });
+  };
+  let verifiedOnce = false;
 
   const observe = (): ObservedState => {
     const backlog = outbox.backlog();
@@ -175,18 +210,22 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
         // This boot's untrusted captures wait for their corrected times (the correction marks them trusted).
         holdBoot: () => bootId,
         onRefused: (record, why) => incidents.add("upload_refused", `record ${record.seq} (${record.planned_at} ${record.profile_id}) set aside: ${why}`),
-        onServerTime: (serverTime) => {
-          const { correctedBy, becameTrusted } = clock.observeServerTime(serverTime);
+        // The log is brought in line before this poll's uploads, so no misdated record reaches the hub.
+        onServerTime: async (serverTime) => {
+          const atMono = clock.monotonic();
+          const { correctedBy, becameTrusted, wrongSinceMono } = clock.observeServerTime(serverTime);
           if (correctedBy) incidents.add("clock_corrected", `clock corrected by ${Math.round(correctedBy / 1000)} s to the hub's time`);
-          if (becameTrusted) onTrusted();
-          else if (correctedBy) scheduler.replan();
+          if (becameTrusted) await onTrusted();
+          else if (correctedBy) await onStepped(correctedBy, wrongSinceMono, atMono);
+          else if (!verifiedOnce) setAsideUndatable(true);
+          verifiedOnce = true;
           saveTrustedTime();
         },
       })
     : null;
 
   const housekeeping = setInterval(() => {
-    if (clock.checkNtp()) onTrusted();
+    if (clock.checkNtp()) void onTrusted();
     saveTrustedTime();
   }, 5_000);
 

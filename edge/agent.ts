@@ -66,7 +66,8 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
   const bootId = clock.bootId;
 
   if (replaced) {
-    const recovered = recoverFromImages(images, bootId);
+    // Their times come from the files' names, not from this boot's clock: a boot id of their own.
+    const recovered = recoverFromImages(images, `recovered-${crypto.randomUUID()}`);
     log.commitMany(recovered, clock.now());
     incidents.add("db_recovered", `database unreadable (${replaced.error}); moved to ${replaced.movedTo}; ${recovered.length} capture(s) rebuilt from images`);
   }
@@ -211,9 +212,9 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
         holdBoot: () => bootId,
         onRefused: (record, why) => incidents.add("upload_refused", `record ${record.seq} (${record.planned_at} ${record.profile_id}) set aside: ${why}`),
         // The log is brought in line before this poll's uploads, so no misdated record reaches the hub.
-        onServerTime: async (serverTime) => {
+        onServerTime: async (serverTime, uncertaintyMs) => {
           const atMono = clock.monotonic();
-          const { correctedBy, becameTrusted, wrongSinceMono } = clock.observeServerTime(serverTime);
+          const { correctedBy, becameTrusted, wrongSinceMono } = clock.observeServerTime(serverTime, uncertaintyMs);
           if (correctedBy) incidents.add("clock_corrected", `clock corrected by ${Math.round(correctedBy / 1000)} s to the hub's time`);
           if (becameTrusted) await onTrusted();
           else if (correctedBy) await onStepped(correctedBy, wrongSinceMono, atMono);

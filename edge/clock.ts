@@ -132,12 +132,13 @@ export class AgentClock implements Clock {
    * The hub's time from a poll (already moved on by half the round trip).
    * Within tolerance it confirms our clock; beyond it we adopt the hub's time. Returns the correction applied (ms, 0 if none),
    * whether trust changed, and since when (boot-monotonic) the clock had been wrong: the last confirmation, or null for never.
+   * `uncertaintyMs` (half the round trip) widens the tolerance: a stalled answer must not step a right clock.
    */
-  observeServerTime(serverTime: number): { correctedBy: number; becameTrusted: boolean; wrongSinceMono: number | null } {
+  observeServerTime(serverTime: number, uncertaintyMs = 0): { correctedBy: number; becameTrusted: boolean; wrongSinceMono: number | null } {
     const offset = serverTime - this.now();
     this.lastOffset = offset;
     // Half a second of real latency asymmetry reads as speed × 500 ms on a simulated clock.
-    const tolerance = Math.max(2_000, this.base.speed * 500);
+    const tolerance = Math.max(2_000, this.base.speed * 500, uncertaintyMs);
     const becameTrusted = !this.trusted;
     const wrongSinceMono = this.confirmedMono;
     let correctedBy = 0;

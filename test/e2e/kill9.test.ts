@@ -70,5 +70,12 @@ describe("kill -9 at random instants", () => {
     expect(inSpan.map(tickKey).sort()).toEqual(planned.filter((k) => Date.parse(k.split("|")[0]!) >= Date.parse(inSpan[0]!.planned_at)).sort());
     expect(records.filter((r) => r.reason_code === "agent_down").length).toBeGreaterThan(KILLS);
     expect(records.filter((r) => r.outcome === "captured").length).toBeGreaterThan(30);
+
+    // At the hub, caught up: every planned tick since the agent's first record is captured or missed with a reason.
+    const range = `from=${inSpan[0]!.planned_at}&to=${new Date(spanEnd).toISOString()}`;
+    const report = await hub.json(`/api/cameras/ridge/report?${range}`);
+    expect(report.missed_by_reason.not_reported).toBe(0);
+    expect(report.planned).toBe(report.captured + report.missed);
+    expect(report.planned).toBe(planned.filter((k) => Date.parse(k.split("|")[0]!) >= Date.parse(inSpan[0]!.planned_at)).length);
   }, 120_000 + KILLS * 3_000);
 });

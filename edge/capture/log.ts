@@ -92,6 +92,12 @@ export class CaptureLog {
     return row ? { seq: row.seq, capturedAt: row.record.captured_at } : null;
   }
 
+  /** Whether records that could not be dated (an untrusted run) were logged after the last dated record up to `until`. */
+  undatedAfter(until: number): boolean {
+    const last = this.db.select({ s: max(captures.seq) }).from(captures).where(and(DATED, lte(captures.plannedAt, until))).get()?.s ?? 0;
+    return !!this.db.select({ seq: captures.seq }).from(captures).where(and(eq(captures.clockTrusted, false), gt(captures.seq, last))).limit(1).get();
+  }
+
   lastSeq(): number {
     return this.db.select({ s: max(captures.seq) }).from(captures).get()?.s ?? 0;
   }

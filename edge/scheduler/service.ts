@@ -100,10 +100,17 @@ export class Scheduler {
     return from < to ? plannedTicks(this.options.windowsBetween?.(from, to) ?? this.windows(to), from, to) : [];
   }
 
-  /** Ticks since the last dated record up to `until` were missed while the agent was not running. */
+  /**
+   * Ticks since the last dated record up to `until` were missed while the agent was not running — or, when records
+   * that could not be dated were logged since, while it ran on a clock it could not trust (an earlier boot's).
+   */
   private recordDowntime(until: number): void {
     const last = this.deps.log.lastPlannedAt(until);
-    if (last !== null) this.recordSpan(this.between(last + 1, until), "agent_down", "agent_down: the agent was not running");
+    if (last === null) return;
+    const ticks = this.between(last + 1, until);
+    if (!ticks.length) return;
+    if (this.deps.log.undatedAfter(until)) this.recordSpan(ticks, "clock_untrusted", "clock_untrusted: the agent was down or ran on a clock it could not trust (an earlier boot that never had a trusted time)");
+    else this.recordSpan(ticks, "agent_down", "agent_down: the agent was not running");
   }
 
   /**
@@ -132,7 +139,8 @@ export class Scheduler {
         }
         const trusted = this.deps.clockTrusted();
         // Never wait past the next tick after now: a clock set back must not leave the scheduler waiting for an old future tick.
-        const after = Math.min(this.stats.lastTickAt ?? -Infinity, clock.now() - 1);
+        const last = this.stats.lastTickAt ?? clock.now() - 1;
+        const after = last > clock.now() ? clock.now() - 1 : last;
         const ticks = trusted ? nextTicks(this.windows(clock.now()), after) : this.safetyTicks();
         const wakeBy = clock.now() + HEARTBEAT_MS * clock.speed;
         const at = ticks.length ? ticks[0]!.at : wakeBy;

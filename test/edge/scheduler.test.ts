@@ -154,6 +154,31 @@ describe("scheduler", () => {
     expect([70, 80, 110].map(outcome)).toEqual(["captured", "captured", "captured"]);
   });
 
+  for (const [what, stepMs] of [
+    ["back an hour", -3_600_000],
+    ["forward an hour", 3_600_000],
+  ] as const)
+    test(`a trusted clock stepped ${what} shoots the plan from the next tick; ticks of the wrong span are missed clock_untrusted`, async () => {
+      const s = setup();
+      s.desired.apply('"e1"', desiredWith([window(T0 - 2 * 3_600_000, 300)]), s.clock.now());
+      // The clock reads wrong by -stepMs from the start; the hub's step puts it right at T0 + 60 s.
+      s.clock.set(T0 - stepMs - 5_000);
+      s.scheduler.start();
+      await runUntil(s, T0 - stepMs + 60_000);
+      const wrongFrom = T0 - 5_000;
+      s.clock.set(T0 + 60_000);
+      await s.scheduler.clockChanged(() => wrongFrom);
+      await runUntil(s, T0 + 120_000);
+      await s.scheduler.stop();
+      const records = s.outbox.next(1000);
+      const at = (t: number) => records.find((r) => r.planned_at === new Date(T0 + t).toISOString());
+      // From the next tick after the step, every tick is shot.
+      expect([70_000, 80_000, 90_000, 100_000, 110_000].map((t) => at(t)?.outcome)).toEqual(["captured", "captured", "captured", "captured", "captured"]);
+      // The span the clock was wrong, in true time, is accounted for.
+      expect([0, 10_000, 50_000].map((t) => at(t)?.reason_code)).toEqual(["clock_untrusted", "clock_untrusted", "clock_untrusted"]);
+      expect(new Set(records.map((r) => r.planned_at)).size).toBe(records.length);
+    });
+
   test("a new plan takes effect at once (the scheduler's sleep is interrupted)", async () => {
     const s = setup();
     s.scheduler.start();

@@ -108,12 +108,26 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
   desired.onChange(() => scheduler.replan());
 
   let lastSavedTrusted = 0;
+  /** While a clock change waits for the scheduler, the new trust is not saved: a process killed meanwhile leaves it to its successor. */
+  let clockSettling = 0;
   const saveTrustedTime = () => {
     const now = clock.now();
-    if (clock.trusted && Math.abs(now - lastSavedTrusted) >= SAVE_TRUSTED_TIME_EVERY_MS) {
+    if (clock.trusted && !clockSettling && Math.abs(now - lastSavedTrusted) >= SAVE_TRUSTED_TIME_EVERY_MS) {
       metaStore.set("last_trusted_time", String(now));
       rememberClock();
       lastSavedTrusted = now;
+    }
+  };
+  const settleClock = async (retime: () => number) => {
+    clockSettling++;
+    try {
+      await scheduler.clockChanged(() => {
+        const since = retime();
+        rememberClock();
+        return since;
+      });
+    } finally {
+      clockSettling--;
     }
   };
   const timeAt = (mono: number) => clock.timeAtMonotonic(mono);
@@ -121,27 +135,22 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
   const bootStart = () => clock.timeAtMonotonic(clock.agentSinceMono);
 
   /** Trust arrived: between two captures, this boot's untrusted captures are re-timed and the plan resumes. */
-  const onTrusted = () => {
-    rememberClock();
-    saveTrustedTime();
-    return scheduler.clockChanged(() => {
+  const onTrusted = () =>
+    settleClock(() => {
       log.retime(retimeUntrusted(log.misdated(bootId, { untrusted: true }), timeAt));
       setAsideUndatable(true);
       return bootStart();
     });
-  };
 
   /** The hub stepped a trusted clock: what this boot recorded since the clock was last known right moves to its true times. */
-  const onStepped = (offsetMs: number, wrongSinceMono: number | null, atMono: number) => {
-    rememberClock();
-    return scheduler.clockChanged(() => {
+  const onStepped = (offsetMs: number, wrongSinceMono: number | null, atMono: number) =>
+    settleClock(() => {
       const misdated = log.misdated(bootId, { sinceMono: wrongSinceMono, untilMono: atMono });
       const { moves, drop } = retimeStepped(misdated, offsetMs, timeAt, (from, to) => profiles.windowsBetween(from, to));
       log.retime(moves, drop);
       setAsideUndatable(true);
       return wrongSinceMono === null ? bootStart() : timeAt(wrongSinceMono);
     });
-  };
   let verifiedOnce = false;
 
   const observe = (): ObservedState => {
@@ -250,6 +259,8 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
     async start() {
       await driver.warmUp?.();
       scheduler.start();
+      // Trusted from the start (inherited, NTP) while captures of this boot still wait for a trusted time: settle them now.
+      if (clock.trusted && log.misdated(bootId, { untrusted: true }).length) void onTrusted();
       if (sync) credentials?.start(sync);
       imageSync?.start();
     },

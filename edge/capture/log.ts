@@ -102,11 +102,14 @@ export class CaptureLog {
     return this.db.select({ s: max(captures.seq) }).from(captures).get()?.s ?? 0;
   }
 
-  /** This boot's records not yet sent that were made on a clock since found wrong: untrusted ones, or dated ones after boot-monotonic `sinceMono`. */
+  /**
+   * This boot's records not yet sent that were made on a clock since found wrong: untrusted ones held for a trusted
+   * time (in the outbox; not those set aside), or dated ones after boot-monotonic `sinceMono`.
+   */
   misdated(bootId: string, q: { untrusted: true } | { sinceMono: number | null; untilMono: number }): (NewCaptureRecord & { seq: number })[] {
     const range =
       "untrusted" in q
-        ? eq(captures.clockTrusted, false)
+        ? and(eq(captures.clockTrusted, false), sql`${captures.seq} IN (SELECT ${outbox.seq} FROM ${outbox})`)
         : and(DATED, isNull(captures.uploadedAt), q.sinceMono === null ? undefined : sql`json_extract(${captures.record}, '$.monotonic_ms') > ${q.sinceMono}`, sql`json_extract(${captures.record}, '$.monotonic_ms') <= ${q.untilMono}`);
     return this.db
       .select({ seq: captures.seq, record: captures.record })

@@ -75,12 +75,16 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
   if (removedTemp) incidents.add("temp_files_removed", `${removedTemp} temp file(s) left by an interrupted write`);
   if (clock.behindLastTrusted())
     incidents.add("clock_untrusted", `the clock reads ${new Date(clock.now()).toISOString()}, before the last trusted time ${new Date(Number(lastTrusted)).toISOString()}`);
-  /** Earlier boots' records that cannot be dated leave the plan and the outbox; `trusted`: records dated after this clock's time are misdated. */
-  const setAsideUndatable = (trusted: boolean) => {
-    const n = log.setAsideUndatable(bootId, trusted ? clock.now() : null);
+  /**
+   * Earlier boots' records that cannot be dated leave the plan and the outbox. `verified` (the hub or NTP vouch for
+   * this clock): records dated after its time are misdated too. A clock trusted only by configuration that reads
+   * before an earlier boot's records may itself be the wrong one, so those wait for the hub or NTP.
+   */
+  const setAsideUndatable = (verified: boolean) => {
+    const n = log.setAsideUndatable(bootId, verified ? clock.now() : null);
     if (n) incidents.add("clock_untrusted", `${n} record(s) of an earlier boot carry no time that can be trusted (its clock was wrong or never trusted): kept on the camera with their images, not sent to the hub`);
   };
-  setAsideUndatable(clock.trusted);
+  setAsideUndatable(clock.trusted && clock.state().source !== "configured");
 
   const storage = new StorageBudget(
     db,

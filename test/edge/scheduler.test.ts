@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { ManualClock } from "../../shared/clock";
 import type { PlanWindow } from "../../shared/contracts/plan";
 import type { CaptureSettings } from "../../shared/contracts/settings";
-import type { DesiredState } from "../../shared/contracts/sync";
+import { type DesiredState, emptyCaptureRecord } from "../../shared/contracts/sync";
 import { compileContent, snapshotOf } from "../../shared/exposure/compile";
 import type { CameraDriver, CapturedFrame } from "../../edge/camera/driver";
 import { CameraError } from "../../edge/camera/driver";
@@ -152,6 +152,17 @@ describe("scheduler", () => {
     expect([30, 40, 50, 60].map(outcome)).toEqual(["missed", "missed", "missed", "missed"]);
     expect(records.find((r) => r.planned_at === new Date(T0 + 30_000).toISOString())!.reason_code).toBe("agent_down");
     expect([70, 80, 110].map(outcome)).toEqual(["captured", "captured", "captured"]);
+  });
+
+  test("a boot whose clock reads before the log's latest record (an earlier boot ran ahead) shoots its plan from the next tick", async () => {
+    const s = setup();
+    s.desired.apply('"e1"', desiredWith([window(T0, 120)]), s.clock.now());
+    s.log.commit({ ...emptyCaptureRecord({ id: "ahead", planned_at: new Date(T0 + 3_600_000).toISOString(), schedule: "dawn", profile_id: "p", boot_id: "earlier" }), outcome: "captured" }, T0);
+    s.scheduler.start();
+    await runUntil(s, T0 + 25_000);
+    await s.scheduler.stop();
+    const captured = s.outbox.next(100).filter((r) => r.outcome === "captured" && r.id !== "ahead");
+    expect(captured.map((r) => r.planned_at)).toEqual([0, 10_000, 20_000].map((t) => new Date(T0 + t).toISOString()));
   });
 
   for (const [what, stepMs] of [

@@ -190,7 +190,7 @@ describe("clock trust across restarts, reboots and steps", () => {
   }, 60_000);
 
   test("a boot a day ahead, then a correct boot: the plan runs from its next tick, and the first boot's misdated captures never reach the hub", async () => {
-    const config = morning("07:30");
+    const config = morning("07:40");
     const clock = sharedClock(new Date(T("13:59")).toISOString(), 60, 2500);
     let hub = track(await startHub({ config, clock }));
     const port = Number(new URL(hub.url).port);
@@ -207,7 +207,7 @@ describe("clock trust across restarts, reboots and steps", () => {
     bootIdFile(dataDir, "boot-b");
     const dayAhead = { start: new Date(simNow(clock) + DAY).toISOString(), speed: clock.speed, anchor: new Date().toISOString() };
     agent = track(await startAgent({ cameraId: "ridge", token, clock: dayAhead, dataDir, env: { ...env, SKYLAPSE_HUB_URL: hub.url, SKYLAPSE_AGENT_TOKEN: token } }));
-    await Bun.sleep(realMsUntil(clock, T("14:08")));
+    await Bun.sleep(realMsUntil(clock, T("14:09")));
     await agent.stop(true);
 
     // Boot c: the clock is right (an RTC), the hub is back.
@@ -215,7 +215,7 @@ describe("clock trust across restarts, reboots and steps", () => {
     hub = track(await startHub({ config, clock, dataDir: hub.dataDir, port }));
     agent = track(await startAgent({ cameraId: "ridge", token, clock, dataDir, env: { ...env, SKYLAPSE_CLOCK_TRUSTED: "true", SKYLAPSE_HUB_URL: hub.url, SKYLAPSE_AGENT_TOKEN: token } }));
     const bootedC = simNow(clock);
-    await Bun.sleep(realMsUntil(clock, T("14:12")));
+    await Bun.sleep(realMsUntil(clock, T("14:14")));
     await waitFor("the backlog to drain", async () => (await agent.json("/status")).backlog.count === 0, 30_000, 100);
     await agent.stop();
     const stoppedAt = simNow(clock);
@@ -223,7 +223,7 @@ describe("clock trust across restarts, reboots and steps", () => {
     const { rows, atHub } = await hubEqualsAgent(hub, agent);
     const records = rows.map((r) => r.record);
     const tomorrow = records.filter((r) => Date.parse(r.planned_at) > stoppedAt + HOUR);
-    expect(tomorrow.length).toBeGreaterThanOrEqual(10);
+    expect(tomorrow.length).toBeGreaterThanOrEqual(5);
     // Kept on the camera, images intact, never sent as if their dates were true.
     expect(tomorrow.every((r) => r.clock_trusted === false)).toBe(true);
     expect(brokenImages(dataDir, rows)).toEqual([]);
@@ -234,7 +234,7 @@ describe("clock trust across restarts, reboots and steps", () => {
     expect(afterBoot.length).toBeGreaterThan(15);
     expect(Math.min(...afterBoot.map((r) => Date.parse(r.planned_at))) - bootedC).toBeLessThan(30_000);
     const first = Math.min(...records.map((r) => Date.parse(r.planned_at)));
-    const r = await expectAccounted(hub, first, T("14:11"));
+    const r = await expectAccounted(hub, first, T("14:13"));
     expect(r.missed_by_reason.agent_down + r.missed_by_reason.clock_untrusted).toBeGreaterThan(20);
   }, 60_000);
 

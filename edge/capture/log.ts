@@ -164,7 +164,7 @@ export class CaptureLog {
       const earlier = sql`${captures.bootId} <> ${bootId}`;
       const future = now === null ? sql`0` : and(DATED, gt(captures.plannedAt, now));
       const rows = tx
-        .select({ seq: captures.seq, dated: captures.clockTrusted, uploaded: captures.uploadedAt })
+        .select({ seq: captures.seq })
         .from(captures)
         .leftJoin(outbox, eq(outbox.seq, captures.seq))
         .where(and(earlier, sql`(${future} OR (${captures.clockTrusted} = 0 AND ${outbox.seq} IS NOT NULL))`))

@@ -6,9 +6,10 @@ import { nextTicks } from "../shared/plan/ticks";
 import type { CameraDriver } from "./camera/driver";
 import { RpicamCamera } from "./camera/rpicam";
 import { SimulatedCamera } from "./camera/simulated";
-import { AgentClock } from "./clock";
+import { AgentClock, type ClockMemory, readBootId } from "./clock";
 import { CaptureLog, MetaStore, Outbox } from "./capture/log";
 import { recoverFromImages } from "./capture/recover";
+import { retimeStepped, retimeUntrusted } from "./capture/retime";
 import type { CaptureDeps } from "./capture/service";
 import type { AgentEnv } from "./config";
 import { openEdgeDbOrReplace } from "./db/client";
@@ -48,19 +49,26 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
   const metaStore = new MetaStore(db);
   const logId = metaStore.getOrCreate("log_id", () => crypto.randomUUID());
   const lastTrusted = metaStore.get("last_trusted_time");
+  const memory = metaStore.get("clock");
   const clock = new AgentClock(processClock, {
     lastTrusted: lastTrusted === null ? null : Number(lastTrusted),
     configuredTrusted: env.SKYLAPSE_CLOCK_TRUSTED,
     ntpSyncFile: env.SKYLAPSE_NTP_SYNC_FILE,
+    bootId: readBootId(env.SKYLAPSE_BOOT_ID_FILE),
+    memory: memory === null ? null : (JSON.parse(memory) as ClockMemory),
   });
+  const rememberClock = () => metaStore.set("clock", JSON.stringify(clock.memory()));
+  rememberClock();
   const incidents = new Incidents(metaStore, () => clock.now());
   const log = new CaptureLog(db);
   const outbox = new Outbox(db);
   const desired = new DesiredStore(db);
-  const bootId = crypto.randomUUID();
+  // Records carry the OS boot: their monotonic readings count from it, so any process of the boot can re-time them.
+  const bootId = clock.bootId;
 
   if (replaced) {
-    const recovered = recoverFromImages(images, bootId);
+    // Their times come from the files' names, not from this boot's clock: a boot id of their own.
+    const recovered = recoverFromImages(images, `recovered-${crypto.randomUUID()}`);
     log.commitMany(recovered, clock.now());
     incidents.add("db_recovered", `database unreadable (${replaced.error}); moved to ${replaced.movedTo}; ${recovered.length} capture(s) rebuilt from images`);
   }
@@ -68,6 +76,16 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
   if (removedTemp) incidents.add("temp_files_removed", `${removedTemp} temp file(s) left by an interrupted write`);
   if (clock.behindLastTrusted())
     incidents.add("clock_untrusted", `the clock reads ${new Date(clock.now()).toISOString()}, before the last trusted time ${new Date(Number(lastTrusted)).toISOString()}`);
+  /**
+   * Earlier boots' records that cannot be dated leave the plan and the outbox. `verified` (the hub or NTP vouch for
+   * this clock): records dated after its time are misdated too. A clock trusted only by configuration that reads
+   * before an earlier boot's records may itself be the wrong one, so those wait for the hub or NTP.
+   */
+  const setAsideUndatable = (verified: boolean) => {
+    const n = log.setAsideUndatable(bootId, verified ? clock.now() : null);
+    if (n) incidents.add("clock_untrusted", `${n} record(s) of an earlier boot carry no time that can be trusted (its clock was wrong or never trusted): kept on the camera with their images, not sent to the hub`);
+  };
+  setAsideUndatable(clock.trusted && clock.state().source !== "configured");
 
   const storage = new StorageBudget(
     db,
@@ -87,7 +105,7 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
   const deps: CaptureDeps = { driver, images, log, desired: profiles, clock, bootId, clockTrusted: () => clock.trusted, storage, incidents };
   const scheduler = new Scheduler(deps, (now) => profiles.windows(now), {
     safetyProfile: () => profiles.active()?.snapshot.profile_id ?? null,
-    retimeUntrusted: () => log.correctUntrusted(bootId, (mono) => clock.timeAtMonotonic(mono)),
+    windowsBetween: (from, to) => profiles.windowsBetween(from, to),
     tests: () => desired.state?.tests ?? [],
     untrustedIntervalSeconds: env.SKYLAPSE_UNTRUSTED_INTERVAL,
     untrustedGraceMs: env.SKYLAPSE_UNTRUSTED_GRACE_SECONDS * 1000,
@@ -95,19 +113,50 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
   desired.onChange(() => scheduler.replan());
 
   let lastSavedTrusted = 0;
+  /** While a clock change waits for the scheduler, the new trust is not saved: a process killed meanwhile leaves it to its successor. */
+  let clockSettling = 0;
   const saveTrustedTime = () => {
     const now = clock.now();
-    if (clock.trusted && Math.abs(now - lastSavedTrusted) >= SAVE_TRUSTED_TIME_EVERY_MS) {
+    if (clock.trusted && !clockSettling && Math.abs(now - lastSavedTrusted) >= SAVE_TRUSTED_TIME_EVERY_MS) {
       metaStore.set("last_trusted_time", String(now));
+      rememberClock();
       lastSavedTrusted = now;
     }
   };
-
-  /** Trust arrived: the scheduler re-times this boot's untrusted captures between two captures and resumes the plan. */
-  const onTrusted = () => {
-    scheduler.clockTrusted(clock.timeAtMonotonic(clock.bootMonotonic));
-    saveTrustedTime();
+  const settleClock = async (retime: () => number) => {
+    clockSettling++;
+    try {
+      await scheduler.clockChanged(() => {
+        const since = retime();
+        rememberClock();
+        return since;
+      });
+    } finally {
+      clockSettling--;
+    }
   };
+  const timeAt = (mono: number) => clock.timeAtMonotonic(mono);
+  /** When this boot's agent began, in trusted time: the plan was not run on a right clock since. */
+  const bootStart = () => clock.timeAtMonotonic(clock.agentSinceMono);
+
+  /** Trust arrived: between two captures, this boot's untrusted captures are re-timed and the plan resumes. */
+  const onTrusted = () =>
+    settleClock(() => {
+      log.retime(retimeUntrusted(log.misdated(bootId, { untrusted: true }), timeAt));
+      setAsideUndatable(true);
+      return bootStart();
+    });
+
+  /** The hub stepped a trusted clock: what this boot recorded since the clock was last known right moves to its true times. */
+  const onStepped = (offsetMs: number, wrongSinceMono: number | null, atMono: number) =>
+    settleClock(() => {
+      const misdated = log.misdated(bootId, { sinceMono: wrongSinceMono, untilMono: atMono });
+      const { moves, drop } = retimeStepped(misdated, offsetMs, timeAt, (from, to) => profiles.windowsBetween(from, to));
+      log.retime(moves, drop);
+      setAsideUndatable(true);
+      return wrongSinceMono === null ? bootStart() : timeAt(wrongSinceMono);
+    });
+  let verifiedOnce = false;
 
   const observe = (): ObservedState => {
     const backlog = outbox.backlog();
@@ -177,18 +226,22 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
         // This boot's untrusted captures wait for their corrected times (the correction marks them trusted).
         holdBoot: () => bootId,
         onRefused: (record, why) => incidents.add("upload_refused", `record ${record.seq} (${record.planned_at} ${record.profile_id}) set aside: ${why}`),
-        onServerTime: (serverTime) => {
-          const { correctedBy, becameTrusted } = clock.observeServerTime(serverTime);
+        // The log is brought in line before this poll's uploads, so no misdated record reaches the hub.
+        onServerTime: async (serverTime, uncertaintyMs) => {
+          const atMono = clock.monotonic();
+          const { correctedBy, becameTrusted, wrongSinceMono } = clock.observeServerTime(serverTime, uncertaintyMs);
           if (correctedBy) incidents.add("clock_corrected", `clock corrected by ${Math.round(correctedBy / 1000)} s to the hub's time`);
-          if (becameTrusted) onTrusted();
-          else if (correctedBy) scheduler.replan();
+          if (becameTrusted) await onTrusted();
+          else if (correctedBy) await onStepped(correctedBy, wrongSinceMono, atMono);
+          else if (!verifiedOnce) setAsideUndatable(true);
+          verifiedOnce = true;
           saveTrustedTime();
         },
       })
     : null;
 
   const housekeeping = setInterval(() => {
-    if (clock.checkNtp()) onTrusted();
+    if (clock.checkNtp()) void onTrusted();
     saveTrustedTime();
   }, 5_000);
 
@@ -212,6 +265,8 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
     async start() {
       await driver.warmUp?.();
       scheduler.start();
+      // Trusted from the start (inherited, NTP) while captures of this boot still wait for a trusted time: settle them now.
+      if (clock.trusted && log.misdated(bootId, { untrusted: true }).length) void onTrusted();
       if (sync) credentials?.start(sync);
       imageSync?.start();
     },

@@ -35,6 +35,8 @@ export const AgentEnv = v.pipe(
     /** Declare the system clock trustworthy from boot (RTC with battery, GPS). */
     SKYLAPSE_CLOCK_TRUSTED: v.optional(Flag, "false"),
     SKYLAPSE_NTP_SYNC_FILE: v.optional(v.string(), "/run/systemd/timesync/synchronized"),
+    /** The OS boot's id: a process restart within one boot keeps a trusted clock, a reboot does not. */
+    SKYLAPSE_BOOT_ID_FILE: v.optional(v.string(), "/proc/sys/kernel/random/boot_id"),
     /** Cadence of safety captures while the clock is untrusted, seconds. */
     SKYLAPSE_UNTRUSTED_INTERVAL: v.optional(Int(1, 86_400), "60"),
     /** Real seconds after start before the first safety capture: time for the first poll to vouch for the clock. */

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, inArray, isNotNull, isNull, lt, max, min, not, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, max, min, not, sql } from "drizzle-orm";
 import type { CaptureRecord } from "../../shared/contracts/sync";
 import type { EdgeDb } from "../db/client";
 import { captures, meta, outbox } from "../db/schema";
@@ -18,6 +18,16 @@ export interface CaptureFilter {
 
 /** A tick's production capture: no test, or the baseline side of an A/B pair (the variant is extra). */
 const PRODUCTION = sql`(${captures.testId} IS NULL OR json_extract(${captures.record}, '$.test_role') = 'baseline')`;
+/** A record on the plan: its time is established (a trusted clock, or re-timed since). */
+const DATED = eq(captures.clockTrusted, true);
+
+/** How a record's times move when its clock was wrong: to `plannedAt` (its true tick, or its true time off the plan). */
+export interface Retimed {
+  plannedAt: number;
+  capturedAt: number | null;
+  shiftMs: number;
+  schedule?: string;
+}
 
 /** A record and its outbox entry, inside the caller's transaction. */
 function append(db: EdgeDb, record: NewCaptureRecord, imageBytes: number, now: number): number {
@@ -57,12 +67,12 @@ export class CaptureLog {
     });
   }
 
-  /** True when this tick and profile already has a record (a restart must not capture it twice). */
-  has(plannedAt: number, profileId: string): boolean {
+  /** True when this tick and profile already has a record (a restart must not capture it twice); `dated` false: a safety capture's. */
+  has(plannedAt: number, profileId: string, dated = true): boolean {
     return !!this.db
       .select({ seq: captures.seq })
       .from(captures)
-      .where(and(eq(captures.plannedAt, plannedAt), eq(captures.profileId, profileId), PRODUCTION))
+      .where(and(eq(captures.plannedAt, plannedAt), eq(captures.profileId, profileId), eq(captures.clockTrusted, dated), PRODUCTION))
       .get();
   }
 
@@ -71,9 +81,9 @@ export class CaptureLog {
     return !!this.db.select({ seq: captures.seq }).from(captures).where(sql`json_extract(${captures.record}, '$.image.file') = ${file}`).get();
   }
 
-  /** The latest planned tick with a record: where the scheduler resumes. */
-  lastPlannedAt(): number | null {
-    return this.db.select({ t: max(captures.plannedAt) }).from(captures).where(PRODUCTION).get()?.t ?? null;
+  /** The latest planned tick up to `until` with a dated record: the plan is accounted for up to there. */
+  lastPlannedAt(until: number): number | null {
+    return this.db.select({ t: max(captures.plannedAt) }).from(captures).where(and(PRODUCTION, DATED, lte(captures.plannedAt, until))).get()?.t ?? null;
   }
 
   lastCapture(): { seq: number; capturedAt: string | null } | null {
@@ -87,37 +97,89 @@ export class CaptureLog {
     return row ? { seq: row.seq, capturedAt: row.record.captured_at } : null;
   }
 
+  /** Whether records that could not be dated (an untrusted run) were logged after the last dated record up to `until`. */
+  undatedAfter(until: number): boolean {
+    const last = this.db.select({ s: max(captures.seq) }).from(captures).where(and(DATED, lte(captures.plannedAt, until))).get()?.s ?? 0;
+    return !!this.db.select({ seq: captures.seq }).from(captures).where(and(eq(captures.clockTrusted, false), gt(captures.seq, last))).limit(1).get();
+  }
+
   lastSeq(): number {
     return this.db.select({ s: max(captures.seq) }).from(captures).get()?.s ?? 0;
   }
 
   /**
-   * Once the clock is trusted, the times of this boot's captures made before are
-   * rebuilt from their monotonic readings. `timeAt` maps a monotonic ms to clock time.
+   * This boot's records not yet sent that were made on a clock since found wrong: untrusted ones held for a trusted
+   * time (in the outbox; not those set aside), or dated ones after boot-monotonic `sinceMono`.
    */
-  correctUntrusted(bootId: string, timeAt: (monotonicMs: number) => number): number {
-    const rows = this.db
+  misdated(bootId: string, q: { untrusted: true } | { sinceMono: number | null; untilMono: number }): (NewCaptureRecord & { seq: number })[] {
+    const range =
+      "untrusted" in q
+        ? and(eq(captures.clockTrusted, false), sql`${captures.seq} IN (SELECT ${outbox.seq} FROM ${outbox})`)
+        : and(DATED, isNull(captures.uploadedAt), q.sinceMono === null ? undefined : sql`json_extract(${captures.record}, '$.monotonic_ms') > ${q.sinceMono}`, sql`json_extract(${captures.record}, '$.monotonic_ms') <= ${q.untilMono}`);
+    return this.db
       .select({ seq: captures.seq, record: captures.record })
       .from(captures)
-      .where(and(eq(captures.bootId, bootId), eq(captures.clockTrusted, false)))
-      .all();
+      .where(and(eq(captures.bootId, bootId), range))
+      .orderBy(asc(captures.seq))
+      .all()
+      .map((r) => ({ ...r.record, seq: r.seq }));
+  }
+
+  /**
+   * Moves records to their true times, in one transaction: each gets `time_corrected_ms` and becomes dated. A
+   * record whose true time is taken by another one of its profile moves on by a millisecond (it answers no tick then).
+   * `drop` lists records whose statement proved false (a tick missed that had not come yet): they leave the plan
+   * and the outbox, and stay in the log.
+   */
+  retime(moves: Map<number, Retimed>, drop: number[] = []): void {
     this.db.transaction((tx) => {
-      for (const { seq, record } of rows) {
-        const delta = Math.round(timeAt(record.monotonic_ms) - Date.parse(record.captured_at ?? record.planned_at));
-        const shift = (iso: string | null) => (iso === null ? null : new Date(Date.parse(iso) + delta).toISOString());
-        const corrected = {
-          ...record,
-          planned_at: shift(record.planned_at)!,
-          captured_at: shift(record.captured_at),
-          time_corrected_ms: delta,
+      if (drop.length) {
+        tx.update(captures).set({ clockTrusted: false, record: sql`json_set(${captures.record}, '$.clock_trusted', json('false'))` }).where(inArray(captures.seq, drop)).run();
+        tx.delete(outbox).where(inArray(outbox.seq, drop)).run();
+      }
+      // Off the plan first, so the records can change places among themselves.
+      if (moves.size) tx.update(captures).set({ clockTrusted: false }).where(inArray(captures.seq, [...moves.keys()])).run();
+      for (const [seq, move] of moves) {
+        const row = tx.select({ record: captures.record }).from(captures).where(eq(captures.seq, seq)).get();
+        if (!row) continue;
+        let plannedAt = move.plannedAt;
+        const taken = (at: number) =>
+          row.record.test_id === null &&
+          !!tx.select({ seq: captures.seq }).from(captures).where(and(eq(captures.plannedAt, at), eq(captures.profileId, row.record.profile_id), DATED, isNull(captures.testId))).get();
+        while (taken(plannedAt)) plannedAt++;
+        const record = {
+          ...row.record,
+          planned_at: new Date(plannedAt).toISOString(),
+          captured_at: move.capturedAt === null ? null : new Date(move.capturedAt).toISOString(),
+          schedule: move.schedule ?? row.record.schedule,
+          time_corrected_ms: (row.record.time_corrected_ms ?? 0) + move.shiftMs,
         };
-        tx.update(captures)
-          .set({ record: corrected, plannedAt: Date.parse(corrected.planned_at), clockTrusted: true })
-          .where(eq(captures.seq, seq))
-          .run();
+        tx.update(captures).set({ record, plannedAt, schedule: record.schedule, clockTrusted: true }).where(eq(captures.seq, seq)).run();
       }
     });
-    return rows.length;
+  }
+
+  /**
+   * Records of earlier boots that cannot be dated: made on an untrusted clock that boot never corrected, or dated
+   * after `now` (a clock that ran ahead). They leave the plan and the outbox — never sent as if their times were
+   * true — and stay in the log with their images. Returns how many were set aside.
+   */
+  setAsideUndatable(bootId: string, now: number | null): number {
+    return this.db.transaction((tx) => {
+      const earlier = sql`${captures.bootId} <> ${bootId}`;
+      const future = now === null ? sql`0` : and(DATED, gt(captures.plannedAt, now));
+      const rows = tx
+        .select({ seq: captures.seq })
+        .from(captures)
+        .leftJoin(outbox, eq(outbox.seq, captures.seq))
+        .where(and(earlier, sql`(${future} OR (${captures.clockTrusted} = 0 AND ${outbox.seq} IS NOT NULL))`))
+        .all();
+      const seqs = rows.map((r) => r.seq);
+      if (!seqs.length) return 0;
+      tx.update(captures).set({ clockTrusted: false, record: sql`json_set(${captures.record}, '$.clock_trusted', json('false'))` }).where(inArray(captures.seq, seqs)).run();
+      tx.delete(outbox).where(inArray(outbox.seq, seqs)).run();
+      return seqs.length;
+    });
   }
 
   byId(id: string): (CaptureRecord & { uploaded: boolean; purged: boolean }) | null {

@@ -37,7 +37,8 @@ export function recoverFromImages(images: ImageStore, bootId: string): NewCaptur
     if (!size) continue;
     const plannedAt = plannedAtOf(stamp!);
     records.push({
-      ...emptyCaptureRecord({ id: Bun.randomUUIDv7(), planned_at: plannedAt, schedule: schedule!, profile_id: profile!, boot_id: bootId }),
+      // A safety capture's file is named by the untrusted clock it was taken on: its time is not established.
+      ...emptyCaptureRecord({ id: Bun.randomUUIDv7(), planned_at: plannedAt, schedule: schedule!, profile_id: profile!, boot_id: bootId, clock_trusted: schedule !== "clock_untrusted" }),
       captured_at: plannedAt,
       outcome: "captured",
       reason: "recovered from its image after the agent's database was lost",

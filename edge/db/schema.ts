@@ -40,7 +40,8 @@ export const captures = sqliteTable(
     purgedAt: integer("purged_at"),
   },
   (t) => [
-    uniqueIndex("captures_tick_profile").on(t.plannedAt, t.profileId).where(sql`test_id IS NULL`),
+    // A record whose time is not established (clock_trusted 0: a safety capture, a misdated record set aside) claims no tick.
+    uniqueIndex("captures_tick_profile").on(t.plannedAt, t.profileId).where(sql`test_id IS NULL AND clock_trusted = 1`),
     index("captures_planned").on(t.plannedAt),
     index("captures_purge").on(t.purgedAt, t.imageSyncedAt, t.plannedAt),
   ],

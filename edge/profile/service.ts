@@ -82,7 +82,15 @@ export class ActiveProfiles implements ProfileSource {
 
   /** The plan's windows with the hub-assigned profile replaced by a hand-deployed one. */
   windows(now: number): PlanWindow[] {
-    const windows = this.desired.windows(now);
+    return this.withLocal(this.desired.windows(now));
+  }
+
+  /** The same over a past span [from, to). */
+  windowsBetween(from: number, to: number): PlanWindow[] {
+    return this.withLocal(this.desired.windowsBetween(from, to));
+  }
+
+  private withLocal(windows: PlanWindow[]): PlanWindow[] {
     const local = this.local();
     const assigned = this.hubAssignment()?.profile_id;
     if (!local || !assigned || local.snapshot.profile_id === assigned) return windows;

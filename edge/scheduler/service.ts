@@ -5,19 +5,19 @@ import { testForTick } from "../../shared/plan/override-tests";
 import type { MissReason } from "../../shared/contracts/sync";
 import { captureTick, type CaptureDeps, missedRecord, recordMissed } from "../capture/service";
 
-/** Ticks of the plan between a previous run's last record and `until`: they were missed while the agent was down. */
-export function ticksMissedWhileDown(windows: PlanWindow[], lastPlannedAt: number | null, until: number): PlannedTick[] {
-  if (lastPlannedAt === null) return [];
-  return plannedTicks(windows, lastPlannedAt + 1, until);
-}
+/**
+ * The clock became trusted or was stepped. Between two captures, `retime` brings the log's times in line with the
+ * clock and returns the (trusted) time since which the plan was not run on a right clock.
+ */
+export type ClockChange = () => number;
 
 export interface SchedulerOptions {
   /** The A/B tests the camera is to run now. */
   tests?: () => OverrideTest[];
   /** The profile of safety captures (the active one), or null when none is deployed. */
   safetyProfile: () => string | null;
-  /** Re-times this boot's captures made on the untrusted clock; returns how many. */
-  retimeUntrusted?: () => number;
+  /** The plan's windows over a past span [from, to), also where the cached plan no longer reaches. */
+  windowsBetween?: (from: number, to: number) => PlanWindow[];
   /** Cadence of the safety captures while the clock is not trusted, seconds. */
   untrustedIntervalSeconds: number;
   /** Real ms after start before the first safety capture, leaving the first poll time to vouch for the clock. */
@@ -45,8 +45,8 @@ export class Scheduler {
   private wake = new AbortController();
   private loop: Promise<void> | null = null;
   private startedMonotonic = 0;
-  /** Set when the clock became trusted: the clock time this boot began, in trusted time. */
-  private trustedFromBoot: number | null = null;
+  /** Clock changes waiting for the loop, each with the resolver of its caller. */
+  private clockChanges: { retime: ClockChange; done: () => void }[] = [];
   /** The last safety capture's time, on the untrusted clock. */
   private lastSafetyAt = -Infinity;
   readonly stats: SchedulerStats = { lastTickAt: null, jitter: [] };
@@ -65,7 +65,7 @@ export class Scheduler {
     this.startedMonotonic = this.deps.clock.monotonic();
     const now = this.deps.clock.now();
     if (this.deps.clockTrusted()) this.recordDowntime(now);
-    this.stats.lastTickAt = Math.max(this.deps.log.lastPlannedAt() ?? 0, now - 1);
+    this.stats.lastTickAt = now - 1;
     this.loop = this.run();
   }
 
@@ -74,16 +74,20 @@ export class Scheduler {
     this.wake.abort();
   }
 
-  /** The clock just became trusted; `bootTime` is when this boot began, in trusted time. */
-  clockTrusted(bootTime: number): void {
-    this.trustedFromBoot = bootTime;
-    this.wake.abort();
+  /** The clock just became trusted, or was stepped: settled between two captures; resolves once the log is in line. */
+  clockChanged(retime: ClockChange): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((done) => {
+      this.clockChanges.push({ retime, done });
+      this.wake.abort();
+    });
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.wake.abort();
     await this.loop;
+    for (const change of this.clockChanges.splice(0)) change.done();
   }
 
   /** Records a span of ticks nothing happened at, in one transaction. */
@@ -92,17 +96,32 @@ export class Scheduler {
     if (missed.length) this.deps.log.commitMany(missed, this.deps.clock.now());
   }
 
-  private recordDowntime(until: number): void {
-    this.recordSpan(ticksMissedWhileDown(this.windows(until), this.deps.log.lastPlannedAt(), until), "agent_down", "agent_down: the agent was not running");
+  private between(from: number, to: number): PlannedTick[] {
+    return from < to ? plannedTicks(this.options.windowsBetween?.(from, to) ?? this.windows(to), from, to) : [];
   }
 
-  /** Ticks of the untrusted span become misses with their reason, and the plan resumes from now. */
-  private settleUntrustedSpan(bootTime: number): void {
+  /**
+   * Ticks since the last dated record up to `until` were missed while the agent was not running — or, when records
+   * that could not be dated were logged since, while it ran on a clock it could not trust (an earlier boot's).
+   */
+  private recordDowntime(until: number): void {
+    const last = this.deps.log.lastPlannedAt(until);
+    if (last === null) return;
+    const ticks = this.between(last + 1, until);
+    if (!ticks.length) return;
+    if (this.deps.log.undatedAfter(until)) this.recordSpan(ticks, "clock_untrusted", "clock_untrusted: the agent was down or ran on a clock it could not trust (an earlier boot that never had a trusted time)");
+    else this.recordSpan(ticks, "agent_down", "agent_down: the agent was not running");
+  }
+
+  /**
+   * A clock change: the log re-timed, ticks before the span the clock was wrong (or untrusted) missed as down,
+   * those of the span as clock_untrusted, and the plan resumes from the next tick after now — whichever way the clock moved.
+   */
+  private settleClockChange(retime: ClockChange): void {
+    const since = retime();
     const now = this.deps.clock.now();
-    // Downtime first, while the log's latest planned time is still the previous run's; then re-time this boot's captures.
-    this.recordDowntime(bootTime);
-    this.options.retimeUntrusted?.();
-    this.recordSpan(plannedTicks(this.windows(now), bootTime, now), "clock_untrusted", "clock_untrusted: the agent's clock was not trusted yet, so the plan was not run");
+    this.recordDowntime(Math.min(since, now));
+    this.recordSpan(this.between(since, now), "clock_untrusted", "clock_untrusted: the agent's clock was not trusted or not right, so the plan was not run");
     this.stats.lastTickAt = now - 1;
   }
 
@@ -111,12 +130,18 @@ export class Scheduler {
     while (this.running) {
       const signal = this.wake.signal;
       try {
-        if (this.trustedFromBoot !== null) {
-          this.settleUntrustedSpan(this.trustedFromBoot);
-          this.trustedFromBoot = null;
+        for (const change of this.clockChanges.splice(0)) {
+          try {
+            this.settleClockChange(change.retime);
+          } finally {
+            change.done();
+          }
         }
         const trusted = this.deps.clockTrusted();
-        const ticks = trusted ? nextTicks(this.windows(clock.now()), this.stats.lastTickAt ?? clock.now() - 1) : this.safetyTicks();
+        // Never wait past the next tick after now: a clock set back must not leave the scheduler waiting for an old future tick.
+        const last = this.stats.lastTickAt ?? clock.now() - 1;
+        const after = last > clock.now() ? clock.now() - 1 : last;
+        const ticks = trusted ? nextTicks(this.windows(clock.now()), after) : this.safetyTicks();
         const wakeBy = clock.now() + HEARTBEAT_MS * clock.speed;
         const at = ticks.length ? ticks[0]!.at : wakeBy;
         await clock.sleepUntil(Math.min(at, wakeBy), signal);
@@ -149,7 +174,7 @@ export class Scheduler {
     this.stats.jitter.push(this.deps.clock.now() - at);
     if (this.stats.jitter.length > 1000) this.stats.jitter.shift();
     for (const tick of ticks) {
-      if (this.deps.log.has(tick.at, tick.profile)) continue;
+      if (this.deps.log.has(tick.at, tick.profile, tick.schedule !== "clock_untrusted")) continue;
       const { late, byMs } = lateness(tick, this.deps.clock.now());
       if (late) recordMissed(this.deps, tick, "late", `late: ${Math.round(byMs)} ms after its tick`);
       else {
@@ -159,7 +184,7 @@ export class Scheduler {
         } catch (e) {
           // Whatever went wrong (a full disk on write, an I/O error), the scheduler goes on to the next tick.
           console.error(`edge: tick ${new Date(tick.at).toISOString()} ${tick.profile}: ${(e as Error).message}`);
-          if (!this.deps.log.has(tick.at, tick.profile)) {
+          if (!this.deps.log.has(tick.at, tick.profile, tick.schedule !== "clock_untrusted")) {
             try {
               recordMissed(this.deps, tick, "camera_error", `capture_error: ${(e as Error).message}`);
             } catch {

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import type { PlanWindow } from "../../shared/contracts/plan";
 import type { ProfileSnapshot } from "../../shared/contracts/profile";
 import type { DesiredState } from "../../shared/contracts/sync";
-import { windowsWithExtrapolation } from "../../shared/plan/extrapolate";
+import { windowsBetween, windowsWithExtrapolation } from "../../shared/plan/extrapolate";
 import type { EdgeDb } from "../db/client";
 import { desired } from "../db/schema";
 
@@ -52,6 +52,11 @@ export class DesiredStore {
       this.memo = { etag: this.current.etag, day, windows: windowsWithExtrapolation(this.current.state, now) };
     }
     return this.memo.windows;
+  }
+
+  /** The plan over a past span, also where the cached plan no longer reaches (from the rules). */
+  windowsBetween(from: number, to: number): PlanWindow[] {
+    return this.current ? windowsBetween(this.current.state, from, to) : [];
   }
 
   /** Whether any window the agent runs now was extended by itself rather than planned by the hub. */

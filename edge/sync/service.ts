@@ -23,8 +23,8 @@ export interface SyncDeps {
   holdBoot: () => string | null;
   /** A record the hub refused for good (it stays in the capture log, out of the outbox). */
   onRefused?: (record: CaptureRecord, why: string) => void;
-  /** Called with the hub's time after each answered poll. */
-  onServerTime?: (serverTime: number) => void;
+  /** Called with the hub's time after each answered poll, and how far off it may be (half the round trip); the poll goes on once it resolves. */
+  onServerTime?: (serverTime: number, uncertaintyMs: number) => void | Promise<void>;
 }
 
 export interface SyncStatus {
@@ -130,14 +130,15 @@ export class SyncLoop {
     const serverTime = Date.parse(res.headers.get(SERVER_TIME_HEADER) ?? "") + halfTrip;
     if (res.status === 304) {
       await res.arrayBuffer();
-      if (!Number.isNaN(serverTime)) this.deps.onServerTime?.(serverTime);
+      if (!Number.isNaN(serverTime)) await this.deps.onServerTime?.(serverTime, halfTrip);
       return;
     }
     const body = await this.readJson(res, "poll");
     const parsed = PollResponse.safeParse(body);
     if (!parsed.success) throw new SyncError(`poll: the hub's answer does not match the contract`);
-    this.deps.onServerTime?.(Date.parse(parsed.data.server_time) + halfTrip);
+    // The plan first: a clock change settled next accounts for its ticks even on a first contact.
     if (parsed.data.etag !== etag) this.deps.desired.apply(parsed.data.etag, parsed.data.desired, this.deps.clock.now());
+    await this.deps.onServerTime?.(Date.parse(parsed.data.server_time) + halfTrip, halfTrip);
   }
 
   private async drain(): Promise<void> {

@@ -17,15 +17,30 @@ export function windowsWithExtrapolation(state: DesiredState, now: number, days 
   const tz = state.camera.timezone;
   const horizon = localToUtc(tz, addDays(localDateOf(tz, now), days + 1), 0, 0);
   if (horizon <= planEnd) return state.plan.windows;
-  const extra = planWindows({
+  return [...state.plan.windows, ...fromRules(state, planEnd, horizon, now)];
+}
+
+/** Windows of [from, to) from the schedule rules the hub sent, marked extrapolated. */
+function fromRules(state: DesiredState, from: number, to: number, generatedAt: number): PlanWindow[] {
+  if (from >= to) return [];
+  return planWindows({
     cameraId: state.camera.id,
-    position: { latitude: state.camera.latitude, longitude: state.camera.longitude, timezone: tz },
+    position: { latitude: state.camera.latitude, longitude: state.camera.longitude, timezone: state.camera.timezone },
     schedules: state.schedules,
     defaultProfiles: state.assignment ? [state.assignment.profile_id] : [],
-    from: planEnd,
-    to: horizon,
-    generatedAt: now,
+    from,
+    to,
+    generatedAt,
     extrapolated: true,
   });
-  return [...state.plan.windows, ...extra];
+}
+
+/**
+ * The plan over any span [from, to): the hub's plan where it reaches, the same rules on either side of it — for
+ * the agent to account for ticks of a past span (a restart, a clock change) that its current plan no longer covers.
+ */
+export function windowsBetween(state: DesiredState, from: number, to: number): PlanWindow[] {
+  const planFrom = Date.parse(state.plan.from);
+  const planEnd = Date.parse(state.plan.to);
+  return [...fromRules(state, from, Math.min(to, planFrom), from), ...state.plan.windows, ...fromRules(state, Math.max(from, planEnd), to, from)];
 }

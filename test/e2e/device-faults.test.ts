@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { closeSync, existsSync, openSync, readdirSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { agentLog, brokenImages, duplicates, tickKey } from "../harness/agent-db";
 import { FaultProxy } from "../harness/fault-proxy";
@@ -39,13 +39,16 @@ describe("faults a Pi meets", () => {
     const port = Number(new URL(hub.url).port);
     const { token } = await hub.json("/api/cameras/ridge/token", { method: "POST" });
     const dataDir = tempDir("clock1970");
-    const env = { SKYLAPSE_UNTRUSTED_GRACE_SECONDS: "0", SKYLAPSE_UNTRUSTED_INTERVAL: "30" };
+    const bootIdFile = join(dataDir, "boot_id");
+    writeFileSync(bootIdFile, "boot-a");
+    const env = { SKYLAPSE_UNTRUSTED_GRACE_SECONDS: "0", SKYLAPSE_UNTRUSTED_INTERVAL: "30", SKYLAPSE_BOOT_ID_FILE: bootIdFile };
     let agent = track(await startAgent({ cameraId: "ridge", hub, token, clock, dataDir, env }));
     await Bun.sleep(realMsUntil(clock, T("14:05")));
     await agent.stop(true);
     await hub.stop(true);
 
-    // Power comes back without an RTC: the clock starts at the epoch, and there is no network.
+    // Power comes back without an RTC (a new boot): the clock starts at the epoch, and there is no network.
+    writeFileSync(bootIdFile, "boot-b");
     const bootedAt = Date.now();
     const wrongClock = { start: "1970-01-01T00:00:00.000Z", speed: clock.speed, anchor: new Date(bootedAt).toISOString() };
     agent = track(await startAgent({ cameraId: "ridge", hub, token, clock: wrongClock, dataDir, env }));

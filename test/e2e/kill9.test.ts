@@ -33,15 +33,26 @@ describe("kill -9 at random instants", () => {
     await hub?.stop();
   });
 
-  test(`${KILLS} kills during capture, commit and upload lose no committed record and duplicate none`, async () => {
+  test(`${KILLS} kills during capture, commit and upload, a third of them in a hub outage, lose no committed record, duplicate none and account for every tick`, async () => {
     const clock = sharedClock(new Date(spanStart).toISOString(), 90, 2000);
     hub = await startHub({ config, clock });
     const { token } = await hub.json("/api/cameras/ridge/token", { method: "POST" });
     const dataDir = tempDir("kill9");
     const start = () => startAgent({ cameraId: "ridge", hub, token, clock, dataDir, env: { SKYLAPSE_BATCH_SIZE: "7" } });
     const delays = randomMs(42, 40, 700);
+    const port = Number(new URL(hub.url).port);
+    const outage = { from: 0, to: 0 };
     await Bun.sleep(realMsUntil(clock, sunrise - 14 * 60_000));
     for (let i = 0; i < KILLS; i++) {
+      // The middle third of the kills fall in a hub outage: each new process must run the plan on its own.
+      if (i === Math.floor(KILLS / 3)) {
+        await hub.stop(true);
+        outage.from = simNow(clock);
+      }
+      if (i === Math.floor((2 * KILLS) / 3)) {
+        outage.to = simNow(clock);
+        hub = await startHub({ config, clock, dataDir: hub.dataDir, port });
+      }
       agent = await start();
       await Bun.sleep(delays.next().value!);
       await agent.stop(true);
@@ -70,5 +81,15 @@ describe("kill -9 at random instants", () => {
     expect(inSpan.map(tickKey).sort()).toEqual(planned.filter((k) => Date.parse(k.split("|")[0]!) >= Date.parse(inSpan[0]!.planned_at)).sort());
     expect(records.filter((r) => r.reason_code === "agent_down").length).toBeGreaterThan(KILLS);
     expect(records.filter((r) => r.outcome === "captured").length).toBeGreaterThan(30);
+    // The processes started during the outage ran the plan (the clock they trusted stays trusted within the boot).
+    const inOutage = (r: { planned_at: string }) => Date.parse(r.planned_at) >= outage.from && Date.parse(r.planned_at) < outage.to;
+    expect(records.filter((r) => inOutage(r) && r.outcome === "captured" && r.schedule === "sunrise").length).toBeGreaterThanOrEqual(Math.floor(KILLS / 6));
+
+    // At the hub, caught up: every planned tick since the agent's first record is captured or missed with a reason.
+    const range = `from=${inSpan[0]!.planned_at}&to=${new Date(spanEnd).toISOString()}`;
+    const report = await hub.json(`/api/cameras/ridge/report?${range}`);
+    expect(report.missed_by_reason.not_reported).toBe(0);
+    expect(report.planned).toBe(report.captured + report.missed);
+    expect(report.planned).toBe(planned.filter((k) => Date.parse(k.split("|")[0]!) >= Date.parse(inSpan[0]!.planned_at)).length);
   }, 120_000 + KILLS * 3_000);
 });

@@ -100,7 +100,7 @@ describe("clock trust", () => {
   test("a small offset confirms the clock without stepping it", () => {
     const b = new ManualClock(Date.parse("2026-11-24T12:00:00Z"));
     const clock = new AgentClock(b, { lastTrusted: null, configuredTrusted: false, ntpSyncFile: null });
-    expect(clock.observeServerTime(b.now() + 500)).toEqual({ correctedBy: 0, becameTrusted: true });
+    expect(clock.observeServerTime(b.now() + 500)).toMatchObject({ correctedBy: 0, becameTrusted: true });
     expect(clock.state().offset_ms).toBe(500);
     expect(clock.now()).toBe(b.now());
   });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { ManualClock } from "../../shared/clock";
 import type { PlanWindow } from "../../shared/contracts/plan";
 import type { CaptureSettings } from "../../shared/contracts/settings";
-import type { DesiredState } from "../../shared/contracts/sync";
+import { type DesiredState, emptyCaptureRecord } from "../../shared/contracts/sync";
 import { compileContent, snapshotOf } from "../../shared/exposure/compile";
 import type { CameraDriver, CapturedFrame } from "../../edge/camera/driver";
 import { CameraError } from "../../edge/camera/driver";
@@ -153,6 +153,42 @@ describe("scheduler", () => {
     expect(records.find((r) => r.planned_at === new Date(T0 + 30_000).toISOString())!.reason_code).toBe("agent_down");
     expect([70, 80, 110].map(outcome)).toEqual(["captured", "captured", "captured"]);
   });
+
+  test("a boot whose clock reads before the log's latest record (an earlier boot ran ahead) shoots its plan from the next tick", async () => {
+    const s = setup();
+    s.desired.apply('"e1"', desiredWith([window(T0, 120)]), s.clock.now());
+    s.log.commit({ ...emptyCaptureRecord({ id: "ahead", planned_at: new Date(T0 + 3_600_000).toISOString(), schedule: "dawn", profile_id: "p", boot_id: "earlier" }), outcome: "captured" }, T0);
+    s.scheduler.start();
+    await runUntil(s, T0 + 25_000);
+    await s.scheduler.stop();
+    const captured = s.outbox.next(100).filter((r) => r.outcome === "captured" && r.id !== "ahead");
+    expect(captured.map((r) => r.planned_at)).toEqual([0, 10_000, 20_000].map((t) => new Date(T0 + t).toISOString()));
+  });
+
+  for (const [what, stepMs] of [
+    ["back an hour", -3_600_000],
+    ["forward an hour", 3_600_000],
+  ] as const)
+    test(`a trusted clock stepped ${what} shoots the plan from the next tick; ticks of the wrong span are missed clock_untrusted`, async () => {
+      const s = setup();
+      s.desired.apply('"e1"', desiredWith([window(T0 - 2 * 3_600_000, 300)]), s.clock.now());
+      // The clock reads wrong by -stepMs from the start; the hub's step puts it right at T0 + 60 s.
+      s.clock.set(T0 - stepMs - 5_000);
+      s.scheduler.start();
+      await runUntil(s, T0 - stepMs + 60_000);
+      const wrongFrom = T0 - 5_000;
+      s.clock.set(T0 + 60_000);
+      await s.scheduler.clockChanged(() => wrongFrom);
+      await runUntil(s, T0 + 120_000);
+      await s.scheduler.stop();
+      const records = s.outbox.next(1000);
+      const at = (t: number) => records.find((r) => r.planned_at === new Date(T0 + t).toISOString());
+      // From the next tick after the step, every tick is shot.
+      expect([70_000, 80_000, 90_000, 100_000, 110_000].map((t) => at(t)?.outcome)).toEqual(["captured", "captured", "captured", "captured", "captured"]);
+      // The span the clock was wrong, in true time, is accounted for.
+      expect([0, 10_000, 50_000].map((t) => at(t)?.reason_code)).toEqual(["clock_untrusted", "clock_untrusted", "clock_untrusted"]);
+      expect(new Set(records.map((r) => r.planned_at)).size).toBe(records.length);
+    });
 
   test("a new plan takes effect at once (the scheduler's sleep is interrupted)", async () => {
     const s = setup();

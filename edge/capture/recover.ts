@@ -49,5 +49,21 @@ export function recoverFromImages(images: ImageStore, bootId: string): NewCaptur
       test_role: testId ? ((role as "baseline" | "variant" | undefined) ?? "variant") : null,
     });
   }
+  markBaselines(records);
   return records.sort((a, b) => a.planned_at.localeCompare(b.planned_at) || a.profile_id.localeCompare(b.profile_id));
+}
+
+/**
+ * An A/B baseline is the production frame, filed with the others; its variant,
+ * taken at once after it, sits in tests/ID/ under the same stamp. So a variant
+ * tells which production frame was its baseline, and that frame keeps its test id.
+ */
+function markBaselines(records: NewCaptureRecord[]): void {
+  const production = new Map(records.filter((r) => !r.test_id).map((r) => [r.image!.file, r]));
+  for (const variant of records.filter((r) => r.test_role === "variant")) {
+    const match = variant.image!.file.match(IMAGE_PATH)!;
+    const [, date, schedule, profile, , stamp] = match;
+    const baseline = production.get(`${date}/${schedule}/${profile}/${stamp}.jpg`);
+    if (baseline) Object.assign(baseline, { test_id: variant.test_id, test_role: "baseline" as const });
+  }
 }

@@ -67,6 +67,17 @@ describe("recovery from images", () => {
     expect(r.image!.sha256).toBe(new Bun.CryptoHasher("sha256").update(main).digest("hex"));
   });
 
+  test("a recovered A/B baseline keeps its test id: its variant in tests/ID/ names it", () => {
+    const images = new ImageStore(join(dir(), "images"));
+    images.write("2026-11-24/sunrise/f/20261124T135915Z.jpg", jpeg(32, 24));
+    images.write("2026-11-24/sunrise/f/tests/ev-up/20261124T135915Z_variant.jpg", jpeg(32, 24));
+    images.write("2026-11-24/sunrise/f/20261124T135930Z.jpg", jpeg(32, 24));
+    const byFile = Object.fromEntries(recoverFromImages(images, "boot").map((r) => [r.image!.file, r]));
+    expect(byFile["2026-11-24/sunrise/f/20261124T135915Z.jpg"]).toMatchObject({ test_id: "ev-up", test_role: "baseline" });
+    expect(byFile["2026-11-24/sunrise/f/tests/ev-up/20261124T135915Z_variant.jpg"]).toMatchObject({ test_id: "ev-up", test_role: "variant" });
+    expect(byFile["2026-11-24/sunrise/f/20261124T135930Z.jpg"]).toMatchObject({ test_id: null, test_role: null });
+  });
+
   test("jpegSize reads the frame header and refuses non-JPEG bytes", () => {
     expect(jpegSize(jpeg(640, 360))).toEqual({ width: 640, height: 360 });
     expect(jpegSize(new Uint8Array([0x89, 0x50]))).toBeNull();

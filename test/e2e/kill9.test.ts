@@ -2,16 +2,10 @@ import { afterAll, describe, expect, test } from "bun:test";
 import * as SunCalc from "suncalc";
 import { agentLog, brokenImages, duplicates, tempFiles, tickKey } from "../harness/agent-db";
 import { realMsUntil, sharedClock, simNow, startAgent, startHub, tempDir, type StartedAgent, type StartedHub, waitFor } from "../harness/processes";
-import { DENVER, expectedTicks, hubCaptures } from "../harness/scenario";
+import { DENVER, RIDGE_SUNRISE_CONFIG, expectedTicks, hubCaptures } from "../harness/scenario";
 
 const KILLS = Number(process.env.SKYLAPSE_SOAK_KILLS ?? 20);
-const config = {
-  location: DENVER,
-  schedules: { sunrise: { offset_minutes: -15, duration_minutes: 30, interval_seconds: 10 } },
-  cameras: { ridge: { deployed_profile: "f", schedules: ["sunrise"] } },
-  profiles: { f: { base: { metering: "spot", ev: 0.7 } } },
-  sync: { poll_interval_seconds: 10, plan_days: 2 },
-};
+const config = RIDGE_SUNRISE_CONFIG;
 const sunrise = SunCalc.getTimes(new Date("2026-11-24T19:00:00Z"), DENVER.latitude, DENVER.longitude).sunrise!.getTime();
 const spanStart = sunrise - 16 * 60_000;
 const spanEnd = sunrise + 16 * 60_000;

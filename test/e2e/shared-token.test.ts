@@ -11,15 +11,9 @@ import { join } from "node:path";
 import * as SunCalc from "suncalc";
 import { captureRecord } from "../harness/fixtures";
 import { realMsUntil, sharedClock, simNow, startAgent, startHub, type StartedAgent, type StartedHub, waitFor } from "../harness/processes";
-import { DENVER, hubCaptures } from "../harness/scenario";
+import { DENVER, RIDGE_SUNRISE_CONFIG, hubCaptures } from "../harness/scenario";
 
-const config = {
-  location: DENVER,
-  schedules: { sunrise: { offset_minutes: -15, duration_minutes: 30, interval_seconds: 10 } },
-  cameras: { ridge: { deployed_profile: "f", schedules: ["sunrise"] } },
-  profiles: { f: { base: { metering: "spot", ev: 0.7 } } },
-  sync: { poll_interval_seconds: 10, plan_days: 2 },
-};
+const config = RIDGE_SUNRISE_CONFIG;
 const sunrise = SunCalc.getTimes(new Date("2026-11-24T19:00:00Z"), DENVER.latitude, DENVER.longitude).sunrise!.getTime();
 
 const running: { stop: (hard?: boolean) => Promise<number> }[] = [];

@@ -41,3 +41,15 @@ export async function hubCaptures(hub: StartedHub, cameraId: string, from: numbe
   } while (cursor);
   return out;
 }
+
+/**
+ * One camera, `ridge`, on a 30-minute sunrise window (10 s ticks) at Denver, polling
+ * every 10 s: the fault scenarios' small plan, and the sunrise it hangs from.
+ */
+export const RIDGE_SUNRISE_CONFIG = {
+  location: DENVER,
+  schedules: { sunrise: { offset_minutes: -15, duration_minutes: 30, interval_seconds: 10 } },
+  cameras: { ridge: { deployed_profile: "f", schedules: ["sunrise"] } },
+  profiles: { f: { base: { metering: "spot", ev: 0.7 } } },
+  sync: { poll_interval_seconds: 10, plan_days: 2 },
+};

@@ -12,7 +12,7 @@ import { DEFAULT_QUALITY } from "../../shared/contracts/config";
 import type { CaptureRecord } from "../../shared/contracts/sync";
 import { TARGET_LUMA } from "../../shared/image/measures";
 import { createHub } from "../../hub/app";
-import { hubOn } from "../harness/in-process";
+import { callHub, hubOn } from "../harness/in-process";
 import { formatFleet, formatReport } from "../../hub/cli/format";
 import { applyConfig, applyConfigDiff, exportConfig, parseConfig, qualityPolicy } from "../../hub/config/service";
 import { openHubDb, type HubDb } from "../../hub/db/client";
@@ -128,17 +128,7 @@ describe("report and fleet (in process)", () => {
     ...(quality ? { quality } : {}),
   });
 
-  async function call(method: string, path: string, token: string | null, body?: unknown) {
-    const res = await hub.app.handle(
-      new Request(`http://localhost${path}`, {
-        method,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      }),
-    );
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  }
+  const call = (method: string, path: string, token: string | null, body?: unknown) => callHub(hub, method, path, token, body);
 
   /** A captured frame `stops` from the target at tick `seq`. */
   const measured = (seq: number, stops: number, over: Partial<CaptureRecord> = {}) =>

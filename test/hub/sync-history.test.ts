@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { ManualClock } from "../../shared/clock";
 import type { CaptureRecord, ObservedState } from "../../shared/contracts/sync";
 import { createHub } from "../../hub/app";
-import { hubOn } from "../harness/in-process";
+import { callHub, hubOn } from "../harness/in-process";
 import { applyConfig, parseConfig } from "../../hub/config/service";
 import { openHubDb, type HubDb } from "../../hub/db/client";
 import { DENVER } from "../harness/scenario";
@@ -44,17 +44,7 @@ let hub: ReturnType<typeof createHub>;
 let clock: ManualClock;
 const tokens = new Map<string, string>();
 
-async function call(method: string, path: string, token: string | null, body?: unknown) {
-  const res = await hub.app.handle(
-    new Request(`http://localhost${path}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-  );
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const call = (method: string, path: string, token: string | null, body?: unknown) => callHub(hub, method, path, token, body);
 
 async function token(camera: string): Promise<string> {
   if (!tokens.has(camera)) tokens.set(camera, (await call("POST", `/api/cameras/${camera}/token`, OPERATOR)).body.token);

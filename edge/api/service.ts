@@ -39,6 +39,8 @@ export async function status(agent: Agent) {
   return {
     status: "online",
     camera_id: agent.env.SKYLAPSE_CAMERA_ID ?? null,
+    /** The camera's IANA zone (the hub's, else UTC), for readers that show its local times. */
+    timezone: agent.profiles.timezone(),
     camera_model: agent.driver.model,
     camera_ready: await agent.driver.ready(),
     operational_mode: operationalMode(agent),
@@ -243,6 +245,7 @@ export function plan(agent: Agent) {
   const windows = agent.profiles.windows(now);
   const next = agent.nextCapture();
   return {
+    timezone: agent.profiles.timezone(),
     from: state?.plan.from ?? null,
     to: state?.plan.to ?? null,
     extrapolated: windows.some((w) => w.extrapolated),

@@ -1,9 +1,13 @@
 /** How the technician CLI prints the agent's answers. */
-import { pairs, table, time } from "../../shared/cli/table";
+import { pairs, table, time as utcTime } from "../../shared/cli/table";
 
 type Json = any;
 
+/** Times in the camera's zone with the zone named (its answers carry it), else UTC. */
+const zoned = (zone: string | undefined) => (value: string | null | undefined) => utcTime(value, zone);
+
 export function formatStatus(s: Json): string {
+  const time = zoned(s.timezone);
   const profile = s.deployed_profile
     ? `${s.deployed_profile.profile_id} ${s.deployed_profile.version} (${s.deployed_profile.source === "local" ? "deployed by hand" : "from the hub"})`
     : "none — live orchestration";
@@ -20,7 +24,7 @@ export function formatStatus(s: Json): string {
     ["last capture", time(s.last_capture_at)],
     ["captures", Object.entries(s.captures).map(([k, v]) => `${v} ${k}`).join(", ") || "none"],
     ["backlog", `${s.backlog.count}${s.backlog.oldest_planned_at ? `, oldest ${time(s.backlog.oldest_planned_at)}` : ""}`],
-    ["image sync", imageSyncLine(s.image_sync)],
+    ["image sync", imageSyncLine(s.image_sync, time)],
     ["disk", disk],
     ["clock", `${time(s.clock.now)} — ${s.clock.trusted ? `trusted (${s.clock.source})` : "NOT TRUSTED"}`],
     ["plan", s.plan_extrapolated ? "extended by the agent (hub unreachable past its plan)" : "from the hub"],
@@ -36,7 +40,7 @@ const policyText = (p: Json) => (typeof p === "string" ? p : `schedules ${p.sche
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /** "all: 12 full images (38.2 MB) to send, oldest …; 3 thumbnails; sent since start 40 (120.0 MB); last error …". */
-export function imageSyncLine(i: Json): string {
+export function imageSyncLine(i: Json, time = zoned(undefined)): string {
   if (!i) return "none (standalone)";
   const waiting = i.pending ? `${i.pending} full image${i.pending === 1 ? "" : "s"} (${mb(i.pending_bytes)}) to send, oldest ${time(i.oldest_pending_at)}` : "no full image waiting";
   const thumbs = i.thumbnails_pending ? `; ${i.thumbnails_pending} thumbnail${i.thumbnails_pending === 1 ? "" : "s"} waiting` : "";
@@ -46,6 +50,7 @@ export function imageSyncLine(i: Json): string {
 }
 
 export function formatPlan(p: Json): string {
+  const time = zoned(p.timezone);
   const head = `plan ${time(p.from)} → ${time(p.to)}${p.extrapolated ? " (extended by the agent)" : ""}; next capture ${p.next_capture ? `${time(p.next_capture.at)} ${p.next_capture.schedule}/${p.next_capture.profile}` : "—"}`;
   if (!p.windows.length) return `${head}\nno windows ahead`;
   const rows = p.windows.map((w: Json) => [
@@ -64,7 +69,7 @@ export function formatCaptures(page: Json): string {
   if (!page.captures.length) return "no captures";
   const rows = page.captures.map((c: Json) => [
     String(c.seq),
-    time(c.planned_at),
+    utcTime(c.planned_at),
     c.schedule,
     c.profile_id,
     c.outcome,
@@ -103,7 +108,7 @@ export function formatProfile(p: Json): string {
   return pairs([
     ["profile", `${p.profile_id} ${p.version} (${p.source === "local" ? "deployed by hand" : "from the hub"})`],
     ["why", p.reason],
-    ["deployed", time(p.deployed_at)],
+    ["deployed", utcTime(p.deployed_at)],
     ["checksum", p.checksum],
     ["base", `iso ${b.iso ?? "auto"}, shutter ${b.shutter_us ?? "auto"}, ev ${b.ev}, ${b.metering}, wb ${b.white_balance.mode}`],
     ["adaptive wb", p.snapshot.wb_table ? `${p.snapshot.wb_table.length} lux points` : "off"],

@@ -20,3 +20,18 @@ test("the technician's status line for image sync: policy, what waits, what went
   );
   expect(imageSyncLine(null)).toBe("none (standalone)");
 });
+
+test("the technician's plan reads in the camera's zone, the zone named", async () => {
+  const { formatPlan } = await import("../../edge/cli/format");
+  const plan = {
+    timezone: "America/Denver",
+    from: "2026-11-24T07:00:00.000Z",
+    to: "2026-11-25T07:00:00.000Z",
+    extrapolated: false,
+    next_capture: { at: "2026-11-24T13:30:00.000Z", schedule: "sunrise", profile: "f" },
+    windows: [{ schedule: "sunrise", start: "2026-11-24T13:30:00.000Z", end: "2026-11-24T14:30:00.000Z", interval_seconds: 15, profiles: ["f"], ticks: 240, extrapolated: false }],
+  };
+  const text = formatPlan(plan);
+  expect(text).toContain("plan 2026-11-24 00:00:00 MST → 2026-11-25 00:00:00 MST; next capture 2026-11-24 06:30:00 MST sunrise/f");
+  expect(text).toMatch(/sunrise\s+2026-11-24 06:30:00 MST\s+2026-11-24 07:30:00 MST\s+15s/);
+});

@@ -5,10 +5,15 @@ import { realMsUntil, sharedClock, simNow, startAgent, startHub, tempDir, type S
 import { DENVER, RIDGE_SUNRISE_CONFIG, expectedTicks, hubCaptures } from "../harness/scenario";
 
 const KILLS = Number(process.env.SKYLAPSE_SOAK_KILLS ?? 20);
-const config = RIDGE_SUNRISE_CONFIG;
+// The window grows with the kills (30 min for 20), so a soak's restarts all fall on planned ticks.
+const WINDOW_MINUTES = Math.min(1380, Math.max(30, Math.round((30 * KILLS) / 20)));
+const config = {
+  ...RIDGE_SUNRISE_CONFIG,
+  schedules: { sunrise: { ...RIDGE_SUNRISE_CONFIG.schedules.sunrise, duration_minutes: WINDOW_MINUTES } },
+};
 const sunrise = SunCalc.getTimes(new Date("2026-11-24T19:00:00Z"), DENVER.latitude, DENVER.longitude).sunrise!.getTime();
 const spanStart = sunrise - 16 * 60_000;
-const spanEnd = sunrise + 16 * 60_000;
+const spanEnd = sunrise + (WINDOW_MINUTES - 14) * 60_000;
 
 /** Deterministic pseudo-random kill points, so a failure can be replayed. */
 function* randomMs(seed: number, min: number, max: number) {

@@ -8,8 +8,12 @@ import { cameraExposure, fleetWindow } from "../quality/service";
 import { computeFleet, type FleetSummary } from "./compute";
 import { sharedTokens } from "../agents/log-binding";
 
-/** Every camera's contact, backlog, disk, clock, assignment and exposure, those needing attention first. */
-export function fleetSummary(db: HubDb, now: number): FleetSummary {
+/**
+ * Every camera's contact, backlog, disk, clock, assignment and exposure, those
+ * needing attention first; with `cameraId`, that camera's alone (its per-camera
+ * reads done once, not once per camera of the fleet).
+ */
+export function fleetSummary(db: HubDb, now: number, cameraId?: string): FleetSummary {
   const quality = qualityPolicy(db);
   const window = fleetWindow(quality);
   const assignments = new Map(assignmentStatuses(db).map((s) => [s.camera_id, s]));
@@ -19,6 +23,7 @@ export function fleetSummary(db: HubDb, now: number): FleetSummary {
   const rows = db
     .select({ id: cameras.id, createdAt: cameras.createdAt, lastContactAt: cameras.lastContactAt, observed: cameras.observed, config: cameras.config })
     .from(cameras)
+    .where(cameraId === undefined ? undefined : eq(cameras.id, cameraId))
     .all()
     .map((r) => {
       const s = assignments.get(r.id);

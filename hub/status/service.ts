@@ -84,7 +84,7 @@ export function hubStatus(db: HubDb, work: HubWork, now: number) {
 
 /** GET /cameras/{id}/status. */
 export function cameraStatus(db: HubDb, cameraId: string, now: number) {
-  const camera = fleetSummary(db, now).cameras.find((c) => c.id === cameraId);
+  const camera = fleetSummary(db, now, cameraId).cameras[0];
   if (!camera) throw notFound(`camera ${cameraId}`);
   return cameraStatusOf(db, camera, now);
 }

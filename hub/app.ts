@@ -3,6 +3,7 @@ import type { Clock } from "../shared/clock";
 import { problems } from "../shared/http";
 import { abTestsModule } from "./ab-tests";
 import { agentsModule } from "./agents";
+import { alertsModule } from "./alerts";
 import { auditModule } from "./audit";
 import { ContactLog, DesiredStateCache, hashToken } from "./agents/service";
 import { camerasModule } from "./cameras";
@@ -59,6 +60,7 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     .use(reportsModule(ctx))
     .use(statusModule(ctx))
     .use(fleetModule(ctx))
+    .use(alertsModule(ctx))
     .use(liveModule(ctx))
     .use(profilesModule(ctx))
     .use(auditModule(ctx))

@@ -31,6 +31,12 @@ const HubEnv = z.object({
   SKYLAPSE_TIMELAPSE_LOOKBACK_DAYS: z.coerce.number().min(0.01).max(31).default(2),
   /** Real seconds between looks for closed sessions. */
   SKYLAPSE_TIMELAPSE_SCAN_SECONDS: z.coerce.number().min(0.1).max(86_400).default(60),
+  /** The SMTP server for e-mail alerts: smtp://user:pass@host:port?from=ADDRESS (smtps:// for TLS). */
+  SKYLAPSE_SMTP_URL: z.string().optional(),
+  /** Real seconds between alert evaluation passes. */
+  SKYLAPSE_ALERTS_EVERY_SECONDS: z.coerce.number().min(0.05).max(3600).default(15),
+  /** Real seconds before an alert delivery's first retry (doubling after each failure, up to 10 min). */
+  SKYLAPSE_ALERT_RETRY_SECONDS: z.coerce.number().min(0.05).max(3600).default(5),
 });
 export type HubEnv = z.infer<typeof HubEnv>;
 

@@ -5,6 +5,7 @@ import { clockFromEnv, readEnv } from "../shared/env";
 import { UNLIMITED_BY_SERVER } from "../shared/http";
 import { createHub } from "./app";
 import { imagesOptions, startImageRetention } from "./images";
+import { AlertWorker, alertsOptions } from "./alerts/deliver";
 import { FsImageStorage } from "./storage/fs";
 import { timelapsesOptions } from "./timelapses";
 import { applyConfig, ConfigError, readConfig } from "./config/service";
@@ -79,10 +80,13 @@ function main() {
   ctx.live.start();
   ctx.timelapses.start();
   ctx.sessionRenders?.start();
+  const alerts = new AlertWorker(ctx, alertsOptions(settings));
+  alerts.start();
   app.listen({ port: settings.SKYLAPSE_PORT, hostname: settings.SKYLAPSE_HOST, maxRequestBodySize: UNLIMITED_BY_SERVER });
   const shutdown = async () => {
     await app.stop();
     stopRetention();
+    await alerts.stop();
     await ctx.live.stop();
     ctx.sessionRenders?.stop();
     await ctx.timelapses.stop();

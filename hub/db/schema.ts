@@ -298,3 +298,106 @@ export const timelapses = sqliteTable(
   },
   (t) => [uniqueIndex("timelapses_spec").on(t.specKey), index("timelapses_status").on(t.status, t.createdAt), index("timelapses_created").on(t.createdAt)],
 );
+
+// ---- Alerts (hub/alerts) ----
+
+/**
+ * One incident of one kind on one camera: pending while its condition holds for less than
+ * the rule's hold time, then firing, then resolved once clear for the rule's clear time.
+ * `open_key` (camera/kind) is set while the incident is open and unique, so two hub replicas
+ * evaluating at once open it once; it is null once resolved.
+ */
+export const alerts = sqliteTable(
+  "alerts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    openKey: text("open_key"),
+    cameraId: text("camera_id").notNull(),
+    kind: text("kind").notNull(),
+    status: text("status").$type<"pending" | "firing" | "resolved">().notNull(),
+    /** When the condition was first seen in this run. */
+    since: integer("since").notNull(),
+    firedAt: integer("fired_at"),
+    /** While firing: when the condition was first seen clear (null: holds). */
+    clearSince: integer("clear_since"),
+    resolvedAt: integer("resolved_at"),
+    /** When the firing was handed to the channels (null: silenced so far, by a mute or a maintenance window). */
+    notifiedAt: integer("notified_at"),
+    acknowledgedAt: integer("acknowledged_at"),
+    summary: text("summary").notNull(),
+    value: text("value", { mode: "json" }).$type<number | null>(),
+    threshold: text("threshold", { mode: "json" }).$type<number | null>(),
+  },
+  (t) => [uniqueIndex("alerts_open").on(t.openKey), index("alerts_camera").on(t.cameraId, t.since), index("alerts_status").on(t.status)],
+);
+
+/** Notifications of a camera's alerts (one kind, or "*" for all) held back until `until`. */
+export const alertMutes = sqliteTable(
+  "alert_mutes",
+  {
+    cameraId: text("camera_id").notNull(),
+    kind: text("kind").notNull(),
+    until: integer("until").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cameraId, t.kind] })],
+);
+
+/** Planned work on a camera: no alert fires for it from starts_at to ends_at. */
+export const maintenanceWindows = sqliteTable(
+  "maintenance_windows",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    cameraId: text("camera_id").notNull(),
+    startsAt: integer("starts_at").notNull(),
+    endsAt: integer("ends_at").notNull(),
+    reason: text("reason"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("maintenance_camera").on(t.cameraId, t.endsAt)],
+);
+
+/** Where notifications go: a webhook (generic, slack or ntfy format) or e-mail over the hub's SMTP server. */
+export const alertChannels = sqliteTable("alert_channels", {
+  id: text("id").primaryKey(),
+  type: text("type").$type<"webhook" | "email">().notNull(),
+  /** webhook: generic | slack | ntfy. */
+  format: text("format").$type<"generic" | "slack" | "ntfy">(),
+  url: text("url"),
+  /** The HMAC-SHA256 key of the webhook's X-Skylapse-Signature (never returned by the API). */
+  secret: text("secret"),
+  /** email: the recipients. */
+  emailTo: text("email_to", { mode: "json" }).$type<string[]>(),
+  /** email: one message per firing and per resolution. */
+  perEvent: integer("per_event", { mode: "boolean" }).notNull().default(true),
+  /** email: a summary of the past day at this UTC hour (null: no digest). */
+  digestHour: integer("digest_hour"),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  createdAt: integer("created_at").notNull(),
+});
+
+/**
+ * The durable delivery queue and its log: one row per notification per channel, its request
+ * built when it was queued (a retry sends the same bytes). `key` makes queuing idempotent;
+ * `lease_until` lets one worker (of any replica) send it at a time.
+ */
+export const alertDeliveries = sqliteTable(
+  "alert_deliveries",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    key: text("key").notNull(),
+    channelId: text("channel_id").notNull(),
+    alertId: integer("alert_id"),
+    event: text("event").$type<"firing" | "resolved" | "test" | "digest">().notNull(),
+    payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    status: text("status").$type<"pending" | "delivered" | "failed">().notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    leaseUntil: integer("lease_until"),
+    lastError: text("last_error"),
+    lastStatus: integer("last_status"),
+    createdAt: integer("created_at").notNull(),
+    deliveredAt: integer("delivered_at"),
+  },
+  (t) => [uniqueIndex("alert_deliveries_key").on(t.key), index("alert_deliveries_due").on(t.status, t.nextAttemptAt), index("alert_deliveries_created").on(t.createdAt)],
+);

@@ -1,0 +1,71 @@
+CREATE TABLE `alert_channels` (
+	`id` text PRIMARY KEY NOT NULL,
+	`type` text NOT NULL,
+	`format` text,
+	`url` text,
+	`secret` text,
+	`email_to` text,
+	`per_event` integer DEFAULT true NOT NULL,
+	`digest_hour` integer,
+	`enabled` integer DEFAULT true NOT NULL,
+	`created_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `alert_deliveries` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`key` text NOT NULL,
+	`channel_id` text NOT NULL,
+	`alert_id` integer,
+	`event` text NOT NULL,
+	`payload` text NOT NULL,
+	`status` text NOT NULL,
+	`attempts` integer DEFAULT 0 NOT NULL,
+	`next_attempt_at` integer NOT NULL,
+	`lease_until` integer,
+	`last_error` text,
+	`last_status` integer,
+	`created_at` integer NOT NULL,
+	`delivered_at` integer
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `alert_deliveries_key` ON `alert_deliveries` (`key`);--> statement-breakpoint
+CREATE INDEX `alert_deliveries_due` ON `alert_deliveries` (`status`,`next_attempt_at`);--> statement-breakpoint
+CREATE INDEX `alert_deliveries_created` ON `alert_deliveries` (`created_at`);--> statement-breakpoint
+CREATE TABLE `alert_mutes` (
+	`camera_id` text NOT NULL,
+	`kind` text NOT NULL,
+	`until` integer NOT NULL,
+	`created_at` integer NOT NULL,
+	PRIMARY KEY(`camera_id`, `kind`)
+);
+--> statement-breakpoint
+CREATE TABLE `alerts` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`open_key` text,
+	`camera_id` text NOT NULL,
+	`kind` text NOT NULL,
+	`status` text NOT NULL,
+	`since` integer NOT NULL,
+	`fired_at` integer,
+	`clear_since` integer,
+	`resolved_at` integer,
+	`notified_at` integer,
+	`acknowledged_at` integer,
+	`summary` text NOT NULL,
+	`value` text,
+	`threshold` text
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `alerts_open` ON `alerts` (`open_key`);--> statement-breakpoint
+CREATE INDEX `alerts_camera` ON `alerts` (`camera_id`,`since`);--> statement-breakpoint
+CREATE INDEX `alerts_status` ON `alerts` (`status`);--> statement-breakpoint
+CREATE TABLE `maintenance_windows` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`camera_id` text NOT NULL,
+	`starts_at` integer NOT NULL,
+	`ends_at` integer NOT NULL,
+	`reason` text,
+	`created_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `maintenance_camera` ON `maintenance_windows` (`camera_id`,`ends_at`);

@@ -170,8 +170,13 @@ export interface Mute {
   until: number;
 }
 
-export const isMuted = (mutes: Mute[], cameraId: string, kind: AlertKind, now: number) =>
-  mutes.some((m) => m.cameraId === cameraId && (m.kind === "*" || m.kind === kind) && m.until > now);
+/** The latest end of the mutes covering this camera/kind now; null: not muted. */
+export function mutedUntil(mutes: Mute[], cameraId: string, kind: string, now: number): number | null {
+  const ends = mutes.filter((m) => m.cameraId === cameraId && (m.kind === "*" || m.kind === kind) && m.until > now).map((m) => m.until);
+  return ends.length ? Math.max(...ends) : null;
+}
+
+export const isMuted = (mutes: Mute[], cameraId: string, kind: string, now: number) => mutedUntil(mutes, cameraId, kind, now) !== null;
 
 export interface Window {
   cameraId: string;

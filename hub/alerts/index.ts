@@ -3,7 +3,7 @@ import { Elysia } from "elysia";
 import { notFound } from "../../shared/http";
 import { operatorAuth } from "../auth";
 import type { HubContext } from "../context";
-import { BUILT_IN_RULES } from "./compute";
+import { BUILT_IN_RULES, mutedUntil } from "./compute";
 import { AlertRules, alertsModel, ChannelInput } from "./model";
 import { queueTest } from "./service";
 import * as store from "./store";
@@ -40,9 +40,15 @@ export const alertsModule = (ctx: HubContext) => {
   const now = () => ctx.clock.now();
   const db = ctx.db;
   const alertOr404 = async (id: number) => (await store.getAlert(db, id)) ?? Promise.reject(notFound(`alert ${id}`));
+  /** Alerts as listed: each with the end of a mute covering it now (null: none). */
+  const shown = async (rows: store.AlertRow[]) => {
+    const t = now();
+    const mutes = await store.activeMutes(db, t);
+    return rows.map((r) => ({ ...store.alertView(r), muted_until: iso(mutedUntil(mutes, r.cameraId, r.kind, t)) }));
+  };
   return new Elysia({ prefix: "/api/alerts", detail: { tags } })
     .use(operatorAuth(ctx))
-    .get("/", async ({ query }) => ({ alerts: (await store.listAlerts(db, query.state, query.camera_id, query.limit)).map(store.alertView) }), {
+    .get("/", async ({ query }) => ({ alerts: await shown(await store.listAlerts(db, query.state, query.camera_id, query.limit)) }), {
       query: alertsModel.listQuery,
       detail: { summary: "Alerts: open (default), firing (not acknowledged), acknowledged, pending, resolved (history) or all; newest first" },
     })
@@ -107,7 +113,7 @@ export const alertsModule = (ctx: HubContext) => {
     })
     .get("/deliveries/:id", async ({ params }) => deliveryView((await store.getDelivery(db, params.id)) ?? (await Promise.reject(notFound(`delivery ${params.id}`)))), { params: alertsModel.id })
     .get("/mutes", async () => ({ mutes: (await store.listMutes(db, now())).map((m) => ({ camera_id: m.cameraId, kind: m.kind, until: iso(m.until) })) }), { detail: { summary: "Mutes in force" } })
-    .put(
+    .post(
       "/mutes",
       async ({ body }) => {
         await store.setMute(db, { cameraId: body.camera_id, kind: body.kind, until: Date.parse(body.until) }, now());
@@ -138,14 +144,14 @@ export const alertsModule = (ctx: HubContext) => {
       },
       { params: alertsModel.id },
     )
-    .get("/:id", async ({ params }) => store.alertView(await alertOr404(params.id)), { params: alertsModel.id })
+    .get("/:id", async ({ params }) => (await shown([await alertOr404(params.id)]))[0]!, { params: alertsModel.id })
     .post(
       "/:id/ack",
       async ({ params }) => {
         await alertOr404(params.id);
         const row = (await store.acknowledge(db, params.id, now()))!;
         await store.audit(db, "alerts.ack", `alert:${params.id}`, null, null, now());
-        return store.alertView(row);
+        return (await shown([row]))[0]!;
       },
       { params: alertsModel.id, detail: { summary: "Acknowledge an alert (it stays listed until it resolves, under acknowledged)" } },
     )

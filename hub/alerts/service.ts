@@ -34,6 +34,7 @@ export async function evaluateAlerts(ctx: Ctx): Promise<EvaluationResult> {
   const result: EvaluationResult = { fired: [], resolved: [] };
   const seen = new Set<string>();
   for (const camera of fleet.cameras) {
+    if (!observed.has(camera.id)) continue;
     const cameraRules = rulesFor(rules, camera.id);
     const silence = (kind: AlertKind) => ({ maintenance: inMaintenance(windows, camera.id, now), muted: isMuted(mutes, camera.id, kind, now) });
     for (const c of conditions(alertInput(camera, healthFromObserved(observed.get(camera.id))), cameraRules, now)) {
@@ -46,7 +47,7 @@ export async function evaluateAlerts(ctx: Ctx): Promise<EvaluationResult> {
       else await apply(ctx, current!.id, next, result, now, c.summary, c.value);
     }
   }
-  // A camera gone, or a rule turned off: its open alerts see their condition as clear.
+  // A camera gone or retired, or a rule turned off: its open alerts see their condition as clear.
   for (const [key, current] of open) {
     if (seen.has(key)) continue;
     const kind = AlertKind.safeParse(current.kind);
@@ -55,6 +56,7 @@ export async function evaluateAlerts(ctx: Ctx): Promise<EvaluationResult> {
     if (next) await apply(ctx, current.id, next, result, now);
   }
   await queueDigests(db, now);
+  await store.pruneDeliveries(db, now);
   return result;
 }
 
@@ -132,8 +134,7 @@ export async function queueTest(db: HubDb, channelId: string | undefined, now: n
   for (const channel of targets) {
     const key = `test:${channel.id}:${now}:${crypto.randomUUID()}`;
     await store.enqueue(db, { key, channelId: channel.id, alertId: null, event: "test", payload: buildPayload(channel, key, "test", null, new Date(now).toISOString()) }, now);
-    const [row] = await store.listDeliveries(db, { channel_id: channel.id, limit: 1 });
-    if (row) ids.push(row.id);
+    ids.push((await store.deliveryByKey(db, key))!.id);
   }
   return ids;
 }

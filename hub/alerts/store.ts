@@ -44,9 +44,9 @@ export async function writeRules(db: HubDb, rules: AlertRules): Promise<void> {
   await db.insert(settings).values({ key: RULES_KEY, value: rules }).onConflictDoUpdate({ target: settings.key, set: { value: rules } });
 }
 
-/** Each camera's raw observed state (device health and update outcomes are read from it). */
+/** Each active camera's raw observed state (device health and update outcomes are read from it); retired cameras are not judged. */
 export async function observedStates(db: HubDb): Promise<Map<string, unknown>> {
-  const rows = await db.select({ id: cameras.id, observed: cameras.observed }).from(cameras);
+  const rows = await db.select({ id: cameras.id, observed: cameras.observed }).from(cameras).where(isNull(cameras.retiredAt));
   return new Map(rows.map((r) => [r.id, r.observed]));
 }
 
@@ -209,6 +209,18 @@ export async function listDeliveries(db: HubDb, q: { channel_id?: string; alert_
     )
     .orderBy(desc(alertDeliveries.id))
     .limit(q.limit);
+}
+
+export async function deliveryByKey(db: HubDb, key: string): Promise<DeliveryRow | null> {
+  const [row] = await db.select().from(alertDeliveries).where(eq(alertDeliveries.key, key));
+  return row ?? null;
+}
+
+/** The log keeps finished deliveries this long. */
+export const DELIVERY_LOG_MS = 30 * 86_400_000;
+
+export async function pruneDeliveries(db: HubDb, now: number): Promise<void> {
+  await db.delete(alertDeliveries).where(and(inArray(alertDeliveries.status, ["delivered", "failed"]), lt(alertDeliveries.createdAt, now - DELIVERY_LOG_MS)));
 }
 
 export async function getDelivery(db: HubDb, id: number): Promise<DeliveryRow | null> {

@@ -101,7 +101,7 @@ describe("alerts end to end", () => {
     await allOnline(hub, CAMERAS);
     const now = simNow(clock);
     const day = new Date(now + 86_400_000).toISOString();
-    await put(hub, "/api/alerts/mutes", { camera_id: "crest", kind: "offline", until: day });
+    await post(hub, "/api/alerts/mutes", { camera_id: "crest", kind: "offline", until: day });
     const window = await post(hub, "/api/alerts/maintenance", { camera_id: "valley", starts_at: new Date(now - 60_000).toISOString(), ends_at: day, reason: "new battery" });
 
     await Promise.all(agents.map((a) => a.stop(true)));

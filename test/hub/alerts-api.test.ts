@@ -1,0 +1,153 @@
+/**
+ * The alerts API and `skylapse alerts` against an in-process hub on a manual clock:
+ * evaluation passes run by the test; two "replicas" (two database handles on one file)
+ * evaluating at once open, fire and notify each alert once.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { eq } from "drizzle-orm";
+import { ManualClock } from "../../shared/clock";
+import type { createHub } from "../../hub/app";
+import { evaluateAlerts } from "../../hub/alerts/service";
+import { applyConfig, parseConfig } from "../../hub/config/service";
+import { openHubDb } from "../../hub/db/client";
+import { alertDeliveries, cameras } from "../../hub/db/schema";
+import { sunriseGridConfig } from "../harness/fixtures";
+import { callHub, firstContact, hubOn } from "../harness/in-process";
+
+const ROOT = join(import.meta.dir, "..", "..");
+const OPERATOR = "operator-token-for-alerts-api";
+const T0 = Date.parse("2026-11-24T12:00:00Z");
+const MIN = 60_000;
+
+let hub: ReturnType<typeof createHub>;
+let replica: ReturnType<typeof openHubDb>;
+let clock: ManualClock;
+let url: string;
+let work: string;
+
+const api = (method: string, path: string, body?: unknown) => callHub(hub, method, path, OPERATOR, body);
+/** The same pass run by this hub and by a second one on the same database, at once. */
+const bothReplicas = () => Promise.all([evaluateAlerts(hub.ctx), evaluateAlerts({ db: replica.db, clock, contacts: { flush() {} } } as never)]);
+
+async function cli(args: string[]) {
+  const proc = Bun.spawn(["bun", join(ROOT, "hub/cli/main.ts"), "alerts", ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: work, SKYLAPSE_HUB_URL: url, SKYLAPSE_OPERATOR_TOKEN: OPERATOR },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { stdout, stderr, code };
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "skylapse-alerts-api-"));
+  clock = new ManualClock(T0);
+  const { db } = openHubDb(join(work, "hub.sqlite"));
+  applyConfig(db, parseConfig(sunriseGridConfig({ ridge: {}, crest: {} })), T0);
+  hub = hubOn(db, clock, OPERATOR, work);
+  replica = openHubDb(join(work, "hub.sqlite"));
+  for (const id of ["ridge", "crest"]) {
+    firstContact(hub.ctx, id, T0);
+    db.update(cameras).set({ lastContactAt: T0 }).where(eq(cameras.id, id)).run();
+  }
+  hub.app.listen({ port: 0, hostname: "127.0.0.1" });
+  url = `http://127.0.0.1:${hub.app.server!.port}`;
+});
+
+afterAll(async () => {
+  await hub.app.stop();
+  hub.ctx.contacts.close();
+  replica.sqlite.close();
+});
+
+describe("alerts API", () => {
+  test("rules: validated, stored, shown over the built-ins", async () => {
+    expect((await api("PUT", "/api/alerts/rules", { defaults: { offline: { threshold: -1 } } })).status).toBe(422);
+    expect((await api("PUT", "/api/alerts/rules", { defaults: { smoke: { enabled: true } } })).status).toBe(422);
+    const rules = { defaults: { offline: { threshold: 10, for_seconds: 60, clear_seconds: 120 }, not_converged: { enabled: false } }, groups: [{ name: "north", camera_ids: ["crest"], rules: { offline: { enabled: false } } }] };
+    expect((await api("PUT", "/api/alerts/rules", rules)).status).toBe(200);
+    const got = (await api("GET", "/api/alerts/rules")).body;
+    expect(got.defaults).toEqual(rules.defaults);
+    expect(got.groups).toEqual(rules.groups);
+    expect(got.built_in.disk.threshold).toBe(90);
+  });
+
+  test("channels: a webhook without a secret gets one, shown once; never listed", async () => {
+    const created = await api("PUT", "/api/alerts/channels/hook", { type: "webhook", url: "http://127.0.0.1:9/hook" });
+    expect(created.status).toBe(200);
+    expect(created.body.secret).toMatch(/^whsec_/);
+    const again = await api("PUT", "/api/alerts/channels/hook", { type: "webhook", url: "http://127.0.0.1:9/hook2" });
+    expect(again.body.secret).toBeUndefined();
+    expect(again.body).toMatchObject({ url: "http://127.0.0.1:9/hook2", has_secret: true, format: "generic" });
+    expect((await api("PUT", "/api/alerts/channels/mail", { type: "email", to: ["not an address"] })).status).toBe(422);
+    expect((await api("PUT", "/api/alerts/channels/chat", { type: "webhook", format: "slack", url: "http://127.0.0.1:9/slack" })).body).toMatchObject({ has_secret: false });
+    const list = (await api("GET", "/api/alerts/channels")).body.channels;
+    expect(list.map((c: any) => c.id)).toEqual(["chat", "hook"]);
+    expect(JSON.stringify(list)).not.toContain("whsec_");
+    expect((await api("DELETE", "/api/alerts/channels/chat")).status).toBe(200);
+    expect((await api("DELETE", "/api/alerts/channels/chat")).status).toBe(404);
+  });
+
+  test("two replicas evaluating at once: one alert, fired once, one delivery per channel", async () => {
+    clock.set(T0 + 11 * MIN); // ridge silent 11 min > 10; crest's group turned offline off
+    await bothReplicas();
+    const pending = (await api("GET", "/api/alerts")).body.alerts;
+    expect(pending.map((a: any) => [a.camera_id, a.kind, a.status])).toEqual([["ridge", "offline", "pending"]]);
+    clock.set(T0 + 12 * MIN);
+    const results = await bothReplicas();
+    expect(results.flatMap((r) => r.fired)).toEqual([pending[0].id]);
+    await bothReplicas();
+    const rows = await hub.ctx.db.select().from(alertDeliveries);
+    expect(rows.map((r) => `${r.alertId}:${r.event}:${r.channelId}`)).toEqual([`${pending[0].id}:firing:hook`]);
+  });
+
+  test("skylapse alerts: list, ack, mute, maintenance, test, deliveries", async () => {
+    const list = await cli(["list"]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/ridge\s+offline\s+FIRING/);
+    const id = /^\s*(\d+)\s+ridge/m.exec(list.stdout)![1]!;
+
+    expect((await cli(["ack", id])).stdout).toContain(`alert ${id} (ridge offline) acknowledged`);
+    expect((await cli(["list", "--state", "acknowledged", "--json"])).stdout).toContain('"acknowledged_at": "2026-11-24T12:12:00.000Z"');
+    expect((await cli(["mute", id, "--for", "2h"])).stdout).toContain("ridge offline muted until 2026-11-24");
+    const shown = (await api("GET", `/api/alerts/${id}`)).body;
+    expect(shown.muted_until).toBe("2026-11-24T14:12:00.000Z");
+    expect((await cli(["mute", "--camera", "crest", "--until", "2026-11-25T00:00:00Z"])).stdout).toContain("crest every alert muted until");
+    expect((await api("GET", "/api/alerts/mutes")).body.mutes).toHaveLength(2);
+
+    const m = await cli(["maintenance", "crest", "--for", "3h", "--reason", "new battery"]);
+    expect(m.code).toBe(0);
+    const windows = (await api("GET", "/api/alerts/maintenance?camera_id=crest")).body.windows;
+    expect(windows).toMatchObject([{ camera_id: "crest", starts_at: "2026-11-24T12:12:00.000Z", ends_at: "2026-11-24T15:12:00.000Z", reason: "new battery" }]);
+    expect((await api("POST", "/api/alerts/maintenance", { camera_id: "crest", starts_at: "2026-11-24T15:00:00Z", ends_at: "2026-11-24T14:00:00Z" })).status).toBe(422);
+
+    const t = await cli(["test", "--channel", "hook"]);
+    expect(t.stdout).toMatch(/queued 1 test message\(s\): deliveries \d+/);
+    const d = await cli(["deliveries", "--channel", "hook"]);
+    expect(d.stdout).toMatch(/test\s+pending/);
+    expect(d.stdout).toMatch(/firing\s+pending/);
+    expect((await cli(["frobnicate"])).code).toBe(2);
+    expect((await cli(["mute", id])).code).toBe(2);
+  }, 60_000);
+
+  test("a camera that comes back resolves after its clear time; the resolution is queued since the firing was", async () => {
+    hub.ctx.db.update(cameras).set({ lastContactAt: T0 + 13 * MIN }).where(eq(cameras.id, "ridge")).run();
+    clock.set(T0 + 13 * MIN);
+    await bothReplicas();
+    clock.set(T0 + 14 * MIN); // clear 1 min < 120 s
+    await bothReplicas();
+    expect((await api("GET", "/api/alerts?state=acknowledged")).body.alerts).toHaveLength(1);
+    clock.set(T0 + 15 * MIN + 1);
+    hub.ctx.db.update(cameras).set({ lastContactAt: T0 + 15 * MIN }).where(eq(cameras.id, "ridge")).run();
+    const results = await bothReplicas();
+    expect(results.flatMap((r) => r.resolved)).toHaveLength(1);
+    const history = (await api("GET", "/api/alerts?state=resolved")).body.alerts;
+    expect(history.map((a: any) => [a.camera_id, a.resolved_at])).toEqual([["ridge", "2026-11-24T12:15:00.001Z"]]);
+    const rows = await hub.ctx.db.select().from(alertDeliveries);
+    expect(rows.filter((r) => r.alertId !== null).map((r) => r.event).sort()).toEqual(["firing", "resolved"]);
+  });
+});

@@ -10,6 +10,7 @@ const ROUTES = [
   { pattern: /^#\/tests$/, page: "tests", nav: "tests" },
   { pattern: /^#\/tests\/([^/]+)$/, page: "tests", nav: "tests" },
   { pattern: /^#\/timelapses$/, page: "timelapses", nav: "timelapses" },
+  { pattern: /^#\/alerts$/, page: "alerts", nav: "alerts" },
 ];
 
 const NAV = [
@@ -17,6 +18,7 @@ const NAV = [
   ["profiles", "Profiles", "#/profiles"],
   ["tests", "Tests (A/B)", "#/tests"],
   ["timelapses", "Timelapses", "#/timelapses"],
+  ["alerts", "Alerts", "#/alerts"],
 ];
 
 const root = document.getElementById("app");

@@ -39,13 +39,17 @@ export async function render(main) {
     return c;
   }
 
-  function fill(c, cam, info, zone, now, next, latest) {
+  function fill(c, cam, info, zone, now, next, latest, alerts) {
     const name = info?.name ? `${info.name} (${cam.id})` : cam.id;
     c.link.textContent = name;
     c.el.classList.toggle("attention", cam.attention.length > 0);
     const waiting = cam.status === "waiting_for_first_contact";
     c.el.classList.toggle("offline", !cam.online && !waiting);
-    replace(c.badges, cam.attention.map((a) => h("li", { class: `badge badge-${a}` }, ATTENTION_TEXT[a] ?? a)));
+    replace(
+      c.badges,
+      cam.attention.map((a) => h("li", { class: `badge badge-${a}` }, ATTENTION_TEXT[a] ?? a)),
+      alerts.map((a) => h("li", { class: `badge badge-alert${a.acknowledged_at ? " acknowledged" : ""}` }, h("a", { href: "#/alerts", title: a.summary }, `alert: ${a.kind.replace(/_/g, " ")}${a.acknowledged_at ? " (ack)" : ""}`))),
+    );
     if (latest) {
       c.img.alt = `Latest picture from ${cam.id}, ${formatDateTime(latest.planned_at, zone)}`;
       loadImage(c.img, `/api/cameras/${enc(cam.id)}/captures/${enc(latest.capture_id)}/thumbnail`);
@@ -98,13 +102,14 @@ export async function render(main) {
   }
 
   async function refresh() {
-    const [fleet, cams, config] = await Promise.all([api("/api/fleet"), api("/api/cameras"), loadConfig()]);
+    const [fleet, cams, config, open] = await Promise.all([api("/api/fleet"), api("/api/cameras"), loadConfig(), api("/api/alerts?state=open&limit=1000")]);
+    const firing = open.alerts.filter((a) => a.status === "firing");
     replace(problem);
     const now = Date.parse(fleet.generated_at);
     const byId = new Map(cams.cameras.map((c) => [c.id, c]));
     const ordered = sortByAttention(fleet.cameras);
     const next = await Promise.all(ordered.map((cam) => nextFor(cam.id, now).catch(() => null)));
-    ordered.forEach((cam, i) => fill(card(cam.id), cam, byId.get(cam.id), zoneOf(config, cam.id), now, next[i], cam.latest_picture));
+    ordered.forEach((cam, i) => fill(card(cam.id), cam, byId.get(cam.id), zoneOf(config, cam.id), now, next[i], cam.latest_picture, firing.filter((a) => a.camera_id === cam.id)));
     for (const id of [...cards.keys()]) if (!ordered.some((c) => c.id === id)) cards.delete(id);
     // Re-order without recreating: focus stays where it was.
     ordered.forEach((cam, i) => {

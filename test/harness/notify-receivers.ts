@@ -23,10 +23,16 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startSmtpServer(): Promise<SmtpServer> {
+const AUTH_SERVER = join(import.meta.dir, "..", "fixtures", "smtp-auth", "server.py");
+
+/** aiosmtpd on loopback; with `auth`, one that requires AUTH with that user and password (test/fixtures/smtp-auth). */
+export async function startSmtpServer(auth?: { user: string; pass: string }): Promise<SmtpServer> {
   const dir = tempDir("maildir");
   const port = await freePort();
-  const proc: Subprocess = Bun.spawn(["/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", `127.0.0.1:${port}`, "-c", "aiosmtpd.handlers.Mailbox", join(dir, "box")], { stdout: "ignore", stderr: "pipe" });
+  const command = auth
+    ? ["/usr/bin/python3", AUTH_SERVER, "127.0.0.1", String(port), auth.user, auth.pass, join(dir, "box")]
+    : ["/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", `127.0.0.1:${port}`, "-c", "aiosmtpd.handlers.Mailbox", join(dir, "box")];
+  const proc: Subprocess = Bun.spawn(command, { stdout: "ignore", stderr: "pipe" });
   await waitFor(
     "aiosmtpd to listen",
     async () => {

@@ -150,4 +150,19 @@ describe("alerts API", () => {
     const rows = await hub.ctx.db.select().from(alertDeliveries);
     expect(rows.filter((r) => r.alertId !== null).map((r) => r.event).sort()).toEqual(["firing", "resolved"]);
   });
+
+  test("an e-mail channel's daily digest: queued once a day at its UTC hour, counting the past day", async () => {
+    expect((await api("PUT", "/api/alerts/channels/mail", { type: "email", to: ["ops@example.org"], per_event: false, digest_hour: 12 })).status).toBe(200);
+    await bothReplicas();
+    const digests = async () => (await hub.ctx.db.select().from(alertDeliveries)).filter((r) => r.event === "digest");
+    expect(await digests()).toEqual([]); // today's 12:00 came before the channel
+    clock.set(Date.parse("2026-11-25T12:00:01Z"));
+    await bothReplicas();
+    await bothReplicas();
+    const rows = await digests();
+    expect(rows.map((r) => [r.key, r.channelId, (r.payload as { subject: string }).subject])).toEqual([
+      ["digest:mail:2026-11-25", "mail", "[skylapse] daily digest 2026-11-25: 1 fired, 1 resolved, 0 firing"],
+    ]);
+    expect((rows[0]!.payload as { text: string }).text).toContain("ridge: no contact for");
+  });
 });

@@ -13,6 +13,12 @@ export interface CameraAlertInput {
   waiting: boolean;
   /** Its last contact (or first, for a camera the hub drives itself); null: none. */
   lastContactAt: number | null;
+  /**
+   * Since when this hub process has been answering polls: a camera silent only because
+   * the hub was down is not new trouble, so an offline alert opens only after the hub has
+   * listened for the rule's N minutes itself (one already open stays open).
+   */
+  listeningSince?: number;
   oldestPendingAt: number | null;
   diskPercent: number | null;
   /** The current run of captures failing with camera_error (hub/quality; 0 below its error_frames). */
@@ -79,6 +85,8 @@ export function alertInput(camera: FleetCamera, health: Pick<CameraAlertInput, "
 export interface Condition {
   kind: AlertKind;
   active: boolean;
+  /** Whether a new alert may open on it (false for a silence the hub itself has not yet watched N minutes). */
+  canOpen: boolean;
   summary: string;
   value: number | null;
   threshold: number | null;
@@ -91,13 +99,15 @@ const minutes = (ms: number) => `${Math.round(ms / MIN)} min`;
 export function conditions(input: CameraAlertInput, rules: RuleSet, now: number): Condition[] {
   const out: Condition[] = [];
   const id = input.cameraId;
-  const add = (kind: AlertKind, active: boolean, summary: string, value: number | null = null) => {
-    if (rules[kind].enabled) out.push({ kind, active, summary: `${id}: ${summary}`, value, threshold: rules[kind].threshold });
+  const add = (kind: AlertKind, active: boolean, summary: string, value: number | null = null, canOpen = active) => {
+    if (rules[kind].enabled) out.push({ kind, active, canOpen, summary: `${id}: ${summary}`, value, threshold: rules[kind].threshold });
   };
   const limit = (kind: AlertKind) => rules[kind].threshold ?? BUILT_IN_RULES[kind].threshold!;
   if (input.waiting) return out;
   const silentMs = input.lastContactAt === null ? null : now - input.lastContactAt;
-  add("offline", silentMs !== null && silentMs > limit("offline") * MIN, silentMs === null ? "no contact" : `no contact for ${minutes(silentMs)} (limit ${limit("offline")} min)`, silentMs === null ? null : Math.round(silentMs / MIN));
+  const offline = silentMs !== null && silentMs > limit("offline") * MIN;
+  const watched = input.listeningSince === undefined || now - input.listeningSince > limit("offline") * MIN;
+  add("offline", offline, silentMs === null ? "no contact" : `no contact for ${minutes(silentMs)} (limit ${limit("offline")} min)`, silentMs === null ? null : Math.round(silentMs / MIN), offline && watched);
   const behindMs = input.oldestPendingAt === null ? null : now - input.oldestPendingAt;
   add("behind", behindMs !== null && behindMs > limit("behind") * MIN, behindMs === null ? "nothing waiting to upload" : `records waiting to upload for ${minutes(behindMs)} (limit ${limit("behind")} min)`, behindMs === null ? null : Math.round(behindMs / MIN));
   const disk = input.diskPercent;
@@ -143,13 +153,14 @@ export interface Silence {
 }
 
 /**
- * The next step for one camera/kind: a condition must hold `for_seconds` to fire and stay
+ * The next step for one camera/kind (`active`: the condition holds; `canOpen`: a new alert
+ * may open on it): a condition must hold `for_seconds` to fire and stay
  * clear `clear_seconds` to resolve, so a flapping camera fires once and resolves once.
  * A firing held back by a mute or a window is notified when they end, if still firing; a
  * resolution is notified only when its firing was.
  */
-export function step(open: OpenAlert | null, active: boolean, rule: RuleSettings, silence: Silence, now: number): Step | null {
-  if (!open) return active && !silence.maintenance ? { type: "open" } : null;
+export function step(open: OpenAlert | null, active: boolean, rule: RuleSettings, silence: Silence, now: number, canOpen = active): Step | null {
+  if (!open) return canOpen && !silence.maintenance ? { type: "open" } : null;
   if (open.status === "pending") {
     if (!active) return { type: "drop" };
     if (silence.maintenance) return { type: "restart" };

@@ -99,6 +99,7 @@ export class AlertWorker {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private lastEvaluation = -Infinity;
   private running: Promise<void> | null = null;
+  private listeningSince = 0;
 
   constructor(
     private readonly ctx: Ctx,
@@ -106,6 +107,7 @@ export class AlertWorker {
   ) {}
 
   start() {
+    this.listeningSince = this.ctx.clock.now();
     const tick = async () => {
       this.running = this.pass();
       await this.running;
@@ -125,7 +127,7 @@ export class AlertWorker {
     try {
       if (this.ctx.clock.monotonic() - this.lastEvaluation >= this.options.evaluateEveryMs) {
         this.lastEvaluation = this.ctx.clock.monotonic();
-        await evaluateAlerts(this.ctx);
+        await evaluateAlerts(this.ctx, this.listeningSince);
       }
       await deliverDue(this.ctx, this.options);
     } catch (e) {

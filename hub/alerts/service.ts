@@ -17,9 +17,10 @@ export interface EvaluationResult {
  * One evaluation pass over every camera: conditions from the fleet (contact, backlog, disk,
  * clock, convergence, quality) and the observed health, judged by each camera's rules;
  * each open alert's next step applied with one conditional statement, so the pass is
- * idempotent and safe beside another replica's.
+ * idempotent and safe beside another replica's. `listeningSince`: when this hub began
+ * answering polls (see CameraAlertInput).
  */
-export async function evaluateAlerts(ctx: Ctx): Promise<EvaluationResult> {
+export async function evaluateAlerts(ctx: Ctx, listeningSince?: number): Promise<EvaluationResult> {
   const { db } = ctx;
   const now = ctx.clock.now();
   ctx.contacts.flush();
@@ -37,11 +38,12 @@ export async function evaluateAlerts(ctx: Ctx): Promise<EvaluationResult> {
     if (!observed.has(camera.id)) continue;
     const cameraRules = rulesFor(rules, camera.id);
     const silence = (kind: AlertKind) => ({ maintenance: inMaintenance(windows, camera.id, now), muted: isMuted(mutes, camera.id, kind, now) });
-    for (const c of conditions(alertInput(camera, healthFromObserved(observed.get(camera.id))), cameraRules, now)) {
+    const input = { ...alertInput(camera, healthFromObserved(observed.get(camera.id))), listeningSince };
+    for (const c of conditions(input, cameraRules, now)) {
       const key = store.openKey(camera.id, c.kind);
       seen.add(key);
       const current = open.get(key) ?? null;
-      const next = step(current, c.active, cameraRules[c.kind], silence(c.kind), now);
+      const next = step(current, c.active, cameraRules[c.kind], silence(c.kind), now, c.canOpen);
       if (!next) continue;
       if (next.type === "open") await store.openAlert(db, camera.id, c.kind, c.summary, c.value, c.threshold, now);
       else await apply(ctx, current!.id, next, result, now, c.summary, c.value);

@@ -67,7 +67,10 @@ describe("alerts end to end", () => {
     await hub.stop(true);
 
     hub = await startHub({ config: CONFIG, clock, env, dataDir: hub.dataDir, port });
-    await Bun.sleep(1000); // the restarted hub evaluates the still-offline camera: no second firing
+    // The restarted hub evaluates the still-offline camera for longer than the clear time: no resolution, no second firing.
+    await Bun.sleep(2500);
+    expect(events(hook, "resolved")).toHaveLength(0);
+    expect((await hub.json("/api/alerts?state=firing")).alerts.map((a: any) => a.camera_id)).toEqual(["ridge"]);
     agent = await startAgent({ cameraId: "ridge", hub, clock, dataDir: agent.dataDir });
     agents = [agent];
     await waitFor("the resolution webhook", async () => events(hook!, "resolved").length > 0, 60_000);

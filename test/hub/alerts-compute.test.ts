@@ -21,6 +21,9 @@ const healthy = (over: Partial<CameraAlertInput> = {}): CameraAlertInput => ({
   ...over,
 });
 
+const rule: RuleSettings = { enabled: true, threshold: 5, for_seconds: 120, clear_seconds: 300 };
+const quiet = { maintenance: false, muted: false };
+
 const active = (input: CameraAlertInput, now = T0, rules = BUILT_IN_RULES) =>
   conditions(input, rules, now)
     .filter((c) => c.active)
@@ -48,6 +51,17 @@ describe("conditions", () => {
     expect(active(healthy({ underVoltageNow: false, underVoltageSinceBoot: true }), T0, rules)).toEqual(["under_voltage"]);
     expect(active(healthy({ updateFailed: true, updateDetail: "1.4.0 rolled back" }), T0, rules)).toEqual(["update_failed"]);
     expect(conditions(healthy({ updateFailed: true, updateDetail: "1.4.0 rolled back" }), rules, T0).find((c) => c.kind === "update_failed")!.summary).toContain("1.4.0 rolled back");
+  });
+
+  test("a hub back after a long stop: cameras silent only while it was down open no offline alert until it has listened N minutes; an open one stays", () => {
+    const silent = healthy({ lastContactAt: T0 - 60 * MIN, listeningSince: T0 - 2 * MIN });
+    const offline = conditions(silent, BUILT_IN_RULES, T0).find((c) => c.kind === "offline")!;
+    expect([offline.active, offline.canOpen]).toEqual([true, false]);
+    expect(step(null, offline.active, BUILT_IN_RULES.offline, quiet, T0, offline.canOpen)).toBeNull();
+    const firing: OpenAlert = { id: 1, status: "firing", since: T0 - 40 * MIN, clearSince: null, notifiedAt: T0 - 40 * MIN };
+    expect(step(firing, offline.active, BUILT_IN_RULES.offline, quiet, T0, offline.canOpen)).toBeNull();
+    const later = conditions(silent, BUILT_IN_RULES, T0 + 14 * MIN).find((c) => c.kind === "offline")!;
+    expect(later.canOpen).toBe(true);
   });
 
   test("health and update fields absent (older agents): those rules stay quiet", () => {
@@ -106,8 +120,6 @@ describe("conditions", () => {
   });
 });
 
-const rule: RuleSettings = { enabled: true, threshold: 5, for_seconds: 120, clear_seconds: 300 };
-const quiet = { maintenance: false, muted: false };
 
 /** Runs a sequence of verdicts, one per minute, through `step`, applying each step as the store would. */
 function run(verdicts: boolean[], silences: (typeof quiet)[] = []) {

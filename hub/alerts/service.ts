@@ -33,6 +33,7 @@ export async function evaluateAlerts(ctx: Ctx, listeningSince?: number): Promise
     store.currentWindows(db, now),
   ]);
   const result: EvaluationResult = { fired: [], resolved: [] };
+  for (const row of await store.unsentResolutions(db)) await notifyResolution(db, row, now);
   const seen = new Set<string>();
   for (const camera of fleet.cameras) {
     if (!observed.has(camera.id)) continue;
@@ -74,25 +75,39 @@ async function apply(ctx: Ctx, id: number, s: Step, result: EvaluationResult, no
     case "holding":
       return store.setClearSince(db, id, null);
     case "fire": {
-      const row = await store.fire(db, id, summary!, value ?? null, now, s.notify);
+      const row = await store.fire(db, id, summary!, value ?? null, now);
       if (!row) return;
       result.fired.push(id);
-      if (s.notify) await notify(db, row, "firing", now);
+      if (s.notify) await notifyFiring(db, row, now);
       return;
     }
     case "notify": {
-      const row = await store.markNotified(db, id, now);
-      if (row) await notify(db, row, "firing", now);
+      const row = await store.getAlert(db, id);
+      if (row?.status === "firing" && row.notifiedAt === null) await notifyFiring(db, row, now);
       return;
     }
     case "resolve": {
       const row = await store.resolve(db, id, now);
       if (!row) return;
       result.resolved.push(id);
-      if (s.notify) await notify(db, row, "resolved", now);
+      if (row.notifiedAt !== null) await notifyResolution(db, row, now);
       return;
     }
   }
+}
+
+/**
+ * Queue first, then record it: a hub killed between the two queues it again on its next
+ * pass under the same keys (so once), where the other order could lose the notification.
+ */
+async function notifyFiring(db: HubDb, row: store.AlertRow, now: number) {
+  await notify(db, { ...row, notifiedAt: now }, "firing", now);
+  await store.markNotified(db, row.id, now);
+}
+
+async function notifyResolution(db: HubDb, row: store.AlertRow, now: number) {
+  await notify(db, row, "resolved", now);
+  await store.markResolutionNotified(db, row.id, now);
 }
 
 /** Queues the event on every enabled channel (e-mail channels without per-event messages excepted). */

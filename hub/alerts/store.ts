@@ -81,19 +81,27 @@ export async function dropPending(db: HubDb, id: number): Promise<void> {
 }
 
 /** pending → firing; the row when this caller fired it. */
-export async function fire(db: HubDb, id: number, summary: string, value: number | null, now: number, notify: boolean): Promise<AlertRow | null> {
+export async function fire(db: HubDb, id: number, summary: string, value: number | null, now: number): Promise<AlertRow | null> {
   const [row] = await db
     .update(alerts)
-    .set({ status: "firing", firedAt: now, summary, value, ...(notify ? { notifiedAt: now } : {}) })
+    .set({ status: "firing", firedAt: now, summary, value })
     .where(and(eq(alerts.id, id), eq(alerts.status, "pending")))
     .returning();
   return row ?? null;
 }
 
-/** A firing held back (muted, maintenance) is handed to the channels; the row when this caller did. */
-export async function markNotified(db: HubDb, id: number, now: number): Promise<AlertRow | null> {
-  const [row] = await db.update(alerts).set({ notifiedAt: now }).where(and(eq(alerts.id, id), eq(alerts.status, "firing"), isNull(alerts.notifiedAt))).returning();
-  return row ?? null;
+/** Records that the firing was queued (after queuing it: a hub killed between the two queues it again, under the same keys). */
+export async function markNotified(db: HubDb, id: number, now: number): Promise<void> {
+  await db.update(alerts).set({ notifiedAt: now }).where(and(eq(alerts.id, id), isNull(alerts.notifiedAt)));
+}
+
+export async function markResolutionNotified(db: HubDb, id: number, now: number): Promise<void> {
+  await db.update(alerts).set({ resolutionNotifiedAt: now }).where(and(eq(alerts.id, id), isNull(alerts.resolutionNotifiedAt)));
+}
+
+/** Resolved alerts whose firing was notified and whose resolution is not queued yet (a hub killed between the two steps). */
+export async function unsentResolutions(db: HubDb): Promise<AlertRow[]> {
+  return db.select().from(alerts).where(and(eq(alerts.status, "resolved"), isNotNull(alerts.notifiedAt), isNull(alerts.resolutionNotifiedAt)));
 }
 
 export async function setClearSince(db: HubDb, id: number, at: number | null): Promise<void> {

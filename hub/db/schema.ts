@@ -321,8 +321,10 @@ export const alerts = sqliteTable(
     /** While firing: when the condition was first seen clear (null: holds). */
     clearSince: integer("clear_since"),
     resolvedAt: integer("resolved_at"),
-    /** When the firing was handed to the channels (null: silenced so far, by a mute or a maintenance window). */
+    /** When the firing was queued on the channels (null: not yet, or silenced by a mute). */
     notifiedAt: integer("notified_at"),
+    /** When the resolution was queued (only for a notified firing). */
+    resolutionNotifiedAt: integer("resolution_notified_at"),
     acknowledgedAt: integer("acknowledged_at"),
     summary: text("summary").notNull(),
     value: text("value", { mode: "json" }).$type<number | null>(),

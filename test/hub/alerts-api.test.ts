@@ -13,7 +13,7 @@ import type { createHub } from "../../hub/app";
 import { evaluateAlerts } from "../../hub/alerts/service";
 import { applyConfig, parseConfig } from "../../hub/config/service";
 import { openHubDb } from "../../hub/db/client";
-import { alertDeliveries, cameras } from "../../hub/db/schema";
+import { alertDeliveries, alerts, cameras } from "../../hub/db/schema";
 import { sunriseGridConfig } from "../harness/fixtures";
 import { callHub, firstContact, hubOn } from "../harness/in-process";
 
@@ -164,5 +164,17 @@ describe("alerts API", () => {
       ["digest:mail:2026-11-25", "mail", "[skylapse] daily digest 2026-11-25: 1 fired, 1 resolved, 0 firing"],
     ]);
     expect((rows[0]!.payload as { text: string }).text).toContain("ridge: no contact for");
+  });
+
+  test("a hub killed between resolving an alert and queuing its resolution queues it on its next pass, once", async () => {
+    const [row] = await hub.ctx.db
+      .insert(alerts)
+      .values({ cameraId: "ridge", kind: "disk", status: "resolved", since: T0, firedAt: T0, notifiedAt: T0, resolvedAt: T0 + MIN, summary: "ridge: disk 95 % used (limit 90 %)" })
+      .returning();
+    await bothReplicas();
+    await bothReplicas();
+    const rows = (await hub.ctx.db.select().from(alertDeliveries)).filter((r) => r.alertId === row!.id);
+    expect(rows.map((r) => r.key)).toEqual([`alert:${row!.id}:resolved:hook`]);
+    expect((await hub.ctx.db.select().from(alerts).where(eq(alerts.id, row!.id)))[0]!.resolutionNotifiedAt).not.toBeNull();
   });
 });

@@ -50,6 +50,7 @@ CREATE TABLE `alerts` (
 	`clear_since` integer,
 	`resolved_at` integer,
 	`notified_at` integer,
+	`resolution_notified_at` integer,
 	`acknowledged_at` integer,
 	`summary` text NOT NULL,
 	`value` text,

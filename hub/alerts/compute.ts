@@ -201,29 +201,3 @@ export const inMaintenance = (windows: Window[], cameraId: string, now: number) 
 export function retryDelayMs(attempts: number, baseMs: number, capMs: number): number {
   return Math.min(capMs, baseMs * 2 ** Math.max(0, attempts - 1));
 }
-
-type Health = Pick<CameraAlertInput, "socTempC" | "underVoltageNow" | "underVoltageSinceBoot" | "updateFailed" | "updateDetail">;
-const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null);
-const bool = (v: unknown) => (typeof v === "boolean" ? v : null);
-
-/**
- * Device health and update outcome from an observed state, when its agent reports them
- * (`health` with `soc_temp_c` and under-voltage as booleans or the firmware's get_throttled
- * bits; `agent_update` or `update` with a `state`/`failed`): absent parts are null.
- */
-export function healthFromObserved(observed: unknown): Health {
-  const o = (observed ?? {}) as Record<string, any>;
-  const h = (o.health ?? {}) as Record<string, any>;
-  const throttled = h.throttled;
-  const bits = num(typeof throttled === "string" ? Number.parseInt(throttled, 16) : typeof throttled === "number" ? throttled : (throttled?.bits ?? h.throttled_bits));
-  const flags = typeof throttled === "object" && throttled !== null ? throttled : h;
-  const u = (o.agent_update ?? o.update ?? null) as Record<string, any> | null;
-  const failed = u ? (bool(u.failed) ?? (typeof u.state === "string" ? ["failed", "rolled_back"].includes(u.state) : null)) : null;
-  return {
-    socTempC: num(h.soc_temp_c) ?? num(h.soc_temperature_c),
-    underVoltageNow: bool(flags.under_voltage_now) ?? (bits === null ? null : (bits & 0x1) !== 0),
-    underVoltageSinceBoot: bool(flags.under_voltage_since_boot) ?? bool(flags.under_voltage_occurred) ?? (bits === null ? null : (bits & 0x10000) !== 0),
-    updateFailed: failed,
-    updateDetail: failed ? (u?.error ?? u?.detail ?? u?.version ?? null) : null,
-  };
-}

@@ -1,7 +1,8 @@
 import type { HubContext } from "../context";
 import type { HubDb } from "../db/client";
 import { fleetSummary } from "../fleet/service";
-import { alertInput, BUILT_IN_RULES, conditions, healthFromObserved, inMaintenance, isMuted, rulesFor, step, type Step } from "./compute";
+import { alertInput, BUILT_IN_RULES, conditions, inMaintenance, isMuted, rulesFor, step, type Step } from "./compute";
+import { healthFromObserved } from "./health";
 import { AlertKind } from "./model";
 import { buildPayload, digestPayload, type NotificationEvent } from "./payload";
 import * as store from "./store";

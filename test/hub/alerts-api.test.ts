@@ -14,7 +14,7 @@ import { evaluateAlerts } from "../../hub/alerts/service";
 import { applyConfig, parseConfig } from "../../hub/config/service";
 import { openHubDb } from "../../hub/db/client";
 import { alertDeliveries, alerts, cameras } from "../../hub/db/schema";
-import { sunriseGridConfig } from "../harness/fixtures";
+import { observedState, sunriseGridConfig } from "../harness/fixtures";
 import { callHub, firstContact, hubOn } from "../harness/in-process";
 
 const ROOT = join(import.meta.dir, "..", "..");
@@ -176,5 +176,16 @@ describe("alerts API", () => {
     const rows = (await hub.ctx.db.select().from(alertDeliveries)).filter((r) => r.alertId === row!.id);
     expect(rows.map((r) => r.key)).toEqual([`alert:${row!.id}:resolved:hook`]);
     expect((await hub.ctx.db.select().from(alerts).where(eq(alerts.id, row!.id)))[0]!.resolutionNotifiedAt).not.toBeNull();
+  });
+
+  test("device health in a camera's observed state (from agents that report it) is judged: temperature and under-voltage", async () => {
+    const observed = { ...observedState({}, { now: clock.now() }), health: { soc_temp_c: 91, throttled: "0x50005" } } as never;
+    hub.ctx.db.update(cameras).set({ observed, lastContactAt: clock.now() }).where(eq(cameras.id, "crest")).run();
+    await bothReplicas();
+    const open = (await api("GET", "/api/alerts?state=open&camera_id=crest")).body.alerts;
+    expect(open.map((a: any) => [a.kind, a.summary]).sort()).toEqual([
+      ["temperature", "crest: SoC 91 °C (limit 80 °C)"],
+      ["under_voltage", "crest: under-voltage now"],
+    ]);
   });
 });

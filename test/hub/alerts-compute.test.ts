@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { alertInput, BUILT_IN_RULES, type CameraAlertInput, conditions, healthFromObserved, inMaintenance, isMuted, type OpenAlert, retryDelayMs, rulesFor, step } from "../../hub/alerts/compute";
+import { alertInput, BUILT_IN_RULES, type CameraAlertInput, conditions, inMaintenance, isMuted, type OpenAlert, retryDelayMs, rulesFor, step } from "../../hub/alerts/compute";
+import { healthFromObserved } from "../../hub/alerts/health";
 import { AlertRules, type RuleSettings } from "../../hub/alerts/model";
 import { buildPayload, signature } from "../../hub/alerts/payload";
 import { formatMessage, parseSmtpUrl } from "../../hub/alerts/smtp";
@@ -117,6 +118,9 @@ describe("conditions", () => {
     expect(healthFromObserved({ health: { throttled: 0x10000 } })).toMatchObject({ underVoltageNow: false, underVoltageSinceBoot: true });
     expect(healthFromObserved({ agent_update: { state: "rolled_back", error: "no healthy poll within 300 s" } })).toMatchObject({ updateFailed: true, updateDetail: "no healthy poll within 300 s" });
     expect(healthFromObserved({ agent_update: { state: "running" } })).toMatchObject({ updateFailed: false });
+    expect(healthFromObserved({ health: { under_voltage: { now: true, since_boot: true }, temperature: { soc_c: 71.2 } } })).toMatchObject({ underVoltageNow: true, underVoltageSinceBoot: true, socTempC: 71.2 });
+    expect(healthFromObserved({ health: { throttled: "0x0", soc_temp_c: null } })).toMatchObject({ underVoltageNow: false, underVoltageSinceBoot: false, socTempC: null });
+    expect(healthFromObserved({ update: { status: "failed", reason: "signature refused" } })).toMatchObject({ updateFailed: true, updateDetail: "signature refused" });
   });
 });
 

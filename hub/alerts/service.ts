@@ -48,7 +48,7 @@ export async function evaluateAlerts(ctx: Ctx, listeningSince?: number): Promise
       const next = step(current, c.active, cameraRules[c.kind], silence(c.kind), now, c.canOpen);
       if (!next) continue;
       if (next.type === "open") await store.openAlert(db, camera.id, c.kind, c.summary, c.value, c.threshold, now);
-      else await apply(ctx, current!.id, next, result, now, c.summary, c.value);
+      else await apply(db, current!.id, next, result, now, c.summary, c.value);
     }
   }
   // A camera gone or retired, or a rule turned off: its open alerts see their condition as clear.
@@ -56,16 +56,15 @@ export async function evaluateAlerts(ctx: Ctx, listeningSince?: number): Promise
     if (seen.has(key)) continue;
     const kind = AlertKind.safeParse(current.kind);
     const rule = kind.success ? rulesFor(rules, current.cameraId)[kind.data] : BUILT_IN_RULES.offline;
-    const next = step(current, false, rule, { maintenance: false, muted: isMuted(mutes, current.cameraId, current.kind as AlertKind, now) }, now);
-    if (next) await apply(ctx, current.id, next, result, now);
+    const next = step(current, false, rule, { maintenance: false, muted: isMuted(mutes, current.cameraId, current.kind, now) }, now);
+    if (next) await apply(db, current.id, next, result, now);
   }
   await queueDigests(db, now);
   await store.pruneDeliveries(db, now);
   return result;
 }
 
-async function apply(ctx: Ctx, id: number, s: Step, result: EvaluationResult, now: number, summary?: string, value?: number | null) {
-  const { db } = ctx;
+async function apply(db: HubDb, id: number, s: Step, result: EvaluationResult, now: number, summary?: string, value?: number | null) {
   switch (s.type) {
     case "restart":
       return store.restartPending(db, id, now);

@@ -6,10 +6,11 @@
 const TOOLS = {
   ffmpeg: { found: () => Bun.which(process.env.SKYLAPSE_FFMPEG || "ffmpeg") !== null, packages: ["ffmpeg"], for: "timelapse renders" },
   chromium: { found: () => Bun.file("/usr/bin/chromium").size > 0, packages: ["chromium", "fonts-dejavu-core"], for: "the dashboard's browser tests" },
+  aiosmtpd: { found: () => Bun.spawnSync(["/usr/bin/python3", "-c", "import aiosmtpd"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0, packages: ["python3-aiosmtpd"], for: "the e-mail alert tests' SMTP server" },
 } as const;
 
 type Tool = keyof typeof TOOLS;
-const NEEDS: Record<string, Tool[]> = { demo: ["ffmpeg"], test: ["ffmpeg", "chromium"] };
+const NEEDS: Record<string, Tool[]> = { demo: ["ffmpeg"], test: ["ffmpeg", "chromium", "aiosmtpd"] };
 
 /** The tools `purpose` needs that this machine lacks. */
 export function missingTools(purpose: "demo" | "test"): Tool[] {

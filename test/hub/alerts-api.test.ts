@@ -65,6 +65,15 @@ afterAll(async () => {
 });
 
 describe("alerts API", () => {
+  test("every alerts route wants the operator token", async () => {
+    for (const [method, path] of [["GET", "/api/alerts"], ["GET", "/api/alerts/rules"], ["PUT", "/api/alerts/rules"], ["PUT", "/api/alerts/channels/x"], ["POST", "/api/alerts/test"], ["GET", "/api/alerts/deliveries"], ["POST", "/api/alerts/1/ack"], ["POST", "/api/alerts/maintenance"]] as const) {
+      expect((await callHub(hub, method, path, null, {})).status).toBe(401);
+      expect((await callHub(hub, method, path, "not-the-operator-token", {})).status).toBe(401);
+    }
+    expect((await api("POST", "/api/alerts/999/ack")).status).toBe(404);
+    expect((await api("GET", "/api/alerts?state=burning")).status).toBe(422);
+  });
+
   test("rules: validated, stored, shown over the built-ins", async () => {
     expect((await api("PUT", "/api/alerts/rules", { defaults: { offline: { threshold: -1 } } })).status).toBe(422);
     expect((await api("PUT", "/api/alerts/rules", { defaults: { smoke: { enabled: true } } })).status).toBe(422);

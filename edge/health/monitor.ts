@@ -1,0 +1,93 @@
+import type { DeviceHealth } from "../../shared/contracts/health";
+import { formatLocalDate, localDateOf } from "../../shared/plan/local-time";
+import { EMPTY_READING, type HealthReading, type HealthSource } from "./source";
+import { advanceTraffic, dailyTraffic, type TrafficBook } from "./traffic";
+
+export interface HealthMonitorDeps {
+  source: HealthSource;
+  /** Clock time (the agent's clock). */
+  now: () => number;
+  /** The camera's zone: traffic is counted per local day. */
+  timezone: () => string;
+  /** The camera sensor's temperature from the last capture's metadata, when the driver reports one. */
+  sensorTemperature: () => number | null;
+  /** Where the day's traffic book is kept across restarts. */
+  store: { get(key: string): string | null; set(key: string, value: string): void };
+  /** Real ms a whole reading may take before it counts as empty. */
+  readTimeoutMs?: number;
+}
+
+const BOOK_KEY = "health_traffic";
+
+/**
+ * Reads the device's health in the background and keeps the latest for the next
+ * poll (observe() stays synchronous and never waits on a tool). Counts the bytes the
+ * agent sends to the hub, per local day.
+ */
+export class HealthMonitor {
+  private current: DeviceHealth | null = null;
+  private book: TrafficBook | null;
+  private sentSinceReading = 0;
+  private sentTotal = 0;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private reading: Promise<DeviceHealth> | null = null;
+
+  constructor(private readonly deps: HealthMonitorDeps) {
+    const saved = deps.store.get(BOOK_KEY);
+    this.book = saved === null ? null : (JSON.parse(saved) as TrafficBook);
+  }
+
+  /** A request body of `bytes` went to the hub. */
+  countSent(bytes: number): void {
+    this.sentSinceReading += bytes;
+    this.sentTotal += bytes;
+  }
+
+  /** Bytes sent to the hub since this process started. */
+  get sent(): number {
+    return this.sentTotal;
+  }
+
+  latest(): DeviceHealth | null {
+    return this.current;
+  }
+
+  /** One reading now (a reading already under way is shared). */
+  refresh(): Promise<DeviceHealth> {
+    this.reading ??= this.readOnce().finally(() => (this.reading = null));
+    return this.reading;
+  }
+
+  start(everyMs: number): void {
+    this.timer ??= setInterval(() => void this.refresh().catch((e) => console.error(`agent: health not read: ${(e as Error).message}`)), everyMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.reading?.catch(() => undefined);
+  }
+
+  private async readOnce(): Promise<DeviceHealth> {
+    const at = this.deps.now();
+    const r = await this.withTimeout(this.deps.source.read(at));
+    const sent = this.sentSinceReading;
+    this.sentSinceReading = 0;
+    const day = formatLocalDate(localDateOf(this.deps.timezone(), at));
+    this.book = advanceTraffic(this.book, { day, bootId: r.boot_id, counters: r.counters, agentSent: sent });
+    this.deps.store.set(BOOK_KEY, JSON.stringify(this.book));
+    const { counters: _, ...rest } = r;
+    this.current = { ...rest, sensor_temp_c: this.deps.sensorTemperature(), traffic: dailyTraffic(this.book) };
+    return this.current;
+  }
+
+  private async withTimeout(reading: Promise<HealthReading>): Promise<HealthReading> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<HealthReading>((resolve) => (timer = setTimeout(() => resolve(EMPTY_READING), this.deps.readTimeoutMs ?? 5000)));
+    try {
+      return await Promise.race([reading.catch(() => EMPTY_READING), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

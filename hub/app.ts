@@ -14,6 +14,7 @@ import { type TimelapsesOptions, timelapsesModule } from "./timelapses";
 import { TimelapseJobs } from "./timelapses/service";
 import { SessionRenders } from "./timelapses/sessions";
 import { fleetModule } from "./fleet";
+import { healthModule } from "./health";
 import { IMAGE_BODY_LIMITS, imagesModule, type ImagesOptions } from "./images";
 import { CaptureImages } from "./images/service";
 import { liveModule } from "./live";
@@ -59,6 +60,7 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     .use(reportsModule(ctx))
     .use(statusModule(ctx))
     .use(fleetModule(ctx))
+    .use(healthModule(ctx))
     .use(liveModule(ctx))
     .use(profilesModule(ctx))
     .use(auditModule(ctx))

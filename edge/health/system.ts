@@ -83,20 +83,31 @@ export class SystemHealth implements HealthSource {
     }
   }
 
-  /** A tool's stdout, or null when it cannot start, fails or outlives the timeout. */
+  /** A tool's stdout, or null when it cannot start, fails or outlives the timeout (its process group is killed). */
   private async command(argv: string[]): Promise<string | null> {
     let proc;
     try {
-      proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "ignore" });
+      proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "ignore", detached: true });
     } catch {
       return null;
     }
-    const timer = setTimeout(() => proc.kill("SIGKILL"), this.timeoutMs);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => {
+        try {
+          process.kill(-proc.pid, "SIGKILL");
+        } catch {
+          proc.kill("SIGKILL");
+        }
+        resolve(null);
+      }, this.timeoutMs);
+    });
+    const answer = Promise.all([new Response(proc.stdout).text(), proc.exited]).then(
+      ([out, code]) => (code === 0 ? out : null),
+      () => null,
+    );
     try {
-      const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
-      return code === 0 ? out : null;
-    } catch {
-      return null;
+      return await Promise.race([answer, timeout]);
     } finally {
       clearTimeout(timer);
     }

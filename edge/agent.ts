@@ -31,8 +31,8 @@ export const AGENT_VERSION = "0.2.0";
 /** Where a camera stands until the hub says otherwise: the first system's site. */
 const DEFAULT_POSITION = { latitude: 39.609573, longitude: -105.314163 };
 const MB = 1024 * 1024;
-/** Real ms between readings of the device's health (each poll sends the latest). */
-const HEALTH_EVERY_MS = 10_000;
+/** Readings of the device's health (each poll sends the latest): every 10 real s, and on a fast simulated clock every simulated minute (at least 1 real s apart). */
+const healthEveryMs = (speed: number) => Math.max(1000, Math.min(10_000, 60_000 / speed));
 /** How often the last trusted time is saved, so a reboot into a wrong clock is noticed (clock ms). */
 const SAVE_TRUSTED_TIME_EVERY_MS = 60_000;
 
@@ -287,7 +287,7 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
       scheduler.start();
       // The first poll carries health: read once before the sync starts (each source bounded by a short timeout).
       await health.refresh();
-      health.start(HEALTH_EVERY_MS);
+      health.start(healthEveryMs(clock.speed));
       // Trusted from the start (inherited, NTP) while captures of this boot still wait for a trusted time: settle them now.
       if (clock.trusted && log.misdated(bootId, { untrusted: true }).length) void onTrusted();
       if (sync) credentials?.start(sync);

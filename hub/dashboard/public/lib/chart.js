@@ -85,9 +85,9 @@ const compact = (v) => (Math.abs(v) >= 1000 ? `${+(v / 1000).toFixed(1)}k` : Mat
 
 /**
  * Stacked small charts sharing one time axis, one per series:
- * series = [{label, unit, log?, values: [[t, v], ...], format?}].
+ * series = [{label, unit, log?, values: [[t, v], ...], format?}]; `tick` labels the time axis (default: the time of day).
  */
-export function smallMultiples({ series, zone, from, to, title }) {
+export function smallMultiples({ series, zone, from, to, title, tick = (t) => formatTime(t, zone) }) {
   const left = 70;
   const right = 12;
   const panelH = 78;
@@ -145,7 +145,7 @@ export function smallMultiples({ series, zone, from, to, title }) {
   const steps = 6;
   for (let k = 0; k <= steps; k++) {
     const t = from + ((to - from) * k) / steps;
-    svg.append(s("text", { x: x(t), y: axisY, "text-anchor": k === 0 ? "start" : k === steps ? "end" : "middle" }, formatTime(t, zone)));
+    svg.append(s("text", { x: x(t), y: axisY, "text-anchor": k === 0 ? "start" : k === steps ? "end" : "middle" }, tick(t)));
   }
   return svg;
 }

@@ -2,7 +2,7 @@
 import { api, enc, qs } from "../lib/api.js";
 import { smallMultiples } from "../lib/chart.js";
 import { h, replace } from "../lib/dom.js";
-import { formatBytes } from "../lib/format.js";
+import { formatBytes, formatTime, localDate } from "../lib/format.js";
 import { errorNotice, facts } from "../lib/ui.js";
 
 const HOUR = 3_600_000;
@@ -36,6 +36,7 @@ function chart(history, zone, from, to) {
     zone,
     from,
     to,
+    tick: (t) => (to - from > 24 * HOUR ? `${localDate(t, zone).slice(5)} ${formatTime(t, zone)}` : formatTime(t, zone)),
     series: [
       { label: "SoC temperature", unit: "°C", values: series(b, "soc_temp_c"), color: "#c53030" },
       { label: "Sensor temperature", unit: "°C", values: series(b, "sensor_temp_c"), color: "#b7791f" },

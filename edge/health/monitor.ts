@@ -1,4 +1,4 @@
-import type { DeviceHealth } from "../../shared/contracts/health";
+import { DeviceHealth } from "../../shared/contracts/health";
 import { formatLocalDate, localDateOf } from "../../shared/plan/local-time";
 import { EMPTY_READING, type HealthReading, type HealthSource } from "./source";
 import { advanceTraffic, dailyTraffic, type TrafficBook } from "./traffic";
@@ -77,7 +77,7 @@ export class HealthMonitor {
     this.book = advanceTraffic(this.book, { day, bootId: r.boot_id, counters: r.counters, agentSent: sent });
     this.deps.store.set(BOOK_KEY, JSON.stringify(this.book));
     const { counters: _, ...rest } = r;
-    this.current = { ...rest, sensor_temp_c: this.deps.sensorTemperature(), traffic: dailyTraffic(this.book) };
+    this.current = withinContract({ ...rest, sensor_temp_c: this.deps.sensorTemperature(), traffic: dailyTraffic(this.book) });
     return this.current;
   }
 
@@ -90,4 +90,19 @@ export class HealthMonitor {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * A reading the hub would refuse (a broken sensor reading 300 °C) would cost every
+ * poll a 422: each field outside the contract's bounds is sent as null instead.
+ */
+export function withinContract(health: DeviceHealth): DeviceHealth {
+  const checked = DeviceHealth.safeParse(health);
+  if (checked.success) return health;
+  const out: Record<string, unknown> = { ...health };
+  for (const issue of checked.error.issues) {
+    const field = issue.path[0];
+    if (typeof field === "string" && field in DeviceHealth.shape) out[field] = null;
+  }
+  return out as DeviceHealth;
 }

@@ -20,7 +20,7 @@ export interface SystemHealthOptions {
   commandTimeoutMs?: number;
 }
 
-export const HEALTH_FILES = {
+const HEALTH_FILES = {
   thermal: "sys/class/thermal/thermal_zone0/temp",
   throttled: "sys/devices/platform/soc/soc:firmware/get_throttled",
   loadavg: "proc/loadavg",
@@ -72,7 +72,7 @@ export class SystemHealth implements HealthSource {
     const modem = this.options.mmcli === null ? null : await this.command([this.options.mmcli ?? "mmcli", "-m", "0", "--output-json"]);
     const cell = modem === null ? null : parseMmcli(modem);
     if (iface === null && wifi === undefined && cell === null) return null;
-    return { iface: iface && iface.length <= 15 ? iface : null, wifi_dbm: wifi ?? null, cell_quality: cell?.quality ?? null, cell_tech: cell?.tech ?? null };
+    return { iface, wifi_dbm: wifi ?? null, cell_quality: cell?.quality ?? null, cell_tech: cell?.tech ?? null };
   }
 
   private async file(path: string): Promise<string | null> {

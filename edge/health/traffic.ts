@@ -1,4 +1,4 @@
-import { type DailyTraffic, MAX_TRAFFIC_INTERFACES } from "../../shared/contracts/health";
+import { type DailyTraffic, InterfaceName, MAX_TRAFFIC_INTERFACES } from "../../shared/contracts/health";
 import type { InterfaceCounters } from "./parse";
 
 /**
@@ -51,6 +51,7 @@ export function advanceTraffic(book: TrafficBook | null, r: TrafficReading): Tra
 /** The book as sent with a poll: the busiest interfaces, [received, sent]. */
 export function dailyTraffic(book: TrafficBook): DailyTraffic {
   const busiest = Object.entries(book.totals)
+    .filter(([name]) => InterfaceName.safeParse(name).success)
     .sort(([, a], [, b]) => b.rx + b.tx - (a.rx + a.tx))
     .slice(0, MAX_TRAFFIC_INTERFACES);
   return { day: book.day, ifaces: Object.fromEntries(busiest.map(([name, t]) => [name, [t.rx, t.tx]])), agent_sent: book.agent_sent };

@@ -194,3 +194,23 @@ describe("simulated source", () => {
     expect(a.tx).toBeGreaterThan(100_000);
   });
 });
+
+describe("within the contract", () => {
+  test("a field the hub would refuse is sent as null, the rest as read; odd interface names are left out", async () => {
+    const kv = new Map<string, string>();
+    const store = { get: (k: string) => kv.get(k) ?? null, set: (k: string, v: string) => void kv.set(k, v) };
+    const weird = { "eth0": { rx: 0, tx: 0 }, "we ird": { rx: 0, tx: 0 } };
+    const source: HealthSource = {
+      read: async () => ({ ...EMPTY_READING, soc_temp_c: 300, load: [0.1, 0.2, 0.3], link: { iface: "a-very-long-interface-name", wifi_dbm: null, cell_quality: null, cell_tech: null }, counters: weird }),
+    };
+    const monitor = new HealthMonitor({ source, now: () => Date.parse("2026-11-30T12:00:00Z"), timezone: () => "UTC", sensorTemperature: () => 40, store });
+    await monitor.refresh();
+    const h = await monitor.refresh();
+    expect(DeviceHealth.safeParse(h).success).toBe(true);
+    expect(h.soc_temp_c).toBeNull();
+    expect(h.link).toBeNull();
+    expect(h.load).toEqual([0.1, 0.2, 0.3]);
+    expect(h.sensor_temp_c).toBe(40);
+    expect(Object.keys(h.traffic!.ifaces)).toEqual(["eth0"]);
+  });
+});

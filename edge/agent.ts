@@ -13,9 +13,7 @@ import { retimeStepped, retimeUntrusted } from "./capture/retime";
 import type { CaptureDeps } from "./capture/service";
 import type { AgentEnv } from "./config";
 import { openEdgeDbOrReplace } from "./db/client";
-import { HealthMonitor } from "./health/monitor";
-import { SimulatedHealth } from "./health/simulated";
-import { SystemHealth } from "./health/system";
+import { agentHealth, healthEveryMs } from "./health";
 import { Incidents } from "./incidents";
 import { ActiveProfiles } from "./profile/service";
 import { Scheduler } from "./scheduler/service";
@@ -31,8 +29,6 @@ export const AGENT_VERSION = "0.2.0";
 /** Where a camera stands until the hub says otherwise: the first system's site. */
 const DEFAULT_POSITION = { latitude: 39.609573, longitude: -105.314163 };
 const MB = 1024 * 1024;
-/** Readings of the device's health (each poll sends the latest): every 10 real s, and on a fast simulated clock every simulated minute (at least 1 real s apart). */
-const healthEveryMs = (speed: number) => Math.max(1000, Math.min(10_000, 60_000 / speed));
 /** How often the last trusted time is saved, so a reboot into a wrong clock is noticed (clock ms). */
 const SAVE_TRUSTED_TIME_EVERY_MS = 60_000;
 
@@ -107,13 +103,10 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
       ? new RpicamCamera({ bin: env.SKYLAPSE_RPICAM_BIN, timeoutMs: env.SKYLAPSE_RPICAM_TIMEOUT_MS, workDir: join(dataDir, "tmp-rpicam") })
       : new SimulatedCamera({ seed: env.SKYLAPSE_SIM_SEED, position: () => desired.state?.camera ?? DEFAULT_POSITION });
   const profiles = new ActiveProfiles(desired, metaStore);
-  const systemHealth = new SystemHealth({ root: env.SKYLAPSE_HEALTH_ROOT, disk: () => diskUsage(dataDir) });
-  const simulatedHealth = (env.SKYLAPSE_HEALTH_SOURCE ?? (env.SKYLAPSE_CAMERA_DRIVER === "rpicam" ? "system" : "simulated")) === "simulated";
-  const health: HealthMonitor = new HealthMonitor({
-    source: simulatedHealth
-      ? new SimulatedHealth({ seed: env.SKYLAPSE_SIM_SEED, position: () => desired.state?.camera ?? DEFAULT_POSITION, system: systemHealth, agentSent: () => health.sent, startedAt: clock.now() })
-      : systemHealth,
-    now: () => clock.now(),
+  const health = agentHealth(env, {
+    disk: () => diskUsage(dataDir),
+    position: () => desired.state?.camera ?? DEFAULT_POSITION,
+    clock,
     timezone: () => profiles.timezone(),
     sensorTemperature: () => driver.sensorTemperature?.() ?? null,
     store: metaStore,

@@ -3,6 +3,7 @@ import type { DeviceHealth } from "../../shared/contracts/health";
 import { notFound } from "../../shared/http";
 import { isBusy } from "../../shared/sqlite";
 import type { HubDb } from "../db/client";
+import { databaseLocked } from "../db/locks";
 import { cameras, healthBuckets } from "../db/schema";
 import { BUCKET_MS, type BucketMetrics, bucketStart, gaugeSamples, type GaugeSample, HEALTH_METRICS, healthMetrics, KEEP_MS, mergeBucket } from "./compute";
 
@@ -23,8 +24,12 @@ export async function recordHealth(db: HubDb, cameraId: string, health: DeviceHe
   if (!held) await db.delete(healthBuckets).where(and(eq(healthBuckets.cameraId, cameraId), lt(healthBuckets.bucketAt, now - KEEP_MS)));
 }
 
-/** recordHealth off the poll's path: a sample lost to a busy database is one point of a 5-minute bucket. */
+/**
+ * recordHealth off the poll's path. While another process locks the database the
+ * sample is skipped (one point of a 5-minute bucket; the next poll brings another).
+ */
 export function recordHealthSoon(db: HubDb, cameraId: string, health: DeviceHealth, now: number): void {
+  if (databaseLocked(db)) return;
   recordHealth(db, cameraId, health, now).catch((e) => {
     if (!isBusy(e)) console.error(`hub: health of ${cameraId} not recorded: ${(e as Error).message}`);
   });

@@ -32,7 +32,8 @@ function chart(history, zone, from, to) {
   if (!b.length) return h("p", { class: "muted" }, "No health history in this range.");
   const cellular = b.some((x) => x.metrics.cell_quality);
   return smallMultiples({
-    title: `Device health (${zone}), 5-minute buckets: the highest of each`,
+    title: `Device health (${zone}) in 5-minute buckets: temperatures, load and memory at their highest, the signal at its lowest`,
+    kind: "health",
     zone,
     from,
     to,

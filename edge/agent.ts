@@ -279,8 +279,7 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
       await driver.warmUp?.();
       scheduler.start();
       // The first poll carries health: read once before the sync starts (each source bounded by a short timeout).
-      await health.refresh();
-      health.start(healthEveryMs(clock.speed));
+      await health.start(healthEveryMs(clock.speed));
       // Trusted from the start (inherited, NTP) while captures of this boot still wait for a trusted time: settle them now.
       if (clock.trusted && log.misdated(bootId, { untrusted: true }).length) void onTrusted();
       if (sync) credentials?.start(sync);

@@ -33,8 +33,7 @@ export class HealthMonitor {
   private reading: Promise<DeviceHealth> | null = null;
 
   constructor(private readonly deps: HealthMonitorDeps) {
-    const saved = deps.store.get(BOOK_KEY);
-    this.book = saved === null ? null : (JSON.parse(saved) as TrafficBook);
+    this.book = readBook(deps.store.get(BOOK_KEY));
   }
 
   /** A request body of `bytes` went to the hub. */
@@ -58,8 +57,11 @@ export class HealthMonitor {
     return this.reading;
   }
 
-  start(everyMs: number): void {
-    this.timer ??= setInterval(() => void this.refresh().catch((e) => console.error(`agent: health not read: ${(e as Error).message}`)), everyMs);
+  /** A reading now, then one every `everyMs`; a failed reading is logged, never thrown. */
+  async start(everyMs: number): Promise<void> {
+    const read = () => this.refresh().catch((e) => console.error(`agent: health not read: ${(e as Error).message}`));
+    this.timer ??= setInterval(read, everyMs);
+    await read();
   }
 
   async stop(): Promise<void> {
@@ -89,6 +91,17 @@ export class HealthMonitor {
     } finally {
       clearTimeout(timer);
     }
+  }
+}
+
+/** The saved book, or none when it is missing or unreadable (the day's counts then start again). */
+function readBook(saved: string | null): TrafficBook | null {
+  if (saved === null) return null;
+  try {
+    const book = JSON.parse(saved) as TrafficBook;
+    return typeof book?.day === "string" && book.totals && book.last ? book : null;
+  } catch {
+    return null;
   }
 }
 

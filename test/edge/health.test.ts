@@ -214,3 +214,14 @@ describe("within the contract", () => {
     expect(Object.keys(h.traffic!.ifaces)).toEqual(["eth0"]);
   });
 });
+
+test("an unreadable saved book starts the day's counts again; a source that throws is logged, never thrown", async () => {
+  const kv = new Map([["health_traffic", "{not json"]]);
+  const store = { get: (k: string) => kv.get(k) ?? null, set: (k: string, v: string) => void kv.set(k, v) };
+  const monitor = new HealthMonitor({ source: { read: async () => EMPTY_READING }, now: () => Date.parse("2026-11-30T12:00:00Z"), timezone: () => "UTC", sensorTemperature: () => null, store });
+  expect((await monitor.refresh()).traffic).toEqual({ day: "2026-11-30", ifaces: {}, agent_sent: 0 });
+  const broken = new HealthMonitor({ source: { read: async () => EMPTY_READING }, now: () => 0, timezone: () => "Not/AZone", sensorTemperature: () => null, store });
+  await broken.start(60_000);
+  expect(broken.latest()).toBeNull();
+  await broken.stop();
+});

@@ -73,9 +73,9 @@ export class HealthMonitor {
   private async readOnce(): Promise<DeviceHealth> {
     const at = this.deps.now();
     const r = await this.withTimeout(this.deps.source.read(at));
+    const day = formatLocalDate(localDateOf(this.deps.timezone(), at));
     const sent = this.sentSinceReading;
     this.sentSinceReading = 0;
-    const day = formatLocalDate(localDateOf(this.deps.timezone(), at));
     this.book = advanceTraffic(this.book, { day, bootId: r.boot_id, counters: r.counters, agentSent: sent });
     this.deps.store.set(BOOK_KEY, JSON.stringify(this.book));
     const { counters: _, ...rest } = r;

@@ -13,6 +13,7 @@ import { retimeStepped, retimeUntrusted } from "./capture/retime";
 import type { CaptureDeps } from "./capture/service";
 import type { AgentEnv } from "./config";
 import { openEdgeDbOrReplace } from "./db/client";
+import { agentHealth, healthEveryMs } from "./health";
 import { Incidents } from "./incidents";
 import { ActiveProfiles } from "./profile/service";
 import { Scheduler } from "./scheduler/service";
@@ -102,6 +103,14 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
       ? new RpicamCamera({ bin: env.SKYLAPSE_RPICAM_BIN, timeoutMs: env.SKYLAPSE_RPICAM_TIMEOUT_MS, workDir: join(dataDir, "tmp-rpicam") })
       : new SimulatedCamera({ seed: env.SKYLAPSE_SIM_SEED, position: () => desired.state?.camera ?? DEFAULT_POSITION });
   const profiles = new ActiveProfiles(desired, metaStore);
+  const health = agentHealth(env, {
+    disk: () => diskUsage(dataDir),
+    position: () => desired.state?.camera ?? DEFAULT_POSITION,
+    clock,
+    timezone: () => profiles.timezone(),
+    sensorTemperature: () => driver.sensorTemperature?.() ?? null,
+    store: metaStore,
+  });
   const deps: CaptureDeps = { driver, images, log, desired: profiles, clock, bootId, clockTrusted: () => clock.trusted, storage, incidents };
   const scheduler = new Scheduler(deps, (now) => profiles.windows(now), {
     safetyProfile: () => profiles.active()?.snapshot.profile_id ?? null,
@@ -176,6 +185,7 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
       incidents: incidents.list(),
       // Only with a hub to sync images to (the field is optional: agents without it still validate).
       ...(imageSync ? { images: imageSync.progress() } : {}),
+      ...(health.latest() ? { health: health.latest()! } : {}),
     };
   };
 
@@ -200,6 +210,7 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
         chunkBytes: env.SKYLAPSE_IMAGE_CHUNK_KB * 1024,
         requestTimeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS,
         onSetAside: (captureId, why) => incidents.add("image_set_aside", `capture ${captureId}: ${why}`),
+        onSent: (bytes) => health.countSent(bytes),
       })
     : null;
   // A new desired state may change the image-sync policy: look for work at once, not after the idle wait.
@@ -223,6 +234,7 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
         batchSize: env.SKYLAPSE_BATCH_SIZE,
         requestTimeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS,
         observe,
+        onSent: (bytes) => health.countSent(bytes),
         // This boot's untrusted captures wait for their corrected times (the correction marks them trusted).
         holdBoot: () => bootId,
         onRefused: (record, why) => incidents.add("upload_refused", `record ${record.seq} (${record.planned_at} ${record.profile_id}) set aside: ${why}`),
@@ -256,6 +268,7 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
     storage,
     incidents,
     profiles,
+    health,
     captureDeps: deps,
     scheduler,
     sync,
@@ -265,6 +278,8 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
     async start() {
       await driver.warmUp?.();
       scheduler.start();
+      // The first poll carries health: read once before the sync starts (each source bounded by a short timeout).
+      await health.start(healthEveryMs(clock.speed));
       // Trusted from the start (inherited, NTP) while captures of this boot still wait for a trusted time: settle them now.
       if (clock.trusted && log.misdated(bootId, { untrusted: true }).length) void onTrusted();
       if (sync) credentials?.start(sync);
@@ -276,6 +291,7 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
       await sync?.stop();
       await imageSync?.stop();
       await scheduler.stop();
+      await health.stop();
       sqlite.close();
     },
   };

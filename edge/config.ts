@@ -25,6 +25,10 @@ export const AgentEnv = v.pipe(
     SKYLAPSE_RPICAM_BIN: v.optional(v.string(), "rpicam-still"),
     /** Real ms before a hung rpicam-still is killed and the capture recorded as a timeout. */
     SKYLAPSE_RPICAM_TIMEOUT_MS: v.optional(Int(1000, 3_600_000), "30000"),
+    /** Where device health comes from: the Pi's files and tools, or the simulation (default: simulated with the simulated camera). */
+    SKYLAPSE_HEALTH_SOURCE: v.optional(v.picklist(["system", "simulated"], "must be system or simulated")),
+    /** Prefix of /proc and /sys for the system health source. */
+    SKYLAPSE_HEALTH_ROOT: v.optional(v.string(), "/"),
     SKYLAPSE_SIM_SEED: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be a non-negative integer"), v.transform(Number)), "1"),
     SKYLAPSE_BATCH_SIZE: v.optional(Int(1, 500), "200"),
     /** Most megabytes of images to keep (unset: no budget, only the free-space floor). */

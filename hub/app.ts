@@ -15,6 +15,7 @@ import { type TimelapsesOptions, timelapsesModule } from "./timelapses";
 import { TimelapseJobs } from "./timelapses/service";
 import { SessionRenders } from "./timelapses/sessions";
 import { fleetModule } from "./fleet";
+import { healthModule } from "./health";
 import { IMAGE_BODY_LIMITS, imagesModule, type ImagesOptions } from "./images";
 import { CaptureImages } from "./images/service";
 import { liveModule } from "./live";
@@ -61,6 +62,7 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     .use(statusModule(ctx))
     .use(fleetModule(ctx))
     .use(alertsModule(ctx))
+    .use(healthModule(ctx))
     .use(liveModule(ctx))
     .use(profilesModule(ctx))
     .use(auditModule(ctx))

@@ -31,4 +31,6 @@ export interface CameraDriver {
   capture(settings: CaptureSettings, at: number): Promise<CapturedFrame[]>;
   /** Gets the first real capture up to speed (called once at start, before the scheduler runs). */
   warmUp?(): Promise<void>;
+  /** The sensor's temperature (°C) from the last frame's metadata; absent or null: the camera does not report it. */
+  sensorTemperature?(): number | null;
 }

@@ -280,6 +280,12 @@ export function exposureFromMetadata(md: RpicamMetadata): ExposureUsed {
   };
 }
 
+/** libcamera's SensorTemperature (°C), when the sensor reports one. */
+export function sensorTemperatureFromMetadata(md: RpicamMetadata): number | null {
+  const t = md.SensorTemperature;
+  return isNumber(t) && t > -60 && t < 200 ? Math.round(t * 10) / 10 : null;
+}
+
 /** A metering run's reading; `Lux` (the tuning's exposure-independent scene estimate) is required. */
 export function meterFromMetadata(md: RpicamMetadata): MeterReading {
   if (!isNumber(md.Lux) || md.Lux < 0) throw new CameraError("bad_metadata", `metadata lacks a usable Lux=${JSON.stringify(md.Lux ?? null)}`);

@@ -22,6 +22,7 @@ import {
   parseMetadata,
   processDeadlineMs,
   type RunOutcome,
+  sensorTemperatureFromMetadata,
   spawnFailure,
   stillArgs,
 } from "./rpicam-args";
@@ -73,6 +74,7 @@ export class RpicamCamera implements CameraDriver {
   /** Set when a run found no camera; cleared by the next successful run. */
   private cameraMissing = false;
   private workDirMade = false;
+  private lastSensorTemperature: number | null = null;
 
   constructor(options: RpicamCameraOptions = {}) {
     this.bin = options.bin ?? "rpicam-still";
@@ -98,6 +100,10 @@ export class RpicamCamera implements CameraDriver {
     }
     this.versionCheckedAt = performance.now();
     return true;
+  }
+
+  sensorTemperature(): number | null {
+    return this.lastSensorTemperature;
   }
 
   async meter(_at: number): Promise<MeterReading> {
@@ -131,7 +137,9 @@ export class RpicamCamera implements CameraDriver {
       const jpeg = await this.readJpeg(files.output);
       const size = jpegSize(jpeg);
       if (!size) throw new CameraError("camera_error", `${this.bin} wrote ${jpeg.byteLength} bytes that are not a JPEG`);
-      const exposure = exposureFromMetadata(parseMetadata(await this.readMetadata(files.metadata, run)));
+      const metadata = parseMetadata(await this.readMetadata(files.metadata, run));
+      const exposure = exposureFromMetadata(metadata);
+      this.lastSensorTemperature = sensorTemperatureFromMetadata(metadata);
       return { jpeg, width: size.width, height: size.height, exposure, bracket_ev: frame.bracket_ev };
     } finally {
       await Promise.all([rm(files.output, { force: true }), rm(files.metadata, { force: true })]);

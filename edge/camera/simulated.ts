@@ -66,6 +66,7 @@ export class SimulatedCamera implements CameraDriver {
   private lastSky: { at: number; light: Float32Array } | null = null;
   /** Approximately normal noise, one per channel and pixel, plus room for a per-frame offset. */
   private readonly grain: Float32Array;
+  private lastAltitude: number | null = null;
 
   constructor(options: SimulatedCameraOptions) {
     this.seed = options.seed;
@@ -84,6 +85,13 @@ export class SimulatedCamera implements CameraDriver {
   /** Renders and discards one frame, so the JIT's first pass does not make the first planned tick late. */
   async warmUp(): Promise<void> {
     await this.capture(DEFAULT_SETTINGS, Date.parse("2026-06-21T18:00:00Z"));
+    this.lastAltitude = null;
+  }
+
+  /** The sensor warms with the sun on the housing: ~19 °C with the sun well down, ~40 °C with it high. */
+  sensorTemperature(): number | null {
+    if (this.lastAltitude === null) return null;
+    return Math.round((27 + 0.22 * Math.max(-35, this.lastAltitude) + ((this.seed % 5) - 2) * 0.8) * 10) / 10;
   }
 
   async meter(at: number): Promise<MeterReading> {
@@ -104,6 +112,7 @@ export class SimulatedCamera implements CameraDriver {
     const gain = settings.iso === null ? null : Math.max(1, settings.iso / 100);
     const metered = this.meteredLuminance(settings.metering, scene, at);
     const light = this.skyLight(scene, at);
+    this.lastAltitude = scene.altitude;
     return (settings.bracket?.ev ?? [0]).map((bracketEv, index) => {
       // A fully manual bracket steps the shutter; otherwise auto exposure takes the offset.
       const shutter_us =

@@ -89,6 +89,8 @@ export interface ImageSyncDeps {
   requestTimeoutMs: number;
   /** A capture whose picture will not be sent until the next start (or ever, without a thumbnail), and why. */
   onSetAside?: (captureId: string, why: string) => void;
+  /** Counts each request body sent to the hub (bytes), for the daily upload volume. */
+  onSent?: (bytes: number) => void;
 }
 
 export interface ImageSyncStatus {
@@ -381,6 +383,7 @@ export class ImageSync {
 
   private async send(path: string, method: string, body?: Uint8Array, type?: string): Promise<unknown> {
     let res: Response;
+    if (body) this.deps.onSent?.(body.byteLength);
     try {
       res = await fetch(new URL(path, this.deps.hubUrl), {
         method,

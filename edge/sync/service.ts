@@ -25,6 +25,8 @@ export interface SyncDeps {
   onRefused?: (record: CaptureRecord, why: string) => void;
   /** Called with the hub's time after each answered poll, and how far off it may be (half the round trip); the poll goes on once it resolves. */
   onServerTime?: (serverTime: number, uncertaintyMs: number) => void | Promise<void>;
+  /** Counts each request body sent to the hub (bytes), for the daily upload volume. */
+  onSent?: (bytes: number) => void;
 }
 
 export interface SyncStatus {
@@ -106,6 +108,7 @@ export class SyncLoop {
   }
 
   private async request(path: string, init: RequestInit): Promise<Response> {
+    if (typeof init.body === "string") this.deps.onSent?.(Buffer.byteLength(init.body));
     try {
       return await fetch(new URL(path, this.deps.hubUrl), {
         ...init,

@@ -6,6 +6,7 @@ import { writeWhenFree } from "../db/locks";
 import { agentModel, SERVER_TIME_HEADER } from "./model";
 import { checkAgentLog, presentAgentLog } from "./log-binding";
 import { ingestBatch } from "./service";
+import { recordHealthSoon } from "../health/service";
 
 /** The pull protocol: agents poll their desired state (conditional) and upload capture records. */
 export const agentsModule = (ctx: HubContext) =>
@@ -21,6 +22,7 @@ export const agentsModule = (ctx: HubContext) =>
         if (!state) throw notFound(`camera ${cameraId}`);
         ctx.planHistory.served(cameraId, state.revision, now);
         ctx.contacts.record(cameraId, body, now, state.desired.poll_interval_seconds);
+        if (body.health) recordHealthSoon(ctx.db, cameraId, body.health, now);
         const serverTime = new Date(now).toISOString();
         set.headers.etag = state.etag;
         set.headers[SERVER_TIME_HEADER] = serverTime;

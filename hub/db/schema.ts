@@ -403,3 +403,22 @@ export const alertDeliveries = sqliteTable(
   },
   (t) => [uniqueIndex("alert_deliveries_key").on(t.key), index("alert_deliveries_due").on(t.status, t.nextAttemptAt), index("alert_deliveries_created").on(t.createdAt)],
 );
+
+// ---- Device health (issue 14) ----
+
+/**
+ * Each camera's device health in 5-minute buckets of hub time (hub/health):
+ * min / max / last per metric of the polls in the bucket, kept 30 days.
+ */
+export const healthBuckets = sqliteTable(
+  "health_buckets",
+  {
+    cameraId: text("camera_id").notNull(),
+    /** The bucket's start, epoch ms. */
+    bucketAt: integer("bucket_at").notNull(),
+    samples: integer("samples").notNull(),
+    /** {metric: [min, max, last]} (hub/health/compute.ts). */
+    metrics: text("metrics", { mode: "json" }).$type<Partial<Record<string, [number, number, number]>>>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cameraId, t.bucketAt] }), index("health_buckets_at").on(t.bucketAt)],
+);

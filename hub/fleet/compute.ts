@@ -3,6 +3,7 @@ import type { ImageSyncProgress, Incident, ObservedState, ProfileRef } from "../
 import type { ExposureSummary, QualityIssueKind } from "../quality/compute";
 import { onlineWindowMs, outageThresholdMs } from "../agents/contact-history";
 import type { TokenShared } from "../agents/log-binding";
+import { type CameraHealthNow, type FleetHealth, fleetHealth, healthNow } from "../health/compute";
 
 /** Incidents younger than this are shown in the fleet summary (at most MAX_INCIDENTS, newest last). */
 export const RECENT_INCIDENTS_MS = 24 * 3_600_000;
@@ -89,6 +90,8 @@ export interface FleetCamera {
   exposure: ExposureSummary | null;
   /** Its newest production capture whose thumbnail the hub holds (GET …/captures/{capture_id}/thumbnail). */
   latest_picture: LatestPicture | null;
+  /** The device's health at its last poll (hub/health); null: no report (an agent older than health). */
+  health: CameraHealthNow | null;
 }
 
 export interface FleetSummary {
@@ -97,6 +100,8 @@ export interface FleetSummary {
   /** The thresholds `exposure` was judged by (null: not evaluated). */
   quality: QualityConfig | null;
   cameras: FleetCamera[];
+  /** The worst health now over the cameras online (hub/health). */
+  health: FleetHealth;
   totals: { cameras: number; online: number; waiting_for_first_contact: number; attention: number };
 }
 
@@ -144,6 +149,7 @@ export function fleetCamera(row: FleetCameraRow, pollIntervalSeconds: number, no
     assignment: a,
     exposure,
     latest_picture: row.latestPicture ?? null,
+    health: healthNow(o?.health),
   };
 }
 
@@ -172,6 +178,7 @@ export function computeFleet(rows: FleetCameraRow[], pollIntervalSeconds: number
     poll_interval_seconds: pollIntervalSeconds,
     quality,
     cameras,
+    health: fleetHealth(cameras),
     totals: {
       cameras: cameras.length,
       online: cameras.filter((c) => c.online).length,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DeviceHealth } from "./health";
 import { CapturePlan, GeoPosition, IsoTime } from "./plan";
 import { ProfileSnapshot, Slug } from "./profile";
 import { ScheduleRule } from "./schedule";
@@ -114,6 +115,8 @@ export const ObservedState = z
     incidents: z.array(Incident).max(50),
     /** Image-sync progress; absent from agents without image sync (standalone, or older than it). */
     images: ImageSyncProgress.optional(),
+    /** The device's health (shared/contracts/health); absent from agents older than it. */
+    health: DeviceHealth.optional(),
   })
   .strict();
 export type ObservedState = z.infer<typeof ObservedState>;

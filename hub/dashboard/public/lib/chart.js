@@ -85,9 +85,10 @@ const compact = (v) => (Math.abs(v) >= 1000 ? `${+(v / 1000).toFixed(1)}k` : Mat
 
 /**
  * Stacked small charts sharing one time axis, one per series:
- * series = [{label, unit, log?, values: [[t, v], ...], format?}].
+ * series = [{label, unit, log?, values: [[t, v], ...], format?}]; `tick` labels the time axis (default: the time of day);
+ * `kind` is the chart's class beside `chart`.
  */
-export function smallMultiples({ series, zone, from, to, title }) {
+export function smallMultiples({ series, zone, from, to, title, tick = (t) => formatTime(t, zone), kind = "exposure" }) {
   const left = 70;
   const right = 12;
   const panelH = 78;
@@ -96,7 +97,7 @@ export function smallMultiples({ series, zone, from, to, title }) {
   const height = top + series.length * (panelH + gap) + 18;
   const span = W - left - right;
   const x = (t) => left + ((t - from) / Math.max(1, to - from)) * span;
-  const svg = s("svg", { class: "chart exposure", viewBox: `0 0 ${W} ${height}`, role: "img", "aria-label": title });
+  const svg = s("svg", { class: `chart ${kind}`, viewBox: `0 0 ${W} ${height}`, role: "img", "aria-label": title });
   svg.append(s("title", {}, title));
   series.forEach((ser, i) => {
     const y0 = top + i * (panelH + gap) + 14;
@@ -145,7 +146,7 @@ export function smallMultiples({ series, zone, from, to, title }) {
   const steps = 6;
   for (let k = 0; k <= steps; k++) {
     const t = from + ((to - from) * k) / steps;
-    svg.append(s("text", { x: x(t), y: axisY, "text-anchor": k === 0 ? "start" : k === steps ? "end" : "middle" }, formatTime(t, zone)));
+    svg.append(s("text", { x: x(t), y: axisY, "text-anchor": k === 0 ? "start" : k === steps ? "end" : "middle" }, tick(t)));
   }
   return svg;
 }

@@ -3,6 +3,7 @@ import { api, ApiError, blobUrl, enc, loadImage, qs, revoke } from "../lib/api.j
 import { chartLegend, smallMultiples, timeline } from "../lib/chart.js";
 import { h, labelCells, notice, replace } from "../lib/dom.js";
 import { addDays, ATTENTION_TEXT, contactStatus, exposureIssueLines, formatAgo, formatBytes, formatDateTime, formatDuration, formatShutter, formatSigned, formatTime, localDate, plural, startOfLocalDay } from "../lib/format.js";
+import { healthSection } from "./camera-health.js";
 import { isActive, listTimelapses, startRender, timelapseTable } from "../lib/timelapses.js";
 import { errorNotice, facts, hubNow, loadConfig, loading, poller, zoneOf } from "../lib/ui.js";
 
@@ -172,6 +173,7 @@ export async function render(main, [cameraId]) {
   daySelect.addEventListener("change", drawChart);
   main.append(h("section", { class: "panel", "aria-labelledby": "exposure-h" }, h("div", { class: "row" }, h("h2", { id: "exposure-h" }, "Exposure"), h("label", { for: "exposure-day" }, "Day"), daySelect), chartBox));
   drawChart();
+  main.append(healthSection({ cameraId, zone, now, health: fleetEntry?.health ?? null }));
 
   // --- latest images
   // The newest thumbnails the camera has not sent yet are left out (the report counts them).

@@ -3,6 +3,7 @@ import { api, enc, loadImage, qs } from "../lib/api.js";
 import { h, replace } from "../lib/dom.js";
 import { ATTENTION_TEXT, contactStatus, exposureIssueLines, formatAgo, formatBytes, formatDateTime, formatDuration, plural, sortByAttention } from "../lib/format.js";
 import { errorNotice, loadConfig, poller, zoneOf } from "../lib/ui.js";
+import { fleetHealthText, healthLine } from "./camera-health.js";
 
 export const REFRESH_MS = 5000;
 
@@ -11,7 +12,8 @@ export async function render(main) {
   const summary = h("p", { class: "summary", role: "status", "aria-live": "polite" }, "Loading the fleet…");
   const problem = h("div");
   const grid = h("ul", { class: "cards", "aria-label": "Cameras" });
-  main.append(h("div", { class: "page-head" }, h("h1", {}, "Fleet"), summary), problem, grid);
+  const worst = h("p", { class: "health-worst" });
+  main.append(h("div", { class: "page-head" }, h("h1", {}, "Fleet"), summary, worst), problem, grid);
 
   const cards = new Map();
   const nextCapture = new Map(); // camera → {at, schedule, fetchedAt}
@@ -90,6 +92,7 @@ export async function render(main) {
       ["Disk", h("span", { class: cam.disk?.warning ? "bad" : "" }, disk)],
       ["Clock", h("span", { class: cam.clock && !cam.clock.trusted ? "bad" : "" }, clock)],
       ["Exposure", exposure],
+      cam.health ? ["Health", healthLine(cam.health)] : null,
       cam.incidents?.length
         ? (() => {
             const newest = [...cam.incidents].sort((x, y) => Date.parse(y.at) - Date.parse(x.at))[0];
@@ -119,6 +122,7 @@ export async function render(main) {
     while (grid.children.length > ordered.length) grid.lastElementChild.remove();
     const t = fleet.totals;
     summary.textContent = `${t.cameras} cameras · ${t.online} online · ${t.waiting_for_first_contact ? `${t.waiting_for_first_contact} waiting for first contact · ` : ""}${t.attention} ${t.attention === 1 ? "needs" : "need"} attention · hub time ${formatDateTime(now, config.location?.timezone ?? "UTC", { seconds: true })}`;
+    worst.textContent = fleetHealthText(fleet.health);
     main.dataset.updated = fleet.generated_at;
   }
 

@@ -60,6 +60,15 @@ CREATE TABLE `alerts` (
 CREATE UNIQUE INDEX `alerts_open` ON `alerts` (`open_key`);--> statement-breakpoint
 CREATE INDEX `alerts_camera` ON `alerts` (`camera_id`,`since`);--> statement-breakpoint
 CREATE INDEX `alerts_status` ON `alerts` (`status`);--> statement-breakpoint
+CREATE TABLE `health_buckets` (
+	`camera_id` text NOT NULL,
+	`bucket_at` integer NOT NULL,
+	`samples` integer NOT NULL,
+	`metrics` text NOT NULL,
+	PRIMARY KEY(`camera_id`, `bucket_at`)
+);
+--> statement-breakpoint
+CREATE INDEX `health_buckets_at` ON `health_buckets` (`bucket_at`);--> statement-breakpoint
 CREATE TABLE `maintenance_windows` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`camera_id` text NOT NULL,

@@ -1,0 +1,74 @@
+/**
+ * The health parts of the dashboard in Chromium against a real hub and two simulated
+ * agents: the fleet cards carry a health line and the page the fleet's worst now,
+ * and the camera page draws the health history as an inline SVG chart.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { tempDir, waitFor } from "../harness/processes";
+import { type Fleet, startFleet } from "./fleet";
+
+const SHOTS = join(import.meta.dir, "..", "..", "test-artifacts", "screenshots");
+let fleet: Fleet;
+let context: BrowserContext;
+let page: Page;
+let profileDir: string;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  fleet = await startFleet({ speed: 60 });
+  profileDir = tempDir("chromium");
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    viewport: { width: 1366, height: 860 },
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  context.setDefaultTimeout(20_000);
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on("console", (m) => {
+    // A thumbnail not at the hub yet is a 404 the page expects.
+    if (m.type() === "error" && !/status of 404/.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  // Enough simulated minutes for a few 5-minute buckets.
+  await waitFor("a few health buckets for ridge", async () => {
+    const h = await fleet.hub.json(`/api/cameras/ridge/health`);
+    return h.buckets.length >= 3;
+  }, 60_000, 500);
+}, 90_000);
+
+afterAll(async () => {
+  await context?.close();
+  await fleet?.stop();
+  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+});
+
+test("fleet cards show health, the page the worst now; the camera page plots the history", async () => {
+  await page.goto(`${fleet.hub.url}/`);
+  await page.fill("input[name=token]", fleet.hub.operatorToken);
+  await page.keyboard.press("Enter");
+  await page.locator("h1", { hasText: "Fleet" }).waitFor();
+  const ridge = page.locator('li.card[data-camera="ridge"]');
+  await waitFor("ridge's health line", async () => /Health\s+SoC \d+\.\d °C/.test(await ridge.innerText().catch(() => "")), 20_000);
+  // The simulated valley camera runs on a battery over cellular.
+  expect(await page.locator('li.card[data-camera="valley"]').innerText()).toMatch(/wwan0 \d+ %/);
+  expect(await page.locator(".health-worst").innerText()).toMatch(/Health: hottest (ridge|valley) \d+\.\d °C/);
+
+  await page.evaluate(() => (location.hash = "#/cameras/ridge"));
+  const section = page.locator("section[aria-labelledby=health-h]");
+  await section.locator("svg path").first().waitFor({ state: "attached" });
+  const text = await section.innerText();
+  expect(text).toMatch(/SoC\s+\d+\.\d °C/);
+  expect(text).toMatch(/Link\s+wlan0 · Wi-Fi -\d+ dBm/);
+  // One panel per series, each with a line through the buckets.
+  expect(await section.locator("svg text.title").count()).toBe(7);
+  expect(await section.locator("svg path").count()).toBeGreaterThanOrEqual(5);
+  await section.locator("select#health-range").selectOption({ label: "7 days" });
+  await section.locator("svg path").first().waitFor({ state: "attached" });
+  await section.screenshot({ path: join(SHOTS, "camera-health-laptop.png") });
+  expect(problems).toEqual([]);
+}, 90_000);

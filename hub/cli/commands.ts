@@ -14,6 +14,7 @@ import { TEST_COMMANDS } from "./commands/tests";
 import { TIMELAPSE_COMMANDS } from "./commands/timelapses";
 import { formatFleet, formatReport } from "./format";
 import { PROFILE_COMMANDS } from "./commands/profiles";
+import { RELEASE_COMMANDS } from "./commands/releases";
 
 const DAY_MS = 86_400_000;
 
@@ -46,4 +47,4 @@ const fleet: CommandSpec<CliContext> = {
   },
 };
 
-export const COMMANDS: CommandSpec<CliContext>[] = [report, fleet, ...PROFILE_COMMANDS, ...CONFIG_COMMANDS, ...TEST_COMMANDS, ...CAMERA_COMMANDS, ...TIMELAPSE_COMMANDS];
+export const COMMANDS: CommandSpec<CliContext>[] = [report, fleet, ...PROFILE_COMMANDS, ...CONFIG_COMMANDS, ...TEST_COMMANDS, ...CAMERA_COMMANDS, ...TIMELAPSE_COMMANDS, ...RELEASE_COMMANDS];

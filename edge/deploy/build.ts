@@ -7,7 +7,7 @@
  * (a Pi has no source tree); the default target is the Raspberry Pi's arm64, whose Bun
  * runtime comes from the npm registry.
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { arch } from "node:os";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
@@ -81,23 +81,37 @@ function runtimeFor(): string {
   return bin;
 }
 
+/** The runtime's own version when it runs here, else the version of this Bun (whose npm package it came from). */
+function runtimeVersion(path: string): string {
+  try {
+    const probe = Bun.spawnSync([path, "--version"]);
+    if (probe.exitCode === 0) return probe.stdout.toString().trim();
+  } catch {
+    // Another machine's executable.
+  }
+  return Bun.version;
+}
+
 if (values.release) {
   const outdir = values.outdir ?? join(ROOT, "dist", `release-${values.version}-${target!.arch}`);
   const bundle = join(buildDir, `agent-${process.pid}.js`);
   run(["bun", "build", "--target=bun", entryFile, "--outfile", bundle]);
+  const runtimePath = runtimeFor();
   const manifest = packRelease({
     version: values.version!,
     arch: target!.arch,
-    runtimePath: runtimeFor(),
-    bunVersion: Bun.version,
+    runtimePath,
+    bunVersion: runtimeVersion(runtimePath),
     bundlePath: bundle,
     outdir,
     cacheDir: join(buildDir, "runtimes"),
     now: Date.now(),
   });
+  rmSync(bundle, { force: true });
   console.log(`build: ${outdir} (runtime ${manifest.runtime.bytes} bytes, bundle ${manifest.bundle.bytes} bytes compressed)`);
 } else {
   const outfile = values.outfile ?? join(ROOT, "dist", `skylapse-agent-${values.target!.replace("bun-linux-", "")}`);
   run(["bun", "build", "--compile", `--target=${values.target}`, entryFile, "--outfile", outfile]);
   console.log(`build: ${outfile}`);
 }
+rmSync(entryFile, { force: true });

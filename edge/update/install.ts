@@ -98,6 +98,12 @@ export class Install {
     fsyncDir(this.dir);
   }
 
+  /** A first install: `slot` current, no trial (nothing to go back to). */
+  makeCurrent(slot: Slot): void {
+    this.swapLink("current", join("slots", slot));
+    fsyncDir(this.dir);
+  }
+
   /** The version on trial, or null. */
   trial(): string | null {
     try {

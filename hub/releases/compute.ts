@@ -91,13 +91,16 @@ export function releaseViews(rows: ReleaseRow[], cameras: { id: string; observed
 }
 
 /**
- * The version `agents rollback` assigns: the assignment before the current one when
- * it names another version, else the version the camera ran before its last update.
+ * The version `agents rollback` assigns: the one the camera ran before its last
+ * installed update, else the assignment before the current one (never the version
+ * assigned now, nor one that failed).
  */
 export function rollbackTarget(assignment: AssignmentRow | null, observed: ObservedState | null, newest: string | null): string | null {
   const current = assignment ? resolveTarget(assignment.target, newest) : null;
+  const history = observed?.update?.history ?? [];
+  const lastInstalled = history.filter((h) => h.result === "installed").at(-1);
+  if (lastInstalled && lastInstalled.from !== current && lastInstalled.from !== "unknown") return lastInstalled.from;
+  const failed = new Set(history.filter((h) => h.result !== "installed").map((h) => h.version));
   const previous = assignment?.previous ? resolveTarget(assignment.previous, newest) : null;
-  if (previous && previous !== current) return assignment!.previous;
-  const lastInstalled = observed?.update?.history.filter((h) => h.result === "installed").at(-1);
-  return lastInstalled && lastInstalled.from !== current ? lastInstalled.from : null;
+  return previous && previous !== current && !failed.has(previous) ? assignment!.previous : null;
 }

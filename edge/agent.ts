@@ -33,6 +33,8 @@ const DEFAULT_POSITION = { latitude: 39.609573, longitude: -105.314163 };
 const MB = 1024 * 1024;
 /** How often the last trusted time is saved, so a reboot into a wrong clock is noticed (clock ms). */
 const SAVE_TRUSTED_TIME_EVERY_MS = 60_000;
+/** An update's restart waits for a tick at most this far off (clock ms). */
+const RESTART_WAITS_FOR_TICK_MS = 10 * 60_000;
 
 export function diskUsage(path: string) {
   try {
@@ -244,6 +246,13 @@ export function createAgent(env: AgentEnv, processClock: Clock, hooks: { restart
       })
     : null;
 
+  /** When a tick is near, waits for its capture (bounded), so a restart falls at the start of an interval and misses no tick it can avoid. */
+  const afterNextTick = async () => {
+    const next = nextTicks(profiles.windows(clock.now()), clock.now())[0];
+    if (!next || next.at - clock.now() > RESTART_WAITS_FOR_TICK_MS) return;
+    const seq = log.lastSeq();
+    while (log.lastSeq() === seq && clock.now() < next.at + RESTART_WAITS_FOR_TICK_MS) await clock.sleepUntil(clock.now() + 250 * processClock.speed);
+  };
   // Over-the-air updates, when the agent runs from an install (the launcher says where) and has a hub.
   const startedAt = clock.now();
   const seqAtStart = log.lastSeq();
@@ -274,7 +283,7 @@ export function createAgent(env: AgentEnv, processClock: Clock, hooks: { restart
               tickDue: !!firstTick && firstTick.at <= startedAt + trialMs / 2,
             };
           },
-          restart: () => hooks.restart?.(),
+          restart: () => void afterNextTick().then(() => hooks.restart?.()),
         })
       : null;
 

@@ -13,20 +13,19 @@ set -u
 DIR="${SKYLAPSE_INSTALL_DIR:-/opt/skylapse}"
 TRIAL_SECONDS="${SKYLAPSE_UPDATE_TRIAL_SECONDS:-300}"
 export SKYLAPSE_INSTALL_DIR="$DIR"
-cd "$DIR" || exit 1
 
-swap_link() { # NAME TARGET: atomically point NAME at TARGET
-  ln -sfn "$2" "$1.tmp" && mv -T "$1.tmp" "$1"
+swap_link() { # NAME TARGET: atomically point DIR/NAME at TARGET
+  ln -sfn "$2" "$DIR/$1.tmp" && mv -T "$DIR/$1.tmp" "$DIR/$1"
 }
 
 roll_back() { # REASON
-  version=$(cat trial 2>/dev/null || echo unknown)
-  new=$(readlink current)
-  old=$(readlink previous)
+  version=$(cat "$DIR/trial" 2>/dev/null || echo unknown)
+  new=$(readlink "$DIR/current")
+  old=$(readlink "$DIR/previous")
   swap_link current "$old"
   swap_link previous "$new"
-  printf 'version=%s\nreason=%s\n' "$version" "$1" > update-failed.tmp && mv -f update-failed.tmp update-failed
-  rm -f trial trial.started
+  printf 'version=%s\nreason=%s\n' "$version" "$1" > "$DIR/update-failed.tmp" && mv -f "$DIR/update-failed.tmp" "$DIR/update-failed"
+  rm -f "$DIR/trial" "$DIR/trial.started"
   echo "skylapse-launcher: update to $version rolled back: $1" >&2
 }
 
@@ -34,19 +33,19 @@ run_current() {
   exec "$DIR/current/bun" "$DIR/current/agent.js"
 }
 
-if [ -f trial ]; then
-  if [ -f trial.started ]; then
+if [ -f "$DIR/trial" ]; then
+  if [ -f "$DIR/trial.started" ]; then
     roll_back "the new version stopped (crash, hang or restart) before it confirmed healthy"
     run_current
   fi
-  : > trial.started
+  : > "$DIR/trial.started"
   "$DIR/current/bun" "$DIR/current/agent.js" &
   child=$!
   trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 143' TERM INT
   deadline=$(( $(date +%s) + TRIAL_SECONDS ))
   while kill -0 "$child" 2>/dev/null; do
-    if [ ! -f trial ]; then
-      rm -f trial.started
+    if [ ! -f "$DIR/trial" ]; then
+      rm -f "$DIR/trial.started"
       wait "$child"
       exit $?
     fi
@@ -63,8 +62,8 @@ if [ -f trial ]; then
   done
   wait "$child"
   code=$?
-  if [ ! -f trial ]; then
-    rm -f trial.started
+  if [ ! -f "$DIR/trial" ]; then
+    rm -f "$DIR/trial.started"
     exit "$code"
   fi
   roll_back "exited with code $code before it confirmed healthy"

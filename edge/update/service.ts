@@ -34,7 +34,7 @@ export interface UpdaterDeps {
   /** Capture records wait for upload: they go first. */
   recordsWaiting: () => boolean;
   health: () => HealthSignals;
-  /** A new version is switched in: exit, and let systemd start the launcher again. */
+  /** A new version is switched in: exit (after the next capture when one is near), and let systemd start the launcher again. */
   restart: () => void;
 }
 
@@ -69,6 +69,8 @@ export class Updater {
   private downloaded = 0;
   private total = 0;
   private onTrial: boolean;
+  /** A new version is switched in and the restart is on its way: nothing more to do here. */
+  private switched = false;
   private running = false;
   private stopping = new AbortController();
   private wake = new AbortController();
@@ -146,6 +148,7 @@ export class Updater {
 
   private async step(): Promise<void> {
     const install = this.deps.install!;
+    if (this.switched) return;
     if (this.onTrial) {
       if (!healthy(this.deps.health())) return;
       install.confirm();
@@ -219,6 +222,7 @@ export class Updater {
     const slot: Slot = install.currentSlot() === "a" ? "b" : "a";
     if (!(await install.fillSlot(slot, m, install.partial(m.bundle.sha256)))) throw new Refused("the bundle unpacks to other bytes than its manifest names");
     install.switchTo(slot, m.version);
+    this.switched = true;
     install.prune([]);
     console.log(`edge: update: ${m.version} installed in slot ${slot} (${progress.moved} bytes moved, ${progress.full ? "runtime and bundle" : "bundle only"}); restarting into it on trial`);
     this.deps.restart();

@@ -10,6 +10,7 @@ const ROUTES = [
   { pattern: /^#\/tests$/, page: "tests", nav: "tests" },
   { pattern: /^#\/tests\/([^/]+)$/, page: "tests", nav: "tests" },
   { pattern: /^#\/timelapses$/, page: "timelapses", nav: "timelapses" },
+  { pattern: /^#\/releases$/, page: "releases", nav: "releases" },
 ];
 
 const NAV = [
@@ -17,6 +18,7 @@ const NAV = [
   ["profiles", "Profiles", "#/profiles"],
   ["tests", "Tests (A/B)", "#/tests"],
   ["timelapses", "Timelapses", "#/timelapses"],
+  ["releases", "Releases", "#/releases"],
 ];
 
 const root = document.getElementById("app");

@@ -323,9 +323,9 @@ export async function render(main, [cameraId]) {
 
 /** The agent release running vs assigned, and the last update with the bytes it moved. */
 function agentText(agent) {
-  if (!agent) return "nothing reported";
+  if (!agent || (agent.running === null && agent.assigned === null)) return "nothing reported";
   const assigned = agent.assigned === null ? "none assigned" : `assigned ${agent.assigned === "latest" ? `latest (${agent.assigned_version ?? "none"})` : agent.assigned}${agent.converged ? "" : " — not running it yet"}`;
   const u = agent.last_update;
   const last = u ? ` · last update ${u.version} ${u.result.replace("_", " ")}, ${Math.round(u.bytes_moved / 1024)} KiB moved (${u.full ? "runtime and code" : "code only"})` : "";
-  return `running ${agent.running ?? "?"} · ${assigned}${agent.phase === "downloading" ? ` · downloading ${Math.round((agent.downloaded_bytes / Math.max(1, agent.total_bytes)) * 100)}%` : ""}${last}`;
+  return `running ${agent.running ?? "nothing reported yet"} · ${assigned}${agent.phase === "downloading" ? ` · downloading ${Math.round((agent.downloaded_bytes / Math.max(1, agent.total_bytes)) * 100)}%` : ""}${last}`;
 }

@@ -17,7 +17,7 @@ export async function allReleases(db: HubDb): Promise<ReleaseRow[]> {
 }
 
 export async function newestVersion(db: HubDb): Promise<string | null> {
-  const [row] = await db.select({ version: agentReleases.version }).from(agentReleases).orderBy(desc(agentReleases.publishedAt)).limit(1);
+  const [row] = await db.select({ version: agentReleases.version }).from(agentReleases).orderBy(desc(agentReleases.publishedAt), desc(agentReleases.version)).limit(1);
   return row?.version ?? null;
 }
 

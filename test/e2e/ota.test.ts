@@ -210,7 +210,18 @@ describe("agent updates over the air", () => {
     await cli("agents", "assign", "ridge", "4.0.0");
     const atKill = await waitFor("the runtime download under way", async () => existsSync(part) && statSync(part).size > 8 * MB && statSync(part).size, 120_000, 100);
     camera.killHard();
+    // The resumed download's effect on capture timing: the restarted agent's tick jitter, sampled while it downloads.
+    let jitter: any = null;
+    const sampling = (async () => {
+      for (let i = 0; i < 600; i++) {
+        const s = await agentStatus().catch(() => null);
+        if (s?.agent?.update?.phase === "downloading") jitter = s.tick_jitter_ms;
+        else if (jitter) return;
+        await Bun.sleep(100);
+      }
+    })();
     const a = await lastUpdate("4.0.0", "installed");
+    await sampling;
     expect(a.running).toBe("4.0.0");
     expect(a.last_update.full).toBe(true);
     const full = m.runtime.bytes + m.bundle.bytes;
@@ -219,7 +230,7 @@ describe("agent updates over the air", () => {
     const afterResume = a.last_update.bytes_moved - atKill;
     expect(afterResume).toBeLessThan(full);
     expect(a.last_update.bytes_moved).toBeLessThanOrEqual(full + 256 * 1024);
-    console.log(`full update: ${a.last_update.bytes_moved} bytes moved (runtime ${m.runtime.bytes} + bundle ${m.bundle.bytes}); ${atKill} on disk at kill -9, ${afterResume} moved after it`);
+    console.log(`full update: ${a.last_update.bytes_moved} bytes moved (runtime ${m.runtime.bytes} + bundle ${m.bundle.bytes}); ${atKill} on disk at kill -9, ${afterResume} moved after it; tick jitter while downloading ${JSON.stringify(jitter)} ms`);
   }, 240_000);
 
   test("agents rollback assigns the version it ran before, and only the bundle moves", async () => {

@@ -86,7 +86,7 @@ export class Releases {
   }
 
   async agents(): Promise<AgentView[]> {
-    const [newest, assignments, cams] = [await data.newestVersion(this.db), await data.allAssignments(this.db), await data.camerasObserved(this.db)];
+    const [newest, assignments, cams] = await Promise.all([data.newestVersion(this.db), data.allAssignments(this.db), data.camerasObserved(this.db)]);
     const byCamera = new Map(assignments.map((a) => [a.cameraId, a]));
     return cams.map((c) => agentView(c.id, c.observed, byCamera.get(c.id) ?? null, newest));
   }

@@ -4,7 +4,7 @@
  * launcher runs under a stand-in systemd (Restart=always), against a real hub.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync, appendFileSync, mkdirSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runOperatorCli } from "../../hub/cli/main";
 import { packRelease } from "../../edge/deploy/release";
@@ -118,6 +118,8 @@ describe("agent updates over the air", () => {
   afterAll(async () => {
     await camera?.stop();
     await hub?.stop(true);
+    // Seven releases with a 50 MB runtime each: not left in the temp folder.
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test("the installed release runs under the launcher and reports its version", async () => {

@@ -46,8 +46,8 @@ export interface DownloadJob {
   signal: AbortSignal;
   /** Resolves when the download may go on (capture records come first). */
   mayProceed: () => Promise<void>;
-  /** After each chunk is on disk: how many bytes it moved. */
-  onChunk: (moved: number, have: number) => void;
+  /** Each chunk as it arrives, before it is written: the bytes it moved over the network. */
+  onMoved: (bytes: number) => void;
 }
 
 export function bytesOnDisk(file: string): number {
@@ -73,10 +73,11 @@ export async function resumeDownload(job: DownloadJob): Promise<void> {
       const end = Math.min(job.bytes, have + job.pacer.chunkBytes(job.chunkBytes)) - 1;
       await job.pacer.take(end - have + 1, job.signal);
       const chunk = await fetchRange(job.url, job.token(), have, end, job.timeoutMs);
+      // Counted as it arrives: a chunk cut off before it reached the disk is fetched, and counted, again.
+      job.onMoved(chunk.length);
       writeSync(fd, chunk);
       fsyncSync(fd);
       have += chunk.length;
-      job.onChunk(chunk.length, have);
     }
   } finally {
     closeSync(fd);

@@ -207,7 +207,7 @@ export class Updater {
         pacer: this.deps.pacer,
         signal: this.stopping.signal,
         mayProceed: () => this.recordsFirst(),
-        onChunk: (moved) => {
+        onMoved: (moved) => {
           progress.moved += moved;
           this.downloaded += moved;
           this.save();

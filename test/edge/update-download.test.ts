@@ -26,7 +26,7 @@ describe("resumable update downloads", () => {
 
   test("an outage mid-download leaves the bytes so far; the next attempt moves only the rest", async () => {
     const file = join(tempDir("download"), "artifact.part");
-    const job = (onChunk: (moved: number, have: number) => void) => ({
+    const job = (onMoved: (bytes: number) => void) => ({
       url: `http://127.0.0.1:${server.port}/a`,
       token: () => "t",
       file,
@@ -36,11 +36,13 @@ describe("resumable update downloads", () => {
       pacer: new Pacer(null),
       signal: new AbortController().signal,
       mayProceed: async () => {},
-      onChunk,
+      onMoved,
     });
     // The link drops after three chunks.
-    const first = resumeDownload(job((_, have) => {
-      if (have >= 300_000) up = false;
+    let fetched = 0;
+    const first = resumeDownload(job((n) => {
+      fetched += n;
+      if (fetched >= 300_000) up = false;
     }));
     await expect(first).rejects.toBeInstanceOf(DownloadError);
     expect(bytesOnDisk(file)).toBe(300_000);

@@ -23,14 +23,19 @@ import { DesiredStore } from "./sync/desired";
 import { AgentCredentials } from "./sync/enroll";
 import { ImageSync } from "./sync/images";
 import { SyncLoop } from "./sync/service";
-
-export const AGENT_VERSION = "0.2.0";
+import { Pacer } from "./sync/images";
+import { parsePublicKey } from "../shared/release/signing";
+import { Install } from "./update/install";
+import { Updater } from "./update/service";
+import { agentVersion } from "./version";
 
 /** Where a camera stands until the hub says otherwise: the first system's site. */
 const DEFAULT_POSITION = { latitude: 39.609573, longitude: -105.314163 };
 const MB = 1024 * 1024;
 /** How often the last trusted time is saved, so a reboot into a wrong clock is noticed (clock ms). */
 const SAVE_TRUSTED_TIME_EVERY_MS = 60_000;
+/** An update's restart waits for a tick at most this far off (clock ms). */
+const RESTART_WAITS_FOR_TICK_MS = 10 * 60_000;
 
 export function diskUsage(path: string) {
   try {
@@ -42,7 +47,7 @@ export function diskUsage(path: string) {
 }
 
 /** Wires the agent's parts: SQLite, images, camera, clock trust, storage, scheduler, sync loop. */
-export function createAgent(env: AgentEnv, processClock: Clock) {
+export function createAgent(env: AgentEnv, processClock: Clock, hooks: { restart?: () => void } = {}) {
   const dataDir = env.SKYLAPSE_DATA_DIR;
   // An image a record names is never overwritten; one left by a capture interrupted before its commit may be.
   const images = new ImageStore(join(dataDir, "images"), (file) => log.holdsImage(file));
@@ -172,7 +177,7 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
     const last = log.lastCapture();
     const active = profiles.active();
     return {
-      agent_version: AGENT_VERSION,
+      agent_version: agentVersion(),
       log_id: logId,
       running: active ? { profile_id: active.snapshot.profile_id, version: active.snapshot.version } : null,
       desired_etag: desired.etag,
@@ -186,6 +191,7 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
       // Only with a hub to sync images to (the field is optional: agents without it still validate).
       ...(imageSync ? { images: imageSync.progress() } : {}),
       ...(health.latest() ? { health: health.latest()! } : {}),
+      ...(updater ? { update: updater.report() } : {}),
     };
   };
 
@@ -252,6 +258,47 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
       })
     : null;
 
+  /** When a tick is near, waits for its capture (bounded), so a restart falls at the start of an interval and misses no tick it can avoid. */
+  const afterNextTick = async () => {
+    const next = nextTicks(profiles.windows(clock.now()), clock.now())[0];
+    if (!next || next.at - clock.now() > RESTART_WAITS_FOR_TICK_MS) return;
+    const seq = log.lastSeq();
+    while (log.lastSeq() === seq && clock.now() < next.at + RESTART_WAITS_FOR_TICK_MS) await clock.sleepUntil(clock.now() + 250 * processClock.speed);
+  };
+  // Over-the-air updates, when the agent runs from an install (the launcher says where) and has a hub.
+  const startedAt = clock.now();
+  const seqAtStart = log.lastSeq();
+  const trialMs = env.SKYLAPSE_UPDATE_TRIAL_SECONDS * 1000 * processClock.speed;
+  const updateKbps = env.SKYLAPSE_UPDATE_BANDWIDTH_KBPS ?? env.SKYLAPSE_IMAGE_BANDWIDTH_KBPS ?? null;
+  const updater =
+    sync && env.SKYLAPSE_INSTALL_DIR
+      ? new Updater({
+          install: new Install(env.SKYLAPSE_INSTALL_DIR),
+          arch: process.arch,
+          running: agentVersion(),
+          publicKey: env.SKYLAPSE_RELEASE_PUBKEY ? parsePublicKey(env.SKYLAPSE_RELEASE_PUBKEY) : null,
+          hubUrl: env.SKYLAPSE_HUB_URL!,
+          token: () => credentials?.token ?? "",
+          desired,
+          meta: metaStore,
+          incidents,
+          clock,
+          pacer: new Pacer(updateKbps === null ? null : (updateKbps * 1000) / 8),
+          chunkBytes: 256 * 1024,
+          requestTimeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS,
+          recordsWaiting: () => outbox.next(1, bootId).length > 0,
+          health: () => {
+            const firstTick = nextTicks(profiles.windows(clock.now()), startedAt)[0];
+            return {
+              polled: (sync.status.lastSuccessAt ?? -Infinity) >= startedAt,
+              captured: (log.lastCapture()?.seq ?? 0) > seqAtStart,
+              tickDue: !!firstTick && firstTick.at <= startedAt + trialMs / 2,
+            };
+          },
+          restart: () => void afterNextTick().then(() => hooks.restart?.()),
+        })
+      : null;
+
   const housekeeping = setInterval(() => {
     if (clock.checkNtp()) void onTrusted();
     saveTrustedTime();
@@ -273,6 +320,7 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
     scheduler,
     sync,
     imageSync,
+    updater,
     observe,
     nextCapture: () => (clock.trusted ? (nextTicks(profiles.windows(clock.now()), clock.now() - 1)[0] ?? null) : null),
     async start() {
@@ -284,9 +332,11 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
       if (clock.trusted && log.misdated(bootId, { untrusted: true }).length) void onTrusted();
       if (sync) credentials?.start(sync);
       imageSync?.start();
+      updater?.start();
     },
     async stop() {
       clearInterval(housekeeping);
+      await updater?.stop();
       await credentials?.stop();
       await sync?.stop();
       await imageSync?.stop();

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { parsePublicKey } from "../shared/release/signing";
 import { hasStoredToken } from "./sync/enroll";
 
 const Int = (min: number, max: number, what = "an integer") =>
@@ -51,6 +52,26 @@ export const AgentEnv = v.pipe(
     SKYLAPSE_IMAGE_BANDWIDTH_KBPS: v.optional(Int(1, 10_000_000)),
     /** Largest full-image chunk per request, KiB (the hub takes up to 1024). */
     SKYLAPSE_IMAGE_CHUNK_KB: v.optional(Int(1, 1024), "1024"),
+    /** The Ed25519 public key (base64, from `skylapse releases keygen`) whose signed releases this agent installs; unset: none. */
+    SKYLAPSE_RELEASE_PUBKEY: v.optional(
+      v.pipe(
+        v.string(),
+        v.check((s) => {
+          try {
+            parsePublicKey(s);
+            return true;
+          } catch {
+            return false;
+          }
+        }, "must be the public key line from `skylapse releases keygen` (44 characters of base64)"),
+      ),
+    ),
+    /** The install the agent runs from (the launcher sets it); unset: no over-the-air updates. */
+    SKYLAPSE_INSTALL_DIR: v.optional(v.string()),
+    /** Real seconds a new version has to confirm itself healthy before the launcher rolls it back (the launcher reads it too). */
+    SKYLAPSE_UPDATE_TRIAL_SECONDS: v.optional(Int(10, 86_400), "300"),
+    /** Cap on update downloads, kilobits per second of real time; unset: SKYLAPSE_IMAGE_BANDWIDTH_KBPS's cap, if any. */
+    SKYLAPSE_UPDATE_BANDWIDTH_KBPS: v.optional(Int(1, 10_000_000)),
   }),
   v.check((e) => !e.SKYLAPSE_HUB_URL || !!e.SKYLAPSE_CAMERA_ID, "SKYLAPSE_HUB_URL needs SKYLAPSE_CAMERA_ID"),
   v.check(

@@ -11,7 +11,8 @@ async function main() {
   const settings = parseAgentEnv(env);
   const clock = clockFromEnv(env);
   mkdirSync(settings.SKYLAPSE_DATA_DIR, { recursive: true });
-  const agent = createAgent(settings, clock);
+  // An installed update restarts the agent: a clean stop, then systemd starts the launcher again.
+  const agent = createAgent(settings, clock, { restart: () => void shutdown() });
   const api = localApi(agent).listen({ port: settings.SKYLAPSE_PORT, hostname: settings.SKYLAPSE_HOST, maxRequestBodySize: UNLIMITED_BY_SERVER });
   if (!settings.SKYLAPSE_EDGE_TOKEN) console.warn("edge: warning: SKYLAPSE_EDGE_TOKEN is unset, so the local API's writes are open to the network");
   await agent.start();
@@ -21,12 +22,12 @@ async function main() {
       (settings.SKYLAPSE_HUB_URL ? `hub ${settings.SKYLAPSE_HUB_URL}` : "standalone (no hub)") +
       `, clock ${new Date(clock.now()).toISOString()} ×${clock.speed}`,
   );
-  const shutdown = async () => {
+  async function shutdown() {
     stopWatchdog();
     await api.stop();
     await agent.stop();
     process.exit(0);
-  };
+  }
   process.on("SIGTERM", shutdown);
   process.on("SIGINT", shutdown);
 }

@@ -23,6 +23,8 @@ import { profilesModule } from "./profiles";
 import { LiveOrchestrator } from "./live/service";
 import { backfillPlanHistory, PlanHistory } from "./plans/service";
 import { reportsModule } from "./reports";
+import { releasesModule } from "./releases";
+import { Releases } from "./releases/service";
 import { statusModule } from "./status";
 import type { HubContext } from "./context";
 import type { HubDb } from "./db/client";
@@ -46,6 +48,7 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
   } as HubContext;
   backfillPlanHistory(options.db);
   const captureImages = new CaptureImages(ctx.db, options.images.storage);
+  ctx.releases = new Releases(ctx.db, options.images.storage);
   ctx.live = new LiveOrchestrator(ctx, options.liveTimeoutMs ?? 10_000, captureImages);
   const renders = options.timelapses;
   ctx.timelapses = new TimelapseJobs(ctx, renders);
@@ -70,6 +73,7 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     .use(configModule(ctx))
     .use(imagesModule(ctx, captureImages))
     .use(timelapsesModule(ctx))
+    .use(releasesModule(ctx, ctx.releases))
     .use(dashboardModule(ctx));
   return { app, ctx, captureImages };
 }

@@ -3,6 +3,7 @@ import type { HubDb } from "./db/client";
 import type { ContactLog, DesiredStateCache } from "./agents/service";
 import type { LiveOrchestrator } from "./live/service";
 import type { PlanHistory } from "./plans/service";
+import type { Releases } from "./releases/service";
 import type { TimelapseJobs } from "./timelapses/service";
 import type { SessionRenders } from "./timelapses/sessions";
 
@@ -19,4 +20,6 @@ export interface HubContext {
   /** Null when sessions are not rendered automatically. */
   sessionRenders: SessionRenders | null;
   operatorTokenHash: string;
+  /** Agent releases: what a poll carries of them (hub/releases). */
+  releases: Releases;
 }

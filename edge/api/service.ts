@@ -65,6 +65,7 @@ export async function status(agent: Agent) {
     plan_extrapolated: agent.desired.extrapolating(agent.clock.now()),
     incidents: observed.incidents,
     health: observed.health ?? null,
+    agent: { version: observed.agent_version, update: observed.update ?? null },
     warnings: [
       ...(observed.disk?.warning ? [`storage ${observed.disk.percent}% used`] : []),
       ...(observed.clock.trusted ? [] : ["clock not trusted yet: safety captures only, times corrected later"]),

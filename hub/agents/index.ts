@@ -18,8 +18,9 @@ export const agentsModule = (ctx: HubContext) =>
         const now = ctx.clock.now();
         // A poll writes only when it binds a new log: a poll of the current log stays a few reads, lock or not.
         if (checkAgentLog(ctx.db, cameraId, body.log_id)) await writeWhenFree(ctx.db, () => presentAgentLog(ctx.db, cameraId, body.log_id, now));
-        const state = ctx.desiredStates.get(ctx.db, cameraId, now);
-        if (!state) throw notFound(`camera ${cameraId}`);
+        const planned = ctx.desiredStates.get(ctx.db, cameraId, now);
+        if (!planned) throw notFound(`camera ${cameraId}`);
+        const state = { ...planned, ...(await ctx.releases.forPoll(cameraId, planned)) };
         ctx.planHistory.served(cameraId, state.revision, now);
         ctx.contacts.record(cameraId, body, now, state.desired.poll_interval_seconds);
         if (body.health) recordHealthSoon(ctx.db, cameraId, body.health, now);

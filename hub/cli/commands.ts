@@ -15,6 +15,7 @@ import { TIMELAPSE_COMMANDS } from "./commands/timelapses";
 import { formatFleet, formatReport } from "./format";
 import { PROFILE_COMMANDS } from "./commands/profiles";
 import { ALERT_COMMANDS } from "./commands/alerts";
+import { RELEASE_COMMANDS } from "./commands/releases";
 
 const DAY_MS = 86_400_000;
 
@@ -47,4 +48,4 @@ const fleet: CommandSpec<CliContext> = {
   },
 };
 
-export const COMMANDS: CommandSpec<CliContext>[] = [report, fleet, ...PROFILE_COMMANDS, ...CONFIG_COMMANDS, ...TEST_COMMANDS, ...CAMERA_COMMANDS, ...TIMELAPSE_COMMANDS, ...ALERT_COMMANDS];
+export const COMMANDS: CommandSpec<CliContext>[] = [report, fleet, ...PROFILE_COMMANDS, ...CONFIG_COMMANDS, ...TEST_COMMANDS, ...CAMERA_COMMANDS, ...TIMELAPSE_COMMANDS, ...ALERT_COMMANDS, ...RELEASE_COMMANDS];

@@ -5,6 +5,7 @@ import type { GeoPosition } from "../../shared/contracts/plan";
 import type { ProfileDefinition, ProfileSnapshot } from "../../shared/contracts/profile";
 import type { ScheduleRule } from "../../shared/contracts/schedule";
 import type { CaptureRecord, ObservedState } from "../../shared/contracts/sync";
+import type { SignedManifest } from "../../shared/contracts/release";
 
 /** Small singleton settings: the site location and the sync policy, as JSON. */
 export const settings = sqliteTable("settings", {
@@ -422,3 +423,30 @@ export const healthBuckets = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.cameraId, t.bucketAt] }), index("health_buckets_at").on(t.bucketAt)],
 );
+// ---- Agent updates over the air (hub/releases) ----
+
+/** A published agent release, one row per architecture; its artifacts live in image storage under releases/SHA256.gz. */
+export const agentReleases = sqliteTable(
+  "agent_releases",
+  {
+    version: text("version").notNull(),
+    arch: text("arch").notNull(),
+    /** The signed manifest exactly as the operator signed it (the hub never verifies it: agents do). */
+    signed: text("signed", { mode: "json" }).$type<SignedManifest>().notNull(),
+    runtimeSha256: text("runtime_sha256").notNull(),
+    runtimeBytes: integer("runtime_bytes").notNull(),
+    bundleSha256: text("bundle_sha256").notNull(),
+    bundleBytes: integer("bundle_bytes").notNull(),
+    publishedAt: integer("published_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.version, t.arch] }), index("agent_releases_published").on(t.publishedAt)],
+);
+
+/** Which agent release each camera is to run: a version, or "latest" (the newest published). */
+export const agentReleaseAssignments = sqliteTable("agent_release_assignments", {
+  cameraId: text("camera_id").primaryKey(),
+  target: text("target").notNull(),
+  /** The assignment before this one, for `agents rollback`. */
+  previous: text("previous"),
+  assignedAt: integer("assigned_at").notNull(),
+});

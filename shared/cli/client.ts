@@ -59,8 +59,11 @@ export class ApiClient {
     try {
       return await fetch(`${base.replace(/\/+$/, "")}${path}`, {
         method,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body === undefined ? {} : { "content-type": body instanceof Uint8Array ? "application/octet-stream" : "application/json" }),
+        },
+        body: body === undefined ? undefined : body instanceof Uint8Array ? (body as Uint8Array<ArrayBuffer>) : JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (e) {
@@ -69,6 +72,7 @@ export class ApiClient {
     }
   }
 
+  /** A JSON request; a Uint8Array body goes as application/octet-stream. */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     return this.parse<T>(await this.send(method, path, body, this.options.timeoutMs ?? 60_000));
   }

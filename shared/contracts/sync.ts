@@ -3,6 +3,7 @@ import { DeviceHealth } from "./health";
 import { CapturePlan, GeoPosition, IsoTime } from "./plan";
 import { ProfileSnapshot, Slug } from "./profile";
 import { ScheduleRule } from "./schedule";
+import { AgentRelease, AgentUpdateState } from "./release";
 import { TestId } from "./seed-api";
 import { ImageMeasures, OverrideTest } from "./tests";
 import { CaptureSettings, ExposureUsed, MeterReading } from "./settings";
@@ -32,6 +33,8 @@ export const DesiredState = z
     poll_interval_seconds: z.number().int().positive(),
     /** Absent: "all" (hubs before image sync never send it). */
     image_sync: ImageSyncPolicy.optional(),
+    /** The agent release to run (hub/releases); absent when none is assigned. */
+    agent_release: AgentRelease.optional(),
   })
   .strict();
 export type DesiredState = z.infer<typeof DesiredState>;
@@ -73,7 +76,7 @@ export const ClockState = z
   .strict();
 export type ClockState = z.infer<typeof ClockState>;
 
-export const IncidentKind = z.enum(["db_recovered", "temp_files_removed", "clock_untrusted", "clock_corrected", "disk_full", "images_purged", "upload_refused", "image_set_aside"]);
+export const IncidentKind = z.enum(["db_recovered", "temp_files_removed", "clock_untrusted", "clock_corrected", "disk_full", "images_purged", "upload_refused", "image_set_aside", "update_failed"]);
 export const Incident = z
   .object({ kind: IncidentKind, at: IsoTime, detail: z.string().max(500) })
   .strict();
@@ -117,6 +120,8 @@ export const ObservedState = z
     images: ImageSyncProgress.optional(),
     /** The device's health (shared/contracts/health); absent from agents older than it. */
     health: DeviceHealth.optional(),
+    /** Over-the-air updates: where the updater stands and its recent outcomes; absent from agents older than it. */
+    update: AgentUpdateState.optional(),
   })
   .strict();
 export type ObservedState = z.infer<typeof ObservedState>;

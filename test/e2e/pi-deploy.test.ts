@@ -40,7 +40,7 @@ describe("putting it on a Pi", () => {
   }, 120_000);
 
   test("the systemd unit passes systemd-analyze verify", () => {
-    const unit = readFileSync(join(ROOT, "edge/deploy/skylapse-agent.service"), "utf8").replace("/usr/local/bin/skylapse-agent", binary);
+    const unit = readFileSync(join(ROOT, "edge/deploy/skylapse-agent.service"), "utf8").replace("/opt/skylapse/launcher.sh", join(ROOT, "edge/deploy/skylapse-launcher.sh"));
     const copy = join(dir, "skylapse-agent.service");
     writeFileSync(copy, unit);
     const verify = Bun.spawnSync(["systemd-analyze", "verify", copy]);

@@ -115,8 +115,11 @@ describe("conditions", () => {
   test("observed health in its several shapes; nothing reported is null", () => {
     expect(healthFromObserved(null)).toEqual({ socTempC: null, underVoltageNow: null, underVoltageSinceBoot: null, updateFailed: null, updateDetail: null });
     expect(healthFromObserved({ health: { throttled: 0x10000 } })).toMatchObject({ underVoltageNow: false, underVoltageSinceBoot: true });
-    expect(healthFromObserved({ agent_update: { state: "rolled_back", error: "no healthy poll within 300 s" } })).toMatchObject({ updateFailed: true, updateDetail: "no healthy poll within 300 s" });
-    expect(healthFromObserved({ agent_update: { state: "running" } })).toMatchObject({ updateFailed: false });
+    const outcome = (result: string, detail = "") => ({ version: "1.4.0", from: "1.3.0", result, bytes_moved: 1, full: false, at: "2026-06-01T00:00:00.000Z", detail });
+    const update = (...history: unknown[]) => ({ update: { arch: "arm64", slot: "a", phase: "idle", target: null, downloaded_bytes: 0, total_bytes: 0, history } });
+    expect(healthFromObserved(update(outcome("rolled_back", "no healthy poll within 300 s")))).toMatchObject({ updateFailed: true, updateDetail: "1.4.0 rolled back: no healthy poll within 300 s" });
+    expect(healthFromObserved(update(outcome("refused", "signature refused"), outcome("installed")))).toMatchObject({ updateFailed: false });
+    expect(healthFromObserved(update())).toMatchObject({ updateFailed: null });
     expect(healthFromObserved({ health: { throttled: 0, soc_temp_c: null } })).toMatchObject({ underVoltageNow: false, underVoltageSinceBoot: false, socTempC: null });
   });
 });

@@ -11,6 +11,7 @@ const ROUTES = [
   { pattern: /^#\/tests\/([^/]+)$/, page: "tests", nav: "tests" },
   { pattern: /^#\/timelapses$/, page: "timelapses", nav: "timelapses" },
   { pattern: /^#\/alerts$/, page: "alerts", nav: "alerts" },
+  { pattern: /^#\/releases$/, page: "releases", nav: "releases" },
 ];
 
 const NAV = [
@@ -19,6 +20,7 @@ const NAV = [
   ["tests", "Tests (A/B)", "#/tests"],
   ["timelapses", "Timelapses", "#/timelapses"],
   ["alerts", "Alerts", "#/alerts"],
+  ["releases", "Releases", "#/releases"],
 ];
 
 const root = document.getElementById("app");

@@ -51,14 +51,16 @@ export async function render(main, [cameraId]) {
 
   // One range for the plan, the report and the captures; the report of each day beside it, so the day rows add up to the report.
   const reportOf = (s, e) => api(`/api/cameras/${enc(cameraId)}/report${qs({ from: new Date(s).toISOString(), to: new Date(e).toISOString() })}`);
-  const [plan, report, captures, assignment, fleet, dayReports] = await Promise.all([
+  const [plan, report, captures, assignment, fleet, dayReports, agents] = await Promise.all([
     api(`/api/cameras/${enc(cameraId)}/plan${qs({ from: new Date(from).toISOString(), to: new Date(endOfToday).toISOString() })}`),
     reportOf(from, endOfToday),
     allCaptures(cameraId, from, endOfToday),
     api(`/api/cameras/${enc(cameraId)}/assignment`).catch(() => null),
     api("/api/fleet"),
     Promise.all(days.map((day) => reportOf(startOfLocalDay(day, zone), startOfLocalDay(addDays(day, 1), zone)))),
+    api("/api/agents").catch(() => []),
   ]);
+  const agent = agents.find((x) => x.camera_id === cameraId);
   const fleetEntry = fleet.cameras.find((c) => c.id === cameraId);
   main.lastElementChild.remove();
   head.firstChild.textContent = camera.name ? `${camera.name} (${cameraId})` : `Camera ${cameraId}`;
@@ -78,6 +80,7 @@ export async function render(main, [cameraId]) {
         ["Mode", camera.mode],
         ["Assigned", a ? `${a.profile_id} ${a.version}${a.version === "latest" ? ` (${a.resolved_version})` : ""}` : "none"],
         ["Running", assignment?.running ? `${assignment.running.profile_id} ${assignment.running.version}${assignment.converged ? "" : " — not the assigned version yet"}` : "nothing reported"],
+        ["Agent", agentText(agent)],
         ["Next capture", plan.next_capture ? `${formatDateTime(plan.next_capture.at, zone)} (${plan.next_capture.schedule}, ${formatAgo(plan.next_capture.at, now)})` : "none planned"],
         ["Schedules", camera.schedules.join(", ") || "none"],
         ["Position", camera.latitude !== undefined ? `${camera.latitude}, ${camera.longitude}` : "the site's"],
@@ -318,4 +321,13 @@ export async function render(main, [cameraId]) {
     table?.dispose();
     for (const u of viewerUrls) revoke(u);
   };
+}
+
+/** The agent release running vs assigned, and the last update with the bytes it moved. */
+function agentText(agent) {
+  if (!agent || (agent.running === null && agent.assigned === null)) return "nothing reported";
+  const assigned = agent.assigned === null ? "none assigned" : `assigned ${agent.assigned === "latest" ? `latest (${agent.assigned_version ?? "none"})` : agent.assigned}${agent.converged ? "" : " — not running it yet"}`;
+  const u = agent.last_update;
+  const last = u ? ` · last update ${u.version} ${u.result.replace("_", " ")}, ${Math.round(u.bytes_moved / 1024)} KiB moved (${u.full ? "runtime and code" : "code only"})` : "";
+  return `running ${agent.running ?? "nothing reported yet"} · ${assigned}${agent.phase === "downloading" ? ` · downloading ${Math.round((agent.downloaded_bytes / Math.max(1, agent.total_bytes)) * 100)}%` : ""}${last}`;
 }

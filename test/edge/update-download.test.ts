@@ -1,0 +1,57 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { bytesOnDisk, DownloadError, resumeDownload } from "../../edge/update/download";
+import { Pacer } from "../../edge/sync/images";
+import { tempDir } from "../harness/processes";
+
+const artifact = new Uint8Array(700_000).map((_, i) => (i * 31) % 256);
+
+describe("resumable update downloads", () => {
+  let served = 0;
+  let up = true;
+  // A hub stand-in that answers Range requests, and is unreachable (503) while `up` is false.
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch(req) {
+      if (!up) return new Response("down", { status: 503 });
+      const [, a, b] = req.headers.get("range")!.match(/bytes=(\d+)-(\d+)/)!;
+      const body = artifact.subarray(Number(a), Number(b) + 1);
+      served += body.length;
+      return new Response(body, { status: 206, headers: { "content-range": `bytes ${a}-${b}/${artifact.length}` } });
+    },
+  });
+  afterAll(() => server.stop(true));
+
+  test("an outage mid-download leaves the bytes so far; the next attempt moves only the rest", async () => {
+    const file = join(tempDir("download"), "artifact.part");
+    const job = (onMoved: (bytes: number) => void) => ({
+      url: `http://127.0.0.1:${server.port}/a`,
+      token: () => "t",
+      file,
+      bytes: artifact.length,
+      chunkBytes: 100_000,
+      timeoutMs: 5000,
+      pacer: new Pacer(null),
+      signal: new AbortController().signal,
+      mayProceed: async () => {},
+      onMoved,
+    });
+    // The link drops after three chunks.
+    let fetched = 0;
+    const first = resumeDownload(job((n) => {
+      fetched += n;
+      if (fetched >= 300_000) up = false;
+    }));
+    await expect(first).rejects.toBeInstanceOf(DownloadError);
+    expect(bytesOnDisk(file)).toBe(300_000);
+    up = true;
+    served = 0;
+    let moved = 0;
+    await resumeDownload(job((n) => (moved += n)));
+    expect(moved).toBe(artifact.length - 300_000);
+    expect(served).toBe(artifact.length - 300_000);
+    expect(new Uint8Array(readFileSync(file))).toEqual(artifact);
+  });
+});

@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
 import type { HubContext } from "../context";
+import { sharedAssets } from "./shared-modules";
 
 /** Where the dashboard's static files live; nothing outside it is ever served. */
 export const PUBLIC_DIR = join(import.meta.dir, "public");
@@ -92,11 +93,11 @@ function notFoundPage(): Response {
 
 /**
  * The web dashboard: static pages under /dashboard/ (no data in them, so no
- * token), `/` redirecting there. Every figure the pages show comes from the
+ * token), and the shared modules they import under /dashboard/shared/, `/` redirecting there. Every figure the pages show comes from the
  * operator API (/api/…) with the operator token the user logs in with.
  */
 export const dashboardModule = (_ctx: HubContext, dir: string = PUBLIC_DIR) => {
-  const assets = buildAssetMap(dir);
+  const assets = new Map([...buildAssetMap(dir), ...sharedAssets()]);
   const index = assets.get("index.html");
   return new Elysia({ name: "dashboard" })
     .get("/", ({ redirect }) => redirect("/dashboard/", 302), { detail: { hide: true } })

@@ -25,12 +25,19 @@ function formatter(tz: string): Intl.DateTimeFormat {
   return f;
 }
 
-function wallClock(tz: string, utc: number) {
+export interface LocalDateTime extends LocalDate {
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+/** The zone's wall clock at an instant, field by field. */
+export function wallClock(tz: string, utc: number): LocalDateTime {
   const p: Record<string, number> = {};
   for (const part of formatter(tz).formatToParts(new Date(utc))) {
     if (part.type !== "literal") p[part.type] = Number(part.value);
   }
-  return p as { year: number; month: number; day: number; hour: number; minute: number; second: number };
+  return p as unknown as LocalDateTime;
 }
 
 /** The zone's offset from UTC at an instant, in ms (Denver in winter: −7 h). */
@@ -48,6 +55,12 @@ export function localDateOf(tz: string, utc: number): LocalDate {
 export function addDays(date: LocalDate, days: number): LocalDate {
   const d = new Date(Date.UTC(date.year, date.month - 1, date.day + days));
   return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+}
+
+/** "2026-11-24" → its parts; no validation (the caller's input is a date already). */
+export function parseLocalDate(text: string): LocalDate {
+  const [year = NaN, month = NaN, day = NaN] = text.split("-").map(Number);
+  return { year, month, day };
 }
 
 export function formatLocalDate(date: LocalDate): string {

@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import {
+// format.js imports the hub-served shared module: register its resolution before loading it.
+import "../harness/dashboard-shared";
+
+const {
   addDays,
   ATTENTION_TEXT,
   compareVersions,
@@ -22,7 +25,7 @@ import {
   startOfLocalDay,
   toLocalInput,
   zonedTimeToUtc,
-} from "../../hub/dashboard/public/lib/format.js";
+} = await import("../../hub/dashboard/public/lib/format.js");
 
 describe("dashboard formatting: times in the camera's zone", () => {
   test("a moment in Denver and in Zurich, the zone shown", () => {

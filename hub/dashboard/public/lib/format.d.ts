@@ -4,7 +4,6 @@ export function formatDateTime(t: Moment | null | undefined, timeZone: string, o
 export function formatTime(t: Moment, timeZone: string, options?: { seconds?: boolean }): string;
 export function zoneName(t: Moment, timeZone: string): string;
 export function localDate(t: Moment, timeZone: string): string;
-export function zoneOffsetMs(t: Moment, timeZone: string): number;
 export function zonedTimeToUtc(date: string, time: string, timeZone: string): number;
 export function startOfLocalDay(date: string, timeZone: string): number;
 export function addDays(date: string, days: number): string;

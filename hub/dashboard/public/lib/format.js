@@ -1,86 +1,53 @@
 // Pure helpers (no DOM): dates in a camera's zone, durations, sizes, ordering by attention.
 // Unit-tested in test/unit/dashboard-format.test.ts; types in format.d.ts.
+// Zone arithmetic is imported from the hub-served shared module, never kept here.
 
-const formatters = new Map();
-function formatter(timeZone, options) {
-  const key = `${timeZone}|${JSON.stringify(options)}`;
-  let f = formatters.get(key);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-GB", { timeZone, hourCycle: "h23", ...options });
-    formatters.set(key, f);
-  }
-  return f;
-}
+import { addDays as addLocalDays, formatLocalDate, localDateOf, localToUtc, parseLocalDate, wallClock, zoneName as zoneNameAt } from "../shared/local-time.js";
 
 const toMs = (t) => (typeof t === "number" ? t : Date.parse(t));
+const pad = (n) => String(n).padStart(2, "0");
+
+// Month names as English writes them ("Sept" in some runtimes): words, not zone arithmetic.
+const monthNamer = new Intl.DateTimeFormat("en-GB", { month: "short", timeZone: "UTC" });
+const MONTHS = Array.from({ length: 12 }, (_, i) => monthNamer.format(new Date(`2000-${pad(i + 1)}-15T00:00:00Z`)));
+
+function clockText(w, seconds) {
+  return `${pad(w.hour)}:${pad(w.minute)}${seconds ? `:${pad(w.second)}` : ""}`;
+}
 
 /** "24 Nov 2026, 07:05 MST": a moment in the camera's zone, the zone shown. */
 export function formatDateTime(t, timeZone, { seconds = false, year = false } = {}) {
   if (t === null || t === undefined) return "—";
   const ms = toMs(t);
   if (!Number.isFinite(ms)) return "—";
-  const parts = formatter(timeZone, {
-    day: "numeric",
-    month: "short",
-    ...(year ? { year: "numeric" } : {}),
-    hour: "2-digit",
-    minute: "2-digit",
-    ...(seconds ? { second: "2-digit" } : {}),
-  }).formatToParts(ms);
-  const get = (type) => parts.find((p) => p.type === type)?.value ?? "";
-  const date = `${get("day")} ${get("month")}${year ? ` ${get("year")}` : ""}`;
-  const time = `${get("hour")}:${get("minute")}${seconds ? `:${get("second")}` : ""}`;
-  return `${date}, ${time} ${zoneName(ms, timeZone)}`;
+  const w = wallClock(timeZone, ms);
+  return `${w.day} ${MONTHS[w.month - 1]}${year ? ` ${w.year}` : ""}, ${clockText(w, seconds)} ${zoneName(ms, timeZone)}`;
 }
 
 /** "07:05" (or "07:05:30") in the zone, no zone name: for axes and dense tables under a zone heading. */
 export function formatTime(t, timeZone, { seconds = false } = {}) {
   const ms = toMs(t);
   if (!Number.isFinite(ms)) return "—";
-  const parts = formatter(timeZone, { hour: "2-digit", minute: "2-digit", ...(seconds ? { second: "2-digit" } : {}) }).formatToParts(ms);
-  return parts.filter((p) => p.type !== "literal" || p.value === ":").map((p) => p.value).join("");
+  return clockText(wallClock(timeZone, ms), seconds);
 }
 
-const zoneNamers = new Map();
 /** The zone's short name at a moment ("MST", or "GMT+1" where English has no abbreviation). */
 export function zoneName(t, timeZone) {
-  let f = zoneNamers.get(timeZone);
-  if (!f) zoneNamers.set(timeZone, (f = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "short" })));
-  const parts = f.formatToParts(toMs(t));
-  return parts.find((p) => p.type === "timeZoneName")?.value ?? timeZone;
+  return zoneNameAt(timeZone, toMs(t));
 }
 
 /** The local calendar date "YYYY-MM-DD" of a moment in a zone. */
 export function localDate(t, timeZone) {
-  const parts = formatter(timeZone, { year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(toMs(t));
-  const get = (type) => parts.find((p) => p.type === type)?.value;
-  return `${get("year")}-${get("month")}-${get("day")}`;
-}
-
-/** Milliseconds the zone's wall clock is ahead of UTC at a moment. */
-export function zoneOffsetMs(t, timeZone) {
-  const ms = toMs(t);
-  const parts = formatter(timeZone, { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" }).formatToParts(ms);
-  const get = (type) => Number(parts.find((p) => p.type === type)?.value);
-  const wall = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour") % 24, get("minute"), get("second"));
-  return wall - (ms - (ms % 1000 + 1000) % 1000);
+  return formatLocalDate(localDateOf(timeZone, toMs(t)));
 }
 
 /**
  * The UTC moment of a wall-clock time in a zone ("2026-11-24", "07:30" → ms).
- * A time skipped by a DST change resolves to the moment after the gap.
+ * A time skipped by a DST change moves forward by the jump.
  */
 export function zonedTimeToUtc(date, time, timeZone) {
-  const [y, mo, d] = date.split("-").map(Number);
   const [hh, mm, ss = 0] = time.split(":").map(Number);
-  const wall = Date.UTC(y, mo - 1, d, hh, mm, ss);
-  let guess = wall - zoneOffsetMs(wall, timeZone);
-  for (let i = 0; i < 3; i++) {
-    const next = wall - zoneOffsetMs(guess, timeZone);
-    if (next === guess) break;
-    guess = next;
-  }
-  return guess;
+  return localToUtc(timeZone, parseLocalDate(date), hh, mm) + ss * 1000;
 }
 
 /** Local midnight starting a local date, as UTC ms. */
@@ -90,8 +57,7 @@ export function startOfLocalDay(date, timeZone) {
 
 /** The local date `days` after a "YYYY-MM-DD" date (negative: before). */
 export function addDays(date, days) {
-  const [y, m, d] = date.split("-").map(Number);
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+  return formatLocalDate(addLocalDays(parseLocalDate(date), days));
 }
 
 /** A <input type="datetime-local"> value ("2026-11-24T07:30") for a moment in a zone. */

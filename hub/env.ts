@@ -2,6 +2,8 @@ import { z } from "zod";
 import { DeflickerMode } from "../shared/contracts/timelapse";
 import { describeZodError } from "../shared/env";
 
+const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
+
 const HubEnv = z.object({
   SKYLAPSE_PORT: z.coerce.number().int().min(0).max(65535).default(8082),
   SKYLAPSE_HOST: z.string().default("0.0.0.0"),
@@ -31,6 +33,24 @@ const HubEnv = z.object({
   SKYLAPSE_TIMELAPSE_LOOKBACK_DAYS: z.coerce.number().min(0.01).max(31).default(2),
   /** Real seconds between looks for closed sessions. */
   SKYLAPSE_TIMELAPSE_SCAN_SECONDS: z.coerce.number().min(0.1).max(86_400).default(60),
+
+  // --- Production operation: roles, readiness, metrics, TLS, proxy (README "Running the hub in production") ---
+  /** api: serves HTTP, runs no background work; worker: renders, session scans, retention, live orchestration (HTTP: /health, /ready, /metrics only); all: both. */
+  SKYLAPSE_ROLE: z.enum(["api", "worker", "all"]).default("all"),
+  /** A bearer token for GET /metrics alone (the operator token is taken too). */
+  SKYLAPSE_METRICS_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
+  /** PEM certificate chain and private key: the hub serves HTTPS (both or neither). */
+  SKYLAPSE_TLS_CERT: z.string().optional(),
+  SKYLAPSE_TLS_KEY: z.string().optional(),
+  /** Behind a reverse proxy: take the client address from its X-Forwarded-For (never set it when clients reach the hub directly). */
+  SKYLAPSE_TRUST_PROXY: flag.default(false),
+  /** On SIGTERM, real seconds /ready answers 503 while requests are still served, before the hub stops (the load balancer's check interval × its fall count). */
+  SKYLAPSE_SHUTDOWN_DRAIN_SECONDS: z.coerce.number().min(0).max(3600).default(0),
+  /** Real seconds between a worker's looks for render jobs another process queued. */
+  SKYLAPSE_RENDER_POLL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
+}).refine((e) => (e.SKYLAPSE_TLS_CERT === undefined) === (e.SKYLAPSE_TLS_KEY === undefined), {
+  message: "SKYLAPSE_TLS_CERT and SKYLAPSE_TLS_KEY go together: set both or neither",
+  path: ["SKYLAPSE_TLS_KEY"],
 });
 export type HubEnv = z.infer<typeof HubEnv>;
 

@@ -37,7 +37,7 @@ export class OffsetMismatch extends Error {
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const KEY_SHAPE =
-  /^(?:[a-z0-9][a-z0-9_-]{0,63}\/(thumbnails|full|partial)\/[A-Za-z0-9][A-Za-z0-9_-]{0,63}\.(jpg|part)|timelapses\/tl_[A-Za-z0-9_-]{1,64}\.(mp4|jpg))$/;
+  /^(?:[a-z0-9][a-z0-9_-]{0,63}\/(thumbnails|full|partial)\/[A-Za-z0-9][A-Za-z0-9_-]{0,63}\.(jpg|part)|timelapses\/tl_[A-Za-z0-9_-]{1,64}\.(mp4|jpg)|probes\/[A-Za-z0-9_-]{1,64}\.probe)$/;
 
 /** A capture id as a file name: itself when it is plainly safe, else its hash (ids are up to 64 free characters). */
 function idPart(id: string): string {
@@ -58,5 +58,12 @@ export function imageKey(cameraId: string, captureId: string, kind: ImageKind): 
 export function timelapseKey(id: string, kind: "video" | "poster"): string {
   const key = `timelapses/${id}.${kind === "video" ? "mp4" : "jpg"}`;
   if (!KEY_SHAPE.test(key)) throw new Error(`not a timelapse key: ${key}`);
+  return key;
+}
+
+/** The storage key a readiness probe writes and removes again (hub/readiness): probes/NAME.probe. */
+export function probeKey(name: string): string {
+  const key = `probes/${name}.probe`;
+  if (!KEY_SHAPE.test(key)) throw new Error(`not a probe key: ${key}`);
   return key;
 }

@@ -58,8 +58,8 @@ export class Service {
   async waitForUrl(timeoutMs = 15_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      const m = this.output.match(/on http:\/\/([\d.]+):(\d+)/);
-      if (m) return (this.url = `http://${m[1]}:${m[2]}`);
+      const m = this.output.match(/on (https?):\/\/([\d.]+):(\d+)/);
+      if (m) return (this.url = `${m[1]}://${m[2]}:${m[3]}`);
       if (this.proc.exitCode !== null) break;
       await Bun.sleep(20);
     }

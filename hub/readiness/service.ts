@@ -1,5 +1,5 @@
 import { desc } from "drizzle-orm";
-import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { integer, sqliteTable } from "drizzle-orm/sqlite-core";
 import { bundledMigrations } from "../../shared/sqlite";
 import type { HubDb } from "../db/client";
 import { cameras } from "../db/schema";
@@ -7,7 +7,7 @@ import { type ImageStorage, probeKey } from "../storage";
 import { type CheckResult, migrationsCurrent, type Readiness, readiness } from "./compute";
 
 /** drizzle's own record of the migrations it applied (SQLite's; on PostgreSQL it is drizzle.__drizzle_migrations). */
-const appliedMigrations = sqliteTable("__drizzle_migrations", { id: integer("id").primaryKey(), hash: text("hash"), createdAt: integer("created_at") });
+const appliedMigrations = sqliteTable("__drizzle_migrations", { createdAt: integer("created_at") });
 
 /** A check that has not answered within this is failed (a hung database or bucket must not hang the probe). */
 const CHECK_TIMEOUT_MS = 2000;

@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import { errorStatus } from "../../shared/http";
 import type { UploadResult } from "../../shared/contracts/sync";
+import { pathOf } from "../auth";
 import { clientAddress } from "../forwarded";
 import { Counter, type Family, Histogram } from "./exposition";
 
@@ -71,5 +72,5 @@ export const observeRequests = (metrics: RequestMetrics, trustProxy: boolean) =>
       const route = context.route || UNROUTED;
       metrics.observe({ method: request.method, route, status, seconds: (performance.now() - arrival.at) / 1000, body: context.body, result: context.responseValue });
       if (status === 401 || status === 403 || status === 500)
-        console.warn(`hub: ${status} to ${request.method} ${new URL(request.url).pathname} from ${clientAddress(request, arrival.peer, trustProxy) ?? "an unknown address"}`);
+        console.warn(`hub: ${status} to ${request.method} ${pathOf(request)} from ${clientAddress(request, arrival.peer, trustProxy) ?? "an unknown address"}`);
     });

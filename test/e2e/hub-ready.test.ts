@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { startHub, waitFor } from "../harness/processes";
 import { DENVER } from "../harness/scenario";
@@ -24,10 +25,25 @@ const ready = async (url: string) => {
   return { status: res.status, body: (await res.json()) as { status: string; reasons?: string[]; checks: Record<string, string> } };
 };
 
+/** One raw HTTP/1.0 request without a Host header, as HAProxy's default health check sends it: the status line. */
+function bareCheck(url: string, path: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(`GET ${path} HTTP/1.0\r\n\r\n`));
+    let text = "";
+    socket.on("data", (d) => (text += d.toString()));
+    socket.on("end", () => resolve(text.split("\r\n")[0]!));
+    socket.on("error", reject);
+  });
+}
+
 describe("GET /ready", () => {
   test("200 when the database, its migrations and the picture store are fine; 503 naming what is not, until it is fixed", async () => {
     const hub = track(await startHub({ config }));
     expect(await ready(hub.url)).toEqual({ status: 200, body: { status: "ready", checks: { database: "ok", migrations: "ok", storage: "ok" } } });
+    // A load balancer's bare check (no Host header: the request's URL has no origin) is answered, not a 500.
+    expect(await bareCheck(hub.url, "/ready")).toBe("HTTP/1.1 200 OK");
+    expect(await bareCheck(hub.url, "/api/fleet")).toBe("HTTP/1.1 401 Unauthorized");
 
     // The picture store refuses writes: a file stands where the probe's folder goes.
     const blocker = join(hub.dataDir, "images", "probes");

@@ -93,6 +93,8 @@ export interface HubOptions {
   operatorToken?: string;
   port?: number;
   env?: Record<string, string>;
+  /** The CA (PEM) that signed the certificate of a hub serving HTTPS: its requests trust it. */
+  ca?: string;
 }
 
 export interface StartedHub extends Service {
@@ -125,6 +127,7 @@ export async function startHub(options: HubOptions): Promise<StartedHub> {
     fetch(service.url + path, {
       ...init,
       headers: { authorization: `Bearer ${operatorToken}`, "content-type": "application/json", ...init.headers },
+      ...(options.ca ? { tls: { ca: options.ca } } : {}),
     });
   service.json = async (path, init) => {
     const res = await service.api(path, init);

@@ -6,10 +6,12 @@
 const TOOLS = {
   ffmpeg: { found: () => Bun.which(process.env.SKYLAPSE_FFMPEG || "ffmpeg") !== null, packages: ["ffmpeg"], for: "timelapse renders" },
   chromium: { found: () => Bun.file("/usr/bin/chromium").size > 0, packages: ["chromium", "fonts-dejavu-core"], for: "the dashboard's browser tests" },
+  haproxy: { found: () => Bun.which("haproxy") !== null, packages: ["haproxy"], for: "the hub behind a proxy" },
+  openssl: { found: () => Bun.which("openssl") !== null, packages: ["openssl"], for: "the hub's TLS tests (a self-signed certificate)" },
 } as const;
 
 type Tool = keyof typeof TOOLS;
-const NEEDS: Record<string, Tool[]> = { demo: ["ffmpeg"], test: ["ffmpeg", "chromium"] };
+const NEEDS: Record<string, Tool[]> = { demo: ["ffmpeg"], test: ["ffmpeg", "chromium", "haproxy", "openssl"] };
 
 /** The tools `purpose` needs that this machine lacks. */
 export function missingTools(purpose: "demo" | "test"): Tool[] {

@@ -10,8 +10,12 @@ export function dutiesOf(role: HubRole): Duty[] {
   return role === "all" ? ["api", "worker"] : [role];
 }
 
-/** The lock file of one duty on a SQLite data dir. */
-export const dutyLockPath = (dataDir: string, duty: Duty) => join(dataDir, `hub-${duty}.lock`);
+/**
+ * The lock file of one duty on a SQLite data dir. The API's keeps the name earlier
+ * versions gave the whole hub's, so an older hub and a newer one on the same data
+ * dir exclude each other during an upgrade.
+ */
+export const dutyLockPath = (dataDir: string, duty: Duty) => join(dataDir, duty === "api" ? "hub.lock" : "hub-worker.lock");
 
 /**
  * On one SQLite data dir each duty is held by one process: two API processes

@@ -6,8 +6,8 @@
  * SKYLAPSE_TRUST_PROXY (and only the address the proxy appended).
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { selfSigned, startHaproxy } from "../harness/haproxy";
 import { realMsUntil, sharedClock, startAgent, startHub, tempDir, waitFor } from "../harness/processes";
 import { DENVER, hubCaptures } from "../harness/scenario";
 
@@ -25,62 +25,6 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((s) => s.stop(true)));
 });
 const track = <S extends { stop: (hard?: boolean) => Promise<unknown> }>(s: S) => (started.push(s), s);
-
-/** A self-signed certificate for 127.0.0.1: its files and its PEM (the client's CA). */
-function selfSigned() {
-  const dir = tempDir("tls");
-  const cert = join(dir, "cert.pem");
-  const key = join(dir, "key.pem");
-  const p = Bun.spawnSync(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "2", "-keyout", key, "-out", cert]);
-  if (p.exitCode !== 0) throw new Error(`openssl: ${p.stderr.toString()}`);
-  return { dir, cert, key, ca: readFileSync(cert, "utf8") };
-}
-
-function freePort(): number {
-  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = s.port!;
-  s.stop(true);
-  return port;
-}
-
-/** A real HAProxy terminating TLS in front of one hub, appending X-Forwarded-For, checking /ready. */
-async function haproxy(tls: ReturnType<typeof selfSigned>, hubUrl: string) {
-  const pem = join(tls.dir, "haproxy.pem");
-  writeFileSync(pem, readFileSync(tls.cert, "utf8") + readFileSync(tls.key, "utf8"));
-  const port = freePort();
-  const cfg = join(tls.dir, "haproxy.cfg");
-  writeFileSync(
-    cfg,
-    [
-      "global",
-      "  maxconn 200",
-      "defaults",
-      "  mode http",
-      "  timeout connect 2s",
-      "  timeout client 30s",
-      "  timeout server 30s",
-      "frontend skylapse",
-      `  bind 127.0.0.1:${port} ssl crt ${pem}`,
-      "  option forwardfor",
-      "  http-request set-header X-Forwarded-Proto https",
-      "  default_backend hubs",
-      "backend hubs",
-      "  option httpchk GET /ready",
-      "  http-check expect status 200",
-      `  server hub1 ${new URL(hubUrl).host} check inter 500ms`,
-      "",
-    ].join("\n"),
-  );
-  const proc = Bun.spawn(["haproxy", "-db", "-f", cfg], { stdout: "pipe", stderr: "pipe" });
-  const url = `https://127.0.0.1:${port}`;
-  try {
-    await waitFor("HAProxy to route to the hub", async () => (await fetch(`${url}/health`, { tls: { ca: tls.ca } })).ok, 15_000, 100);
-  } catch (e) {
-    proc.kill(9);
-    throw new Error(`${(e as Error).message}\n${await new Response(proc.stderr).text()}`);
-  }
-  return { url, stop: async () => (proc.kill(9), proc.exited) };
-}
 
 describe("TLS and proxies", () => {
   test("the hub serves HTTPS with SKYLAPSE_TLS_CERT/KEY: a client trusting the certificate gets through, one that does not is refused; a real agent syncs over it", async () => {
@@ -125,7 +69,7 @@ describe("TLS and proxies", () => {
     // With it, straight to the hub (as the proxy would send): the last hop.
     expect((await refused(trusting.url, { headers: { "x-forwarded-for": "198.51.100.7, 203.0.113.9" } })).status).toBe(401);
     // Through the real proxy, a client writing its own header: the proxy appends the address it saw, and that one counts.
-    const proxy = track(await haproxy(tls, trusting.url));
+    const proxy = track(await startHaproxy([trusting.url], { tls }));
     const through = await refused(proxy.url, { tls: { ca: tls.ca }, headers: { "x-forwarded-for": "192.0.2.66" } } as RequestInit);
     expect(through.status).toBe(401);
     const ok = await fetch(`${proxy.url}/api/fleet`, { tls: { ca: tls.ca }, headers: { authorization: `Bearer ${trusting.operatorToken}` } } as RequestInit);

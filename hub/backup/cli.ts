@@ -11,9 +11,13 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 /** `skylapse-hub backup|restore DIR`: the exit status (0 done, 1 failed, 64 usage). */
 export async function runDataCommand(command: string, args: string[], env: Record<string, string>, now = Date.now()): Promise<number> {
+  if (command === "help" || command === "--help") {
+    console.log(USAGE);
+    return 0;
+  }
   if ((command !== "backup" && command !== "restore") || args.length !== 1) {
-    console.error(command === "help" || command === "--help" ? USAGE.replace(/^usage: /, "") : USAGE);
-    return command === "help" || command === "--help" ? 0 : 64;
+    console.error(USAGE);
+    return 64;
   }
   const dir = args[0]!;
   try {

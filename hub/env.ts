@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DeflickerMode } from "../shared/contracts/timelapse";
 import { describeZodError } from "../shared/env";
 
+/** A yes/no variable: 1/true or 0/false. */
 const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
 
 const HubEnv = z.object({
@@ -23,7 +24,7 @@ const HubEnv = z.object({
   /** Timelapse renders at once. */
   SKYLAPSE_RENDER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   /** Render each session (one schedule's window on one day) when it closes. */
-  SKYLAPSE_AUTO_TIMELAPSE: z.enum(["0", "1", "true", "false"]).default("1").transform((v) => v === "1" || v === "true"),
+  SKYLAPSE_AUTO_TIMELAPSE: flag.default(true),
   SKYLAPSE_TIMELAPSE_FPS: z.coerce.number().int().min(1).max(60).default(24),
   SKYLAPSE_TIMELAPSE_CRF: z.coerce.number().int().min(0).max(51).default(20),
   SKYLAPSE_TIMELAPSE_DEFLICKER: DeflickerMode.default("rolling"),
@@ -48,9 +49,6 @@ const HubEnv = z.object({
   SKYLAPSE_SHUTDOWN_DRAIN_SECONDS: z.coerce.number().min(0).max(3600).default(0),
   /** Real seconds between a worker's looks for render jobs another process queued. */
   SKYLAPSE_RENDER_POLL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
-}).refine((e) => (e.SKYLAPSE_TLS_CERT === undefined) === (e.SKYLAPSE_TLS_KEY === undefined), {
-  message: "SKYLAPSE_TLS_CERT and SKYLAPSE_TLS_KEY go together: set both or neither",
-  path: ["SKYLAPSE_TLS_KEY"],
 });
 export type HubEnv = z.infer<typeof HubEnv>;
 

@@ -45,6 +45,7 @@ function loadConfigFile(path: string): unknown {
 
 /** The hub's HTTPS certificate and key, read once at start (a renewed certificate takes a restart). */
 function tlsFiles(settings: ReturnType<typeof parseHubEnv>) {
+  if (!settings.SKYLAPSE_TLS_CERT !== !settings.SKYLAPSE_TLS_KEY) throw new Error("invalid environment: SKYLAPSE_TLS_CERT and SKYLAPSE_TLS_KEY go together: set both or neither");
   if (!settings.SKYLAPSE_TLS_CERT || !settings.SKYLAPSE_TLS_KEY) return undefined;
   const read = (name: string, path: string) => {
     try {

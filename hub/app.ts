@@ -28,6 +28,20 @@ import { Releases } from "./releases/service";
 import { statusModule } from "./status";
 import type { HubContext } from "./context";
 import type { HubDb } from "./db/client";
+import { metricsModule } from "./metrics";
+import { observeRequests, RequestMetrics } from "./metrics/requests";
+import { StoreGauges } from "./metrics/service";
+import { readinessModule } from "./readiness";
+import { ReadinessProbe } from "./readiness/service";
+
+export type HubRole = "api" | "worker" | "all";
+
+/** How this process is run (main.ts, from SKYLAPSE_ROLE, SKYLAPSE_METRICS_TOKEN, SKYLAPSE_TRUST_PROXY). */
+export interface OperationOptions {
+  role: HubRole;
+  metricsToken?: string;
+  trustProxy: boolean;
+}
 
 /** Request bodies above this are refused with 413 as they stream (after the credential is checked). */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -37,7 +51,7 @@ export const MAX_BODY_BYTES = 8 * 1024 * 1024;
  * the clock, the picture store inside `images` and `timelapses`. Nothing here
  * reads the environment or starts a timer.
  */
-export function createHub(options: { db: HubDb; clock: Clock; operatorToken: string; liveTimeoutMs?: number; timelapses: TimelapsesOptions; images: ImagesOptions }) {
+export function createHub(options: { db: HubDb; clock: Clock; operatorToken: string; liveTimeoutMs?: number; timelapses: TimelapsesOptions; images: ImagesOptions; operation?: OperationOptions }) {
   const ctx = {
     db: options.db,
     clock: options.clock,
@@ -53,10 +67,20 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
   const renders = options.timelapses;
   ctx.timelapses = new TimelapseJobs(ctx, renders);
   ctx.sessionRenders = renders.auto ? new SessionRenders(ctx, ctx.timelapses, renders.auto) : null;
+  const operation = options.operation ?? { role: "all", trustProxy: false };
+  const requests = new RequestMetrics();
+  const readiness = new ReadinessProbe(ctx.db, options.images.storage);
+  // Every process answers these, a worker-only one nothing else: the hook that observes requests comes first.
+  const operations = () =>
+    new Elysia()
+      .use(problems(MAX_BODY_BYTES, { ...IMAGE_BODY_LIMITS, ...ENROLL_BODY_LIMITS }))
+      .use(observeRequests(requests, operation.trustProxy))
+      .get("/health", () => ({ status: "ok", time: new Date(ctx.clock.now()).toISOString() }), { detail: { summary: "The hub is up; its clock", security: [] } })
+      .use(readinessModule(readiness))
+      .use(metricsModule({ requests, store: new StoreGauges(ctx), role: operation.role, operatorTokenHash: ctx.operatorTokenHash, metricsToken: operation.metricsToken }));
   const app = new Elysia()
-    .use(problems(MAX_BODY_BYTES, { ...IMAGE_BODY_LIMITS, ...ENROLL_BODY_LIMITS }))
+    .use(operations())
     .use(openapiModule())
-    .get("/health", () => ({ status: "ok", time: new Date(ctx.clock.now()).toISOString() }), { detail: { summary: "The hub is up; its clock", security: [] } })
     .use(enrollmentAgentModule(ctx))
     .use(agentsModule(ctx))
     .use(camerasModule(ctx))
@@ -75,7 +99,7 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     .use(timelapsesModule(ctx))
     .use(releasesModule(ctx, ctx.releases))
     .use(dashboardModule(ctx));
-  return { app, ctx, captureImages };
+  return { app, ctx, captureImages, readiness, requests, workerApp: () => new Elysia().use(operations()) };
 }
 
 export type HubApp = ReturnType<typeof createHub>["app"];

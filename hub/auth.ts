@@ -4,7 +4,8 @@ import { cameraForToken, hashToken } from "./agents/service";
 import type { HubContext } from "./context";
 
 const unauthorized = (message: string) => new HttpError(401, "unauthorized", message);
-const pathOf = (request: Request) => new URL(request.url).pathname;
+/** A request's path; an HTTP/1.0 request without a Host header (a load balancer's health check) has a URL without an origin. */
+export const pathOf = (request: Request) => new URL(request.url, "http://hub").pathname;
 
 /** The first system's monitoring paths, kept at their places: operator routes too. */
 const SEED_MONITORING = /^\/(status|cameras\/[^/]+\/status)$/;

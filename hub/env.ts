@@ -2,6 +2,9 @@ import { z } from "zod";
 import { DeflickerMode } from "../shared/contracts/timelapse";
 import { describeZodError } from "../shared/env";
 
+/** A yes/no variable: 1/true or 0/false. */
+const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
+
 const HubEnv = z.object({
   SKYLAPSE_PORT: z.coerce.number().int().min(0).max(65535).default(8082),
   SKYLAPSE_HOST: z.string().default("0.0.0.0"),
@@ -21,7 +24,7 @@ const HubEnv = z.object({
   /** Timelapse renders at once. */
   SKYLAPSE_RENDER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   /** Render each session (one schedule's window on one day) when it closes. */
-  SKYLAPSE_AUTO_TIMELAPSE: z.enum(["0", "1", "true", "false"]).default("1").transform((v) => v === "1" || v === "true"),
+  SKYLAPSE_AUTO_TIMELAPSE: flag.default(true),
   SKYLAPSE_TIMELAPSE_FPS: z.coerce.number().int().min(1).max(60).default(24),
   SKYLAPSE_TIMELAPSE_CRF: z.coerce.number().int().min(0).max(51).default(20),
   SKYLAPSE_TIMELAPSE_DEFLICKER: DeflickerMode.default("rolling"),
@@ -37,6 +40,21 @@ const HubEnv = z.object({
   SKYLAPSE_ALERTS_EVERY_SECONDS: z.coerce.number().min(0.05).max(3600).default(15),
   /** Real seconds before an alert delivery's first retry (doubling after each failure, up to 10 min). */
   SKYLAPSE_ALERT_RETRY_SECONDS: z.coerce.number().min(0.05).max(3600).default(5),
+
+  // --- Production operation: roles, readiness, metrics, TLS, proxy (README "Running the hub in production") ---
+  /** api: serves HTTP, runs no background work; worker: renders, session scans, retention, live orchestration (HTTP: /health, /ready, /metrics only); all: both. */
+  SKYLAPSE_ROLE: z.enum(["api", "worker", "all"]).default("all"),
+  /** A bearer token for GET /metrics alone (the operator token is taken too). */
+  SKYLAPSE_METRICS_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
+  /** PEM certificate chain and private key: the hub serves HTTPS (both or neither). */
+  SKYLAPSE_TLS_CERT: z.string().optional(),
+  SKYLAPSE_TLS_KEY: z.string().optional(),
+  /** Behind a reverse proxy: take the client address from its X-Forwarded-For (never set it when clients reach the hub directly). */
+  SKYLAPSE_TRUST_PROXY: flag.default(false),
+  /** On SIGTERM, real seconds /ready answers 503 while requests are still served, before the hub stops (the load balancer's check interval × its fall count). */
+  SKYLAPSE_SHUTDOWN_DRAIN_SECONDS: z.coerce.number().min(0).max(3600).default(0),
+  /** Real seconds between a worker's looks for render jobs another process queued. */
+  SKYLAPSE_RENDER_POLL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
 });
 export type HubEnv = z.infer<typeof HubEnv>;
 

@@ -1,3 +1,8 @@
+#!/usr/bin/env bun
+/**
+ * `skylapse-hub` — the hub: with no command it serves (SKYLAPSE_* from the environment);
+ * `skylapse-hub backup DIR` / `skylapse-hub restore DIR` copy a SQLite deployment's data dir (hub/backup).
+ */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -11,7 +16,8 @@ import { timelapsesOptions } from "./timelapses";
 import { applyConfig, ConfigError, readConfig } from "./config/service";
 import { openHubDb } from "./db/client";
 import { parseHubEnv } from "./env";
-import { holdExclusiveLock } from "../shared/sqlite";
+import { dutiesOf, lockDuties } from "./roles";
+import { runDataCommand } from "./backup/cli";
 
 function operatorToken(dataDir: string, fromEnv: string | undefined): string {
   if (fromEnv) return fromEnv;
@@ -22,19 +28,6 @@ function operatorToken(dataDir: string, fromEnv: string | undefined): string {
     console.log(`hub: generated an operator token in ${resolve(file)}`);
   } else console.log(`hub: operator token in ${resolve(file)}`);
   return readFileSync(file, "utf8").trim();
-}
-
-/**
- * One data dir serves one hub: two would write one database and one image store
- * unaware of each other. The lock lives as long as this process (the kernel drops
- * it on any exit, kill -9 included), so a hub restarted after a crash starts.
- */
-function lockDataDir(dataDir: string) {
-  const path = join(dataDir, "hub.lock");
-  const lock = holdExclusiveLock(path);
-  if (!lock)
-    throw new Error(`another hub is already running on the data dir ${resolve(dataDir)} (it holds ${resolve(path)}); a data dir serves one hub at a time: stop that hub first, or give this one another SKYLAPSE_DATA_DIR`);
-  return lock;
 }
 
 function loadConfigFile(path: string): unknown {
@@ -51,12 +44,29 @@ function loadConfigFile(path: string): unknown {
   }
 }
 
+/** The hub's HTTPS certificate and key, read once at start (a renewed certificate takes a restart). */
+function tlsFiles(settings: ReturnType<typeof parseHubEnv>) {
+  if (!settings.SKYLAPSE_TLS_CERT !== !settings.SKYLAPSE_TLS_KEY) throw new Error("invalid environment: SKYLAPSE_TLS_CERT and SKYLAPSE_TLS_KEY go together: set both or neither");
+  if (!settings.SKYLAPSE_TLS_CERT || !settings.SKYLAPSE_TLS_KEY) return undefined;
+  const read = (name: string, path: string) => {
+    try {
+      return readFileSync(path, "utf8");
+    } catch (e) {
+      throw new Error(`cannot read ${name} ${path}: ${(e as Error).message}`);
+    }
+  };
+  return { cert: read("SKYLAPSE_TLS_CERT", settings.SKYLAPSE_TLS_CERT), key: read("SKYLAPSE_TLS_KEY", settings.SKYLAPSE_TLS_KEY) };
+}
+
 function main() {
   const env = readEnv(process.env);
   const settings = parseHubEnv(env);
   const clock = clockFromEnv(env);
+  const role = settings.SKYLAPSE_ROLE;
+  const duties = dutiesOf(role);
+  const tls = tlsFiles(settings);
   mkdirSync(settings.SKYLAPSE_DATA_DIR, { recursive: true });
-  const lock = lockDataDir(settings.SKYLAPSE_DATA_DIR);
+  const lock = lockDuties(settings.SKYLAPSE_DATA_DIR, role);
   const token = operatorToken(settings.SKYLAPSE_DATA_DIR, settings.SKYLAPSE_OPERATOR_TOKEN);
   const { db, sqlite } = openHubDb(join(settings.SKYLAPSE_DATA_DIR, "hub.sqlite"));
   if (settings.SKYLAPSE_CONFIG) {
@@ -68,28 +78,52 @@ function main() {
   // One picture store for captures and videos.
   const storage = new FsImageStorage(join(settings.SKYLAPSE_DATA_DIR, "images"));
   const images = imagesOptions(settings, storage);
-  const { app, ctx, captureImages } = createHub({
+  const hub = createHub({
     db,
     clock,
     operatorToken: token,
     liveTimeoutMs: settings.SKYLAPSE_LIVE_TIMEOUT_MS,
     images,
     timelapses: timelapsesOptions(settings, storage),
+    operation: { role, metricsToken: settings.SKYLAPSE_METRICS_TOKEN, trustProxy: settings.SKYLAPSE_TRUST_PROXY },
   });
-  const stopRetention = startImageRetention(captureImages, images, clock);
-  ctx.live.start();
-  ctx.timelapses.start();
-  ctx.sessionRenders?.start();
-  const alerts = new AlertWorker(ctx, alertsOptions(settings));
-  alerts.start();
-  app.listen({ port: settings.SKYLAPSE_PORT, hostname: settings.SKYLAPSE_HOST, maxRequestBodySize: UNLIMITED_BY_SERVER });
+  const { ctx, captureImages } = hub;
+  // The background work runs in worker processes only; an api process queues renders for them.
+  const works = duties.includes("worker");
+  const stopRetention = works ? startImageRetention(captureImages, images, clock) : () => {};
+  let renderPoll: ReturnType<typeof setInterval> | undefined;
+  let alerts: AlertWorker | undefined;
+  if (works) {
+    ctx.live.start();
+    ctx.timelapses.start();
+    ctx.sessionRenders?.start();
+    // Renders queued by another process (an api one) are found by looking.
+    renderPoll = setInterval(() => ctx.timelapses.pump(), settings.SKYLAPSE_RENDER_POLL_SECONDS * 1000);
+    alerts = new AlertWorker(ctx, alertsOptions(settings));
+    alerts.start();
+  }
+  // A worker-only process answers /health, /ready and /metrics alone.
+  const app = duties.includes("api") ? hub.app : hub.workerApp();
+  app.listen({ port: settings.SKYLAPSE_PORT, hostname: settings.SKYLAPSE_HOST, maxRequestBodySize: UNLIMITED_BY_SERVER, ...(tls ? { tls } : {}) });
+  let stopping = false;
   const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    // Not ready from now on; requests are still answered while the load balancer notices.
+    hub.readiness.drain();
+    if (settings.SKYLAPSE_SHUTDOWN_DRAIN_SECONDS > 0) {
+      console.log(`hub: draining for ${settings.SKYLAPSE_SHUTDOWN_DRAIN_SECONDS} s before stopping`);
+      await Bun.sleep(settings.SKYLAPSE_SHUTDOWN_DRAIN_SECONDS * 1000);
+    }
     await app.stop();
+    clearInterval(renderPoll);
     stopRetention();
-    await alerts.stop();
-    await ctx.live.stop();
-    ctx.sessionRenders?.stop();
-    await ctx.timelapses.stop();
+    if (works) {
+      await alerts?.stop();
+      await ctx.live.stop();
+      ctx.sessionRenders?.stop();
+      await ctx.timelapses.stop();
+    }
     ctx.contacts.close();
     sqlite.close();
     lock.close();
@@ -97,9 +131,14 @@ function main() {
   };
   process.on("SIGTERM", shutdown);
   process.on("SIGINT", shutdown);
-  console.log(`hub: listening on http://${settings.SKYLAPSE_HOST}:${app.server?.port} (clock ${new Date(clock.now()).toISOString()}, speed ${clock.speed})`);
+  const scheme = tls ? "https" : "http";
+  console.log(
+    `hub: ${role === "all" ? "" : `${role} `}listening on ${scheme}://${settings.SKYLAPSE_HOST}:${app.server?.port} (role ${role}, clock ${new Date(clock.now()).toISOString()}, speed ${clock.speed})`,
+  );
 }
 
+const [command, ...args] = process.argv.slice(2);
+if (command) process.exit(await runDataCommand(command, args, readEnv(process.env)));
 try {
   main();
 } catch (e) {

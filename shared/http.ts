@@ -162,7 +162,19 @@ function bodyParser(maxBodyBytes: number, routeLimits: Record<string, number>) {
 export const problems = (maxBodyBytes: number, routeLimits: Record<string, number> = {}) =>
   new Elysia({ name: "problems", seed: [maxBodyBytes, routeLimits] })
     .onParse({ as: "global" }, bodyParser(maxBodyBytes, routeLimits))
-    .onError({ as: "global" }, async ({ code, error }) => {
+    .onError({ as: "global" }, async ({ code, error, request }) => {
+      const response = await problemFor(code, error);
+      answeredWithError.set(request, response.status);
+      return response;
+    });
+
+/** The status each request that failed was answered with: after-response hooks see no Response of an error's. */
+const answeredWithError = new WeakMap<Request, number>();
+
+/** The status a failed request was answered with (undefined: it did not fail). */
+export const errorStatus = (request: Request): number | undefined => answeredWithError.get(request);
+
+async function problemFor(code: string | number, error: any): Promise<Response> {
   if (error instanceof HttpError) return problemResponse(error.status, { error: error.code, message: error.message });
   // A refusal from the body reader arrives wrapped in Elysia's ParseError.
   if (code === "PARSE" && error.cause instanceof HttpError) return problemResponse(error.cause.status, { error: error.cause.code, message: error.cause.message });
@@ -175,7 +187,7 @@ export const problems = (maxBodyBytes: number, routeLimits: Record<string, numbe
   switch (code) {
     case "VALIDATION": {
       const found = await validationIssues(error.validator, error.value);
-      const issues = (found.length ? found : [{ message: error.message }]).map((i) => ({
+      const issues = (found.length ? found : [{ message: String(error.message) } as StandardIssue]).map((i) => ({
         path: `${error.type}.${pathText(i.path)}`,
         message: i.message,
       }));
@@ -196,7 +208,7 @@ export const problems = (maxBodyBytes: number, routeLimits: Record<string, numbe
       return problemResponse(500, { error: "internal", message: "internal error" });
     }
   }
-});
+}
 
 /** Whole numbers in a query string: plain decimal digits only — no sign, no 0x, no exponent, no spaces, never empty. */
 export const DECIMAL_DIGITS = /^\d+$/;

@@ -24,6 +24,11 @@ export function registerEmbeddedMigrations(part: Part, journal: { entries: { tag
   );
 }
 
+/** The migrations this build carries (embedded in a single-file build, else the folder's). */
+export function bundledMigrations(part: Part): MigrationMeta[] {
+  return embedded.get(part) ?? readMigrationFiles({ migrationsFolder: join(MIGRATIONS_ROOT, part) });
+}
+
 /** How long a statement waits for another process's lock before SQLITE_BUSY, unless the caller asks otherwise. */
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
@@ -40,7 +45,7 @@ export function openDatabase<S extends Record<string, unknown>>(path: string, pa
   sqlite.exec("PRAGMA synchronous = FULL");
   sqlite.exec("PRAGMA foreign_keys = ON");
   const db = drizzle(sqlite, { schema });
-  const migrations = embedded.get(part) ?? readMigrationFiles({ migrationsFolder: join(MIGRATIONS_ROOT, part) });
+  const migrations = bundledMigrations(part);
   (db as unknown as { dialect: { migrate: (m: MigrationMeta[], s: unknown, c: object) => void }; session: unknown }).dialect.migrate(migrations, (db as unknown as { session: unknown }).session, {});
   sqlite.exec(`PRAGMA busy_timeout = ${Math.round(busyTimeoutMs)}`);
   return { db, sqlite };

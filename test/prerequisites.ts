@@ -7,10 +7,12 @@ const TOOLS = {
   ffmpeg: { found: () => Bun.which(process.env.SKYLAPSE_FFMPEG || "ffmpeg") !== null, packages: ["ffmpeg"], for: "timelapse renders" },
   chromium: { found: () => Bun.file("/usr/bin/chromium").size > 0, packages: ["chromium", "fonts-dejavu-core"], for: "the dashboard's browser tests" },
   aiosmtpd: { found: () => Bun.spawnSync(["/usr/bin/python3", "-c", "import aiosmtpd"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0, packages: ["python3-aiosmtpd"], for: "the e-mail alert tests' SMTP server" },
+  haproxy: { found: () => Bun.which("haproxy") !== null, packages: ["haproxy"], for: "the hub behind a proxy" },
+  openssl: { found: () => Bun.which("openssl") !== null, packages: ["openssl"], for: "the hub's TLS tests (a self-signed certificate)" },
 } as const;
 
 type Tool = keyof typeof TOOLS;
-const NEEDS: Record<string, Tool[]> = { demo: ["ffmpeg"], test: ["ffmpeg", "chromium", "aiosmtpd"] };
+const NEEDS: Record<string, Tool[]> = { demo: ["ffmpeg"], test: ["ffmpeg", "chromium", "aiosmtpd", "haproxy", "openssl"] };
 
 /** The tools `purpose` needs that this machine lacks. */
 export function missingTools(purpose: "demo" | "test"): Tool[] {

@@ -37,7 +37,7 @@ export class OffsetMismatch extends Error {
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const KEY_SHAPE =
-  /^(?:[a-z0-9][a-z0-9_-]{0,63}\/(thumbnails|full|partial)\/[A-Za-z0-9][A-Za-z0-9_-]{0,63}\.(jpg|part)|timelapses\/tl_[A-Za-z0-9_-]{1,64}\.(mp4|jpg)|releases\/[0-9a-f]{64}\.(gz|part))$/;
+  /^(?:[a-z0-9][a-z0-9_-]{0,63}\/(thumbnails|full|partial)\/[A-Za-z0-9][A-Za-z0-9_-]{0,63}\.(jpg|part)|timelapses\/tl_[A-Za-z0-9_-]{1,64}\.(mp4|jpg)|releases\/[0-9a-f]{64}\.(gz|part)|probes\/[A-Za-z0-9_-]{1,64}\.probe)$/;
 
 /** A capture id as a file name: itself when it is plainly safe, else its hash (ids are up to 64 free characters). */
 function idPart(id: string): string {
@@ -65,5 +65,12 @@ export function timelapseKey(id: string, kind: "video" | "poster"): string {
 export function releaseKey(sha256: string, kind: "artifact" | "partial"): string {
   const key = `releases/${sha256}.${kind === "artifact" ? "gz" : "part"}`;
   if (!KEY_SHAPE.test(key)) throw new Error(`not a release key: ${key}`);
+  return key;
+}
+
+/** The storage key a readiness probe writes and removes again (hub/readiness): probes/NAME.probe. */
+export function probeKey(name: string): string {
+  const key = `probes/${name}.probe`;
+  if (!KEY_SHAPE.test(key)) throw new Error(`not a probe key: ${key}`);
   return key;
 }

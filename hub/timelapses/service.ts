@@ -281,8 +281,8 @@ export class TimelapseJobs {
     return new Response(stream, { headers: { "content-type": "image/jpeg", "cache-control": "private, no-cache" } });
   }
 
-  /** Starts queued jobs, oldest first, up to the concurrency. */
-  private pump(): void {
+  /** Starts queued jobs, oldest first, up to the concurrency (a worker also calls it for jobs other processes queued). */
+  pump(): void {
     while (!this.stopped && this.inFlight.size < this.options.concurrency) {
       let next: Row | null;
       try {

@@ -58,8 +58,8 @@ export class Service {
   async waitForUrl(timeoutMs = 15_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      const m = this.output.match(/on http:\/\/([\d.]+):(\d+)/);
-      if (m) return (this.url = `http://${m[1]}:${m[2]}`);
+      const m = this.output.match(/on (https?):\/\/([\d.]+):(\d+)/);
+      if (m) return (this.url = `${m[1]}://${m[2]}:${m[3]}`);
       if (this.proc.exitCode !== null) break;
       await Bun.sleep(20);
     }
@@ -93,6 +93,8 @@ export interface HubOptions {
   operatorToken?: string;
   port?: number;
   env?: Record<string, string>;
+  /** The CA (PEM) that signed the certificate of a hub serving HTTPS: its requests trust it. */
+  ca?: string;
 }
 
 export interface StartedHub extends Service {
@@ -125,6 +127,7 @@ export async function startHub(options: HubOptions): Promise<StartedHub> {
     fetch(service.url + path, {
       ...init,
       headers: { authorization: `Bearer ${operatorToken}`, "content-type": "application/json", ...init.headers },
+      ...(options.ca ? { tls: { ca: options.ca } } : {}),
     });
   service.json = async (path, init) => {
     const res = await service.api(path, init);

@@ -6,10 +6,11 @@ import { UNLIMITED_BY_SERVER } from "../shared/http";
 import { createHub } from "./app";
 import { imagesOptions, startImageRetention } from "./images";
 import { FsImageStorage } from "./storage/fs";
+import { S3ImageStorage } from "./storage/s3";
 import { timelapsesOptions } from "./timelapses";
 import { applyConfig, ConfigError, readConfig } from "./config/service";
 import { openHubDb } from "./db/client";
-import { parseHubEnv } from "./env";
+import { parseHubEnv, s3Settings } from "./env";
 import { holdExclusiveLock } from "../shared/sqlite";
 
 function operatorToken(dataDir: string, fromEnv: string | undefined): string {
@@ -64,8 +65,10 @@ function main() {
     for (const note of notes) console.warn(`hub: config: set aside ${note}`);
     console.log(`hub: applied config ${settings.SKYLAPSE_CONFIG}`);
   }
-  // One picture store for captures and videos.
-  const storage = new FsImageStorage(join(settings.SKYLAPSE_DATA_DIR, "images"));
+  // One picture store for captures and videos: the bucket when one is configured, else the data dir.
+  const s3 = s3Settings(settings);
+  const storage = s3 ? new S3ImageStorage(s3) : new FsImageStorage(join(settings.SKYLAPSE_DATA_DIR, "images"));
+  console.log(`hub: pictures and videos in ${s3 ? `bucket ${s3.bucket} at ${s3.endpoint}` : join(settings.SKYLAPSE_DATA_DIR, "images")}`);
   const images = imagesOptions(settings, storage);
   const { app, ctx, captureImages } = createHub({
     db,

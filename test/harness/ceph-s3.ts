@@ -157,3 +157,14 @@ export async function startCephS3(options: { bucket?: string } = {}): Promise<Ce
     throw new Error(`${(e as Error).message}\n${logs}`);
   }
 }
+
+/** The hub's settings for this server's bucket (or another bucket on it). */
+export function hubS3Env(s3: CephS3, bucket = s3.bucket): Record<string, string> {
+  return {
+    SKYLAPSE_S3_ENDPOINT: s3.endpoint,
+    SKYLAPSE_S3_BUCKET: bucket,
+    SKYLAPSE_S3_REGION: s3.region,
+    SKYLAPSE_S3_ACCESS_KEY_ID: s3.accessKeyId,
+    SKYLAPSE_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+  };
+}

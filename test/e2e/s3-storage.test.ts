@@ -1,15 +1,15 @@
 /**
- * A hub on S3 storage (a real radosgw, started once for this file): an agent's
+ * A hub on S3 storage (the test run's real radosgw): an agent's
  * thumbnails and full images (sent in resumable chunks, across a hub kill -9) land
  * in the bucket intact, nothing is left of the uploads, and a timelapse renders from
  * the bucket's frames into a playable video that is itself kept in the bucket.
  */
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { afterEach, beforeAll, expect, test } from "bun:test";
 import { S3Client } from "bun";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { agentLog } from "../harness/agent-db";
-import { type CephS3, hubS3Env, startCephS3 } from "../harness/ceph-s3";
+import { type CephS3, hubS3Env, sharedCephS3 } from "../harness/ceph-s3";
 import { realMsUntil, sharedClock, startAgent, startHub, tempDir, waitFor } from "../harness/processes";
 import { DENVER } from "../harness/scenario";
 import { imageKey, timelapseKey } from "../../hub/storage";
@@ -26,11 +26,8 @@ const sha256 = (bytes: Uint8Array) => new Bun.CryptoHasher("sha256").update(byte
 
 let ceph: CephS3;
 beforeAll(async () => {
-  ceph = await startCephS3();
+  ceph = await sharedCephS3("e2e");
 }, 90_000);
-afterAll(async () => {
-  await ceph?.stop();
-});
 const started: { stop: (hard?: boolean) => Promise<unknown> }[] = [];
 afterEach(async () => {
   await Promise.all(started.splice(0).map((s) => s.stop(true)));
@@ -43,9 +40,10 @@ async function keysUnder(bucket: S3Client, prefix: string): Promise<string[]> {
 }
 
 test("a hub on S3: images arrive in the bucket in resumable chunks across a hub kill -9, and a timelapse renders from the bucket", async () => {
-  await ceph.createBucket("e2e-images");
-  const env = { ...hubS3Env(ceph, "e2e-images"), SKYLAPSE_TIMELAPSE_DEFLICKER: "none" };
-  const bucket = new S3Client({ ...ceph, bucket: "e2e-images" });
+  const name = `e2e-images-${crypto.randomUUID().slice(0, 8)}`;
+  await ceph.createBucket(name);
+  const env = { ...hubS3Env(ceph, name), SKYLAPSE_TIMELAPSE_DEFLICKER: "none" };
+  const bucket = new S3Client({ ...ceph, bucket: name });
   const clock = sharedClock(new Date(T("13:59")).toISOString(), 20, 2500);
   let hub = track(await startHub({ config, clock, env }));
   const port = Number(new URL(hub.url).port);
@@ -104,9 +102,10 @@ test("a hub on S3: images arrive in the bucket in resumable chunks across a hub 
 }, 180_000);
 
 test("an upload half-done in the bucket resumes after the hub is killed: the restarted hub reads where it stands from the bucket", async () => {
-  await ceph.createBucket("e2e-resume");
-  const env = hubS3Env(ceph, "e2e-resume");
-  const bucket = new S3Client({ ...ceph, bucket: "e2e-resume" });
+  const name = `e2e-resume-${crypto.randomUUID().slice(0, 8)}`;
+  await ceph.createBucket(name);
+  const env = hubS3Env(ceph, name);
+  const bucket = new S3Client({ ...ceph, bucket: name });
   const clock = sharedClock(new Date(T("14:00")).toISOString(), 60, 2500);
   const thumbnailsOnly = { ...config, cameras: { ridge: { ...config.cameras.ridge, image_sync: "thumbnails" } } };
   let hub = track(await startHub({ config: thumbnailsOnly, clock, env }));

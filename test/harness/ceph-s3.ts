@@ -2,10 +2,12 @@
  * A real S3 server for tests: a one-node Ceph cluster (one monitor, one memstore OSD)
  * with the RADOS Gateway on loopback, all of it throwaway processes under a temp dir.
  *
- * A cold start takes ≈ 12 s, so a test file starts one in `beforeAll` and stops it
- * in `afterAll` (`startCephS3()`); tests in that file share it and keep apart by
- * using their own key prefixes or buckets (`createBucket`). Everything lives in
- * memory (memstore) and the temp dir, which `stop()` removes.
+ * A cold start takes ≈ 12–15 s, so it is started once per test run: `sharedCephS3(name)`
+ * starts the server on first use (later test files in the same `bun test` process reuse
+ * it), gives the caller a bucket of its own, and stops after the run's last test file
+ * (test/harness/shared-servers.ts, preloaded); its daemons die with the test process
+ * however that ends. `startCephS3()` starts a private one that its caller stops. Everything lives in
+ * memory (memstore) and a temp dir, removed on stop.
  */
 import type { Subprocess } from "bun";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -121,12 +123,13 @@ export async function startCephS3(options: { bucket?: string } = {}): Promise<Ce
   const c = ["-c", config];
   const daemons: Daemon[] = [];
   const spawn = (name: string, command: string[]) => {
-    const d = new Daemon(name, Bun.spawn(command, { stdin: "ignore", stdout: "pipe", stderr: "pipe" }));
+    // Killed with the test process however it ends (a killed `bun test` leaves no cluster behind).
+    const d = new Daemon(name, Bun.spawn(["setpriv", "--pdeathsig", "KILL", "--", ...command], { stdin: "ignore", stdout: "pipe", stderr: "pipe" }));
     daemons.push(d);
     return d;
   };
   const stop = async () => {
-    for (const d of daemons.reverse()) if (d.proc.exitCode === null) d.proc.kill(9);
+    for (const d of daemons) if (d.proc.exitCode === null) d.proc.kill(9);
     await Promise.all(daemons.map((d) => d.proc.exited));
     rmSync(dir, { recursive: true, force: true });
   };
@@ -159,6 +162,29 @@ export async function startCephS3(options: { bucket?: string } = {}): Promise<Ce
 }
 
 /** The hub's settings for this server's bucket (or another bucket on it). */
+const SHARED = Symbol.for("skylapse.test.ceph-s3");
+
+/** The run's shared server (started on first use) with a new bucket `name`. */
+export async function sharedCephS3(name: string): Promise<CephS3> {
+  const g = globalThis as { [SHARED]?: Promise<CephS3> };
+  const server = g[SHARED] ??= startCephS3();
+  const s3 = await server.catch((e) => {
+    delete g[SHARED];
+    throw e;
+  });
+  const bucket = `${name}-${crypto.randomUUID().slice(0, 8)}`;
+  await s3.createBucket(bucket);
+  return { ...s3, bucket, stop: async () => {} };
+}
+
+/** Stops the run's shared server, if one was started. */
+export async function stopSharedCephS3(): Promise<void> {
+  const g = globalThis as { [SHARED]?: Promise<CephS3> };
+  const server = g[SHARED];
+  delete g[SHARED];
+  await (await server?.catch(() => null))?.stop();
+}
+
 export function hubS3Env(s3: CephS3, bucket = s3.bucket): Record<string, string> {
   return {
     SKYLAPSE_S3_ENDPOINT: s3.endpoint,

@@ -74,7 +74,7 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
   writeFileSync(config, configText(o, port, statsPort));
   const check = Bun.spawnSync(["haproxy", "-c", "-q", "-f", config]);
   if (check.exitCode !== 0) throw new Error(`haproxy rejects its config: ${check.stderr.toString()}`);
-  const proc: Subprocess<"ignore", "pipe", "pipe"> = Bun.spawn(["haproxy", "-db", "-f", config], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const proc: Subprocess<"ignore", "pipe", "pipe"> = Bun.spawn(["setpriv", "--pdeathsig", "KILL", "--", "haproxy", "-db", "-f", config], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   let log = "";
   const collect = async (s: ReadableStream<Uint8Array>) => {
     for await (const c of s) log += new TextDecoder().decode(c);

@@ -1,12 +1,12 @@
 /**
  * The ImageStorage contract (hub/storage/index.ts), rule by rule, against both
  * implementations: the filesystem store and the S3 store on a real radosgw
- * (a one-node Ceph cluster started once for this file, ≈ 12–15 s).
+ * (the test run's one-node Ceph cluster, started on first use, ≈ 12–15 s).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type CephS3, startCephS3 } from "../harness/ceph-s3";
+import { type CephS3, sharedCephS3 } from "../harness/ceph-s3";
 import { tempDir } from "../harness/processes";
 import { type ImageStorage, OffsetMismatch } from "../../hub/storage";
 import { FsImageStorage } from "../../hub/storage/fs";
@@ -15,11 +15,8 @@ import { S3ImageStorage } from "../../hub/storage/s3";
 const MiB = 1024 * 1024;
 let ceph: CephS3;
 beforeAll(async () => {
-  ceph = await startCephS3();
+  ceph = await sharedCephS3("contract");
 }, 90_000);
-afterAll(async () => {
-  await ceph?.stop();
-});
 
 const backends: [string, () => ImageStorage][] = [
   ["filesystem", () => new FsImageStorage(tempDir("storage"))],

@@ -69,6 +69,11 @@ function main() {
   const s3 = s3Settings(settings);
   const storage = s3 ? new S3ImageStorage(s3) : new FsImageStorage(join(settings.SKYLAPSE_DATA_DIR, "images"));
   console.log(`hub: pictures and videos in ${s3 ? `bucket ${s3.bucket} at ${s3.endpoint}` : join(settings.SKYLAPSE_DATA_DIR, "images")}`);
+  if (storage instanceof S3ImageStorage)
+    storage.verify().catch((e) => {
+      console.error(`hub: ${(e as Error).message}`);
+      process.exit(2);
+    });
   const images = imagesOptions(settings, storage);
   const { app, ctx, captureImages } = createHub({
     db,

@@ -59,8 +59,20 @@ export class S3ImageStorage implements ImageStorage {
   private readonly client: S3Client;
   private readonly tails = new Map<string, Promise<unknown>>();
 
-  constructor(settings: S3Settings) {
+  constructor(private readonly settings: S3Settings) {
     this.client = new S3Client(settings);
+  }
+
+  /** Throws, naming the bucket, when it cannot be listed (missing, wrong credentials, unreachable). */
+  async verify(): Promise<void> {
+    try {
+      await this.client.list({ maxKeys: 1 });
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      // Some servers put the whole XML error body in the message: the code says it.
+      const why = err.code && err.message?.startsWith("<") ? err.code : [err.code, err.message].filter(Boolean).join(": ");
+      throw new Error(`cannot use bucket ${this.settings.bucket} at ${this.settings.endpoint}: ${why}`);
+    }
   }
 
   private check(key: string): string {

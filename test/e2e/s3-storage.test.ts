@@ -133,3 +133,29 @@ test("an upload half-done in the bucket resumes after the hub is killed: the res
   expect(sha256(new Uint8Array(await bucket.file(imageKey("ridge", record.id, "full")).arrayBuffer()))).toBe(record.image!.sha256);
   expect(await keysUnder(bucket, "ridge/partial/")).toEqual([]);
 }, 120_000);
+
+test("S3 settings that cannot work stop the hub at start, naming what is wrong", async () => {
+  const hubExit = async (env: Record<string, string>) => {
+    const dir = tempDir("hub-s3-bad");
+    const proc = Bun.spawn(["bun", join(import.meta.dir, "../../hub/main.ts")], {
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", SKYLAPSE_PORT: "0", SKYLAPSE_HOST: "127.0.0.1", SKYLAPSE_DATA_DIR: dir, SKYLAPSE_OPERATOR_TOKEN: "test-operator-token-0123456789", ...env },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const timer = setTimeout(() => proc.kill(9), 30_000);
+    const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+    clearTimeout(timer);
+    return { code, stderr };
+  };
+  const all = hubS3Env(ceph);
+  const partial = await hubExit({ SKYLAPSE_S3_ENDPOINT: all.SKYLAPSE_S3_ENDPOINT!, SKYLAPSE_S3_BUCKET: all.SKYLAPSE_S3_BUCKET! });
+  expect(partial.code).toBe(2);
+  expect(partial.stderr).toContain("missing SKYLAPSE_S3_REGION, SKYLAPSE_S3_ACCESS_KEY_ID, SKYLAPSE_S3_SECRET_ACCESS_KEY");
+  const noBucket = await hubExit({ ...all, SKYLAPSE_S3_BUCKET: "no-such-bucket" });
+  expect(noBucket.code).toBe(2);
+  expect(noBucket.stderr).toContain(`cannot use bucket no-such-bucket at ${ceph.endpoint}: NoSuchBucket`);
+  const badSecret = await hubExit({ ...all, SKYLAPSE_S3_SECRET_ACCESS_KEY: "wrong" });
+  expect(badSecret.code).toBe(2);
+  expect(badSecret.stderr).toContain(`cannot use bucket ${ceph.bucket}`);
+  console.log(`bad S3 settings: ${[partial, noBucket, badSecret].map((r) => r.stderr.trim().split("\n").at(-1)).join(" | ")}`);
+}, 90_000);

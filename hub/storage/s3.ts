@@ -53,7 +53,8 @@ const totalOf = (pieces: Piece[]) => pieces.reduce((n, p) => n + p.size, 0);
  * chunk objects, KEY~chunks/OFFSET, one per append, which every replica sees; `move`
  * streams the chain into the final object as a multipart upload and removes the chunks.
  * Calls on one key are serialised within this process (as the filesystem store's are);
- * across replicas the hub's database orders an upload's chunks.
+ * across processes a chunk is created only if its offset is free (a conditional PUT),
+ * so of two appends at one offset exactly one lands, whichever replica sent it.
  */
 export class S3ImageStorage implements ImageStorage {
   private readonly client: S3Client;
@@ -133,9 +134,25 @@ export class S3ImageStorage implements ImageStorage {
         if (!pieces) await this.client.write(key, bytes);
         return current;
       }
-      await this.client.write(`${key}${CHUNKS}${String(offset).padStart(OFFSET_DIGITS, "0")}`, bytes);
+      if (!(await this.createOnly(`${key}${CHUNKS}${String(offset).padStart(OFFSET_DIGITS, "0")}`, bytes))) {
+        // Another process appended at this offset first: its chunk stands, this one is refused.
+        const now = await this.pieces(key);
+        throw new OffsetMismatch(now ? totalOf(now) : 0);
+      }
       return current + bytes.length;
     });
+  }
+
+  /**
+   * Writes an object only if nothing is stored under its key (a conditional PUT,
+   * `If-None-Match: *`, which Bun's client cannot send itself, so through a presigned URL).
+   */
+  private async createOnly(key: string, bytes: Uint8Array): Promise<boolean> {
+    const url = this.client.presign(key, { method: "PUT", expiresIn: 300 });
+    const res = await fetch(url, { method: "PUT", body: bytes as unknown as BodyInit, headers: { "if-none-match": "*" } });
+    if (res.status === 412) return false;
+    if (!res.ok) throw new Error(`PUT ${key}: ${res.status} ${(await res.text()).slice(0, 300)}`);
+    return true;
   }
 
   async size(key: string): Promise<number | null> {

@@ -18,9 +18,13 @@ beforeAll(async () => {
   ceph = await sharedCephS3("contract");
 }, 90_000);
 
-const backends: [string, () => ImageStorage][] = [
-  ["filesystem", () => new FsImageStorage(tempDir("storage"))],
-  ["S3 (radosgw)", () => new S3ImageStorage(ceph)],
+/** Per backend: a new store, returning a maker of processes' views of it (replicas on one data dir or one bucket). */
+const backends: [string, () => () => ImageStorage][] = [
+  ["filesystem", () => {
+    const root = tempDir("storage");
+    return () => new FsImageStorage(root);
+  }],
+  ["S3 (radosgw)", () => () => new S3ImageStorage(ceph)],
 ];
 
 let serial = 0;
@@ -55,9 +59,11 @@ async function offsetMismatch(p: Promise<unknown>): Promise<number> {
 
 for (const [name, make] of backends) {
   describe(`ImageStorage on ${name}`, () => {
+    let replica: () => ImageStorage;
     let storage: ImageStorage;
     beforeAll(() => {
-      storage = make();
+      replica = make();
+      storage = replica();
     });
 
     test("nothing stored: size and read answer null, delete is not an error", async () => {
@@ -180,6 +186,21 @@ for (const [name, make] of backends) {
       // Appends to different uploads at once all land.
       const others = Array.from({ length: 6 }, () => keys().partial);
       expect(await Promise.all(others.map((key, i) => storage.append(key, 0, bytesOf(50 + i))))).toEqual([50, 51, 52, 53, 54, 55]);
+    });
+
+    test("appends at one offset from several replicas of the store: exactly one lands, the others hear where the upload stands", async () => {
+      const k = keys();
+      const replicas = Array.from({ length: 4 }, replica);
+      await replicas[0]!.append(k.partial, 0, bytesOf(64, 40));
+      for (let round = 0; round < 3; round++) {
+        const at = (await storage.size(k.partial))!;
+        const results = await Promise.allSettled(replicas.map((r, i) => r.append(k.partial, at, bytesOf(10 + i, 50 + round * 10 + i))));
+        const landed = results.flatMap((r, i) => (r.status === "fulfilled" ? [i] : []));
+        expect(landed.length).toBe(1);
+        const size = at + 10 + landed[0]!;
+        for (const r of results) if (r.status === "rejected") expect(r.reason).toEqual(new OffsetMismatch(size));
+        expect(await replicas[3]!.size(k.partial)).toBe(size);
+      }
     });
 
     test("keys outside the shape are refused by every call", async () => {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DeflickerMode } from "../shared/contracts/timelapse";
 import { describeZodError } from "../shared/env";
+import type { S3Settings } from "./storage/s3";
 
 /** A yes/no variable: 1/true or 0/false. */
 const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
@@ -55,8 +56,32 @@ const HubEnv = z.object({
   SKYLAPSE_SHUTDOWN_DRAIN_SECONDS: z.coerce.number().min(0).max(3600).default(0),
   /** Real seconds between a worker's looks for render jobs another process queued. */
   SKYLAPSE_RENDER_POLL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
+  /** An S3-compatible bucket for pictures and videos instead of DATA_DIR/images: all five or none. */
+  SKYLAPSE_S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  SKYLAPSE_S3_BUCKET: z.string().min(1).optional(),
+  SKYLAPSE_S3_REGION: z.string().min(1).optional(),
+  SKYLAPSE_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  SKYLAPSE_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+}).superRefine((env, ctx) => {
+  const missing = S3_VARS.filter((name) => !env[name]);
+  if (missing.length && missing.length < S3_VARS.length)
+    ctx.addIssue({ code: "custom", path: [missing[0]!], message: `S3 storage needs all of ${S3_VARS.join(", ")}; missing ${missing.join(", ")}` });
 });
 export type HubEnv = z.infer<typeof HubEnv>;
+
+const S3_VARS = ["SKYLAPSE_S3_ENDPOINT", "SKYLAPSE_S3_BUCKET", "SKYLAPSE_S3_REGION", "SKYLAPSE_S3_ACCESS_KEY_ID", "SKYLAPSE_S3_SECRET_ACCESS_KEY"] as const;
+
+/** The bucket the hub keeps its pictures and videos in, or null for the data dir. */
+export function s3Settings(env: HubEnv): S3Settings | null {
+  if (!env.SKYLAPSE_S3_ENDPOINT) return null;
+  return {
+    endpoint: env.SKYLAPSE_S3_ENDPOINT,
+    bucket: env.SKYLAPSE_S3_BUCKET!,
+    region: env.SKYLAPSE_S3_REGION!,
+    accessKeyId: env.SKYLAPSE_S3_ACCESS_KEY_ID!,
+    secretAccessKey: env.SKYLAPSE_S3_SECRET_ACCESS_KEY!,
+  };
+}
 
 export function parseHubEnv(env: Record<string, string>): HubEnv {
   const parsed = HubEnv.safeParse(env);

@@ -12,10 +12,11 @@ import { createHub } from "./app";
 import { imagesOptions, startImageRetention } from "./images";
 import { AlertWorker, alertsOptions } from "./alerts/deliver";
 import { FsImageStorage } from "./storage/fs";
+import { S3ImageStorage } from "./storage/s3";
 import { timelapsesOptions } from "./timelapses";
 import { applyConfig, ConfigError, readConfig } from "./config/service";
 import { openHubDb } from "./db/client";
-import { parseHubEnv } from "./env";
+import { parseHubEnv, s3Settings } from "./env";
 import { dutiesOf, lockDuties } from "./roles";
 import { runDataCommand } from "./backup/cli";
 
@@ -75,8 +76,15 @@ function main() {
     for (const note of notes) console.warn(`hub: config: set aside ${note}`);
     console.log(`hub: applied config ${settings.SKYLAPSE_CONFIG}`);
   }
-  // One picture store for captures and videos.
-  const storage = new FsImageStorage(join(settings.SKYLAPSE_DATA_DIR, "images"));
+  // One picture store for captures and videos: the bucket when one is configured, else the data dir.
+  const s3 = s3Settings(settings);
+  const storage = s3 ? new S3ImageStorage(s3) : new FsImageStorage(join(settings.SKYLAPSE_DATA_DIR, "images"));
+  console.log(`hub: pictures and videos in ${s3 ? `bucket ${s3.bucket} at ${s3.endpoint}` : join(settings.SKYLAPSE_DATA_DIR, "images")}`);
+  if (storage instanceof S3ImageStorage)
+    storage.verify().catch((e) => {
+      console.error(`hub: ${(e as Error).message}`);
+      process.exit(2);
+    });
   const images = imagesOptions(settings, storage);
   const hub = createHub({
     db,

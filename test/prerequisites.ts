@@ -6,13 +6,15 @@
 const TOOLS = {
   ffmpeg: { found: () => Bun.which(process.env.SKYLAPSE_FFMPEG || "ffmpeg") !== null, packages: ["ffmpeg"], for: "timelapse renders" },
   chromium: { found: () => Bun.file("/usr/bin/chromium").size > 0, packages: ["chromium", "fonts-dejavu-core"], for: "the dashboard's browser tests" },
-  aiosmtpd: { found: () => Bun.spawnSync(["/usr/bin/python3", "-c", "import aiosmtpd"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0, packages: ["python3-aiosmtpd"], for: "the e-mail alert tests' SMTP server" },
-  haproxy: { found: () => Bun.which("haproxy") !== null, packages: ["haproxy"], for: "the hub behind a proxy" },
+  postgresql: { found: () => new Bun.Glob("/usr/lib/postgresql/*/bin/initdb").scanSync({ absolute: true }).next().done === false, packages: ["postgresql"], for: "the hub on PostgreSQL" },
+  ceph: { found: () => ["radosgw", "radosgw-admin", "ceph-mon", "ceph-osd", "monmaptool", "curl"].every((c) => Bun.which(c) !== null), packages: ["radosgw", "ceph-mon", "ceph-osd", "curl"], for: "the hub on S3 (a real radosgw)" },
+  haproxy: { found: () => Bun.which("haproxy") !== null, packages: ["haproxy"], for: "hub replicas behind a load balancer" },
+  aiosmtpd: { found: () => Bun.spawnSync(["/usr/bin/python3", "-c", "import aiosmtpd"], { stderr: "ignore" }).exitCode === 0, packages: ["python3-aiosmtpd"], for: "a real SMTP server for mail alerts" },
   openssl: { found: () => Bun.which("openssl") !== null, packages: ["openssl"], for: "the hub's TLS tests (a self-signed certificate)" },
 } as const;
 
 type Tool = keyof typeof TOOLS;
-const NEEDS: Record<string, Tool[]> = { demo: ["ffmpeg"], test: ["ffmpeg", "chromium", "aiosmtpd", "haproxy", "openssl"] };
+const NEEDS: Record<string, Tool[]> = { demo: ["ffmpeg"], test: ["ffmpeg", "chromium", "postgresql", "ceph", "haproxy", "aiosmtpd", "openssl"] };
 
 /** The tools `purpose` needs that this machine lacks. */
 export function missingTools(purpose: "demo" | "test"): Tool[] {

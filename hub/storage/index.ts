@@ -1,7 +1,8 @@
 /**
  * Where the hub keeps image and video bytes, behind one small interface: the filesystem
- * under the data dir today (./fs.ts); an S3-compatible object store can implement
- * the same calls later (append as multipart parts or a rewrite, read with a Range GET).
+ * under the data dir (./fs.ts) or an S3-compatible bucket (./s3.ts: appends as chunk
+ * objects every replica sees, reads as Range GETs). test/hub/storage-contract.test.ts
+ * holds both to the rules below.
  *
  * Keys are built by the hub from ids it has validated (imageKey), never taken
  * from a client's path; implementations still refuse any key outside their shape.

@@ -50,7 +50,21 @@ async function stagePicture(storage: ImageStorage, key: string, target: string):
   if (local) return symlinkSync(local, target);
   const stream = await storage.read(key);
   if (!stream) throw new RenderError(`picture ${key} is no longer stored`);
-  writeFileSync(target, new Uint8Array(await new Response(stream).arrayBuffer()));
+  await Bun.write(target, new Response(stream));
+}
+
+/** Pictures fetched at once from a remote store (an object store's latency, not its bandwidth, is the limit). */
+const STAGE_CONCURRENCY = 8;
+
+async function stageTile(storage: ImageStorage, keys: string[], dir: string, signal: AbortSignal): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    for (let n = next++; n < keys.length; n = next++) {
+      if (signal.aborted) throw new RenderError("cancelled");
+      await stagePicture(storage, keys[n]!, join(dir, frameName(n)));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(STAGE_CONCURRENCY, keys.length) }, worker));
 }
 
 function headerSize(path: string): { width: number; height: number } | null {
@@ -92,10 +106,7 @@ export async function render(req: RenderRequest, deps: RenderDeps): Promise<Rend
     for (const [c, frames] of req.tiles.entries()) {
       const tileDir = `t${c}`;
       mkdirSync(join(dir, tileDir));
-      for (const [n, f] of frames.entries()) {
-        if (deps.signal.aborted) throw new RenderError("cancelled");
-        await stagePicture(deps.storage, imageKey(f.cameraId, f.captureId, kind), join(dir, tileDir, frameName(n)));
-      }
+      await stageTile(deps.storage, frames.map((f) => imageKey(f.cameraId, f.captureId, kind)), join(dir, tileDir), deps.signal);
       const tile: Tile = { dir: tileDir };
       if (req.deflicker === "rolling") {
         tile.commands = `${tileDir}.cmd`;

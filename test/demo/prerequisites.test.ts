@@ -36,4 +36,8 @@ test("the test command's check names every missing program in one line", async (
   expect(code).toBe(1);
   expect(lines).toHaveLength(1);
   expect(lines[0]).toContain("ffmpeg (timelapse renders)");
+  // The real servers of the hub's scaled-out tests, with the packages that bring them.
+  expect(lines[0]).toContain("ceph (the hub on S3 (a real radosgw))");
+  expect(lines[0]).toContain("haproxy (hub replicas behind a load balancer)");
+  expect(lines[0]).toMatch(/install -y --no-install-recommends .*radosgw ceph-mon ceph-osd curl haproxy/);
 });

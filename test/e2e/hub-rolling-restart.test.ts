@@ -5,7 +5,8 @@
  * through the drain), stops and starts again. Not one request fails.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { freePort, startHaproxy } from "../harness/haproxy";
+import { startHaproxy } from "../harness/haproxy";
+import { freePort } from "../harness/ports";
 import { startHub, type StartedHub, waitFor } from "../harness/processes";
 import { DENVER } from "../harness/scenario";
 
@@ -23,9 +24,10 @@ const hubOn = (port: number, dataDir?: string) =>
 
 describe("rolling restart behind HAProxy", () => {
   test("each hub in turn drains, stops and starts again while clients go on: no request fails", async () => {
-    const ports = [freePort(), freePort()];
+    const ports = [await freePort(), await freePort()];
     const hubs: StartedHub[] = [track(await hubOn(ports[0]!)), track(await hubOn(ports[1]!))];
-    const proxy = track(await startHaproxy(hubs.map((h) => h.url), { checkMs: 250 }));
+    const proxy = track(await startHaproxy({ backends: hubs.map((h) => h.url), check: "/ready", checkEveryMs: 250, fall: 1 }));
+    await proxy.waitUntilUp([0, 1]);
 
     let running = true;
     const outcomes = { ok: 0, failed: [] as string[] };
@@ -50,7 +52,7 @@ describe("rolling restart behind HAProxy", () => {
       expect(await hub.proc.exited).toBe(0);
       expect(hub.output).toContain("hub: draining for 2 s before stopping");
       hubs[i] = track(await hubOn(ports[i]!, hub.dataDir));
-      await waitFor(`hub${i + 1} back in the proxy`, async () => proxy.output().split(`hubs/hub${i + 1} is UP`).length >= 2, 15_000, 100);
+      await waitFor(`hub${i + 1} back in the proxy`, async () => proxy.output().split(`replicas/b${i} is UP`).length >= 2, 15_000, 100);
     }
     await Bun.sleep(500);
     running = false;
@@ -59,9 +61,9 @@ describe("rolling restart behind HAProxy", () => {
     expect(outcomes.failed).toEqual([]);
     expect(outcomes.ok).toBeGreaterThan(100);
     // The proxy took each out on its /ready and put it back.
-    for (const name of ["hub1", "hub2"]) {
-      expect(proxy.output()).toContain(`hubs/${name} is DOWN`);
-      expect(proxy.output()).toContain(`hubs/${name} is UP`);
+    for (const name of ["b0", "b1"]) {
+      expect(proxy.output()).toContain(`replicas/${name} is DOWN`);
+      expect(proxy.output()).toContain(`replicas/${name} is UP`);
     }
     console.log(`rolling restart: ${outcomes.ok} requests through the proxy, none failed`);
   }, 90_000);

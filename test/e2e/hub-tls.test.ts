@@ -7,7 +7,8 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { selfSigned, startHaproxy } from "../harness/haproxy";
+import { startHaproxy } from "../harness/haproxy";
+import { selfSigned } from "../harness/tls";
 import { realMsUntil, sharedClock, startAgent, startHub, tempDir, waitFor } from "../harness/processes";
 import { DENVER, hubCaptures } from "../harness/scenario";
 
@@ -69,7 +70,8 @@ describe("TLS and proxies", () => {
     // With it, straight to the hub (as the proxy would send): the last hop.
     expect((await refused(trusting.url, { headers: { "x-forwarded-for": "198.51.100.7, 203.0.113.9" } })).status).toBe(401);
     // Through the real proxy, a client writing its own header: the proxy appends the address it saw, and that one counts.
-    const proxy = track(await startHaproxy([trusting.url], { tls }));
+    const proxy = track(await startHaproxy({ backends: [trusting.url], tls }));
+    await proxy.waitUntilUp([0]);
     const through = await refused(proxy.url, { tls: { ca: tls.ca }, headers: { "x-forwarded-for": "192.0.2.66" } } as RequestInit);
     expect(through.status).toBe(401);
     const ok = await fetch(`${proxy.url}/api/fleet`, { tls: { ca: tls.ca }, headers: { authorization: `Bearer ${trusting.operatorToken}` } } as RequestInit);

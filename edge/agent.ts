@@ -13,6 +13,7 @@ import { retimeStepped, retimeUntrusted } from "./capture/retime";
 import type { CaptureDeps } from "./capture/service";
 import type { AgentEnv } from "./config";
 import { openEdgeDbOrReplace } from "./db/client";
+import { HubClient, type Traffic } from "./hub-client";
 import { Incidents } from "./incidents";
 import { ActiveProfiles } from "./profile/service";
 import { Scheduler } from "./scheduler/service";
@@ -41,7 +42,12 @@ export function diskUsage(path: string) {
 }
 
 /** Wires the agent's parts: SQLite, images, camera, clock trust, storage, scheduler, sync loop. */
-export function createAgent(env: AgentEnv, processClock: Clock) {
+export interface AgentOptions {
+  /** Told of the bytes of every exchange with the hub as they go (e.g. a per-day upload volume). */
+  onHubBytes?: (bytes: Traffic) => void;
+}
+
+export function createAgent(env: AgentEnv, processClock: Clock, options: AgentOptions = {}) {
   const dataDir = env.SKYLAPSE_DATA_DIR;
   // An image a record names is never overwritten; one left by a capture interrupted before its commit may be.
   const images = new ImageStore(join(dataDir, "images"), (file) => log.holdsImage(file));
@@ -179,17 +185,18 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
     };
   };
 
+  // The one way to the hub for the sync loop, image sync and enrollment; its bearer token is whatever credentials hold now.
+  const hub = env.SKYLAPSE_HUB_URL
+    ? new HubClient({ baseUrl: env.SKYLAPSE_HUB_URL, token: (): string | null => credentials?.token ?? null, timeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS, onBytes: options.onHubBytes })
+    : null;
   // The token: SKYLAPSE_AGENT_TOKEN, the one kept from an enrollment, or (at start) a one-time code exchanged for it.
-  const credentials = env.SKYLAPSE_HUB_URL
-    ? new AgentCredentials({ hubUrl: env.SKYLAPSE_HUB_URL, cameraId: env.SKYLAPSE_CAMERA_ID!, dataDir, token: env.SKYLAPSE_AGENT_TOKEN, enrollmentCode: env.SKYLAPSE_ENROLLMENT_CODE, clock, requestTimeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS })
+  const credentials = hub
+    ? new AgentCredentials({ hub, cameraId: env.SKYLAPSE_CAMERA_ID!, dataDir, token: env.SKYLAPSE_AGENT_TOKEN, enrollmentCode: env.SKYLAPSE_ENROLLMENT_CODE, clock })
     : null;
   // Pictures follow their records: each acknowledged batch wakes the image loop for its thumbnails.
-  const imageSync = env.SKYLAPSE_HUB_URL
+  const imageSync = hub
     ? new ImageSync({
-        hubUrl: env.SKYLAPSE_HUB_URL,
-        get token() {
-          return credentials?.token ?? "";
-        },
+        hub,
         db,
         images,
         recordsWaiting: () => outbox.next(1, bootId).length > 0,
@@ -198,7 +205,6 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
         now: () => clock.now(),
         bandwidthKbps: env.SKYLAPSE_IMAGE_BANDWIDTH_KBPS ?? null,
         chunkBytes: env.SKYLAPSE_IMAGE_CHUNK_KB * 1024,
-        requestTimeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS,
         onSetAside: (captureId, why) => incidents.add("image_set_aside", `capture ${captureId}: ${why}`),
       })
     : null;
@@ -210,18 +216,14 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
       imageSync?.wake();
     },
   });
-  const sync = env.SKYLAPSE_HUB_URL
+  const sync = hub
     ? new SyncLoop({
-        hubUrl: env.SKYLAPSE_HUB_URL,
-        get token() {
-          return credentials?.token ?? "";
-        },
+        hub,
         logId,
         clock,
         desired,
         outbox: syncedOutbox,
         batchSize: env.SKYLAPSE_BATCH_SIZE,
-        requestTimeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS,
         observe,
         // This boot's untrusted captures wait for their corrected times (the correction marks them trusted).
         holdBoot: () => bootId,
@@ -258,6 +260,7 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
     profiles,
     captureDeps: deps,
     scheduler,
+    hub,
     sync,
     imageSync,
     observe,

@@ -13,6 +13,8 @@ import { retimeStepped, retimeUntrusted } from "./capture/retime";
 import type { CaptureDeps } from "./capture/service";
 import type { AgentEnv } from "./config";
 import { openEdgeDbOrReplace } from "./db/client";
+import { createDiagnostics } from "./diagnostics/collect";
+import type { LogRing } from "./diagnostics/log-ring";
 import { HubClient, type Traffic } from "./hub-client";
 import { Incidents } from "./incidents";
 import { ActiveProfiles } from "./profile/service";
@@ -22,7 +24,7 @@ import { StorageBudget } from "./store/retention";
 import { DesiredStore } from "./sync/desired";
 import { AgentCredentials } from "./sync/enroll";
 import { ImageSync } from "./sync/images";
-import { SyncLoop } from "./sync/service";
+import { SyncLoop, type SyncStatus } from "./sync/service";
 
 export const AGENT_VERSION = "0.2.0";
 
@@ -45,6 +47,8 @@ export function diskUsage(path: string) {
 export interface AgentOptions {
   /** Told of the bytes of every exchange with the hub as they go (e.g. a per-day upload volume). */
   onHubBytes?: (bytes: Traffic) => void;
+  /** The agent's recent log lines (main.ts tees the console into it), for remote diagnostics. */
+  logRing?: LogRing;
 }
 
 export function createAgent(env: AgentEnv, processClock: Clock, options: AgentOptions = {}) {
@@ -208,6 +212,21 @@ export function createAgent(env: AgentEnv, processClock: Clock, options: AgentOp
         onSetAside: (captureId, why) => incidents.add("image_set_aside", `capture ${captureId}: ${why}`),
       })
     : null;
+  const diagnostics = hub
+    ? createDiagnostics({
+        hub,
+        agentVersion: AGENT_VERSION,
+        settings: env,
+        dataDir,
+        clock,
+        observe,
+        sync: (): SyncStatus | null => sync?.status ?? null,
+        imageSync: () => imageSync?.status ?? null,
+        token: () => credentials?.token ?? null,
+        disk: () => diskUsage(dataDir),
+        log: options.logRing ?? null,
+      })
+    : null;
   // A new desired state may change the image-sync policy: look for work at once, not after the idle wait.
   desired.onChange(() => imageSync?.wake());
   const syncedOutbox = Object.assign(Object.create(outbox) as Outbox, {
@@ -227,6 +246,7 @@ export function createAgent(env: AgentEnv, processClock: Clock, options: AgentOp
         observe,
         // This boot's untrusted captures wait for their corrected times (the correction marks them trusted).
         holdBoot: () => bootId,
+        onDiagnosticsRequested: (requestId): Promise<void> => diagnostics!.answer(requestId),
         onRefused: (record, why) => incidents.add("upload_refused", `record ${record.seq} (${record.planned_at} ${record.profile_id}) set aside: ${why}`),
         // The log is brought in line before this poll's uploads, so no misdated record reaches the hub.
         onServerTime: async (serverTime, uncertaintyMs) => {

@@ -6,6 +6,8 @@ import { agentsModule } from "./agents";
 import { auditModule } from "./audit";
 import { ContactLog, DesiredStateCache, hashToken } from "./agents/service";
 import { camerasModule } from "./cameras";
+import { DIAGNOSTICS_BODY_LIMITS, diagnosticsModule } from "./diagnostics";
+import { Diagnostics } from "./diagnostics/service";
 import { ENROLL_BODY_LIMITS, enrollmentAgentModule, enrollmentOperatorModule } from "./enrollment";
 import { openapiModule } from "./openapi";
 import { configModule } from "./config";
@@ -41,6 +43,7 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     contacts: new ContactLog(options.db),
     planHistory: new PlanHistory(options.db),
     operatorTokenHash: hashToken(options.operatorToken),
+    diagnostics: new Diagnostics(options.db, options.clock),
   } as HubContext;
   backfillPlanHistory(options.db);
   const captureImages = new CaptureImages(ctx.db, options.images.storage);
@@ -49,7 +52,7 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
   ctx.timelapses = new TimelapseJobs(ctx, renders);
   ctx.sessionRenders = renders.auto ? new SessionRenders(ctx, ctx.timelapses, renders.auto) : null;
   const app = new Elysia()
-    .use(problems(MAX_BODY_BYTES, { ...IMAGE_BODY_LIMITS, ...ENROLL_BODY_LIMITS }))
+    .use(problems(MAX_BODY_BYTES, { ...IMAGE_BODY_LIMITS, ...ENROLL_BODY_LIMITS, ...DIAGNOSTICS_BODY_LIMITS }))
     .use(openapiModule())
     .get("/health", () => ({ status: "ok", time: new Date(ctx.clock.now()).toISOString() }), { detail: { summary: "The hub is up; its clock", security: [] } })
     .use(enrollmentAgentModule(ctx))
@@ -65,6 +68,7 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     .use(abTestsModule(ctx))
     .use(configModule(ctx))
     .use(imagesModule(ctx, captureImages))
+    .use(diagnosticsModule(ctx))
     .use(timelapsesModule(ctx))
     .use(dashboardModule(ctx));
   return { app, ctx, captureImages };

@@ -1,6 +1,7 @@
 import type { Clock } from "../shared/clock";
 import type { HubDb } from "./db/client";
 import type { ContactLog, DesiredStateCache } from "./agents/service";
+import type { Diagnostics } from "./diagnostics/service";
 import type { LiveOrchestrator } from "./live/service";
 import type { PlanHistory } from "./plans/service";
 import type { TimelapseJobs } from "./timelapses/service";
@@ -19,4 +20,5 @@ export interface HubContext {
   /** Null when sessions are not rendered automatically. */
   sessionRenders: SessionRenders | null;
   operatorTokenHash: string;
+  diagnostics: Diagnostics;
 }

@@ -1,4 +1,5 @@
 import type { Clock } from "../../shared/clock";
+import { DIAGNOSTICS_REQUEST_HEADER, DiagnosticsRequestId } from "../../shared/contracts/diagnostics";
 import { type CaptureRecord, type ObservedState, PollResponse, SERVER_TIME_HEADER, UploadResult } from "../../shared/contracts/sync";
 import type { Outbox } from "../capture/log";
 import { type HubClient, statusOf } from "../hub-client";
@@ -22,6 +23,8 @@ export interface SyncDeps {
   onRefused?: (record: CaptureRecord, why: string) => void;
   /** Called with the hub's time after each answered poll, and how far off it may be (half the round trip); the poll goes on once it resolves. */
   onServerTime?: (serverTime: number, uncertaintyMs: number) => void | Promise<void>;
+  /** The poll answer asked for diagnostics (this request id); settled before the outbox is drained. */
+  onDiagnosticsRequested?: (requestId: string) => Promise<void>;
 }
 
 export interface SyncStatus {
@@ -88,12 +91,14 @@ export class SyncLoop {
   /** One poll and a full drain of the outbox. Throws on any failure; nothing is lost by retrying. */
   async syncOnce(): Promise<void> {
     this.status.lastPollAt = this.deps.clock.now();
-    await this.poll();
+    const diagnostics = await this.poll();
+    if (diagnostics) await this.deps.onDiagnosticsRequested?.(diagnostics);
     await this.drain();
     this.status.lastSuccessAt = this.deps.clock.now();
   }
 
-  private async poll(): Promise<void> {
+  /** Applies a new desired state; returns the diagnostics request the answer carries, if any. */
+  private async poll(): Promise<string | null> {
     const etag = this.deps.desired.etag;
     const sentAt = this.deps.clock.now();
     const res = await this.deps.hub.send("poll", "/agent/v1/state", {
@@ -105,14 +110,16 @@ export class SyncLoop {
     // The server's clock read about half a round trip before the answer arrived.
     const halfTrip = (this.deps.clock.now() - sentAt) / 2;
     const serverTime = Date.parse(res.headers.get(SERVER_TIME_HEADER) ?? "") + halfTrip;
+    const diagnostics = DiagnosticsRequestId.safeParse(res.headers.get(DIAGNOSTICS_REQUEST_HEADER)).data ?? null;
     if (res.status === 304) {
       if (!Number.isNaN(serverTime)) await this.deps.onServerTime?.(serverTime, halfTrip);
-      return;
+      return diagnostics;
     }
     const answer = this.deps.hub.decode("poll", res, PollResponse);
     // The plan first: a clock change settled next accounts for its ticks even on a first contact.
     if (answer.etag !== etag) this.deps.desired.apply(answer.etag, answer.desired, this.deps.clock.now());
     await this.deps.onServerTime?.(Date.parse(answer.server_time) + halfTrip, halfTrip);
+    return diagnostics;
   }
 
   private async drain(): Promise<void> {

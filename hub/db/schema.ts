@@ -298,3 +298,19 @@ export const timelapses = sqliteTable(
   },
   (t) => [uniqueIndex("timelapses_spec").on(t.specKey), index("timelapses_status").on(t.status, t.createdAt), index("timelapses_created").on(t.createdAt)],
 );
+
+// ── Remote diagnostics (issue 14): an operator's request for a camera's diagnostics, and the bundle its agent sent ──
+export const diagnosticsRequests = sqliteTable(
+  "diagnostics_requests",
+  {
+    id: text("id").primaryKey(),
+    cameraId: text("camera_id").notNull(),
+    requestedAt: integer("requested_at").notNull(),
+    /** Null until the agent's bundle arrived. */
+    receivedAt: integer("received_at"),
+    bundle: text("bundle", { mode: "json" }).$type<import("../../shared/contracts/diagnostics").DiagnosticsBundle>(),
+    /** The bundle's size as uploaded (JSON bytes). */
+    bytes: integer("bytes"),
+  },
+  (t) => [index("diagnostics_requests_camera").on(t.cameraId, t.requestedAt)],
+);

@@ -212,20 +212,10 @@ export function createAgent(env: AgentEnv, processClock: Clock, options: AgentOp
         onSetAside: (captureId, why) => incidents.add("image_set_aside", `capture ${captureId}: ${why}`),
       })
     : null;
+  // Answers the hub's diagnostics requests (a poll answer names one) with what the agent knows now, secrets removed.
   const diagnostics = hub
-    ? createDiagnostics({
-        hub,
-        agentVersion: AGENT_VERSION,
-        settings: env,
-        dataDir,
-        clock,
-        observe,
-        sync: (): SyncStatus | null => sync?.status ?? null,
-        imageSync: () => imageSync?.status ?? null,
-        token: () => credentials?.token ?? null,
-        disk: () => diskUsage(dataDir),
-        log: options.logRing ?? null,
-      })
+    ? createDiagnostics({ hub, agentVersion: AGENT_VERSION, settings: env, dataDir, clock, observe, log: options.logRing ?? null, disk: () => diskUsage(dataDir),
+        sync: (): SyncStatus | null => sync?.status ?? null, imageSync: () => imageSync?.status ?? null, token: () => credentials?.token ?? null })
     : null;
   // A new desired state may change the image-sync policy: look for work at once, not after the idle wait.
   desired.onChange(() => imageSync?.wake());

@@ -3,6 +3,8 @@ import { describe, expect, test } from "bun:test";
 import { DiagnosticsBundle, MAX_DIAGNOSTICS_BYTES, MAX_LOG_LINE_CHARS, REDACTED } from "../../shared/contracts/diagnostics";
 import { assembleBundle, type BundleParts } from "../../edge/diagnostics/bundle";
 import { LogRing, teeConsole } from "../../edge/diagnostics/log-ring";
+import { DiagnosticsResponder } from "../../edge/diagnostics/service";
+import { HubClient } from "../../edge/hub-client";
 import { redactConfig, redactUrls, scrub } from "../../edge/diagnostics/redact";
 import { observedState } from "../harness/fixtures";
 
@@ -121,5 +123,37 @@ describe("bundle", () => {
     const small = assembleBundle(parts({ log }), 20_000);
     expect(Buffer.byteLength(JSON.stringify(small))).toBeLessThanOrEqual(20_000);
     expect(DiagnosticsBundle.safeParse(small).success).toBe(true);
+  });
+});
+
+describe("answering a request", () => {
+  test("sent once; passing trouble (5xx) is tried again at the next poll that names it, a 401 or 422 never again", async () => {
+    const answers: Record<string, number[]> = { "diag-ok": [200], "diag-busy": [503, 200], "diag-401": [401], "diag-422": [422] };
+    const seen: string[] = [];
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      async fetch(req) {
+        const id = new URL(req.url).pathname.split("/").pop()!;
+        const body = await req.json();
+        expect(body.request_id).toBe(id);
+        seen.push(id);
+        const status = answers[id]!.shift() ?? 500;
+        return Response.json(status === 200 ? { request_id: id, received_at: new Date(T0).toISOString(), duplicate: false } : { error: "x", message: "no" }, { status });
+      },
+    });
+    try {
+      const lines: string[] = [];
+      const responder = new DiagnosticsResponder({ hub: new HubClient({ baseUrl: `http://127.0.0.1:${server.port}`, timeoutMs: 5_000 }), collect: (id) => parts({ request_id: id }), log: (l) => lines.push(l) });
+      // Each id named by two polls in a row.
+      for (const id of ["diag-ok", "diag-busy", "diag-401", "diag-422"]) {
+        await responder.answer(id);
+        await responder.answer(id);
+      }
+      expect(seen).toEqual(["diag-ok", "diag-busy", "diag-busy", "diag-401", "diag-422"]);
+      expect(lines.filter((l) => l.includes("not sent")).length).toBe(3);
+    } finally {
+      server.stop(true);
+    }
   });
 });

@@ -34,6 +34,8 @@ export interface HubRequest {
   accept?: number[];
   /** Without the bearer token (enrollment, before there is one). */
   anonymous?: boolean;
+  /** Called as the answer's status and headers arrive, before its body is read (a round trip's end, for clock readings). */
+  onHeaders?: () => void;
 }
 
 export interface HubReply {
@@ -90,6 +92,7 @@ export class HubClient {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
     const res = await this.fetch(path, req, signal, timeoutMs, timeout);
+    req.onHeaders?.();
     let bytes: Uint8Array;
     try {
       bytes = new Uint8Array(await res.arrayBuffer());

@@ -101,14 +101,16 @@ export class SyncLoop {
   private async poll(): Promise<string | null> {
     const etag = this.deps.desired.etag;
     const sentAt = this.deps.clock.now();
+    let answeredAt = sentAt;
     const res = await this.deps.hub.send("poll", "/agent/v1/state", {
       method: "POST",
       json: this.deps.observe(),
       headers: etag ? { "if-none-match": etag } : {},
       accept: [304],
+      onHeaders: () => (answeredAt = this.deps.clock.now()),
     });
-    // The server's clock read about half a round trip before the answer arrived.
-    const halfTrip = (this.deps.clock.now() - sentAt) / 2;
+    // The server's clock read about half a round trip before the answer's headers arrived.
+    const halfTrip = (answeredAt - sentAt) / 2;
     const serverTime = Date.parse(res.headers.get(SERVER_TIME_HEADER) ?? "") + halfTrip;
     const diagnostics = DiagnosticsRequestId.safeParse(res.headers.get(DIAGNOSTICS_REQUEST_HEADER)).data ?? null;
     if (res.status === 304) {

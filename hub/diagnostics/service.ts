@@ -3,7 +3,10 @@ import type { Clock } from "../../shared/clock";
 import { HttpError, notFound } from "../../shared/http";
 import type { HubDb } from "../db/client";
 import { presentRequest, uploadVerdict } from "./compute";
-import { cameraOf, insertRequest, latestRequest, openRequest, requestById, storeBundle } from "./store";
+import { cameraOf, insertRequest, latestRequest, openRequest, pruneRequests, requestById, storeBundle } from "./store";
+
+/** Requests (with their bundles) kept per camera; older ones are removed as new bundles arrive. */
+const KEEP_PER_CAMERA = 10;
 
 /**
  * Remote diagnostics: an operator's request waits until the camera's next poll
@@ -44,6 +47,7 @@ export class Diagnostics {
     if (verdict === "unknown") throw notFound(`diagnostics request ${requestId} of camera ${cameraId}`);
     const now = this.clock.now();
     const stored = verdict === "store" && (await storeBundle(this.db, requestId, cameraId, bundle, Buffer.byteLength(JSON.stringify(bundle)), now));
+    if (stored) await pruneRequests(this.db, cameraId, KEEP_PER_CAMERA);
     const receivedAt = stored ? now : ((await requestById(this.db, requestId))?.receivedAt ?? now);
     return { request_id: requestId, received_at: new Date(receivedAt).toISOString(), duplicate: !stored };
   }

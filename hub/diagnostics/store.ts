@@ -1,5 +1,5 @@
 /** The SQL of remote diagnostics: drizzle's async API only (it runs on SQLite and PostgreSQL alike). */
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull, lt } from "drizzle-orm";
 import type { DiagnosticsBundle } from "../../shared/contracts/diagnostics";
 import type { HubDb } from "../db/client";
 import { cameras, diagnosticsRequests } from "../db/schema";
@@ -44,4 +44,16 @@ export async function storeBundle(db: HubDb, id: string, cameraId: string, bundl
     .where(and(eq(diagnosticsRequests.id, id), eq(diagnosticsRequests.cameraId, cameraId), isNull(diagnosticsRequests.receivedAt)))
     .returning({ id: diagnosticsRequests.id });
   return stored.length > 0;
+}
+
+/** Removes the camera's requests older than its `keep` newest (bundles are up to 256 KiB each). */
+export async function pruneRequests(db: HubDb, cameraId: string, keep: number): Promise<void> {
+  const oldestKept = await db
+    .select({ at: diagnosticsRequests.requestedAt })
+    .from(diagnosticsRequests)
+    .where(eq(diagnosticsRequests.cameraId, cameraId))
+    .orderBy(desc(diagnosticsRequests.requestedAt))
+    .limit(1)
+    .offset(keep - 1);
+  if (oldestKept[0]) await db.delete(diagnosticsRequests).where(and(eq(diagnosticsRequests.cameraId, cameraId), lt(diagnosticsRequests.requestedAt, oldestKept[0].at)));
 }

@@ -6,6 +6,7 @@ import type { ManualClock } from "../../shared/clock";
 import { observedState } from "../harness/fixtures";
 import { inProcessHub } from "../harness/in-process";
 import { DENVER } from "../harness/scenario";
+import { diagnosticsRequests } from "../../hub/db/schema";
 
 const OPERATOR = "operator-token-for-tests-0001";
 const config = {
@@ -120,5 +121,19 @@ describe("diagnostics at the hub", () => {
     expect((await call("POST", "/api/cameras/ridge/diagnostics", null)).status).toBe(401);
     expect((await call("DELETE", "/api/cameras/other", OPERATOR)).status).toBe(200);
     expect((await call("POST", "/api/cameras/other/diagnostics", OPERATOR)).status).toBe(409);
+  });
+
+  test("each camera keeps its 10 newest requests; older ones go as new bundles arrive", async () => {
+    const ridge = await tokenOf("ridge");
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      clock.advance(60_000);
+      const { request_id: id } = (await call("POST", "/api/cameras/ridge/diagnostics", OPERATOR)).body;
+      expect((await call("PUT", `/agent/v1/diagnostics/${id}`, ridge, bundle(id))).status).toBe(200);
+      ids.push(id);
+    }
+    const kept = (await hub.ctx.db.select({ id: diagnosticsRequests.id }).from(diagnosticsRequests)).map((r) => r.id);
+    expect(kept.sort()).toEqual(ids.slice(2).sort());
+    expect((await call("GET", "/api/cameras/ridge/diagnostics", OPERATOR)).body.request_id).toBe(ids[11]);
   });
 });

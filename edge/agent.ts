@@ -14,6 +14,9 @@ import type { CaptureDeps } from "./capture/service";
 import type { AgentEnv } from "./config";
 import { openEdgeDbOrReplace } from "./db/client";
 import { agentHealth, healthEveryMs } from "./health";
+import { createDiagnostics } from "./diagnostics/collect";
+import type { LogRing } from "./diagnostics/log-ring";
+import { HubClient } from "./hub-client";
 import { Incidents } from "./incidents";
 import { ActiveProfiles } from "./profile/service";
 import { Scheduler } from "./scheduler/service";
@@ -22,8 +25,8 @@ import { StorageBudget } from "./store/retention";
 import { DesiredStore } from "./sync/desired";
 import { AgentCredentials } from "./sync/enroll";
 import { ImageSync } from "./sync/images";
-import { SyncLoop } from "./sync/service";
-import { Pacer } from "./sync/images";
+import { SyncLoop, type SyncStatus } from "./sync/service";
+import { Pacer } from "./sync/images/pacer";
 import { parsePublicKey } from "../shared/release/signing";
 import { Install } from "./update/install";
 import { Updater } from "./update/service";
@@ -47,7 +50,14 @@ export function diskUsage(path: string) {
 }
 
 /** Wires the agent's parts: SQLite, images, camera, clock trust, storage, scheduler, sync loop. */
-export function createAgent(env: AgentEnv, processClock: Clock, hooks: { restart?: () => void } = {}) {
+export interface AgentOptions {
+  /** Stops the process cleanly so systemd starts it again (an installed update). */
+  restart?: () => void;
+  /** The agent's recent log lines (main.ts tees the console into it), for remote diagnostics. */
+  logRing?: LogRing;
+}
+
+export function createAgent(env: AgentEnv, processClock: Clock, options: AgentOptions = {}) {
   const dataDir = env.SKYLAPSE_DATA_DIR;
   // An image a record names is never overwritten; one left by a capture interrupted before its commit may be.
   const images = new ImageStore(join(dataDir, "images"), (file) => log.holdsImage(file));
@@ -195,17 +205,18 @@ export function createAgent(env: AgentEnv, processClock: Clock, hooks: { restart
     };
   };
 
+  // The one way to the hub for the sync loop, image sync and enrollment; its bearer token is whatever credentials hold now.
+  const hub = env.SKYLAPSE_HUB_URL
+    ? new HubClient({ baseUrl: env.SKYLAPSE_HUB_URL, token: (): string | null => credentials?.token ?? null, timeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS, onBytes: (bytes) => health.countSent(bytes.sent) })
+    : null;
   // The token: SKYLAPSE_AGENT_TOKEN, the one kept from an enrollment, or (at start) a one-time code exchanged for it.
-  const credentials = env.SKYLAPSE_HUB_URL
-    ? new AgentCredentials({ hubUrl: env.SKYLAPSE_HUB_URL, cameraId: env.SKYLAPSE_CAMERA_ID!, dataDir, token: env.SKYLAPSE_AGENT_TOKEN, enrollmentCode: env.SKYLAPSE_ENROLLMENT_CODE, clock, requestTimeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS })
+  const credentials = hub
+    ? new AgentCredentials({ hub, cameraId: env.SKYLAPSE_CAMERA_ID!, dataDir, token: env.SKYLAPSE_AGENT_TOKEN, enrollmentCode: env.SKYLAPSE_ENROLLMENT_CODE, clock })
     : null;
   // Pictures follow their records: each acknowledged batch wakes the image loop for its thumbnails.
-  const imageSync = env.SKYLAPSE_HUB_URL
+  const imageSync = hub
     ? new ImageSync({
-        hubUrl: env.SKYLAPSE_HUB_URL,
-        get token() {
-          return credentials?.token ?? "";
-        },
+        hub,
         db,
         images,
         recordsWaiting: () => outbox.next(1, bootId).length > 0,
@@ -214,10 +225,13 @@ export function createAgent(env: AgentEnv, processClock: Clock, hooks: { restart
         now: () => clock.now(),
         bandwidthKbps: env.SKYLAPSE_IMAGE_BANDWIDTH_KBPS ?? null,
         chunkBytes: env.SKYLAPSE_IMAGE_CHUNK_KB * 1024,
-        requestTimeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS,
         onSetAside: (captureId, why) => incidents.add("image_set_aside", `capture ${captureId}: ${why}`),
-        onSent: (bytes) => health.countSent(bytes),
       })
+    : null;
+  // Answers the hub's diagnostics requests (a poll answer names one) with what the agent knows now, secrets removed.
+  const diagnostics = hub
+    ? createDiagnostics({ hub, agentVersion: agentVersion(), settings: env, dataDir, clock, observe, log: options.logRing ?? null, disk: () => diskUsage(dataDir),
+        sync: (): SyncStatus | null => sync?.status ?? null, imageSync: () => imageSync?.status ?? null, token: () => credentials?.token ?? null })
     : null;
   // A new desired state may change the image-sync policy: look for work at once, not after the idle wait.
   desired.onChange(() => imageSync?.wake());
@@ -227,22 +241,18 @@ export function createAgent(env: AgentEnv, processClock: Clock, hooks: { restart
       imageSync?.wake();
     },
   });
-  const sync = env.SKYLAPSE_HUB_URL
+  const sync = hub
     ? new SyncLoop({
-        hubUrl: env.SKYLAPSE_HUB_URL,
-        get token() {
-          return credentials?.token ?? "";
-        },
+        hub,
         logId,
         clock,
         desired,
         outbox: syncedOutbox,
         batchSize: env.SKYLAPSE_BATCH_SIZE,
-        requestTimeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS,
         observe,
-        onSent: (bytes) => health.countSent(bytes),
         // This boot's untrusted captures wait for their corrected times (the correction marks them trusted).
         holdBoot: () => bootId,
+        onDiagnosticsRequested: (requestId): Promise<void> => diagnostics!.answer(requestId),
         onRefused: (record, why) => incidents.add("upload_refused", `record ${record.seq} (${record.planned_at} ${record.profile_id}) set aside: ${why}`),
         // The log is brought in line before this poll's uploads, so no misdated record reaches the hub.
         onServerTime: async (serverTime, uncertaintyMs) => {
@@ -277,15 +287,13 @@ export function createAgent(env: AgentEnv, processClock: Clock, hooks: { restart
           arch: process.arch,
           running: agentVersion(),
           publicKey: env.SKYLAPSE_RELEASE_PUBKEY ? parsePublicKey(env.SKYLAPSE_RELEASE_PUBKEY) : null,
-          hubUrl: env.SKYLAPSE_HUB_URL!,
-          token: () => credentials?.token ?? "",
+          hub: hub!,
           desired,
           meta: metaStore,
           incidents,
           clock,
           pacer: new Pacer(updateKbps === null ? null : (updateKbps * 1000) / 8),
           chunkBytes: 256 * 1024,
-          requestTimeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS,
           recordsWaiting: () => outbox.next(1, bootId).length > 0,
           health: () => {
             const firstTick = nextTicks(profiles.windows(clock.now()), startedAt)[0];
@@ -295,7 +303,7 @@ export function createAgent(env: AgentEnv, processClock: Clock, hooks: { restart
               tickDue: !!firstTick && firstTick.at <= startedAt + trialMs / 2,
             };
           },
-          restart: () => void afterNextTick().then(() => hooks.restart?.()),
+          restart: () => void afterNextTick().then(() => options.restart?.()),
         })
       : null;
 
@@ -318,6 +326,7 @@ export function createAgent(env: AgentEnv, processClock: Clock, hooks: { restart
     health,
     captureDeps: deps,
     scheduler,
+    hub,
     sync,
     imageSync,
     updater,

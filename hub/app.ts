@@ -7,6 +7,8 @@ import { alertsModule } from "./alerts";
 import { auditModule } from "./audit";
 import { ContactLog, DesiredStateCache, hashToken } from "./agents/service";
 import { camerasModule } from "./cameras";
+import { DIAGNOSTICS_BODY_LIMITS, diagnosticsModule } from "./diagnostics";
+import { Diagnostics } from "./diagnostics/service";
 import { ENROLL_BODY_LIMITS, enrollmentAgentModule, enrollmentOperatorModule } from "./enrollment";
 import { openapiModule } from "./openapi";
 import { configModule } from "./config";
@@ -59,6 +61,7 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     contacts: new ContactLog(options.db),
     planHistory: new PlanHistory(options.db),
     operatorTokenHash: hashToken(options.operatorToken),
+    diagnostics: new Diagnostics(options.db, options.clock),
   } as HubContext;
   backfillPlanHistory(options.db);
   const captureImages = new CaptureImages(ctx.db, options.images.storage);
@@ -73,7 +76,7 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
   // Every process answers these, a worker-only one nothing else: the hook that observes requests comes first.
   const operations = () =>
     new Elysia()
-      .use(problems(MAX_BODY_BYTES, { ...IMAGE_BODY_LIMITS, ...ENROLL_BODY_LIMITS }))
+      .use(problems(MAX_BODY_BYTES, { ...IMAGE_BODY_LIMITS, ...ENROLL_BODY_LIMITS, ...DIAGNOSTICS_BODY_LIMITS }))
       .use(observeRequests(requests, operation.trustProxy))
       .get("/health", () => ({ status: "ok", time: new Date(ctx.clock.now()).toISOString() }), { detail: { summary: "The hub is up; its clock", security: [] } })
       .use(readinessModule(readiness))
@@ -96,6 +99,7 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     .use(abTestsModule(ctx))
     .use(configModule(ctx))
     .use(imagesModule(ctx, captureImages))
+    .use(diagnosticsModule(ctx))
     .use(timelapsesModule(ctx))
     .use(releasesModule(ctx, ctx.releases))
     .use(dashboardModule(ctx));

@@ -1,6 +1,7 @@
 import type { Clock } from "../shared/clock";
 import type { HubDb } from "./db/client";
 import type { ContactLog, DesiredStateCache } from "./agents/service";
+import type { Diagnostics } from "./diagnostics/service";
 import type { LiveOrchestrator } from "./live/service";
 import type { PlanHistory } from "./plans/service";
 import type { Releases } from "./releases/service";
@@ -22,4 +23,5 @@ export interface HubContext {
   operatorTokenHash: string;
   /** Agent releases: what a poll carries of them (hub/releases). */
   releases: Releases;
+  diagnostics: Diagnostics;
 }

@@ -9,15 +9,15 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { durableWrite } from "../../shared/durable-file";
+import { z } from "zod";
 import type { Clock } from "../../shared/clock";
-import { backoffDelay } from "./backoff";
+import { type HubClient, HubError, statusOf } from "../hub-client";
+import { HUB_BACKOFF, retryDelay } from "./backoff";
 import type { SyncLoop } from "./service";
 
 export const TOKEN_FILE = "agent-token";
 /** Which camera and code the stored token came from (JSON), so a new code is exchanged and a foreign token ignored. */
 export const TOKEN_META_FILE = "agent-token.json";
-const BACKOFF_BASE_MS = 5_000;
-const BACKOFF_CAP_MS = 15 * 60_000;
 
 export const storedTokenPath = (dataDir: string) => join(dataDir, TOKEN_FILE);
 export const hasStoredToken = (dataDir: string) => existsSync(storedTokenPath(dataDir));
@@ -29,24 +29,20 @@ function codeFingerprint(code: string): string {
 }
 
 export interface CredentialOptions {
-  hubUrl: string;
+  hub: HubClient;
   cameraId: string;
   dataDir: string;
   token?: string;
   enrollmentCode?: string;
   clock: Clock;
-  requestTimeoutMs: number;
   log?: (line: string) => void;
 }
 
-class Refused extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** The hub's answer to an exchange: the camera it is for and its token. */
+const Enrolled = z.object({ camera_id: z.string(), token: z.string() });
+
+/** The hub will not take this code (unknown, used, expired): another try with it is refused again. */
+class Refused extends Error {}
 
 export class AgentCredentials {
   /** The bearer token the sync loop sends; null until one is held. */
@@ -142,7 +138,7 @@ export class AgentCredentials {
         sync.status.failures = failures;
         sync.status.lastError = message;
         sync.status.lastPollAt = clock.now();
-        const waitMs = backoffDelay(failures, BACKOFF_BASE_MS, BACKOFF_CAP_MS);
+        const waitMs = retryDelay(failures, HUB_BACKOFF, e);
         this.log(`edge: ${message}; retrying in ${Math.round(waitMs / 1000)} s`);
         await clock.sleepUntil(clock.now() + waitMs, this.stopped.signal);
       }
@@ -151,29 +147,29 @@ export class AgentCredentials {
 
   /** One exchange: POST /agent/v1/enroll {camera_id, code} → {camera_id, token}, kept on disk before it is used. */
   private async exchange(code: string): Promise<string> {
-    const { hubUrl, cameraId, dataDir, requestTimeoutMs } = this.options;
-    let res: Response;
+    const { hub, cameraId, dataDir } = this.options;
+    let body: z.infer<typeof Enrolled>;
     try {
-      res = await fetch(new URL("/agent/v1/enroll", hubUrl), {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ camera_id: cameraId, code }),
-        signal: AbortSignal.timeout(requestTimeoutMs),
-      });
+      // Not cut short by stop(): a token the hub issued is kept, or its one-time code would be spent for nothing.
+      body = await hub.parse("enrollment", "/agent/v1/enroll", Enrolled, { method: "POST", json: { camera_id: cameraId, code }, anonymous: true });
     } catch (e) {
-      throw new Error(`enrollment: hub unreachable: ${(e as Error).message}`);
+      const status = statusOf(e);
+      if (status === 401 || status === 403 || status === 422) throw new Refused(`enrollment refused by the hub (${status}): ${problemMessage((e as HubError).body)}`);
+      if (e instanceof HubError && (e.kind === "network" || e.kind === "timeout")) throw new HubError(e.kind, `enrollment: ${e.message}`);
+      throw e;
     }
-    const text = await res.text().catch(() => "");
-    let body: { token?: unknown; camera_id?: unknown; message?: unknown } = {};
-    try {
-      body = JSON.parse(text);
-    } catch {}
-    if (res.status === 401 || res.status === 403 || res.status === 422)
-      throw new Refused(res.status, `enrollment refused by the hub (${res.status}): ${typeof body.message === "string" ? body.message : text.slice(0, 200)}`);
-    if (!res.ok) throw new Error(`enrollment: hub answered ${res.status} ${text.slice(0, 200)}`);
-    if (typeof body.token !== "string" || body.camera_id !== cameraId) throw new Error("enrollment: the hub's answer does not match the contract");
+    if (body.camera_id !== cameraId) throw new HubError("contract", "enrollment: the hub's answer does not match the contract");
     durableWrite(storedTokenPath(dataDir), `${body.token}\n`, 0o600);
-    durableWrite(join(dataDir, TOKEN_META_FILE), `${JSON.stringify({ camera_id: cameraId, code_sha256: codeFingerprint(code), hub_url: hubUrl })}\n`, 0o600);
+    durableWrite(join(dataDir, TOKEN_META_FILE), `${JSON.stringify({ camera_id: cameraId, code_sha256: codeFingerprint(code), hub_url: hub.baseUrl })}\n`, 0o600);
     return body.token;
   }
+}
+
+/** The message of the hub's problem body, else the body's start. */
+function problemMessage(text: string): string {
+  try {
+    const { message } = JSON.parse(text) as { message?: unknown };
+    if (typeof message === "string") return message;
+  } catch {}
+  return text.slice(0, 200);
 }

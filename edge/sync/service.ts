@@ -1,23 +1,21 @@
 import type { Clock } from "../../shared/clock";
+import { DIAGNOSTICS_REQUEST_HEADER, DiagnosticsRequestId } from "../../shared/contracts/diagnostics";
 import { type CaptureRecord, type ObservedState, PollResponse, SERVER_TIME_HEADER, UploadResult } from "../../shared/contracts/sync";
 import type { Outbox } from "../capture/log";
-import { backoffDelay } from "./backoff";
+import { type HubClient, statusOf } from "../hub-client";
+import { HUB_BACKOFF, retryDelay } from "./backoff";
 import type { DesiredStore } from "./desired";
 
-const BACKOFF_BASE_MS = 5_000;
-const BACKOFF_CAP_MS = 15 * 60_000;
 const DEFAULT_POLL_MS = 60_000;
 
 export interface SyncDeps {
-  hubUrl: string;
-  token: string;
+  hub: HubClient;
   /** This capture log's identity: seqs are unique per log, and a fresh database starts a new log. */
   logId: string;
   clock: Clock;
   desired: DesiredStore;
   outbox: Outbox;
   batchSize: number;
-  requestTimeoutMs: number;
   observe: () => ObservedState;
   /** A boot whose untrusted-clock records must wait for their corrected times before upload. */
   holdBoot: () => string | null;
@@ -25,8 +23,8 @@ export interface SyncDeps {
   onRefused?: (record: CaptureRecord, why: string) => void;
   /** Called with the hub's time after each answered poll, and how far off it may be (half the round trip); the poll goes on once it resolves. */
   onServerTime?: (serverTime: number, uncertaintyMs: number) => void | Promise<void>;
-  /** Counts each request body sent to the hub (bytes), for the daily upload volume. */
-  onSent?: (bytes: number) => void;
+  /** The poll answer asked for diagnostics (this request id); settled before the outbox is drained. */
+  onDiagnosticsRequested?: (requestId: string) => Promise<void>;
 }
 
 export interface SyncStatus {
@@ -37,17 +35,8 @@ export interface SyncStatus {
   uploaded: number;
 }
 
-class SyncError extends Error {
-  constructor(
-    message: string,
-    readonly status: number | null = null,
-  ) {
-    super(message);
-  }
-}
-
 /** The hub will never take this upload as it is (a conflicting or invalid record): retrying cannot help. */
-const refused = (e: unknown) => e instanceof SyncError && (e.status === 409 || e.status === 422);
+const refused = (e: unknown) => statusOf(e) === 409 || statusOf(e) === 422;
 
 /**
  * The pull loop: a conditional poll (If-None-Match) that also reports observed
@@ -91,7 +80,7 @@ export class SyncLoop {
       } catch (e) {
         this.status.failures++;
         this.status.lastError = (e as Error).message;
-        waitMs = backoffDelay(this.status.failures, BACKOFF_BASE_MS, BACKOFF_CAP_MS);
+        waitMs = retryDelay(this.status.failures, HUB_BACKOFF, e);
       }
       if (!this.running) break;
       await clock.sleepUntil(clock.now() + waitMs, this.wake.signal);
@@ -102,46 +91,37 @@ export class SyncLoop {
   /** One poll and a full drain of the outbox. Throws on any failure; nothing is lost by retrying. */
   async syncOnce(): Promise<void> {
     this.status.lastPollAt = this.deps.clock.now();
-    await this.poll();
+    const diagnostics = await this.poll();
+    if (diagnostics) await this.deps.onDiagnosticsRequested?.(diagnostics);
     await this.drain();
     this.status.lastSuccessAt = this.deps.clock.now();
   }
 
-  private async request(path: string, init: RequestInit): Promise<Response> {
-    if (typeof init.body === "string") this.deps.onSent?.(Buffer.byteLength(init.body));
-    try {
-      return await fetch(new URL(path, this.deps.hubUrl), {
-        ...init,
-        headers: { authorization: `Bearer ${this.deps.token}`, "content-type": "application/json", ...init.headers },
-        signal: AbortSignal.timeout(this.deps.requestTimeoutMs),
-      });
-    } catch (e) {
-      throw new SyncError(`hub unreachable: ${(e as Error).message}`);
-    }
-  }
-
-  private async poll(): Promise<void> {
+  /** Applies a new desired state; returns the diagnostics request the answer carries, if any. */
+  private async poll(): Promise<string | null> {
     const etag = this.deps.desired.etag;
     const sentAt = this.deps.clock.now();
-    const res = await this.request("/agent/v1/state", {
+    let answeredAt = sentAt;
+    const res = await this.deps.hub.send("poll", "/agent/v1/state", {
       method: "POST",
-      body: JSON.stringify(this.deps.observe()),
+      json: this.deps.observe(),
       headers: etag ? { "if-none-match": etag } : {},
+      accept: [304],
+      onHeaders: () => (answeredAt = this.deps.clock.now()),
     });
-    // The server's clock read about half a round trip before the answer arrived.
-    const halfTrip = (this.deps.clock.now() - sentAt) / 2;
+    // The server's clock read about half a round trip before the answer's headers arrived.
+    const halfTrip = (answeredAt - sentAt) / 2;
     const serverTime = Date.parse(res.headers.get(SERVER_TIME_HEADER) ?? "") + halfTrip;
+    const diagnostics = DiagnosticsRequestId.safeParse(res.headers.get(DIAGNOSTICS_REQUEST_HEADER)).data ?? null;
     if (res.status === 304) {
-      await res.arrayBuffer();
       if (!Number.isNaN(serverTime)) await this.deps.onServerTime?.(serverTime, halfTrip);
-      return;
+      return diagnostics;
     }
-    const body = await this.readJson(res, "poll");
-    const parsed = PollResponse.safeParse(body);
-    if (!parsed.success) throw new SyncError(`poll: the hub's answer does not match the contract`);
+    const answer = this.deps.hub.decode("poll", res, PollResponse);
     // The plan first: a clock change settled next accounts for its ticks even on a first contact.
-    if (parsed.data.etag !== etag) this.deps.desired.apply(parsed.data.etag, parsed.data.desired, this.deps.clock.now());
-    await this.deps.onServerTime?.(Date.parse(parsed.data.server_time) + halfTrip, halfTrip);
+    if (answer.etag !== etag) this.deps.desired.apply(answer.etag, answer.desired, this.deps.clock.now());
+    await this.deps.onServerTime?.(Date.parse(answer.server_time) + halfTrip, halfTrip);
+    return diagnostics;
   }
 
   private async drain(): Promise<void> {
@@ -167,28 +147,11 @@ export class SyncLoop {
   }
 
   private async upload(records: CaptureRecord[]): Promise<void> {
-    const res = await this.request("/agent/v1/captures", {
-      method: "POST",
-      body: JSON.stringify({ log_id: this.deps.logId, records }),
-    });
-    const parsed = UploadResult.safeParse(await this.readJson(res, "upload"));
-    if (!parsed.success) throw new SyncError("upload: the hub's answer does not match the contract");
+    await this.deps.hub.parse("upload", "/agent/v1/captures", UploadResult, { method: "POST", json: { log_id: this.deps.logId, records } });
     this.deps.outbox.ack(
       records.map((r) => r.seq),
       this.deps.clock.now(),
     );
     this.status.uploaded += records.length;
-  }
-
-  private async readJson(res: Response, what: string): Promise<unknown> {
-    const text = await res.text().catch((e) => {
-      throw new SyncError(`${what}: response cut off (${(e as Error).message})`);
-    });
-    if (!res.ok) throw new SyncError(`${what}: hub answered ${res.status} ${text.slice(0, 200)}`, res.status);
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new SyncError(`${what}: response is not JSON (truncated?)`);
-    }
   }
 }

@@ -5,43 +5,37 @@
  * capture records are still to be uploaded.
  */
 import { closeSync, fsyncSync, openSync, statSync, truncateSync, writeSync } from "node:fs";
-import type { Pacer } from "../sync/images";
+import { type HubClient, HubError } from "../hub-client";
+import type { Pacer } from "../sync/images/pacer";
 
 export class DownloadError extends Error {}
 
-/**
- * One ranged GET of the hub (the only network call of the updater, so it can move onto
- * a shared hub client): bytes [start, end] of the artifact.
- */
-export async function fetchRange(url: string, token: string, start: number, end: number, timeoutMs: number): Promise<Uint8Array> {
-  let res: Response;
-  try {
-    res = await fetch(url, { headers: { authorization: `Bearer ${token}`, range: `bytes=${start}-${end}` }, signal: AbortSignal.timeout(timeoutMs) });
-  } catch (e) {
-    throw new DownloadError(`hub unreachable: ${(e as Error).message}`);
-  }
-  if (res.status !== 206) {
-    await res.arrayBuffer().catch(() => undefined);
-    throw new DownloadError(`the hub answered ${res.status} to a range request`);
-  }
+/** Bytes [start, end] of an artifact from the hub, through the agent's one hub client. */
+async function fetchRange(hub: HubClient, path: string, start: number, end: number, signal: AbortSignal): Promise<Uint8Array> {
   let body: Uint8Array;
   try {
-    body = new Uint8Array(await res.arrayBuffer());
+    const download = await hub.download("update download", path, { offset: start, end, signal });
+    if (download.status !== 206) {
+      await download.body.cancel().catch(() => undefined);
+      throw new DownloadError(`the hub answered ${download.status} to a range request`);
+    }
+    body = new Uint8Array(await new Response(download.body).arrayBuffer());
   } catch (e) {
-    throw new DownloadError(`download cut off: ${(e as Error).message}`);
+    if (e instanceof DownloadError) throw e;
+    throw new DownloadError(e instanceof HubError ? e.message : `download cut off: ${(e as Error).message}`);
   }
   if (body.length !== end - start + 1) throw new DownloadError(`the hub sent ${body.length} bytes for a range of ${end - start + 1}`);
   return body;
 }
 
 export interface DownloadJob {
-  url: string;
-  token: () => string;
+  hub: HubClient;
+  /** The artifact's path at the hub. */
+  path: string;
   /** The partial file; its size is where the download stands. */
   file: string;
   bytes: number;
   chunkBytes: number;
-  timeoutMs: number;
   pacer: Pacer;
   signal: AbortSignal;
   /** Resolves when the download may go on (capture records come first). */
@@ -72,7 +66,7 @@ export async function resumeDownload(job: DownloadJob): Promise<void> {
       if (job.signal.aborted) throw new DownloadError("stopped");
       const end = Math.min(job.bytes, have + job.pacer.chunkBytes(job.chunkBytes)) - 1;
       await job.pacer.take(end - have + 1, job.signal);
-      const chunk = await fetchRange(job.url, job.token(), have, end, job.timeoutMs);
+      const chunk = await fetchRange(job.hub, job.path, have, end, job.signal);
       // Counted as it arrives: a chunk cut off before it reached the disk is fetched, and counted, again.
       job.onMoved(chunk.length);
       writeSync(fd, chunk);

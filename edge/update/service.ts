@@ -6,7 +6,8 @@ import { manifestSignedBy } from "../../shared/release/signing";
 import type { MetaStore } from "../capture/log";
 import type { Incidents } from "../incidents";
 import type { DesiredStore } from "../sync/desired";
-import type { Pacer } from "../sync/images";
+import type { HubClient } from "../hub-client";
+import type { Pacer } from "../sync/images/pacer";
 import { appendOutcome, type HealthSignals, healthy, planUpdate, stillFailed } from "./compute";
 import { bytesOnDisk, resumeDownload } from "./download";
 import type { Install, Slot } from "./install";
@@ -22,15 +23,14 @@ export interface UpdaterDeps {
   running: string;
   /** SKYLAPSE_RELEASE_PUBKEY: the only key whose releases this agent runs. */
   publicKey: KeyObject | null;
-  hubUrl: string;
-  token: () => string;
+  /** The agent's one client to the hub (downloads are ranged GETs through it). */
+  hub: HubClient;
   desired: DesiredStore;
   meta: MetaStore;
   incidents: Incidents;
   clock: Clock;
   pacer: Pacer;
   chunkBytes: number;
-  requestTimeoutMs: number;
   /** Capture records wait for upload: they go first. */
   recordsWaiting: () => boolean;
   health: () => HealthSignals;
@@ -198,12 +198,11 @@ export class Updater {
       const resumedAt = bytesOnDisk(file);
       if (resumedAt > 0 && resumedAt < artifact.bytes) console.log(`edge: update: ${m.version} ${what} resumes at byte ${resumedAt} of ${artifact.bytes}`);
       await resumeDownload({
-        url: new URL(`/agent/v1/releases/artifacts/${artifact.sha256}`, this.deps.hubUrl).href,
-        token: this.deps.token,
+        hub: this.deps.hub,
+        path: `/agent/v1/releases/artifacts/${artifact.sha256}`,
         file,
         bytes: artifact.bytes,
         chunkBytes: this.deps.chunkBytes,
-        timeoutMs: this.deps.requestTimeoutMs,
         pacer: this.deps.pacer,
         signal: this.stopping.signal,
         mayProceed: () => this.recordsFirst(),

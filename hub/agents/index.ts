@@ -3,6 +3,7 @@ import { agentAuth } from "../auth";
 import type { HubContext } from "../context";
 import { notFound } from "../../shared/http";
 import { writeWhenFree } from "../db/locks";
+import { DIAGNOSTICS_REQUEST_HEADER } from "../../shared/contracts/diagnostics";
 import { agentModel, SERVER_TIME_HEADER } from "./model";
 import { checkAgentLog, presentAgentLog } from "./log-binding";
 import { ingestBatch } from "./service";
@@ -27,6 +28,8 @@ export const agentsModule = (ctx: HubContext) =>
         const serverTime = new Date(now).toISOString();
         set.headers.etag = state.etag;
         set.headers[SERVER_TIME_HEADER] = serverTime;
+        const diagnostics = await ctx.diagnostics.pendingFor(cameraId);
+        if (diagnostics) set.headers[DIAGNOSTICS_REQUEST_HEADER] = diagnostics;
         if (headers["if-none-match"] === state.etag) {
           set.status = 304;
           return;

@@ -10,6 +10,7 @@ import { type CommandSpec, parseTime } from "../../shared/cli/args";
 import { type CliContext, show } from "../../shared/cli/run";
 import { CONFIG_COMMANDS } from "./commands/config";
 import { CAMERA_COMMANDS } from "./commands/cameras";
+import { DIAGNOSTICS_COMMANDS } from "./commands/diagnostics";
 import { TEST_COMMANDS } from "./commands/tests";
 import { TIMELAPSE_COMMANDS } from "./commands/timelapses";
 import { formatFleet, formatReport } from "./format";
@@ -48,4 +49,4 @@ const fleet: CommandSpec<CliContext> = {
   },
 };
 
-export const COMMANDS: CommandSpec<CliContext>[] = [report, fleet, ...PROFILE_COMMANDS, ...CONFIG_COMMANDS, ...TEST_COMMANDS, ...CAMERA_COMMANDS, ...TIMELAPSE_COMMANDS, ...ALERT_COMMANDS, ...RELEASE_COMMANDS];
+export const COMMANDS: CommandSpec<CliContext>[] = [report, fleet, ...PROFILE_COMMANDS, ...CONFIG_COMMANDS, ...TEST_COMMANDS, ...CAMERA_COMMANDS, ...TIMELAPSE_COMMANDS, ...ALERT_COMMANDS, ...RELEASE_COMMANDS, ...DIAGNOSTICS_COMMANDS];

@@ -450,3 +450,18 @@ export const agentReleaseAssignments = sqliteTable("agent_release_assignments", 
   previous: text("previous"),
   assignedAt: integer("assigned_at").notNull(),
 });
+// ── Remote diagnostics (issue 14): an operator's request for a camera's diagnostics, and the bundle its agent sent ──
+export const diagnosticsRequests = sqliteTable(
+  "diagnostics_requests",
+  {
+    id: text("id").primaryKey(),
+    cameraId: text("camera_id").notNull(),
+    requestedAt: integer("requested_at").notNull(),
+    /** Null until the agent's bundle arrived. */
+    receivedAt: integer("received_at"),
+    bundle: text("bundle", { mode: "json" }).$type<import("../../shared/contracts/diagnostics").DiagnosticsBundle>(),
+    /** The bundle's size as uploaded (JSON bytes). */
+    bytes: integer("bytes"),
+  },
+  (t) => [index("diagnostics_requests_camera").on(t.cameraId, t.requestedAt)],
+);

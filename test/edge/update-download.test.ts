@@ -2,7 +2,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { bytesOnDisk, DownloadError, resumeDownload } from "../../edge/update/download";
-import { Pacer } from "../../edge/sync/images";
+import { Pacer } from "../../edge/sync/images/pacer";
+import { HubClient } from "../../edge/hub-client";
 import { tempDir } from "../harness/processes";
 
 const artifact = new Uint8Array(700_000).map((_, i) => (i * 31) % 256);
@@ -27,12 +28,11 @@ describe("resumable update downloads", () => {
   test("an outage mid-download leaves the bytes so far; the next attempt moves only the rest", async () => {
     const file = join(tempDir("download"), "artifact.part");
     const job = (onMoved: (bytes: number) => void) => ({
-      url: `http://127.0.0.1:${server.port}/a`,
-      token: () => "t",
+      hub: new HubClient({ baseUrl: `http://127.0.0.1:${server.port}`, token: () => "t", timeoutMs: 5000 }),
+      path: "/a",
       file,
       bytes: artifact.length,
       chunkBytes: 100_000,
-      timeoutMs: 5000,
       pacer: new Pacer(null),
       signal: new AbortController().signal,
       mayProceed: async () => {},

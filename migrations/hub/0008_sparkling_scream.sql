@@ -80,6 +80,16 @@ CREATE TABLE `alerts` (
 CREATE UNIQUE INDEX `alerts_open` ON `alerts` (`open_key`);--> statement-breakpoint
 CREATE INDEX `alerts_camera` ON `alerts` (`camera_id`,`since`);--> statement-breakpoint
 CREATE INDEX `alerts_status` ON `alerts` (`status`);--> statement-breakpoint
+CREATE TABLE `diagnostics_requests` (
+	`id` text PRIMARY KEY NOT NULL,
+	`camera_id` text NOT NULL,
+	`requested_at` integer NOT NULL,
+	`received_at` integer,
+	`bundle` text,
+	`bytes` integer
+);
+--> statement-breakpoint
+CREATE INDEX `diagnostics_requests_camera` ON `diagnostics_requests` (`camera_id`,`requested_at`);--> statement-breakpoint
 CREATE TABLE `health_buckets` (
 	`camera_id` text NOT NULL,
 	`bucket_at` integer NOT NULL,

@@ -1,0 +1,2 @@
+export { HubClient, type HubClientOptions, type HubDownload, type HubReply, type HubRequest, type Traffic } from "./client";
+export { HubError, type HubErrorKind, parseRetryAfter, statusOf } from "./errors";

@@ -1,0 +1,59 @@
+import { readFileSync } from "node:fs";
+import { ImageUploadState, MAX_IMAGE_CHUNK_BYTES } from "../../../shared/contracts/sync";
+import { statusOf } from "../../hub-client";
+import { type Capture, capturePath, type UploadRun } from "./uploads";
+
+/** How much of the image the hub holds. */
+async function uploadState(run: UploadRun, path: string): Promise<ImageUploadState> {
+  const what = `GET ${path}`;
+  return run.deps.hub.decode(what, await run.send(what, path, {}), ImageUploadState);
+}
+
+/**
+ * One capture's full image in chunks, from where the hub's copy ends: any
+ * interruption (agent or hub restart, a dropped link) resumes at the last stored
+ * byte. Stops between chunks when records wait (the hub keeps what it has).
+ */
+export async function uploadFullImage(run: UploadRun, { seq, record }: Capture): Promise<void> {
+  const { deps, status } = run;
+  const path = capturePath(record, "image");
+  let state = await uploadState(run, path);
+  if (state.complete) return run.mark(seq, "image");
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(deps.images.pathOf(record.image!.file));
+  } catch (e) {
+    run.strike(record.id, (e as Error).message, true);
+    return;
+  }
+  if (bytes.length !== record.image!.bytes || new Bun.CryptoHasher("sha256").update(bytes).digest("hex") !== record.image!.sha256) {
+    // The file here no longer matches its record: the hub would refuse it every time.
+    run.strike(record.id, "the local file does not match its record's sha256", true);
+    return;
+  }
+  const chunkBytes = run.pacer.chunkBytes(Math.min(deps.chunkBytes, MAX_IMAGE_CHUNK_BYTES));
+  while (!state.complete) {
+    if (!run.running()) return;
+    // Records first: stop between chunks when some are queued; the hub keeps what it has.
+    if (run.yieldToRecords()) return;
+    const offset = state.bytes_received;
+    const chunk = bytes.subarray(offset, Math.min(bytes.length, offset + chunkBytes));
+    await run.pacer.take(chunk.length, run.stopping);
+    if (!run.running()) return;
+    try {
+      const what = `PUT ${path}?offset=${offset}`;
+      const reply = await run.send(what, `${path}?offset=${offset}`, { method: "PUT", body: chunk, contentType: "application/octet-stream" });
+      state = deps.hub.decode(what, reply, ImageUploadState);
+      status.bytes += chunk.length;
+    } catch (e) {
+      // Out of step (a chunk that arrived though its answer was lost, another upload): ask where it stands.
+      if (statusOf(e) === 409) state = await uploadState(run, path);
+      else if (statusOf(e) === 422 && /sha256/.test((e as Error).message)) {
+        run.strike(record.id, (e as Error).message);
+        state = await uploadState(run, path);
+      } else throw e;
+    }
+  }
+  run.mark(seq, "image");
+  status.images++;
+}

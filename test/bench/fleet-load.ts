@@ -178,7 +178,8 @@ export async function runStep(cameras: SimCamera[], seconds: number, hubPids: nu
     await Bun.sleep(2);
   }
   // Answers still in flight at the end count too (a stuck request is an error-free p99 killer).
-  await Promise.all(inFlight);
+  // A record's thumbnail joins the set once the record is answered: wait until it is empty.
+  while (inFlight.size) await Promise.all(inFlight);
   const cpu = process.cpuUsage(cpu0);
   const hubCpu = hubPids.reduce((s, pid) => s + processCpuSeconds(pid), 0) - hubCpu0;
 

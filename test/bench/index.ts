@@ -219,6 +219,8 @@ await fleetIngestion();
 await agentTicks();
 rows.push(...(await (await import("./flicker")).sunsetFlicker()));
 rows.push(...(await (await import("./render")).renderBench(quick ? 1 : 3)));
+rows.push(...(await (await import("./render-cost")).renderCostRows(quick)));
+rows.push(...(await (await import("./capacity")).fleetCapacityBench(quick)));
 
 const w = Math.max(...rows.map((r) => r.metric.length));
 console.log(`\n${"metric".padEnd(w)}  ${"value".padStart(10)}  ${"baseline".padStart(10)}  ${"ratio".padStart(6)}  baseline is`);

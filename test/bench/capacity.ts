@@ -263,10 +263,10 @@ export function capacityRows(r: CapacityResult, bare?: StepResult) {
     { metric: `  hub cores used at that fleet (of ${CORES})`, value: r.hubCoresAtCapacity, baseline: 0, unit: "cores", baselineName: "" },
     { metric: `  load generator cores used at that fleet (of ${CORES})`, value: r.generatorCoresAtCapacity, baseline: 0, unit: "cores", baselineName: "" },
   );
-  if (r.rowsPerCameraHour !== undefined) rows.push({ metric: `  database rows written per camera-hour`, value: r.rowsPerCameraHour, baseline: 0, unit: "rows", baselineName: Object.entries(r.rowsByTable ?? {}).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", ") });
+  if (r.rowsPerCameraHour !== undefined) rows.push({ metric: `  database rows inserted per camera-hour`, value: r.rowsPerCameraHour, baseline: 0, unit: "rows", baselineName: Object.entries(r.rowsByTable ?? {}).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", ") });
   if (r.bytesPerRecord !== undefined) {
-    rows.push({ metric: `  bytes stored per camera-day, thumbnails + rows (a record each ${RECORD_S} s)`, value: perDay, baseline: 0, unit: "B", baselineName: `${Math.round(r.bytesPerRecord)} B per record` });
-    rows.push({ metric: `  bytes per camera-day with full images (${FULL_IMAGE_BYTES / 1e6} MB, 300 a day)`, value: perDay + 300 * FULL_IMAGE_BYTES, baseline: 0, unit: "B", baselineName: "" });
+    rows.push({ metric: `  MB stored per camera-day, thumbnails + rows (a record each ${RECORD_S} s)`, value: perDay / 1e6, baseline: 0, unit: "MB", baselineName: `${Math.round(r.bytesPerRecord)} B per record` });
+    rows.push({ metric: `  MB per camera-day with full images (${FULL_IMAGE_BYTES / 1e6} MB, 300 a day)`, value: (perDay + 300 * FULL_IMAGE_BYTES) / 1e6, baseline: 0, unit: "MB", baselineName: "" });
   }
   return rows;
 }

@@ -226,5 +226,6 @@ const w = Math.max(...rows.map((r) => r.metric.length));
 console.log(`\n${"metric".padEnd(w)}  ${"value".padStart(10)}  ${"baseline".padStart(10)}  ${"ratio".padStart(6)}  baseline is`);
 for (const r of rows) {
   const ratio = r.baseline === 0 ? "—" : (r.value / r.baseline).toFixed(2);
-  console.log(`${r.metric.padEnd(w)}  ${fmt(r.value).padStart(10)}  ${fmt(r.baseline).padStart(10)}  ${ratio.padStart(6)}  ${r.baselineName}`);
+  const baseline = r.baseline === 0 ? "—" : fmt(r.baseline);
+  console.log(`${r.metric.padEnd(w)}  ${fmt(r.value).padStart(10)}  ${baseline.padStart(10)}  ${ratio.padStart(6)}  ${r.baselineName}`);
 }

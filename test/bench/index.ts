@@ -219,10 +219,13 @@ await fleetIngestion();
 await agentTicks();
 rows.push(...(await (await import("./flicker")).sunsetFlicker()));
 rows.push(...(await (await import("./render")).renderBench(quick ? 1 : 3)));
+rows.push(...(await (await import("./render-cost")).renderCostRows(quick)));
+rows.push(...(await (await import("./capacity")).fleetCapacityBench(quick)));
 
 const w = Math.max(...rows.map((r) => r.metric.length));
 console.log(`\n${"metric".padEnd(w)}  ${"value".padStart(10)}  ${"baseline".padStart(10)}  ${"ratio".padStart(6)}  baseline is`);
 for (const r of rows) {
   const ratio = r.baseline === 0 ? "—" : (r.value / r.baseline).toFixed(2);
-  console.log(`${r.metric.padEnd(w)}  ${fmt(r.value).padStart(10)}  ${fmt(r.baseline).padStart(10)}  ${ratio.padStart(6)}  ${r.baselineName}`);
+  const baseline = r.baseline === 0 ? "—" : fmt(r.baseline);
+  console.log(`${r.metric.padEnd(w)}  ${fmt(r.value).padStart(10)}  ${baseline.padStart(10)}  ${ratio.padStart(6)}  ${r.baselineName}`);
 }

@@ -1,9 +1,10 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { agentLog, brokenImages, duplicates, tickKey } from "../harness/agent-db";
 import { realMsUntil, sharedClock, simNow, startAgent, startHub, tempDir, type StartedAgent, type StartedHub, waitFor } from "../harness/processes";
 import { DENVER, hubCaptures } from "../harness/scenario";
+import { stopAfterEach } from "../harness/tracked";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -18,11 +19,7 @@ const morning = (end: string) => ({
   sync: { poll_interval_seconds: 20, plan_days: 1 },
 });
 
-const started: { stop: (hard?: boolean) => Promise<unknown> }[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.stop(true)));
-});
-const track = <S extends { stop: (hard?: boolean) => Promise<unknown> }>(s: S) => (started.push(s), s);
+const track = stopAfterEach();
 
 /** A stand-in for /proc/sys/kernel/random/boot_id: writing a new id is a reboot. */
 function bootIdFile(dir: string, id: string): string {

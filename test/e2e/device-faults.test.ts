@@ -1,10 +1,11 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { closeSync, existsSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { agentLog, brokenImages, duplicates, tickKey } from "../harness/agent-db";
 import { FaultProxy } from "../harness/fault-proxy";
 import { realMsUntil, sharedClock, simNow, startAgent, startHub, tempDir, type StartedAgent, type StartedHub, waitFor } from "../harness/processes";
 import { DENVER, hubCaptures } from "../harness/scenario";
+import { stopAfterEach } from "../harness/tracked";
 
 /** One morning window from 07:00 local (14:00Z) to `end`; each test ends its window before the final drain, so the logs compared are complete. */
 const configUntil = (end: string) => ({
@@ -16,11 +17,7 @@ const configUntil = (end: string) => ({
 });
 const T = (hhmm: string) => Date.parse(`2026-11-24T${hhmm}:00Z`);
 
-const started: { stop: (hard?: boolean) => Promise<unknown> }[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.stop(true)));
-});
-const track = <S extends { stop: (hard?: boolean) => Promise<unknown> }>(s: S) => (started.push(s), s);
+const track = stopAfterEach();
 
 async function hubEqualsAgent(hub: StartedHub, agent: StartedAgent) {
   const rows = agentLog(agent.dataDir);
@@ -176,7 +173,7 @@ describe("faults a Pi meets", () => {
     const clock = sharedClock(new Date(T("13:59")).toISOString(), 120, 2500);
     const hub = track(await startHub({ config, clock }));
     const proxy = await FaultProxy.start({ target: { host: "127.0.0.1", port: Number(new URL(hub.url).port) }, seed: 7 });
-    started.push({ stop: () => proxy.close() });
+    track({ stop: () => proxy.close() });
     const env = { SKYLAPSE_HTTP_TIMEOUT_MS: "500", SKYLAPSE_BATCH_SIZE: "10" };
     const agents: StartedAgent[] = [];
     for (const cameraId of ["ridge", "valley"]) {

@@ -5,12 +5,13 @@
  * Restore refuses a running hub's data dir, a data dir holding data, and a
  * damaged backup.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { realMsUntil, sharedClock, startAgent, startHub, type StartedHub, tempDir, waitFor } from "../harness/processes";
 import { DENVER, hubCaptures } from "../harness/scenario";
+import { stopAfterEach } from "../harness/tracked";
 
 const ROOT = join(import.meta.dir, "..", "..");
 const config = {
@@ -22,11 +23,7 @@ const config = {
 };
 const T = (hhmm: string) => Date.parse(`2026-11-24T${hhmm}:00Z`);
 
-const started: { stop: (hard?: boolean) => Promise<unknown> }[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.stop(true)));
-});
-const track = <S extends { stop: (hard?: boolean) => Promise<unknown> }>(s: S) => (started.push(s), s);
+const track = stopAfterEach();
 
 /** `bun hub/main.ts COMMAND DIR` on the data dir: its exit status and output. */
 async function hubCommand(dataDir: string, ...args: string[]) {

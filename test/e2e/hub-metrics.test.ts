@@ -4,12 +4,13 @@
  * the hub holds (records, picture bytes on disk, polls and their 304s, backlog,
  * attention); without the operator or metrics token it is a 401.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { realMsUntil, sharedClock, startAgent, startHub, waitFor } from "../harness/processes";
 import { parseExposition, type ParsedFamily, sampleValue } from "../harness/prometheus";
 import { DENVER, hubCaptures } from "../harness/scenario";
+import { stopAfterEach } from "../harness/tracked";
 
 const config = {
   location: DENVER,
@@ -21,11 +22,7 @@ const config = {
 const T = (hhmm: string) => Date.parse(`2026-11-24T${hhmm}:00Z`);
 const METRICS_TOKEN = "metrics-scraper-token-0123456789";
 
-const started: { stop: (hard?: boolean) => Promise<unknown> }[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.stop(true)));
-});
-const track = <S extends { stop: (hard?: boolean) => Promise<unknown> }>(s: S) => (started.push(s), s);
+const track = stopAfterEach();
 
 /** Bytes of the files in one of the camera's picture folders at the hub. */
 function bytesIn(dataDir: string, cameraId: string, ...folders: string[]): number {

@@ -4,21 +4,18 @@
  * one fails (and 200 again once it is fixed); 503 "draining" from SIGTERM while
  * requests are still answered for SKYLAPSE_SHUTDOWN_DRAIN_SECONDS.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { startHub, waitFor } from "../harness/processes";
 import { DENVER } from "../harness/scenario";
+import { stopAfterEach } from "../harness/tracked";
 
 const config = { location: DENVER, cameras: { ridge: { schedules: [] } } };
 
-const started: { stop: (hard?: boolean) => Promise<unknown> }[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.stop(true)));
-});
-const track = <S extends { stop: (hard?: boolean) => Promise<unknown> }>(s: S) => (started.push(s), s);
+const track = stopAfterEach();
 
 const ready = async (url: string) => {
   const res = await fetch(`${url}/ready`);

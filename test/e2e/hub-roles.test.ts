@@ -4,10 +4,11 @@
  * on the same data dir renders what the api queued and answers nothing but
  * /health, /ready and /metrics; a second process of a duty is refused.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { realMsUntil, sharedClock, startAgent, startHub, type StartedHub, waitFor } from "../harness/processes";
 import { DENVER } from "../harness/scenario";
+import { stopAfterEach } from "../harness/tracked";
 
 /** One morning window 07:00–07:03 local (14:00–14:03Z), a capture every 10 s. */
 const config = {
@@ -21,11 +22,7 @@ const T = (hhmm: string) => Date.parse(`2026-11-24T${hhmm}:00Z`);
 const onDemand = { camera_id: "ridge", from: "2026-11-24T14:00:00.000Z", to: "2026-11-24T14:03:00.000Z", source: "thumbnails", fps: 12 };
 const auto = { SKYLAPSE_AUTO_TIMELAPSE: "1", SKYLAPSE_TIMELAPSE_SCAN_SECONDS: "0.3", SKYLAPSE_TIMELAPSE_SETTLE_MINUTES: "1" };
 
-const started: { stop: (hard?: boolean) => Promise<unknown> }[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.stop(true)));
-});
-const track = <S extends { stop: (hard?: boolean) => Promise<unknown> }>(s: S) => (started.push(s), s);
+const track = stopAfterEach();
 
 function spawnHub(dataDir: string, role: string) {
   return Bun.spawn(["bun", join(import.meta.dir, "..", "..", "hub/main.ts")], {

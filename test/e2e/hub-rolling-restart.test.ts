@@ -4,20 +4,17 @@
  * SIGTERM (its /ready turns 503, the proxy takes it out, requests still answered
  * through the drain), stops and starts again. Not one request fails.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { startHaproxy } from "../harness/haproxy";
 import { freePort } from "../harness/ports";
 import { startHub, type StartedHub, waitFor } from "../harness/processes";
 import { DENVER } from "../harness/scenario";
+import { stopAfterEach } from "../harness/tracked";
 
 const config = { location: DENVER, cameras: { ridge: { schedules: [] } } };
 const TOKEN = "rolling-operator-token-0123456789";
 
-const started: { stop: (hard?: boolean) => Promise<unknown> }[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.stop(true)));
-});
-const track = <S extends { stop: (hard?: boolean) => Promise<unknown> }>(s: S) => (started.push(s), s);
+const track = stopAfterEach();
 
 const hubOn = (port: number, dataDir?: string) =>
   startHub({ config, port, dataDir, operatorToken: TOKEN, env: { SKYLAPSE_SHUTDOWN_DRAIN_SECONDS: "2", SKYLAPSE_TRUST_PROXY: "1" } });

@@ -5,12 +5,13 @@
  * hub takes the client address from X-Forwarded-For only with
  * SKYLAPSE_TRUST_PROXY (and only the address the proxy appended).
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { startHaproxy } from "../harness/haproxy";
 import { selfSigned } from "../harness/tls";
 import { realMsUntil, sharedClock, startAgent, startHub, tempDir, waitFor } from "../harness/processes";
 import { DENVER, hubCaptures } from "../harness/scenario";
+import { stopAfterEach } from "../harness/tracked";
 
 const config = {
   location: DENVER,
@@ -21,11 +22,7 @@ const config = {
 };
 const T = (hhmm: string) => Date.parse(`2026-11-24T${hhmm}:00Z`);
 
-const started: { stop: (hard?: boolean) => Promise<unknown> }[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.stop(true)));
-});
-const track = <S extends { stop: (hard?: boolean) => Promise<unknown> }>(s: S) => (started.push(s), s);
+const track = stopAfterEach();
 
 describe("TLS and proxies", () => {
   test("the hub serves HTTPS with SKYLAPSE_TLS_CERT/KEY: a client trusting the certificate gets through, one that does not is refused; a real agent syncs over it", async () => {

@@ -3,12 +3,13 @@
  * agent sets aside is an `image_set_aside` incident (in /status and at the hub), and
  * `image_sync.last_error` is cleared once the hub takes uploads again.
  */
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FaultProxy } from "../harness/fault-proxy";
 import { sharedClock, startAgent, startHub, type StartedAgent, type StartedHub, waitFor } from "../harness/processes";
 import { DENVER } from "../harness/scenario";
+import { stopAfterEach } from "../harness/tracked";
 
 const TECHNICIAN = "image-errors-technician-0123456789";
 // No window near the clock's noon start: the only captures are the ones the tests ask for.
@@ -20,20 +21,17 @@ const config = {
   sync: { poll_interval_seconds: 600, plan_days: 1 },
 };
 
-const started: { stop: (hard?: boolean) => Promise<unknown> }[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.stop(true)));
-});
+const track = stopAfterEach();
 
 async function setUp(viaProxy: boolean) {
   const clock = sharedClock("2026-11-24T12:00:00-07:00", 1, 500);
   const hub: StartedHub = await startHub({ config, clock });
-  started.push(hub);
+  track(hub);
   const { token } = await hub.json("/api/cameras/ridge/token", { method: "POST" });
   let proxy: FaultProxy | null = null;
   if (viaProxy) {
     proxy = await FaultProxy.start({ target: { host: "127.0.0.1", port: Number(new URL(hub.url).port) } });
-    started.push({ stop: () => proxy!.close() });
+    track({ stop: () => proxy!.close() });
   }
   const agent: StartedAgent = await startAgent({
     cameraId: "ridge",
@@ -42,7 +40,7 @@ async function setUp(viaProxy: boolean) {
     clock,
     env: { SKYLAPSE_CLOCK_TRUSTED: "true", SKYLAPSE_EDGE_TOKEN: TECHNICIAN },
   });
-  started.push(agent);
+  track(agent);
   await waitFor("the agent's first sync", async () => (await agent.json("/status")).hub?.last_sync_at, 15_000, 50);
   return { hub, agent, proxy };
 }

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -7,6 +7,7 @@ import { agentLog } from "../harness/agent-db";
 import { FaultProxy } from "../harness/fault-proxy";
 import { realMsUntil, sharedClock, startAgent, startHub, tempDir, type StartedAgent, type StartedHub, waitFor } from "../harness/processes";
 import { DENVER } from "../harness/scenario";
+import { stopAfterEach } from "../harness/tracked";
 
 /** One morning window from 07:00 local (14:00Z) to `end`, a capture every 10 s. */
 const config = (end: string, imageSync?: unknown) => ({
@@ -19,11 +20,7 @@ const config = (end: string, imageSync?: unknown) => ({
 const T = (hhmm: string) => Date.parse(`2026-11-24T${hhmm}:00Z`);
 const sha256 = (bytes: Uint8Array) => new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
 
-const started: { stop: (hard?: boolean) => Promise<unknown> }[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.stop(true)));
-});
-const track = <S extends { stop: (hard?: boolean) => Promise<unknown> }>(s: S) => (started.push(s), s);
+const track = stopAfterEach();
 
 /** The agent's sync marks, read from its SQLite file (WAL readers do not disturb a running agent). */
 function syncMarks(dataDir: string) {
@@ -328,7 +325,7 @@ describe("image sync", () => {
     let hub = track(await startHub({ config: cfg, clock }));
     const port = Number(new URL(hub.url).port);
     const proxy = await FaultProxy.start({ target: { host: "127.0.0.1", port }, seed: 11 });
-    started.push({ stop: () => proxy.close() });
+    track({ stop: () => proxy.close() });
     const { token } = await hub.json("/api/cameras/ridge/token", { method: "POST" });
     const dataDir = tempDir("image-resume");
     // Small chunks at a modest rate: an image takes about a second, so every interruption lands mid-upload.

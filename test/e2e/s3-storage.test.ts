@@ -4,7 +4,7 @@
  * in the bucket intact, nothing is left of the uploads, and a timelapse renders from
  * the bucket's frames into a playable video that is itself kept in the bucket.
  */
-import { afterEach, beforeAll, expect, test } from "bun:test";
+import { beforeAll, expect, test } from "bun:test";
 import { S3Client } from "bun";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +13,7 @@ import { type CephS3, hubS3Env, sharedCephS3 } from "../harness/ceph-s3";
 import { realMsUntil, sharedClock, startAgent, startHub, tempDir, waitFor } from "../harness/processes";
 import { DENVER } from "../harness/scenario";
 import { imageKey, timelapseKey } from "../../hub/storage";
+import { stopAfterEach } from "../harness/tracked";
 
 const config = {
   location: DENVER,
@@ -28,11 +29,7 @@ let ceph: CephS3;
 beforeAll(async () => {
   ceph = await sharedCephS3("e2e");
 }, 90_000);
-const started: { stop: (hard?: boolean) => Promise<unknown> }[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.stop(true)));
-});
-const track = <S extends { stop: (hard?: boolean) => Promise<unknown> }>(s: S) => (started.push(s), s);
+const track = stopAfterEach();
 
 async function keysUnder(bucket: S3Client, prefix: string): Promise<string[]> {
   const listed = await bucket.list({ prefix });

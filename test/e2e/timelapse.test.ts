@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { agentLog } from "../harness/agent-db";
 import { realMsUntil, sharedClock, startAgent, startHub, tempDir, type StartedHub, waitFor } from "../harness/processes";
 import { DENVER } from "../harness/scenario";
+import { stopAfterEach } from "../harness/tracked";
 
 /** One morning window 07:00–07:06 local (14:00–14:06Z), a capture every 10 s: 36 ticks. */
 const config = {
@@ -19,11 +20,7 @@ const T = (hhmm: string) => Date.parse(`2026-11-24T${hhmm}:00Z`);
 const WINDOW = { from: "2026-11-24T14:00:00.000Z", to: "2026-11-24T14:06:00.000Z" };
 const FIXTURES = join(import.meta.dir, "..", "fixtures");
 
-const started: { stop: (hard?: boolean) => Promise<unknown> }[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.stop(true)));
-});
-const track = <S extends { stop: (hard?: boolean) => Promise<unknown> }>(s: S) => (started.push(s), s);
+const track = stopAfterEach();
 
 const autoEnv = { SKYLAPSE_AUTO_TIMELAPSE: "1", SKYLAPSE_TIMELAPSE_SCAN_SECONDS: "0.3", SKYLAPSE_TIMELAPSE_SETTLE_MINUTES: "30" };
 

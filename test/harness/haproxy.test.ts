@@ -1,14 +1,11 @@
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { startHaproxy } from "./haproxy";
 import { startHub } from "./processes";
 import { DENVER } from "./scenario";
+import { stopAfterEach } from "./tracked";
 
 const config = { location: DENVER, schedules: {}, cameras: {}, profiles: {} };
-const started: { stop: (hard?: boolean) => Promise<unknown> }[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.stop(true)));
-});
-const track = <S extends { stop: (hard?: boolean) => Promise<unknown> }>(s: S) => (started.push(s), s);
+const track = stopAfterEach();
 
 async function servedBy(url: string, n: number): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};

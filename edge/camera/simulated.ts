@@ -1,6 +1,6 @@
-import { encode } from "jpeg-js";
 import * as SunCalc from "suncalc";
 import { type CaptureSettings, DEFAULT_SETTINGS, type MeterReading, type Metering, type WhiteBalance } from "../../shared/contracts/settings";
+import { encodeJpeg } from "../../shared/image/jpeg";
 import type { CameraDriver, CapturedFrame } from "./driver";
 import {
   autoExposure,
@@ -104,7 +104,7 @@ export class SimulatedCamera implements CameraDriver {
     const gain = settings.iso === null ? null : Math.max(1, settings.iso / 100);
     const metered = this.meteredLuminance(settings.metering, scene, at);
     const light = this.skyLight(scene, at);
-    return (settings.bracket?.ev ?? [0]).map((bracketEv, index) => {
+    const frames = (settings.bracket?.ev ?? [0]).map(async (bracketEv, index) => {
       // A fully manual bracket steps the shutter; otherwise auto exposure takes the offset.
       const shutter_us =
         settings.shutter_us !== null && gain !== null ? Math.round(settings.shutter_us * 2 ** bracketEv) : settings.shutter_us;
@@ -112,7 +112,7 @@ export class SimulatedCamera implements CameraDriver {
       const rgba = this.render(scene, light, exposure, wbKelvin, hash(this.seed, at, index));
       const { width, height } = this.layout;
       return {
-        jpeg: new Uint8Array(encode({ data: rgba, width, height }, settings.quality).data),
+        jpeg: await encodeJpeg(rgba, width, height, settings.quality),
         width,
         height,
         exposure: {
@@ -123,6 +123,7 @@ export class SimulatedCamera implements CameraDriver {
         bracket_ev: bracketEv,
       };
     });
+    return Promise.all(frames);
   }
 
   private scene(at: number): Scene {

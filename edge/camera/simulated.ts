@@ -7,6 +7,7 @@ import {
   cloudFactor,
   type Exposure,
   frameLayout,
+  grainAt,
   type FrameLayout,
   hash,
   kelvinRgb,
@@ -64,17 +65,15 @@ export class SimulatedCamera implements CameraDriver {
   private readonly metering = new Map<Metering, MeteringWeights>();
   /** The sky's light at the last instant asked for: a tick meters and captures at the same instant. */
   private lastSky: { at: number; light: Float32Array } | null = null;
-  /** Approximately normal noise, one per channel and pixel, plus room for a per-frame offset. */
-  private readonly grain: Float32Array;
+  /** Where the grain's random stream starts (grainAt): noise per channel and pixel, offset per frame, computed as drawn. */
+  private readonly grainStart: number;
 
   constructor(options: SimulatedCameraOptions) {
     this.seed = options.seed;
     this.position = options.position;
     this.layout = frameLayout(options.seed, options.width ?? 640, options.height ?? 360);
     this.sky = skyModel(options.seed, this.layout);
-    this.grain = new Float32Array(this.layout.albedo.length + NOISE_OFFSETS);
-    const uniform = randomStream(hash(options.seed, 1));
-    for (let i = 0; i < this.grain.length; i++) this.grain[i] = 2 * (uniform() + uniform() + uniform() - 1.5);
+    this.grainStart = hash(hash(options.seed, 1));
   }
 
   async ready(): Promise<boolean> {
@@ -160,7 +159,7 @@ export class SimulatedCamera implements CameraDriver {
 
     const top = GAMMA_STEPS - 1;
     const rgba = new Uint8Array(width * height * 4);
-    const grain = this.grain;
+    const grain = (k: number) => grainAt(this.grainStart, k);
     const write = (i: number, r: number, g: number, b: number) => {
       const o = i * 4;
       rgba[o] = SRGB[r <= 0 ? 0 : r >= 1 ? top : (r * top + 0.5) | 0]!;
@@ -175,15 +174,15 @@ export class SimulatedCamera implements CameraDriver {
       const cover = skyCover[i]!;
       write(
         i,
-        (albedo[a]! + cover * light[a]!) * scaleR + grain[n]! * sigma,
-        (albedo[a + 1]! + cover * light[a + 1]!) * scaleG + grain[n + 1]! * sigma,
-        (albedo[a + 2]! + cover * light[a + 2]!) * scaleB + grain[n + 2]! * sigma,
+        (albedo[a]! + cover * light[a]!) * scaleR + grain(n) * sigma,
+        (albedo[a + 1]! + cover * light[a + 1]!) * scaleG + grain(n + 1) * sigma,
+        (albedo[a + 2]! + cover * light[a + 2]!) * scaleB + grain(n + 2) * sigma,
       );
     }
     for (let i = skyPixels; i < width * height; i++) {
       const a = i * 3;
       const n = a + noiseOffset;
-      write(i, albedo[a]! * scaleR + grain[n]! * sigma, albedo[a + 1]! * scaleG + grain[n + 1]! * sigma, albedo[a + 2]! * scaleB + grain[n + 2]! * sigma);
+      write(i, albedo[a]! * scaleR + grain(n) * sigma, albedo[a + 1]! * scaleG + grain(n + 1) * sigma, albedo[a + 2]! * scaleB + grain(n + 2) * sigma);
     }
     return rgba;
   }

@@ -14,6 +14,7 @@ import type { CaptureDeps } from "./capture/service";
 import type { AgentEnv } from "./config";
 import { openEdgeDbOrReplace } from "./db/client";
 import { Incidents } from "./incidents";
+import { GarbageCollector } from "./memory";
 import { ActiveProfiles } from "./profile/service";
 import { Scheduler } from "./scheduler/service";
 import { ImageStore } from "./store/images";
@@ -103,12 +104,14 @@ export function createAgent(env: AgentEnv, processClock: Clock) {
       : new SimulatedCamera({ seed: env.SKYLAPSE_SIM_SEED, position: () => desired.state?.camera ?? DEFAULT_POSITION });
   const profiles = new ActiveProfiles(desired, metaStore);
   const deps: CaptureDeps = { driver, images, log, desired: profiles, clock, bootId, clockTrusted: () => clock.trusted, storage, incidents };
+  const garbage = new GarbageCollector();
   const scheduler = new Scheduler(deps, (now) => profiles.windows(now), {
     safetyProfile: () => profiles.active()?.snapshot.profile_id ?? null,
     windowsBetween: (from, to) => profiles.windowsBetween(from, to),
     tests: () => desired.state?.tests ?? [],
     untrustedIntervalSeconds: env.SKYLAPSE_UNTRUSTED_INTERVAL,
     untrustedGraceMs: env.SKYLAPSE_UNTRUSTED_GRACE_SECONDS * 1000,
+    afterTick: () => garbage.afterWork(),
   });
   desired.onChange(() => scheduler.replan());
 

@@ -43,7 +43,7 @@ export function pixelsOfPng(png: Uint8Array): Pixels {
     i += 12 + length;
   }
   const stride = width * channels;
-  const rows = inflateSync(Buffer.concat(idat));
+  const rows = inflateSync(idat.length === 1 ? idat[0]! : Buffer.concat(idat));
   if (rows.length < height * (stride + 1)) throw new Error("PNG data cut short");
   const data = new Uint8Array(height * stride);
   for (let y = 0; y < height; y++) unfilterRow(rows[y * (stride + 1)]!, rows.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1)), data, y * stride, stride, channels);

@@ -89,7 +89,7 @@ export async function agentMemory(captureSeconds: number, speed = 2): Promise<Ro
     });
     return [
       beside("compiled agent RSS idle, MB", idle.rss, bareMem.rss),
-      beside(`compiled agent RSS capturing (${what}), MB`, capturing, bareMem.rss),
+      beside(`compiled agent RSS capturing (${what}), MB`, capturing, bareMem.rss, "bare compiled Bun + Elysia, RSS (goal: +40 MB at most)"),
       beside("compiled agent RSS high-water mark (VmHWM), MB", end.hwm, bareMem.hwm, "bare compiled Bun + Elysia, VmHWM"),
       beside("compiled agent VmHWM before the first tick, MB", idleHwm, bareMem.hwm, "bare compiled Bun + Elysia, VmHWM"),
     ];

@@ -206,7 +206,7 @@ ingestionRate();
 rows.push(await gapCost(quick ? 8_000 : 40_000));
 await fleetIngestion();
 await agentTicks();
-rows.push(...(await agentMemory(quick ? 10 : 30)));
+rows.push(...(await agentMemory(quick ? 10 : 30)), ...(await agentMemory(quick ? 10 : 30, "rpicam")));
 rows.push(...(await (await import("./flicker")).sunsetFlicker()));
 rows.push(...(await (await import("./render")).renderBench(quick ? 1 : 3)));
 

@@ -2,8 +2,9 @@
  * Memory of the compiled single-file agent (what runs on a Pi), beside a bare
  * compiled Bun + Elysia server started in the same run: RSS idle (plan loaded,
  * nothing due), RSS while capturing at a fast tick with image sync sending
- * thumbnails and full images to a real hub, and the high-water mark (VmHWM).
- * `bun test/bench/memory.ts [--quick]` runs it alone.
+ * thumbnails and full images to a real hub, and the high-water mark (VmHWM);
+ * with the simulated camera, and with the rpicam driver a Pi runs.
+ * `bun test/bench/memory.ts [--quick]` runs it alone (SKYLAPSE_BENCH_AGENT=PATH: of that build).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -29,8 +30,12 @@ function compile(args: string[]): void {
 
 /** The agent as `bun run build:agent` makes it, and a bare Elysia server compiled the same way. */
 function buildBinaries(dir: string): { agent: string; bare: string } {
-  const agent = join(dir, "skylapse-agent");
-  compile([join(ROOT, "edge/deploy/build.ts"), "--target", TARGET, "--outfile", agent]);
+  // SKYLAPSE_BENCH_AGENT: measure that build instead (an earlier release, to compare).
+  let agent = process.env.SKYLAPSE_BENCH_AGENT;
+  if (!agent) {
+    agent = join(dir, "skylapse-agent");
+    compile([join(ROOT, "edge/deploy/build.ts"), "--target", TARGET, "--outfile", agent]);
+  }
   // Inside the repo, so that `elysia` resolves from its node_modules.
   const entryDir = join(ROOT, ".build");
   mkdirSync(entryDir, { recursive: true });
@@ -49,7 +54,7 @@ function buildBinaries(dir: string): { agent: string; bare: string } {
  * idle is read just before the first tick, capturing after `captureSeconds` of
  * ticks (sampled throughout; the figure is the median of the second half).
  */
-export async function agentMemory(captureSeconds: number, speed = 2): Promise<Row[]> {
+export async function agentMemory(captureSeconds: number, driver: "simulated" | "rpicam" = "simulated", speed = 2): Promise<Row[]> {
   const dir = tempDir("bench-memory");
   const { agent: agentBinary, bare: bareBinary } = buildBinaries(dir);
   const leadSeconds = 20;
@@ -61,7 +66,9 @@ export async function agentMemory(captureSeconds: number, speed = 2): Promise<Ro
   const bare = Bun.spawn([bareBinary], { stdout: "ignore", stderr: "ignore" });
   try {
     hub = await startHub({ config: benchConfig, clock });
-    agent = await startAgent({ cameraId: "bench_cam", hub, clock, command: [agentBinary] });
+    // rpicam: the driver a Pi runs, with the test fixture standing in for rpicam-still (its processes are not the agent's memory).
+    const env: Record<string, string> = driver === "rpicam" ? { SKYLAPSE_CAMERA_DRIVER: "rpicam", SKYLAPSE_RPICAM_BIN: join(ROOT, "test/fixtures/rpicam-still") } : {};
+    agent = await startAgent({ cameraId: "bench_cam", hub, clock, command: [agentBinary], env });
     await waitFor("the plan", async () => (await agent!.json("/status")).next_capture, 10_000, 100);
     await Bun.sleep(realUntilFirstTick - Date.now() - 500);
     const idle = memoryOf(agent.proc.pid);
@@ -81,7 +88,7 @@ export async function agentMemory(captureSeconds: number, speed = 2): Promise<Ro
     const sent = status.image_sync?.sent_since_start ?? { thumbnails: 0, images: 0 };
     const what = `${status.captures.captured} frames, ${sent.thumbnails} thumbnails + ${sent.images} images sent`;
     const beside = (metric: string, value: number, baseline: number, baselineName = "bare compiled Bun + Elysia, RSS") => ({
-      metric,
+      metric: driver === "simulated" ? metric : metric.replace("compiled agent", "compiled agent (rpicam driver)"),
       value,
       baseline,
       unit: "MB",
@@ -91,7 +98,7 @@ export async function agentMemory(captureSeconds: number, speed = 2): Promise<Ro
       beside("compiled agent RSS idle, MB", idle.rss, bareMem.rss),
       beside(`compiled agent RSS capturing (${what}), MB`, capturing, bareMem.rss, "bare compiled Bun + Elysia, RSS (goal: +40 MB at most)"),
       beside("compiled agent RSS high-water mark (VmHWM), MB", end.hwm, bareMem.hwm, "bare compiled Bun + Elysia, VmHWM"),
-      beside("compiled agent VmHWM before the first tick, MB", idleHwm, bareMem.hwm, "bare compiled Bun + Elysia, VmHWM"),
+      ...(driver === "simulated" ? [beside("compiled agent VmHWM before the first tick, MB", idleHwm, bareMem.hwm, "bare compiled Bun + Elysia, VmHWM")] : []),
     ];
   } finally {
     bare.kill();
@@ -101,6 +108,7 @@ export async function agentMemory(captureSeconds: number, speed = 2): Promise<Ro
 }
 
 if (import.meta.main) {
-  const rows = await agentMemory(process.argv.includes("--quick") ? 10 : 30);
+  const seconds = process.argv.includes("--quick") ? 10 : 30;
+  const rows = [...(await agentMemory(seconds)), ...(await agentMemory(seconds, "rpicam"))];
   for (const r of rows) console.log(`${r.metric}: ${r.value.toFixed(1)} vs ${r.baseline.toFixed(1)} (${r.baselineName})`);
 }

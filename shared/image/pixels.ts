@@ -45,33 +45,33 @@ export function pixelsOfPng(png: Uint8Array): Pixels {
   const stride = width * channels;
   const rows = inflateSync(idat.length === 1 ? idat[0]! : Buffer.concat(idat));
   if (rows.length < height * (stride + 1)) throw new Error("PNG data cut short");
-  const data = new Uint8Array(height * stride);
-  for (let y = 0; y < height; y++) unfilterRow(rows[y * (stride + 1)]!, rows.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1)), data, y * stride, stride, channels);
-  return { width, height, channels, data };
+  // In place, top down: each row moves up over the filter bytes before it, onto bytes already read.
+  for (let y = 0; y < height; y++) unfilterRow(rows, rows[y * (stride + 1)]!, y * (stride + 1) + 1, y * stride, stride, channels);
+  return { width, height, channels, data: rows.subarray(0, height * stride) };
 }
 
-/** PNG's five row filters, undone into `out` at `at` (the row above is already there). */
-function unfilterRow(filter: number, row: Uint8Array, out: Uint8Array, at: number, stride: number, bpp: number): void {
+/** PNG's five row filters: the row at `from` in `buf` undone to `at` (at ≤ from; the row above is already there). */
+function unfilterRow(buf: Uint8Array, filter: number, from: number, at: number, stride: number, bpp: number): void {
   const up = at - stride;
   if (filter === 0 || (filter === 2 && up < 0)) {
-    out.set(row, at);
+    buf.copyWithin(at, from, from + stride);
     return;
   }
   for (let x = 0; x < stride; x++) {
-    const a = x >= bpp ? out[at + x - bpp]! : 0;
-    const b = up >= 0 ? out[up + x]! : 0;
+    const a = x >= bpp ? buf[at + x - bpp]! : 0;
+    const b = up >= 0 ? buf[up + x]! : 0;
     let predicted: number;
     if (filter === 1) predicted = a;
     else if (filter === 2) predicted = b;
     else if (filter === 3) predicted = (a + b) >> 1;
     else {
-      const c = x >= bpp && up >= 0 ? out[up + x - bpp]! : 0;
+      const c = x >= bpp && up >= 0 ? buf[up + x - bpp]! : 0;
       const p = a + b - c;
       const pa = Math.abs(p - a);
       const pb = Math.abs(p - b);
       const pc = Math.abs(p - c);
       predicted = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
     }
-    out[at + x] = (row[x]! + predicted) & 0xff;
+    buf[at + x] = (buf[from + x]! + predicted) & 0xff;
   }
 }

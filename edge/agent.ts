@@ -18,6 +18,7 @@ import { createDiagnostics } from "./diagnostics/collect";
 import type { LogRing } from "./diagnostics/log-ring";
 import { HubClient } from "./hub-client";
 import { Incidents } from "./incidents";
+import { GarbageCollector } from "./memory";
 import { ActiveProfiles } from "./profile/service";
 import { Scheduler } from "./scheduler/service";
 import { ImageStore } from "./store/images";
@@ -127,12 +128,14 @@ export function createAgent(env: AgentEnv, processClock: Clock, options: AgentOp
     store: metaStore,
   });
   const deps: CaptureDeps = { driver, images, log, desired: profiles, clock, bootId, clockTrusted: () => clock.trusted, storage, incidents };
+  const garbage = new GarbageCollector();
   const scheduler = new Scheduler(deps, (now) => profiles.windows(now), {
     safetyProfile: () => profiles.active()?.snapshot.profile_id ?? null,
     windowsBetween: (from, to) => profiles.windowsBetween(from, to),
     tests: () => desired.state?.tests ?? [],
     untrustedIntervalSeconds: env.SKYLAPSE_UNTRUSTED_INTERVAL,
     untrustedGraceMs: env.SKYLAPSE_UNTRUSTED_GRACE_SECONDS * 1000,
+    afterTick: () => garbage.afterWork(),
   });
   desired.onChange(() => scheduler.replan());
 

@@ -49,7 +49,7 @@ const reads = (agent: Agent) =>
     .get("/captures", ({ query }) => local.listCaptures(agent, query), { query: localModel.capturesQuery })
     .get("/captures/:id", ({ params }) => local.captureById(agent, params.id), { params: localModel.captureParams })
     .get("/captures/:id/image", ({ params }) => jpeg(local.image(agent, params.id)), { params: localModel.captureParams })
-    .get("/captures/:id/thumbnail", ({ params }) => jpeg(local.thumbnail(agent, params.id)), { params: localModel.captureParams })
+    .get("/captures/:id/thumbnail", async ({ params }) => jpeg(await local.thumbnail(agent, params.id)), { params: localModel.captureParams })
     .get("/latest-image", ({ query }) => seed.latestImage(agent, query.profile), { query: localModel.latestQuery })
     .get("/images/profile-:profile/latest.jpg", ({ params }) => jpeg(local.image(agent, local.latest(agent, params.profile).id)), { params: localModel.profileParams })
     .get("/images/profile-:profile/latest.info", ({ params }) => local.latestInfo(agent, params.profile), { params: localModel.profileParams })

@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { decode, encode } from "jpeg-js";
 import type { SeedBracketRequest, SeedCaptureRequest, SeedDeployRequest } from "../../shared/contracts/seed-api";
 import type { ImageSyncProgress } from "../../shared/contracts/sync";
 import { seedBaseToOverride, snapshotFromSeedDeploy } from "../../shared/exposure/compile";
 import { formatSeedShutter, suggestIso } from "../../shared/exposure/seed-codes";
 import { HttpError, notFound } from "../../shared/http";
+import { thumbnailOfFile } from "../../shared/image/thumbnail";
 import { plannedTicks } from "../../shared/plan/ticks";
 import type { Agent } from "../agent";
 import { capture, type CaptureResult, type CaptureTarget, imageFileFor, type SettingsPlan } from "../capture/service";
@@ -283,29 +283,12 @@ export function image(agent: Agent, id: string): Blob {
   return Bun.file(imageFile(agent, id));
 }
 
-const THUMB_WIDTH = 160;
-
-/** A small JPEG of the capture, made once and kept beside the data. */
-export function thumbnail(agent: Agent, id: string): Uint8Array {
+/** A small JPEG of the capture (the image sync's thumbnail), made once and kept beside the data. */
+export async function thumbnail(agent: Agent, id: string): Promise<Uint8Array> {
   const source = imageFile(agent, id);
   const cached = join(agent.env.SKYLAPSE_DATA_DIR, "thumbs", `${id}.jpg`);
   if (existsSync(cached)) return readFileSync(cached);
-  const full = decode(readFileSync(source), { useTArray: true, maxMemoryUsageInMB: 512 });
-  const scale = full.width / THUMB_WIDTH;
-  const height = Math.max(1, Math.round(full.height / scale));
-  const out = new Uint8Array(THUMB_WIDTH * height * 4);
-  for (let y = 0; y < height; y++) {
-    const sy = Math.min(full.height - 1, Math.floor(y * scale));
-    for (let x = 0; x < THUMB_WIDTH; x++) {
-      const s = (sy * full.width + Math.min(full.width - 1, Math.floor(x * scale))) * 4;
-      const d = (y * THUMB_WIDTH + x) * 4;
-      out[d] = full.data[s]!;
-      out[d + 1] = full.data[s + 1]!;
-      out[d + 2] = full.data[s + 2]!;
-      out[d + 3] = 255;
-    }
-  }
-  const jpeg = new Uint8Array(encode({ data: out, width: THUMB_WIDTH, height }, 75).data);
+  const jpeg = await thumbnailOfFile(source);
   mkdirSync(dirname(cached), { recursive: true });
   writeFileSync(cached, jpeg);
   return jpeg;

@@ -18,15 +18,34 @@ export function unitHash(...keys: number[]): number {
   return hash(...keys) / 0x1_0000_0000;
 }
 
+const MULBERRY32_STEP = 0x6d2b79f5;
+
+/** mulberry32's output for one state, as an unsigned 32-bit integer. */
+function mulberry32(state: number): number {
+  let t = Math.imul(state ^ (state >>> 15), state | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return (t ^ (t >>> 14)) >>> 0;
+}
+
 /** A seeded uniform generator in [0, 1) (mulberry32). */
 export function randomStream(seed: number): () => number {
   let state = hash(seed);
   return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
+    state = (state + MULBERRY32_STEP) | 0;
+    return mulberry32(state) / 0x1_0000_0000;
   };
+}
+
+/**
+ * Approximately normal noise in [-3, 3]: the k-th value (from 0) of the stream of
+ * 2 × (sum of three uniforms − 1.5) drawn from a randomStream whose seed hashes to
+ * `start`. mulberry32's state only counts, so any value can be had alone, and a
+ * frame's grain needs no table.
+ */
+export function grainAt(start: number, k: number): number {
+  const state = (start + Math.imul(3 * k + 1, MULBERRY32_STEP)) | 0;
+  const sum = mulberry32(state) + mulberry32((state + MULBERRY32_STEP) | 0) + mulberry32((state + 2 * MULBERRY32_STEP) | 0);
+  return Math.fround(2 * (sum / 0x1_0000_0000 - 1.5));
 }
 
 type Curve = readonly (readonly [number, number])[];

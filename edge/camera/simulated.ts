@@ -1,12 +1,13 @@
-import { encode } from "jpeg-js";
 import * as SunCalc from "suncalc";
 import { type CaptureSettings, DEFAULT_SETTINGS, type MeterReading, type Metering, type WhiteBalance } from "../../shared/contracts/settings";
+import { encodeJpeg } from "../../shared/image/jpeg";
 import type { CameraDriver, CapturedFrame } from "./driver";
 import {
   autoExposure,
   cloudFactor,
   type Exposure,
   frameLayout,
+  grainAt,
   type FrameLayout,
   hash,
   kelvinRgb,
@@ -64,8 +65,8 @@ export class SimulatedCamera implements CameraDriver {
   private readonly metering = new Map<Metering, MeteringWeights>();
   /** The sky's light at the last instant asked for: a tick meters and captures at the same instant. */
   private lastSky: { at: number; light: Float32Array } | null = null;
-  /** Approximately normal noise, one per channel and pixel, plus room for a per-frame offset. */
-  private readonly grain: Float32Array;
+  /** Where the grain's random stream starts (grainAt): noise per channel and pixel, offset per frame, computed as drawn. */
+  private readonly grainStart: number;
   private lastAltitude: number | null = null;
 
   constructor(options: SimulatedCameraOptions) {
@@ -73,9 +74,7 @@ export class SimulatedCamera implements CameraDriver {
     this.position = options.position;
     this.layout = frameLayout(options.seed, options.width ?? 640, options.height ?? 360);
     this.sky = skyModel(options.seed, this.layout);
-    this.grain = new Float32Array(this.layout.albedo.length + NOISE_OFFSETS);
-    const uniform = randomStream(hash(options.seed, 1));
-    for (let i = 0; i < this.grain.length; i++) this.grain[i] = 2 * (uniform() + uniform() + uniform() - 1.5);
+    this.grainStart = hash(hash(options.seed, 1));
   }
 
   async ready(): Promise<boolean> {
@@ -113,7 +112,7 @@ export class SimulatedCamera implements CameraDriver {
     const metered = this.meteredLuminance(settings.metering, scene, at);
     const light = this.skyLight(scene, at);
     this.lastAltitude = scene.altitude;
-    return (settings.bracket?.ev ?? [0]).map((bracketEv, index) => {
+    const frames = (settings.bracket?.ev ?? [0]).map(async (bracketEv, index) => {
       // A fully manual bracket steps the shutter; otherwise auto exposure takes the offset.
       const shutter_us =
         settings.shutter_us !== null && gain !== null ? Math.round(settings.shutter_us * 2 ** bracketEv) : settings.shutter_us;
@@ -121,7 +120,7 @@ export class SimulatedCamera implements CameraDriver {
       const rgba = this.render(scene, light, exposure, wbKelvin, hash(this.seed, at, index));
       const { width, height } = this.layout;
       return {
-        jpeg: new Uint8Array(encode({ data: rgba, width, height }, settings.quality).data),
+        jpeg: await encodeJpeg(rgba, width, height, settings.quality),
         width,
         height,
         exposure: {
@@ -132,6 +131,7 @@ export class SimulatedCamera implements CameraDriver {
         bracket_ev: bracketEv,
       };
     });
+    return Promise.all(frames);
   }
 
   private scene(at: number): Scene {
@@ -168,7 +168,7 @@ export class SimulatedCamera implements CameraDriver {
 
     const top = GAMMA_STEPS - 1;
     const rgba = new Uint8Array(width * height * 4);
-    const grain = this.grain;
+    const grain = (k: number) => grainAt(this.grainStart, k);
     const write = (i: number, r: number, g: number, b: number) => {
       const o = i * 4;
       rgba[o] = SRGB[r <= 0 ? 0 : r >= 1 ? top : (r * top + 0.5) | 0]!;
@@ -183,15 +183,15 @@ export class SimulatedCamera implements CameraDriver {
       const cover = skyCover[i]!;
       write(
         i,
-        (albedo[a]! + cover * light[a]!) * scaleR + grain[n]! * sigma,
-        (albedo[a + 1]! + cover * light[a + 1]!) * scaleG + grain[n + 1]! * sigma,
-        (albedo[a + 2]! + cover * light[a + 2]!) * scaleB + grain[n + 2]! * sigma,
+        (albedo[a]! + cover * light[a]!) * scaleR + grain(n) * sigma,
+        (albedo[a + 1]! + cover * light[a + 1]!) * scaleG + grain(n + 1) * sigma,
+        (albedo[a + 2]! + cover * light[a + 2]!) * scaleB + grain(n + 2) * sigma,
       );
     }
     for (let i = skyPixels; i < width * height; i++) {
       const a = i * 3;
       const n = a + noiseOffset;
-      write(i, albedo[a]! * scaleR + grain[n]! * sigma, albedo[a + 1]! * scaleG + grain[n + 1]! * sigma, albedo[a + 2]! * scaleB + grain[n + 2]! * sigma);
+      write(i, albedo[a]! * scaleR + grain(n) * sigma, albedo[a + 1]! * scaleG + grain(n + 1) * sigma, albedo[a + 2]! * scaleB + grain(n + 2) * sigma);
     }
     return rgba;
   }

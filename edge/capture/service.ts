@@ -8,7 +8,7 @@ import { resolveSettings } from "../../shared/exposure/resolve";
 import { smoothingRamp } from "../../shared/exposure/smoothing";
 import type { ScheduleRule } from "../../shared/contracts/schedule";
 import { sha256 } from "../../shared/canonical";
-import { measureJpeg } from "../../shared/image/measures";
+import { measureJpegNatively } from "../../shared/image/measures";
 import { formatLocalDate, localDateOf } from "../../shared/plan/local-time";
 import type { PlannedTick } from "../../shared/plan/ticks";
 import { CameraError, type CameraDriver, type CapturedFrame } from "../camera/driver";
@@ -150,6 +150,8 @@ export async function capture(deps: CaptureDeps, target: CaptureTarget, plan: Se
     const reason = e instanceof CameraError ? `${e.reason}: ${e.message}` : `camera_error: ${(e as Error).message}`;
     return commit({ ...attempted, outcome: "failed", reason_code: "camera_error", reason });
   }
+  // Measured before anything is written, so that writing the files and committing their record stay one synchronous step.
+  const measures = await measureJpegNatively(mainFrame(frames).jpeg);
   const total = frames.reduce((sum, f) => sum + f.jpeg.byteLength, 0);
   if (deps.storage) {
     const room = deps.storage.makeRoom(total, deps.clock.now());
@@ -176,7 +178,7 @@ export async function capture(deps: CaptureDeps, target: CaptureTarget, plan: Se
       ...attempted,
       outcome: "captured",
       exposure: main.exposure,
-      measures: measureJpeg(main.jpeg),
+      measures,
       image: { file, bytes: main.jpeg.byteLength, sha256: sha256(main.jpeg), width: main.width, height: main.height, frames: frames.length },
     },
     files,

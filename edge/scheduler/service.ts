@@ -22,6 +22,8 @@ export interface SchedulerOptions {
   untrustedIntervalSeconds: number;
   /** Real ms after start before the first safety capture, leaving the first poll time to vouch for the clock. */
   untrustedGraceMs: number;
+  /** Called after each tick's captures, when the next tick is furthest away. */
+  afterTick?: () => void;
 }
 
 export interface SchedulerStats {
@@ -145,7 +147,10 @@ export class Scheduler {
         const wakeBy = clock.now() + HEARTBEAT_MS * clock.speed;
         const at = ticks.length ? ticks[0]!.at : wakeBy;
         await clock.sleepUntil(Math.min(at, wakeBy), signal);
-        if (ticks.length && !signal.aborted && this.running && clock.now() >= at) await this.fire(ticks);
+        if (ticks.length && !signal.aborted && this.running && clock.now() >= at) {
+          await this.fire(ticks);
+          this.options.afterTick?.();
+        }
         this.heartbeat = clock.monotonic();
       } catch (e) {
         // The log itself could not be written (a full or failing card): say so, wait a beat, go on. The heartbeat

@@ -1,18 +1,20 @@
 import { decode } from "jpeg-js";
 import type { ImageMeasures } from "../contracts/tests";
+import { decodePixels } from "./pixels";
 
 /** Mid-grey (18 % reflectance) in sRGB: the luma a well-exposed frame averages near. */
 export const TARGET_LUMA = 118;
 
-/** Measures of RGBA pixels, sampling every `step`-th pixel (pure). */
-export function measurePixels(rgba: Uint8Array, width: number, height: number, step = 1): ImageMeasures {
+/** Measures of pixels (RGBA unless `channels` says otherwise; grey when fewer than 3), sampling every `step`-th pixel (pure). */
+export function measurePixels(rgba: Uint8Array, width: number, height: number, step = 1, channels = 4): ImageMeasures {
   let sum = 0;
   let clipped = 0;
   let crushed = 0;
   let n = 0;
+  const [g, b] = channels >= 3 ? [1, 2] : [0, 0];
   for (let i = 0; i < width * height; i += step) {
-    const o = i * 4;
-    const y = 0.299 * rgba[o]! + 0.587 * rgba[o + 1]! + 0.114 * rgba[o + 2]!;
+    const o = i * channels;
+    const y = 0.299 * rgba[o]! + 0.587 * rgba[o + g]! + 0.114 * rgba[o + b]!;
     sum += y;
     if (y >= 250) clipped++;
     if (y <= 5) crushed++;
@@ -46,17 +48,32 @@ export function exifThumbnail(jpeg: Uint8Array): Uint8Array | null {
 }
 
 const LARGE = 2_000_000;
+/** About this many pixels are sampled, whatever the frame's size. */
+const SAMPLED_PIXELS = 250_000;
+
+/** What a JPEG is measured from: its EXIF thumbnail when it is large and has one, else the image itself. */
+const measuredSource = (jpeg: Uint8Array) => (jpeg.byteLength > LARGE ? (exifThumbnail(jpeg) ?? jpeg) : jpeg);
+const stepFor = (width: number, height: number) => Math.max(1, Math.floor((width * height) / SAMPLED_PIXELS));
 
 /**
  * Measures of a JPEG: from its EXIF thumbnail when it is large and has one, else
  * from the image itself; null when it cannot be decoded (measuring never fails a capture).
+ * Decoded by jpeg-js, synchronously; a capture uses measureJpegNatively.
  */
 export function measureJpeg(jpeg: Uint8Array): ImageMeasures | null {
   try {
-    const source = jpeg.byteLength > LARGE ? (exifThumbnail(jpeg) ?? jpeg) : jpeg;
-    const image = decode(source, { useTArray: true, maxMemoryUsageInMB: 1024 });
-    const pixels = image.width * image.height;
-    return measurePixels(image.data, image.width, image.height, Math.max(1, Math.floor(pixels / 250_000)));
+    const image = decode(measuredSource(jpeg), { useTArray: true, maxMemoryUsageInMB: 1024 });
+    return measurePixels(image.data, image.width, image.height, stepFor(image.width, image.height));
+  } catch {
+    return null;
+  }
+}
+
+/** measureJpeg, decoded by Bun.Image off the JS heap and off the event loop: what every capture runs. */
+export async function measureJpegNatively(jpeg: Uint8Array): Promise<ImageMeasures | null> {
+  try {
+    const image = await decodePixels(measuredSource(jpeg));
+    return measurePixels(image.data, image.width, image.height, stepFor(image.width, image.height), image.channels);
   } catch {
     return null;
   }

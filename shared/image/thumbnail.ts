@@ -1,45 +1,30 @@
-import { decode, encode } from "jpeg-js";
 import { exifThumbnail } from "./measures";
 
 export const THUMBNAIL_WIDTH = 160;
 const THUMBNAIL_QUALITY = 70;
+/** EXIF comes first in a JPEG and its APP1 segment is at most 64 KiB: a file's head this long holds any EXIF thumbnail. */
+const EXIF_HEAD_BYTES = 128 * 1024;
 
 /**
  * A small JPEG of a capture, THUMBNAIL_WIDTH pixels wide: from the EXIF thumbnail
  * when the file has one (rpicam-still writes 320×240), else from the image itself.
- * Box-filtered down, never up.
+ * Box-filtered down, never up. Bun.Image decodes and encodes natively on its own
+ * thread: no pixels in the JS heap, and the event loop never waits for a decode.
  */
-export function makeThumbnail(jpeg: Uint8Array, width = THUMBNAIL_WIDTH): Uint8Array {
-  const source = decode(exifThumbnail(jpeg) ?? jpeg, { useTArray: true, maxMemoryUsageInMB: 1024 });
-  const w = Math.min(width, source.width);
-  const h = Math.max(1, Math.round((source.height * w) / source.width));
-  const out = new Uint8Array(w * h * 4);
-  const sx = source.width / w;
-  const sy = source.height / h;
-  for (let y = 0; y < h; y++) {
-    const y0 = Math.floor(y * sy);
-    const y1 = Math.max(y0 + 1, Math.floor((y + 1) * sy));
-    for (let x = 0; x < w; x++) {
-      const x0 = Math.floor(x * sx);
-      const x1 = Math.max(x0 + 1, Math.floor((x + 1) * sx));
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let yy = y0; yy < y1; yy++) {
-        let i = (yy * source.width + x0) * 4;
-        for (let xx = x0; xx < x1; xx++, i += 4) {
-          r += source.data[i]!;
-          g += source.data[i + 1]!;
-          b += source.data[i + 2]!;
-        }
-      }
-      const n = (y1 - y0) * (x1 - x0);
-      const o = (y * w + x) * 4;
-      out[o] = r / n;
-      out[o + 1] = g / n;
-      out[o + 2] = b / n;
-      out[o + 3] = 255;
-    }
-  }
-  return new Uint8Array(encode({ data: out, width: w, height: h }, THUMBNAIL_QUALITY).data);
+export function makeThumbnail(jpeg: Uint8Array, width = THUMBNAIL_WIDTH): Promise<Uint8Array> {
+  return shrink(exifThumbnail(jpeg) ?? jpeg, width);
+}
+
+function shrink(jpeg: Uint8Array | Blob, width = THUMBNAIL_WIDTH): Promise<Uint8Array> {
+  return new Bun.Image(jpeg, { autoOrient: false })
+    .resize(width, undefined, { filter: "box", withoutEnlargement: true })
+    .jpeg({ quality: THUMBNAIL_QUALITY })
+    .bytes();
+}
+
+/** The thumbnail of a file, reading only its head when that holds an EXIF thumbnail (a full frame is megabytes). */
+export async function thumbnailOfFile(path: string): Promise<Uint8Array> {
+  const file = Bun.file(path);
+  const head = await file.slice(0, EXIF_HEAD_BYTES).bytes();
+  return shrink(exifThumbnail(head) ?? (head.length < EXIF_HEAD_BYTES ? head : file));
 }

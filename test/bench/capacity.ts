@@ -140,7 +140,7 @@ export interface SearchOptions {
  */
 export async function fleetCapacity(start: (cameras: number) => Promise<Deployment>, o: SearchOptions): Promise<CapacityResult> {
   const log = o.log ?? (() => {});
-  const thumbnail = sampleThumbnail();
+  const thumbnail = await sampleThumbnail();
   const steps: StepResult[] = [];
   let name = "";
   let best: { step: StepResult; rows?: Map<string, number>; bytes?: number } | undefined;
@@ -225,7 +225,7 @@ export async function bareStep(cameras: number, seconds: number): Promise<StepRe
   try {
     const fleet = fleetIds(cameras).map((id) => ({ id, url: d.urls[0]!, token: "bare", seq: 0 }));
     await primeEtags(fleet);
-    return await runStep(fleet, seconds, d.pids, sampleThumbnail());
+    return await runStep(fleet, seconds, d.pids, await sampleThumbnail());
   } finally {
     await d.stop();
   }

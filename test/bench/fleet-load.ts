@@ -49,7 +49,7 @@ export interface StepResult {
 }
 
 /** A small real JPEG: a textured sky made once, shrunk by the agents' own thumbnail code. */
-export function sampleThumbnail(): Uint8Array<ArrayBuffer> {
+export async function sampleThumbnail(): Promise<Uint8Array<ArrayBuffer>> {
   const w = 640;
   const h = 360;
   const data = new Uint8Array(w * h * 4);
@@ -60,7 +60,7 @@ export function sampleThumbnail(): Uint8Array<ArrayBuffer> {
     const noise = (seed % 24) - 12;
     data.set([90 + (y >> 2) + noise, 130 + (y >> 3) + noise, 200 - (y >> 3) + noise, 255], i * 4);
   }
-  return new Uint8Array(makeThumbnail(encode({ data, width: w, height: h }, 85).data));
+  return new Uint8Array(await makeThumbnail(encode({ data, width: w, height: h }, 85).data));
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc. */

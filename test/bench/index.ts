@@ -19,6 +19,7 @@ import { startAgent, startHub, type StartedAgent, type StartedHub, tempDir, wait
 import { observedState } from "../harness/fixtures";
 import { expectedTicks } from "../harness/scenario";
 import { gapCost } from "./gaps";
+import { agentMemory } from "./memory";
 import { pollsAfterChange } from "./polls";
 import { benchConfig, makeRecords } from "./records";
 
@@ -102,11 +103,6 @@ function ingestionRate() {
   rows.push({ metric: `hub ingestion, records/s (batches of ${batch})`, value: ours, baseline: base, unit: "rec/s", baselineName: "raw bun:sqlite inserts, same rows" });
 }
 
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(status.match(/VmRSS:\s+(\d+)/)![1]) / 1024;
-}
-
 /** The real time the clock should read START at: the clock runs at real speed (×1), real timers. */
 async function agentTicks() {
   const captureSeconds = quick ? 8 : 20;
@@ -114,14 +110,11 @@ async function agentTicks() {
   const clock = { start, speed: 1, anchor: new Date(Date.now() + 1000).toISOString() };
   let hub: StartedHub | undefined;
   let agent: StartedAgent | undefined;
-  const bare = Bun.spawn(["bun", "-e", `import { Elysia } from "elysia"; new Elysia().get("/", () => "ok").listen({ port: 0, hostname: "127.0.0.1" }); setInterval(() => {}, 1000);`], { stdout: "ignore", cwd: join(import.meta.dir, "..", "..") });
   try {
     hub = await startHub({ config: benchConfig, clock });
     agent = await startAgent({ cameraId: "bench_cam", hub, clock });
     await waitFor("the plan", async () => (await agent!.json("/status")).next_capture, 10_000, 100);
     await Bun.sleep(2000);
-    const idle = rssMb(agent.proc.pid);
-    const bareRss = rssMb(bare.pid);
 
     const timerLate: number[] = [];
     const timers = (async () => {
@@ -133,16 +126,12 @@ async function agentTicks() {
     })();
     await Bun.sleep(8000 + captureSeconds * 1000);
     await timers;
-    const capturing = rssMb(agent.proc.pid);
     const status = await agent.json("/status");
     timerLate.sort((a, b) => a - b);
     const p = (q: number) => timerLate[Math.min(timerLate.length - 1, Math.floor(q * timerLate.length))]!;
     rows.push({ metric: `agent tick jitter p50, ms (1 s interval, n=${status.tick_jitter_ms.n})`, value: status.tick_jitter_ms.p50, baseline: p(0.5), unit: "ms", baselineName: "bare Bun.sleep to the same 1 s grid" });
     rows.push({ metric: "agent tick jitter p99, ms", value: status.tick_jitter_ms.p99, baseline: p(0.99), unit: "ms", baselineName: "bare Bun.sleep to the same 1 s grid" });
-    rows.push({ metric: "agent RSS idle, MB", value: idle, baseline: bareRss, unit: "MB", baselineName: "bare Bun + Elysia process" });
-    rows.push({ metric: `agent RSS capturing (${status.captures.captured} frames), MB`, value: capturing, baseline: bareRss, unit: "MB", baselineName: "bare Bun + Elysia process" });
   } finally {
-    bare.kill();
     await agent?.stop();
     await hub?.stop();
   }
@@ -217,6 +206,7 @@ ingestionRate();
 rows.push(await gapCost(quick ? 8_000 : 40_000));
 await fleetIngestion();
 await agentTicks();
+rows.push(...(await agentMemory(quick ? 10 : 30)), ...(await agentMemory(quick ? 10 : 30, "rpicam")));
 rows.push(...(await (await import("./flicker")).sunsetFlicker()));
 rows.push(...(await (await import("./render")).renderBench(quick ? 1 : 3)));
 rows.push(...(await (await import("./render-cost")).renderCostRows(quick)));

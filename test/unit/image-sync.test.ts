@@ -47,20 +47,20 @@ describe("hub image storage", () => {
 });
 
 describe("agent image sync", () => {
-  test("a thumbnail is 160 px wide, a few KB, and keeps the picture's brightness", () => {
+  test("a thumbnail is 160 px wide, a few KB, and keeps the picture's brightness", async () => {
     const width = 640;
     const height = 360;
     const data = new Uint8Array(width * height * 4);
     for (let i = 0; i < width * height; i++) data.set([(i % width) / 3, 120, 200, 255], i * 4);
     const jpeg = new Uint8Array(encode({ data, width, height }, 90).data);
-    const thumb = makeThumbnail(jpeg);
+    const thumb = await makeThumbnail(jpeg);
     const image = decode(thumb);
     expect([image.width, image.height]).toEqual([160, 90]);
     expect(thumb.length).toBeLessThan(8 * 1024);
     expect(Math.abs(image.data[(45 * 160 + 80) * 4 + 1]! - 120)).toBeLessThan(8);
   });
 
-  test("a file with an EXIF thumbnail (as rpicam-still writes) is thumbnailed from it, not from the full image", () => {
+  test("a file with an EXIF thumbnail (as rpicam-still writes) is thumbnailed from it, not from the full image", async () => {
     const solid = (width: number, height: number, green: number) => {
       const data = new Uint8Array(width * height * 4);
       for (let i = 0; i < width * height; i++) data.set([green, green, green, 255], i * 4);
@@ -74,16 +74,38 @@ describe("agent image sync", () => {
     const withExif = new Uint8Array([...full.subarray(0, 2), ...app1, ...full.subarray(2)]);
     expect(decode(withExif).width).toBe(640);
 
-    const fromExif = decode(makeThumbnail(withExif));
+    const fromExif = decode(await makeThumbnail(withExif));
     expect([fromExif.width, fromExif.height]).toEqual([160, 120]);
     expect(Math.abs(fromExif.data[(60 * 160 + 80) * 4 + 1]! - 200)).toBeLessThan(8);
     // Without one, the image itself.
-    const fromImage = decode(makeThumbnail(full));
+    const fromImage = decode(await makeThumbnail(full));
     expect([fromImage.width, fromImage.height]).toEqual([160, 90]);
     expect(Math.abs(fromImage.data[(45 * 160 + 80) * 4 + 1]! - 40)).toBeLessThan(8);
   });
 
-  test("thumbnails are made in a worker thread; a missing file is an error, not a hang", async () => {
+  test("a full frame's file is thumbnailed from its EXIF thumbnail when it has one, else from the frame itself", async () => {
+    // Noise, so that the frames are far larger than the head read for EXIF.
+    const noisy = (width: number, height: number, level: number) => {
+      const data = new Uint8Array(width * height * 4);
+      for (let i = 0; i < data.length; i++) data[i] = i % 4 === 3 ? 255 : level + ((i * 2654435761) >>> 28);
+      return new Uint8Array(encode({ data, width, height }, 95).data);
+    };
+    const full = noisy(1600, 1200, 20);
+    expect(full.length).toBeGreaterThan(512 * 1024);
+    const exif = new Uint8Array([...new TextEncoder().encode("Exif\0\0II*\0"), 8, 0, 0, 0, 0, 0, ...noisy(320, 240, 200)]);
+    const app1 = new Uint8Array([0xff, 0xe1, (exif.length + 2) >> 8, (exif.length + 2) & 0xff, ...exif]);
+    const dir = mkdtempSync(join(tmpdir(), "skylapse-thumb-"));
+    writeFileSync(join(dir, "exif.jpg"), new Uint8Array([...full.subarray(0, 2), ...app1, ...full.subarray(2)]));
+    writeFileSync(join(dir, "plain.jpg"), full);
+    const maker = new ThumbnailMaker();
+    const fromExif = decode(await maker.make(join(dir, "exif.jpg")));
+    const fromFrame = decode(await maker.make(join(dir, "plain.jpg")));
+    expect([fromExif.width, fromExif.height, fromFrame.width, fromFrame.height]).toEqual([160, 120, 160, 120]);
+    expect(fromExif.data[(60 * 160 + 80) * 4 + 1]!).toBeGreaterThan(190);
+    expect(fromFrame.data[(60 * 160 + 80) * 4 + 1]!).toBeLessThan(50);
+  });
+
+  test("thumbnails of files, made off the main thread; a missing file is an error, not a hang", async () => {
     const width = 320;
     const height = 240;
     const data = new Uint8Array(width * height * 4).fill(128);

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { decode } from "jpeg-js";
 import * as SunCalc from "suncalc";
 import type { CapturedFrame } from "../../edge/camera/driver";
-import { cloudFactor, sceneKelvin, sceneLux } from "../../edge/camera/scene";
+import { cloudFactor, grainAt, hash, randomStream, sceneKelvin, sceneLux } from "../../edge/camera/scene";
 import { SimulatedCamera } from "../../edge/camera/simulated";
 import { DEFAULT_SETTINGS, type CaptureSettings, type SettingsOverride } from "../../shared/contracts/settings";
 
@@ -52,6 +52,14 @@ function means(frame: CapturedFrame, region = WHOLE) {
 async function luma(override: SettingsOverride, at = NOON, region = WHOLE): Promise<number> {
   return means((await shoot(override, at))[0]!, region).luma;
 }
+
+describe("sensor grain", () => {
+  test("each value computed alone is the one the seeded stream draws in turn (no table held)", () => {
+    const uniform = randomStream(hash(7, 1));
+    const start = hash(hash(7, 1));
+    for (let k = 0; k < 5000; k++) expect(grainAt(start, k)).toBe(Math.fround(2 * (uniform() + uniform() + uniform() - 1.5)));
+  });
+});
 
 describe("scene light", () => {
   test("illuminance rises monotonically with the sun, from night to full day", () => {

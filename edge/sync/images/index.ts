@@ -95,7 +95,6 @@ export class ImageSync {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.thumbnailMaker.warmUp();
     this.loop = this.loopUntilStopped();
   }
 

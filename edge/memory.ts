@@ -1,0 +1,26 @@
+import { fullGC } from "bun:jsc";
+
+/** Real ms between full collections at the most: a fast schedule does not spend its CPU collecting after every frame. */
+const MIN_GAP_MS = 500;
+
+/**
+ * JSC hands freed memory back to the system only in a full collection, and
+ * starts one by itself only once the heap has grown by about half again (its
+ * eden collections free garbage for reuse but keep the pages): a capture's
+ * frames, decodes and uploads then hold tens of MB on a 512 MB Pi. So the agent
+ * collects after a tick's captures, when the next tick is furthest away, at
+ * most once per MIN_GAP_MS of real time (a full collection of its heap takes
+ * about 10 ms on x64).
+ */
+export class GarbageCollector {
+  private last = -Infinity;
+
+  constructor(private readonly realNow: () => number = () => performance.now()) {}
+
+  afterWork(): void {
+    const now = this.realNow();
+    if (now - this.last < MIN_GAP_MS) return;
+    this.last = now;
+    fullGC();
+  }
+}

@@ -33,7 +33,7 @@ export const MAX_BODY_BYTES = 8 * 1024 * 1024;
  * the clock, the picture store inside `images` and `timelapses`. Nothing here
  * reads the environment or starts a timer.
  */
-export function createHub(options: { db: HubDb; clock: Clock; operatorToken: string; liveTimeoutMs?: number; timelapses: TimelapsesOptions; images: ImagesOptions }) {
+export async function createHub(options: { db: HubDb; clock: Clock; operatorToken: string; liveTimeoutMs?: number; timelapses: TimelapsesOptions; images: ImagesOptions }) {
   const ctx = {
     db: options.db,
     clock: options.clock,
@@ -42,7 +42,7 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     planHistory: new PlanHistory(options.db),
     operatorTokenHash: hashToken(options.operatorToken),
   } as HubContext;
-  backfillPlanHistory(options.db);
+  await backfillPlanHistory(options.db);
   const captureImages = new CaptureImages(ctx.db, options.images.storage);
   ctx.live = new LiveOrchestrator(ctx, options.liveTimeoutMs ?? 10_000, captureImages);
   const renders = options.timelapses;
@@ -70,4 +70,4 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
   return { app, ctx, captureImages };
 }
 
-export type HubApp = ReturnType<typeof createHub>["app"];
+export type HubApp = Awaited<ReturnType<typeof createHub>>["app"];

@@ -50,7 +50,7 @@ function loadConfigFile(path: string): unknown {
   }
 }
 
-function main() {
+async function main() {
   const env = readEnv(process.env);
   const settings = parseHubEnv(env);
   const clock = clockFromEnv(env);
@@ -60,14 +60,14 @@ function main() {
   const { db, sqlite } = openHubDb(join(settings.SKYLAPSE_DATA_DIR, "hub.sqlite"));
   if (settings.SKYLAPSE_CONFIG) {
     const { config, notes } = readConfig(loadConfigFile(settings.SKYLAPSE_CONFIG));
-    applyConfig(db, config, clock.now());
+    await applyConfig(db, config, clock.now());
     for (const note of notes) console.warn(`hub: config: set aside ${note}`);
     console.log(`hub: applied config ${settings.SKYLAPSE_CONFIG}`);
   }
   // One picture store for captures and videos.
   const storage = new FsImageStorage(join(settings.SKYLAPSE_DATA_DIR, "images"));
   const images = imagesOptions(settings, storage);
-  const { app, ctx, captureImages } = createHub({
+  const { app, ctx, captureImages } = await createHub({
     db,
     clock,
     operatorToken: token,
@@ -77,7 +77,7 @@ function main() {
   });
   const stopRetention = startImageRetention(captureImages, images, clock);
   ctx.live.start();
-  ctx.timelapses.start();
+  await ctx.timelapses.start();
   ctx.sessionRenders?.start();
   app.listen({ port: settings.SKYLAPSE_PORT, hostname: settings.SKYLAPSE_HOST, maxRequestBodySize: UNLIMITED_BY_SERVER });
   const shutdown = async () => {
@@ -86,7 +86,7 @@ function main() {
     await ctx.live.stop();
     ctx.sessionRenders?.stop();
     await ctx.timelapses.stop();
-    ctx.contacts.close();
+    await ctx.contacts.close();
     sqlite.close();
     lock.close();
     process.exit(0);
@@ -96,9 +96,7 @@ function main() {
   console.log(`hub: listening on http://${settings.SKYLAPSE_HOST}:${app.server?.port} (clock ${new Date(clock.now()).toISOString()}, speed ${clock.speed})`);
 }
 
-try {
-  main();
-} catch (e) {
+main().catch((e) => {
   console.error(`hub: ${(e as Error).message}`);
   process.exit(2);
-}
+});

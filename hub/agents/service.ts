@@ -6,7 +6,9 @@ import { planRange } from "../../shared/plan/windows";
 import { cameraRevision } from "../config/revision";
 import type { HubDb } from "../db/client";
 import { databaseLocked, watchLock } from "../db/locks";
+import { inTransaction } from "../db/transaction";
 import { isBusy } from "../../shared/sqlite";
+import { captureColumns } from "../db/captures";
 import { cameras, captureAliases, captures, clockSamples, outages } from "../db/schema";
 import { desiredStateFor } from "../plans/service";
 import { type ContactEvent, type ContactState, onContact } from "./contact-history";
@@ -18,8 +20,8 @@ export function hashToken(token: string): string {
 }
 
 /** The camera an agent token belongs to, or null. Only hashes are stored. */
-export function cameraForToken(db: HubDb, token: string): string | null {
-  return tokenLookup(db).get({ hash: hashToken(token) })?.id ?? null;
+export async function cameraForToken(db: HubDb, token: string): Promise<string | null> {
+  return (await tokenLookup(db).execute({ hash: hashToken(token) }))[0]?.id ?? null;
 }
 
 // Prepared once per database: every agent request runs this lookup.
@@ -49,13 +51,13 @@ interface CachedState {
 export class DesiredStateCache {
   private entries = new Map<string, CachedState>();
 
-  get(db: HubDb, cameraId: string, now: number): CachedState | null {
+  async get(db: HubDb, cameraId: string, now: number): Promise<CachedState | null> {
     // Read before the state is built: a change committed in between is built in, and seen again at the next poll.
-    const revision = cameraRevision(db, cameraId);
+    const revision = await cameraRevision(db, cameraId);
     if (revision === null) return null;
     const hit = this.entries.get(cameraId);
     if (hit && hit.revision === revision && now < hit.validUntil) return hit;
-    const desired = desiredStateFor(db, cameraId, now);
+    const desired = await desiredStateFor(db, cameraId, now);
     if (!desired) return null;
     const entry: CachedState = {
       revision,
@@ -80,31 +82,39 @@ export class ContactLog {
   private events: ContactEvent[] = [];
   private states = new Map<string, ContactState>();
   private timer: ReturnType<typeof setInterval> | null = null;
+  /** Flushes run one after another: a flush awaited by a reader includes every report before it. */
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: HubDb,
     flushEveryMs = 1000,
   ) {
-    this.timer = setInterval(() => this.flush(), flushEveryMs);
+    this.timer = setInterval(() => void this.flush(), flushEveryMs);
     this.timer.unref?.();
   }
 
-  record(cameraId: string, observed: ObservedState, now: number, pollIntervalSeconds: number): void {
-    const { state, events } = onContact(cameraId, this.stateOf(cameraId), observed, now, pollIntervalSeconds);
+  async record(cameraId: string, observed: ObservedState, now: number, pollIntervalSeconds: number): Promise<void> {
+    const read = this.states.get(cameraId) ?? (await this.stateOf(cameraId));
+    // Another poll of the camera recorded while the database was read is the newer state.
+    const { state, events } = onContact(cameraId, this.states.get(cameraId) ?? read, observed, now, pollIntervalSeconds);
     this.states.set(cameraId, state);
     if (events.length) this.events.push(...events);
     this.pending.set(cameraId, { observed, at: now });
   }
 
   /** What the database says, read once per camera per process. */
-  private stateOf(cameraId: string): ContactState {
-    const known = this.states.get(cameraId);
-    if (known) return known;
-    const row = contactStateLookup(this.db).get({ id: cameraId });
+  private async stateOf(cameraId: string): Promise<ContactState> {
+    const [row] = await contactStateLookup(this.db).execute({ id: cameraId });
     return { lastAt: row?.lastAt ?? null, awaitingCatchUp: Boolean(row?.open), lastSampleAt: row?.lastSampleAt ?? null };
   }
 
-  flush(): void {
+  /** Writes what was reported so far; resolves once it (and every flush before it) has been written or set aside. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.flushNow());
+    return this.flushing;
+  }
+
+  private async flushNow(): Promise<void> {
     if (!this.pending.size && !this.events.length) return;
     // While another process holds the database, wait for the probe rather than block on the busy timeout.
     if (databaseLocked(this.db)) return;
@@ -113,7 +123,7 @@ export class ContactLog {
     this.pending = new Map();
     this.events = [];
     try {
-      this.write(batch, events);
+      await this.write(batch, events);
     } catch (e) {
       // Keep them for the next flush (newer reports of the same camera win); a timer must never take the hub down.
       if (isBusy(e)) watchLock(this.db);
@@ -123,32 +133,32 @@ export class ContactLog {
     }
   }
 
-  private write(batch: Map<string, { observed: ObservedState; at: number }>, events: ContactEvent[]): void {
-    this.db.transaction((tx) => {
-      for (const [id, { observed, at }] of batch) tx.update(cameras).set({ observed, lastContactAt: at }).where(eq(cameras.id, id)).run();
+  private write(batch: Map<string, { observed: ObservedState; at: number }>, events: ContactEvent[]): Promise<void> {
+    return inTransaction(this.db, async (tx) => {
+      for (const [id, { observed, at }] of batch) await tx.update(cameras).set({ observed, lastContactAt: at }).where(eq(cameras.id, id));
       for (const e of events) {
         if (e.kind === "outage")
-          tx.insert(outages)
+          await tx
+            .insert(outages)
             .values({ cameraId: e.cameraId, fromAt: e.from, toAt: e.to, backlogAtReturn: e.backlogAtReturn, oldestPendingAt: e.oldestPendingAt, caughtUpAt: e.caughtUpAt })
-            .onConflictDoNothing()
-            .run();
+            .onConflictDoNothing();
         else if (e.kind === "caught_up")
-          tx.update(outages)
+          await tx
+            .update(outages)
             .set({ caughtUpAt: e.at })
-            .where(and(eq(outages.cameraId, e.cameraId), isNull(outages.caughtUpAt), lte(outages.toAt, e.at)))
-            .run();
+            .where(and(eq(outages.cameraId, e.cameraId), isNull(outages.caughtUpAt), lte(outages.toAt, e.at)));
         else
-          tx.insert(clockSamples)
+          await tx
+            .insert(clockSamples)
             .values({ cameraId: e.cameraId, at: e.at, offsetMs: e.offsetMs, trusted: e.trusted, source: e.source, correctionMs: e.correctionMs })
-            .onConflictDoNothing()
-            .run();
+            .onConflictDoNothing();
       }
     });
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    this.flush();
+    await this.flush();
   }
 }
 
@@ -195,21 +205,20 @@ function conflict(record: CaptureRecord, why: string): HttpError {
  * a batch of a log the camera's token no longer speaks for (log-binding). One
  * transaction, so a refused batch changes nothing.
  */
-export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now: number): UploadResult {
-  return db.transaction((tx) => {
-    const t = tx as unknown as HubDb;
+export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now: number): Promise<UploadResult> {
+  return inTransaction(db, async (t) => {
     const logId = batch.log_id;
-    checkAgentLog(t, cameraId, logId);
+    await checkAgentLog(t, cameraId, logId);
     let duplicates = 0;
 
     // Seqs acknowledged earlier as duplicates: a replay is a duplicate again, anything else a conflict.
     const aliased = new Map(
-      t
-        .select({ seq: captureAliases.seq, recordId: captureAliases.recordId })
-        .from(captureAliases)
-        .where(and(eq(captureAliases.cameraId, cameraId), eq(captureAliases.logId, logId), inArray(captureAliases.seq, batch.records.map((r) => r.seq))))
-        .all()
-        .map((a) => [a.seq, a.recordId]),
+      (
+        await t
+          .select({ seq: captureAliases.seq, recordId: captureAliases.recordId })
+          .from(captureAliases)
+          .where(and(eq(captureAliases.cameraId, cameraId), eq(captureAliases.logId, logId), inArray(captureAliases.seq, batch.records.map((r) => r.seq))))
+      ).map((a) => [a.seq, a.recordId]),
     );
     const fresh: CaptureRecord[] = [];
     for (const record of batch.records) {
@@ -218,12 +227,13 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
       else if (held === record.id) duplicates++;
       else throw conflict(record, `seq ${record.seq} of log ${logId} is another record`);
     }
-    if (!fresh.length) return { accepted: 0, duplicates, ...advanceLog(t, cameraId, logId, batch.records.map((r) => r.seq), now) };
+    if (!fresh.length) return { accepted: 0, duplicates, ...(await advanceLog(t, cameraId, logId, batch.records.map((r) => r.seq), now)) };
 
     // One multi-row insert; whatever it skipped (held id, held log+seq, held tick) is a duplicate or a conflict.
     const keys = new Map(fresh.map((r) => [r.seq, tickKey(r)]));
     const inserted = new Set(
-      t
+      (
+        await t
         .insert(captures)
         .values(
           fresh.map((record) => ({
@@ -234,17 +244,15 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
             plannedAt: Date.parse(record.planned_at),
             schedule: record.schedule,
             profileId: record.profile_id,
-            outcome: record.outcome,
             record,
             receivedAt: now,
             tickKey: keys.get(record.seq)!,
-            testId: record.test_id,
+            ...captureColumns(record),
           })),
         )
         .onConflictDoNothing()
         .returning({ seq: captures.seq })
-        .all()
-        .map((r) => r.seq),
+      ).map((r) => r.seq),
     );
     const skipped = fresh.filter((r) => !inserted.has(r.seq));
     // Seqs new to this log: stored, or acknowledged as duplicates of records held under another log.
@@ -252,28 +260,19 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
     if (skipped.length) {
       const cols = { id: captures.id, cameraId: captures.cameraId, logId: captures.logId, seq: captures.seq, tickKey: captures.tickKey };
       const atSeq = new Map(
-        t
-          .select(cols)
-          .from(captures)
-          .where(and(eq(captures.cameraId, cameraId), eq(captures.logId, logId), inArray(captures.seq, skipped.map((r) => r.seq))))
-          .all()
-          .map((h) => [h.seq, h]),
+        (
+          await t
+            .select(cols)
+            .from(captures)
+            .where(and(eq(captures.cameraId, cameraId), eq(captures.logId, logId), inArray(captures.seq, skipped.map((r) => r.seq))))
+        ).map((h) => [h.seq, h]),
       );
-      const byId = new Map(
-        t
-          .select(cols)
-          .from(captures)
-          .where(inArray(captures.id, skipped.map((r) => r.id)))
-          .all()
-          .map((h) => [h.id, h]),
-      );
+      const byId = new Map((await t.select(cols).from(captures).where(inArray(captures.id, skipped.map((r) => r.id)))).map((h) => [h.id, h]));
       const byTick = new Map(
-        t
-          .select(cols)
-          .from(captures)
-          .where(and(eq(captures.cameraId, cameraId), inArray(captures.tickKey, skipped.map((r) => keys.get(r.seq)!))))
-          .all()
-          .map((h) => [h.tickKey, h]),
+        (await t.select(cols).from(captures).where(and(eq(captures.cameraId, cameraId), inArray(captures.tickKey, skipped.map((r) => keys.get(r.seq)!))))).map((h) => [
+          h.tickKey,
+          h,
+        ]),
       );
       const aliases: (typeof captureAliases.$inferInsert)[] = [];
       for (const record of skipped) {
@@ -291,10 +290,10 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
         aliases.push({ cameraId, logId, seq: record.seq, recordId: record.id, captureId: held.id, receivedAt: now });
         duplicates++;
       }
-      if (aliases.length) t.insert(captureAliases).values(aliases).run();
+      if (aliases.length) await t.insert(captureAliases).values(aliases);
       advanced += aliases.length;
     }
-    if (advanced) presentAgentLog(t, cameraId, logId, now);
-    return { accepted: inserted.size, duplicates, ...advanceLog(t, cameraId, logId, batch.records.map((r) => r.seq), now) };
+    if (advanced) await presentAgentLog(t, cameraId, logId, now);
+    return { accepted: inserted.size, duplicates, ...(await advanceLog(t, cameraId, logId, batch.records.map((r) => r.seq), now)) };
   });
 }

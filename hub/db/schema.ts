@@ -1,10 +1,10 @@
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { CameraConfig } from "../../shared/contracts/config";
 import type { SettingsOverride } from "../../shared/contracts/settings";
 import type { GeoPosition } from "../../shared/contracts/plan";
 import type { ProfileDefinition, ProfileSnapshot } from "../../shared/contracts/profile";
 import type { ScheduleRule } from "../../shared/contracts/schedule";
-import type { CaptureRecord, ObservedState } from "../../shared/contracts/sync";
+import type { CaptureRecord, MissReason, ObservedState } from "../../shared/contracts/sync";
 
 /** Small singleton settings: the site location and the sync policy, as JSON. */
 export const settings = sqliteTable("settings", {
@@ -141,6 +141,15 @@ export const captures = sqliteTable(
     tickKey: text("tick_key"),
     /** The A/B test a capture belongs to (its side of the pair is in the record). */
     testId: text("test_id"),
+    // What queries read of the record, as columns (hub/db/captures.ts captureColumns fills them from it).
+    testRole: text("test_role").$type<"baseline" | "variant">(),
+    capturedAt: integer("captured_at"),
+    reasonCode: text("reason_code").$type<MissReason>(),
+    reason: text("reason"),
+    recovered: integer("recovered", { mode: "boolean" }).notNull().default(false),
+    meanLuma: real("mean_luma"),
+    clippedPct: real("clipped_pct"),
+    crushedPct: real("crushed_pct"),
   },
   (t) => [
     uniqueIndex("captures_log_seq").on(t.cameraId, t.logId, t.seq),

@@ -46,13 +46,13 @@ export const timelapsesModule = (ctx: HubContext) => {
     .use(operatorAuth(ctx))
     .post(
       "/",
-      ({ body, set }) => {
+      async ({ body, set }) => {
         set.status = 202;
-        return { id: jobs.request(body, "request").id };
+        return { id: (await jobs.request(body, "request")).id };
       },
       { body: timelapseModel.request, response: { 202: timelapseModel.created }, detail: { summary: "Queue a render (the same spec again re-renders it, same id)", tags } },
     )
-    .get("/", ({ query }) => ({ timelapses: jobs.list(query) }), {
+    .get("/", async ({ query }) => ({ timelapses: await jobs.list(query) }), {
       query: timelapseModel.listQuery,
       response: timelapseModel.list,
       detail: { summary: "Renders, newest first", tags },

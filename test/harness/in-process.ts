@@ -10,12 +10,12 @@ import { type HubDb, openHubDb } from "../../hub/db/client";
 import { FsImageStorage } from "../../hub/storage/fs";
 
 /** A hub in this process on a fresh database with `config` applied, on a manual clock at 2026-11-24 12:00Z. */
-export function inProcessHub(config: unknown, operatorToken: string) {
+export async function inProcessHub(config: unknown, operatorToken: string) {
   const clock = new ManualClock(Date.parse("2026-11-24T12:00:00Z"));
   const dir = mkdtempSync(join(tmpdir(), "skylapse-hubtest-"));
   const { db } = openHubDb(join(dir, "hub.sqlite"));
-  applyConfig(db, parseConfig(config), clock.now());
-  return { hub: hubOn(db, clock, operatorToken, dir), clock };
+  await applyConfig(db, parseConfig(config), clock.now());
+  return { hub: await hubOn(db, clock, operatorToken, dir), clock };
 }
 
 /**
@@ -30,7 +30,7 @@ export function hubOn(db: HubDb, clock: Clock, operatorToken: string, dir = mkdt
 }
 
 /** One request to an in-process hub with a bearer token (operator or agent); the JSON answer, if any. */
-export async function callHub(hub: ReturnType<typeof createHub>, method: string, path: string, token: string | null, body?: unknown) {
+export async function callHub(hub: Awaited<ReturnType<typeof createHub>>, method: string, path: string, token: string | null, body?: unknown) {
   const res = await hub.app.handle(
     new Request(`http://localhost${path}`, {
       method,
@@ -46,6 +46,6 @@ export async function callHub(hub: ReturnType<typeof createHub>, method: string,
  * What the camera's first poll does to its history, without the poll: its life at
  * the hub starts at `at`, under the plan it is served (tests that upload records directly).
  */
-export function firstContact(ctx: HubContext, cameraId: string, at = ctx.clock.now()): void {
-  ctx.planHistory.served(cameraId, cameraRevision(ctx.db, cameraId), at);
+export async function firstContact(ctx: HubContext, cameraId: string, at = ctx.clock.now()): Promise<void> {
+  await ctx.planHistory.served(cameraId, await cameraRevision(ctx.db, cameraId), at);
 }

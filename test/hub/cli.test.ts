@@ -37,7 +37,7 @@ const observed = (at: number, overrides: Partial<ObservedState> = {}) => observe
 
 const record = captureRecord;
 
-let hub: ReturnType<typeof createHub>;
+let hub: Awaited<ReturnType<typeof createHub>>;
 let clock: ManualClock;
 let url: string;
 
@@ -67,8 +67,8 @@ async function cli(args: string[], env: Record<string, string> = {}) {
 beforeAll(async () => {
   clock = new ManualClock(Date.parse("2026-11-24T12:00:00Z"));
   const { db } = openHubDb(join(mkdtempSync(join(tmpdir(), "skylapse-cli-")), "hub.sqlite"));
-  applyConfig(db, parseConfig(config), clock.now());
-  hub = hubOn(db, clock, OPERATOR);
+  await applyConfig(db, parseConfig(config), clock.now());
+  hub = await hubOn(db, clock, OPERATOR);
   const ridge = (await send("POST", "/api/cameras/ridge/token", OPERATOR)).token;
   const valley = (await send("POST", "/api/cameras/valley/token", OPERATOR)).token;
   // ridge: polls at 12:00, silent until 14:00 (backlog 240 pending since 13:30), caught up at 14:02.
@@ -91,7 +91,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await hub.app.stop();
-  hub.ctx.contacts.close();
+  await hub.ctx.contacts.close();
 });
 
 describe("skylapse report", () => {

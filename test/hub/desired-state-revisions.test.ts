@@ -38,7 +38,7 @@ const config = {
 const ALL = ["a", "b", "c", "d", "e"];
 const observed = observedState({}, { offsetMs: null });
 
-type Hub = ReturnType<typeof hubOn>;
+type Hub = Awaited<ReturnType<typeof hubOn>>;
 let dbPath: string;
 let clock: ManualClock;
 let hub: Hub;
@@ -92,8 +92,8 @@ beforeEach(async () => {
   const dir = mkdtempSync(join(tmpdir(), "skylapse-revisions-"));
   dbPath = join(dir, "hub.sqlite");
   const { db } = openHubDb(dbPath);
-  applyConfig(db, parseConfig(config), clock.now());
-  hub = hubOn(db, clock, OPERATOR, dir);
+  await applyConfig(db, parseConfig(config), clock.now());
+  hub = await hubOn(db, clock, OPERATOR, dir);
   for (const id of ALL) tokens.set(id, (await op("POST", `/api/cameras/${id}/token`)).body.token);
   etags.clear();
   computed = spyOn(plans, "desiredStateFor");
@@ -102,7 +102,7 @@ beforeEach(async () => {
   expect(await pollRound()).toEqual(only([]));
 });
 
-afterEach(() => {
+afterEach(async () => {
   computed.mockRestore();
   planChecks.mockRestore();
 });
@@ -202,7 +202,7 @@ describe("a shared change reaches exactly the cameras it shapes", () => {
 
 test("two hubs on one database: a change made through one reaches the other's cache for that camera only", async () => {
   const { db } = openHubDb(dbPath);
-  const replica = hubOn(db, clock, OPERATOR);
+  const replica = await hubOn(db, clock, OPERATOR);
   await pollRound(replica);
   expect((await pollRound(replica)).recomputed).toEqual([]);
   await op("PATCH", "/api/cameras/d", { image_sync: "all" });

@@ -9,7 +9,8 @@ import { FsImageStorage } from "./storage/fs";
 import { timelapsesOptions } from "./timelapses";
 import { applyConfig, ConfigError, readConfig } from "./config/service";
 import { openHubDb } from "./db/client";
-import { parseHubEnv } from "./env";
+import { openPgHubDb } from "./db/postgres";
+import { type HubEnv, parseHubEnv } from "./env";
 import { holdExclusiveLock } from "../shared/sqlite";
 
 function operatorToken(dataDir: string, fromEnv: string | undefined): string {
@@ -36,6 +37,13 @@ function lockDataDir(dataDir: string) {
   return lock;
 }
 
+/** PostgreSQL when SKYLAPSE_DATABASE_URL names one, else SQLite in the data dir. */
+async function openDatabase(settings: HubEnv) {
+  if (settings.SKYLAPSE_DATABASE_URL) return openPgHubDb(settings.SKYLAPSE_DATABASE_URL);
+  const { db, sqlite } = openHubDb(join(settings.SKYLAPSE_DATA_DIR, "hub.sqlite"));
+  return { db, close: async () => sqlite.close() };
+}
+
 function loadConfigFile(path: string): unknown {
   let text: string;
   try {
@@ -57,7 +65,7 @@ async function main() {
   mkdirSync(settings.SKYLAPSE_DATA_DIR, { recursive: true });
   const lock = lockDataDir(settings.SKYLAPSE_DATA_DIR);
   const token = operatorToken(settings.SKYLAPSE_DATA_DIR, settings.SKYLAPSE_OPERATOR_TOKEN);
-  const { db, sqlite } = openHubDb(join(settings.SKYLAPSE_DATA_DIR, "hub.sqlite"));
+  const { db, close } = await openDatabase(settings);
   if (settings.SKYLAPSE_CONFIG) {
     const { config, notes } = readConfig(loadConfigFile(settings.SKYLAPSE_CONFIG));
     await applyConfig(db, config, clock.now());
@@ -87,7 +95,7 @@ async function main() {
     ctx.sessionRenders?.stop();
     await ctx.timelapses.stop();
     await ctx.contacts.close();
-    sqlite.close();
+    await close();
     lock.close();
     process.exit(0);
   };

@@ -1,4 +1,14 @@
+import { is, sql } from "drizzle-orm";
+import { type PgDatabase, PgTransaction } from "drizzle-orm/pg-core";
 import { isTransaction, sqliteHandle, type HubDb } from "./client";
+
+/**
+ * The transaction-level advisory lock every hub transaction on PostgreSQL takes
+ * first: hub transactions run one at a time across all replicas, as they do on
+ * SQLite (BEGIN IMMEDIATE), so read-then-write steps (revisions, log gaps, a
+ * live camera's next seq) stay correct without retries.
+ */
+const WRITE_LOCK = 7_215_734_013;
 
 /**
  * Runs `work` as one transaction and returns what it returns; anything it throws
@@ -11,12 +21,17 @@ import { isTransaction, sqliteHandle, type HubDb } from "./client";
  * transaction at a time; statements outside it queue until it ends) and issues
  * BEGIN IMMEDIATE / COMMIT / ROLLBACK itself: the write lock is taken up front,
  * so another process's lock shows at BEGIN as SQLITE_BUSY (retried by
- * `writeWhenFree`), never half-way.
+ * `writeWhenFree`), never half-way. On PostgreSQL it is drizzle's transaction
+ * under WRITE_LOCK.
  */
 export async function inTransaction<T>(db: HubDb, work: (tx: HubDb) => Promise<T>): Promise<T> {
-  if (isTransaction(db)) return work(db);
+  if (isTransaction(db) || is(db, PgTransaction)) return work(db);
   const handle = sqliteHandle(db);
-  if (!handle) throw new Error("inTransaction: not a hub database");
+  if (!handle)
+    return (db as unknown as PgDatabase<never>).transaction(async (tx) => {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
+      return work(tx as unknown as HubDb);
+    });
   const release = await handle.gate.acquire();
   try {
     handle.sqlite.exec("BEGIN IMMEDIATE");

@@ -7,13 +7,24 @@ import { applyConfig, parseConfig } from "../../hub/config/service";
 import { cameraRevision } from "../../hub/config/revision";
 import type { HubContext } from "../../hub/context";
 import { type HubDb, openHubDb } from "../../hub/db/client";
+import { openPgHubDb } from "../../hub/db/postgres";
 import { FsImageStorage } from "../../hub/storage/fs";
+import { freshDatabase, testBackend } from "./postgres";
+
+/**
+ * A fresh hub database for a test: SQLite in `dir`, or a new database on the
+ * run's PostgreSQL cluster when SKYLAPSE_TEST_BACKEND=postgres.
+ */
+export async function testHubDb(dir = mkdtempSync(join(tmpdir(), "skylapse-hubtest-"))): Promise<HubDb> {
+  if (testBackend() === "postgres") return (await openPgHubDb(await freshDatabase())).db;
+  return openHubDb(join(dir, "hub.sqlite")).db;
+}
 
 /** A hub in this process on a fresh database with `config` applied, on a manual clock at 2026-11-24 12:00Z. */
 export async function inProcessHub(config: unknown, operatorToken: string) {
   const clock = new ManualClock(Date.parse("2026-11-24T12:00:00Z"));
   const dir = mkdtempSync(join(tmpdir(), "skylapse-hubtest-"));
-  const { db } = openHubDb(join(dir, "hub.sqlite"));
+  const db = await testHubDb(dir);
   await applyConfig(db, parseConfig(config), clock.now());
   return { hub: await hubOn(db, clock, operatorToken, dir), clock };
 }

@@ -8,8 +8,12 @@ import type { HubDb } from "./client";
 /** The advisory lock key every hub process takes to migrate: concurrent replicas migrate one after another, the later ones find nothing to do. */
 const MIGRATION_LOCK = 7_215_734_012;
 
-/** Connections each hub process keeps to PostgreSQL. */
-const POOL_SIZE = 10;
+
+/** Connections a hub process keeps to PostgreSQL: at most `max`, an idle one closed after `idleSeconds` (0: kept). */
+export interface PgPool {
+  max?: number;
+  idleSeconds?: number;
+}
 
 /**
  * The hub's database on PostgreSQL (SKYLAPSE_DATABASE_URL): migrations applied
@@ -17,8 +21,8 @@ const POOL_SIZE = 10;
  * Returned with the same type as the SQLite database: the data layer issues the
  * same drizzle calls on both (hub/db/schema-pg.ts says why that holds).
  */
-export async function openPgHubDb(url: string): Promise<{ db: HubDb; close: () => Promise<void> }> {
-  const client = new SQL(url, { max: POOL_SIZE });
+export async function openPgHubDb(url: string, pool: PgPool = {}): Promise<{ db: HubDb; close: () => Promise<void> }> {
+  const client = new SQL(url, { max: pool.max ?? 10, idleTimeout: pool.idleSeconds ?? 0 });
   const conn = await client.reserve();
   try {
     await conn`SELECT pg_advisory_lock(${MIGRATION_LOCK})`;

@@ -16,8 +16,22 @@ import { freshDatabase, testBackend } from "./postgres";
  * run's PostgreSQL cluster when SKYLAPSE_TEST_BACKEND=postgres.
  */
 export async function testHubDb(dir = mkdtempSync(join(tmpdir(), "skylapse-hubtest-"))): Promise<HubDb> {
-  if (testBackend() === "postgres") return (await openPgHubDb(await freshDatabase())).db;
-  return openHubDb(join(dir, "hub.sqlite")).db;
+  let open: () => Promise<HubDb>;
+  if (testBackend() === "postgres") {
+    const url = await freshDatabase();
+    // Few connections, closed when idle: a test run opens hundreds of hubs on one cluster.
+    open = async () => (await openPgHubDb(url, { max: 2, idleSeconds: 2 })).db;
+  } else open = async () => openHubDb(join(dir, "hub.sqlite")).db;
+  const db = await open();
+  reopeners.set(db, open);
+  return db;
+}
+
+const reopeners = new WeakMap<HubDb, () => Promise<HubDb>>();
+
+/** The same database opened again, as a second hub process would. */
+export function reopenTestHubDb(db: HubDb): Promise<HubDb> {
+  return reopeners.get(db)!();
 }
 
 /** A hub in this process on a fresh database with `config` applied, on a manual clock at 2026-11-24 12:00Z. */

@@ -12,12 +12,11 @@ import { ManualClock } from "../../shared/clock";
 import { ingestBatch } from "../../hub/agents/service";
 import type { createHub } from "../../hub/app";
 import { applyConfig, parseConfig } from "../../hub/config/service";
-import { openHubDb } from "../../hub/db/client";
 import { captureImages } from "../../hub/db/schema";
 import { imageKey } from "../../hub/storage";
 import { FsImageStorage } from "../../hub/storage/fs";
 import { captureRecord, sunriseGridConfig } from "../harness/fixtures";
-import { firstContact, hubOn } from "../harness/in-process";
+import { firstContact, hubOn, testHubDb } from "../harness/in-process";
 
 const ROOT = join(import.meta.dir, "..", "..");
 const OPERATOR = "operator-token-for-cli-timelapses";
@@ -55,7 +54,7 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "skylapse-cli-tl-"));
   // The camera is registered before the session it shoots, which is then rendered at 14:00.
   const clock = new ManualClock(Date.parse("2026-11-24T13:00:00Z"));
-  const { db } = openHubDb(join(work, "hub.sqlite"));
+  const db = await testHubDb(work);
   await applyConfig(db, parseConfig(config), clock.now());
   clock.set(Date.parse("2026-11-24T14:00:00Z"));
   hub = await hubOn(db, clock, OPERATOR, work);

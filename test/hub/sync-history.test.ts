@@ -4,15 +4,12 @@
  * clock samples, the sync report and the fleet summary. Time is a ManualClock.
  */
 import { beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ManualClock } from "../../shared/clock";
 import type { CaptureRecord, ObservedState } from "../../shared/contracts/sync";
 import { createHub } from "../../hub/app";
-import { callHub, hubOn } from "../harness/in-process";
+import { callHub, hubOn, testHubDb } from "../harness/in-process";
 import { applyConfig, parseConfig } from "../../hub/config/service";
-import { openHubDb, type HubDb } from "../../hub/db/client";
+import type { HubDb } from "../../hub/db/client";
 import { DENVER } from "../harness/scenario";
 import { captureRecord, observedState } from "../harness/fixtures";
 
@@ -65,7 +62,7 @@ const held = async (camera = "ridge") => (await call("GET", `/api/cameras/${came
 
 async function start(pollSeconds = 60) {
   clock = new ManualClock(T0);
-  db = openHubDb(join(mkdtempSync(join(tmpdir(), "skylapse-hubhist-")), "hub.sqlite")).db;
+  db = await testHubDb();
   await applyConfig(db, parseConfig(config(pollSeconds)), clock.now());
   hub = await hubOn(db, clock, OPERATOR);
   tokens.clear();

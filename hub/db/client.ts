@@ -138,6 +138,11 @@ export function sqliteHandle(db: HubDb): SqliteHandle | undefined {
   return handles.get(db);
 }
 
+/** Whether `db` is on PostgreSQL (else SQLite): for the few statements the dialects write differently. */
+export function isPostgres(db: HubDb): boolean {
+  return !handles.has(db) && !insides.has(db);
+}
+
 /** Whether `db` is the inside of a transaction (what `inTransaction` gave its work). */
 export function isTransaction(db: HubDb): boolean {
   return insides.has(db);

@@ -305,6 +305,8 @@ export const timelapses = sqliteTable(
     createdAt: int("created_at").notNull(),
     startedAt: int("started_at"),
     finishedAt: int("finished_at"),
+    /** Hub time until which the running attempt's worker holds the job; renewed while it renders, taken over once past. */
+    leaseUntil: int("lease_until"),
   },
   (t) => [uniqueIndex("timelapses_spec").on(t.specKey), index("timelapses_status").on(t.status, t.createdAt), index("timelapses_created").on(t.createdAt)],
 );

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { and, asc, desc, eq, gte, inArray, lt, notInArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import { canonicalJson } from "../../shared/canonical";
 import type { Timelapse, TimelapseSpec, TimelapseStatus } from "../../shared/contracts/timelapse";
 import { plannedTicks } from "../../shared/plan/ticks";
@@ -8,6 +8,7 @@ import { OPERATOR, recordAudit } from "../audit/service";
 import type { HubContext } from "../context";
 import { watchLock, writeWhenFree } from "../db/locks";
 import { isProduction } from "../db/captures";
+import { isPostgres } from "../db/client";
 import { inTransaction } from "../db/transaction";
 import { isBusy } from "../../shared/sqlite";
 import { cameras, captureImages, captures, profiles, timelapses } from "../db/schema";
@@ -15,7 +16,12 @@ import { planInForce } from "../plans/service";
 import { type ImageStorage, timelapseKey } from "../storage";
 import { storedResponse } from "../storage/serve";
 import { type CaptureRow, frameSequence, type Frame, gridSequence } from "./frames";
+import { claimJob, renewLease, requeueRunning } from "./queue";
 import { render, RenderError } from "./render";
+
+/** Real ms a claimed render stays its worker's without a heartbeat; a dead worker's job is taken over after it. */
+const LEASE_REAL_MS = 60_000;
+const HEARTBEAT_REAL_MS = 20_000;
 
 type Row = typeof timelapses.$inferSelect;
 
@@ -160,8 +166,15 @@ export class TimelapseJobs {
 
   async start(): Promise<void> {
     this.stopped = false;
-    await this.ctx.db.update(timelapses).set({ status: "queued" }).where(eq(timelapses.status, "running"));
+    // Alone on its SQLite file (the data dir's lock), the hub's running jobs are its own, interrupted: they run again now.
+    // On PostgreSQL other replicas may be rendering theirs: a dead one's jobs are taken over when their lease runs out.
+    if (!isPostgres(this.ctx.db)) await requeueRunning(this.ctx.db);
     await this.pump();
+  }
+
+  /** The lease a claim or a heartbeat gives, in hub-clock ms from now. */
+  private leaseUntil(): number {
+    return this.ctx.clock.now() + LEASE_REAL_MS * this.ctx.clock.speed;
   }
 
   async stop(): Promise<void> {
@@ -309,9 +322,16 @@ export class TimelapseJobs {
       if (!next) return;
       const job = next;
       const abort = new AbortController();
+      // Held while it renders; a job that is no longer this attempt's (cancelled here or on another replica, taken over) stops.
+      const heartbeat = setInterval(() => {
+        renewLease(this.ctx.db, job, this.leaseUntil())
+          .then((held) => held || abort.abort())
+          .catch((e) => console.error(`hub: timelapse ${job.id}: lease not renewed: ${(e as Error).message}`));
+      }, HEARTBEAT_REAL_MS);
       const done = this.runJob(job, abort.signal)
         .catch((e) => console.error(`hub: timelapse ${job.id}: ${(e as Error).message}`))
         .finally(() => {
+          clearInterval(heartbeat);
           this.inFlight.delete(job.id);
           void this.pump();
         });
@@ -320,19 +340,7 @@ export class TimelapseJobs {
   }
 
   private claim(): Promise<Row | null> {
-    return inTransaction(this.ctx.db, async (t) => {
-      const busy = [...this.inFlight.keys()];
-      const [next] = await t
-        .select()
-        .from(timelapses)
-        .where(and(eq(timelapses.status, "queued"), busy.length ? notInArray(timelapses.id, busy) : undefined))
-        .orderBy(asc(timelapses.createdAt), asc(timelapses.id))
-        .limit(1);
-      if (!next) return null;
-      const started = { status: "running" as const, attempt: next.attempt + 1, startedAt: this.ctx.clock.now(), framesDone: 0 };
-      await t.update(timelapses).set(started).where(eq(timelapses.id, next.id));
-      return { ...next, ...started };
-    });
+    return claimJob(this.ctx.db, this.ctx.clock.now(), this.leaseUntil(), [...this.inFlight.keys()]);
   }
 
   /**

@@ -185,7 +185,8 @@ CREATE TABLE "timelapses" (
 	"error" text,
 	"created_at" bigint NOT NULL,
 	"started_at" bigint,
-	"finished_at" bigint
+	"finished_at" bigint,
+	"lease_until" bigint
 );
 --> statement-breakpoint
 CREATE INDEX "audit_at" ON "audit_log" USING btree ("at");--> statement-breakpoint

@@ -20,8 +20,10 @@ import { claimJob, renewLease, requeueRunning } from "./queue";
 import { render, RenderError } from "./render";
 
 /** Real ms a claimed render stays its worker's without a heartbeat; a dead worker's job is taken over after it. */
-const LEASE_REAL_MS = 60_000;
-const HEARTBEAT_REAL_MS = 20_000;
+const LEASE_REAL_MS = 10_000;
+const HEARTBEAT_REAL_MS = 3_000;
+/** Real ms between looks at the queue for jobs queued by another process or whose lease ran out. */
+const QUEUE_LOOK_REAL_MS = 5_000;
 
 type Row = typeof timelapses.$inferSelect;
 
@@ -158,6 +160,7 @@ export class TimelapseJobs {
   /** One pump at a time (a claim awaits the database); a pump asked for meanwhile runs after it. */
   private pumping: Promise<void> | null = null;
   private pumpAgain = false;
+  private looking: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     private readonly ctx: HubContext,
@@ -169,6 +172,8 @@ export class TimelapseJobs {
     // Alone on its SQLite file (the data dir's lock), the hub's running jobs are its own, interrupted: they run again now.
     // On PostgreSQL other replicas may be rendering theirs: a dead one's jobs are taken over when their lease runs out.
     if (!isPostgres(this.ctx.db)) await requeueRunning(this.ctx.db);
+    this.looking ??= setInterval(() => void this.pump(), QUEUE_LOOK_REAL_MS);
+    this.looking.unref?.();
     await this.pump();
   }
 
@@ -179,6 +184,8 @@ export class TimelapseJobs {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.looking) clearInterval(this.looking);
+    this.looking = null;
     await this.pumping;
     for (const job of this.inFlight.values()) job.abort.abort();
     await Promise.all([...this.inFlight.values()].map((j) => j.done));

@@ -169,7 +169,7 @@ function prepareContactState(db: HubDb) {
     .select({
       lastAt: cameras.lastContactAt,
       open: sql<number>`exists (select 1 from ${outages} where ${outages.cameraId} = ${cameras.id} and ${outages.caughtUpAt} is null)`,
-      lastSampleAt: sql<number | null>`(select max(${clockSamples.at}) from ${clockSamples} where ${clockSamples.cameraId} = ${cameras.id})`,
+      lastSampleAt: sql<number | null>`(select max(${clockSamples.at}) from ${clockSamples} where ${clockSamples.cameraId} = ${cameras.id})`.mapWith(Number),
     })
     .from(cameras)
     .where(eq(cameras.id, sql.placeholder("id")))

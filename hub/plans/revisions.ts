@@ -58,10 +58,10 @@ export async function contactsWithoutRevision(db: HubDb): Promise<{ cameraId: st
     .select({
       id: cameras.id,
       lastContactAt: cameras.lastContactAt,
-      sample: sql<number | null>`(select min(${clockSamples.at}) from ${clockSamples} where ${clockSamples.cameraId} = ${cameras.id})`,
-      log: sql<number | null>`(select min(${agentLogs.firstSeenAt}) from ${agentLogs} where ${agentLogs.cameraId} = ${cameras.id})`,
-      outage: sql<number | null>`(select min(${outages.fromAt}) from ${outages} where ${outages.cameraId} = ${cameras.id})`,
-      record: sql<number | null>`(select min(${captures.receivedAt}) from ${captures} where ${captures.cameraId} = ${cameras.id})`,
+      sample: sql<number | null>`(select min(${clockSamples.at}) from ${clockSamples} where ${clockSamples.cameraId} = ${cameras.id})`.mapWith(Number),
+      log: sql<number | null>`(select min(${agentLogs.firstSeenAt}) from ${agentLogs} where ${agentLogs.cameraId} = ${cameras.id})`.mapWith(Number),
+      outage: sql<number | null>`(select min(${outages.fromAt}) from ${outages} where ${outages.cameraId} = ${cameras.id})`.mapWith(Number),
+      record: sql<number | null>`(select min(${captures.receivedAt}) from ${captures} where ${captures.cameraId} = ${cameras.id})`.mapWith(Number),
     })
     .from(cameras)
     .leftJoin(planRevisions, and(eq(planRevisions.cameraId, cameras.id), eq(planRevisions.revision, 1)))

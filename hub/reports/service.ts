@@ -56,8 +56,8 @@ export async function cameraReport(db: HubDb, cameraId: string, from: number, to
   // Pictures received for records in range (purged by hub retention since or not): one indexed read.
   const [held] = await db
     .select({
-      thumbnails: sql<number>`count(${captureImages.thumbnailAt})`,
-      full: sql<number>`count(${captureImages.imageCompleteAt})`,
+      thumbnails: sql<number>`count(${captureImages.thumbnailAt})`.mapWith(Number),
+      full: sql<number>`count(${captureImages.imageCompleteAt})`.mapWith(Number),
     })
     .from(captureImages)
     .where(and(eq(captureImages.cameraId, cameraId), gte(captureImages.plannedAt, from), lt(captureImages.plannedAt, to)));

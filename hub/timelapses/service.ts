@@ -245,7 +245,7 @@ export class TimelapseJobs {
   /** How many renders wait and how many run now. */
   async queueCounts(): Promise<{ queued: number; running: number }> {
     const rows = await this.ctx.db
-      .select({ status: timelapses.status, n: sql<number>`count(*)` })
+      .select({ status: timelapses.status, n: sql<number>`count(*)`.mapWith(Number) })
       .from(timelapses)
       .where(inArray(timelapses.status, ["queued", "running"]))
       .groupBy(timelapses.status);

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { canonicalJson, sha256 } from "../../shared/canonical";
 import type { CaptureRecord, DesiredState, ObservedState, UploadBatch, UploadResult } from "../../shared/contracts/sync";
 import { HttpError } from "../../shared/http";
@@ -9,9 +9,10 @@ import { databaseLocked, watchLock } from "../db/locks";
 import { inTransaction } from "../db/transaction";
 import { isBusy } from "../../shared/sqlite";
 import { captureColumns } from "../db/captures";
-import { cameras, captureAliases, captures, clockSamples, outages } from "../db/schema";
+import { captureAliases, captures } from "../db/schema";
 import { desiredStateFor } from "../plans/service";
 import { type ContactEvent, type ContactState, onContact } from "./contact-history";
+import { cameraOfTokenHash, contactStateOf, insertCaptures, writeContacts } from "./data";
 import { checkAgentLog, presentAgentLog } from "./log-binding";
 import { advanceLog } from "./log-gaps";
 
@@ -20,19 +21,8 @@ export function hashToken(token: string): string {
 }
 
 /** The camera an agent token belongs to, or null. Only hashes are stored. */
-export async function cameraForToken(db: HubDb, token: string): Promise<string | null> {
-  return (await tokenLookup(db).execute({ hash: hashToken(token) }))[0]?.id ?? null;
-}
-
-// Prepared once per database: every agent request runs this lookup.
-const tokenLookups = new WeakMap<HubDb, ReturnType<typeof prepareTokenLookup>>();
-function prepareTokenLookup(db: HubDb) {
-  return db.select({ id: cameras.id }).from(cameras).where(eq(cameras.tokenHash, sql.placeholder("hash"))).prepare();
-}
-function tokenLookup(db: HubDb) {
-  let q = tokenLookups.get(db);
-  if (!q) tokenLookups.set(db, (q = prepareTokenLookup(db)));
-  return q;
+export function cameraForToken(db: HubDb, token: string): Promise<string | null> {
+  return cameraOfTokenHash(db, hashToken(token));
 }
 
 interface CachedState {
@@ -104,8 +94,7 @@ export class ContactLog {
 
   /** What the database says, read once per camera per process. */
   private async stateOf(cameraId: string): Promise<ContactState> {
-    const [row] = await contactStateLookup(this.db).execute({ id: cameraId });
-    return { lastAt: row?.lastAt ?? null, awaitingCatchUp: Boolean(row?.open), lastSampleAt: row?.lastSampleAt ?? null };
+    return contactStateOf(this.db, cameraId);
   }
 
   /** Writes what was reported so far; resolves once it (and every flush before it) has been written or set aside. */
@@ -123,7 +112,7 @@ export class ContactLog {
     this.pending = new Map();
     this.events = [];
     try {
-      await this.write(batch, events);
+      await writeContacts(this.db, batch, events);
     } catch (e) {
       // Keep them for the next flush (newer reports of the same camera win); a timer must never take the hub down.
       if (isBusy(e)) watchLock(this.db);
@@ -133,52 +122,10 @@ export class ContactLog {
     }
   }
 
-  private write(batch: Map<string, { observed: ObservedState; at: number }>, events: ContactEvent[]): Promise<void> {
-    return inTransaction(this.db, async (tx) => {
-      for (const [id, { observed, at }] of batch) await tx.update(cameras).set({ observed, lastContactAt: at }).where(eq(cameras.id, id));
-      for (const e of events) {
-        if (e.kind === "outage")
-          await tx
-            .insert(outages)
-            .values({ cameraId: e.cameraId, fromAt: e.from, toAt: e.to, backlogAtReturn: e.backlogAtReturn, oldestPendingAt: e.oldestPendingAt, caughtUpAt: e.caughtUpAt })
-            .onConflictDoNothing();
-        else if (e.kind === "caught_up")
-          await tx
-            .update(outages)
-            .set({ caughtUpAt: e.at })
-            .where(and(eq(outages.cameraId, e.cameraId), isNull(outages.caughtUpAt), lte(outages.toAt, e.at)));
-        else
-          await tx
-            .insert(clockSamples)
-            .values({ cameraId: e.cameraId, at: e.at, offsetMs: e.offsetMs, trusted: e.trusted, source: e.source, correctionMs: e.correctionMs })
-            .onConflictDoNothing();
-      }
-    });
-  }
-
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.flush();
   }
-}
-
-// Prepared once per database: the first poll of each camera in this process runs it.
-const contactStateLookups = new WeakMap<HubDb, ReturnType<typeof prepareContactState>>();
-function prepareContactState(db: HubDb) {
-  return db
-    .select({
-      lastAt: cameras.lastContactAt,
-      open: sql<number>`exists (select 1 from ${outages} where ${outages.cameraId} = ${cameras.id} and ${outages.caughtUpAt} is null)`,
-      lastSampleAt: sql<number | null>`(select max(${clockSamples.at}) from ${clockSamples} where ${clockSamples.cameraId} = ${cameras.id})`.mapWith(Number),
-    })
-    .from(cameras)
-    .where(eq(cameras.id, sql.placeholder("id")))
-    .prepare();
-}
-function contactStateLookup(db: HubDb) {
-  let q = contactStateLookups.get(db);
-  if (!q) contactStateLookups.set(db, (q = prepareContactState(db)));
-  return q;
 }
 
 /**
@@ -229,30 +176,25 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
     }
     if (!fresh.length) return { accepted: 0, duplicates, ...(await advanceLog(t, cameraId, logId, batch.records.map((r) => r.seq), now)) };
 
-    // One multi-row insert; whatever it skipped (held id, held log+seq, held tick) is a duplicate or a conflict.
+    // Whatever the insert skipped (held id, held log+seq, held tick) is a duplicate or a conflict.
     const keys = new Map(fresh.map((r) => [r.seq, tickKey(r)]));
     const inserted = new Set(
-      (
-        await t
-        .insert(captures)
-        .values(
-          fresh.map((record) => ({
-            id: record.id,
-            cameraId,
-            logId,
-            seq: record.seq,
-            plannedAt: Date.parse(record.planned_at),
-            schedule: record.schedule,
-            profileId: record.profile_id,
-            record,
-            receivedAt: now,
-            tickKey: keys.get(record.seq)!,
-            ...captureColumns(record),
-          })),
-        )
-        .onConflictDoNothing()
-        .returning({ seq: captures.seq })
-      ).map((r) => r.seq),
+      await insertCaptures(
+        t,
+        fresh.map((record) => ({
+          id: record.id,
+          cameraId,
+          logId,
+          seq: record.seq,
+          plannedAt: Date.parse(record.planned_at),
+          schedule: record.schedule,
+          profileId: record.profile_id,
+          record,
+          receivedAt: now,
+          tickKey: keys.get(record.seq)!,
+          ...captureColumns(record),
+        })),
+      ),
     );
     const skipped = fresh.filter((r) => !inserted.has(r.seq));
     // Seqs new to this log: stored, or acknowledged as duplicates of records held under another log.

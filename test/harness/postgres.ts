@@ -5,7 +5,7 @@
  * SKYLAPSE_TEST_BACKEND=postgres runs the hub tests on it (testBackend()).
  */
 import { SQL } from "bun";
-import { chownSync, mkdtempSync, rmSync } from "node:fs";
+import { chownSync, mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,10 +28,13 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Runs a PostgreSQL binary as the postgres user when we are root (the server refuses to run as root). */
+/** A PostgreSQL binary's command line, as the postgres user when we are root (the server refuses to run as root). */
+function asPostgres(args: string[]): string[] {
+  return process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", ...args] : args;
+}
+
 function run(args: string[]): void {
-  const cmd = process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", ...args] : args;
-  const out = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
+  const out = Bun.spawnSync(asPostgres(args), { stdout: "pipe", stderr: "pipe" });
   if (out.exitCode !== 0) throw new Error(`${args[0]} failed: ${out.stderr.toString()}${out.stdout.toString()}`);
 }
 
@@ -54,12 +57,11 @@ async function start(): Promise<Cluster> {
   const port = await freePort();
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=500`;
   run([join(BIN, "pg_ctl"), "-D", data, "-w", "-l", join(dir, "log"), "-o", options, "start"]);
-  process.once("exit", () => {
-    try {
-      run([join(BIN, "pg_ctl"), "-D", data, "-m", "immediate", "stop"]);
-    } catch {}
-    rmSync(dir, { recursive: true, force: true });
-  });
+  // A watcher outside this process stops the cluster once the test run is gone, however it ended (kill -9 included).
+  const stop = asPostgres([join(BIN, "pg_ctl"), "-D", data, "-m", "immediate", "stop"]).map((a) => `'${a}'`).join(" ");
+  Bun.spawn(["sh", "-c", `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; ${stop} >/dev/null 2>&1; rm -rf '${dir}'`], {
+    stdio: ["ignore", "ignore", "ignore"],
+  }).unref();
   return { port, admin: new SQL(`postgres://postgres@127.0.0.1:${port}/postgres`, { max: 1 }) };
 }
 

@@ -53,7 +53,7 @@ export const MAX_BODY_BYTES = 8 * 1024 * 1024;
  * the clock, the picture store inside `images` and `timelapses`. Nothing here
  * reads the environment or starts a timer.
  */
-export function createHub(options: { db: HubDb; clock: Clock; operatorToken: string; liveTimeoutMs?: number; timelapses: TimelapsesOptions; images: ImagesOptions; operation?: OperationOptions }) {
+export async function createHub(options: { db: HubDb; clock: Clock; operatorToken: string; liveTimeoutMs?: number; timelapses: TimelapsesOptions; images: ImagesOptions; operation?: OperationOptions }) {
   const ctx = {
     db: options.db,
     clock: options.clock,
@@ -63,7 +63,7 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
     operatorTokenHash: hashToken(options.operatorToken),
     diagnostics: new Diagnostics(options.db, options.clock),
   } as HubContext;
-  backfillPlanHistory(options.db);
+  await backfillPlanHistory(options.db);
   const captureImages = new CaptureImages(ctx.db, options.images.storage);
   ctx.releases = new Releases(ctx.db, options.images.storage);
   ctx.live = new LiveOrchestrator(ctx, options.liveTimeoutMs ?? 10_000, captureImages);
@@ -106,4 +106,4 @@ export function createHub(options: { db: HubDb; clock: Clock; operatorToken: str
   return { app, ctx, captureImages, readiness, requests, workerApp: () => new Elysia().use(operations()) };
 }
 
-export type HubApp = ReturnType<typeof createHub>["app"];
+export type HubApp = Awaited<ReturnType<typeof createHub>>["app"];

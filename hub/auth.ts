@@ -33,12 +33,12 @@ export const AGENT_OPEN_PATHS = new Set(["/agent/v1/enroll"]);
 /** Agent routes: each camera's own token; the camera id comes from the token, never from the request. */
 export const agentAuth = (ctx: HubContext) =>
   new Elysia({ name: "agent-auth" })
-    .onRequest(({ request }) => {
+    .onRequest(async ({ request }) => {
       const path = pathOf(request);
       if (!path.startsWith("/agent/v1/") || AGENT_OPEN_PATHS.has(path)) return;
       const token = bearerToken(request.headers.get("authorization"));
       if (!token) throw unauthorized("an agent bearer token is required");
-      const cameraId = cameraForToken(ctx.db, token);
+      const cameraId = await cameraForToken(ctx.db, token);
       if (!cameraId) throw unauthorized("the agent token is not valid");
       agentOf.set(request, cameraId);
     })

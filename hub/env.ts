@@ -10,6 +10,11 @@ const HubEnv = z.object({
   SKYLAPSE_PORT: z.coerce.number().int().min(0).max(65535).default(8082),
   SKYLAPSE_HOST: z.string().default("0.0.0.0"),
   SKYLAPSE_DATA_DIR: z.string().default(".data/hub"),
+  /** The hub's state on PostgreSQL (postgres://user:password@host:port/database); unset: SQLite in the data dir. */
+  SKYLAPSE_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "use a postgres:// or postgresql:// URL")
+    .optional(),
   SKYLAPSE_CONFIG: z.string().optional(),
   SKYLAPSE_OPERATOR_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
   /** Real ms the hub waits for a live-orchestrated camera before recording it as not answering. */

@@ -16,7 +16,8 @@ import { S3ImageStorage } from "./storage/s3";
 import { timelapsesOptions } from "./timelapses";
 import { applyConfig, ConfigError, readConfig } from "./config/service";
 import { openHubDb } from "./db/client";
-import { parseHubEnv, s3Settings } from "./env";
+import { openPgHubDb } from "./db/postgres";
+import { type HubEnv, parseHubEnv, s3Settings } from "./env";
 import { dutiesOf, lockDuties } from "./roles";
 import { runDataCommand } from "./backup/cli";
 
@@ -29,6 +30,13 @@ function operatorToken(dataDir: string, fromEnv: string | undefined): string {
     console.log(`hub: generated an operator token in ${resolve(file)}`);
   } else console.log(`hub: operator token in ${resolve(file)}`);
   return readFileSync(file, "utf8").trim();
+}
+
+/** PostgreSQL when SKYLAPSE_DATABASE_URL names one, else SQLite in the data dir. */
+async function openDatabase(settings: HubEnv) {
+  if (settings.SKYLAPSE_DATABASE_URL) return openPgHubDb(settings.SKYLAPSE_DATABASE_URL);
+  const { db, sqlite } = openHubDb(join(settings.SKYLAPSE_DATA_DIR, "hub.sqlite"));
+  return { db, close: async () => sqlite.close() };
 }
 
 function loadConfigFile(path: string): unknown {
@@ -59,7 +67,7 @@ function tlsFiles(settings: ReturnType<typeof parseHubEnv>) {
   return { cert: read("SKYLAPSE_TLS_CERT", settings.SKYLAPSE_TLS_CERT), key: read("SKYLAPSE_TLS_KEY", settings.SKYLAPSE_TLS_KEY) };
 }
 
-function main() {
+async function main() {
   const env = readEnv(process.env);
   const settings = parseHubEnv(env);
   const clock = clockFromEnv(env);
@@ -69,10 +77,10 @@ function main() {
   mkdirSync(settings.SKYLAPSE_DATA_DIR, { recursive: true });
   const lock = lockDuties(settings.SKYLAPSE_DATA_DIR, role);
   const token = operatorToken(settings.SKYLAPSE_DATA_DIR, settings.SKYLAPSE_OPERATOR_TOKEN);
-  const { db, sqlite } = openHubDb(join(settings.SKYLAPSE_DATA_DIR, "hub.sqlite"));
+  const { db, close } = await openDatabase(settings);
   if (settings.SKYLAPSE_CONFIG) {
     const { config, notes } = readConfig(loadConfigFile(settings.SKYLAPSE_CONFIG));
-    applyConfig(db, config, clock.now());
+    await applyConfig(db, config, clock.now());
     for (const note of notes) console.warn(`hub: config: set aside ${note}`);
     console.log(`hub: applied config ${settings.SKYLAPSE_CONFIG}`);
   }
@@ -86,7 +94,7 @@ function main() {
       process.exit(2);
     });
   const images = imagesOptions(settings, storage);
-  const hub = createHub({
+  const hub = await createHub({
     db,
     clock,
     operatorToken: token,
@@ -99,14 +107,11 @@ function main() {
   // The background work runs in worker processes only; an api process queues renders for them.
   const works = duties.includes("worker");
   const stopRetention = works ? startImageRetention(captureImages, images, clock) : () => {};
-  let renderPoll: ReturnType<typeof setInterval> | undefined;
   let alerts: AlertWorker | undefined;
   if (works) {
     ctx.live.start();
-    ctx.timelapses.start();
+    await ctx.timelapses.start();
     ctx.sessionRenders?.start();
-    // Renders queued by another process (an api one) are found by looking.
-    renderPoll = setInterval(() => ctx.timelapses.pump(), settings.SKYLAPSE_RENDER_POLL_SECONDS * 1000);
     alerts = new AlertWorker(ctx, alertsOptions(settings));
     alerts.start();
   }
@@ -124,7 +129,6 @@ function main() {
       await Bun.sleep(settings.SKYLAPSE_SHUTDOWN_DRAIN_SECONDS * 1000);
     }
     await app.stop();
-    clearInterval(renderPoll);
     stopRetention();
     if (works) {
       await alerts?.stop();
@@ -132,8 +136,8 @@ function main() {
       ctx.sessionRenders?.stop();
       await ctx.timelapses.stop();
     }
-    ctx.contacts.close();
-    sqlite.close();
+    await ctx.contacts.close();
+    await close();
     lock.close();
     process.exit(0);
   };
@@ -147,9 +151,7 @@ function main() {
 
 const [command, ...args] = process.argv.slice(2);
 if (command) process.exit(await runDataCommand(command, args, readEnv(process.env)));
-try {
-  main();
-} catch (e) {
+main().catch((e) => {
   console.error(`hub: ${(e as Error).message}`);
   process.exit(2);
-}
+});

@@ -4,6 +4,7 @@ import type { HubContext } from "../context";
 import { notFound } from "../../shared/http";
 import { writeWhenFree } from "../db/locks";
 import { DIAGNOSTICS_REQUEST_HEADER } from "../../shared/contracts/diagnostics";
+import { inTransaction } from "../db/transaction";
 import { agentModel, SERVER_TIME_HEADER } from "./model";
 import { checkAgentLog, presentAgentLog } from "./log-binding";
 import { ingestBatch } from "./service";
@@ -18,12 +19,13 @@ export const agentsModule = (ctx: HubContext) =>
       async ({ cameraId, body, headers, set }) => {
         const now = ctx.clock.now();
         // A poll writes only when it binds a new log: a poll of the current log stays a few reads, lock or not.
-        if (checkAgentLog(ctx.db, cameraId, body.log_id)) await writeWhenFree(ctx.db, () => presentAgentLog(ctx.db, cameraId, body.log_id, now));
-        const planned = ctx.desiredStates.get(ctx.db, cameraId, now);
+        if (await checkAgentLog(ctx.db, cameraId, body.log_id))
+          await writeWhenFree(ctx.db, () => inTransaction(ctx.db, (tx) => presentAgentLog(tx, cameraId, body.log_id, now)));
+        const planned = await ctx.desiredStates.get(ctx.db, cameraId, now);
         if (!planned) throw notFound(`camera ${cameraId}`);
         const state = { ...planned, ...(await ctx.releases.forPoll(cameraId, planned)) };
-        ctx.planHistory.served(cameraId, state.revision, now);
-        ctx.contacts.record(cameraId, body, now, state.desired.poll_interval_seconds);
+        await ctx.planHistory.served(cameraId, state.revision, now);
+        await ctx.contacts.record(cameraId, body, now, state.desired.poll_interval_seconds);
         if (body.health) recordHealthSoon(ctx.db, cameraId, body.health, now);
         const serverTime = new Date(now).toISOString();
         set.headers.etag = state.etag;

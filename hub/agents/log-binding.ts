@@ -59,52 +59,48 @@ function prepareBoundLookup(db: HubDb) {
     .prepare();
 }
 
-function presentation(db: HubDb, cameraId: string, logId: string): BoundLog[] {
+async function presentation(db: HubDb, cameraId: string, logId: string): Promise<BoundLog[]> {
   let lookup = boundLookups.get(db);
   if (!lookup) boundLookups.set(db, (lookup = prepareBoundLookup(db)));
-  const bound = lookup.all({ camera: cameraId }) as BoundLog[];
+  const bound = (await lookup.execute({ camera: cameraId })) as BoundLog[];
   const outcome = presentLog(bound, logId);
   if (!outcome.accepted) throw tokenSharedRefusal(cameraId, logId, outcome.kept);
   return outcome.changes;
 }
 
 /** Whether presenting `logId` would change what the camera's token is bound to; a 409 while the token is shared. Reads only. */
-export function checkAgentLog(db: HubDb, cameraId: string, logId: string): boolean {
-  return presentation(db, cameraId, logId).length > 0;
+export async function checkAgentLog(db: HubDb, cameraId: string, logId: string): Promise<boolean> {
+  return (await presentation(db, cameraId, logId)).length > 0;
 }
 
 /**
  * Records that a poll or upload of `cameraId` presented `logId`, or refuses it
- * with a 409 while the camera's token is shared. `db` may be a transaction.
+ * with a 409 while the camera's token is shared. Call it inside a transaction
+ * (inTransaction): a camera never has two current logs.
  */
-export function presentAgentLog(db: HubDb, cameraId: string, logId: string, now: number): void {
-  const changes = presentation(db, cameraId, logId);
+export async function presentAgentLog(tx: HubDb, cameraId: string, logId: string, now: number): Promise<void> {
+  const changes = await presentation(tx, cameraId, logId);
   if (!changes.length) return;
-  // Together or not at all: a camera never has two current logs.
-  db.transaction((tx) => {
-    for (const change of changes)
-      (tx as unknown as HubDb)
-        .insert(agentLogs)
-        .values({ cameraId, logId: change.logId, firstSeenAt: now, state: change.state, stateAt: now })
-        .onConflictDoUpdate({ target: [agentLogs.cameraId, agentLogs.logId], set: { state: change.state, stateAt: now } })
-        .run();
-  });
+  for (const change of changes)
+    await tx
+      .insert(agentLogs)
+      .values({ cameraId, logId: change.logId, firstSeenAt: now, state: change.state, stateAt: now })
+      .onConflictDoUpdate({ target: [agentLogs.cameraId, agentLogs.logId], set: { state: change.state, stateAt: now } });
   for (const change of changes)
     if (change.state === "refused") console.warn(`hub: camera ${cameraId}: two agents present its token; keeping log ${logId}, refusing log ${change.logId} (409) until it gets a new token`);
 }
 
 /** A new token for the camera: no log is bound to it yet. `db` may be a transaction. */
-export function unbindAgentLogs(db: HubDb, cameraId: string): void {
-  db.update(agentLogs).set({ state: null, stateAt: null }).where(and(eq(agentLogs.cameraId, cameraId), isNotNull(agentLogs.state))).run();
+export async function unbindAgentLogs(db: HubDb, cameraId: string): Promise<void> {
+  await db.update(agentLogs).set({ state: null, stateAt: null }).where(and(eq(agentLogs.cameraId, cameraId), isNotNull(agentLogs.state)));
 }
 
 /** Every camera whose token two agents present, by camera id. */
-export function sharedTokens(db: HubDb): Map<string, TokenShared> {
-  const rows = db
+export async function sharedTokens(db: HubDb): Promise<Map<string, TokenShared>> {
+  const rows = await db
     .select({ cameraId: agentLogs.cameraId, logId: agentLogs.logId, state: agentLogs.state, at: agentLogs.stateAt })
     .from(agentLogs)
-    .where(inArray(agentLogs.state, ["current", "refused"]))
-    .all();
+    .where(inArray(agentLogs.state, ["current", "refused"]));
   const shared = new Map<string, TokenShared>();
   for (const r of rows.filter((r) => r.state === "refused")) {
     const entry = shared.get(r.cameraId) ?? { at: r.at!, kept_log: null, refused_logs: [] };

@@ -43,32 +43,27 @@ export function fillGaps(touched: SeqRange[], maxSeq: number, held: number[]): {
  * and answers how far the log is contiguous and where its lowest gaps are. Reads
  * only the gaps the batch touches and the lowest listed ones, never the records.
  */
-export function advanceLog(db: HubDb, cameraId: string, logId: string, seqs: number[], now: number): Pick<UploadResult, "contiguous_through" | "gaps"> {
+export async function advanceLog(db: HubDb, cameraId: string, logId: string, seqs: number[], now: number): Promise<Pick<UploadResult, "contiguous_through" | "gaps">> {
   const ofLog = and(eq(logGaps.cameraId, cameraId), eq(logGaps.logId, logId));
-  db.insert(agentLogs).values({ cameraId, logId, firstSeenAt: now }).onConflictDoNothing().run();
-  const log = db.select({ maxSeq: agentLogs.maxSeq }).from(agentLogs).where(and(eq(agentLogs.cameraId, cameraId), eq(agentLogs.logId, logId))).get()!;
-  const touched = db
+  await db.insert(agentLogs).values({ cameraId, logId, firstSeenAt: now }).onConflictDoNothing();
+  const [log] = await db.select({ maxSeq: agentLogs.maxSeq }).from(agentLogs).where(and(eq(agentLogs.cameraId, cameraId), eq(agentLogs.logId, logId)));
+  const touched = (
+    await db
     .select({ from: logGaps.fromSeq, to: logGaps.toSeq })
     .from(logGaps)
     .where(and(ofLog, gte(logGaps.toSeq, Math.min(...seqs)), lte(logGaps.fromSeq, Math.max(...seqs))))
     .orderBy(asc(logGaps.toSeq))
-    .all()
-    .map((g): SeqRange => [g.from, g.to]);
-  const change = fillGaps(touched, log.maxSeq, seqs);
-  if (change.removed.length) db.delete(logGaps).where(and(ofLog, inArray(logGaps.toSeq, change.removed.map(([, to]) => to)))).run();
-  if (change.added.length) db.insert(logGaps).values(change.added.map(([fromSeq, toSeq]) => ({ cameraId, logId, fromSeq, toSeq }))).run();
-  const gaps = db
-    .select({ from: logGaps.fromSeq, to: logGaps.toSeq })
-    .from(logGaps)
-    .where(ofLog)
-    .orderBy(asc(logGaps.toSeq))
-    .limit(MAX_GAPS_LISTED)
-    .all()
-    .map((g): SeqRange => [g.from, g.to]);
+  ).map((g): SeqRange => [g.from, g.to]);
+  const change = fillGaps(touched, log!.maxSeq, seqs);
+  if (change.removed.length) await db.delete(logGaps).where(and(ofLog, inArray(logGaps.toSeq, change.removed.map(([, to]) => to))));
+  if (change.added.length) await db.insert(logGaps).values(change.added.map(([fromSeq, toSeq]) => ({ cameraId, logId, fromSeq, toSeq })));
+  const gaps = (await db.select({ from: logGaps.fromSeq, to: logGaps.toSeq }).from(logGaps).where(ofLog).orderBy(asc(logGaps.toSeq)).limit(MAX_GAPS_LISTED)).map(
+    (g): SeqRange => [g.from, g.to],
+  );
   const contiguous = gaps.length ? gaps[0]![0] - 1 : change.maxSeq;
-  db.update(agentLogs)
+  await db
+    .update(agentLogs)
     .set({ contiguousThrough: contiguous, maxSeq: change.maxSeq })
-    .where(and(eq(agentLogs.cameraId, cameraId), eq(agentLogs.logId, logId)))
-    .run();
+    .where(and(eq(agentLogs.cameraId, cameraId), eq(agentLogs.logId, logId)));
   return { contiguous_through: contiguous, gaps };
 }

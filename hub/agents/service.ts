@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { canonicalJson, sha256 } from "../../shared/canonical";
 import type { CaptureRecord, DesiredState, ObservedState, UploadBatch, UploadResult } from "../../shared/contracts/sync";
 import { HttpError } from "../../shared/http";
@@ -6,10 +6,13 @@ import { planRange } from "../../shared/plan/windows";
 import { cameraRevision } from "../config/revision";
 import type { HubDb } from "../db/client";
 import { databaseLocked, watchLock } from "../db/locks";
+import { inTransaction } from "../db/transaction";
 import { isBusy } from "../../shared/sqlite";
-import { cameras, captureAliases, captures, clockSamples, outages } from "../db/schema";
+import { captureColumns } from "../db/captures";
+import { captureAliases, captures } from "../db/schema";
 import { desiredStateFor } from "../plans/service";
 import { type ContactEvent, type ContactState, onContact } from "./contact-history";
+import { cameraOfTokenHash, contactStateOf, insertCaptures, writeContacts } from "./data";
 import { checkAgentLog, presentAgentLog } from "./log-binding";
 import { advanceLog } from "./log-gaps";
 
@@ -18,19 +21,8 @@ export function hashToken(token: string): string {
 }
 
 /** The camera an agent token belongs to, or null. Only hashes are stored. */
-export function cameraForToken(db: HubDb, token: string): string | null {
-  return tokenLookup(db).get({ hash: hashToken(token) })?.id ?? null;
-}
-
-// Prepared once per database: every agent request runs this lookup.
-const tokenLookups = new WeakMap<HubDb, ReturnType<typeof prepareTokenLookup>>();
-function prepareTokenLookup(db: HubDb) {
-  return db.select({ id: cameras.id }).from(cameras).where(eq(cameras.tokenHash, sql.placeholder("hash"))).prepare();
-}
-function tokenLookup(db: HubDb) {
-  let q = tokenLookups.get(db);
-  if (!q) tokenLookups.set(db, (q = prepareTokenLookup(db)));
-  return q;
+export function cameraForToken(db: HubDb, token: string): Promise<string | null> {
+  return cameraOfTokenHash(db, hashToken(token));
 }
 
 interface CachedState {
@@ -49,13 +41,13 @@ interface CachedState {
 export class DesiredStateCache {
   private entries = new Map<string, CachedState>();
 
-  get(db: HubDb, cameraId: string, now: number): CachedState | null {
+  async get(db: HubDb, cameraId: string, now: number): Promise<CachedState | null> {
     // Read before the state is built: a change committed in between is built in, and seen again at the next poll.
-    const revision = cameraRevision(db, cameraId);
+    const revision = await cameraRevision(db, cameraId);
     if (revision === null) return null;
     const hit = this.entries.get(cameraId);
     if (hit && hit.revision === revision && now < hit.validUntil) return hit;
-    const desired = desiredStateFor(db, cameraId, now);
+    const desired = await desiredStateFor(db, cameraId, now);
     if (!desired) return null;
     const entry: CachedState = {
       revision,
@@ -80,31 +72,38 @@ export class ContactLog {
   private events: ContactEvent[] = [];
   private states = new Map<string, ContactState>();
   private timer: ReturnType<typeof setInterval> | null = null;
+  /** Flushes run one after another: a flush awaited by a reader includes every report before it. */
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: HubDb,
     flushEveryMs = 1000,
   ) {
-    this.timer = setInterval(() => this.flush(), flushEveryMs);
+    this.timer = setInterval(() => void this.flush(), flushEveryMs);
     this.timer.unref?.();
   }
 
-  record(cameraId: string, observed: ObservedState, now: number, pollIntervalSeconds: number): void {
-    const { state, events } = onContact(cameraId, this.stateOf(cameraId), observed, now, pollIntervalSeconds);
+  async record(cameraId: string, observed: ObservedState, now: number, pollIntervalSeconds: number): Promise<void> {
+    const read = this.states.get(cameraId) ?? (await this.stateOf(cameraId));
+    // Another poll of the camera recorded while the database was read is the newer state.
+    const { state, events } = onContact(cameraId, this.states.get(cameraId) ?? read, observed, now, pollIntervalSeconds);
     this.states.set(cameraId, state);
     if (events.length) this.events.push(...events);
     this.pending.set(cameraId, { observed, at: now });
   }
 
   /** What the database says, read once per camera per process. */
-  private stateOf(cameraId: string): ContactState {
-    const known = this.states.get(cameraId);
-    if (known) return known;
-    const row = contactStateLookup(this.db).get({ id: cameraId });
-    return { lastAt: row?.lastAt ?? null, awaitingCatchUp: Boolean(row?.open), lastSampleAt: row?.lastSampleAt ?? null };
+  private async stateOf(cameraId: string): Promise<ContactState> {
+    return contactStateOf(this.db, cameraId);
   }
 
-  flush(): void {
+  /** Writes what was reported so far; resolves once it (and every flush before it) has been written or set aside. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.flushNow());
+    return this.flushing;
+  }
+
+  private async flushNow(): Promise<void> {
     if (!this.pending.size && !this.events.length) return;
     // While another process holds the database, wait for the probe rather than block on the busy timeout.
     if (databaseLocked(this.db)) return;
@@ -113,7 +112,7 @@ export class ContactLog {
     this.pending = new Map();
     this.events = [];
     try {
-      this.write(batch, events);
+      await writeContacts(this.db, batch, events);
     } catch (e) {
       // Keep them for the next flush (newer reports of the same camera win); a timer must never take the hub down.
       if (isBusy(e)) watchLock(this.db);
@@ -123,52 +122,10 @@ export class ContactLog {
     }
   }
 
-  private write(batch: Map<string, { observed: ObservedState; at: number }>, events: ContactEvent[]): void {
-    this.db.transaction((tx) => {
-      for (const [id, { observed, at }] of batch) tx.update(cameras).set({ observed, lastContactAt: at }).where(eq(cameras.id, id)).run();
-      for (const e of events) {
-        if (e.kind === "outage")
-          tx.insert(outages)
-            .values({ cameraId: e.cameraId, fromAt: e.from, toAt: e.to, backlogAtReturn: e.backlogAtReturn, oldestPendingAt: e.oldestPendingAt, caughtUpAt: e.caughtUpAt })
-            .onConflictDoNothing()
-            .run();
-        else if (e.kind === "caught_up")
-          tx.update(outages)
-            .set({ caughtUpAt: e.at })
-            .where(and(eq(outages.cameraId, e.cameraId), isNull(outages.caughtUpAt), lte(outages.toAt, e.at)))
-            .run();
-        else
-          tx.insert(clockSamples)
-            .values({ cameraId: e.cameraId, at: e.at, offsetMs: e.offsetMs, trusted: e.trusted, source: e.source, correctionMs: e.correctionMs })
-            .onConflictDoNothing()
-            .run();
-      }
-    });
-  }
-
-  close(): void {
+  async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    this.flush();
+    await this.flush();
   }
-}
-
-// Prepared once per database: the first poll of each camera in this process runs it.
-const contactStateLookups = new WeakMap<HubDb, ReturnType<typeof prepareContactState>>();
-function prepareContactState(db: HubDb) {
-  return db
-    .select({
-      lastAt: cameras.lastContactAt,
-      open: sql<number>`exists (select 1 from ${outages} where ${outages.cameraId} = ${cameras.id} and ${outages.caughtUpAt} is null)`,
-      lastSampleAt: sql<number | null>`(select max(${clockSamples.at}) from ${clockSamples} where ${clockSamples.cameraId} = ${cameras.id})`,
-    })
-    .from(cameras)
-    .where(eq(cameras.id, sql.placeholder("id")))
-    .prepare();
-}
-function contactStateLookup(db: HubDb) {
-  let q = contactStateLookups.get(db);
-  if (!q) contactStateLookups.set(db, (q = prepareContactState(db)));
-  return q;
 }
 
 /**
@@ -195,21 +152,20 @@ function conflict(record: CaptureRecord, why: string): HttpError {
  * a batch of a log the camera's token no longer speaks for (log-binding). One
  * transaction, so a refused batch changes nothing.
  */
-export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now: number): UploadResult {
-  return db.transaction((tx) => {
-    const t = tx as unknown as HubDb;
+export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now: number): Promise<UploadResult> {
+  return inTransaction(db, async (t) => {
     const logId = batch.log_id;
-    checkAgentLog(t, cameraId, logId);
+    await checkAgentLog(t, cameraId, logId);
     let duplicates = 0;
 
     // Seqs acknowledged earlier as duplicates: a replay is a duplicate again, anything else a conflict.
     const aliased = new Map(
-      t
-        .select({ seq: captureAliases.seq, recordId: captureAliases.recordId })
-        .from(captureAliases)
-        .where(and(eq(captureAliases.cameraId, cameraId), eq(captureAliases.logId, logId), inArray(captureAliases.seq, batch.records.map((r) => r.seq))))
-        .all()
-        .map((a) => [a.seq, a.recordId]),
+      (
+        await t
+          .select({ seq: captureAliases.seq, recordId: captureAliases.recordId })
+          .from(captureAliases)
+          .where(and(eq(captureAliases.cameraId, cameraId), eq(captureAliases.logId, logId), inArray(captureAliases.seq, batch.records.map((r) => r.seq))))
+      ).map((a) => [a.seq, a.recordId]),
     );
     const fresh: CaptureRecord[] = [];
     for (const record of batch.records) {
@@ -218,33 +174,27 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
       else if (held === record.id) duplicates++;
       else throw conflict(record, `seq ${record.seq} of log ${logId} is another record`);
     }
-    if (!fresh.length) return { accepted: 0, duplicates, ...advanceLog(t, cameraId, logId, batch.records.map((r) => r.seq), now) };
+    if (!fresh.length) return { accepted: 0, duplicates, ...(await advanceLog(t, cameraId, logId, batch.records.map((r) => r.seq), now)) };
 
-    // One multi-row insert; whatever it skipped (held id, held log+seq, held tick) is a duplicate or a conflict.
+    // Whatever the insert skipped (held id, held log+seq, held tick) is a duplicate or a conflict.
     const keys = new Map(fresh.map((r) => [r.seq, tickKey(r)]));
     const inserted = new Set(
-      t
-        .insert(captures)
-        .values(
-          fresh.map((record) => ({
-            id: record.id,
-            cameraId,
-            logId,
-            seq: record.seq,
-            plannedAt: Date.parse(record.planned_at),
-            schedule: record.schedule,
-            profileId: record.profile_id,
-            outcome: record.outcome,
-            record,
-            receivedAt: now,
-            tickKey: keys.get(record.seq)!,
-            testId: record.test_id,
-          })),
-        )
-        .onConflictDoNothing()
-        .returning({ seq: captures.seq })
-        .all()
-        .map((r) => r.seq),
+      await insertCaptures(
+        t,
+        fresh.map((record) => ({
+          id: record.id,
+          cameraId,
+          logId,
+          seq: record.seq,
+          plannedAt: Date.parse(record.planned_at),
+          schedule: record.schedule,
+          profileId: record.profile_id,
+          record,
+          receivedAt: now,
+          tickKey: keys.get(record.seq)!,
+          ...captureColumns(record),
+        })),
+      ),
     );
     const skipped = fresh.filter((r) => !inserted.has(r.seq));
     // Seqs new to this log: stored, or acknowledged as duplicates of records held under another log.
@@ -252,28 +202,19 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
     if (skipped.length) {
       const cols = { id: captures.id, cameraId: captures.cameraId, logId: captures.logId, seq: captures.seq, tickKey: captures.tickKey };
       const atSeq = new Map(
-        t
-          .select(cols)
-          .from(captures)
-          .where(and(eq(captures.cameraId, cameraId), eq(captures.logId, logId), inArray(captures.seq, skipped.map((r) => r.seq))))
-          .all()
-          .map((h) => [h.seq, h]),
+        (
+          await t
+            .select(cols)
+            .from(captures)
+            .where(and(eq(captures.cameraId, cameraId), eq(captures.logId, logId), inArray(captures.seq, skipped.map((r) => r.seq))))
+        ).map((h) => [h.seq, h]),
       );
-      const byId = new Map(
-        t
-          .select(cols)
-          .from(captures)
-          .where(inArray(captures.id, skipped.map((r) => r.id)))
-          .all()
-          .map((h) => [h.id, h]),
-      );
+      const byId = new Map((await t.select(cols).from(captures).where(inArray(captures.id, skipped.map((r) => r.id)))).map((h) => [h.id, h]));
       const byTick = new Map(
-        t
-          .select(cols)
-          .from(captures)
-          .where(and(eq(captures.cameraId, cameraId), inArray(captures.tickKey, skipped.map((r) => keys.get(r.seq)!))))
-          .all()
-          .map((h) => [h.tickKey, h]),
+        (await t.select(cols).from(captures).where(and(eq(captures.cameraId, cameraId), inArray(captures.tickKey, skipped.map((r) => keys.get(r.seq)!))))).map((h) => [
+          h.tickKey,
+          h,
+        ]),
       );
       const aliases: (typeof captureAliases.$inferInsert)[] = [];
       for (const record of skipped) {
@@ -291,10 +232,10 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
         aliases.push({ cameraId, logId, seq: record.seq, recordId: record.id, captureId: held.id, receivedAt: now });
         duplicates++;
       }
-      if (aliases.length) t.insert(captureAliases).values(aliases).run();
+      if (aliases.length) await t.insert(captureAliases).values(aliases);
       advanced += aliases.length;
     }
-    if (advanced) presentAgentLog(t, cameraId, logId, now);
-    return { accepted: inserted.size, duplicates, ...advanceLog(t, cameraId, logId, batch.records.map((r) => r.seq), now) };
+    if (advanced) await presentAgentLog(t, cameraId, logId, now);
+    return { accepted: inserted.size, duplicates, ...(await advanceLog(t, cameraId, logId, batch.records.map((r) => r.seq), now)) };
   });
 }

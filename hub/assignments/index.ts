@@ -13,29 +13,29 @@ export const assignmentsModule = (ctx: HubContext) =>
     .use(operatorAuth(ctx))
     .get(
       "/api/assignments",
-      ({ query }) => {
-        ctx.contacts.flush();
+      async ({ query }) => {
+        await ctx.contacts.flush();
         return listAssignments(ctx.db, ctx.clock.now(), query.converged === undefined ? undefined : { converged: query.converged === "true" });
       },
       { query: assignmentModel.listQuery },
     )
     .put(
       "/api/assignments",
-      ({ body }) => {
-        const changes = assignCameras(ctx.db, body.camera_ids, { profile_id: body.profile_id, version: body.version }, ctx.clock.now());
+      async ({ body }) => {
+        const changes = await assignCameras(ctx.db, body.camera_ids, { profile_id: body.profile_id, version: body.version }, ctx.clock.now());
         return { assignments: changes, changed: changes.filter((c) => c.changed).length };
       },
       { body: assignmentModel.groupBody },
     )
     .get(
       "/api/cameras/:id/assignment",
-      ({ params }) => {
-        ctx.contacts.flush();
+      async ({ params }) => {
+        await ctx.contacts.flush();
         return assignmentStatus(ctx.db, params.id);
       },
       { params: assignmentModel.params },
     )
-    .put("/api/cameras/:id/assignment", ({ params, body }) => assignCameras(ctx.db, [params.id], body, ctx.clock.now())[0]!, {
+    .put("/api/cameras/:id/assignment", async ({ params, body }) => (await assignCameras(ctx.db, [params.id], body, ctx.clock.now()))[0]!, {
       params: assignmentModel.params,
       body: assignmentModel.body,
     });

@@ -5,7 +5,8 @@ import { OPERATOR, recordAudit } from "../audit/service";
 import { bumpRevision } from "../config/revision";
 import type { HubDb } from "../db/client";
 import { auditLog, cameras, profileVersions } from "../db/schema";
-import { compareSemver } from "../profiles/service";
+import { inTransaction } from "../db/transaction";
+import { compareSemver, versionNumbers } from "../profiles/service";
 
 /** What an operator asks a camera to run: a published version, or "latest". */
 export interface AssignmentRef {
@@ -29,14 +30,8 @@ export interface AssignmentChange {
 export const ASSIGN_ACTION = "camera.assign";
 
 /** The version a reference names now, or a 422 naming the field. */
-function resolveTarget(db: HubDb, ref: AssignmentRef): string {
-  const numbers = db
-    .select({ version: profileVersions.version })
-    .from(profileVersions)
-    .where(eq(profileVersions.profileId, ref.profile_id))
-    .all()
-    .map((r) => r.version)
-    .sort(compareSemver);
+async function resolveTarget(db: HubDb, ref: AssignmentRef): Promise<string> {
+  const numbers = await versionNumbers(db, ref.profile_id);
   if (!numbers.length) throw new HttpError(422, "invalid_request", `body.profile_id: profile '${ref.profile_id}' has no published version`);
   if (ref.version === "latest") return numbers[numbers.length - 1]!;
   if (!numbers.includes(ref.version))
@@ -53,35 +48,35 @@ const refOf = (profile: string | null, version: string | null): AssignmentRef | 
  * (before/after) and its revision bumped, so its agent gets its new desired state
  * on its next poll. Rollback is assigning an earlier version.
  */
-export function assignCameras(db: HubDb, cameraIds: string[], ref: AssignmentRef, now: number): AssignmentChange[] {
-  return db.transaction((tx) => {
-    const t = tx as unknown as HubDb;
+export function assignCameras(db: HubDb, cameraIds: string[], ref: AssignmentRef, now: number): Promise<AssignmentChange[]> {
+  return inTransaction(db, async (t) => {
     const rows = new Map(
-      t
-        .select({ id: cameras.id, profile: cameras.assignedProfile, version: cameras.assignedVersion, retiredAt: cameras.retiredAt })
-        .from(cameras)
-        .where(inArray(cameras.id, cameraIds))
-        .all()
-        .map((r) => [r.id, r]),
+      (
+        await t
+          .select({ id: cameras.id, profile: cameras.assignedProfile, version: cameras.assignedVersion, retiredAt: cameras.retiredAt })
+          .from(cameras)
+          .where(inArray(cameras.id, cameraIds))
+      ).map((r) => [r.id, r]),
     );
     const missing = cameraIds.filter((id) => !rows.has(id));
     if (missing.length) throw notFound(missing.length === 1 ? `camera ${missing[0]}` : `cameras ${missing.join(", ")}`);
     const retired = cameraIds.filter((id) => rows.get(id)!.retiredAt !== null);
     if (retired.length) throw new HttpError(409, "conflict", `camera${retired.length > 1 ? "s" : ""} ${retired.join(", ")} ${retired.length > 1 ? "are" : "is"} retired`);
-    const resolved = resolveTarget(t, ref);
+    const resolved = await resolveTarget(t, ref);
     const after: Assigned = { profile_id: ref.profile_id, version: ref.version, resolved_version: resolved };
-    const changes = cameraIds.map((id) => {
+    const changes: AssignmentChange[] = [];
+    for (const id of cameraIds) {
       const row = rows.get(id)!;
       const before = refOf(row.profile, row.version);
       const changed = before?.profile_id !== ref.profile_id || before.version !== ref.version;
       if (changed) {
-        t.update(cameras).set({ assignedProfile: ref.profile_id, assignedVersion: ref.version }).where(eq(cameras.id, id)).run();
-        recordAudit(t, { actor: OPERATOR, action: ASSIGN_ACTION, target: `camera:${id}`, before, after }, now);
+        await t.update(cameras).set({ assignedProfile: ref.profile_id, assignedVersion: ref.version }).where(eq(cameras.id, id));
+        await recordAudit(t, { actor: OPERATOR, action: ASSIGN_ACTION, target: `camera:${id}`, before, after }, now);
       }
-      return { camera_id: id, before, after, changed };
-    });
+      changes.push({ camera_id: id, before, after, changed });
+    }
     const reached = changes.filter((c) => c.changed).map((c) => c.camera_id);
-    if (reached.length) bumpRevision(t, reached);
+    if (reached.length) await bumpRevision(t, reached);
     return changes;
   });
 }
@@ -110,8 +105,9 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  * Every camera's assignment beside what its agent reports running (retired cameras
  * are left out). One pass over cameras, versions and the assignment audit entries.
  */
-export function assignmentStatuses(db: HubDb, cameraIds?: string[]): AssignmentStatus[] {
-  const rows = db
+export async function assignmentStatuses(db: HubDb, cameraIds?: string[]): Promise<AssignmentStatus[]> {
+  const rows = (
+    await db
     .select({
       id: cameras.id,
       config: cameras.config,
@@ -125,22 +121,20 @@ export function assignmentStatuses(db: HubDb, cameraIds?: string[]): AssignmentS
     .from(cameras)
     .where(cameraIds ? inArray(cameras.id, cameraIds) : undefined)
     .orderBy(cameras.id)
-    .all()
-    .filter((r) => r.retiredAt === null);
+  ).filter((r) => r.retiredAt === null);
   if (!rows.length) return [];
   const profileIds = [...new Set(rows.map((r) => r.profile).filter((p): p is string => p !== null))];
   const versions = new Map<string, Map<string, number>>();
   if (profileIds.length)
-    for (const v of db
+    for (const v of await db
       .select({ profileId: profileVersions.profileId, version: profileVersions.version, createdAt: profileVersions.createdAt })
       .from(profileVersions)
-      .where(inArray(profileVersions.profileId, profileIds))
-      .all()) {
+      .where(inArray(profileVersions.profileId, profileIds))) {
       const m = versions.get(v.profileId) ?? new Map<string, number>();
       m.set(v.version, v.createdAt);
       versions.set(v.profileId, m);
     }
-  const assignedAt = assignmentTimes(db, cameraIds);
+  const assignedAt = await assignmentTimes(db, cameraIds);
   return rows.map((r) => {
     const mode = r.config.mode === "live" ? "live" : "autonomous";
     const running = r.observed?.running ?? null;
@@ -173,17 +167,16 @@ const CONFIG_CAMERA_PATH = /^cameras\.([^.]+)(\.deployed_profile)?$/;
  * assignment entries, and config applies that added the camera or changed its
  * `deployed_profile`. Cameras never changed that way are absent (their creation dates them).
  */
-function assignmentTimes(db: HubDb, cameraIds?: string[]): Map<string, number> {
+async function assignmentTimes(db: HubDb, cameraIds?: string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   const later = (id: string, at: number) => out.set(id, Math.max(out.get(id) ?? at, at));
-  for (const r of db
+  for (const r of await db
     .select({ target: auditLog.target, at: max(auditLog.at) })
     .from(auditLog)
     .where(and(eq(auditLog.action, ASSIGN_ACTION), cameraIds ? inArray(auditLog.target, cameraIds.map((id) => `camera:${id}`)) : undefined))
-    .groupBy(auditLog.target)
-    .all())
+    .groupBy(auditLog.target))
     if (r.at !== null) later(r.target.slice("camera:".length), r.at);
-  for (const r of db.select({ at: auditLog.at, after: auditLog.after }).from(auditLog).where(eq(auditLog.action, CONFIG_ACTION)).all()) {
+  for (const r of await db.select({ at: auditLog.at, after: auditLog.after }).from(auditLog).where(eq(auditLog.action, CONFIG_ACTION))) {
     const changes = (r.after as { changes?: { path?: unknown }[] } | null)?.changes ?? [];
     for (const c of changes) {
       const m = typeof c.path === "string" ? CONFIG_CAMERA_PATH.exec(c.path) : null;
@@ -194,14 +187,14 @@ function assignmentTimes(db: HubDb, cameraIds?: string[]): Map<string, number> {
 }
 
 /** One camera's assignment status; 404 for an unknown (or retired) camera. */
-export function assignmentStatus(db: HubDb, cameraId: string): AssignmentStatus {
-  const status = assignmentStatuses(db, [cameraId])[0];
+export async function assignmentStatus(db: HubDb, cameraId: string): Promise<AssignmentStatus> {
+  const [status] = await assignmentStatuses(db, [cameraId]);
   if (!status) throw notFound(`camera ${cameraId}`);
   return status;
 }
 
-export function listAssignments(db: HubDb, now: number, filter?: { converged?: boolean }) {
-  const all = assignmentStatuses(db);
+export async function listAssignments(db: HubDb, now: number, filter?: { converged?: boolean }) {
+  const all = await assignmentStatuses(db);
   const cameras = filter?.converged === undefined ? all : all.filter((c) => c.converged === filter.converged);
   const notConverged = all.filter((c) => !c.converged).length;
   return {

@@ -12,9 +12,9 @@ export const camerasModule = (ctx: HubContext) =>
     .use(operatorAuth(ctx))
     .get(
       "/",
-      () => {
-        ctx.contacts.flush();
-        return { cameras: listCameras(ctx.db) };
+      async () => {
+        await ctx.contacts.flush();
+        return { cameras: await listCameras(ctx.db) };
       },
       { detail: { summary: "Every camera (retired ones with retired_at): config, token held, last contact, reported state", tags } },
     )
@@ -28,8 +28,8 @@ export const camerasModule = (ctx: HubContext) =>
     )
     .get(
       "/:id",
-      ({ params }) => {
-        ctx.contacts.flush();
+      async ({ params }) => {
+        await ctx.contacts.flush();
         return getCamera(ctx.db, params.id);
       },
       { params: cameraModel.params, detail: { summary: "One camera", tags } },

@@ -8,6 +8,7 @@ import { recordAudit } from "../audit/service";
 import { bumpRevision, desiredShape } from "../config/revision";
 import type { HubDb } from "../db/client";
 import { cameras, captures, enrollmentCodes, profiles, schedules } from "../db/schema";
+import { inTransaction } from "../db/transaction";
 import type { RegisterCamera, UpdateCamera } from "./model";
 
 type CameraRow = typeof cameras.$inferSelect;
@@ -26,18 +27,18 @@ export function cameraView(c: CameraRow) {
   };
 }
 
-export function listCameras(db: HubDb) {
-  return db.select().from(cameras).orderBy(cameras.id).all().map(cameraView);
+export async function listCameras(db: HubDb) {
+  return (await db.select().from(cameras).orderBy(cameras.id)).map(cameraView);
 }
 
-function cameraRow(db: HubDb, cameraId: string): CameraRow {
-  const row = db.select().from(cameras).where(eq(cameras.id, cameraId)).get();
+async function cameraRow(db: HubDb, cameraId: string): Promise<CameraRow> {
+  const [row] = await db.select().from(cameras).where(eq(cameras.id, cameraId));
   if (!row) throw notFound(`camera ${cameraId}`);
   return row;
 }
 
-export function getCamera(db: HubDb, cameraId: string) {
-  return cameraView(cameraRow(db, cameraId));
+export async function getCamera(db: HubDb, cameraId: string) {
+  return cameraView(await cameraRow(db, cameraId));
 }
 
 /** Retired cameras keep their records and nothing else: no changes, no token, no enrollment. */
@@ -61,31 +62,26 @@ function held(id: string, config: CameraConfig, before: CameraConfig | undefined
 }
 
 /** Schedules and the profile must exist at the hub, as a config file's cameras must name its own. */
-function checkReferences(db: HubDb, config: Pick<CameraConfig, "schedules" | "deployed_profile">): void {
+async function checkReferences(db: HubDb, config: Pick<CameraConfig, "schedules" | "deployed_profile">): Promise<void> {
   const issues: string[] = [];
-  const known = new Set(
-    config.schedules.length
-      ? db.select({ name: schedules.name }).from(schedules).where(inArray(schedules.name, config.schedules)).all().map((s) => s.name)
-      : [],
-  );
+  const known = new Set(config.schedules.length ? (await db.select({ name: schedules.name }).from(schedules).where(inArray(schedules.name, config.schedules))).map((s) => s.name) : []);
   config.schedules.forEach((name, i) => {
     if (!known.has(name)) issues.push(`body.schedules.${i}: unknown schedule '${name}'`);
   });
-  if (config.deployed_profile && !db.select({ id: profiles.id }).from(profiles).where(eq(profiles.id, config.deployed_profile)).get())
+  if (config.deployed_profile && !(await db.select({ id: profiles.id }).from(profiles).where(eq(profiles.id, config.deployed_profile))).length)
     issues.push(`body.deployed_profile: unknown profile '${config.deployed_profile}'`);
   if (issues.length) throw invalid(issues);
 }
 
 /** Registers a new camera (409 if the id is taken, retired cameras included). No token yet: enroll it or issue one. */
-export function registerCamera(db: HubDb, body: RegisterCamera, now: number, actor: string) {
+export async function registerCamera(db: HubDb, body: RegisterCamera, now: number, actor: string) {
   const { id, ...given } = body;
   const config = held(id, given, undefined);
-  if (db.select({ id: cameras.id }).from(cameras).where(eq(cameras.id, id)).get())
+  if ((await db.select({ id: cameras.id }).from(cameras).where(eq(cameras.id, id))).length)
     throw new HttpError(409, "conflict", `camera ${id} already exists (PATCH /api/cameras/${id} changes it)`);
-  checkReferences(db, config);
-  return db.transaction((tx) => {
-    const t = tx as unknown as HubDb;
-    const row = t
+  await checkReferences(db, config);
+  return inTransaction(db, async (t) => {
+    const [row] = await t
       .insert(cameras)
       .values({
         id,
@@ -94,17 +90,16 @@ export function registerCamera(db: HubDb, body: RegisterCamera, now: number, act
         assignedProfile: config.deployed_profile ?? null,
         assignedVersion: config.deployed_profile ? "latest" : null,
       })
-      .returning()
-      .get();
-    bumpRevision(t, [id]);
-    recordAudit(t, { actor, action: "camera.register", target: `camera:${id}`, before: null, after: auditState(row) }, now);
-    return cameraView(row);
+      .returning();
+    await bumpRevision(t, [id]);
+    await recordAudit(t, { actor, action: "camera.register", target: `camera:${id}`, before: null, after: auditState(row!) }, now);
+    return cameraView(row!);
   });
 }
 
 /** Applies a partial change, validated as a whole config's camera would be. An unchanged result changes nothing. */
-export function updateCamera(db: HubDb, cameraId: string, patch: UpdateCamera, now: number, actor: string) {
-  const row = cameraRow(db, cameraId);
+export async function updateCamera(db: HubDb, cameraId: string, patch: UpdateCamera, now: number, actor: string) {
+  const row = await cameraRow(db, cameraId);
   requireActive(row, "it cannot be changed");
   const merged: Record<string, unknown> = { ...row.config };
   for (const [key, value] of Object.entries(patch)) {
@@ -114,13 +109,12 @@ export function updateCamera(db: HubDb, cameraId: string, patch: UpdateCamera, n
   const parsed = CameraConfig.safeParse(merged);
   if (!parsed.success) throw invalid(parsed.error.issues.map((i) => `body.${i.path.join(".") || "(root)"}: ${i.message}`));
   const config = held(cameraId, parsed.data, row.config);
-  checkReferences(db, { schedules: config.schedules, deployed_profile: undefined });
+  await checkReferences(db, { schedules: config.schedules, deployed_profile: undefined });
   if (JSON.stringify(config) === JSON.stringify(row.config)) return cameraView(row);
-  return db.transaction((tx) => {
-    const t = tx as unknown as HubDb;
-    const updated = t.update(cameras).set({ config }).where(eq(cameras.id, cameraId)).returning().get()!;
-    if (desiredShape(config) !== desiredShape(row.config)) bumpRevision(t, [cameraId]);
-    recordAudit(t, { actor, action: "camera.update", target: `camera:${cameraId}`, before: auditState(row), after: auditState(updated) }, now);
+  return inTransaction(db, async (t) => {
+    const [updated] = (await t.update(cameras).set({ config }).where(eq(cameras.id, cameraId)).returning()) as [CameraRow];
+    if (desiredShape(config) !== desiredShape(row.config)) await bumpRevision(t, [cameraId]);
+    await recordAudit(t, { actor, action: "camera.update", target: `camera:${cameraId}`, before: auditState(row), after: auditState(updated) }, now);
     return cameraView(updated);
   });
 }
@@ -130,15 +124,14 @@ export function updateCamera(db: HubDb, cameraId: string, patch: UpdateCamera, n
  * the next request) and any unused enrollment code, and gets no plan. Retiring a
  * retired camera is a 409 and changes nothing.
  */
-export function retireCamera(db: HubDb, cameraId: string, now: number, actor: string) {
-  const row = cameraRow(db, cameraId);
+export async function retireCamera(db: HubDb, cameraId: string, now: number, actor: string) {
+  const row = await cameraRow(db, cameraId);
   requireActive(row, "it is already retired");
-  return db.transaction((tx) => {
-    const t = tx as unknown as HubDb;
-    const updated = t.update(cameras).set({ retiredAt: now, tokenHash: null }).where(eq(cameras.id, cameraId)).returning().get()!;
-    t.delete(enrollmentCodes).where(and(eq(enrollmentCodes.cameraId, cameraId), isNull(enrollmentCodes.usedAt))).run();
-    bumpRevision(t, [cameraId]);
-    recordAudit(t, { actor, action: "camera.retire", target: `camera:${cameraId}`, before: auditState(row), after: auditState(updated) }, now);
+  return inTransaction(db, async (t) => {
+    const [updated] = (await t.update(cameras).set({ retiredAt: now, tokenHash: null }).where(eq(cameras.id, cameraId)).returning()) as [CameraRow];
+    await t.delete(enrollmentCodes).where(and(eq(enrollmentCodes.cameraId, cameraId), isNull(enrollmentCodes.usedAt)));
+    await bumpRevision(t, [cameraId]);
+    await recordAudit(t, { actor, action: "camera.retire", target: `camera:${cameraId}`, before: auditState(row), after: auditState(updated) }, now);
     return cameraView(updated);
   });
 }
@@ -151,21 +144,21 @@ export function newAgentToken(): string {
  * Gives the camera a new agent token (replacing any previous one, which stops
  * working at once: agents are looked up by the token's hash on every request);
  * the first capture log presented with it is the one it speaks for.
- * Returned once; only the hash is kept. `db` may be a transaction.
+ * Returned once; only the hash is kept. Call it inside a transaction.
  */
-export function setAgentToken(db: HubDb, row: CameraRow, now: number, actor: string, action: string): { camera_id: string; token: string } {
+export async function setAgentToken(tx: HubDb, row: CameraRow, now: number, actor: string, action: string): Promise<{ camera_id: string; token: string }> {
   const token = newAgentToken();
-  const updated = db.update(cameras).set({ tokenHash: hashToken(token) }).where(eq(cameras.id, row.id)).returning().get()!;
-  unbindAgentLogs(db, row.id);
-  recordAudit(db, { actor, action, target: `camera:${row.id}`, before: auditState(row), after: auditState(updated) }, now);
+  const [updated] = (await tx.update(cameras).set({ tokenHash: hashToken(token) }).where(eq(cameras.id, row.id)).returning()) as [CameraRow];
+  await unbindAgentLogs(tx, row.id);
+  await recordAudit(tx, { actor, action, target: `camera:${row.id}`, before: auditState(row), after: auditState(updated) }, now);
   return { camera_id: row.id, token };
 }
 
 /** Issues or rotates the camera's token (operator). */
-export function issueToken(db: HubDb, cameraId: string, now: number, actor: string): { camera_id: string; token: string } {
-  const row = cameraRow(db, cameraId);
+export async function issueToken(db: HubDb, cameraId: string, now: number, actor: string): Promise<{ camera_id: string; token: string }> {
+  const row = await cameraRow(db, cameraId);
   requireActive(row, "it gets no token");
-  return db.transaction((tx) => setAgentToken(tx as unknown as HubDb, row, now, actor, "camera.token_issue"));
+  return inTransaction(db, (tx) => setAgentToken(tx, row, now, actor, "camera.token_issue"));
 }
 
 /**
@@ -173,18 +166,18 @@ export function issueToken(db: HubDb, cameraId: string, now: number, actor: stri
  * request is a 401. `revoked` says whether there was a token to revoke.
  * Nothing to revoke changes (and audits) nothing.
  */
-export function revokeToken(db: HubDb, cameraId: string, now: number, actor: string): { camera_id: string; revoked: boolean; enrollment_codes_revoked: number } {
-  const row = cameraRow(db, cameraId);
-  return db.transaction((tx) => {
-    const t = tx as unknown as HubDb;
-    const codes = t
-      .delete(enrollmentCodes)
-      .where(and(eq(enrollmentCodes.cameraId, cameraId), isNull(enrollmentCodes.usedAt)))
-      .returning({ hash: enrollmentCodes.codeHash })
-      .all().length;
+export async function revokeToken(db: HubDb, cameraId: string, now: number, actor: string): Promise<{ camera_id: string; revoked: boolean; enrollment_codes_revoked: number }> {
+  const row = await cameraRow(db, cameraId);
+  return inTransaction(db, async (t) => {
+    const codes = (
+      await t
+        .delete(enrollmentCodes)
+        .where(and(eq(enrollmentCodes.cameraId, cameraId), isNull(enrollmentCodes.usedAt)))
+        .returning({ hash: enrollmentCodes.codeHash })
+    ).length;
     if (row.tokenHash === null && !codes) return { camera_id: cameraId, revoked: false, enrollment_codes_revoked: 0 };
-    const updated = t.update(cameras).set({ tokenHash: null }).where(eq(cameras.id, cameraId)).returning().get()!;
-    recordAudit(
+    const [updated] = (await t.update(cameras).set({ tokenHash: null }).where(eq(cameras.id, cameraId)).returning()) as [CameraRow];
+    await recordAudit(
       t,
       {
         actor,
@@ -199,8 +192,8 @@ export function revokeToken(db: HubDb, cameraId: string, now: number, actor: str
   });
 }
 
-function requireCamera(db: HubDb, cameraId: string) {
-  if (!db.select({ id: cameras.id }).from(cameras).where(eq(cameras.id, cameraId)).get()) throw notFound(`camera ${cameraId}`);
+async function requireCamera(db: HubDb, cameraId: string) {
+  if (!(await db.select({ id: cameras.id }).from(cameras).where(eq(cameras.id, cameraId))).length) throw notFound(`camera ${cameraId}`);
 }
 
 function encodeCursor(plannedAt: number, id: string): string {
@@ -223,10 +216,10 @@ export interface CaptureQuery {
 }
 
 /** Capture records by planned time, paged with an opaque cursor. */
-export function listCaptures(db: HubDb, cameraId: string, q: CaptureQuery) {
-  requireCamera(db, cameraId);
+export async function listCaptures(db: HubDb, cameraId: string, q: CaptureQuery) {
+  await requireCamera(db, cameraId);
   const after = q.cursor ? decodeCursor(q.cursor) : null;
-  const rows = db
+  const rows = await db
     .select()
     .from(captures)
     .where(
@@ -240,8 +233,7 @@ export function listCaptures(db: HubDb, cameraId: string, q: CaptureQuery) {
       ),
     )
     .orderBy(asc(captures.plannedAt), asc(captures.id))
-    .limit(q.limit + 1)
-    .all();
+    .limit(q.limit + 1);
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
   return {

@@ -16,14 +16,15 @@ import { canonicalJson } from "../../shared/canonical";
 import type { CameraConfig } from "../../shared/contracts/config";
 import type { ScheduleRule } from "../../shared/contracts/schedule";
 import type { HubDb } from "../db/client";
-import { cameras, schedules, settings } from "../db/schema";
+import { cameras, schedules } from "../db/schema";
+import { readSetting, writeSetting } from "./settings";
 
 /** Every camera, or the cameras named. */
 export type Reach = "all" | Iterable<string>;
 
 /** The hub-wide counter: increases with every change that shapes a desired state. */
-export function configRevision(db: HubDb): number {
-  return (db.select({ value: settings.value }).from(settings).where(eq(settings.key, "revision")).get()?.value as number | undefined) ?? 0;
+export async function configRevision(db: HubDb): Promise<number> {
+  return (await readSetting<number>(db, "revision")) ?? 0;
 }
 
 /**
@@ -31,22 +32,22 @@ export function configRevision(db: HubDb): number {
  * their desired state; every other camera's stays cached. Call it inside the
  * change's transaction, after the change.
  */
-export function bumpRevision(db: HubDb, reach: Reach): void {
-  const revision = configRevision(db) + 1;
-  db.insert(settings).values({ key: "revision", value: revision }).onConflictDoUpdate({ target: settings.key, set: { value: revision } }).run();
+export async function bumpRevision(db: HubDb, reach: Reach): Promise<void> {
+  const revision = (await configRevision(db)) + 1;
+  await writeSetting(db, "revision", revision);
   const ids = reach === "all" ? null : [...new Set(reach)];
   if (ids?.length === 0) return;
-  db.update(cameras)
+  await db
+    .update(cameras)
     .set({ revision })
-    .where(ids ? inArray(cameras.id, ids) : undefined)
-    .run();
+    .where(ids ? inArray(cameras.id, ids) : undefined);
 }
 
 /** The revision a camera's desired state is at; null for an unknown camera. */
-export function cameraRevision(db: HubDb, cameraId: string): number | null {
+export async function cameraRevision(db: HubDb, cameraId: string): Promise<number | null> {
   let q = revisionLookups.get(db);
   if (!q) revisionLookups.set(db, (q = prepareRevisionLookup(db)));
-  return q.get({ id: cameraId })?.revision ?? null;
+  return (await q.execute({ id: cameraId }))[0]?.revision ?? null;
 }
 
 // Prepared once per database: every poll runs it.
@@ -79,16 +80,14 @@ export interface Shaping {
   cameras: Map<string, ShapingCamera>;
 }
 
-export function readShaping(db: HubDb): Shaping {
-  const setting = (key: string) => db.select({ value: settings.value }).from(settings).where(eq(settings.key, key)).get()?.value ?? null;
-  const rows = db
+export async function readShaping(db: HubDb): Promise<Shaping> {
+  const rows = await db
     .select({ id: cameras.id, config: cameras.config, assignedProfile: cameras.assignedProfile, assignedVersion: cameras.assignedVersion, retiredAt: cameras.retiredAt })
-    .from(cameras)
-    .all();
+    .from(cameras);
   return {
-    location: setting("location"),
-    sync: setting("sync"),
-    schedules: new Map(db.select().from(schedules).all().map((s) => [s.name, s.rule])),
+    location: await readSetting(db, "location"),
+    sync: await readSetting(db, "sync"),
+    schedules: new Map((await db.select().from(schedules)).map((s) => [s.name, s.rule])),
     cameras: new Map(rows.map(({ id, ...camera }) => [id, camera])),
   };
 }

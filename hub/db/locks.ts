@@ -1,5 +1,5 @@
 import { isBusy } from "../../shared/sqlite";
-import { HUB_BUSY_TIMEOUT_MS, type HubDb } from "./client";
+import { HUB_BUSY_TIMEOUT_MS, sqliteHandle, type HubDb } from "./client";
 
 /** How long a request's write waits for an outside lock before the hub answers 503 (Retry-After). */
 export const MAX_WRITE_WAIT_MS = 5000;
@@ -23,9 +23,13 @@ export function databaseLocked(db: HubDb): boolean {
 export function watchLock(db: HubDb): Promise<void> {
   let waiting = released.get(db);
   if (waiting) return waiting;
-  const sqlite = db.$client;
+  const handle = sqliteHandle(db);
+  if (!handle) return Promise.resolve();
+  const { sqlite, gate } = handle;
   waiting = new Promise<void>((resolve) => {
     const probe = () => {
+      // Our own transaction holds the connection: look again once it has ended.
+      if (sqlite.inTransaction) return void gate.free().then(() => setTimeout(probe, PROBE_EVERY_MS));
       let free: boolean;
       try {
         sqlite.exec("PRAGMA busy_timeout = 0");
@@ -57,12 +61,12 @@ function within(released: Promise<void>, ms: number): Promise<boolean> {
 }
 
 /**
- * Runs a synchronous write (a transaction). While another process holds the
+ * Runs a write (a transaction). While another process holds the
  * database's lock it waits off the event loop and tries again once the lock is
  * gone; still locked after `maxWaitMs`, the busy error is thrown (the error
  * handler answers 503 with Retry-After). Other errors pass through.
  */
-export async function writeWhenFree<T>(db: HubDb, write: () => T, maxWaitMs = MAX_WRITE_WAIT_MS): Promise<T> {
+export async function writeWhenFree<T>(db: HubDb, write: () => Promise<T>, maxWaitMs = MAX_WRITE_WAIT_MS): Promise<T> {
   const deadline = performance.now() + maxWaitMs;
   for (;;) {
     const waiting = released.get(db);
@@ -72,7 +76,7 @@ export async function writeWhenFree<T>(db: HubDb, write: () => T, maxWaitMs = MA
       continue;
     }
     try {
-      return write();
+      return await write();
     } catch (e) {
       if (!isBusy(e)) throw e;
       if (performance.now() >= deadline) throw e;

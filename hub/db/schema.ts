@@ -1,10 +1,11 @@
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { int } from "./columns";
 import type { CameraConfig } from "../../shared/contracts/config";
 import type { SettingsOverride } from "../../shared/contracts/settings";
 import type { GeoPosition } from "../../shared/contracts/plan";
 import type { ProfileDefinition, ProfileSnapshot } from "../../shared/contracts/profile";
 import type { ScheduleRule } from "../../shared/contracts/schedule";
-import type { CaptureRecord, ObservedState } from "../../shared/contracts/sync";
+import type { CaptureRecord, MissReason, ObservedState } from "../../shared/contracts/sync";
 import type { SignedManifest } from "../../shared/contracts/release";
 
 /** Small singleton settings: the site location and the sync policy, as JSON. */
@@ -22,7 +23,7 @@ export const profiles = sqliteTable("profiles", {
   id: text("id").primaryKey(),
   /** The definition in our own form (seed-form input is normalized on the way in). */
   definition: text("definition", { mode: "json" }).$type<ProfileDefinition>().notNull(),
-  updatedAt: integer("updated_at").notNull(),
+  updatedAt: int("updated_at").notNull(),
 });
 
 export const profileVersions = sqliteTable(
@@ -32,7 +33,7 @@ export const profileVersions = sqliteTable(
     version: text("version").notNull(),
     checksum: text("checksum").notNull(),
     snapshot: text("snapshot", { mode: "json" }).$type<ProfileSnapshot>().notNull(),
-    createdAt: integer("created_at").notNull(),
+    createdAt: int("created_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.profileId, t.version] }), uniqueIndex("profile_versions_checksum").on(t.profileId, t.checksum)],
 );
@@ -44,16 +45,16 @@ export const cameras = sqliteTable(
     config: text("config", { mode: "json" }).$type<CameraConfig>().notNull(),
     /** sha256 of the agent's bearer token; the token itself is never stored. */
     tokenHash: text("token_hash"),
-    lastContactAt: integer("last_contact_at"),
+    lastContactAt: int("last_contact_at"),
     observed: text("observed", { mode: "json" }).$type<ObservedState>(),
-    createdAt: integer("created_at").notNull(),
+    createdAt: int("created_at").notNull(),
     /** The profile the camera should run, and which version: a semantic version, or "latest". */
     assignedProfile: text("assigned_profile"),
     assignedVersion: text("assigned_version"),
     /** A retired camera keeps its records but gets no plan and no token. */
-    retiredAt: integer("retired_at"),
+    retiredAt: int("retired_at"),
     /** The desired-state revision: bumped by every change that reaches this camera (hub/config/revision.ts). */
-    revision: integer("revision").notNull().default(0),
+    revision: int("revision").notNull().default(0),
   },
   (t) => [uniqueIndex("cameras_token_hash").on(t.tokenHash)],
 );
@@ -70,8 +71,8 @@ export const planRevisions = sqliteTable(
   {
     cameraId: text("camera_id").notNull(),
     /** 1, 2, …: a replica that lost a race to add the same revision adds nothing. */
-    revision: integer("revision").notNull(),
-    effectiveAt: integer("effective_at").notNull(),
+    revision: int("revision").notNull(),
+    effectiveAt: int("effective_at").notNull(),
     /** sha256 of the canonical content, to tell a change from a repeat. */
     contentHash: text("content_hash").notNull(),
     position: text("position", { mode: "json" }).$type<GeoPosition>().notNull(),
@@ -85,9 +86,9 @@ export const planRevisions = sqliteTable(
 export const enrollmentCodes = sqliteTable("enrollment_codes", {
   codeHash: text("code_hash").primaryKey(),
   cameraId: text("camera_id").notNull(),
-  createdAt: integer("created_at").notNull(),
-  expiresAt: integer("expires_at").notNull(),
-  usedAt: integer("used_at"),
+  createdAt: int("created_at").notNull(),
+  expiresAt: int("expires_at").notNull(),
+  usedAt: int("used_at"),
 });
 
 /** A/B override tests: the production baseline and a variant captured back to back at each tick. */
@@ -98,11 +99,11 @@ export const overrideTests = sqliteTable("override_tests", {
   schedule: text("schedule"),
   override: text("override", { mode: "json" }).$type<SettingsOverride>().notNull(),
   /** Ends after this many pairs per camera, or at `until_at`, whichever comes first. */
-  pairs: integer("pairs"),
-  untilAt: integer("until_at"),
-  fromAt: integer("from_at").notNull(),
-  createdAt: integer("created_at").notNull(),
-  cancelledAt: integer("cancelled_at"),
+  pairs: int("pairs"),
+  untilAt: int("until_at"),
+  fromAt: int("from_at").notNull(),
+  createdAt: int("created_at").notNull(),
+  cancelledAt: int("cancelled_at"),
 });
 
 /** Every operator change: who, what, when, before and after. */
@@ -110,7 +111,7 @@ export const auditLog = sqliteTable(
   "audit_log",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    at: integer("at").notNull(),
+    at: int("at").notNull(),
     actor: text("actor").notNull(),
     action: text("action").notNull(),
     target: text("target").notNull(),
@@ -126,13 +127,13 @@ export const captures = sqliteTable(
     id: text("id").primaryKey(),
     cameraId: text("camera_id").notNull(),
     logId: text("log_id").notNull(),
-    seq: integer("seq").notNull(),
-    plannedAt: integer("planned_at").notNull(),
+    seq: int("seq").notNull(),
+    plannedAt: int("planned_at").notNull(),
     schedule: text("schedule").notNull(),
     profileId: text("profile_id").notNull(),
     outcome: text("outcome").notNull(),
     record: text("record", { mode: "json" }).$type<CaptureRecord>().notNull(),
-    receivedAt: integer("received_at").notNull(),
+    receivedAt: int("received_at").notNull(),
     /**
      * The record's natural key: JSON [planned_at ms, profile_id, test_id, test_role]
      * (see tickKey). Unique per camera, so a record rebuilt under a new log for a
@@ -142,6 +143,15 @@ export const captures = sqliteTable(
     tickKey: text("tick_key"),
     /** The A/B test a capture belongs to (its side of the pair is in the record). */
     testId: text("test_id"),
+    // What queries read of the record, as columns (hub/db/captures.ts captureColumns fills them from it).
+    testRole: text("test_role").$type<"baseline" | "variant">(),
+    capturedAt: int("captured_at"),
+    reasonCode: text("reason_code").$type<MissReason>(),
+    reason: text("reason"),
+    recovered: integer("recovered", { mode: "boolean" }).notNull().default(false),
+    meanLuma: real("mean_luma"),
+    clippedPct: real("clipped_pct"),
+    crushedPct: real("crushed_pct"),
   },
   (t) => [
     uniqueIndex("captures_log_seq").on(t.cameraId, t.logId, t.seq),
@@ -161,12 +171,12 @@ export const captureAliases = sqliteTable(
   {
     cameraId: text("camera_id").notNull(),
     logId: text("log_id").notNull(),
-    seq: integer("seq").notNull(),
+    seq: int("seq").notNull(),
     /** The id of the uploaded record that was not stored. */
     recordId: text("record_id").notNull(),
     /** The id of the held record it duplicates. */
     captureId: text("capture_id").notNull(),
-    receivedAt: integer("received_at").notNull(),
+    receivedAt: int("received_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.cameraId, t.logId, t.seq] })],
 );
@@ -180,13 +190,13 @@ export const outages = sqliteTable(
   {
     cameraId: text("camera_id").notNull(),
     /** The last contact before the gap. */
-    fromAt: integer("from_at").notNull(),
+    fromAt: int("from_at").notNull(),
     /** The contact that ended it. */
-    toAt: integer("to_at").notNull(),
-    backlogAtReturn: integer("backlog_at_return").notNull(),
-    oldestPendingAt: integer("oldest_pending_at"),
+    toAt: int("to_at").notNull(),
+    backlogAtReturn: int("backlog_at_return").notNull(),
+    oldestPendingAt: int("oldest_pending_at"),
     /** The first poll after the return that reported an empty backlog. */
-    caughtUpAt: integer("caught_up_at"),
+    caughtUpAt: int("caught_up_at"),
   },
   (t) => [primaryKey({ columns: [t.cameraId, t.fromAt] })],
 );
@@ -197,11 +207,11 @@ export const clockSamples = sqliteTable(
   {
     cameraId: text("camera_id").notNull(),
     /** Hub time of the poll that carried it. */
-    at: integer("at").notNull(),
-    offsetMs: integer("offset_ms"),
+    at: int("at").notNull(),
+    offsetMs: int("offset_ms"),
     trusted: integer("trusted", { mode: "boolean" }).notNull(),
     source: text("source").notNull(),
-    correctionMs: integer("correction_ms").notNull(),
+    correctionMs: int("correction_ms").notNull(),
   },
   (t) => [primaryKey({ columns: [t.cameraId, t.at] })],
 );
@@ -217,11 +227,11 @@ export const agentLogs = sqliteTable(
   {
     cameraId: text("camera_id").notNull(),
     logId: text("log_id").notNull(),
-    contiguousThrough: integer("contiguous_through").notNull().default(0),
-    maxSeq: integer("max_seq").notNull().default(0),
-    firstSeenAt: integer("first_seen_at").notNull(),
+    contiguousThrough: int("contiguous_through").notNull().default(0),
+    maxSeq: int("max_seq").notNull().default(0),
+    firstSeenAt: int("first_seen_at").notNull(),
     state: text("state").$type<"current" | "replaced" | "refused">(),
-    stateAt: integer("state_at"),
+    stateAt: int("state_at"),
   },
   (t) => [primaryKey({ columns: [t.cameraId, t.logId] })],
 );
@@ -236,8 +246,8 @@ export const logGaps = sqliteTable(
   {
     cameraId: text("camera_id").notNull(),
     logId: text("log_id").notNull(),
-    fromSeq: integer("from_seq").notNull(),
-    toSeq: integer("to_seq").notNull(),
+    fromSeq: int("from_seq").notNull(),
+    toSeq: int("to_seq").notNull(),
   },
   (t) => [primaryKey({ columns: [t.cameraId, t.logId, t.toSeq] })],
 );
@@ -253,13 +263,13 @@ export const captureImages = sqliteTable(
     captureId: text("capture_id").primaryKey(),
     cameraId: text("camera_id").notNull(),
     /** The capture's planned time: the age hub retention goes by. */
-    plannedAt: integer("planned_at").notNull(),
-    thumbnailBytes: integer("thumbnail_bytes"),
-    thumbnailAt: integer("thumbnail_at"),
-    imageBytes: integer("image_bytes"),
-    imageCompleteAt: integer("image_complete_at"),
-    imagePurgedAt: integer("image_purged_at"),
-    thumbnailPurgedAt: integer("thumbnail_purged_at"),
+    plannedAt: int("planned_at").notNull(),
+    thumbnailBytes: int("thumbnail_bytes"),
+    thumbnailAt: int("thumbnail_at"),
+    imageBytes: int("image_bytes"),
+    imageCompleteAt: int("image_complete_at"),
+    imagePurgedAt: int("image_purged_at"),
+    thumbnailPurgedAt: int("thumbnail_purged_at"),
   },
   (t) => [index("capture_images_camera").on(t.cameraId, t.plannedAt), index("capture_images_planned").on(t.plannedAt)],
 );
@@ -276,26 +286,28 @@ export const timelapses = sqliteTable(
     specKey: text("spec_key").notNull(),
     origin: text("origin").$type<"auto" | "request">().notNull(),
     cameraIds: text("camera_ids", { mode: "json" }).$type<string[]>().notNull(),
-    fromAt: integer("from_at").notNull(),
-    toAt: integer("to_at").notNull(),
+    fromAt: int("from_at").notNull(),
+    toAt: int("to_at").notNull(),
     schedule: text("schedule"),
     profileId: text("profile_id"),
-    fps: integer("fps").notNull(),
-    crf: integer("crf").notNull(),
+    fps: int("fps").notNull(),
+    crf: int("crf").notNull(),
     deflicker: text("deflicker").$type<"none" | "rolling" | "ffmpeg">().notNull(),
     source: text("source").$type<"full" | "thumbnails">().notNull(),
     status: text("status").$type<"queued" | "running" | "done" | "failed" | "cancelled">().notNull(),
-    attempt: integer("attempt").notNull().default(0),
-    frames: integer("frames").notNull().default(0),
-    framesDone: integer("frames_done").notNull().default(0),
-    missing: integer("missing").notNull().default(0),
-    width: integer("width"),
-    height: integer("height"),
-    bytes: integer("bytes"),
+    attempt: int("attempt").notNull().default(0),
+    frames: int("frames").notNull().default(0),
+    framesDone: int("frames_done").notNull().default(0),
+    missing: int("missing").notNull().default(0),
+    width: int("width"),
+    height: int("height"),
+    bytes: int("bytes"),
     error: text("error"),
-    createdAt: integer("created_at").notNull(),
-    startedAt: integer("started_at"),
-    finishedAt: integer("finished_at"),
+    createdAt: int("created_at").notNull(),
+    startedAt: int("started_at"),
+    finishedAt: int("finished_at"),
+    /** Hub time until which the running attempt's worker holds the job; renewed while it renders, taken over once past. */
+    leaseUntil: int("lease_until"),
   },
   (t) => [uniqueIndex("timelapses_spec").on(t.specKey), index("timelapses_status").on(t.status, t.createdAt), index("timelapses_created").on(t.createdAt)],
 );

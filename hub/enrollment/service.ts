@@ -6,6 +6,7 @@ import { recordAudit } from "../audit/service";
 import { requireActive, setAgentToken } from "../cameras/service";
 import type { HubDb } from "../db/client";
 import { cameras, enrollmentCodes } from "../db/schema";
+import { inTransaction } from "../db/transaction";
 import type { EnrollmentExchange } from "./model";
 
 /** How long an enrollment code can be exchanged. */
@@ -38,21 +39,19 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * A one-time code a new agent exchanges for its own token, valid for 24 h. Only
  * its hash is stored; issuing one invalidates the camera's older unused codes.
  */
-export function issueEnrollmentCode(db: HubDb, cameraId: string, now: number, actor: string) {
-  const row = db.select().from(cameras).where(eq(cameras.id, cameraId)).get();
+export async function issueEnrollmentCode(db: HubDb, cameraId: string, now: number, actor: string) {
+  const [row] = await db.select().from(cameras).where(eq(cameras.id, cameraId));
   if (!row) throw new HttpError(404, "not_found", `camera ${cameraId} not found`);
   requireActive(row, "it cannot be enrolled");
   const code = newEnrollmentCode();
   const expiresAt = now + ENROLLMENT_TTL_MS;
-  db.transaction((tx) => {
-    const t = tx as unknown as HubDb;
-    const replaced = t
+  await inTransaction(db, async (t) => {
+    const replaced = await t
       .delete(enrollmentCodes)
       .where(and(eq(enrollmentCodes.cameraId, cameraId), isNull(enrollmentCodes.usedAt)))
-      .returning({ expiresAt: enrollmentCodes.expiresAt })
-      .all();
-    t.insert(enrollmentCodes).values({ codeHash: hashCode(code), cameraId, createdAt: now, expiresAt }).run();
-    recordAudit(
+      .returning({ expiresAt: enrollmentCodes.expiresAt });
+    await t.insert(enrollmentCodes).values({ codeHash: hashCode(code), cameraId, createdAt: now, expiresAt });
+    await recordAudit(
       t,
       {
         actor,
@@ -75,19 +74,18 @@ const refused = (status: 401 | 403, message: string) => new HttpError(status, st
  * refusal changes nothing; a success marks the code used and sets the token in
  * one transaction.
  */
-export function exchangeEnrollmentCode(db: HubDb, body: EnrollmentExchange, now: number): { camera_id: string; token: string } {
+export function exchangeEnrollmentCode(db: HubDb, body: EnrollmentExchange, now: number): Promise<{ camera_id: string; token: string }> {
   const hash = hashCode(body.code);
-  return db.transaction((tx) => {
-    const t = tx as unknown as HubDb;
-    const code = t.select().from(enrollmentCodes).where(eq(enrollmentCodes.codeHash, hash)).get();
+  return inTransaction(db, async (t) => {
+    const [code] = await t.select().from(enrollmentCodes).where(eq(enrollmentCodes.codeHash, hash));
     if (!code) throw refused(401, "enrollment code not valid: wrong, or replaced by a newer one (ask the operator for a new code)");
     if (code.cameraId !== body.camera_id) throw refused(403, `this enrollment code is for another camera, not ${body.camera_id} (check SKYLAPSE_CAMERA_ID)`);
     if (code.usedAt !== null) throw refused(401, `enrollment code already used at ${iso(code.usedAt)}; ask the operator for a new one`);
     if (now >= code.expiresAt) throw refused(401, `enrollment code expired at ${iso(code.expiresAt)}; ask the operator for a new one`);
-    const row = t.select().from(cameras).where(eq(cameras.id, body.camera_id)).get();
+    const [row] = await t.select().from(cameras).where(eq(cameras.id, body.camera_id));
     if (!row) throw refused(403, `camera ${body.camera_id} is no longer registered at the hub`);
     if (row.retiredAt !== null) throw refused(403, `camera ${body.camera_id} was retired at ${iso(row.retiredAt)}`);
-    t.update(enrollmentCodes).set({ usedAt: now }).where(eq(enrollmentCodes.codeHash, hash)).run();
+    await t.update(enrollmentCodes).set({ usedAt: now }).where(eq(enrollmentCodes.codeHash, hash));
     return setAgentToken(t, row, now, `agent:${row.id}`, "camera.enroll");
   });
 }

@@ -5,7 +5,7 @@ import { fleetSummary } from "./service";
 
 /** The fleet at a glance: which cameras are behind, and since when. */
 export const fleetModule = (ctx: HubContext) =>
-  new Elysia({ prefix: "/api/fleet" }).use(operatorAuth(ctx)).get("/", () => {
-    ctx.contacts.flush();
+  new Elysia({ prefix: "/api/fleet" }).use(operatorAuth(ctx)).get("/", async () => {
+    await ctx.contacts.flush();
     return fleetSummary(ctx.db, ctx.clock.now());
   });

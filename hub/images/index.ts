@@ -63,24 +63,24 @@ export const IMAGE_BODY_LIMITS: Record<string, number> = {
  */
 export const imagesModule = (ctx: HubContext, images: CaptureImages) => {
   // The token was checked as the request arrived (agentAuth); this finds its camera again.
-  const cameraOf = (request: Request) => cameraForToken(ctx.db, bearerToken(request.headers.get("authorization")) ?? "")!;
+  const cameraOf = async (request: Request) => (await cameraForToken(ctx.db, bearerToken(request.headers.get("authorization")) ?? ""))!;
 
   const agent = new Elysia({ prefix: "/agent/v1/captures" })
     .use(agentAuth(ctx))
     .put(
       "/:id/thumbnail",
-      ({ params, request, body }) => images.putThumbnail(cameraOf(request), params.id, uploadedBytes(request, body, ["image/jpeg"]), ctx.clock.now()),
+      async ({ params, request, body }) => images.putThumbnail(await cameraOf(request), params.id, uploadedBytes(request, body, ["image/jpeg"]), ctx.clock.now()),
       { params: imagesModel.captureParams, detail: { summary: "Upload a capture's thumbnail (image/jpeg, ≤ 64 KiB)", tags } },
     )
-    .get("/:id/image", ({ params, request }) => images.imageState(cameraOf(request), params.id), {
+    .get("/:id/image", async ({ params, request }) => images.imageState(await cameraOf(request), params.id), {
       params: imagesModel.captureParams,
       response: imagesModel.uploadState,
       detail: { summary: "How much of a capture's full image the hub holds", tags },
     })
     .put(
       "/:id/image",
-      ({ params, query, request, body }) =>
-        images.appendChunk(cameraOf(request), params.id, query.offset, uploadedBytes(request, body, ["application/octet-stream"]), ctx.clock.now()),
+      async ({ params, query, request, body }) =>
+        images.appendChunk(await cameraOf(request), params.id, query.offset, uploadedBytes(request, body, ["application/octet-stream"]), ctx.clock.now()),
       {
         params: imagesModel.captureParams,
         query: imagesModel.chunkQuery,

@@ -49,41 +49,39 @@ export class CaptureImages {
   }
 
   /** The record of this camera's capture, or 404: a picture is only taken for a record the hub holds. */
-  private record(cameraId: string, captureId: string): CaptureRecord {
-    const row = this.db
+  private async record(cameraId: string, captureId: string): Promise<CaptureRecord> {
+    const [row] = await this.db
       .select({ record: captures.record })
       .from(captures)
-      .where(and(eq(captures.id, captureId), eq(captures.cameraId, cameraId)))
-      .get();
+      .where(and(eq(captures.id, captureId), eq(captures.cameraId, cameraId)));
     if (!row) throw notFound(`capture ${captureId} of camera ${cameraId}`);
     return row.record;
   }
 
-  private withImage(cameraId: string, captureId: string): CaptureRecord & { image: NonNullable<CaptureRecord["image"]> } {
-    const record = this.record(cameraId, captureId);
+  private async withImage(cameraId: string, captureId: string): Promise<CaptureRecord & { image: NonNullable<CaptureRecord["image"]> }> {
+    const record = await this.record(cameraId, captureId);
     if (!record.image) throw new HttpError(422, "no_image", `capture ${captureId} has no image`);
     return record as CaptureRecord & { image: NonNullable<CaptureRecord["image"]> };
   }
 
-  private row(captureId: string) {
-    return this.db.select().from(captureImages).where(eq(captureImages.captureId, captureId)).get() ?? null;
+  private async row(captureId: string) {
+    return (await this.db.select().from(captureImages).where(eq(captureImages.captureId, captureId)))[0] ?? null;
   }
 
-  private upsert(cameraId: string, record: CaptureRecord, set: Partial<typeof captureImages.$inferInsert>): void {
-    this.db
+  private async upsert(cameraId: string, record: CaptureRecord, set: Partial<typeof captureImages.$inferInsert>): Promise<void> {
+    await this.db
       .insert(captureImages)
       .values({ captureId: record.id, cameraId, plannedAt: Date.parse(record.planned_at), ...set })
-      .onConflictDoUpdate({ target: captureImages.captureId, set })
-      .run();
+      .onConflictDoUpdate({ target: captureImages.captureId, set });
   }
 
   async putThumbnail(cameraId: string, captureId: string, bytes: Uint8Array, now: number): Promise<{ bytes: number }> {
-    const record = this.withImage(cameraId, captureId);
+    const record = await this.withImage(cameraId, captureId);
     if (bytes.length > MAX_THUMBNAIL_BYTES) throw tooLarge(MAX_THUMBNAIL_BYTES);
     if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) throw new HttpError(422, "not_jpeg", "a thumbnail must be a JPEG");
     return this.serial(`t:${captureId}`, async () => {
       await this.storage.put(imageKey(cameraId, captureId, "thumbnail"), bytes);
-      this.upsert(cameraId, record, { thumbnailBytes: bytes.length, thumbnailAt: now, thumbnailPurgedAt: null });
+      await this.upsert(cameraId, record, { thumbnailBytes: bytes.length, thumbnailAt: now, thumbnailPurgedAt: null });
       return { bytes: bytes.length };
     });
   }
@@ -94,24 +92,24 @@ export class CaptureImages {
    * as an agent's finished upload would be.
    */
   async storeFetched(cameraId: string, captureId: string, jpeg: Uint8Array, thumbnail: Uint8Array, now: number): Promise<void> {
-    const record = this.withImage(cameraId, captureId);
+    const record = await this.withImage(cameraId, captureId);
     const actual = new Bun.CryptoHasher("sha256").update(jpeg).digest("hex");
     if (actual !== record.image.sha256 || jpeg.length !== record.image.bytes) throw new Error(`capture ${captureId}'s image does not match its record (sha256 ${actual})`);
     await this.serial(`i:${captureId}`, async () => {
       await this.storage.put(imageKey(cameraId, captureId, "full"), jpeg);
       await this.storage.put(imageKey(cameraId, captureId, "thumbnail"), thumbnail);
-      this.upsert(cameraId, record, { imageBytes: jpeg.length, imageCompleteAt: now, imagePurgedAt: null, thumbnailBytes: thumbnail.length, thumbnailAt: now, thumbnailPurgedAt: null });
+      await this.upsert(cameraId, record, { imageBytes: jpeg.length, imageCompleteAt: now, imagePurgedAt: null, thumbnailBytes: thumbnail.length, thumbnailAt: now, thumbnailPurgedAt: null });
     });
   }
 
   async imageState(cameraId: string, captureId: string): Promise<ImageUploadState> {
-    const record = this.withImage(cameraId, captureId);
+    const record = await this.withImage(cameraId, captureId);
     return this.serial(`i:${captureId}`, () => this.stateOf(cameraId, record));
   }
 
   private async stateOf(cameraId: string, record: CaptureRecord & { image: NonNullable<CaptureRecord["image"]> }): Promise<ImageUploadState> {
     // Complete stays complete after hub retention removed the bytes: the agent need not send them again.
-    if (this.row(record.id)?.imageCompleteAt != null) return { bytes_received: record.image.bytes, complete: true };
+    if ((await this.row(record.id))?.imageCompleteAt != null) return { bytes_received: record.image.bytes, complete: true };
     return { bytes_received: (await this.storage.size(imageKey(cameraId, record.id, "partial"))) ?? 0, complete: false };
   }
 
@@ -121,7 +119,7 @@ export class CaptureImages {
    * sha256: a match completes the image, a mismatch discards the upload (422).
    */
   async appendChunk(cameraId: string, captureId: string, offset: number, bytes: Uint8Array, now: number): Promise<ImageUploadState> {
-    const record = this.withImage(cameraId, captureId);
+    const record = await this.withImage(cameraId, captureId);
     if (bytes.length > MAX_IMAGE_CHUNK_BYTES) throw tooLarge(MAX_IMAGE_CHUNK_BYTES);
     const total = record.image.bytes;
     return this.serial(`i:${captureId}`, async () => {
@@ -149,7 +147,7 @@ export class CaptureImages {
         throw new HttpError(422, "hash_mismatch", `capture ${captureId}'s image does not match the record's sha256 (got ${actual}); the upload was discarded, start again at 0`);
       }
       await this.storage.move(partial, imageKey(cameraId, captureId, "full"));
-      this.upsert(cameraId, record, { imageBytes: total, imageCompleteAt: now, imagePurgedAt: null });
+      await this.upsert(cameraId, record, { imageBytes: total, imageCompleteAt: now, imagePurgedAt: null });
       return { bytes_received: total, complete: true };
     });
   }
@@ -163,8 +161,8 @@ export class CaptureImages {
 
   /** The stored thumbnail for the operator API, or 404. */
   async thumbnail(cameraId: string, captureId: string): Promise<{ stream: ReadableStream<Uint8Array>; bytes: number }> {
-    this.record(cameraId, captureId);
-    const row = this.row(captureId);
+    await this.record(cameraId, captureId);
+    const row = await this.row(captureId);
     const stream = row?.thumbnailAt != null && row.thumbnailPurgedAt == null ? await this.storage.read(imageKey(cameraId, captureId, "thumbnail")) : null;
     if (!stream) throw notFound(`thumbnail of capture ${captureId}`);
     return { stream, bytes: row!.thumbnailBytes ?? 0 };
@@ -172,8 +170,8 @@ export class CaptureImages {
 
   /** The full image (or a byte range of it) for the operator API, or 404 while it has not arrived (or was removed). */
   async image(cameraId: string, captureId: string, rangeHeader: string | null): Promise<Response> {
-    const record = this.withImage(cameraId, captureId);
-    const row = this.row(captureId);
+    const record = await this.withImage(cameraId, captureId);
+    const row = await this.row(captureId);
     if (row?.imageCompleteAt == null || row.imagePurgedAt != null) throw notFound(`full image of capture ${captureId}`);
     const headers = { "content-type": "image/jpeg", etag: `"${record.image.sha256}"`, "cache-control": "private, max-age=31536000, immutable" };
     return storedResponse(this.storage, imageKey(cameraId, captureId, "full"), record.image.bytes, rangeHeader, headers, `full image of capture ${captureId}`);
@@ -184,26 +182,24 @@ export class CaptureImages {
     let full = 0;
     let thumbnails = 0;
     if (policy.keepFullDays !== null) {
-      const rows = this.db
+      const rows = await this.db
         .select({ captureId: captureImages.captureId, cameraId: captureImages.cameraId })
         .from(captureImages)
-        .where(and(isNotNull(captureImages.imageCompleteAt), isNull(captureImages.imagePurgedAt), lt(captureImages.plannedAt, now - policy.keepFullDays * DAY_MS)))
-        .all();
+        .where(and(isNotNull(captureImages.imageCompleteAt), isNull(captureImages.imagePurgedAt), lt(captureImages.plannedAt, now - policy.keepFullDays * DAY_MS)));
       for (const r of rows) {
         // The row first: a crash in between leaves a stray file, never a row pointing at nothing.
-        this.db.update(captureImages).set({ imagePurgedAt: now }).where(eq(captureImages.captureId, r.captureId)).run();
+        await this.db.update(captureImages).set({ imagePurgedAt: now }).where(eq(captureImages.captureId, r.captureId));
         await this.storage.delete(imageKey(r.cameraId, r.captureId, "full"));
         full++;
       }
     }
     if (policy.keepThumbnailsDays !== null) {
-      const rows = this.db
+      const rows = await this.db
         .select({ captureId: captureImages.captureId, cameraId: captureImages.cameraId })
         .from(captureImages)
-        .where(and(isNotNull(captureImages.thumbnailAt), isNull(captureImages.thumbnailPurgedAt), lt(captureImages.plannedAt, now - policy.keepThumbnailsDays * DAY_MS)))
-        .all();
+        .where(and(isNotNull(captureImages.thumbnailAt), isNull(captureImages.thumbnailPurgedAt), lt(captureImages.plannedAt, now - policy.keepThumbnailsDays * DAY_MS)));
       for (const r of rows) {
-        this.db.update(captureImages).set({ thumbnailPurgedAt: now }).where(eq(captureImages.captureId, r.captureId)).run();
+        await this.db.update(captureImages).set({ thumbnailPurgedAt: now }).where(eq(captureImages.captureId, r.captureId));
         await this.storage.delete(imageKey(r.cameraId, r.captureId, "thumbnail"));
         thumbnails++;
       }

@@ -2,7 +2,9 @@ import { and, eq, max } from "drizzle-orm";
 import type { CaptureRecord } from "../../shared/contracts/sync";
 import { ingestBatch } from "../agents/service";
 import type { HubDb } from "../db/client";
+import { captureColumns } from "../db/captures";
 import { captureAliases, captures } from "../db/schema";
+import { inTransaction } from "../db/transaction";
 
 /** The hub's own capture log for a live camera. */
 const logOf = (cameraId: string) => `live-${cameraId}`;
@@ -12,11 +14,14 @@ const logOf = (cameraId: string) => `live-${cameraId}`;
  * camera; returns it as stored, or null when the hub already holds the tick (the
  * agent uploaded its own record of it first: that one stands).
  */
-export function storeLiveRecord(db: HubDb, cameraId: string, record: Omit<CaptureRecord, "seq">, now: number): CaptureRecord | null {
+export function storeLiveRecord(db: HubDb, cameraId: string, record: Omit<CaptureRecord, "seq">, now: number): Promise<CaptureRecord | null> {
   const logId = logOf(cameraId);
-  const last = db.select({ seq: max(captures.seq) }).from(captures).where(and(eq(captures.cameraId, cameraId), eq(captures.logId, logId))).get()?.seq ?? 0;
-  const stored = { ...record, seq: last + 1 };
-  return ingestBatch(db, cameraId, { log_id: logId, records: [stored] }, now).accepted ? stored : null;
+  // The next seq and the record in one transaction: two captures stored at once never take the same seq.
+  return inTransaction(db, async (tx) => {
+    const [last] = await tx.select({ seq: max(captures.seq) }).from(captures).where(and(eq(captures.cameraId, cameraId), eq(captures.logId, logId)));
+    const stored = { ...record, seq: (last?.seq ?? 0) + 1 };
+    return (await ingestBatch(tx, cameraId, { log_id: logId, records: [stored] }, now)).accepted ? stored : null;
+  });
 }
 
 /**
@@ -26,17 +31,16 @@ export function storeLiveRecord(db: HubDb, cameraId: string, record: Omit<Captur
  * it). An upload the hub already took as a duplicate of the failure now points at it.
  * False when the failure is no longer there to replace.
  */
-export function replaceWithLateFrame(db: HubDb, cameraId: string, failed: CaptureRecord, frame: Omit<CaptureRecord, "seq">): boolean {
-  return db.transaction((tx) => {
-    const row = tx
+export function replaceWithLateFrame(db: HubDb, cameraId: string, failed: CaptureRecord, frame: Omit<CaptureRecord, "seq">): Promise<boolean> {
+  return inTransaction(db, async (tx) => {
+    const [row] = await tx
       .select({ outcome: captures.outcome })
       .from(captures)
-      .where(and(eq(captures.id, failed.id), eq(captures.cameraId, cameraId), eq(captures.logId, logOf(cameraId))))
-      .get();
+      .where(and(eq(captures.id, failed.id), eq(captures.cameraId, cameraId), eq(captures.logId, logOf(cameraId))));
     if (row?.outcome !== "failed") return false;
     const record: CaptureRecord = { ...frame, seq: failed.seq };
-    tx.update(captures).set({ id: record.id, outcome: record.outcome, record }).where(eq(captures.id, failed.id)).run();
-    tx.update(captureAliases).set({ captureId: record.id }).where(and(eq(captureAliases.cameraId, cameraId), eq(captureAliases.captureId, failed.id))).run();
+    await tx.update(captures).set({ id: record.id, record, ...captureColumns(record) }).where(eq(captures.id, failed.id));
+    await tx.update(captureAliases).set({ captureId: record.id }).where(and(eq(captureAliases.cameraId, cameraId), eq(captureAliases.captureId, failed.id)));
     return true;
   });
 }

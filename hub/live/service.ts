@@ -99,14 +99,14 @@ export class LiveOrchestrator {
     while (this.pending.size) await Promise.all(this.pending);
   }
 
-  private liveCameras(): CameraSetup[] {
-    return this.ctx.db
-      .select({ id: cameras.id, config: cameras.config })
-      .from(cameras)
-      .all()
-      .filter((c) => c.config.mode === "live" && c.config.host)
-      .map((c) => cameraSetup(this.ctx.db, c.id))
-      .filter((s): s is CameraSetup => s !== null);
+  private async liveCameras(): Promise<CameraSetup[]> {
+    const setups: CameraSetup[] = [];
+    for (const c of await this.ctx.db.select({ id: cameras.id, config: cameras.config }).from(cameras)) {
+      if (c.config.mode !== "live" || !c.config.host) continue;
+      const setup = await cameraSetup(this.ctx.db, c.id);
+      if (setup) setups.push(setup);
+    }
+    return setups;
   }
 
   private async run(): Promise<void> {
@@ -115,7 +115,7 @@ export class LiveOrchestrator {
       const now = clock.now();
       const due = new Map<CameraSetup, PlannedTick[]>();
       let at = Infinity;
-      for (const setup of this.liveCameras()) {
+      for (const setup of await this.liveCameras()) {
         const { from, to } = planRange(setup.position.timezone, now, 2);
         const ticks = nextTicks(planFor(setup, from, to, now).windows, this.lastTick.get(setup.id) ?? now - 1);
         if (!ticks.length) continue;
@@ -137,7 +137,7 @@ export class LiveOrchestrator {
         this.inFlight.set(setup.id, this.fire(setup, ticks).finally(() => this.inFlight.delete(setup.id)));
       }
       // The hub runs a live camera's plan itself: what it drives by is in force from this tick (recorded once the shots are under way).
-      for (const setup of due.keys()) this.ctx.planHistory.served(setup.id, cameraRevision(this.ctx.db, setup.id), at);
+      for (const setup of due.keys()) await this.ctx.planHistory.served(setup.id, await cameraRevision(this.ctx.db, setup.id), at);
     }
   }
 
@@ -189,7 +189,7 @@ export class LiveOrchestrator {
     const plain = (record: NewRecord) => ({ outcome: { record, picture: null } });
     if (lateness(tick, startedAt).late) return plain({ ...base, captured_at: null, reason_code: "late", reason: `late: the hub reached this tick ${startedAt - tick.at} ms after it` });
     // The camera's assignment (a pinned version, say after a rollback) for its own profile; the latest for burst profiles.
-    const snapshot = setup.assigned?.profile_id === tick.profile ? setup.assigned : latestVersion(this.ctx.db, tick.profile);
+    const snapshot = setup.assigned?.profile_id === tick.profile ? setup.assigned : await latestVersion(this.ctx.db, tick.profile);
     if (!snapshot) return plain({ ...base, captured_at: null, outcome: "failed", reason_code: "no_snapshot", reason: `no published version of profile ${tick.profile}` });
     const camera = new LiveCamera(setup);
     const status = this.statusOf(setup);
@@ -240,7 +240,7 @@ export class LiveOrchestrator {
     const record = await complete(outcome);
     let stored: CaptureRecord | null = null;
     try {
-      stored = storeLiveRecord(this.ctx.db, cameraId, record, this.ctx.clock.now());
+      stored = await storeLiveRecord(this.ctx.db, cameraId, record, this.ctx.clock.now());
     } catch (e) {
       // A record the hub cannot store (it clashes with one the agent uploaded itself) must not stop the orchestration.
       console.error(`hub: live ${cameraId} ${record.planned_at}: ${(e as Error).message}`);
@@ -263,7 +263,7 @@ export class LiveOrchestrator {
     const frame = await late;
     if (!frame) return;
     const record = await complete(frame);
-    if (!replaceWithLateFrame(this.ctx.db, setup.id, failed, record)) return;
+    if (!(await replaceWithLateFrame(this.ctx.db, setup.id, failed, record))) return;
     console.log(`hub: live ${setup.id} ${failed.planned_at}: the frame came after the timeout; it replaces the camera error`);
     this.statusOf(setup).last_success_at = iso(this.ctx.clock.now());
     if (frame.picture) await this.storePicture(setup.id, record.id, frame.picture);

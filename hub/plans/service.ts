@@ -5,7 +5,7 @@ import type { ProfileSnapshot } from "../../shared/contracts/profile";
 import type { ScheduleRule } from "../../shared/contracts/schedule";
 import type { DesiredState } from "../../shared/contracts/sync";
 import { computePlan, planRange } from "../../shared/plan/windows";
-import { siteLocation, syncPolicy } from "../config/service";
+import { siteLocation, syncPolicy } from "../config/settings";
 import type { HubDb } from "../db/client";
 import { cameras, schedules } from "../db/schema";
 import { activeTestsFor } from "../ab-tests/service";
@@ -26,15 +26,15 @@ export interface CameraSetup {
 }
 
 /** The snapshot an assignment names: a pinned version, or the latest of the profile. */
-export function assignedSnapshot(db: HubDb, profileId: string | null, version: string | null): ProfileSnapshot | null {
+export async function assignedSnapshot(db: HubDb, profileId: string | null, version: string | null): Promise<ProfileSnapshot | null> {
   if (!profileId) return null;
   return !version || version === "latest" ? latestVersion(db, profileId) : versionOf(db, profileId, version);
 }
 
 /** A camera's own coordinates and zone, falling back to the site's. */
-export function cameraSetup(db: HubDb, cameraId: string): CameraSetup | null {
-  const row = db.select().from(cameras).where(eq(cameras.id, cameraId)).get();
-  const site = siteLocation(db);
+export async function cameraSetup(db: HubDb, cameraId: string): Promise<CameraSetup | null> {
+  const [row] = await db.select().from(cameras).where(eq(cameras.id, cameraId));
+  const site = await siteLocation(db);
   if (!row || !site) return null;
   const c = row.config;
   const position: GeoPosition = {
@@ -42,13 +42,13 @@ export function cameraSetup(db: HubDb, cameraId: string): CameraSetup | null {
     longitude: c.longitude ?? site.longitude,
     timezone: c.timezone ?? site.timezone,
   };
-  const all = new Map(db.select().from(schedules).all().map((s) => [s.name, s.rule]));
+  const all = new Map((await db.select().from(schedules)).map((s) => [s.name, s.rule]));
   const rules: Record<string, ScheduleRule> = {};
   for (const name of c.schedules) {
     const rule = all.get(name);
     if (rule) rules[name] = rule;
   }
-  const assigned = row.retiredAt !== null ? null : assignedSnapshot(db, row.assignedProfile, row.assignedVersion);
+  const assigned = row.retiredAt !== null ? null : await assignedSnapshot(db, row.assignedProfile, row.assignedVersion);
   return { id: cameraId, config: c, position, rules: row.retiredAt !== null ? {} : rules, assigned, registeredAt: row.createdAt, retiredAt: row.retiredAt };
 }
 
@@ -81,10 +81,10 @@ export interface PlanInForce {
  * a range (report, plan, renders) counts against this, so they agree, and the
  * past reads the same after any change. Nothing before the first contact.
  */
-export function planInForce(db: HubDb, cameraId: string, from: number, to: number, now: number): PlanInForce | null {
-  const setup = cameraSetup(db, cameraId);
+export async function planInForce(db: HubDb, cameraId: string, from: number, to: number, now: number): Promise<PlanInForce | null> {
+  const setup = await cameraSetup(db, cameraId);
   if (!setup) return null;
-  const revisions = planRevisionsOf(db, cameraId);
+  const revisions = await planRevisionsOf(db, cameraId);
   const spans = spansInForce(revisions, planContent(setup), now, setup.retiredAt);
   return { setup, firstContactAt: revisions[0]?.effectiveAt ?? null, windows: windowsInForce(cameraId, spans, from, to), schedules: new Set([...schedulesInForce(spans, from, to), ...Object.keys(setup.rules)]) };
 }
@@ -99,19 +99,19 @@ export class PlanHistory {
 
   constructor(private readonly db: HubDb) {}
 
-  served(cameraId: string, revision: number | null, now: number): void {
+  async served(cameraId: string, revision: number | null, now: number): Promise<void> {
     if (revision === null || this.confirmed.get(cameraId) === revision) return;
-    const setup = cameraSetup(this.db, cameraId);
-    if (setup && recordPlan(this.db, cameraId, planContent(setup), now)) this.confirmed.set(cameraId, revision);
+    const setup = await cameraSetup(this.db, cameraId);
+    if (setup && (await recordPlan(this.db, cameraId, planContent(setup), now))) this.confirmed.set(cameraId, revision);
   }
 }
 
 /** Cameras in contact before revisions were kept get a first one from their current setup (the best the hub knows). */
-export function backfillPlanHistory(db: HubDb): number {
+export async function backfillPlanHistory(db: HubDb): Promise<number> {
   let added = 0;
-  for (const { cameraId, since } of contactsWithoutRevision(db)) {
-    const setup = cameraSetup(db, cameraId);
-    if (setup && recordPlan(db, cameraId, planContent(setup), since)) added++;
+  for (const { cameraId, since } of await contactsWithoutRevision(db)) {
+    const setup = await cameraSetup(db, cameraId);
+    if (setup && (await recordPlan(db, cameraId, planContent(setup), since))) added++;
   }
   return added;
 }
@@ -121,10 +121,10 @@ export function backfillPlanHistory(db: HubDb): number {
  * local midnight for plan_days. Whatever it reads, a change to it must bump the
  * revision of the cameras it reaches (config/revision), or polls keep a stale state.
  */
-export function desiredStateFor(db: HubDb, cameraId: string, now: number): DesiredState | null {
-  const setup = cameraSetup(db, cameraId);
+export async function desiredStateFor(db: HubDb, cameraId: string, now: number): Promise<DesiredState | null> {
+  const setup = await cameraSetup(db, cameraId);
   if (!setup) return null;
-  const policy = syncPolicy(db);
+  const policy = await syncPolicy(db);
   const { from, to } = planRange(setup.position.timezone, now, policy.plan_days);
   // A live camera is driven by the hub tick by tick: it gets no plan, no rules to extend one, no profile of its own.
   if (setup.config.mode === "live") {
@@ -137,7 +137,7 @@ export function desiredStateFor(db: HubDb, cameraId: string, now: number): Desir
   if (setup.assigned) snapshots.set(setup.assigned.profile_id, setup.assigned);
   for (const w of plan.windows) {
     for (const id of w.profiles) {
-      const s = snapshots.get(id) ?? latestVersion(db, id);
+      const s = snapshots.get(id) ?? (await latestVersion(db, id));
       if (s) snapshots.set(id, s);
     }
   }
@@ -147,7 +147,7 @@ export function desiredStateFor(db: HubDb, cameraId: string, now: number): Desir
     profiles: [...snapshots.values()],
     schedules: setup.rules,
     plan,
-    tests: setup.config.mode === "live" ? [] : activeTestsFor(db, cameraId, now),
+    tests: setup.config.mode === "live" ? [] : await activeTestsFor(db, cameraId, now),
     poll_interval_seconds: policy.poll_interval_seconds,
     // Only when set, so the desired state (and its ETag) of every other camera is unchanged.
     ...(setup.config.image_sync === undefined ? {} : { image_sync: setup.config.image_sync }),

@@ -20,9 +20,9 @@ export const profilesModule = (ctx: HubContext) =>
         .get("/:id", ({ params }) => showProfile(ctx.db, params.id), { params: profileModel.params })
         .post(
           "/:id/versions",
-          ({ params, query, body, set }) => {
+          async ({ params, query, body, set }) => {
             const definition = normalizeDefinition(body as ProfileDefinition | SeedProfileDefinition);
-            const result = publishDefinition(ctx.db, params.id, definition, ctx.clock.now(), query.with_children === "true");
+            const result = await publishDefinition(ctx.db, params.id, definition, ctx.clock.now(), query.with_children === "true");
             set.status = result.created || result.children.some((c) => c.created) ? 201 : 200;
             return result;
           },

@@ -7,6 +7,7 @@ import { OPERATOR, recordAudit } from "../audit/service";
 import { bumpRevision, camerasCarrying, readShaping } from "../config/revision";
 import type { HubDb } from "../db/client";
 import { profiles, profileVersions } from "../db/schema";
+import { inTransaction } from "../db/transaction";
 
 /** `a` before `b` by semantic version (numerically: 1.9.0 < 1.10.0). */
 export function compareSemver(a: string, b: string): number {
@@ -20,12 +21,8 @@ export function compareSemver(a: string, b: string): number {
 }
 
 /** A profile's version numbers, oldest first. */
-export function versionNumbers(db: HubDb, profileId: string): string[] {
-  return db
-    .select({ version: profileVersions.version })
-    .from(profileVersions)
-    .where(eq(profileVersions.profileId, profileId))
-    .all()
+export async function versionNumbers(db: HubDb, profileId: string): Promise<string[]> {
+  return (await db.select({ version: profileVersions.version }).from(profileVersions).where(eq(profileVersions.profileId, profileId)))
     .map((r) => r.version)
     .sort(compareSemver);
 }
@@ -35,19 +32,17 @@ export function versionNumbers(db: HubDb, profileId: string): string[] {
  * newest — ordered by number, not by creation time, which a simulated clock restarted
  * earlier would get wrong.
  */
-export function latestVersion(db: HubDb, profileId: string): ProfileSnapshot | null {
-  const numbers = versionNumbers(db, profileId);
+export async function latestVersion(db: HubDb, profileId: string): Promise<ProfileSnapshot | null> {
+  const numbers = await versionNumbers(db, profileId);
   return numbers.length ? versionOf(db, profileId, numbers[numbers.length - 1]!) : null;
 }
 
-export function versionOf(db: HubDb, profileId: string, version: string): ProfileSnapshot | null {
-  return (
-    db
-      .select({ snapshot: profileVersions.snapshot })
-      .from(profileVersions)
-      .where(and(eq(profileVersions.profileId, profileId), eq(profileVersions.version, version)))
-      .get()?.snapshot ?? null
-  );
+export async function versionOf(db: HubDb, profileId: string, version: string): Promise<ProfileSnapshot | null> {
+  const [row] = await db
+    .select({ snapshot: profileVersions.snapshot })
+    .from(profileVersions)
+    .where(and(eq(profileVersions.profileId, profileId), eq(profileVersions.version, version)));
+  return row?.snapshot ?? null;
 }
 
 function nextVersion(previous: string | null): string {
@@ -66,23 +61,22 @@ export interface Published {
  * Publishes the compiled form of a profile. Identical content returns the
  * existing version; new content gets the next minor version. Versions never change.
  */
-export function publishVersion(db: HubDb, profileId: string, definitions: Record<string, ProfileDefinition>, now: number): Published {
+export async function publishVersion(db: HubDb, profileId: string, definitions: Record<string, ProfileDefinition>, now: number): Promise<Published> {
   const content = compileContent(profileId, resolveInheritance(profileId, definitions));
   const checksum = contentChecksum(content);
-  const existing = db
+  const [existing] = await db
     .select({ snapshot: profileVersions.snapshot })
     .from(profileVersions)
-    .where(and(eq(profileVersions.profileId, profileId), eq(profileVersions.checksum, checksum)))
-    .get();
+    .where(and(eq(profileVersions.profileId, profileId), eq(profileVersions.checksum, checksum)));
   if (existing) return { snapshot: existing.snapshot, created: false };
-  const numbers = versionNumbers(db, profileId);
+  const numbers = await versionNumbers(db, profileId);
   const snapshot = snapshotOf(content, nextVersion(numbers[numbers.length - 1] ?? null));
-  db.insert(profileVersions).values({ profileId, version: snapshot.version, checksum, snapshot, createdAt: now }).run();
+  await db.insert(profileVersions).values({ profileId, version: snapshot.version, checksum, snapshot, createdAt: now });
   return { snapshot, created: true };
 }
 
-function storedDefinitions(db: HubDb): Record<string, ProfileDefinition> {
-  return Object.fromEntries(db.select({ id: profiles.id, definition: profiles.definition }).from(profiles).all().map((r) => [r.id, r.definition]));
+async function storedDefinitions(db: HubDb): Promise<Record<string, ProfileDefinition>> {
+  return Object.fromEntries((await db.select({ id: profiles.id, definition: profiles.definition }).from(profiles)).map((r) => [r.id, r.definition]));
 }
 
 export interface PublishResult {
@@ -120,10 +114,9 @@ export function descendantsOf(parent: string, definitions: Record<string, Profil
  * new definition in the same transaction (a child whose content does not change
  * keeps its version); without it, children are named and keep their versions.
  */
-export function publishDefinition(db: HubDb, profileId: string, definition: ProfileDefinition, now: number, withChildren = false): PublishResult {
-  return db.transaction((tx) => {
-    const t = tx as unknown as HubDb;
-    const definitions = storedDefinitions(t);
+export function publishDefinition(db: HubDb, profileId: string, definition: ProfileDefinition, now: number, withChildren = false): Promise<PublishResult> {
+  return inTransaction(db, async (t) => {
+    const definitions = await storedDefinitions(t);
     const before = definitions[profileId] ?? null;
     definitions[profileId] = definition;
     try {
@@ -131,14 +124,14 @@ export function publishDefinition(db: HubDb, profileId: string, definition: Prof
     } catch (e) {
       throw new HttpError(422, "invalid_request", `body.extends: ${(e as Error).message}`);
     }
-    const previous = latestVersion(t, profileId);
-    const { snapshot, created } = publishVersion(t, profileId, definitions, now);
+    const previous = await latestVersion(t, profileId);
+    const { snapshot, created } = await publishVersion(t, profileId, definitions, now);
     if (created) {
-      t.insert(profiles)
+      await t
+        .insert(profiles)
         .values({ id: profileId, definition, updatedAt: now })
-        .onConflictDoUpdate({ target: profiles.id, set: { definition, updatedAt: now } })
-        .run();
-      recordAudit(
+        .onConflictDoUpdate({ target: profiles.id, set: { definition, updatedAt: now } });
+      await recordAudit(
         t,
         {
           actor: OPERATOR,
@@ -150,12 +143,16 @@ export function publishDefinition(db: HubDb, profileId: string, definition: Prof
         now,
       );
     }
-    const children = descendantsOf(profileId, definitions).map((child) => {
-      if (!withChildren) return { profile_id: child, version: latestVersion(t, child)?.version ?? null, created: false };
-      const was = latestVersion(t, child);
-      const republished = publishVersion(t, child, definitions, now);
+    const children: PublishResult["children"] = [];
+    for (const child of descendantsOf(profileId, definitions)) {
+      if (!withChildren) {
+        children.push({ profile_id: child, version: (await latestVersion(t, child))?.version ?? null, created: false });
+        continue;
+      }
+      const was = await latestVersion(t, child);
+      const republished = await publishVersion(t, child, definitions, now);
       if (republished.created) {
-        recordAudit(
+        await recordAudit(
           t,
           {
             actor: OPERATOR,
@@ -167,10 +164,10 @@ export function publishDefinition(db: HubDb, profileId: string, definition: Prof
           now,
         );
       }
-      return { profile_id: child, version: republished.snapshot.version, created: republished.created };
-    });
+      children.push({ profile_id: child, version: republished.snapshot.version, created: republished.created });
+    }
     const published = [...(created ? [profileId] : []), ...children.filter((c) => c.created).map((c) => c.profile_id)];
-    if (published.length) bumpRevision(t, camerasCarrying(readShaping(t), published));
+    if (published.length) await bumpRevision(t, camerasCarrying(await readShaping(t), published));
     return { profile_id: profileId, version: snapshot.version, checksum: snapshot.checksum, created, snapshot, children };
   });
 }
@@ -185,8 +182,7 @@ function versionRows(db: HubDb, profileId?: string) {
   return db
     .select({ profileId: profileVersions.profileId, version: profileVersions.version, checksum: profileVersions.checksum, createdAt: profileVersions.createdAt })
     .from(profileVersions)
-    .where(profileId === undefined ? undefined : eq(profileVersions.profileId, profileId))
-    .all();
+    .where(profileId === undefined ? undefined : eq(profileVersions.profileId, profileId));
 }
 
 const info = (r: { version: string; checksum: string; createdAt: number }): VersionInfo => ({
@@ -196,10 +192,10 @@ const info = (r: { version: string; checksum: string; createdAt: number }): Vers
 });
 
 /** Every profile with a definition or a published version: its latest version and how many there are. */
-export function listProfiles(db: HubDb) {
-  const defs = new Map(db.select().from(profiles).all().map((r) => [r.id, r]));
+export async function listProfiles(db: HubDb) {
+  const defs = new Map((await db.select().from(profiles)).map((r) => [r.id, r]));
   const versions = new Map<string, VersionInfo[]>();
-  for (const r of versionRows(db)) {
+  for (const r of await versionRows(db)) {
     const list = versions.get(r.profileId) ?? [];
     list.push(info(r));
     versions.set(r.profileId, list);
@@ -222,16 +218,13 @@ export function listProfiles(db: HubDb) {
 }
 
 /** A profile's stored definition and every version, oldest first. */
-export function showProfile(db: HubDb, profileId: string) {
-  const def = db.select().from(profiles).where(eq(profiles.id, profileId)).get();
-  const versions = versionRows(db, profileId)
+export async function showProfile(db: HubDb, profileId: string) {
+  const [def] = await db.select().from(profiles).where(eq(profiles.id, profileId));
+  const versions = (await versionRows(db, profileId))
     .map(info)
     .sort((a, b) => compareSemver(a.version, b.version));
   if (!def && !versions.length) throw notFound(`profile ${profileId}`);
-  const children = db
-    .select({ id: profiles.id, definition: profiles.definition })
-    .from(profiles)
-    .all()
+  const children = (await db.select({ id: profiles.id, definition: profiles.definition }).from(profiles))
     .filter((r) => r.definition.extends === profileId)
     .map((r) => r.id)
     .sort();
@@ -246,15 +239,14 @@ export function showProfile(db: HubDb, profileId: string) {
 }
 
 /** One published version ("latest" names the highest); 404 when the profile or the version is unknown. */
-export function getVersion(db: HubDb, profileId: string, version: string) {
-  const numbers = versionNumbers(db, profileId);
+export async function getVersion(db: HubDb, profileId: string, version: string) {
+  const numbers = await versionNumbers(db, profileId);
   if (!numbers.length) throw notFound(`profile ${profileId}`);
   const wanted = version === "latest" ? numbers[numbers.length - 1]! : version;
-  const row = db
+  const [row] = await db
     .select()
     .from(profileVersions)
-    .where(and(eq(profileVersions.profileId, profileId), eq(profileVersions.version, wanted)))
-    .get();
+    .where(and(eq(profileVersions.profileId, profileId), eq(profileVersions.version, wanted)));
   if (!row) throw new HttpError(404, "not_found", `profile ${profileId} has no version ${version} (versions: ${numbers.join(", ")})`);
   return { profile_id: profileId, version: row.version, checksum: row.checksum, created_at: new Date(row.createdAt).toISOString(), snapshot: row.snapshot };
 }
@@ -308,9 +300,9 @@ export function diffSnapshots(from: ProfileSnapshot, to: ProfileSnapshot): Chang
   return out;
 }
 
-export function diffVersions(db: HubDb, profileId: string, from: string, to: string) {
-  const a = getVersion(db, profileId, from);
-  const b = getVersion(db, profileId, to);
+export async function diffVersions(db: HubDb, profileId: string, from: string, to: string) {
+  const a = await getVersion(db, profileId, from);
+  const b = await getVersion(db, profileId, to);
   return {
     profile_id: profileId,
     from: { version: a.version, checksum: a.checksum },

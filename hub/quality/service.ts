@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, desc, eq, lt } from "drizzle-orm";
 import type { QualityConfig } from "../../shared/contracts/config";
 import type { HubDb } from "../db/client";
 import { captures } from "../db/schema";
@@ -19,20 +19,9 @@ export const reportWindow = (policy: QualityConfig) => Math.max(2_000, 4 * longe
  * A camera's exposure as of `before` (epoch ms, exclusive), from its newest
  * `limit` records by planned time: one query on captures_camera_planned.
  */
-export function cameraExposure(db: HubDb, cameraId: string, before: number, policy: QualityConfig, limit: number): ExposureSummary {
-  const rows = exposureQuery(db, cameraId, before, limit).all();
-  const frames: ExposureFrame[] = rows.map((r) => ({
-    plannedAt: r.plannedAt,
-    profileId: r.profileId,
-    outcome: r.outcome as ExposureFrame["outcome"],
-    capturedAt: r.capturedAt === null ? null : Date.parse(r.capturedAt),
-    testRole: r.testRole,
-    meanLuma: r.meanLuma,
-    clippedPct: r.clippedPct,
-    crushedPct: r.crushedPct,
-    reasonCode: r.reasonCode,
-    reason: r.reason,
-  }));
+export async function cameraExposure(db: HubDb, cameraId: string, before: number, policy: QualityConfig, limit: number): Promise<ExposureSummary> {
+  const rows = await exposureQuery(db, cameraId, before, limit);
+  const frames: ExposureFrame[] = rows.map((r) => ({ ...r, outcome: r.outcome as ExposureFrame["outcome"] }));
   return exposureSummary(frames, policy, rows.length === limit);
 }
 
@@ -43,13 +32,13 @@ export function exposureQuery(db: HubDb, cameraId: string, before: number, limit
       plannedAt: captures.plannedAt,
       profileId: captures.profileId,
       outcome: captures.outcome,
-      capturedAt: sql<string | null>`json_extract(${captures.record}, '$.captured_at')`,
-      testRole: sql<ExposureFrame["testRole"]>`json_extract(${captures.record}, '$.test_role')`,
-      meanLuma: sql<number | null>`json_extract(${captures.record}, '$.measures.mean_luma')`,
-      clippedPct: sql<number | null>`json_extract(${captures.record}, '$.measures.clipped_highlights_pct')`,
-      crushedPct: sql<number | null>`json_extract(${captures.record}, '$.measures.crushed_shadows_pct')`,
-      reasonCode: sql<string | null>`json_extract(${captures.record}, '$.reason_code')`,
-      reason: sql<string | null>`json_extract(${captures.record}, '$.reason')`,
+      capturedAt: captures.capturedAt,
+      testRole: captures.testRole,
+      meanLuma: captures.meanLuma,
+      clippedPct: captures.clippedPct,
+      crushedPct: captures.crushedPct,
+      reasonCode: captures.reasonCode,
+      reason: captures.reason,
     })
     .from(captures)
     .where(and(eq(captures.cameraId, cameraId), lt(captures.plannedAt, before)))

@@ -15,8 +15,8 @@ export const reportsModule = (ctx: HubContext) =>
     )
     .get(
       "/:id/report",
-      ({ params, query }) => {
-        ctx.contacts.flush();
+      async ({ params, query }) => {
+        await ctx.contacts.flush();
         return cameraReport(ctx.db, params.id, Date.parse(query.from), Date.parse(query.to), ctx.clock.now());
       },
       { params: reportModel.params, query: reportModel.query },

@@ -1,10 +1,10 @@
 import { and, asc, eq, gt, gte, lt, sql } from "drizzle-orm";
 import { notFound } from "../../shared/http";
-import type { MissReason } from "../../shared/contracts/sync";
 import { HttpError } from "../../shared/http";
 import { nextTicks, plannedTicks } from "../../shared/plan/ticks";
 import { outageThresholdMs } from "../agents/contact-history";
-import { qualityPolicy, syncPolicy } from "../config/service";
+import { qualityPolicy, syncPolicy } from "../config/settings";
+import { isProduction } from "../db/captures";
 import type { HubDb } from "../db/client";
 import { cameras, captureImages, captures, clockSamples, outages } from "../db/schema";
 import { planInForce } from "../plans/service";
@@ -19,51 +19,48 @@ export const MAX_REPORT_TICKS = 1_000_000;
  * (the plan in force over the range, records by planned time, outages,
  * clock samples, the latest observed state) and hands it to computeReport.
  */
-export function cameraReport(db: HubDb, cameraId: string, from: number, to: number, now: number): SyncReport {
-  const plan = planInForce(db, cameraId, from, to, now);
-  const camera = db.select({ lastContactAt: cameras.lastContactAt, observed: cameras.observed }).from(cameras).where(eq(cameras.id, cameraId)).get();
+export async function cameraReport(db: HubDb, cameraId: string, from: number, to: number, now: number): Promise<SyncReport> {
+  const plan = await planInForce(db, cameraId, from, to, now);
+  const [camera] = await db.select({ lastContactAt: cameras.lastContactAt, observed: cameras.observed }).from(cameras).where(eq(cameras.id, cameraId));
   if (!plan || !camera) throw notFound(`camera ${cameraId}`);
   const { windows } = plan;
   const estimate = windows.reduce((n, w) => n + ((Date.parse(w.end) - Date.parse(w.start)) / (w.interval_seconds * 1000) + 1) * w.profiles.length, 0);
   if (estimate > MAX_REPORT_TICKS)
     throw new HttpError(422, "invalid_request", `query.to: the range holds about ${Math.round(estimate)} planned captures; ask for at most ${MAX_REPORT_TICKS} (a shorter range)`);
   const ticks = plannedTicks(windows, from, to);
-  const records = db
-    .select({
-      plannedAt: captures.plannedAt,
-      schedule: captures.schedule,
-      profileId: captures.profileId,
-      variant: sql<number>`coalesce(json_extract(${captures.record}, '$.test_role') = 'variant', 0)`,
-      outcome: captures.outcome,
-      reasonCode: sql<MissReason | null>`json_extract(${captures.record}, '$.reason_code')`,
-      recovered: sql<number>`coalesce(json_extract(${captures.record}, '$.recovered'), 0)`,
-    })
-    .from(captures)
-    .where(and(eq(captures.cameraId, cameraId), gte(captures.plannedAt, from), lt(captures.plannedAt, to)))
-    .all()
-    .map((r) => ({ ...r, outcome: r.outcome as "captured" | "failed" | "missed", recovered: Boolean(r.recovered), variant: Boolean(r.variant) }));
-  const outageRows = db
+  const records = (
+    await db
+      .select({
+        plannedAt: captures.plannedAt,
+        schedule: captures.schedule,
+        profileId: captures.profileId,
+        testRole: captures.testRole,
+        outcome: captures.outcome,
+        reasonCode: captures.reasonCode,
+        recovered: captures.recovered,
+      })
+      .from(captures)
+      .where(and(eq(captures.cameraId, cameraId), gte(captures.plannedAt, from), lt(captures.plannedAt, to)))
+  ).map(({ testRole, ...r }) => ({ ...r, outcome: r.outcome as "captured" | "failed" | "missed", variant: !isProduction(testRole) }));
+  const outageRows = await db
     .select()
     .from(outages)
     .where(and(eq(outages.cameraId, cameraId), lt(outages.fromAt, to), gt(outages.toAt, from)))
-    .orderBy(asc(outages.fromAt))
-    .all();
-  const samples = db
+    .orderBy(asc(outages.fromAt));
+  const samples = await db
     .select()
     .from(clockSamples)
     .where(and(eq(clockSamples.cameraId, cameraId), gte(clockSamples.at, from), lt(clockSamples.at, to)))
-    .orderBy(asc(clockSamples.at))
-    .all();
-  const quality = qualityPolicy(db);
+    .orderBy(asc(clockSamples.at));
+  const quality = await qualityPolicy(db);
   // Pictures received for records in range (purged by hub retention since or not): one indexed read.
-  const held = db
+  const [held] = await db
     .select({
-      thumbnails: sql<number>`coalesce(sum(${captureImages.thumbnailAt} IS NOT NULL), 0)`,
-      full: sql<number>`coalesce(sum(${captureImages.imageCompleteAt} IS NOT NULL), 0)`,
+      thumbnails: sql<number>`count(${captureImages.thumbnailAt})`.mapWith(Number),
+      full: sql<number>`count(${captureImages.imageCompleteAt})`.mapWith(Number),
     })
     .from(captureImages)
-    .where(and(eq(captureImages.cameraId, cameraId), gte(captureImages.plannedAt, from), lt(captureImages.plannedAt, to)))
-    .get();
+    .where(and(eq(captureImages.cameraId, cameraId), gte(captureImages.plannedAt, from), lt(captureImages.plannedAt, to)));
   return computeReport({
     cameraId,
     timezone: plan.setup.position.timezone,
@@ -77,8 +74,8 @@ export function cameraReport(db: HubDb, cameraId: string, from: number, to: numb
     clockSamples: samples.map((s) => ({ at: s.at, offsetMs: s.offsetMs, trusted: s.trusted, source: s.source, correctionMs: s.correctionMs })),
     observed: camera.observed ?? null,
     lastContactAt: camera.lastContactAt,
-    outageThresholdMs: outageThresholdMs(syncPolicy(db).poll_interval_seconds),
-    exposure: cameraExposure(db, cameraId, to, quality, reportWindow(quality)),
+    outageThresholdMs: outageThresholdMs((await syncPolicy(db)).poll_interval_seconds),
+    exposure: await cameraExposure(db, cameraId, to, quality, reportWindow(quality)),
     quality,
     imagesHeld: { thumbnails: Number(held?.thumbnails ?? 0), full: Number(held?.full ?? 0) },
   });
@@ -92,10 +89,10 @@ const NEXT_CAPTURE_HORIZON_MS = 8 * 86_400_000;
  * report counts it: nothing before its first contact — its zone, and its next
  * planned capture after `now`.
  */
-export function cameraPlan(db: HubDb, cameraId: string, from: number, to: number, now: number) {
-  const plan = planInForce(db, cameraId, from, to, now);
+export async function cameraPlan(db: HubDb, cameraId: string, from: number, to: number, now: number) {
+  const plan = await planInForce(db, cameraId, from, to, now);
   if (!plan) throw notFound(`camera ${cameraId}`);
-  const ahead = planInForce(db, cameraId, now, now + NEXT_CAPTURE_HORIZON_MS, now)!;
+  const ahead = (await planInForce(db, cameraId, now, now + NEXT_CAPTURE_HORIZON_MS, now))!;
   const next = nextTicks(ahead.windows, now);
   return {
     camera_id: cameraId,

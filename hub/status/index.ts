@@ -14,7 +14,7 @@ const tags = ["status"];
 export const statusModule = (ctx: HubContext) =>
   new Elysia()
     .use(operatorAuth(ctx))
-    .get("/status", () => hubStatus(ctx.db, { sessionRenders: ctx.sessionRenders !== null, renders: ctx.timelapses.queueCounts() }, ctx.clock.now()), {
+    .get("/status", async () => hubStatus(ctx.db, { sessionRenders: ctx.sessionRenders !== null, renders: await ctx.timelapses.queueCounts() }, ctx.clock.now()), {
       detail: { tags, summary: "Open schedules, each camera's last captures by schedule, the hub's own work (the first system's GET /status)" },
     })
     .get("/cameras/:id/status", ({ params }) => cameraStatus(ctx.db, params.id, ctx.clock.now()), {

@@ -23,28 +23,27 @@ export interface HubWork {
 }
 
 /** The newest captured production frame of each schedule: one indexed look per schedule, newest first. */
-function lastCaptures(db: HubDb, cameraId: string, schedules: Iterable<string>): Record<string, string | null> {
+async function lastCaptures(db: HubDb, cameraId: string, schedules: Iterable<string>): Promise<Record<string, string | null>> {
   const out: Record<string, string | null> = {};
   for (const schedule of [...schedules].sort()) {
-    const row = db
+    const [row] = await db
       .select({ plannedAt: captures.plannedAt })
       .from(captures)
       .where(and(eq(captures.cameraId, cameraId), eq(captures.schedule, schedule), eq(captures.outcome, "captured")))
       .orderBy(desc(captures.plannedAt))
-      .limit(1)
-      .get();
+      .limit(1);
     out[schedule] = row ? iso(row.plannedAt) : null;
   }
   return out;
 }
 
 /** One camera as the monitoring endpoints show it: the fleet's view plus open windows and last captures. */
-function cameraStatusOf(db: HubDb, camera: FleetCamera, now: number) {
-  const plan = planInForce(db, camera.id, now - 24 * HOUR_MS, now + 24 * HOUR_MS, now);
+async function cameraStatusOf(db: HubDb, camera: FleetCamera, now: number) {
+  const plan = await planInForce(db, camera.id, now - 24 * HOUR_MS, now + 24 * HOUR_MS, now);
   // A camera not in contact yet runs nothing: its plan has no open window for anyone.
   const waiting = camera.status === "waiting_for_first_contact";
   const open = waiting ? [] : (plan?.windows ?? []).filter((w) => Date.parse(w.start) <= now && now < Date.parse(w.end));
-  const byScheduleSeen = lastCaptures(db, camera.id, plan?.schedules ?? []);
+  const byScheduleSeen = await lastCaptures(db, camera.id, plan?.schedules ?? []);
   const seen = Object.values(byScheduleSeen).filter((t): t is string => t !== null).sort();
   return {
     camera_id: camera.id,
@@ -67,8 +66,9 @@ function cameraStatusOf(db: HubDb, camera: FleetCamera, now: number) {
 }
 
 /** GET /status: the hub's time, its own background work, and every camera's open schedules and last captures. */
-export function hubStatus(db: HubDb, work: HubWork, now: number) {
-  const cameras = fleetSummary(db, now).cameras.map((c) => cameraStatusOf(db, c, now));
+export async function hubStatus(db: HubDb, work: HubWork, now: number) {
+  const cameras = [];
+  for (const c of (await fleetSummary(db, now)).cameras) cameras.push(await cameraStatusOf(db, c, now));
   return {
     current_time: iso(now),
     scheduler: {
@@ -83,8 +83,8 @@ export function hubStatus(db: HubDb, work: HubWork, now: number) {
 }
 
 /** GET /cameras/{id}/status. */
-export function cameraStatus(db: HubDb, cameraId: string, now: number) {
-  const camera = fleetSummary(db, now, cameraId).cameras[0];
+export async function cameraStatus(db: HubDb, cameraId: string, now: number) {
+  const camera = (await fleetSummary(db, now, cameraId)).cameras[0];
   if (!camera) throw notFound(`camera ${cameraId}`);
   return cameraStatusOf(db, camera, now);
 }

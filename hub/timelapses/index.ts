@@ -9,6 +9,8 @@ import type { RendererOptions } from "./service";
 import type { AutoRenderPolicy } from "./sessions";
 
 export interface TimelapsesOptions extends RendererOptions {
+  /** Real ms between looks at the queue for jobs another process queued or a dead worker's lease let go. */
+  queueLookMs: number;
   /** Null: sessions are not rendered automatically. */
   auto: AutoRenderPolicy | null;
 }
@@ -20,6 +22,7 @@ export function timelapsesOptions(s: HubEnv, storage: ImageStorage): TimelapsesO
     workDir: join(s.SKYLAPSE_DATA_DIR, "render"),
     ffmpeg: s.SKYLAPSE_FFMPEG,
     concurrency: s.SKYLAPSE_RENDER_CONCURRENCY,
+    queueLookMs: s.SKYLAPSE_RENDER_POLL_SECONDS * 1000,
     auto: s.SKYLAPSE_AUTO_TIMELAPSE
       ? {
           fps: s.SKYLAPSE_TIMELAPSE_FPS,
@@ -46,13 +49,13 @@ export const timelapsesModule = (ctx: HubContext) => {
     .use(operatorAuth(ctx))
     .post(
       "/",
-      ({ body, set }) => {
+      async ({ body, set }) => {
         set.status = 202;
-        return { id: jobs.request(body, "request").id };
+        return { id: (await jobs.request(body, "request")).id };
       },
       { body: timelapseModel.request, response: { 202: timelapseModel.created }, detail: { summary: "Queue a render (the same spec again re-renders it, same id)", tags } },
     )
-    .get("/", ({ query }) => ({ timelapses: jobs.list(query) }), {
+    .get("/", async ({ query }) => ({ timelapses: await jobs.list(query) }), {
       query: timelapseModel.listQuery,
       response: timelapseModel.list,
       detail: { summary: "Renders, newest first", tags },

@@ -1,20 +1,27 @@
 import { randomBytes } from "node:crypto";
-import { and, asc, desc, eq, gte, inArray, lt, notInArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import { canonicalJson } from "../../shared/canonical";
 import type { Timelapse, TimelapseSpec, TimelapseStatus } from "../../shared/contracts/timelapse";
 import { plannedTicks } from "../../shared/plan/ticks";
 import { HttpError, notFound } from "../../shared/http";
 import { OPERATOR, recordAudit } from "../audit/service";
 import type { HubContext } from "../context";
-import type { HubDb } from "../db/client";
 import { watchLock, writeWhenFree } from "../db/locks";
+import { isProduction } from "../db/captures";
+import { isPostgres } from "../db/client";
+import { inTransaction } from "../db/transaction";
 import { isBusy } from "../../shared/sqlite";
 import { cameras, captureImages, captures, profiles, timelapses } from "../db/schema";
 import { planInForce } from "../plans/service";
 import { type ImageStorage, timelapseKey } from "../storage";
 import { storedResponse } from "../storage/serve";
 import { type CaptureRow, frameSequence, type Frame, gridSequence } from "./frames";
+import { claimJob, renewLease, requeueRunning } from "./queue";
 import { render, RenderError } from "./render";
+
+/** Real ms a claimed render stays its worker's without a heartbeat; a dead worker's job is taken over after it. */
+const LEASE_REAL_MS = 10_000;
+const HEARTBEAT_REAL_MS = 3_000;
 
 type Row = typeof timelapses.$inferSelect;
 
@@ -75,32 +82,38 @@ function specColumns(spec: TimelapseSpec) {
   };
 }
 
+/** Jobs whose cameras include `cameraId` (the ids are a JSON array in text; ids never hold a quote). */
+function namesCamera(cameraId: string) {
+  const pattern = `%${JSON.stringify(cameraId).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return sql`${timelapses.cameraIds} LIKE ${pattern} ESCAPE '\\'`;
+}
+
 /** The spec's identity: asking for the same render again finds the same job. */
 export function specKey(spec: TimelapseSpec): string {
   return canonicalJson(specColumns(spec));
 }
 
 /** The capture rows of one camera in [from, to), with whether the hub holds the picture a render of `source` needs. */
-export function captureRows(ctx: HubContext, cameraId: string, from: number, to: number, source: Row["source"]): CaptureRow[] {
+export async function captureRows(ctx: HubContext, cameraId: string, from: number, to: number, source: Row["source"]): Promise<CaptureRow[]> {
   const held =
     source === "full"
       ? sql<number>`(${captureImages.imageCompleteAt} IS NOT NULL AND ${captureImages.imagePurgedAt} IS NULL)`
       : sql<number>`(${captureImages.thumbnailAt} IS NOT NULL AND ${captureImages.thumbnailPurgedAt} IS NULL)`;
-  return ctx.db
-    .select({ id: captures.id, record: captures.record, held })
-    .from(captures)
-    .leftJoin(captureImages, eq(captureImages.captureId, captures.id))
-    .where(and(eq(captures.cameraId, cameraId), gte(captures.plannedAt, from), lt(captures.plannedAt, to)))
-    .orderBy(asc(captures.plannedAt))
-    .all()
-    .map(({ id, record: r, held }) => ({
+  return (
+    await ctx.db
+      .select({ id: captures.id, record: captures.record, held })
+      .from(captures)
+      .leftJoin(captureImages, eq(captureImages.captureId, captures.id))
+      .where(and(eq(captures.cameraId, cameraId), gte(captures.plannedAt, from), lt(captures.plannedAt, to)))
+      .orderBy(asc(captures.plannedAt))
+  ).map(({ id, record: r, held }) => ({
       cameraId,
       captureId: id,
       plannedAt: Date.parse(r.planned_at),
       schedule: r.schedule,
       profileId: r.profile_id,
       outcome: r.outcome,
-      variant: r.test_role === "variant",
+      variant: !isProduction(r.test_role),
       hasPicture: Boolean(held),
       luma: r.measures?.mean_luma ?? null,
       width: r.image?.width ?? null,
@@ -109,19 +122,20 @@ export function captureRows(ctx: HubContext, cameraId: string, from: number, to:
 }
 
 /** What a job renders: tiles of frames, or why it cannot. */
-export function selectFrames(ctx: HubContext, job: Row): { tiles: Frame[][]; missing: number } | { error: string } {
+export async function selectFrames(ctx: HubContext, job: Row): Promise<{ tiles: Frame[][]; missing: number } | { error: string }> {
   const now = ctx.clock.now();
-  const sequences = job.cameraIds.map((cameraId) => {
+  const sequences = [];
+  for (const cameraId of job.cameraIds) {
     // The plan in force over the range, its due ticks only: a tick not due yet is not missing.
-    const plan = planInForce(ctx.db, cameraId, job.fromAt, job.toAt, now);
+    const plan = await planInForce(ctx.db, cameraId, job.fromAt, job.toAt, now);
     const planned = plan
       ? plannedTicks(plan.windows, job.fromAt, Math.min(job.toAt, now))
           .filter((t) => (!job.schedule || t.schedule === job.schedule) && (!job.profileId || t.profile === job.profileId))
           .map((t) => t.at)
       : [];
-    const rows = captureRows(ctx, cameraId, job.fromAt, job.toAt, job.source);
-    return frameSequence(rows, planned, { schedule: job.schedule, profileId: job.profileId, schedules: plan?.schedules ?? new Set() });
-  });
+    const rows = await captureRows(ctx, cameraId, job.fromAt, job.toAt, job.source);
+    sequences.push(frameSequence(rows, planned, { schedule: job.schedule, profileId: job.profileId, schedules: plan?.schedules ?? new Set() }));
+  }
   const missingPictures = job.source === "full" ? "pictures (full images not synced yet? try source \"thumbnails\")" : "pictures";
   if (sequences.length === 1) {
     const only = sequences[0]!;
@@ -141,110 +155,111 @@ export function selectFrames(ctx: HubContext, job: Row): { tiles: Frame[][]; mis
 export class TimelapseJobs {
   private readonly inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private stopped = true;
+  /** One pump at a time (a claim awaits the database); a pump asked for meanwhile runs after it. */
+  private pumping: Promise<void> | null = null;
+  private pumpAgain = false;
+  private looking: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     private readonly ctx: HubContext,
-    readonly options: RendererOptions,
+    readonly options: RendererOptions & { queueLookMs: number },
   ) {}
 
-  start(): void {
+  async start(): Promise<void> {
     this.stopped = false;
-    this.ctx.db.update(timelapses).set({ status: "queued" }).where(eq(timelapses.status, "running")).run();
-    this.pump();
+    // Alone on its SQLite file (the data dir's lock), the hub's running jobs are its own, interrupted: they run again now.
+    // On PostgreSQL other replicas may be rendering theirs: a dead one's jobs are taken over when their lease runs out.
+    if (!isPostgres(this.ctx.db)) await requeueRunning(this.ctx.db);
+    this.looking ??= setInterval(() => void this.pump(), this.options.queueLookMs);
+    this.looking.unref?.();
+    await this.pump();
+  }
+
+  /** The lease a claim or a heartbeat gives, in hub-clock ms from now. */
+  private leaseUntil(): number {
+    return this.ctx.clock.now() + LEASE_REAL_MS * this.ctx.clock.speed;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.looking) clearInterval(this.looking);
+    this.looking = null;
+    await this.pumping;
     for (const job of this.inFlight.values()) job.abort.abort();
     await Promise.all([...this.inFlight.values()].map((j) => j.done));
   }
 
-  private row(id: string): Row {
-    const row = this.ctx.db.select().from(timelapses).where(eq(timelapses.id, id)).get();
+  private async row(id: string): Promise<Row> {
+    const [row] = await this.ctx.db.select().from(timelapses).where(eq(timelapses.id, id));
     if (!row) throw notFound(`timelapse ${id}`);
     return row;
   }
 
   /** Queues a render; the same spec again returns its job, re-rendered unless it is already queued or running. */
-  request(spec: TimelapseSpec, origin: Row["origin"], actor = OPERATOR): { id: string; created: boolean } {
+  async request(spec: TimelapseSpec, origin: Row["origin"], actor = OPERATOR): Promise<{ id: string; created: boolean }> {
     const columns = specColumns(spec);
     const { cameraIds } = columns;
-    const known = new Set(this.ctx.db.select({ id: cameras.id }).from(cameras).where(inArray(cameras.id, cameraIds)).all().map((c) => c.id));
+    const known = new Set((await this.ctx.db.select({ id: cameras.id }).from(cameras).where(inArray(cameras.id, cameraIds))).map((c) => c.id));
     const unknown = cameraIds.filter((id) => !known.has(id));
     if (unknown.length) throw new HttpError(422, "invalid_request", `body.${spec.camera_ids ? "camera_ids" : "camera_id"}: unknown camera ${unknown.map((id) => `'${id}'`).join(", ")}`);
-    if (spec.profile_id && !this.ctx.db.select({ id: profiles.id }).from(profiles).where(eq(profiles.id, spec.profile_id)).get())
+    if (spec.profile_id && !(await this.ctx.db.select({ id: profiles.id }).from(profiles).where(eq(profiles.id, spec.profile_id))).length)
       throw new HttpError(422, "invalid_request", `body.profile_id: unknown profile '${spec.profile_id}'`);
     const key = canonicalJson(columns);
     const now = this.ctx.clock.now();
-    const result = this.ctx.db.transaction((tx) => {
-      const t = tx as unknown as HubDb;
-      const existing = t.select().from(timelapses).where(eq(timelapses.specKey, key)).get();
+    const result = await inTransaction(this.ctx.db, async (t) => {
+      const [existing] = await t.select().from(timelapses).where(eq(timelapses.specKey, key));
       if (existing && (existing.status === "queued" || existing.status === "running")) return { id: existing.id, created: false };
       const reset = { status: "queued" as const, framesDone: 0, error: null, startedAt: null, finishedAt: null };
       if (existing) {
-        t.update(timelapses).set(reset).where(eq(timelapses.id, existing.id)).run();
-        recordAudit(t, { actor, action: "timelapse.rerender", target: `timelapse:${existing.id}`, before: { status: existing.status }, after: { status: "queued" } }, now);
+        await t.update(timelapses).set(reset).where(eq(timelapses.id, existing.id));
+        await recordAudit(t, { actor, action: "timelapse.rerender", target: `timelapse:${existing.id}`, before: { status: existing.status }, after: { status: "queued" } }, now);
         return { id: existing.id, created: false };
       }
       const id = `tl_${randomBytes(9).toString("base64url")}`;
-      t.insert(timelapses)
-        .values({
-          id,
-          specKey: key,
-          origin,
-          ...columns,
-          createdAt: now,
-          ...reset,
-        })
-        .run();
-      recordAudit(t, { actor, action: "timelapse.request", target: `timelapse:${id}`, before: null, after: { origin, spec } }, now);
+      await t.insert(timelapses).values({ id, specKey: key, origin, ...columns, createdAt: now, ...reset });
+      await recordAudit(t, { actor, action: "timelapse.request", target: `timelapse:${id}`, before: null, after: { origin, spec } }, now);
       return { id, created: true };
     });
-    this.pump();
+    void this.pump();
     return result;
   }
 
-  get(id: string): Timelapse {
-    return timelapseView(this.row(id));
+  async get(id: string): Promise<Timelapse> {
+    return timelapseView(await this.row(id));
   }
 
-  list(filter: { camera_id?: string; status?: TimelapseStatus; limit: number }): Timelapse[] {
-    const where = [
-      filter.status ? eq(timelapses.status, filter.status) : undefined,
-      filter.camera_id ? sql`EXISTS (SELECT 1 FROM json_each(${timelapses.cameraIds}) WHERE value = ${filter.camera_id})` : undefined,
-    ];
-    return this.ctx.db
-      .select()
-      .from(timelapses)
-      .where(and(...where))
-      .orderBy(desc(timelapses.createdAt), desc(timelapses.id))
-      .limit(filter.limit)
-      .all()
-      .map(timelapseView);
+  async list(filter: { camera_id?: string; status?: TimelapseStatus; limit: number }): Promise<Timelapse[]> {
+    const where = [filter.status ? eq(timelapses.status, filter.status) : undefined, filter.camera_id ? namesCamera(filter.camera_id) : undefined];
+    return (
+      await this.ctx.db
+        .select()
+        .from(timelapses)
+        .where(and(...where))
+        .orderBy(desc(timelapses.createdAt), desc(timelapses.id))
+        .limit(filter.limit)
+    ).map(timelapseView);
   }
 
   /** How many renders wait and how many run now. */
-  queueCounts(): { queued: number; running: number } {
-    const rows = this.ctx.db
-      .select({ status: timelapses.status, n: sql<number>`count(*)` })
+  async queueCounts(): Promise<{ queued: number; running: number }> {
+    const rows = await this.ctx.db
+      .select({ status: timelapses.status, n: sql<number>`count(*)`.mapWith(Number) })
       .from(timelapses)
       .where(inArray(timelapses.status, ["queued", "running"]))
-      .groupBy(timelapses.status)
-      .all();
+      .groupBy(timelapses.status);
     const count = (status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);
     return { queued: count("queued"), running: count("running") };
   }
 
   /** Stops a queued or running render (409 once it has finished). */
-  cancel(id: string): Timelapse {
-    const row = this.row(id);
+  async cancel(id: string): Promise<Timelapse> {
+    const row = await this.row(id);
     if (row.status !== "queued" && row.status !== "running")
       throw new HttpError(409, "not_running", `timelapse ${id} is ${row.status}; only a queued or running render can be cancelled`);
     const now = this.ctx.clock.now();
-    this.ctx.db.transaction((tx) => {
-      const t = tx as unknown as HubDb;
-      t.update(timelapses).set({ status: "cancelled", finishedAt: now, error: null }).where(eq(timelapses.id, id)).run();
-      recordAudit(t, { actor: OPERATOR, action: "timelapse.cancel", target: `timelapse:${id}`, before: { status: row.status }, after: { status: "cancelled" } }, now);
+    await inTransaction(this.ctx.db, async (t) => {
+      await t.update(timelapses).set({ status: "cancelled", finishedAt: now, error: null }).where(eq(timelapses.id, id));
+      await recordAudit(t, { actor: OPERATOR, action: "timelapse.cancel", target: `timelapse:${id}`, before: { status: row.status }, after: { status: "cancelled" } }, now);
     });
     this.inFlight.get(id)?.abort.abort();
     return this.get(id);
@@ -252,12 +267,11 @@ export class TimelapseJobs {
 
   /** Stops the render if it runs, and removes the job and its video. */
   async remove(id: string): Promise<void> {
-    const row = this.row(id);
+    const row = await this.row(id);
     const now = this.ctx.clock.now();
-    this.ctx.db.transaction((tx) => {
-      const t = tx as unknown as HubDb;
-      t.delete(timelapses).where(eq(timelapses.id, id)).run();
-      recordAudit(t, { actor: OPERATOR, action: "timelapse.delete", target: `timelapse:${id}`, before: { status: row.status }, after: null }, now);
+    await inTransaction(this.ctx.db, async (t) => {
+      await t.delete(timelapses).where(eq(timelapses.id, id));
+      await recordAudit(t, { actor: OPERATOR, action: "timelapse.delete", target: `timelapse:${id}`, before: { status: row.status }, after: null }, now);
     });
     const running = this.inFlight.get(id);
     running?.abort.abort();
@@ -268,58 +282,70 @@ export class TimelapseJobs {
 
   /** The video (Range requests answered with 206), once the render is done. */
   async video(id: string, range: string | null): Promise<Response> {
-    const row = this.row(id);
+    const row = await this.row(id);
     if (row.status !== "done" || row.bytes === null) throw new HttpError(409, "not_done", `timelapse ${id} is ${row.status}`);
     return storedResponse(this.options.storage, timelapseKey(id, "video"), row.bytes, range, { "content-type": "video/mp4", etag: `"${row.id}-${row.attempt}"`, "cache-control": "private, no-cache" }, `video of timelapse ${id}`);
   }
 
   async poster(id: string): Promise<Response> {
-    const row = this.row(id);
+    const row = await this.row(id);
     if (row.status !== "done") throw new HttpError(409, "not_done", `timelapse ${id} is ${row.status}`);
     const stream = await this.options.storage.read(timelapseKey(id, "poster"));
     if (!stream) throw notFound(`poster of timelapse ${id}`);
     return new Response(stream, { headers: { "content-type": "image/jpeg", "cache-control": "private, no-cache" } });
   }
 
-  /** Starts queued jobs, oldest first, up to the concurrency (a worker also calls it for jobs other processes queued). */
-  pump(): void {
+  /** Starts queued jobs, oldest first, up to the concurrency. */
+  private pump(): Promise<void> {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return this.pumping;
+    }
+    this.pumping = this.pumpOnce()
+      .catch((e) => console.error(`hub: timelapse queue: ${(e as Error).message}`))
+      .finally(() => {
+        this.pumping = null;
+        if (this.pumpAgain) {
+          this.pumpAgain = false;
+          void this.pump();
+        }
+      });
+    return this.pumping;
+  }
+
+  private async pumpOnce(): Promise<void> {
     while (!this.stopped && this.inFlight.size < this.options.concurrency) {
       let next: Row | null;
       try {
-        next = this.claim();
+        next = await this.claim();
       } catch (e) {
         if (!isBusy(e)) throw e;
-        // Another process holds the database: claim once it lets go (this may run in a finished job's finally).
+        // Another process holds the database: claim once it lets go.
         void watchLock(this.ctx.db).then(() => this.pump());
         return;
       }
       if (!next) return;
+      const job = next;
       const abort = new AbortController();
-      const done = this.runJob(next, abort.signal)
-        .catch((e) => console.error(`hub: timelapse ${next.id}: ${(e as Error).message}`))
+      // Held while it renders; a job that is no longer this attempt's (cancelled here or on another replica, taken over) stops.
+      const heartbeat = setInterval(() => {
+        renewLease(this.ctx.db, job, this.leaseUntil())
+          .then((held) => held || abort.abort())
+          .catch((e) => console.error(`hub: timelapse ${job.id}: lease not renewed: ${(e as Error).message}`));
+      }, HEARTBEAT_REAL_MS);
+      const done = this.runJob(job, abort.signal)
+        .catch((e) => console.error(`hub: timelapse ${job.id}: ${(e as Error).message}`))
         .finally(() => {
-          this.inFlight.delete(next.id);
-          this.pump();
+          clearInterval(heartbeat);
+          this.inFlight.delete(job.id);
+          void this.pump();
         });
-      this.inFlight.set(next.id, { abort, done });
+      this.inFlight.set(job.id, { abort, done });
     }
   }
 
-  private claim(): Row | null {
-    return this.ctx.db.transaction((tx) => {
-      const t = tx as unknown as HubDb;
-      const busy = [...this.inFlight.keys()];
-      const next = t
-        .select()
-        .from(timelapses)
-        .where(and(eq(timelapses.status, "queued"), busy.length ? notInArray(timelapses.id, busy) : undefined))
-        .orderBy(asc(timelapses.createdAt), asc(timelapses.id))
-        .get();
-      if (!next) return null;
-      const started = { status: "running" as const, attempt: next.attempt + 1, startedAt: this.ctx.clock.now(), framesDone: 0 };
-      t.update(timelapses).set(started).where(eq(timelapses.id, next.id)).run();
-      return { ...next, ...started };
-    });
+  private claim(): Promise<Row | null> {
+    return claimJob(this.ctx.db, this.ctx.clock.now(), this.leaseUntil(), [...this.inFlight.keys()]);
   }
 
   /**
@@ -327,19 +353,18 @@ export class TimelapseJobs {
    * while another process holds the database it waits off the event loop (hub/db/locks).
    */
   private settle(job: Row, set: Partial<Row>): Promise<boolean> {
-    return writeWhenFree(this.ctx.db, () => {
-      const changed = this.ctx.db
+    return writeWhenFree(this.ctx.db, async () => {
+      const changed = await this.ctx.db
         .update(timelapses)
         .set(set)
         .where(and(eq(timelapses.id, job.id), eq(timelapses.attempt, job.attempt), eq(timelapses.status, "running")))
-        .returning({ id: timelapses.id })
-        .all();
+        .returning({ id: timelapses.id });
       return changed.length > 0;
     });
   }
 
   private async runJob(job: Row, signal: AbortSignal): Promise<void> {
-    const selection = selectFrames(this.ctx, job);
+    const selection = await selectFrames(this.ctx, job);
     if ("error" in selection) {
       await this.settle(job, { status: "failed", error: selection.error, frames: 0, missing: 0, finishedAt: this.ctx.clock.now() });
       return;

@@ -87,14 +87,14 @@ export function sessionSpec(cameraId: string, s: Session, source: FrameSource, p
 }
 
 /** One pass over every active camera: queues the sessions that are ready. Returns the ids queued. */
-export function queueClosedSessions(ctx: HubContext, jobs: TimelapseJobs, policy: AutoRenderPolicy): string[] {
+export async function queueClosedSessions(ctx: HubContext, jobs: TimelapseJobs, policy: AutoRenderPolicy): Promise<string[]> {
   const now = ctx.clock.now();
   const queued: string[] = [];
-  const active = ctx.db.select({ id: cameras.id }).from(cameras).where(isNull(cameras.retiredAt)).all();
+  const active = await ctx.db.select({ id: cameras.id }).from(cameras).where(isNull(cameras.retiredAt));
   for (const { id } of active) {
     // Planned a day wider on both sides, so no window is cut short at an end of the range (its spec would change every pass).
     // The plan in force then: a camera not in contact yet has no sessions to wait for.
-    const plan = planInForce(ctx.db, id, now - policy.lookbackMs - DAY_MS, now + DAY_MS, now);
+    const plan = await planInForce(ctx.db, id, now - policy.lookbackMs - DAY_MS, now + DAY_MS, now);
     if (!plan) continue;
     const { rules, position } = plan.setup;
     const cronDay = (w: PlanWindow) => (rules[w.schedule]?.type === "cron" ? formatLocalDate(localDateOf(position.timezone, Date.parse(w.start))) : null);
@@ -102,20 +102,20 @@ export function queueClosedSessions(ctx: HubContext, jobs: TimelapseJobs, policy
       const spec = sessionSpec(id, session, sourceFor(plan.setup.config.image_sync, session.schedule), policy);
       const from = Date.parse(session.start);
       const to = Date.parse(session.end);
-      const existing = ctx.db.select().from(timelapses).where(eq(timelapses.specKey, specKey(spec))).get();
+      const [existing] = await ctx.db.select().from(timelapses).where(eq(timelapses.specKey, specKey(spec)));
       if (existing) {
         // Rendered short of pictures that have come in since (a ridge back from an outage): render it again, in place.
         if (existing.origin !== "auto" || existing.status !== "done" || existing.missing === 0) continue;
-        if (pictured(captureRows(ctx, id, from, to, spec.source), session.schedule) > existing.frames) queued.push(jobs.request(spec, "auto", "hub").id);
+        if (pictured(await captureRows(ctx, id, from, to, spec.source), session.schedule) > existing.frames) queued.push((await jobs.request(spec, "auto", "hub")).id);
         continue;
       }
       const planned = plannedTicks(session.parts, from, to).map((t) => t.at);
       if (!planned.length) continue;
-      const rows = captureRows(ctx, id, from, to, spec.source);
+      const rows = await captureRows(ctx, id, from, to, spec.source);
       // Settled: render what came, unless nothing did (a camera that was off all session has no timelapse).
       const ready = now >= to + policy.settleMs ? pictured(rows, session.schedule) > 0 : sessionComplete(rows, planned, session.schedule);
       if (!ready) continue;
-      queued.push(jobs.request(spec, "auto", "hub").id);
+      queued.push((await jobs.request(spec, "auto", "hub")).id);
     }
   }
   return queued;
@@ -131,9 +131,9 @@ export class SessionRenders {
     private readonly policy: AutoRenderPolicy,
   ) {}
 
-  pass(): string[] {
+  async pass(): Promise<string[]> {
     try {
-      const queued = queueClosedSessions(this.ctx, this.jobs, this.policy);
+      const queued = await queueClosedSessions(this.ctx, this.jobs, this.policy);
       if (queued.length) console.log(`hub: queued ${queued.length} session timelapse(s)`);
       return queued;
     } catch (e) {
@@ -143,7 +143,7 @@ export class SessionRenders {
   }
 
   start(): void {
-    this.timer ??= setInterval(() => this.pass(), this.policy.scanEveryMs);
+    this.timer ??= setInterval(() => void this.pass(), this.policy.scanEveryMs);
   }
 
   stop(): void {

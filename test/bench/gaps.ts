@@ -15,17 +15,17 @@ import { benchConfig, makeRecords } from "./records";
 
 export async function gapCost(records: number, batch = 200) {
   const clock = new ManualClock(Date.parse("2026-06-21T12:00:00Z"));
-  const log = (firstSeq: number) => {
+  const log = async (firstSeq: number) => {
     const { db } = openHubDb(join(mkdtempSync(join(tmpdir(), "skylapse-bench-gap-")), "hub.sqlite"));
-    applyConfig(db, parseConfig(benchConfig), clock.now());
+    await applyConfig(db, parseConfig(benchConfig), clock.now());
     return { db, records: makeRecords(records, "gap", firstSeq), ms: 0, batches: 0 };
   };
-  const plain = log(1);
-  const gapped = log(2);
+  const plain = await log(1);
+  const gapped = await log(2);
   for (let i = 0; i < records; i += batch) {
     for (const l of i % (2 * batch) ? [plain, gapped] : [gapped, plain]) {
       const t = performance.now();
-      ingestBatch(l.db, "bench_cam", { log_id: "bench", records: l.records.slice(i, i + batch) }, clock.now());
+      await ingestBatch(l.db, "bench_cam", { log_id: "bench", records: l.records.slice(i, i + batch) }, clock.now());
       if (i >= records / 2) {
         l.ms += performance.now() - t;
         l.batches++;

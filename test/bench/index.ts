@@ -76,18 +76,18 @@ async function pollThroughput() {
 }
 
 
-function ingestionRate() {
+async function ingestionRate() {
   const n = quick ? 4_000 : 20_000;
   const batch = 200;
   const records = makeRecords(n);
   const dir = mkdtempSync(join(tmpdir(), "skylapse-bench-"));
   const { db } = openHubDb(join(dir, "hub.sqlite"));
   const clock = new ManualClock(Date.parse("2026-06-21T12:00:00Z"));
-  applyConfig(db, parseConfig(benchConfig), clock.now());
+  await applyConfig(db, parseConfig(benchConfig), clock.now());
   let t = performance.now();
-  for (let i = 0; i < n; i += batch) ingestBatch(db, "bench_cam", { log_id: "bench", records: records.slice(i, i + batch) }, clock.now());
+  for (let i = 0; i < n; i += batch) await ingestBatch(db, "bench_cam", { log_id: "bench", records: records.slice(i, i + batch) }, clock.now());
   const ours = n / ((performance.now() - t) / 1000);
-  if (db.select().from(cameras).all().length !== 1) throw new Error("bench setup");
+  if ((await db.select().from(cameras)).length !== 1) throw new Error("bench setup");
 
   const raw = new Database(join(dir, "raw.sqlite"));
   raw.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
@@ -202,7 +202,7 @@ function fmt(x: number): string {
 
 await pollThroughput();
 rows.push(await pollsAfterChange(2_000, quick ? 3 : 7));
-ingestionRate();
+await ingestionRate();
 rows.push(await gapCost(quick ? 8_000 : 40_000));
 await fleetIngestion();
 await agentTicks();

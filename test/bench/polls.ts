@@ -13,6 +13,7 @@ import { ManualClock } from "../../shared/clock";
 import { hashToken } from "../../hub/agents/service";
 import { applyConfig, parseConfig } from "../../hub/config/service";
 import { openHubDb } from "../../hub/db/client";
+import { inTransaction } from "../../hub/db/transaction";
 import { cameras } from "../../hub/db/schema";
 import { observedState } from "../harness/fixtures";
 import { hubOn } from "../harness/in-process";
@@ -31,11 +32,11 @@ export async function pollsAfterChange(fleet: number, rounds: number) {
   const clock = new ManualClock(Date.parse("2026-06-21T12:00:00Z"));
   const dir = mkdtempSync(join(tmpdir(), "skylapse-bench-polls-"));
   const { db } = openHubDb(join(dir, "hub.sqlite"));
-  applyConfig(db, parseConfig(config), clock.now());
-  db.transaction((tx) => {
-    for (const id of ids) tx.update(cameras).set({ tokenHash: hashToken(`token-${id}`) }).where(eq(cameras.id, id)).run();
+  await applyConfig(db, parseConfig(config), clock.now());
+  await inTransaction(db, async (tx) => {
+    for (const id of ids) await tx.update(cameras).set({ tokenHash: hashToken(`token-${id}`) }).where(eq(cameras.id, id));
   });
-  const hub = hubOn(db, clock, OPERATOR, dir);
+  const hub = await hubOn(db, clock, OPERATOR, dir);
   const body = JSON.stringify(observedState());
   const etags = new Map<string, string>();
   const poll = async (id: string) => {
@@ -88,7 +89,7 @@ export async function pollsAfterChange(fleet: number, rounds: number) {
       baselineName: "the same polls with nothing changed",
     };
   } finally {
-    hub.ctx.contacts.close();
+    await hub.ctx.contacts.close();
   }
 }
 

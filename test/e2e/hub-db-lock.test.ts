@@ -10,6 +10,7 @@ import { join } from "node:path";
 import * as SunCalc from "suncalc";
 import { captureRecord, observedState } from "../harness/fixtures";
 import { realMsUntil, sharedClock, startAgent, startHub, type StartedAgent, type StartedHub, waitFor } from "../harness/processes";
+import { testBackend } from "../harness/postgres";
 import { DENVER, hubCaptures } from "../harness/scenario";
 
 const config = {
@@ -34,7 +35,8 @@ async function timed(url: string, init?: RequestInit): Promise<{ ms: number; sta
   return { ms: performance.now() - t, status: res.status };
 }
 
-describe("an outside lock on the hub's database", () => {
+// The SQLite file's lock: a hub on PostgreSQL has no such file.
+describe.skipIf(testBackend() === "postgres")("an outside lock on the hub's database", () => {
   test(`held ${LOCK_MS} ms: /health stays fast, and the agent's polls and uploads complete once it is released`, async () => {
     const clock = sharedClock(new Date(sunrise - 16 * 60_000).toISOString(), 30, 2000);
     const hub = await startHub({ config, clock });

@@ -30,7 +30,7 @@ const localDay = (w: PlanWindow) => new Date(Date.parse(w.start) + offsetAt(DENV
 describe("an agent extending its plan through an outage", () => {
   test("honours cron expressions, day-of-week and date-range limits, on the hub's grid", async () => {
     // The hub plans Tuesday 2026-11-24 only (plan_days 1); then the agent hears nothing until Friday.
-    const { hub } = inProcessHub(config, OPERATOR);
+    const { hub } = await inProcessHub(config, OPERATOR);
     const call = async (method: string, path: string, token: string, body?: unknown) => {
       const res = await hub.app.handle(
         new Request(`http://localhost${path}`, {

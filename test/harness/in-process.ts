@@ -7,15 +7,40 @@ import { applyConfig, parseConfig } from "../../hub/config/service";
 import { cameraRevision } from "../../hub/config/revision";
 import type { HubContext } from "../../hub/context";
 import { type HubDb, openHubDb } from "../../hub/db/client";
+import { openPgHubDb } from "../../hub/db/postgres";
 import { FsImageStorage } from "../../hub/storage/fs";
+import { freshDatabase, testBackend } from "./postgres";
+
+/**
+ * A fresh hub database for a test: SQLite in `dir`, or a new database on the
+ * run's PostgreSQL cluster when SKYLAPSE_TEST_BACKEND=postgres.
+ */
+export async function testHubDb(dir = mkdtempSync(join(tmpdir(), "skylapse-hubtest-"))): Promise<HubDb> {
+  let open: () => Promise<HubDb>;
+  if (testBackend() === "postgres") {
+    const url = await freshDatabase();
+    // Few connections, closed when idle: a test run opens hundreds of hubs on one cluster.
+    open = async () => (await openPgHubDb(url, { max: 2, idleSeconds: 2 })).db;
+  } else open = async () => openHubDb(join(dir, "hub.sqlite")).db;
+  const db = await open();
+  reopeners.set(db, open);
+  return db;
+}
+
+const reopeners = new WeakMap<HubDb, () => Promise<HubDb>>();
+
+/** The same database opened again, as a second hub process would. */
+export function reopenTestHubDb(db: HubDb): Promise<HubDb> {
+  return reopeners.get(db)!();
+}
 
 /** A hub in this process on a fresh database with `config` applied, on a manual clock at 2026-11-24 12:00Z. */
-export function inProcessHub(config: unknown, operatorToken: string) {
+export async function inProcessHub(config: unknown, operatorToken: string) {
   const clock = new ManualClock(Date.parse("2026-11-24T12:00:00Z"));
   const dir = mkdtempSync(join(tmpdir(), "skylapse-hubtest-"));
-  const { db } = openHubDb(join(dir, "hub.sqlite"));
-  applyConfig(db, parseConfig(config), clock.now());
-  return { hub: hubOn(db, clock, operatorToken, dir), clock };
+  const db = await testHubDb(dir);
+  await applyConfig(db, parseConfig(config), clock.now());
+  return { hub: await hubOn(db, clock, operatorToken, dir), clock };
 }
 
 /**
@@ -24,13 +49,13 @@ export function inProcessHub(config: unknown, operatorToken: string) {
  */
 export function hubOn(db: HubDb, clock: Clock, operatorToken: string, dir = mkdtempSync(join(tmpdir(), "skylapse-hubtest-"))) {
   const storage = new FsImageStorage(join(dir, "images"));
-  const timelapses = { storage, workDir: join(dir, "render"), ffmpeg: Bun.which("ffmpeg") ?? "ffmpeg", concurrency: 1, auto: null };
+  const timelapses = { storage, workDir: join(dir, "render"), ffmpeg: Bun.which("ffmpeg") ?? "ffmpeg", concurrency: 1, queueLookMs: 5_000, auto: null };
   const images = { storage, retention: { keepFullDays: null, keepThumbnailsDays: null }, retentionEveryMs: 3_600_000 };
   return createHub({ db, clock, operatorToken, timelapses, images });
 }
 
 /** One request to an in-process hub with a bearer token (operator or agent); the JSON answer, if any. */
-export async function callHub(hub: ReturnType<typeof createHub>, method: string, path: string, token: string | null, body?: unknown) {
+export async function callHub(hub: Awaited<ReturnType<typeof createHub>>, method: string, path: string, token: string | null, body?: unknown) {
   const res = await hub.app.handle(
     new Request(`http://localhost${path}`, {
       method,
@@ -46,6 +71,6 @@ export async function callHub(hub: ReturnType<typeof createHub>, method: string,
  * What the camera's first poll does to its history, without the poll: its life at
  * the hub starts at `at`, under the plan it is served (tests that upload records directly).
  */
-export function firstContact(ctx: HubContext, cameraId: string, at = ctx.clock.now()): void {
-  ctx.planHistory.served(cameraId, cameraRevision(ctx.db, cameraId), at);
+export async function firstContact(ctx: HubContext, cameraId: string, at = ctx.clock.now()): Promise<void> {
+  await ctx.planHistory.served(cameraId, await cameraRevision(ctx.db, cameraId), at);
 }

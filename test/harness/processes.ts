@@ -2,6 +2,7 @@ import type { Subprocess } from "bun";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freshDatabase, testBackend } from "./postgres";
 
 const ROOT = join(import.meta.dir, "..", "..");
 
@@ -104,6 +105,16 @@ export interface StartedHub extends Service {
   json: <T = any>(path: string, init?: RequestInit) => Promise<T>;
 }
 
+/** The PostgreSQL database of each hub data dir (SKYLAPSE_TEST_BACKEND=postgres): a hub restarted on its data dir finds its state again. */
+const databases = new Map<string, string>();
+
+async function databaseEnv(dataDir: string): Promise<Record<string, string>> {
+  if (testBackend() !== "postgres") return {};
+  let url = databases.get(dataDir);
+  if (!url) databases.set(dataDir, (url = await freshDatabase()));
+  return { SKYLAPSE_DATABASE_URL: url };
+}
+
 export async function startHub(options: HubOptions): Promise<StartedHub> {
   const dataDir = options.dataDir ?? tempDir("hub");
   mkdirSync(dataDir, { recursive: true });
@@ -118,6 +129,7 @@ export async function startHub(options: HubOptions): Promise<StartedHub> {
     SKYLAPSE_OPERATOR_TOKEN: operatorToken,
     // Session renders run ffmpeg; only the tests about them turn them on.
     SKYLAPSE_AUTO_TIMELAPSE: "0",
+    ...(await databaseEnv(dataDir)),
     ...clockEnv(options.clock),
     ...options.env,
   })) as StartedHub;

@@ -20,7 +20,7 @@ const observed = observedState({}, { offsetMs: null });
 
 const record = captureRecord;
 
-let hub: ReturnType<typeof createHub>;
+let hub: Awaited<ReturnType<typeof createHub>>;
 let clock: ManualClock;
 
 async function call(method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
@@ -44,8 +44,8 @@ async function heldSeqs(camera = "ridge"): Promise<number[]> {
   return body.captures.map((c: CaptureRecord) => c.seq);
 }
 
-beforeEach(() => {
-  ({ hub, clock } = inProcessHub(config, OPERATOR));
+beforeEach(async () => {
+  ({ hub, clock } = await inProcessHub(config, OPERATOR));
 });
 
 describe("health and operator auth", () => {
@@ -93,7 +93,7 @@ describe("conditional poll", () => {
   test("a new config or a new local day changes the ETag", async () => {
     const token = await agentToken();
     const first = await call("POST", "/agent/v1/state", token, observed);
-    applyConfig(hub.ctx.db, parseConfig({ ...config, profiles: { f: { base: { metering: "matrix" } } } }), clock.now());
+    await applyConfig(hub.ctx.db, parseConfig({ ...config, profiles: { f: { base: { metering: "matrix" } } } }), clock.now());
     const changed = await call("POST", "/agent/v1/state", token, observed, { "if-none-match": first.body.etag });
     expect(changed.status).toBe(200);
     expect(changed.body.desired.assignment.version).toBe("1.1.0");

@@ -12,25 +12,25 @@ import { ManualClock } from "../../shared/clock";
 import type { createHub } from "../../hub/app";
 import { evaluateAlerts } from "../../hub/alerts/service";
 import { applyConfig, parseConfig } from "../../hub/config/service";
-import { openHubDb } from "../../hub/db/client";
+import type { HubDb } from "../../hub/db/client";
 import { alertDeliveries, alerts, cameras } from "../../hub/db/schema";
 import { observedState, sunriseGridConfig } from "../harness/fixtures";
-import { callHub, firstContact, hubOn } from "../harness/in-process";
+import { callHub, firstContact, hubOn, reopenTestHubDb, testHubDb } from "../harness/in-process";
 
 const ROOT = join(import.meta.dir, "..", "..");
 const OPERATOR = "operator-token-for-alerts-api";
 const T0 = Date.parse("2026-11-24T12:00:00Z");
 const MIN = 60_000;
 
-let hub: ReturnType<typeof createHub>;
-let replica: ReturnType<typeof openHubDb>;
+let hub: Awaited<ReturnType<typeof createHub>>;
+let replica: HubDb;
 let clock: ManualClock;
 let url: string;
 let work: string;
 
 const api = (method: string, path: string, body?: unknown) => callHub(hub, method, path, OPERATOR, body);
 /** The same pass run by this hub and by a second one on the same database, at once. */
-const bothReplicas = () => Promise.all([evaluateAlerts(hub.ctx), evaluateAlerts({ db: replica.db, clock, contacts: { flush() {} } } as never)]);
+const bothReplicas = () => Promise.all([evaluateAlerts(hub.ctx), evaluateAlerts({ db: replica, clock, contacts: { flush() {} } } as never)]);
 
 async function cli(args: string[]) {
   const proc = Bun.spawn(["bun", join(ROOT, "hub/cli/main.ts"), "alerts", ...args], {
@@ -43,16 +43,16 @@ async function cli(args: string[]) {
   return { stdout, stderr, code };
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "skylapse-alerts-api-"));
   clock = new ManualClock(T0);
-  const { db } = openHubDb(join(work, "hub.sqlite"));
-  applyConfig(db, parseConfig(sunriseGridConfig({ ridge: {}, crest: {} })), T0);
-  hub = hubOn(db, clock, OPERATOR, work);
-  replica = openHubDb(join(work, "hub.sqlite"));
+  const db = await testHubDb(work);
+  await applyConfig(db, parseConfig(sunriseGridConfig({ ridge: {}, crest: {} })), T0);
+  hub = await hubOn(db, clock, OPERATOR, work);
+  replica = await reopenTestHubDb(db);
   for (const id of ["ridge", "crest"]) {
-    firstContact(hub.ctx, id, T0);
-    db.update(cameras).set({ lastContactAt: T0 }).where(eq(cameras.id, id)).run();
+    await firstContact(hub.ctx, id, T0);
+    await db.update(cameras).set({ lastContactAt: T0 }).where(eq(cameras.id, id));
   }
   hub.app.listen({ port: 0, hostname: "127.0.0.1" });
   url = `http://127.0.0.1:${hub.app.server!.port}`;
@@ -60,8 +60,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   await hub.app.stop();
-  hub.ctx.contacts.close();
-  replica.sqlite.close();
+  await hub.ctx.contacts.close();
 });
 
 describe("alerts API", () => {

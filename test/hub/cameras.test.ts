@@ -27,7 +27,7 @@ const config = {
 };
 const observed = observedState({}, { offsetMs: null });
 
-let hub: ReturnType<typeof createHub>;
+let hub: Awaited<ReturnType<typeof createHub>>;
 let clock: ManualClock;
 
 async function call(method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
@@ -47,13 +47,13 @@ const camera = async (id: string) => (await op("GET", "/api/cameras")).body.came
 const audit = async () => (await op("GET", "/api/audit")).body.entries as { action: string; target: string; actor: string; before: any; after: any }[];
 const poll = (token: string, etag?: string) => call("POST", "/agent/v1/state", token, observed, etag ? { "if-none-match": etag } : {});
 
-beforeEach(() => {
-  ({ hub, clock } = inProcessHub(config, OPERATOR));
+beforeEach(async () => {
+  ({ hub, clock } = await inProcessHub(config, OPERATOR));
 });
 
 describe("register", () => {
   test("a new camera with its own coordinates, audited, the revision bumped; a token then gets its plan", async () => {
-    const revision = configRevision(hub.ctx.db);
+    const revision = await configRevision(hub.ctx.db);
     const res = await op("POST", "/api/cameras", {
       id: "north",
       name: "North ridge",
@@ -65,7 +65,7 @@ describe("register", () => {
     });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ id: "north", name: "North ridge", latitude: 39.7, mode: "autonomous", has_token: false, retired_at: null });
-    expect(configRevision(hub.ctx.db)).toBe(revision + 1);
+    expect(await configRevision(hub.ctx.db)).toBe(revision + 1);
     const [entry] = await audit();
     expect(entry).toMatchObject({ actor: "operator", action: "camera.register", target: "camera:north", before: null });
     expect(entry!.after.config.schedules).toEqual(["sunrise", "daytime"]);
@@ -137,12 +137,12 @@ describe("update", () => {
     const token = (await op("POST", "/api/cameras/ridge/token")).body.token;
     const first = await poll(token);
     expect(first.body.desired.image_sync).toBeUndefined();
-    const revision = configRevision(hub.ctx.db);
+    const revision = await configRevision(hub.ctx.db);
 
     const thumbs = await op("PATCH", "/api/cameras/ridge", { image_sync: "thumbnails" });
     expect(thumbs.status).toBe(200);
     expect(thumbs.body.image_sync).toBe("thumbnails");
-    expect(configRevision(hub.ctx.db)).toBe(revision + 1);
+    expect(await configRevision(hub.ctx.db)).toBe(revision + 1);
     const second = await poll(token, first.body.etag);
     expect(second.status).toBe(200);
     expect(second.body.etag).not.toBe(first.body.etag);
@@ -176,9 +176,9 @@ describe("update", () => {
   test("a label change is audited but leaves the desired state (and revision) alone", async () => {
     const token = (await op("POST", "/api/cameras/ridge/token")).body.token;
     const first = await poll(token);
-    const revision = configRevision(hub.ctx.db);
+    const revision = await configRevision(hub.ctx.db);
     expect((await op("PATCH", "/api/cameras/ridge", { name: "Ridge", location: "north_ridge" })).body.name).toBe("Ridge");
-    expect(configRevision(hub.ctx.db)).toBe(revision);
+    expect(await configRevision(hub.ctx.db)).toBe(revision);
     expect((await poll(token, first.body.etag)).status).toBe(304);
     expect((await audit())[0]!.action).toBe("camera.update");
   });
@@ -186,7 +186,7 @@ describe("update", () => {
   test("bad changes are refused whole: unknown schedule, half a position, the profile, unknown fields, empty", async () => {
     const before = await camera("ridge");
     const entries = await audit();
-    const revision = configRevision(hub.ctx.db);
+    const revision = await configRevision(hub.ctx.db);
     const unknown = await op("PATCH", "/api/cameras/ridge", { name: "x", schedules: ["nope"] });
     expect(unknown.status).toBe(422);
     expect(unknown.body.message).toBe("body.schedules.0: unknown schedule 'nope'");
@@ -203,7 +203,7 @@ describe("update", () => {
     expect((await op("PATCH", "/api/cameras/nope", { name: "x" })).status).toBe(404);
     expect(await camera("ridge")).toEqual(before);
     expect(await audit()).toEqual(entries);
-    expect(configRevision(hub.ctx.db)).toBe(revision);
+    expect(await configRevision(hub.ctx.db)).toBe(revision);
   });
 });
 
@@ -214,12 +214,12 @@ describe("retire", () => {
     const up = await call("POST", "/agent/v1/captures", token, { log_id: "log-1", records: [captureRecord(1), captureRecord(2)] });
     expect(up.body.accepted).toBe(2);
     const code = (await op("POST", "/api/cameras/ridge/enrollment")).body.code;
-    const revision = configRevision(hub.ctx.db);
+    const revision = await configRevision(hub.ctx.db);
 
     const res = await op("DELETE", "/api/cameras/ridge");
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: "ridge", retired_at: "2026-11-24T12:00:00.000Z", has_token: false });
-    expect(configRevision(hub.ctx.db)).toBe(revision + 1);
+    expect(await configRevision(hub.ctx.db)).toBe(revision + 1);
     expect((await camera("ridge")).retired_at).toBe("2026-11-24T12:00:00.000Z");
 
     const refused = await poll(token);
@@ -254,7 +254,7 @@ describe("enrollment", () => {
     expect(issued.body.camera_id).toBe("ridge");
     expect(issued.body.code).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){4}$/);
     expect(issued.body.expires_at).toBe("2026-11-25T12:00:00.000Z");
-    const rows = hub.ctx.db.select().from(enrollmentCodes).all();
+    const rows = await hub.ctx.db.select().from(enrollmentCodes);
     expect(rows.length).toBe(1);
     expect(JSON.stringify(rows)).not.toContain(issued.body.code);
 
@@ -283,7 +283,7 @@ describe("enrollment", () => {
     expect(res.status).toBe(401);
     expect(res.body.message).toBe("enrollment code expired at 2026-11-25T12:00:00.000Z; ask the operator for a new one");
     expect((await camera("ridge")).has_token).toBe(false);
-    expect(hub.ctx.db.select().from(enrollmentCodes).get()!.usedAt).toBeNull();
+    expect((await hub.ctx.db.select().from(enrollmentCodes))[0]!.usedAt).toBeNull();
   });
 
   test("just inside 24 h it still works, typed in lower case without dashes", async () => {
@@ -408,7 +408,7 @@ describe("operator CLI (its own process, against this hub on 127.0.0.1)", () => 
   let url: string;
   let server: ReturnType<typeof hub.app.listen>;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     server = hub.app.listen({ port: 0, hostname: "127.0.0.1" });
     url = `http://127.0.0.1:${server.server!.port}`;
   });

@@ -12,12 +12,11 @@ import { ManualClock } from "../../shared/clock";
 import { ingestBatch } from "../../hub/agents/service";
 import type { createHub } from "../../hub/app";
 import { applyConfig, parseConfig } from "../../hub/config/service";
-import { openHubDb } from "../../hub/db/client";
 import { captureImages } from "../../hub/db/schema";
 import { imageKey } from "../../hub/storage";
 import { FsImageStorage } from "../../hub/storage/fs";
 import { captureRecord, sunriseGridConfig } from "../harness/fixtures";
-import { firstContact, hubOn } from "../harness/in-process";
+import { firstContact, hubOn, testHubDb } from "../harness/in-process";
 
 const ROOT = join(import.meta.dir, "..", "..");
 const OPERATOR = "operator-token-for-cli-timelapses";
@@ -27,7 +26,7 @@ const TO = "2026-11-24T13:35:00Z";
 /** Ridge has pictures at 12 of the 20 ticks. */
 const PICTURED = 12;
 
-let hub: ReturnType<typeof createHub>;
+let hub: Awaited<ReturnType<typeof createHub>>;
 let url: string;
 let work: string;
 
@@ -55,21 +54,21 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "skylapse-cli-tl-"));
   // The camera is registered before the session it shoots, which is then rendered at 14:00.
   const clock = new ManualClock(Date.parse("2026-11-24T13:00:00Z"));
-  const { db } = openHubDb(join(work, "hub.sqlite"));
-  applyConfig(db, parseConfig(config), clock.now());
+  const db = await testHubDb(work);
+  await applyConfig(db, parseConfig(config), clock.now());
   clock.set(Date.parse("2026-11-24T14:00:00Z"));
-  hub = hubOn(db, clock, OPERATOR, work);
+  hub = await hubOn(db, clock, OPERATOR, work);
   const storage = new FsImageStorage(join(work, "images"));
   const ticks = Array.from({ length: PICTURED }, (_, t) => t);
-  firstContact(hub.ctx, "ridge", Date.parse("2026-11-24T13:00:00Z"));
-  ingestBatch(db, "ridge", { log_id: "log-1", records: ticks.map((t) => captureRecord(t + 1, {}, t)) }, clock.now());
+  await firstContact(hub.ctx, "ridge", Date.parse("2026-11-24T13:00:00Z"));
+  await ingestBatch(db, "ridge", { log_id: "log-1", records: ticks.map((t) => captureRecord(t + 1, {}, t)) }, clock.now());
   for (const t of ticks) {
     const captureId = `rec-${t + 1}`;
     const bytes = jpeg(60 + t * 10);
     await storage.put(imageKey("ridge", captureId, "thumbnail"), bytes);
-    db.insert(captureImages).values({ captureId, cameraId: "ridge", plannedAt: Date.parse(FROM) + t * 15_000, thumbnailBytes: bytes.length, thumbnailAt: clock.now() }).run();
+    await db.insert(captureImages).values({ captureId, cameraId: "ridge", plannedAt: Date.parse(FROM) + t * 15_000, thumbnailBytes: bytes.length, thumbnailAt: clock.now() });
   }
-  hub.ctx.timelapses.start();
+  await hub.ctx.timelapses.start();
   hub.app.listen({ port: 0, hostname: "127.0.0.1" });
   url = `http://127.0.0.1:${hub.app.server!.port}`;
 });
@@ -77,7 +76,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await hub.ctx.timelapses.stop();
   await hub.app.stop();
-  hub.ctx.contacts.close();
+  await hub.ctx.contacts.close();
 });
 
 describe("skylapse timelapses", () => {
@@ -160,9 +159,9 @@ describe("skylapse timelapses", () => {
       const cancelled = await cli(["cancel", "--id", pending!]);
       expect(cancelled.code).toBe(0);
       expect(cancelled.stdout.trim()).toBe(`timelapse ${pending} cancelled`);
-      expect(hub.ctx.timelapses.get(pending!).status).toBe("cancelled");
+      expect((await hub.ctx.timelapses.get(pending!)).status).toBe("cancelled");
     } finally {
-      hub.ctx.timelapses.start();
+      await hub.ctx.timelapses.start();
     }
     const refused = await cli(["cancel", "--id", id]);
     expect(refused.code).toBe(1);
@@ -172,22 +171,22 @@ describe("skylapse timelapses", () => {
   test("render --wait on a render cancelled meanwhile exits 1", async () => {
     await hub.ctx.timelapses.stop();
     try {
-      const before = new Set(hub.ctx.timelapses.list({ limit: 100 }).map((t) => t.id));
+      const before = new Set((await hub.ctx.timelapses.list({ limit: 100 })).map((t) => t.id));
       const waiting = cli(["render", "--camera", "ridge", "--from", FROM, "--to", TO, "--source", "thumbnails", "--fps", "7", "--wait"]);
       let queued: string | undefined;
       for (let i = 0; i < 100 && !queued; i++) {
         await Bun.sleep(50);
-        queued = hub.ctx.timelapses.list({ limit: 100 }).find((t) => !before.has(t.id))?.id;
+        queued = (await hub.ctx.timelapses.list({ limit: 100 })).find((t) => !before.has(t.id))?.id;
       }
       expect(queued).toBeDefined();
-      hub.ctx.timelapses.cancel(queued!);
+      await hub.ctx.timelapses.cancel(queued!);
       const { stdout, stderr, code } = await waiting;
       expect(code).toBe(1);
       expect(stderr).toMatch(new RegExp(`^timelapse ${queued}: cancelled$`, "m"));
       expect(stderr).toContain(`skylapse: timelapse ${queued} cancelled`);
       expect(stdout).toMatch(/^timelapse\s+tl_\S+ — cancelled$/m);
     } finally {
-      hub.ctx.timelapses.start();
+      await hub.ctx.timelapses.start();
     }
   }, 20_000);
 
@@ -230,7 +229,7 @@ describe("skylapse timelapses", () => {
       expect(r.stderr).toContain(cases[i]![1]);
     }
     // None of them queued anything (left: the failed grid and the two cancelled renders).
-    expect(hub.ctx.timelapses.list({ limit: 100 }).map((t) => `${t.camera_ids.join(",")} ${t.status}`).sort()).toEqual(["ridge cancelled", "ridge cancelled", "ridge,valley failed"]);
+    expect((await hub.ctx.timelapses.list({ limit: 100 })).map((t) => `${t.camera_ids.join(",")} ${t.status}`).sort()).toEqual(["ridge cancelled", "ridge cancelled", "ridge,valley failed"]);
     const help = await cli(["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("usage: skylapse timelapses ACTION [ID] [flags]");

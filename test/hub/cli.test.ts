@@ -3,15 +3,12 @@
  * process, against a hub served from this test process on 127.0.0.1 (port 0).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ManualClock } from "../../shared/clock";
 import type { CaptureRecord, ObservedState } from "../../shared/contracts/sync";
 import { createHub } from "../../hub/app";
-import { hubOn } from "../harness/in-process";
+import { hubOn, testHubDb } from "../harness/in-process";
 import { applyConfig, parseConfig } from "../../hub/config/service";
-import { openHubDb } from "../../hub/db/client";
 import { DENVER } from "../harness/scenario";
 import { captureRecord, observedState } from "../harness/fixtures";
 
@@ -37,7 +34,7 @@ const observed = (at: number, overrides: Partial<ObservedState> = {}) => observe
 
 const record = captureRecord;
 
-let hub: ReturnType<typeof createHub>;
+let hub: Awaited<ReturnType<typeof createHub>>;
 let clock: ManualClock;
 let url: string;
 
@@ -66,9 +63,9 @@ async function cli(args: string[], env: Record<string, string> = {}) {
 
 beforeAll(async () => {
   clock = new ManualClock(Date.parse("2026-11-24T12:00:00Z"));
-  const { db } = openHubDb(join(mkdtempSync(join(tmpdir(), "skylapse-cli-")), "hub.sqlite"));
-  applyConfig(db, parseConfig(config), clock.now());
-  hub = hubOn(db, clock, OPERATOR);
+  const db = await testHubDb();
+  await applyConfig(db, parseConfig(config), clock.now());
+  hub = await hubOn(db, clock, OPERATOR);
   const ridge = (await send("POST", "/api/cameras/ridge/token", OPERATOR)).token;
   const valley = (await send("POST", "/api/cameras/valley/token", OPERATOR)).token;
   // ridge: polls at 12:00, silent until 14:00 (backlog 240 pending since 13:30), caught up at 14:02.
@@ -91,7 +88,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await hub.app.stop();
-  hub.ctx.contacts.close();
+  await hub.ctx.contacts.close();
 });
 
 describe("skylapse report", () => {

@@ -23,9 +23,9 @@ const config = {
   sync: { poll_interval_seconds: 60, plan_days: 3 },
 };
 
-describe("a camera on a cron schedule", () => {
+describe("a camera on a cron schedule", async () => {
   // The clock stands at 2026-11-24T12:00Z: Tuesday 05:00 in Denver, 13:00 in Zurich.
-  const { hub } = inProcessHub(config, OPERATOR);
+  const { hub } = await inProcessHub(config, OPERATOR);
   const call = async (method: string, path: string, token: string, body?: unknown) => {
     const res = await hub.app.handle(
       new Request(`http://localhost${path}`, {
@@ -90,23 +90,23 @@ describe("a camera on a cron schedule", () => {
 });
 
 describe("a cron schedule's session", () => {
-  test("is all its windows of one local day: one timelapse, not one per tick", () => {
-    const { hub, clock } = inProcessHub(
+  test("is all its windows of one local day: one timelapse, not one per tick", async () => {
+    const { hub, clock } = await inProcessHub(
       { location: DENVER, schedules: { site: { cron: "5,17,43 7-8 * * *" } }, cameras: { ridge: { deployed_profile: "f", schedules: ["site"] } }, profiles: { f: { base: { ev: 0 } } } },
       OPERATOR,
     );
     const { ctx } = hub;
-    firstContact(ctx, "ridge");
+    await firstContact(ctx, "ridge");
     // 07:05 … 08:43 in Denver: six ticks, each a window of its own.
     const ticks = ["14:05", "14:17", "14:43", "15:05", "15:17", "15:43"].map((hm) => Date.parse(`2026-11-24T${hm}:00Z`));
     const records = ticks.map((t, i) => captureRecord(i + 1, { planned_at: new Date(t).toISOString(), captured_at: new Date(t).toISOString(), schedule: "site" }));
-    ingestBatch(ctx.db, "ridge", { log_id: "log-1", records }, clock.now());
-    ticks.forEach((t, i) => ctx.db.insert(captureImages).values({ captureId: `rec-${i + 1}`, cameraId: "ridge", plannedAt: t, imageBytes: 10, imageCompleteAt: clock.now(), thumbnailBytes: 5, thumbnailAt: clock.now() }).run());
+    await ingestBatch(ctx.db, "ridge", { log_id: "log-1", records }, clock.now());
+    for (const [i, t] of ticks.entries()) await ctx.db.insert(captureImages).values({ captureId: `rec-${i + 1}`, cameraId: "ridge", plannedAt: t, imageBytes: 10, imageCompleteAt: clock.now(), thumbnailBytes: 5, thumbnailAt: clock.now() });
     clock.set(Date.parse("2026-11-24T16:00:00Z"));
     const policy = { fps: 24, crf: 20, deflicker: "rolling" as const, settleMs: 30 * 60_000, lookbackMs: 2 * 86_400_000, scanEveryMs: 1000 };
-    const queued = queueClosedSessions(ctx, ctx.timelapses, policy);
+    const queued = await queueClosedSessions(ctx, ctx.timelapses, policy);
     expect(queued).toHaveLength(1);
-    expect(ctx.timelapses.get(queued[0]!)).toMatchObject({ schedule: "site", from: "2026-11-24T14:05:00.000Z", to: "2026-11-24T15:44:00.000Z" });
-    expect(queueClosedSessions(ctx, ctx.timelapses, policy)).toEqual([]);
+    expect(await ctx.timelapses.get(queued[0]!)).toMatchObject({ schedule: "site", from: "2026-11-24T14:05:00.000Z", to: "2026-11-24T15:44:00.000Z" });
+    expect(await queueClosedSessions(ctx, ctx.timelapses, policy)).toEqual([]);
   });
 });

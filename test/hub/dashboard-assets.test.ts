@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { buildAssetMap, CONTENT_SECURITY_POLICY, PUBLIC_DIR } from "../../hub/dashboard";
 
 describe("dashboard asset map", () => {
-  test("only regular files of known types under the folder: no dot-files, no links, no sources", () => {
+  test("only regular files of known types under the folder: no dot-files, no links, no sources", async () => {
     const dir = mkdtempSync(join(tmpdir(), "skylapse-assets-"));
     mkdirSync(join(dir, "lib"));
     writeFileSync(join(dir, "index.html"), "<!doctype html>");
@@ -18,7 +18,7 @@ describe("dashboard asset map", () => {
     expect(map.get("lib/a.js")!.type).toContain("text/javascript");
   });
 
-  test("the shipped dashboard: its pages are all there, and the policy allows no inline script", () => {
+  test("the shipped dashboard: its pages are all there, and the policy allows no inline script", async () => {
     const map = buildAssetMap(PUBLIC_DIR);
     for (const file of ["index.html", "app.js", "style.css", "lib/api.js", "lib/format.js", "pages/fleet.js", "pages/camera.js", "pages/profiles.js", "pages/tests.js", "pages/timelapses.js"])
       expect(map.has(file)).toBe(true);

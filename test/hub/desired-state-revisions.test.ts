@@ -10,12 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ManualClock } from "../../shared/clock";
 import { applyConfig, parseConfig } from "../../hub/config/service";
-import { openHubDb } from "../../hub/db/client";
+import type { HubDb } from "../../hub/db/client";
 import * as plans from "../../hub/plans/service";
 import * as planStore from "../../hub/plans/revisions";
 import { DENVER } from "../harness/scenario";
 import { observedState } from "../harness/fixtures";
-import { hubOn } from "../harness/in-process";
+import { hubOn, reopenTestHubDb, testHubDb } from "../harness/in-process";
 
 const OPERATOR = "operator-token-for-revision-tests";
 const config = {
@@ -38,8 +38,8 @@ const config = {
 const ALL = ["a", "b", "c", "d", "e"];
 const observed = observedState({}, { offsetMs: null });
 
-type Hub = ReturnType<typeof hubOn>;
-let dbPath: string;
+type Hub = Awaited<ReturnType<typeof hubOn>>;
+let db: HubDb;
 let clock: ManualClock;
 let hub: Hub;
 const tokens = new Map<string, string>();
@@ -90,10 +90,9 @@ async function desired(id: string) {
 beforeEach(async () => {
   clock = new ManualClock(Date.parse("2026-11-24T12:00:00Z"));
   const dir = mkdtempSync(join(tmpdir(), "skylapse-revisions-"));
-  dbPath = join(dir, "hub.sqlite");
-  const { db } = openHubDb(dbPath);
-  applyConfig(db, parseConfig(config), clock.now());
-  hub = hubOn(db, clock, OPERATOR, dir);
+  db = await testHubDb(dir);
+  await applyConfig(db, parseConfig(config), clock.now());
+  hub = await hubOn(db, clock, OPERATOR, dir);
   for (const id of ALL) tokens.set(id, (await op("POST", `/api/cameras/${id}/token`)).body.token);
   etags.clear();
   computed = spyOn(plans, "desiredStateFor");
@@ -102,7 +101,7 @@ beforeEach(async () => {
   expect(await pollRound()).toEqual(only([]));
 });
 
-afterEach(() => {
+afterEach(async () => {
   computed.mockRestore();
   planChecks.mockRestore();
 });
@@ -201,8 +200,7 @@ describe("a shared change reaches exactly the cameras it shapes", () => {
 });
 
 test("two hubs on one database: a change made through one reaches the other's cache for that camera only", async () => {
-  const { db } = openHubDb(dbPath);
-  const replica = hubOn(db, clock, OPERATOR);
+  const replica = await hubOn(await reopenTestHubDb(db), clock, OPERATOR);
   await pollRound(replica);
   expect((await pollRound(replica)).recomputed).toEqual([]);
   await op("PATCH", "/api/cameras/d", { image_sync: "all" });

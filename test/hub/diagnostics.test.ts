@@ -17,7 +17,7 @@ const config = {
   sync: { poll_interval_seconds: 60, plan_days: 1 },
 };
 
-let hub: ReturnType<typeof createHub>;
+let hub: Awaited<ReturnType<typeof createHub>>;
 let clock: ManualClock;
 
 async function call(method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
@@ -52,8 +52,8 @@ function bundle(requestId: string, overrides: Partial<DiagnosticsBundle> = {}): 
   };
 }
 
-beforeEach(() => {
-  ({ hub, clock } = inProcessHub(config, OPERATOR));
+beforeEach(async () => {
+  ({ hub, clock } = await inProcessHub(config, OPERATOR));
 });
 
 describe("diagnostics at the hub", () => {

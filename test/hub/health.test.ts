@@ -80,7 +80,7 @@ describe("compute", () => {
 
 describe("polls into a hub", () => {
   test("each poll's health lands in its 5-minute bucket; history, fleet, gauges; old buckets pruned", async () => {
-    const { hub, clock } = inProcessHub(sunriseGridConfig({ ridge: {}, valley: {} }), OPERATOR);
+    const { hub, clock } = await inProcessHub(sunriseGridConfig({ ridge: {}, valley: {} }), OPERATOR);
     const token = (await callHub(hub, "POST", "/api/cameras/ridge/token", OPERATOR)).body.token;
     const valleyToken = (await callHub(hub, "POST", "/api/cameras/valley/token", OPERATOR)).body.token;
     const poll = (h: DeviceHealth | undefined, t = token) =>
@@ -126,7 +126,7 @@ describe("polls into a hub", () => {
   });
 
   test("bad health is refused with the poll (422) and changes nothing; bad ranges, unknown cameras, no token", async () => {
-    const { hub, clock } = inProcessHub(sunriseGridConfig({ ridge: {} }), OPERATOR);
+    const { hub, clock } = await inProcessHub(sunriseGridConfig({ ridge: {} }), OPERATOR);
     const token = (await callHub(hub, "POST", "/api/cameras/ridge/token", OPERATOR)).body.token;
     const bad = await callHub(hub, "POST", "/agent/v1/state", token, observedState({ health: health({ soc_temp_c: 999 }) }, { now: clock.now() }));
     expect(bad.status).toBe(422);

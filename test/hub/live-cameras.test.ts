@@ -21,8 +21,8 @@ const config = {
   sync: { poll_interval_seconds: 60, plan_days: 2 },
 };
 
-function setup() {
-  const { hub } = inProcessHub(config, OPERATOR);
+async function setup() {
+  const { hub } = await inProcessHub(config, OPERATOR);
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await hub.app.handle(
       new Request(`http://localhost${path}`, {
@@ -35,14 +35,14 @@ function setup() {
     expect(text).not.toContain(TOKEN);
     return { status: res.status, body: text ? JSON.parse(text) : null };
   };
-  const held = (id: string) => hub.ctx.db.select({ config: cameras.config }).from(cameras).where(eq(cameras.id, id)).get()!.config;
+  const held = async (id: string) => (await hub.ctx.db.select({ config: cameras.config }).from(cameras).where(eq(cameras.id, id)))[0]!.config;
   return { call, held };
 }
 
 describe("a live camera's technician token", () => {
   test("is held and used, shown only as (set): camera views, export, audit", async () => {
-    const { call, held } = setup();
-    expect(held("ridge").technician_token).toBe(TOKEN);
+    const { call, held } = await setup();
+    expect((await held("ridge")).technician_token).toBe(TOKEN);
     expect((await call("GET", "/api/cameras/ridge")).body.technician_token).toBe("(set)");
     expect((await call("GET", "/api/cameras")).body.cameras[0].technician_token).toBe("(set)");
     expect((await call("GET", "/api/config")).body.cameras.ridge.technician_token).toBe("(set)");
@@ -51,18 +51,18 @@ describe("a live camera's technician token", () => {
     expect(added.status).toBe(201);
     expect(added.body).toMatchObject({ api: "first_system", technician_token: "(set)" });
     expect((await call("PATCH", "/api/cameras/valley", { name: "Valley", technician_token: "(set)" })).body.technician_token).toBe("(set)");
-    expect(held("valley").technician_token).toBe(TOKEN);
+    expect((await held("valley")).technician_token).toBe(TOKEN);
     expect((await call("PATCH", "/api/cameras/valley", { technician_token: null, api: null })).body.technician_token).toBeUndefined();
-    expect(held("valley")).not.toHaveProperty("api");
+    expect(await held("valley")).not.toHaveProperty("api");
     const audit = (await call("GET", "/api/audit")).body.entries;
     expect(audit.find((e: { action: string }) => e.action === "camera.register").after.config.technician_token).toBe("(set)");
   });
 
   test("(set) keeps the held token; where none is held it is refused, naming the camera", async () => {
-    const { call, held } = setup();
+    const { call, held } = await setup();
     const exported = (await call("GET", "/api/config")).body;
     expect((await call("PUT", "/api/config", exported)).body).toMatchObject({ applied: false, changes: [] });
-    expect(held("ridge").technician_token).toBe(TOKEN);
+    expect((await held("ridge")).technician_token).toBe(TOKEN);
     const refused = await call("POST", "/api/cameras", { id: "valley", mode: "live", host: "10.0.0.6", technician_token: "(set)" });
     expect(refused.status).toBe(422);
     expect(refused.body.message ?? refused.body.detail).toContain("holds none for camera valley");
@@ -72,12 +72,12 @@ describe("a live camera's technician token", () => {
     const next = { ...exported, cameras: { ridge: { ...exported.cameras.ridge, technician_token: "a-new-technician-token-42" } } };
     const applied = await call("PUT", "/api/config", next);
     expect(applied.body.changes).toEqual([{ path: "cameras.ridge.technician_token", action: "change", from: "(set)", to: "(changed)" }]);
-    expect(held("ridge").technician_token).toBe("a-new-technician-token-42");
+    expect((await held("ridge")).technician_token).toBe("a-new-technician-token-42");
   });
 });
 
 describe("the first system's Pi API (pure)", () => {
-  test("its /capture gets only the fields it reads, in its codes and limits", () => {
+  test("its /capture gets only the fields it reads, in its codes and limits", async () => {
     const auto = firstSystemCaptureRequest({ ...DEFAULT_SETTINGS, ev: 3, metering: "matrix", white_balance: { mode: "kelvin", kelvin: 5200 }, quality: 80 }, "b");
     expect(auto).toEqual({ iso: 0, shutter_speed: "1/500", exposure_compensation: 2, profile: "b", awb_mode: 6, wb_temp: 5200, ae_metering_mode: 2, af_mode: 0, lens_position: 0, sharpness: 1, contrast: 1, saturation: 1 });
     const manual = firstSystemCaptureRequest({ ...DEFAULT_SETTINGS, iso: 640, shutter_us: 2_500_000, bracket: { count: 3, ev: [-3, 0, 3] } }, "sunrise_main");
@@ -86,7 +86,7 @@ describe("the first system's Pi API (pure)", () => {
     expect(firstSystemCaptureRequest({ ...DEFAULT_SETTINGS, iso: 400 }, "a").iso).toBe(0);
   });
 
-  test("its pictures are served at /images/<folder of image_path>/<file>", () => {
+  test("its pictures are served at /images/<folder of image_path>/<file>", async () => {
     expect(firstSystemImagePaths("/home/pi/skylapse-images/profile-a/capture_20251012_063000.jpg")).toEqual({
       file: "profile-a/capture_20251012_063000.jpg",
       urls: ["/images/profile-a/capture_20251012_063000.jpg", "/images/capture_20251012_063000.jpg"],

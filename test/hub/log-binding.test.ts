@@ -10,7 +10,7 @@ import { captureRecord, observedState, sunriseGridConfig } from "../harness/fixt
 import { inProcessHub } from "../harness/in-process";
 
 const OPERATOR = "operator-token-for-tests-0011";
-let hub: ReturnType<typeof inProcessHub>["hub"];
+let hub: Awaited<ReturnType<typeof inProcessHub>>["hub"];
 let token: string;
 
 async function call(method: string, path: string, bearer: string, body?: unknown) {
@@ -26,7 +26,7 @@ const rec = (log: string, seq: number, tick: number) => captureRecord(seq, { id:
 const attention = async () => (await call("GET", "/api/fleet", OPERATOR)).body.cameras.find((c: any) => c.id === "ridge").attention as string[];
 
 beforeEach(async () => {
-  hub = inProcessHub(sunriseGridConfig(), OPERATOR).hub;
+  hub = (await inProcessHub(sunriseGridConfig(), OPERATOR)).hub;
   token = (await call("POST", "/api/cameras/ridge/token", OPERATOR)).body.token;
 });
 
@@ -72,7 +72,7 @@ describe("one token, one agent", () => {
     expect((await upload("b", [rec("b", 1, 1)], fresh)).status).toBe(200);
   });
 
-  test("presentLog (pure)", () => {
+  test("presentLog (pure)", async () => {
     expect(presentLog([], "a")).toEqual({ accepted: true, changes: [{ logId: "a", state: "current" }] });
     expect(presentLog([{ logId: "a", state: "current" }], "a")).toEqual({ accepted: true, changes: [] });
     expect(presentLog([{ logId: "a", state: "current" }], "b")).toEqual({ accepted: true, changes: [{ logId: "b", state: "current" }, { logId: "a", state: "replaced" }] });

@@ -10,8 +10,8 @@ const config = {
   profiles: { f: { base: { ev: 0 } } },
 };
 
-describe("GET /api/cameras/{id}/plan", () => {
-  const { hub } = inProcessHub(config, TOKEN); // clock at 2026-11-24T12:00Z = 05:00 in Denver
+describe("GET /api/cameras/{id}/plan", async () => {
+  const { hub } = await inProcessHub(config, TOKEN); // clock at 2026-11-24T12:00Z = 05:00 in Denver
   const get = async (path: string, token: string | null = TOKEN) => {
     const res = await hub.app.handle(new Request(`http://localhost${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }));
     return { status: res.status, body: (await res.json()) as any };

@@ -21,9 +21,9 @@ const T = (iso: string) => Date.parse(iso);
 const SESSION = "from=2026-11-24T13:00:00Z&to=2026-11-24T14:00:00Z";
 const COUNTS = ["planned", "captured", "missed", "missed_by_reason", "upcoming", "unplanned", "uploaded", "recovered", "first_contact_at"] as const;
 
-function setup() {
+async function setup() {
   const config = sunriseGridConfig({ ridge: {}, spare: {} });
-  const { hub, clock } = inProcessHub(config, OPERATOR);
+  const { hub, clock } = await inProcessHub(config, OPERATOR);
   const tokens = new Map<string, string>();
   const op = (method: string, path: string, body?: unknown) => callHub(hub, method, path, OPERATOR, body);
   const agent = async (camera: string, method: string, path: string, body: unknown) => {
@@ -43,7 +43,7 @@ function setup() {
 
 describe("history is immutable", () => {
   test("a past sunrise reads the same after a rollout, a schedule edit, camera edits and a config apply", async () => {
-    const { clock, config, op, poll, upload, counts, plan } = setup();
+    const { clock, config, op, poll, upload, counts, plan } = await setup();
     await poll(); // 12:00: first contact
     clock.set(T("2026-11-24T13:40:00Z"));
     await upload([...Array(20).keys()]);
@@ -82,23 +82,23 @@ describe("history is immutable", () => {
   });
 
   test("a hub upgraded with cameras already in contact: each gets a first revision from its setup, in force from its earliest contact", async () => {
-    const { hub, clock, poll, upload, counts } = setup();
+    const { hub, clock, poll, upload, counts } = await setup();
     await poll(); // 12:00
     clock.set(T("2026-11-24T13:40:00Z"));
     await upload([...Array(20).keys()]);
-    hub.ctx.contacts.flush();
+    await hub.ctx.contacts.flush();
     // As a database from before plan revisions: none kept.
-    hub.ctx.db.delete(planRevisions).run();
-    const upgraded = hubOn(hub.ctx.db, clock, OPERATOR);
+    await hub.ctx.db.delete(planRevisions);
+    const upgraded = await hubOn(hub.ctx.db, clock, OPERATOR);
     const r = (await callHub(upgraded, "GET", `/api/cameras/ridge/report?${SESSION}`, OPERATOR)).body;
     expect(r).toMatchObject({ first_contact_at: "2026-11-24T12:00:00.000Z", planned: 20, captured: 20, missed: 0 });
     expect((await callHub(upgraded, "GET", "/api/fleet", OPERATOR)).body.cameras.find((c: { id: string }) => c.id === "spare").status).toBe("waiting_for_first_contact");
     expect(await counts()).toMatchObject({ planned: 20, captured: 20 });
-    upgraded.ctx.contacts.close();
+    await upgraded.ctx.contacts.close();
   });
 
   test("from its poll on, a change is the plan: ticks under the new plan count against it, earlier ones against the old", async () => {
-    const { clock, op, poll, upload, counts } = setup();
+    const { clock, op, poll, upload, counts } = await setup();
     await poll();
     // Profile g assigned at 13:31, the agent polls at 13:32 and runs g from then; it shot f until then.
     clock.set(T("2026-11-24T13:31:00Z"));
@@ -120,7 +120,7 @@ describe("history is immutable", () => {
 
 describe("a camera's life starts at its first contact", () => {
   test("registered, never installed: waiting for first contact, nothing planned or missed, no attention", async () => {
-    const { clock, op, poll, counts, plan } = setup();
+    const { clock, op, poll, counts, plan } = await setup();
     clock.set(T("2026-11-24T14:00:00Z"));
     await poll();
     expect(await counts("spare")).toMatchObject({ planned: 0, captured: 0, missed: 0, upcoming: 0, first_contact_at: null });
@@ -137,7 +137,7 @@ describe("a camera's life starts at its first contact", () => {
   });
 
   test("a report reaching into the future counts no future tick as missed", async () => {
-    const { clock, poll, upload, counts } = setup();
+    const { clock, poll, upload, counts } = await setup();
     await poll();
     clock.set(T("2026-11-24T14:00:00Z"));
     await upload([...Array(20).keys()]);
@@ -151,28 +151,28 @@ describe("a camera's life starts at its first contact", () => {
   });
 
   test("session renders: the camera never in contact has no sessions to wait for; renders count no future tick as missing", async () => {
-    const { hub, clock, poll, upload } = setup();
+    const { hub, clock, poll, upload } = await setup();
     const { ctx } = hub;
     await poll();
     clock.set(T("2026-11-24T13:36:00Z"));
     await upload([...Array(20).keys()]);
     for (let t = 0; t < 20; t++)
-      ctx.db.insert(captureImages).values({ captureId: `rec-${t + 1}`, cameraId: "ridge", plannedAt: T("2026-11-24T13:30:00Z") + t * 15_000, imageBytes: 10, imageCompleteAt: clock.now(), thumbnailBytes: 5, thumbnailAt: clock.now() }).run();
+      await ctx.db.insert(captureImages).values({ captureId: `rec-${t + 1}`, cameraId: "ridge", plannedAt: T("2026-11-24T13:30:00Z") + t * 15_000, imageBytes: 10, imageCompleteAt: clock.now(), thumbnailBytes: 5, thumbnailAt: clock.now() });
     const policy = { fps: 24, crf: 20, deflicker: "none" as const, settleMs: 30 * 60_000, lookbackMs: 2 * 86_400_000, scanEveryMs: 1000 };
-    const queued = queueClosedSessions(ctx, ctx.timelapses, policy);
+    const queued = await queueClosedSessions(ctx, ctx.timelapses, policy);
     expect(queued).toHaveLength(1);
-    expect(ctx.timelapses.get(queued[0]!)).toMatchObject({ camera_ids: ["ridge"] });
+    expect(await ctx.timelapses.get(queued[0]!)).toMatchObject({ camera_ids: ["ridge"] });
     clock.set(T("2026-11-24T15:00:00Z"));
-    expect(queueClosedSessions(ctx, ctx.timelapses, policy)).toEqual([]);
+    expect(await queueClosedSessions(ctx, ctx.timelapses, policy)).toEqual([]);
     // A render of today through tomorrow: tomorrow's ticks are not due, so nothing is missing.
-    const { id } = ctx.timelapses.request({ camera_id: "ridge", from: "2026-11-24T00:00:00Z", to: "2026-11-26T00:00:00Z", fps: 24, crf: 20, deflicker: "none", source: "full" }, "request");
-    const job = ctx.db.select().from(timelapses).where(eq(timelapses.id, id)).get()!;
-    const frames = selectFrames(ctx, job);
+    const { id } = await ctx.timelapses.request({ camera_id: "ridge", from: "2026-11-24T00:00:00Z", to: "2026-11-26T00:00:00Z", fps: 24, crf: 20, deflicker: "none", source: "full" }, "request");
+    const [job] = await ctx.db.select().from(timelapses).where(eq(timelapses.id, id));
+    const frames = await selectFrames(ctx, job!);
     expect(frames).toMatchObject({ missing: 0 });
   });
 
   test("the plan endpoint's windows are the report's: the same ticks", async () => {
-    const { clock, poll, counts, plan } = setup();
+    const { clock, poll, counts, plan } = await setup();
     clock.set(T("2026-11-24T13:32:00Z"));
     await poll(); // first contact mid-session
     clock.set(T("2026-11-24T14:00:00Z"));

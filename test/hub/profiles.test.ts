@@ -4,7 +4,9 @@
  * rows, assignment validation and audit, staged rollout, convergence.
  */
 import { beforeEach, describe, expect, test } from "bun:test";
+import { eq } from "drizzle-orm";
 import { ManualClock } from "../../shared/clock";
+import { cameras } from "../../hub/db/schema";
 import type { ObservedState } from "../../shared/contracts/sync";
 import { createHub } from "../../hub/app";
 import { configRevision } from "../../hub/config/revision";
@@ -27,7 +29,7 @@ const config = {
   sync: { poll_interval_seconds: 60, plan_days: 2 },
 };
 
-let hub: ReturnType<typeof createHub>;
+let hub: Awaited<ReturnType<typeof createHub>>;
 let clock: ManualClock;
 
 async function call(method: string, path: string, body?: unknown, token: string | null = OPERATOR, headers: Record<string, string> = {}) {
@@ -53,7 +55,7 @@ async function holdings() {
     profiles: (await call("GET", "/api/profiles")).body,
     assignments: (await assignments()).cameras.map((c: { assigned: unknown }) => c.assigned),
     audit: await audit(),
-    revision: configRevision(hub.ctx.db),
+    revision: await configRevision(hub.ctx.db),
   };
 }
 
@@ -61,8 +63,8 @@ async function poll(camera: string, token: string, running: ObservedState["runni
   return call("POST", "/agent/v1/state", observedState({ running }, { now: clock.now() }), token, etag ? { "if-none-match": etag } : {});
 }
 
-beforeEach(() => {
-  ({ hub, clock } = inProcessHub(config, OPERATOR));
+beforeEach(async () => {
+  ({ hub, clock } = await inProcessHub(config, OPERATOR));
 });
 
 describe("publishing versions", () => {
@@ -136,7 +138,7 @@ describe("publishing versions", () => {
     ]);
     expect((await call("GET", "/api/profiles/grandchild/versions/latest")).body.snapshot.base.contrast).toBe(1.1);
     // The parent's content is already published: only its children move, each only if its content changes.
-    const revision = configRevision(hub.ctx.db);
+    const revision = await configRevision(hub.ctx.db);
     const again = await call("POST", "/api/profiles/parent/versions?with_children=true", { base: { metering: "spot", ev: 0.7, contrast: 1.3 } });
     expect(again.status).toBe(201);
     expect(again.body).toMatchObject({ version: "1.1.0", created: false });
@@ -146,7 +148,7 @@ describe("publishing versions", () => {
       { profile_id: "grandchild", version: "1.1.0", created: true },
     ]);
     expect((await call("GET", "/api/profiles/grandchild/versions/latest")).body.snapshot.base).toMatchObject({ contrast: 1.3, ev: 1.0, saturation: 1.2 });
-    expect(configRevision(hub.ctx.db)).toBeGreaterThan(revision);
+    expect(await configRevision(hub.ctx.db)).toBeGreaterThan(revision);
     expect((await audit()).filter((e) => e.action === "profile.publish").slice(0, 2).map((e) => e.target)).toEqual(["profile:grandchild", "profile:child"]);
     expect((await call("POST", "/api/profiles/parent/versions?with_children=yes", { base: {} })).status).toBe(422);
   });
@@ -248,7 +250,7 @@ describe("diff", () => {
     expect((await call("GET", "/api/profiles/t/diff?from=1.0.0")).status).toBe(422);
   });
 
-  test("diffSnapshots: a table switched off is one change", () => {
+  test("diffSnapshots: a table switched off is one change", async () => {
     const base = { profile_id: "x", version: "1.0.0", checksum: "sha256:0", base: {} as never, wb_table: [[1, 2]] as [number, number][], ev_table: null, schedule_overrides: {} };
     expect(diffSnapshots(base, { ...base, version: "1.1.0", wb_table: null })).toEqual([{ path: "wb_table", from: [[1, 2]], to: null }]);
   });
@@ -265,7 +267,7 @@ describe("assignment", () => {
     expect(latest.status).toBe(200);
     expect(latest.body.desired.assignment).toEqual({ profile_id: "f", version: "1.1.0" });
 
-    const revision = configRevision(hub.ctx.db);
+    const revision = await configRevision(hub.ctx.db);
     clock.advance(MIN);
     const pinned = await assign("ridge", "f", "1.0.0");
     expect(pinned.status).toBe(200);
@@ -275,7 +277,7 @@ describe("assignment", () => {
       after: { profile_id: "f", version: "1.0.0", resolved_version: "1.0.0" },
       changed: true,
     });
-    expect(configRevision(hub.ctx.db)).toBe(revision + 1);
+    expect(await configRevision(hub.ctx.db)).toBe(revision + 1);
     const rolled = await poll("ridge", token, { profile_id: "f", version: "1.1.0" }, latest.body.etag);
     expect(rolled.status).toBe(200);
     expect(rolled.body.desired.assignment).toEqual({ profile_id: "f", version: "1.0.0" });
@@ -288,7 +290,7 @@ describe("assignment", () => {
     const same = await assign("ridge", "f", "1.0.0");
     expect(same.body.changed).toBe(false);
     expect((await audit()).filter((e) => e.action === "camera.assign").length).toBe(1);
-    expect(configRevision(hub.ctx.db)).toBe(revision + 1);
+    expect(await configRevision(hub.ctx.db)).toBe(revision + 1);
   });
 
   test("unknown camera 404, unknown profile or version 422, retired 409, bad body 422: nothing changed", async () => {
@@ -311,7 +313,7 @@ describe("assignment", () => {
     expect((await call("PUT", "/api/cameras/ridge/assignment", "{nope")).status).toBe(400);
     expect(await holdings()).toEqual(before);
 
-    hub.ctx.db.$client.run("update cameras set retired_at = 1 where id = 'summit'");
+    await hub.ctx.db.update(cameras).set({ retiredAt: 1 }).where(eq(cameras.id, "summit"));
     const retired = await assign("summit", "g", "latest");
     expect(retired.status).toBe(409);
     expect((await assignments()).cameras.map((c: { camera_id: string }) => c.camera_id)).toEqual(["ridge", "valley"]);
@@ -342,7 +344,7 @@ describe("assignment", () => {
       ["valley", true],
       ["summit", true],
     ]);
-    expect(configRevision(hub.ctx.db)).toBe(before.revision + 1);
+    expect(await configRevision(hub.ctx.db)).toBe(before.revision + 1);
     const entries = (await audit()).filter((e) => e.action === "camera.assign");
     expect(entries.slice(0, 2).map((e) => e.target).sort()).toEqual(["camera:summit", "camera:valley"]);
   });

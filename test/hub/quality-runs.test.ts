@@ -42,7 +42,7 @@ function fleetOf(records: ExposureFrame[], policy: QualityConfig = DEFAULT_QUALI
 }
 
 describe("clipped highlights and crushed shadows", () => {
-  test("a run of frames with the sky clipped raises attention with the reason in words; the mean luma alone looked fine", () => {
+  test("a run of frames with the sky clipped raises attention with the reason in words; the mean luma alone looked fine", async () => {
     // Brighter than the target but within a stop (the old 'Exposure ok (mean luma 162)'), with 37 % of the frame white.
     const clipped = run(5, 40, (i) => ({ meanLuma: 162, clippedPct: 36 + (i % 3) }));
     const s = exposureSummary([...run(0, 5, {}), ...clipped], DEFAULT_QUALITY);
@@ -58,7 +58,7 @@ describe("clipped highlights and crushed shadows", () => {
     expect(line).toMatch(/clipped$/);
   });
 
-  test("below the run length or at the threshold, nothing; one good frame ends the run", () => {
+  test("below the run length or at the threshold, nothing; one good frame ends the run", async () => {
     expect(exposureSummary(run(0, 9, { clippedPct: 60 }), DEFAULT_QUALITY).issues).toEqual([]);
     expect(exposureSummary(run(0, 20, { clippedPct: DEFAULT_QUALITY.clipped_pct }), DEFAULT_QUALITY).issues).toEqual([]);
     const recovered = [...run(0, 20, { clippedPct: 60 }), frame(20, { clippedPct: 1 })];
@@ -69,14 +69,14 @@ describe("clipped highlights and crushed shadows", () => {
     expect(exposureSummary(noisy, DEFAULT_QUALITY).issues).toMatchObject([{ kind: "clipped", frames: 10, value: 60 }]);
   });
 
-  test("a run of crushed shadows raises attention in words", () => {
+  test("a run of crushed shadows raises attention in words", async () => {
     const s = exposureSummary(run(0, 12, { meanLuma: 70, crushedPct: 45 }), DEFAULT_QUALITY);
     expect(s.issues).toMatchObject([{ kind: "crushed", frames: 12, value: 45, text: "shadows crushed 45 % for 12 frames" }]);
     expect(fleetOf(run(0, 12, { meanLuma: 70, crushedPct: 45 })).camera.attention).toEqual(["crushed"]);
     expect(exposureSummary([...run(0, 12, { crushedPct: 45 }), frame(12)], DEFAULT_QUALITY).issues).toEqual([]);
   });
 
-  test("frames far from the target say how far and which way", () => {
+  test("frames far from the target say how far and which way", async () => {
     const dark = exposureSummary(run(0, 12, { meanLuma: TARGET_LUMA / 2 ** 1.5 }), DEFAULT_QUALITY);
     expect(dark.issues).toMatchObject([{ kind: "drift", frames: 12, value: -1.5, text: "1.5 stops dark for 12 frames" }]);
     expect(fleetOf(run(0, 12, { meanLuma: TARGET_LUMA / 2 ** 1.5 })).camera.attention).toEqual(["drift"]);
@@ -84,7 +84,7 @@ describe("clipped highlights and crushed shadows", () => {
     expect(bright.issues[0]!.text).toBe("1.1 stops bright for 10 frames");
   });
 
-  test("thresholds per profile: each profile's frames are judged by its own limits and named when a camera shoots several", () => {
+  test("thresholds per profile: each profile's frames are judged by its own limits and named when a camera shoots several", async () => {
     const policy: QualityConfig = { ...DEFAULT_QUALITY, profiles: { sunny: { clipped_pct: 50 }, quick: { drift_frames: 3 } } };
     const both = [...run(0, 12, { clippedPct: 37 }), ...run(0, 12, { profileId: "sunny", clippedPct: 37 })];
     expect(exposureSummary(both, policy).issues).toMatchObject([{ kind: "clipped", profile_id: "f", text: "sky clipped 37 % for 12 frames (profile f)" }]);
@@ -94,7 +94,7 @@ describe("clipped highlights and crushed shadows", () => {
     expect(exposureSummary(run(0, 3, { profileId: "quick", crushedPct: 80 }), policy).issues).toMatchObject([{ kind: "crushed", frames: 3 }]);
   });
 
-  test("the config carries the limits, with defaults; a profile's override names a profile that exists", () => {
+  test("the config carries the limits, with defaults; a profile's override names a profile that exists", async () => {
     const base = { location: DENVER, profiles: { f: { base: { metering: "matrix" } } } };
     expect(HubConfig.parse({ ...base, quality: {} }).quality).toEqual(DEFAULT_QUALITY);
     expect(HubConfig.parse({ ...base, quality: { clipped_pct: 20, profiles: { f: { clipped_pct: 40 } } } }).quality).toMatchObject({ clipped_pct: 20, profiles: { f: { clipped_pct: 40 } } });
@@ -107,7 +107,7 @@ describe("clipped highlights and crushed shadows", () => {
 });
 
 describe("capture failures", () => {
-  test("a streak of camera_error failures raises attention with the count and the last reason; a captured frame clears it", () => {
+  test("a streak of camera_error failures raises attention with the count and the last reason; a captured frame clears it", async () => {
     const records = [...run(0, 5, {}), failure(5), failure(6), failure(7, "rpicam-still exited 255: no cameras available")];
     const s = exposureSummary(records, DEFAULT_QUALITY);
     expect(s.issues).toEqual([
@@ -119,7 +119,7 @@ describe("capture failures", () => {
     expect(fleetOf([...records, frame(8)]).camera.attention).toEqual([]);
   });
 
-  test("misses for other reasons neither count nor end a streak; the threshold is the config's error_frames", () => {
+  test("misses for other reasons neither count nor end a streak; the threshold is the config's error_frames", async () => {
     const missed = (tick: number) => frame(tick, { outcome: "missed", capturedAt: null, meanLuma: null, reasonCode: "agent_down" });
     // The scheduler records a capture that threw as missed with camera_error: it counts the same.
     const threw = (tick: number) => ({ ...failure(tick), outcome: "missed" as const });

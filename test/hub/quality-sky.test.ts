@@ -36,7 +36,7 @@ const mainFrame = (frames: CapturedFrame[]) => frames.reduce((best, f) => (Math.
 
 /** Twelve midday captures of mountain_view under `config`, uploaded; the fleet's and the report's view of it. */
 async function middayOf(config: unknown, seed: number) {
-  const { hub, clock } = inProcessHub(config, OPERATOR);
+  const { hub, clock } = await inProcessHub(config, OPERATOR);
   async function call(method: string, path: string, token: string, body?: unknown) {
     const res = await hub.app.handle(
       new Request(`http://localhost${path}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) }),

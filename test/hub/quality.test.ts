@@ -4,18 +4,17 @@
  * time is a ManualClock).
  */
 import { beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ManualClock } from "../../shared/clock";
 import { DEFAULT_QUALITY } from "../../shared/contracts/config";
 import type { CaptureRecord } from "../../shared/contracts/sync";
 import { TARGET_LUMA } from "../../shared/image/measures";
 import { createHub } from "../../hub/app";
-import { callHub, hubOn } from "../harness/in-process";
+import { callHub, hubOn, testHubDb } from "../harness/in-process";
+import { testBackend } from "../harness/postgres";
 import { formatFleet, formatReport } from "../../hub/cli/format";
-import { applyConfig, applyConfigDiff, exportConfig, parseConfig, qualityPolicy } from "../../hub/config/service";
-import { openHubDb, type HubDb } from "../../hub/db/client";
+import { applyConfig, applyConfigDiff, exportConfig, parseConfig } from "../../hub/config/service";
+import { qualityPolicy } from "../../hub/config/settings";
+import { type HubDb, sqliteHandle } from "../../hub/db/client";
 import { computeFleet } from "../../hub/fleet/compute";
 import { type ExposureFrame, exposureSummary } from "../../hub/quality/compute";
 import { exposureQuery } from "../../hub/quality/service";
@@ -44,11 +43,11 @@ describe("exposureSummary (pure)", () => {
   });
   const frames = (from: number, n: number, stops: number) => Array.from({ length: n }, (_, i) => frame(from + i, stops));
 
-  test("no frames: nothing to say", () => {
+  test("no frames: nothing to say", async () => {
     expect(exposureSummary([], POLICY)).toEqual({ drifting: false, since: null, frames: 0, mean_stops: null, last_measured_at: null, recent_mean_luma: null, truncated: false, issues: [] });
   });
 
-  test("drifting once the run of frames beyond drift_stops reaches drift_frames; since is the run's first planned time", () => {
+  test("drifting once the run of frames beyond drift_stops reaches drift_frames; since is the run's first planned time", async () => {
     const good = frames(0, 5, 0.2);
     expect(exposureSummary([...good, ...frames(5, 9, -1.5)], POLICY)).toMatchObject({ drifting: false, frames: 9, since: iso(TICK0 + 5 * 15_000), mean_stops: -1.5 });
     const s = exposureSummary([...good, ...frames(5, 10, -1.5)], POLICY);
@@ -62,7 +61,7 @@ describe("exposureSummary (pure)", () => {
     expect(exposureSummary(frames(0, 3, -1.5), { ...POLICY, drift_frames: 3 }).drifting).toBe(true);
   });
 
-  test("one frame in range ends the run; a mixed-sign run still counts, with a signed mean", () => {
+  test("one frame in range ends the run; a mixed-sign run still counts, with a signed mean", async () => {
     const cleared = exposureSummary([...frames(0, 12, -1.5), frame(12, -0.3)], POLICY);
     expect(cleared).toMatchObject({ drifting: false, frames: 0, since: null, mean_stops: null });
     const restarted = exposureSummary([...frames(0, 12, -1.5), frame(12, 0), ...frames(13, 4, -2)], POLICY);
@@ -71,7 +70,7 @@ describe("exposureSummary (pure)", () => {
     expect(mixed).toMatchObject({ drifting: true, frames: 10, mean_stops: -0.1 });
   });
 
-  test("test variants, misses, failures and frames without measures are skipped; input order does not matter", () => {
+  test("test variants, misses, failures and frames without measures are skipped; input order does not matter", async () => {
     const dark = frames(0, 10, -1.5);
     const noise = [
       frame(3, 0, { testRole: "variant" }),
@@ -86,13 +85,13 @@ describe("exposureSummary (pure)", () => {
     expect(exposureSummary([...dark, frame(10, 0, { testRole: "baseline" })], POLICY).drifting).toBe(false);
   });
 
-  test("a run reaching the oldest record of a full window is truncated: it may have started earlier", () => {
+  test("a run reaching the oldest record of a full window is truncated: it may have started earlier", async () => {
     expect(exposureSummary(frames(0, 10, -1.5), POLICY, true).truncated).toBe(true);
     expect(exposureSummary([frame(0, 0), ...frames(1, 10, -1.5)], POLICY, true).truncated).toBe(false);
     expect(exposureSummary(frames(0, 10, -1.5), POLICY, false).truncated).toBe(false);
   });
 
-  test("the fleet flags a drifting camera with a `drift` reason", () => {
+  test("the fleet flags a drifting camera with a `drift` reason", async () => {
     const drifting = exposureSummary(frames(0, 12, -1.5), POLICY);
     const f = computeFleet(
       [
@@ -114,8 +113,7 @@ describe("exposureSummary (pure)", () => {
 
 describe("report and fleet (in process)", () => {
   let db: HubDb;
-  let sqlite: ReturnType<typeof openHubDb>["sqlite"];
-  let hub: ReturnType<typeof createHub>;
+  let hub: Awaited<ReturnType<typeof createHub>>;
   let clock: ManualClock;
   let cameraToken: string;
 
@@ -143,9 +141,9 @@ describe("report and fleet (in process)", () => {
 
   beforeEach(async () => {
     clock = new ManualClock(T0);
-    ({ db, sqlite } = openHubDb(join(mkdtempSync(join(tmpdir(), "skylapse-quality-")), "hub.sqlite")));
-    applyConfig(db, parseConfig(config()), clock.now());
-    hub = hubOn(db, clock, OPERATOR);
+    db = await testHubDb();
+    await applyConfig(db, parseConfig(config()), clock.now());
+    hub = await hubOn(db, clock, OPERATOR);
     cameraToken = (await call("POST", "/api/cameras/ridge/token", OPERATOR)).body.token;
     expect((await call("POST", "/agent/v1/state", cameraToken, observedState({}, { now: T0 }))).status).toBe(200);
   });
@@ -195,22 +193,22 @@ describe("report and fleet (in process)", () => {
   });
 
   test("the thresholds come from the config's optional quality section; export and diff carry it", async () => {
-    expect(qualityPolicy(db)).toEqual(POLICY);
-    expect(exportConfig(db).quality).toEqual(POLICY);
+    expect(await qualityPolicy(db)).toEqual(POLICY);
+    expect((await exportConfig(db)).quality).toEqual(POLICY);
     // A config without the section applies back unchanged (defaults); changing it is a diff.
-    expect(applyConfigDiff(db, config(), { dryRun: true, prune: false }, clock.now()).changes).toEqual([]);
+    expect((await applyConfigDiff(db, config(), { dryRun: true, prune: false }, clock.now())).changes).toEqual([]);
     const loose = { ...POLICY, drift_stops: 2 };
-    expect(applyConfigDiff(db, config(loose), { dryRun: false, prune: false }, clock.now())).toMatchObject({ applied: true, changes: [{ path: "quality", action: "change", from: POLICY, to: loose }] });
-    expect(qualityPolicy(db)).toEqual(loose);
+    expect(await applyConfigDiff(db, config(loose), { dryRun: false, prune: false }, clock.now())).toMatchObject({ applied: true, changes: [{ path: "quality", action: "change", from: POLICY, to: loose }] });
+    expect(await qualityPolicy(db)).toEqual(loose);
     await upload(Array.from({ length: 12 }, (_, i) => measured(i + 1, -1.5)));
     expect((await report()).exposure).toMatchObject({ drifting: false, frames: 0 });
     expect(() => parseConfig(config({ drift_stops: 1, drift_frames: 0 }))).toThrow(/quality\.drift_frames/);
     expect(parseConfig({ ...config(), quality: {} }).quality).toEqual(POLICY);
   });
 
-  test("the fleet's read is one indexed query per camera", () => {
+  test.skipIf(testBackend() === "postgres")("the fleet's read is one indexed query per camera", async () => {
     const query = exposureQuery(db, "ridge", Number.MAX_SAFE_INTEGER, 100).toSQL();
-    const plan = sqlite
+    const plan = sqliteHandle(db)!.sqlite
       .query<{ detail: string }, never[]>(`EXPLAIN QUERY PLAN ${query.sql}`)
       .all(...(query.params as never[]))
       .map((r) => r.detail)

@@ -19,8 +19,8 @@ const bundle = (v: string) => new TextEncoder().encode(`console.log(${JSON.strin
 const artifact = (bytes: Uint8Array) => ({ sha256: sha256(bytes), bytes: bytes.length, unpacked_sha256: sha256(bytes), unpacked_bytes: bytes.length });
 const manifest = (v: string): ReleaseManifest => ({ version: v, arch: "arm64", runtime: { ...artifact(runtime), bun_version: "1.4.5" }, bundle: artifact(bundle(v)), created_at: "2026-11-24T00:00:00Z" });
 
-let hub: ReturnType<typeof inProcessHub>["hub"];
-let clock: ReturnType<typeof inProcessHub>["clock"];
+let hub: Awaited<ReturnType<typeof inProcessHub>>["hub"];
+let clock: Awaited<ReturnType<typeof inProcessHub>>["clock"];
 
 async function call(method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
   const raw = body instanceof Uint8Array;
@@ -55,8 +55,8 @@ async function publish(v: string) {
   return call("POST", "/api/releases", OPERATOR, signManifest(manifest(v), keys.privatePem));
 }
 
-beforeEach(() => {
-  ({ hub, clock } = inProcessHub(config, OPERATOR));
+beforeEach(async () => {
+  ({ hub, clock } = await inProcessHub(config, OPERATOR));
 });
 
 describe("publishing releases", () => {

@@ -46,7 +46,7 @@ const rec = (at: number, outcome: ReportRecord["outcome"], reasonCode: ReportRec
 const tick = (at: number, profile = "f", schedule = "sunrise") => ({ at, schedule, profile });
 
 describe("computeReport", () => {
-  test("planned = captured + missed, with a tick missed for every reason and one not reported", () => {
+  test("planned = captured + missed, with a tick missed for every reason and one not reported", async () => {
     const ticks = Array.from({ length: 10 }, (_, i) => tick(T0 + HOUR + i * 15_000));
     const records: ReportRecord[] = [
       rec(ticks[0]!.at, "captured"),
@@ -81,13 +81,13 @@ describe("computeReport", () => {
     expect(r.planned).toBe(r.captured + r.missed);
   });
 
-  test("a tick with a captured and a missed record counts once, as captured; duplicate ticks count once", () => {
+  test("a tick with a captured and a missed record counts once, as captured; duplicate ticks count once", async () => {
     const at = T0 + HOUR;
     const r = computeReport(input({ ticks: [tick(at), tick(at)], records: [rec(at, "missed", "late"), rec(at, "captured")] }));
     expect(r).toMatchObject({ planned: 1, captured: 1, missed: 0, unplanned: 0 });
   });
 
-  test("the invariant holds for arbitrary inputs", () => {
+  test("the invariant holds for arbitrary inputs", async () => {
     let seed = 7;
     const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
     const outcomes = ["captured", "failed", "missed"] as const;
@@ -106,7 +106,7 @@ describe("computeReport", () => {
     }
   });
 
-  test("ticks not yet due are upcoming: neither planned nor missed", () => {
+  test("ticks not yet due are upcoming: neither planned nor missed", async () => {
     const ticks = [0, 1, 2, 3].map((i) => tick(T0 + i * MIN));
     const r = computeReport(input({ ticks, now: T0 + 2 * MIN }));
     expect(r).toMatchObject({ planned: 2, captured: 0, missed: 2, upcoming: 2 });
@@ -116,7 +116,7 @@ describe("computeReport", () => {
     expect(early).toMatchObject({ planned: 3, captured: 1, missed: 2, upcoming: 1 });
   });
 
-  test("a production record at a tick's instant and schedule answers it under any profile; a variant or another schedule does not", () => {
+  test("a production record at a tick's instant and schedule answers it under any profile; a variant or another schedule does not", async () => {
     const at = T0 + HOUR;
     const ticks = [tick(at), tick(at + 15_000), tick(at + 30_000), tick(at + 45_000)];
     const records = [
@@ -133,7 +133,7 @@ describe("computeReport", () => {
     expect(r).toMatchObject({ planned: 4, captured: 2, missed: 2, unplanned: 2, uploaded: 4 });
   });
 
-  test("outages: those overlapping the range, with duration and catch-up time; an ongoing one from the last contact", () => {
+  test("outages: those overlapping the range, with duration and catch-up time; an ongoing one from the last contact", async () => {
     const from = T0;
     const to = T0 + 24 * HOUR;
     const r = computeReport(
@@ -184,7 +184,7 @@ describe("computeReport", () => {
     ]);
   });
 
-  test("backlog, clock and incidents come from the latest observed state; samples from the range", () => {
+  test("backlog, clock and incidents come from the latest observed state; samples from the range", async () => {
     const obs = observed({
       backlog: 42,
       oldest_pending_at: new Date(T0 + 23 * HOUR).toISOString(),
@@ -213,12 +213,12 @@ describe("computeReport", () => {
 describe("contact history (onContact)", () => {
   const fresh: ContactState = { lastAt: null, awaitingCatchUp: false, lastSampleAt: null };
 
-  test("the outage threshold is 3 poll intervals, never under 5 minutes", () => {
+  test("the outage threshold is 3 poll intervals, never under 5 minutes", async () => {
     expect(outageThresholdMs(60)).toBe(5 * MIN);
     expect(outageThresholdMs(600)).toBe(30 * MIN);
   });
 
-  test("a gap over the threshold is an outage with the backlog at return; the first empty backlog closes it", () => {
+  test("a gap over the threshold is an outage with the backlog at return; the first empty backlog closes it", async () => {
     let state = onContact("ridge", fresh, observed(), T0, 60).state;
     const short = onContact("ridge", state, observed(), T0 + 5 * MIN, 60);
     expect(short.events.filter((e) => e.kind === "outage")).toEqual([]);
@@ -234,14 +234,14 @@ describe("contact history (onContact)", () => {
     expect(done.state.awaitingCatchUp).toBe(false);
   });
 
-  test("returning with nothing pending is caught up at once", () => {
+  test("returning with nothing pending is caught up at once", async () => {
     const state = { ...fresh, lastAt: T0 };
     const { events, state: after } = onContact("ridge", state, observed(), T0 + HOUR, 60);
     expect(events.find((e) => e.kind === "outage")).toMatchObject({ caughtUpAt: T0 + HOUR });
     expect(after.awaitingCatchUp).toBe(false);
   });
 
-  test("clock samples at most every 10 minutes", () => {
+  test("clock samples at most every 10 minutes", async () => {
     let state = fresh;
     const sampledAt: number[] = [];
     for (let m = 0; m <= 25; m++) {
@@ -262,7 +262,7 @@ describe("fleet summary", () => {
   });
   const now = T0 + 3 * HOUR;
 
-  test("cameras needing attention first, longest behind first; behind_since is the earlier of offline and oldest pending", () => {
+  test("cameras needing attention first, longest behind first; behind_since is the earlier of offline and oldest pending", async () => {
     const f = computeFleet(
       [
         row("alpha", now - 30_000, { backlog: 2, oldest_pending_at: new Date(now - 60_000).toISOString() }),
@@ -295,7 +295,7 @@ describe("fleet summary", () => {
     expect(f.totals).toEqual({ cameras: 6, online: 3, waiting_for_first_contact: 1, attention: 4 });
   });
 
-  test("a camera waiting for its first contact is neither offline nor unconverged; one in contact before is", () => {
+  test("a camera waiting for its first contact is neither offline nor unconverged; one in contact before is", async () => {
     const assignment = { profile_id: "f", version: "latest", resolved_version: "1.0.0", running: null, converged: false, since: new Date(T0).toISOString() };
     const f = computeFleet(
       [
@@ -311,7 +311,7 @@ describe("fleet summary", () => {
     expect(by.live).toMatchObject({ status: "offline", attention: ["offline", "not_converged"], first_contact_at: new Date(T0).toISOString(), offline_since: new Date(T0).toISOString() });
   });
 
-  test("online means contact within 3 poll intervals", () => {
+  test("online means contact within 3 poll intervals", async () => {
     const f = computeFleet([row("a", now - 3 * MIN, {}), row("b", now - 3 * MIN - 1, {})], 60, now);
     expect(f.cameras.map((c) => [c.id, c.online])).toEqual([
       ["b", false],
@@ -321,7 +321,7 @@ describe("fleet summary", () => {
 });
 
 describe("natural key", () => {
-  test("the same tick under another id or log has the same key; test arms and profiles differ", () => {
+  test("the same tick under another id or log has the same key; test arms and profiles differ", async () => {
     const base = { planned_at: "2026-11-24T13:30:15Z", profile_id: "f", test_id: null, test_role: null };
     expect(tickKey(base)).toBe(tickKey({ ...base, planned_at: "2026-11-24T13:30:15.000Z" }));
     expect(tickKey(base)).not.toBe(tickKey({ ...base, profile_id: "g" }));
@@ -332,20 +332,20 @@ describe("natural key", () => {
 describe("CLI parsing and tables", () => {
   const spec = { name: "report", args: ["CAMERA"], flags: { from: { type: "string" as const, description: "" } } };
 
-  test("positionals and flags in either form; unknown flags, missing and extra arguments are usage errors", () => {
+  test("positionals and flags in either form; unknown flags, missing and extra arguments are usage errors", async () => {
     expect(parseArgs(spec, ["ridge", "--from", "2026-11-24", "--json"])).toEqual({ args: { CAMERA: "ridge" }, flags: { from: "2026-11-24", json: true } });
     expect(parseArgs(spec, ["--from=2026-11-24", "ridge"]).flags.from).toBe("2026-11-24");
     for (const argv of [["ridge", "--nope"], [], ["ridge", "extra"], ["ridge", "--from"], ["ridge", "--json=1"], ["ridge", "-x"]])
       expect(() => parseArgs(spec, argv)).toThrow(UsageError);
   });
 
-  test("dates need a zone, or are whole UTC days", () => {
+  test("dates need a zone, or are whole UTC days", async () => {
     expect(parseTime("from", "2026-11-24")).toBe(Date.parse("2026-11-24T00:00:00Z"));
     expect(parseTime("from", "2026-11-24T06:00:00+01:00")).toBe(Date.parse("2026-11-24T05:00:00Z"));
     for (const bad of ["yesterday", "2026-11-24T06:00:00", "2026-13-45", "2026-11-24T25:00:00Z"]) expect(() => parseTime("from", bad)).toThrow(UsageError);
   });
 
-  test("tables align columns; durations read as h/m/s", () => {
+  test("tables align columns; durations read as h/m/s", async () => {
     expect(table(["A", "NUM"], [["x", "1"], ["long", "100"]], ["left", "right"])).toBe("A     NUM\nx       1\nlong  100");
     expect([45, 725, 3 * 3600 + 7 * 60, 2 * 86_400 + 4 * 3600].map(duration)).toEqual(["45s", "12m 05s", "3h 07m", "2d 04h"]);
   });

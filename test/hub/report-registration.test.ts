@@ -6,7 +6,7 @@ const config = sunriseGridConfig();
 const TOKEN = "operator-token-0123456789";
 
 test("a camera's life starts at its first contact, not its registration: earlier ticks are not counted missed", async () => {
-  const { hub, clock } = inProcessHub(config, TOKEN);
+  const { hub, clock } = await inProcessHub(config, TOKEN);
   const op = (method: string, path: string, body?: unknown) => callHub(hub, method, path, TOKEN, body);
   const agent = (await op("POST", "/api/cameras/ridge/token")).body.token;
   expect((await callHub(hub, "POST", "/agent/v1/state", agent, observedState())).status).toBe(200);

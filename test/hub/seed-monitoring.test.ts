@@ -9,21 +9,21 @@ import { callHub, firstContact, inProcessHub } from "../harness/in-process";
 
 const OPERATOR = "operator-token-for-tests-0001";
 
-function hubWithCaptures() {
-  const { hub, clock } = inProcessHub(sunriseGridConfig({ ridge: {}, valley: {}, spare: {} }), OPERATOR);
-  firstContact(hub.ctx, "ridge");
-  firstContact(hub.ctx, "valley");
+async function hubWithCaptures() {
+  const { hub, clock } = await inProcessHub(sunriseGridConfig({ ridge: {}, valley: {}, spare: {} }), OPERATOR);
+  await firstContact(hub.ctx, "ridge");
+  await firstContact(hub.ctx, "valley");
   // ridge captured ticks 1–5 (the last at 13:31:15Z) and missed tick 6; valley missed its only record.
   const ridge = [1, 2, 3, 4, 5].map((n) => captureRecord(n));
   ridge.push(captureRecord(6, { outcome: "missed", reason_code: "late", reason: "late", image: null }));
-  ingestBatch(hub.ctx.db, "ridge", { log_id: "log-r", records: ridge }, clock.now());
-  ingestBatch(hub.ctx.db, "valley", { log_id: "log-v", records: [captureRecord(1, { id: "v-1", outcome: "missed", reason_code: "late", reason: "late", image: null })] }, clock.now());
+  await ingestBatch(hub.ctx.db, "ridge", { log_id: "log-r", records: ridge }, clock.now());
+  await ingestBatch(hub.ctx.db, "valley", { log_id: "log-v", records: [captureRecord(1, { id: "v-1", outcome: "missed", reason_code: "late", reason: "late", image: null })] }, clock.now());
   clock.set(Date.parse("2026-11-24T13:32:00Z"));
   return { hub, clock };
 }
 
 test("GET /status: the open schedules, every camera's last capture by schedule, the hub's own work", async () => {
-  const { hub } = hubWithCaptures();
+  const { hub } = await hubWithCaptures();
   const { status, body } = await callHub(hub, "GET", "/status", OPERATOR);
   expect(status).toBe(200);
   expect(body.current_time).toBe("2026-11-24T13:32:00.000Z");
@@ -37,7 +37,7 @@ test("GET /status: the open schedules, every camera's last capture by schedule, 
 });
 
 test("GET /cameras/{id}/status: one camera; an unknown one is 404, a bad id 422", async () => {
-  const { hub } = hubWithCaptures();
+  const { hub } = await hubWithCaptures();
   const { status, body } = await callHub(hub, "GET", "/cameras/ridge/status", OPERATOR);
   expect(status).toBe(200);
   expect(body).toMatchObject({ camera_id: "ridge", timezone: "Etc/GMT+7", last_capture_at: "2026-11-24T13:31:15.000Z" });
@@ -47,7 +47,7 @@ test("GET /cameras/{id}/status: one camera; an unknown one is 404, a bad id 422"
 });
 
 test("both need the operator token: none, a wrong one or an agent's is 401", async () => {
-  const { hub } = hubWithCaptures();
+  const { hub } = await hubWithCaptures();
   const agent = (await callHub(hub, "POST", "/api/cameras/ridge/token", OPERATOR)).body.token;
   for (const path of ["/status", "/cameras/ridge/status"]) {
     for (const token of [null, "wrong-token-wrong-token", agent]) expect((await callHub(hub, "GET", path, token)).status).toBe(401);

@@ -4,15 +4,12 @@
  * clock samples, the sync report and the fleet summary. Time is a ManualClock.
  */
 import { beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ManualClock } from "../../shared/clock";
 import type { CaptureRecord, ObservedState } from "../../shared/contracts/sync";
 import { createHub } from "../../hub/app";
-import { callHub, hubOn } from "../harness/in-process";
+import { callHub, hubOn, testHubDb } from "../harness/in-process";
 import { applyConfig, parseConfig } from "../../hub/config/service";
-import { openHubDb, type HubDb } from "../../hub/db/client";
+import type { HubDb } from "../../hub/db/client";
 import { DENVER } from "../harness/scenario";
 import { captureRecord, observedState } from "../harness/fixtures";
 
@@ -40,7 +37,7 @@ function rebuilt(seq: number, tick: number): CaptureRecord {
 }
 
 let db: HubDb;
-let hub: ReturnType<typeof createHub>;
+let hub: Awaited<ReturnType<typeof createHub>>;
 let clock: ManualClock;
 const tokens = new Map<string, string>();
 
@@ -63,11 +60,11 @@ async function upload(camera: string, logId: string, records: CaptureRecord[]) {
 const report = async (camera = "ridge", range = DAY) => (await call("GET", `/api/cameras/${camera}/report?${range}`, OPERATOR)).body;
 const held = async (camera = "ridge") => (await call("GET", `/api/cameras/${camera}/captures`, OPERATOR)).body.captures as (CaptureRecord & { log_id: string })[];
 
-function start(pollSeconds = 60) {
+async function start(pollSeconds = 60) {
   clock = new ManualClock(T0);
-  db = openHubDb(join(mkdtempSync(join(tmpdir(), "skylapse-hubhist-")), "hub.sqlite")).db;
-  applyConfig(db, parseConfig(config(pollSeconds)), clock.now());
-  hub = hubOn(db, clock, OPERATOR);
+  db = await testHubDb();
+  await applyConfig(db, parseConfig(config(pollSeconds)), clock.now());
+  hub = await hubOn(db, clock, OPERATOR);
   tokens.clear();
 }
 
@@ -163,7 +160,7 @@ describe("contact history", () => {
   });
 
   test("the threshold follows the poll interval (3 × 10 min = 30 min here)", async () => {
-    start(600);
+    await start(600);
     await poll("ridge");
     clock.advance(20 * MIN);
     await poll("ridge");
@@ -175,13 +172,13 @@ describe("contact history", () => {
 
   test("the outage is seen across a hub restart; a camera silent now shows an ongoing outage", async () => {
     await poll("ridge", { backlog: 0 });
-    hub.ctx.contacts.close();
-    hub = hubOn(db, clock, OPERATOR);
+    await hub.ctx.contacts.close();
+    hub = await hubOn(db, clock, OPERATOR);
     clock.advance(HOUR);
     await poll("ridge", { backlog: 12, oldest_pending_at: new Date(T0 + MIN).toISOString() });
     clock.advance(MIN);
-    hub.ctx.contacts.close();
-    hub = hubOn(db, clock, OPERATOR);
+    await hub.ctx.contacts.close();
+    hub = await hubOn(db, clock, OPERATOR);
     await poll("ridge", { backlog: 0 });
     expect((await report()).outages).toMatchObject([{ from: "2026-11-24T12:00:00.000Z", to: "2026-11-24T13:00:00.000Z", backlog_at_return: 12, catch_up_s: 60 }]);
 

@@ -42,31 +42,31 @@ function countRows(sqlite: Database) {
 }
 
 /** Uploads `batches` batches of 100, seqs from `firstSeq`; the rows read for the last one. */
-function rowsReadByLastBatch(firstSeq: number, batches: number) {
+async function rowsReadByLastBatch(firstSeq: number, batches: number) {
   const { db, sqlite } = openHubDb(join(mkdtempSync(join(tmpdir(), "skylapse-gaps-")), "hub.sqlite"));
-  applyConfig(db, parseConfig(benchConfig), NOW);
+  await applyConfig(db, parseConfig(benchConfig), NOW);
   const records = makeRecords(batches * 100, "gap", firstSeq);
   const counter = countRows(sqlite);
   let answer;
   for (let i = 0; i < records.length; i += 100) {
     counter.rows = 0;
-    answer = ingestBatch(db, "bench_cam", { log_id: "log", records: records.slice(i, i + 100) }, NOW);
+    answer = await ingestBatch(db, "bench_cam", { log_id: "log", records: records.slice(i, i + 100) }, NOW);
   }
   sqlite.close();
   return { rows: counter.rows, answer: answer! };
 }
 
 describe("upload cost and seq gaps", () => {
-  test("a batch above an old permanent gap reads no more rows than one without a gap", () => {
-    const plain = rowsReadByLastBatch(1, 30);
-    const gapped = rowsReadByLastBatch(2, 30);
+  test("a batch above an old permanent gap reads no more rows than one without a gap", async () => {
+    const plain = await rowsReadByLastBatch(1, 30);
+    const gapped = await rowsReadByLastBatch(2, 30);
     expect(plain.answer).toEqual({ accepted: 100, duplicates: 0, contiguous_through: 3000, gaps: [] });
     expect(gapped.answer).toEqual({ accepted: 100, duplicates: 0, contiguous_through: 0, gaps: [[1, 1]] });
     // Today's gap tracking re-read every seq above the gap (3,000 here, growing with each batch).
     expect(gapped.rows).toBeLessThanOrEqual(plain.rows + 5);
   });
 
-  test("fillGaps splits the gaps the seqs fall in and opens the ones they skip above the highest", () => {
+  test("fillGaps splits the gaps the seqs fall in and opens the ones they skip above the highest", async () => {
     expect(fillGaps([], 0, [1, 2, 3])).toEqual({ removed: [], added: [], maxSeq: 3 });
     expect(fillGaps([], 2, [5, 9, 7])).toEqual({ removed: [], added: [[3, 4], [6, 6], [8, 8]], maxSeq: 9 });
     expect(fillGaps([[3, 8]], 9, [4, 6, 8])).toEqual({ removed: [[3, 8]], added: [[3, 3], [5, 5], [7, 7]], maxSeq: 9 });

@@ -385,6 +385,7 @@ describe("jobs: specKey and timelapseView", () => {
     createdAt: Date.parse("2026-11-24T14:00:00Z"),
     startedAt: Date.parse("2026-11-24T14:00:01Z"),
     finishedAt: null,
+    leaseUntil: null,
   };
 
   test("timelapseView: progress is frames encoded over frames; the video's links only once it is done", () => {

@@ -1,0 +1,94 @@
+/** What the agent protocol reads and writes: token lookups, contact history, capture rows. */
+import { and, eq, getTableColumns, isNull, lte, sql } from "drizzle-orm";
+import type { ObservedState } from "../../shared/contracts/sync";
+import { type HubDb, isPostgres } from "../db/client";
+import { cameras, captures, clockSamples, outages } from "../db/schema";
+import { inTransaction } from "../db/transaction";
+import type { ContactEvent, ContactState } from "./contact-history";
+
+/** Prepared once per database: every agent request, or every first poll of a camera in this process, runs one. */
+function once<T>(prepare: (db: HubDb) => T) {
+  const prepared = new WeakMap<HubDb, T>();
+  return (db: HubDb) => {
+    let q = prepared.get(db);
+    if (!q) prepared.set(db, (q = prepare(db)));
+    return q;
+  };
+}
+
+const tokenLookup = once((db) => db.select({ id: cameras.id }).from(cameras).where(eq(cameras.tokenHash, sql.placeholder("hash"))).prepare());
+
+export async function cameraOfTokenHash(db: HubDb, hash: string): Promise<string | null> {
+  return (await tokenLookup(db).execute({ hash }))[0]?.id ?? null;
+}
+
+const contactStateLookup = once((db) =>
+  db
+    .select({
+      lastAt: cameras.lastContactAt,
+      open: sql<boolean>`exists (select 1 from ${outages} where ${outages.cameraId} = ${cameras.id} and ${outages.caughtUpAt} is null)`,
+      lastSampleAt: sql<number | null>`(select max(${clockSamples.at}) from ${clockSamples} where ${clockSamples.cameraId} = ${cameras.id})`.mapWith(Number),
+    })
+    .from(cameras)
+    .where(eq(cameras.id, sql.placeholder("id")))
+    .prepare(),
+);
+
+/** A camera's contact history as the database holds it. */
+export async function contactStateOf(db: HubDb, cameraId: string): Promise<ContactState> {
+  const [row] = await contactStateLookup(db).execute({ id: cameraId });
+  return { lastAt: row?.lastAt ?? null, awaitingCatchUp: Boolean(row?.open), lastSampleAt: row?.lastSampleAt ?? null };
+}
+
+/** Last contacts and the contact history they produced, in one transaction. */
+export function writeContacts(db: HubDb, latest: Map<string, { observed: ObservedState; at: number }>, events: ContactEvent[]): Promise<void> {
+  return inTransaction(db, async (tx) => {
+    for (const [id, { observed, at }] of latest) await tx.update(cameras).set({ observed, lastContactAt: at }).where(eq(cameras.id, id));
+    for (const e of events) {
+      if (e.kind === "outage")
+        await tx
+          .insert(outages)
+          .values({ cameraId: e.cameraId, fromAt: e.from, toAt: e.to, backlogAtReturn: e.backlogAtReturn, oldestPendingAt: e.oldestPendingAt, caughtUpAt: e.caughtUpAt })
+          .onConflictDoNothing();
+      else if (e.kind === "caught_up")
+        await tx
+          .update(outages)
+          .set({ caughtUpAt: e.at })
+          .where(and(eq(outages.cameraId, e.cameraId), isNull(outages.caughtUpAt), lte(outages.toAt, e.at)));
+      else
+        await tx
+          .insert(clockSamples)
+          .values({ cameraId: e.cameraId, at: e.at, offsetMs: e.offsetMs, trusted: e.trusted, source: e.source, correctionMs: e.correctionMs })
+          .onConflictDoNothing();
+    }
+  });
+}
+
+type CaptureRow = typeof captures.$inferInsert;
+const CAPTURE_KEYS = Object.keys(getTableColumns(captures)) as (keyof CaptureRow)[];
+
+const insertOne = once((tx) =>
+  tx
+    .insert(captures)
+    .values(Object.fromEntries(CAPTURE_KEYS.map((k) => [k, sql.placeholder(k)])) as never)
+    .onConflictDoNothing()
+    .returning({ seq: captures.seq })
+    .prepare(),
+);
+
+/**
+ * Inserts capture rows, skipping any a unique key already holds; the seqs inserted.
+ * Call it inside a transaction. On SQLite one prepared row at a time is cheaper
+ * than building a multi-row statement (drizzle's cost grows with rows × columns);
+ * on PostgreSQL one multi-row statement saves the round trips.
+ */
+export async function insertCaptures(tx: HubDb, rows: CaptureRow[]): Promise<number[]> {
+  if (isPostgres(tx)) return (await tx.insert(captures).values(rows).onConflictDoNothing().returning({ seq: captures.seq })).map((r) => r.seq);
+  const q = insertOne(tx);
+  const inserted: number[] = [];
+  for (const row of rows) {
+    const [done] = await q.execute(Object.fromEntries(CAPTURE_KEYS.map((k) => [k, row[k] ?? null])));
+    if (done) inserted.push(done.seq);
+  }
+  return inserted;
+}

@@ -1,0 +1,49 @@
+import { is, sql } from "drizzle-orm";
+import { type PgDatabase, PgTransaction } from "drizzle-orm/pg-core";
+import { isTransaction, sqliteHandle, type HubDb } from "./client";
+
+/**
+ * The transaction-level advisory lock every hub transaction on PostgreSQL takes
+ * first: hub transactions run one at a time across all replicas, as they do on
+ * SQLite (BEGIN IMMEDIATE), so read-then-write steps (revisions, log gaps, a
+ * live camera's next seq) stay correct without retries.
+ */
+const WRITE_LOCK = 7_215_734_013;
+
+/**
+ * Runs `work` as one transaction and returns what it returns; anything it throws
+ * rolls the transaction back and is thrown again. `work` must use only the `tx`
+ * it is given (using `db` inside would wait for this very transaction). Called
+ * with a `tx`, the work joins that transaction.
+ *
+ * On SQLite, drizzle's own transaction is synchronous (an async callback would
+ * commit before its awaits finish), so this takes the database's gate (one
+ * transaction at a time; statements outside it queue until it ends) and issues
+ * BEGIN IMMEDIATE / COMMIT / ROLLBACK itself: the write lock is taken up front,
+ * so another process's lock shows at BEGIN as SQLITE_BUSY (retried by
+ * `writeWhenFree`), never half-way. On PostgreSQL it is drizzle's transaction
+ * under WRITE_LOCK.
+ */
+export async function inTransaction<T>(db: HubDb, work: (tx: HubDb) => Promise<T>): Promise<T> {
+  if (isTransaction(db) || is(db, PgTransaction)) return work(db);
+  const handle = sqliteHandle(db);
+  if (!handle)
+    return (db as unknown as PgDatabase<never>).transaction(async (tx) => {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
+      return work(tx as unknown as HubDb);
+    });
+  const release = await handle.gate.acquire();
+  try {
+    handle.sqlite.exec("BEGIN IMMEDIATE");
+    try {
+      const result = await work(handle.inside);
+      handle.sqlite.exec("COMMIT");
+      return result;
+    } catch (e) {
+      if (handle.sqlite.inTransaction) handle.sqlite.exec("ROLLBACK");
+      throw e;
+    }
+  } finally {
+    release();
+  }
+}

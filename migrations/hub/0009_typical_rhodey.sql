@@ -1,0 +1,1 @@
+ALTER TABLE `timelapses` ADD `lease_until` integer;

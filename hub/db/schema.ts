@@ -329,16 +329,16 @@ export const alerts = sqliteTable(
     kind: text("kind").notNull(),
     status: text("status").$type<"pending" | "firing" | "resolved">().notNull(),
     /** When the condition was first seen in this run. */
-    since: integer("since").notNull(),
-    firedAt: integer("fired_at"),
+    since: int("since").notNull(),
+    firedAt: int("fired_at"),
     /** While firing: when the condition was first seen clear (null: holds). */
-    clearSince: integer("clear_since"),
-    resolvedAt: integer("resolved_at"),
+    clearSince: int("clear_since"),
+    resolvedAt: int("resolved_at"),
     /** When the firing was queued on the channels (null: not yet, or silenced by a mute). */
-    notifiedAt: integer("notified_at"),
+    notifiedAt: int("notified_at"),
     /** When the resolution was queued (only for a notified firing). */
-    resolutionNotifiedAt: integer("resolution_notified_at"),
-    acknowledgedAt: integer("acknowledged_at"),
+    resolutionNotifiedAt: int("resolution_notified_at"),
+    acknowledgedAt: int("acknowledged_at"),
     summary: text("summary").notNull(),
     value: text("value", { mode: "json" }).$type<number | null>(),
     threshold: text("threshold", { mode: "json" }).$type<number | null>(),
@@ -352,8 +352,8 @@ export const alertMutes = sqliteTable(
   {
     cameraId: text("camera_id").notNull(),
     kind: text("kind").notNull(),
-    until: integer("until").notNull(),
-    createdAt: integer("created_at").notNull(),
+    until: int("until").notNull(),
+    createdAt: int("created_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.cameraId, t.kind] })],
 );
@@ -364,10 +364,10 @@ export const maintenanceWindows = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     cameraId: text("camera_id").notNull(),
-    startsAt: integer("starts_at").notNull(),
-    endsAt: integer("ends_at").notNull(),
+    startsAt: int("starts_at").notNull(),
+    endsAt: int("ends_at").notNull(),
     reason: text("reason"),
-    createdAt: integer("created_at").notNull(),
+    createdAt: int("created_at").notNull(),
   },
   (t) => [index("maintenance_camera").on(t.cameraId, t.endsAt)],
 );
@@ -386,9 +386,9 @@ export const alertChannels = sqliteTable("alert_channels", {
   /** email: one message per firing and per resolution. */
   perEvent: integer("per_event", { mode: "boolean" }).notNull().default(true),
   /** email: a summary of the past day at this UTC hour (null: no digest). */
-  digestHour: integer("digest_hour"),
+  digestHour: int("digest_hour"),
   enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
-  createdAt: integer("created_at").notNull(),
+  createdAt: int("created_at").notNull(),
 });
 
 /**
@@ -402,17 +402,17 @@ export const alertDeliveries = sqliteTable(
     id: integer("id").primaryKey({ autoIncrement: true }),
     key: text("key").notNull(),
     channelId: text("channel_id").notNull(),
-    alertId: integer("alert_id"),
+    alertId: int("alert_id"),
     event: text("event").$type<"firing" | "resolved" | "test" | "digest">().notNull(),
     payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     status: text("status").$type<"pending" | "delivered" | "failed">().notNull(),
-    attempts: integer("attempts").notNull().default(0),
-    nextAttemptAt: integer("next_attempt_at").notNull(),
-    leaseUntil: integer("lease_until"),
+    attempts: int("attempts").notNull().default(0),
+    nextAttemptAt: int("next_attempt_at").notNull(),
+    leaseUntil: int("lease_until"),
     lastError: text("last_error"),
-    lastStatus: integer("last_status"),
-    createdAt: integer("created_at").notNull(),
-    deliveredAt: integer("delivered_at"),
+    lastStatus: int("last_status"),
+    createdAt: int("created_at").notNull(),
+    deliveredAt: int("delivered_at"),
   },
   (t) => [uniqueIndex("alert_deliveries_key").on(t.key), index("alert_deliveries_due").on(t.status, t.nextAttemptAt), index("alert_deliveries_created").on(t.createdAt)],
 );
@@ -428,8 +428,8 @@ export const healthBuckets = sqliteTable(
   {
     cameraId: text("camera_id").notNull(),
     /** The bucket's start, epoch ms. */
-    bucketAt: integer("bucket_at").notNull(),
-    samples: integer("samples").notNull(),
+    bucketAt: int("bucket_at").notNull(),
+    samples: int("samples").notNull(),
     /** {metric: [min, max, last]} (hub/health/compute.ts). */
     metrics: text("metrics", { mode: "json" }).$type<Partial<Record<string, [number, number, number]>>>().notNull(),
   },
@@ -446,10 +446,10 @@ export const agentReleases = sqliteTable(
     /** The signed manifest exactly as the operator signed it (the hub never verifies it: agents do). */
     signed: text("signed", { mode: "json" }).$type<SignedManifest>().notNull(),
     runtimeSha256: text("runtime_sha256").notNull(),
-    runtimeBytes: integer("runtime_bytes").notNull(),
+    runtimeBytes: int("runtime_bytes").notNull(),
     bundleSha256: text("bundle_sha256").notNull(),
-    bundleBytes: integer("bundle_bytes").notNull(),
-    publishedAt: integer("published_at").notNull(),
+    bundleBytes: int("bundle_bytes").notNull(),
+    publishedAt: int("published_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.version, t.arch] }), index("agent_releases_published").on(t.publishedAt)],
 );
@@ -460,7 +460,7 @@ export const agentReleaseAssignments = sqliteTable("agent_release_assignments", 
   target: text("target").notNull(),
   /** The assignment before this one, for `agents rollback`. */
   previous: text("previous"),
-  assignedAt: integer("assigned_at").notNull(),
+  assignedAt: int("assigned_at").notNull(),
 });
 // ── Remote diagnostics (issue 14): an operator's request for a camera's diagnostics, and the bundle its agent sent ──
 export const diagnosticsRequests = sqliteTable(
@@ -468,12 +468,12 @@ export const diagnosticsRequests = sqliteTable(
   {
     id: text("id").primaryKey(),
     cameraId: text("camera_id").notNull(),
-    requestedAt: integer("requested_at").notNull(),
+    requestedAt: int("requested_at").notNull(),
     /** Null until the agent's bundle arrived. */
-    receivedAt: integer("received_at"),
+    receivedAt: int("received_at"),
     bundle: text("bundle", { mode: "json" }).$type<import("../../shared/contracts/diagnostics").DiagnosticsBundle>(),
     /** The bundle's size as uploaded (JSON bytes). */
-    bytes: integer("bytes"),
+    bytes: int("bytes"),
   },
   (t) => [index("diagnostics_requests_camera").on(t.cameraId, t.requestedAt)],
 );

@@ -143,14 +143,14 @@ describe("alerts API", () => {
   }, 60_000);
 
   test("a camera that comes back resolves after its clear time; the resolution is queued since the firing was", async () => {
-    hub.ctx.db.update(cameras).set({ lastContactAt: T0 + 13 * MIN }).where(eq(cameras.id, "ridge")).run();
+    await hub.ctx.db.update(cameras).set({ lastContactAt: T0 + 13 * MIN }).where(eq(cameras.id, "ridge"));
     clock.set(T0 + 13 * MIN);
     await bothReplicas();
     clock.set(T0 + 14 * MIN); // clear 1 min < 120 s
     await bothReplicas();
     expect((await api("GET", "/api/alerts?state=acknowledged")).body.alerts).toHaveLength(1);
     clock.set(T0 + 15 * MIN + 1);
-    hub.ctx.db.update(cameras).set({ lastContactAt: T0 + 15 * MIN }).where(eq(cameras.id, "ridge")).run();
+    await hub.ctx.db.update(cameras).set({ lastContactAt: T0 + 15 * MIN }).where(eq(cameras.id, "ridge"));
     const results = await bothReplicas();
     expect(results.flatMap((r) => r.resolved)).toHaveLength(1);
     const history = (await api("GET", "/api/alerts?state=resolved")).body.alerts;
@@ -188,7 +188,7 @@ describe("alerts API", () => {
 
   test("device health in a camera's observed state (from agents that report it) is judged: temperature and under-voltage", async () => {
     const observed = { ...observedState({}, { now: clock.now() }), health: { soc_temp_c: 91, throttled: "0x50005" } } as never;
-    hub.ctx.db.update(cameras).set({ observed, lastContactAt: clock.now() }).where(eq(cameras.id, "crest")).run();
+    await hub.ctx.db.update(cameras).set({ observed, lastContactAt: clock.now() }).where(eq(cameras.id, "crest"));
     await bothReplicas();
     const open = (await api("GET", "/api/alerts?state=open&camera_id=crest")).body.alerts;
     expect(open.map((a: any) => [a.kind, a.summary]).sort()).toEqual([

@@ -1,13 +1,8 @@
-import { desc } from "drizzle-orm";
-import { integer, sqliteTable } from "drizzle-orm/sqlite-core";
-import { bundledMigrations } from "../../shared/sqlite";
 import type { HubDb } from "../db/client";
+import { newestAppliedMigration, newestBundledMigration } from "../db/migrations";
 import { cameras } from "../db/schema";
 import { type ImageStorage, probeKey } from "../storage";
 import { type CheckResult, migrationsCurrent, type Readiness, readiness } from "./compute";
-
-/** drizzle's own record of the migrations it applied (SQLite's; on PostgreSQL it is drizzle.__drizzle_migrations). */
-const appliedMigrations = sqliteTable("__drizzle_migrations", { createdAt: integer("created_at") });
 
 /** A check that has not answered within this is failed (a hung database or bucket must not hang the probe). */
 const CHECK_TIMEOUT_MS = 2000;
@@ -27,14 +22,16 @@ function within(check: () => Promise<CheckResult>, what: string): Promise<CheckR
 export class ReadinessProbe {
   private draining = false;
   private lastReasons = "";
-  private readonly newestBundled = Math.max(0, ...bundledMigrations("hub").map((m) => m.folderMillis)) || null;
+  private readonly newestBundled: number | null;
 
   constructor(
     private readonly db: HubDb,
     private readonly storage: ImageStorage,
     /** Names this process's probe object, so replicas sharing a bucket do not collide. */
     private readonly probeName = `p${process.pid}`,
-  ) {}
+  ) {
+    this.newestBundled = newestBundledMigration(db);
+  }
 
   /** From now on the hub is not ready: it is shutting down (requests still served until it stops). */
   drain(): void {
@@ -44,10 +41,7 @@ export class ReadinessProbe {
   async check(): Promise<Readiness> {
     const [database, migrations, storage] = await Promise.all([
       within(async () => (await this.db.select({ id: cameras.id }).from(cameras).limit(1), { ok: true }), "the database"),
-      within(async () => {
-        const [newest] = await this.db.select({ at: appliedMigrations.createdAt }).from(appliedMigrations).orderBy(desc(appliedMigrations.createdAt)).limit(1);
-        return migrationsCurrent(newest?.at ?? null, this.newestBundled);
-      }, "the migrations table"),
+      within(async () => migrationsCurrent(await newestAppliedMigration(this.db), this.newestBundled), "the migrations table"),
       within(async () => {
         const key = probeKey(this.probeName);
         await this.storage.put(key, new TextEncoder().encode(this.probeName));

@@ -6,10 +6,11 @@
  */
 import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
+import { SQL } from "bun";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { startHub, waitFor } from "../harness/processes";
+import { hubDatabaseUrl, startHub, type StartedHub, waitFor } from "../harness/processes";
 import { DENVER } from "../harness/scenario";
 import { stopAfterEach } from "../harness/tracked";
 
@@ -32,6 +33,29 @@ function bareCheck(url: string, path: string): Promise<string> {
     socket.on("end", () => resolve(text.split("\r\n")[0]!));
     socket.on("error", reject);
   });
+}
+
+type Migration = { hash: string; created_at: number | string };
+
+/** drizzle's record of the hub's migrations, edited from outside the hub: its own SQLite file's table, or the `drizzle` schema's on PostgreSQL. */
+function migrationsTable(hub: StartedHub) {
+  const url = hubDatabaseUrl(hub.dataDir);
+  if (url) {
+    const pg = new SQL(url, { max: 1 });
+    return {
+      newest: async () => ((await pg`SELECT hash, created_at FROM drizzle.__drizzle_migrations ORDER BY created_at DESC LIMIT 1`) as Migration[])[0]!,
+      remove: async (m: Migration) => void (await pg`DELETE FROM drizzle.__drizzle_migrations WHERE created_at = ${m.created_at}`),
+      insert: async (m: Migration) => void (await pg`INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES (${m.hash}, ${m.created_at})`),
+      close: () => pg.close(),
+    };
+  }
+  const sqlite = new Database(join(hub.dataDir, "hub.sqlite"));
+  return {
+    newest: async () => sqlite.query("SELECT hash, created_at FROM __drizzle_migrations ORDER BY created_at DESC LIMIT 1").get() as Migration,
+    remove: async (m: Migration) => void sqlite.query("DELETE FROM __drizzle_migrations WHERE created_at = ?").run(m.created_at),
+    insert: async (m: Migration) => void sqlite.query("INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)").run(m.hash, m.created_at),
+    close: async () => sqlite.close(),
+  };
 }
 
 describe("GET /ready", () => {
@@ -57,14 +81,14 @@ describe("GET /ready", () => {
     expect((await ready(hub.url)).status).toBe(200);
 
     // The database lacks this build's newest migration (as a backup from an older version restored under it would).
-    const outside = new Database(join(hub.dataDir, "hub.sqlite"));
-    const newest = outside.query("SELECT hash, created_at FROM __drizzle_migrations ORDER BY created_at DESC LIMIT 1").get() as { hash: string; created_at: number };
-    outside.query("DELETE FROM __drizzle_migrations WHERE created_at = ?").run(newest.created_at);
+    const outside = migrationsTable(hub);
+    const newest = await outside.newest();
+    await outside.remove(newest);
     const behind = await ready(hub.url);
     expect(behind.status).toBe(503);
     expect(behind.body.reasons).toEqual([expect.stringContaining("migrations: the database's newest migration")]);
-    outside.query("INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)").run(newest.hash, newest.created_at);
-    outside.close();
+    await outside.insert(newest);
+    await outside.close();
     expect((await ready(hub.url)).status).toBe(200);
     expect(hub.output).toContain("hub: not ready: storage: a write to the picture store failed");
     expect(hub.output).toContain("hub: ready");

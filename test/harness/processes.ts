@@ -115,6 +115,11 @@ async function databaseEnv(dataDir: string): Promise<Record<string, string>> {
   return { SKYLAPSE_DATABASE_URL: url };
 }
 
+/** The PostgreSQL database a hub started on `dataDir` uses, or null when it keeps hub.sqlite there. */
+export function hubDatabaseUrl(dataDir: string): string | null {
+  return databases.get(dataDir) ?? null;
+}
+
 export async function startHub(options: HubOptions): Promise<StartedHub> {
   const dataDir = options.dataDir ?? tempDir("hub");
   mkdirSync(dataDir, { recursive: true });

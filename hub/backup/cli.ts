@@ -21,7 +21,13 @@ export async function runDataCommand(command: string, args: string[], env: Recor
   }
   const dir = args[0]!;
   try {
-    const dataDir = parseHubEnv(env).SKYLAPSE_DATA_DIR;
+    const settings = parseHubEnv(env);
+    if (settings.SKYLAPSE_DATABASE_URL)
+      throw new Error(
+        "SKYLAPSE_DATABASE_URL is set: this backup copies a SQLite deployment (hub.sqlite and the pictures in the data dir); " +
+          "on PostgreSQL back up the database with pg_dump and the pictures (data dir or bucket) with your storage's own tools",
+      );
+    const dataDir = settings.SKYLAPSE_DATA_DIR;
     if (command === "backup") {
       const m = backup(dataDir, dir, now);
       const bytes = m.database.bytes + m.files.reduce((n, f) => n + f.bytes, 0);

@@ -7,8 +7,9 @@
  */
 import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { testBackend } from "../harness/postgres";
 import { realMsUntil, sharedClock, startAgent, startHub, type StartedHub, tempDir, waitFor } from "../harness/processes";
 import { DENVER, hubCaptures } from "../harness/scenario";
 import { stopAfterEach } from "../harness/tracked";
@@ -27,9 +28,13 @@ const track = stopAfterEach();
 
 /** `bun hub/main.ts COMMAND DIR` on the data dir: its exit status and output. */
 async function hubCommand(dataDir: string, ...args: string[]) {
+  return hubCommandWith({}, dataDir, ...args);
+}
+
+async function hubCommandWith(env: Record<string, string>, dataDir: string, ...args: string[]) {
   const p = Bun.spawn(["bun", join(ROOT, "hub/main.ts"), ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", SKYLAPSE_DATA_DIR: dataDir },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", SKYLAPSE_DATA_DIR: dataDir, ...env },
     stdout: "pipe",
     stderr: "pipe",
   });
@@ -43,7 +48,8 @@ const bytesOf = async (hub: StartedHub, path: string) => {
 };
 
 describe("backup and restore of a SQLite deployment", () => {
-  test("backed up while a real hub ingests, restored into a new data dir: a hub on it holds the same records and pictures", async () => {
+  // The backup copies hub.sqlite: a PostgreSQL deployment's database is pg_dump's (the command refuses, below).
+  test.skipIf(testBackend() === "postgres")("backed up while a real hub ingests, restored into a new data dir: a hub on it holds the same records and pictures", async () => {
     const clock = sharedClock(new Date(T("13:59")).toISOString(), 20, 2500);
     const hub = track(await startHub({ config, clock }));
     track(await startAgent({ cameraId: "ridge", hub, clock, seed: 1 }));
@@ -119,4 +125,16 @@ describe("backup and restore of a SQLite deployment", () => {
     expect(pictures).toBeGreaterThan(10);
     console.log(`backup mid-session: ${snapCaptures.length} ridge records, ${manifest.files.length} files, ${pictures} pictures checked against the original hub`);
   }, 120_000);
+
+  test("on a PostgreSQL deployment (SKYLAPSE_DATABASE_URL set) backup and restore refuse, pointing to pg_dump, and touch nothing", async () => {
+    const dataDir = tempDir("pg-deployment");
+    const target = join(tempDir("backup"), "pg");
+    for (const command of ["backup", "restore"]) {
+      const r = await hubCommandWith({ SKYLAPSE_DATABASE_URL: "postgres://skylapse@127.0.0.1:5432/skylapse" }, dataDir, command, target);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`skylapse-hub: ${command}: SKYLAPSE_DATABASE_URL is set: this backup copies a SQLite deployment`);
+      expect(r.stderr).toContain("pg_dump");
+      expect(existsSync(target)).toBe(false);
+    }
+  });
 });

@@ -29,4 +29,14 @@ describe("the hub's PostgreSQL schema is the SQLite one", () => {
       expect(indexes(b.indexes as never)).toEqual(indexes(a.indexes as never));
     }
   });
+
+  test("every whole-number column reads back a number on PostgreSQL (bigint comes as text): the int column, a serial id or a 0/1 boolean", () => {
+    const plain: string[] = [];
+    for (const [, table] of sqliteTables)
+      for (const c of getTableConfig(table).columns) {
+        const kind = (c as { columnType: string }).columnType;
+        if (c.getSQLType() === "integer" && kind !== "SQLiteCustomColumn" && kind !== "SQLiteBoolean" && !(c as { autoIncrement?: boolean }).autoIncrement) plain.push(`${getTableName(table)}.${c.name}`);
+      }
+    expect(plain).toEqual([]);
+  });
 });

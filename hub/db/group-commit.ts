@@ -10,11 +10,12 @@ interface Waiting {
 /**
  * The writes of concurrent requests gathered in one turn of the event loop and
  * committed together: one transaction and one fsync of the WAL for all of them
- * instead of one each. Each write runs in a savepoint of its own, so one that
- * throws rolls back alone; every caller is answered only after the commit, so
- * nothing is acknowledged before it is durable. A commit that fails (another
- * process's lock) fails every write of the group, and each caller retries as
- * it would have alone (writeWhenFree).
+ * instead of one each, every caller answered only after the commit (nothing is
+ * acknowledged before it is durable). A write that throws is answered with its
+ * error and the group runs again without it (the rare case: a refused upload),
+ * so it changes nothing; savepoints per write would cost a statement journal on
+ * every write. A commit that fails (another process's lock) fails every write of
+ * the group, and each caller retries as it would have alone (writeWhenFree).
  */
 class CommitGroup {
   private waiting: Waiting[] = [];
@@ -33,29 +34,35 @@ class CommitGroup {
 
   private async commit(): Promise<void> {
     this.scheduled = false;
-    const group = this.waiting;
+    let group = this.waiting;
     this.waiting = [];
-    const { sqlite } = sqliteHandle(this.db)!;
-    const outcomes: { ok: boolean; value: unknown }[] = [];
-    try {
-      await inTransaction(this.db, async (tx) => {
-        for (const { work } of group) {
-          sqlite.exec("SAVEPOINT request");
-          try {
-            outcomes.push({ ok: true, value: await work(tx) });
-            sqlite.exec("RELEASE request");
-          } catch (e) {
-            sqlite.exec("ROLLBACK TO request");
-            sqlite.exec("RELEASE request");
-            outcomes.push({ ok: false, value: e });
+    while (group.length) {
+      let refused: { index: number; error: unknown } | null = null;
+      try {
+        const values = await inTransaction(this.db, async (tx) => {
+          const done: unknown[] = [];
+          for (const [index, { work }] of group.entries()) {
+            try {
+              done.push(await work(tx));
+            } catch (error) {
+              refused = { index, error };
+              throw error;
+            }
           }
+          return done;
+        });
+        group.forEach(({ resolve }, i) => resolve(values[i]));
+        return;
+      } catch (e) {
+        if (!refused) {
+          for (const { reject } of group) reject(e);
+          return;
         }
-      });
-    } catch (e) {
-      for (const { reject } of group) reject(e);
-      return;
+        const { index, error } = refused as { index: number; error: unknown };
+        group[index]!.reject(error);
+        group = group.filter((_, i) => i !== index);
+      }
     }
-    group.forEach(({ resolve, reject }, i) => (outcomes[i]!.ok ? resolve : reject)(outcomes[i]!.value));
   }
 }
 
@@ -63,7 +70,8 @@ const groups = new WeakMap<HubDb, CommitGroup>();
 
 /**
  * Runs `work` as a transaction of its own as far as the caller can tell (all or
- * nothing, durable once this resolves), committed on SQLite together with the
+ * nothing, durable once this resolves). `work` must touch only the database: it
+ * may run again after another write of its group was refused. Committed on SQLite together with the
  * other writes asked for in the same turn (CommitGroup). On PostgreSQL, whose
  * commits do not block the event loop, and inside a transaction, it is `inTransaction`.
  */

@@ -186,3 +186,5 @@ for (const r of rows) {
   const baseline = r.baseline === 0 ? "—" : fmt(r.baseline);
   console.log(`${r.metric.padEnd(w)}  ${fmt(r.value).padStart(10)}  ${baseline.padStart(10)}  ${ratio.padStart(6)}  ${r.baselineName}`);
 }
+// The PostgreSQL cluster of the ingestion row keeps a connection open: end here.
+process.exit(0);

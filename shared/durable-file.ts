@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 /** Prefix of the temp files durableWrite leaves behind when a crash interrupts it. */
@@ -31,5 +32,65 @@ export function fsyncDir(dir: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * durableWrite for a server's request path: the same steps, the fsyncs off the
+ * JavaScript thread, and the folder's fsync shared by the writes renamed into it
+ * meanwhile (`folders`). Resolves once the file is durable under its name.
+ */
+export async function durableWriteAsync(target: string, bytes: Uint8Array, folders: FolderSyncs, mode = 0o644): Promise<void> {
+  const dir = dirname(target);
+  mkdirSync(dir, { recursive: true });
+  const temp = join(dir, `${TEMP_PREFIX}${basename(target)}-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const file = await open(temp, "w", mode);
+  try {
+    await file.writeFile(bytes);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  renameSync(temp, target);
+  await folders.sync(dir);
+}
+
+/** fsync of a file already written, off the JavaScript thread. */
+export async function fsyncAsync(path: string): Promise<void> {
+  const file = await open(path, "r");
+  try {
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Folder fsyncs shared by concurrent writers: a caller waits for one fsync of
+ * the folder that starts after it asked (so it covers the caller's rename);
+ * callers asking while one runs share the next.
+ */
+export class FolderSyncs {
+  private next = new Map<string, Promise<void>>();
+  private running = new Map<string, Promise<void>>();
+
+  sync(dir: string): Promise<void> {
+    const queued = this.next.get(dir);
+    if (queued) return queued;
+    const before = this.running.get(dir) ?? Promise.resolve();
+    const turn = before
+      .catch(() => {})
+      .then(async () => {
+        this.next.delete(dir);
+        const run = fsyncAsync(dir);
+        this.running.set(dir, run);
+        try {
+          await run;
+        } finally {
+          if (this.running.get(dir) === run) this.running.delete(dir);
+        }
+      });
+    this.next.set(dir, turn);
+    return turn;
   }
 }

@@ -3,26 +3,17 @@ import { and, eq, getTableColumns, isNull, lte, sql } from "drizzle-orm";
 import type { ObservedState } from "../../shared/contracts/sync";
 import { type HubDb, isPostgres } from "../db/client";
 import { cameras, captures, clockSamples, outages } from "../db/schema";
+import { preparedOnce } from "../db/prepared";
 import { inTransaction } from "../db/transaction";
 import type { ContactEvent, ContactState } from "./contact-history";
 
-/** Prepared once per database: every agent request, or every first poll of a camera in this process, runs one. */
-function once<T>(prepare: (db: HubDb) => T) {
-  const prepared = new WeakMap<HubDb, T>();
-  return (db: HubDb) => {
-    let q = prepared.get(db);
-    if (!q) prepared.set(db, (q = prepare(db)));
-    return q;
-  };
-}
-
-const tokenLookup = once((db) => db.select({ id: cameras.id }).from(cameras).where(eq(cameras.tokenHash, sql.placeholder("hash"))).prepare());
+const tokenLookup = preparedOnce((db) => db.select({ id: cameras.id }).from(cameras).where(eq(cameras.tokenHash, sql.placeholder("hash"))).prepare());
 
 export async function cameraOfTokenHash(db: HubDb, hash: string): Promise<string | null> {
   return (await tokenLookup(db).execute({ hash }))[0]?.id ?? null;
 }
 
-const contactStateLookup = once((db) =>
+const contactStateLookup = preparedOnce((db) =>
   db
     .select({
       lastAt: cameras.lastContactAt,
@@ -67,7 +58,7 @@ export function writeContacts(db: HubDb, latest: Map<string, { observed: Observe
 type CaptureRow = typeof captures.$inferInsert;
 const CAPTURE_KEYS = Object.keys(getTableColumns(captures)) as (keyof CaptureRow)[];
 
-const insertOne = once((tx) =>
+const insertOne = preparedOnce((tx) =>
   tx
     .insert(captures)
     .values(Object.fromEntries(CAPTURE_KEYS.map((k) => [k, sql.placeholder(k)])) as never)

@@ -6,7 +6,7 @@ import { planRange } from "../../shared/plan/windows";
 import { cameraRevision } from "../config/revision";
 import type { HubDb } from "../db/client";
 import { databaseLocked, watchLock } from "../db/locks";
-import { inTransaction } from "../db/transaction";
+import { inGroupCommit } from "../db/group-commit";
 import { isBusy } from "../../shared/sqlite";
 import { captureColumns } from "../db/captures";
 import { captureAliases, captures } from "../db/schema";
@@ -150,10 +150,10 @@ function conflict(record: CaptureRecord, why: string): HttpError {
  * shows no gap there. A different record under a held (log, seq), or a held id
  * from another camera or tick, is a conflict and the whole batch is refused, as is
  * a batch of a log the camera's token no longer speaks for (log-binding). One
- * transaction, so a refused batch changes nothing.
+ * transaction (committed with concurrent uploads: inGroupCommit), so a refused batch changes nothing.
  */
 export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now: number): Promise<UploadResult> {
-  return inTransaction(db, async (t) => {
+  return inGroupCommit(db, async (t) => {
     const logId = batch.log_id;
     await checkAgentLog(t, cameraId, logId);
     let duplicates = 0;

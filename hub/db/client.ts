@@ -1,4 +1,4 @@
-import type { Database } from "bun:sqlite";
+import type { Database, Statement } from "bun:sqlite";
 import { entityKind } from "drizzle-orm";
 import { SQLiteBunSession } from "drizzle-orm/bun-sqlite";
 import { BaseSQLiteDatabase, SQLiteAsyncDialect, SQLitePreparedQuery, SQLiteSyncDialect, type SQLiteExecuteMethod } from "drizzle-orm/sqlite-core";
@@ -99,6 +99,25 @@ class AsyncQuery extends SQLitePreparedQuery<never> {
   }
 }
 
+/** Native statements by SQL text, the least recently used dropped past a bound (lists of varying length make new texts). */
+class StatementCache {
+  private statements = new Map<string, Statement>();
+  constructor(
+    private readonly client: Database,
+    private readonly bound = 500,
+  ) {}
+  prepare(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (statement) this.statements.delete(sql);
+    else {
+      statement = this.client.prepare(sql);
+      if (this.statements.size >= this.bound) this.statements.delete(this.statements.keys().next().value!);
+    }
+    this.statements.set(sql, statement);
+    return statement;
+  }
+}
+
 class AsyncBunSession extends SQLiteBunSession<Record<string, unknown>, never> {
   static override readonly [entityKind] = "HubAsyncBunSession";
   constructor(
@@ -106,20 +125,30 @@ class AsyncBunSession extends SQLiteBunSession<Record<string, unknown>, never> {
     dialect: SQLiteAsyncDialect,
     schemaConfig: ConstructorParameters<typeof SQLiteBunSession>[2],
     private readonly gate: TransactionGate | null,
+    private readonly statements: StatementCache,
   ) {
     super(client, dialect as unknown as SQLiteSyncDialect, schemaConfig as never);
   }
   override prepareQuery(query: Query, fields: never, executeMethod: SQLiteExecuteMethod, isResponseInArrayMode: boolean, customResultMapper?: never): never {
-    const inner = super.prepareQuery(query, fields, executeMethod, isResponseInArrayMode, customResultMapper) as unknown as SyncQuery;
+    // drizzle compiles a native statement per call; the same SQL text reuses one (statements run synchronously, so sharing is safe).
+    const session = this as unknown as { client: unknown };
+    const native = session.client;
+    session.client = this.statements;
+    let inner: SyncQuery;
+    try {
+      inner = super.prepareQuery(query, fields, executeMethod, isResponseInArrayMode, customResultMapper) as unknown as SyncQuery;
+    } finally {
+      session.client = native;
+    }
     return new AsyncQuery(inner, this.gate, executeMethod, query) as never;
   }
 }
 
-function asyncDatabase(client: Database, gate: TransactionGate | null): HubDb {
+function asyncDatabase(client: Database, gate: TransactionGate | null, statements: StatementCache): HubDb {
   const dialect = new SQLiteAsyncDialect();
   const tables = extractTablesRelationalConfig(schema, createTableRelationsHelpers);
   const schemaConfig = { fullSchema: schema, schema: tables.tables, tableNamesMap: tables.tableNamesMap };
-  const session = new AsyncBunSession(client, dialect, schemaConfig as never, gate);
+  const session = new AsyncBunSession(client, dialect, schemaConfig as never, gate, statements);
   return new BaseSQLiteDatabase("async", dialect, session as never, schemaConfig as never) as unknown as HubDb;
 }
 
@@ -151,8 +180,9 @@ export function isTransaction(db: HubDb): boolean {
 export function openHubDb(path: string) {
   const { sqlite } = openDatabase(path, "hub", schema, HUB_BUSY_TIMEOUT_MS);
   const gate = new TransactionGate();
-  const db = asyncDatabase(sqlite, gate);
-  const inside = asyncDatabase(sqlite, null);
+  const statements = new StatementCache(sqlite);
+  const db = asyncDatabase(sqlite, gate, statements);
+  const inside = asyncDatabase(sqlite, null, statements);
   insides.add(inside);
   handles.set(db, { sqlite, gate, inside });
   return { db, sqlite };

@@ -1,7 +1,8 @@
 /** The SQL of remote diagnostics: drizzle's async API only (it runs on SQLite and PostgreSQL alike). */
-import { and, desc, eq, isNull, lt } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
 import type { DiagnosticsBundle } from "../../shared/contracts/diagnostics";
 import type { HubDb } from "../db/client";
+import { preparedOnce } from "../db/prepared";
 import { cameras, diagnosticsRequests } from "../db/schema";
 
 export type DiagnosticsRow = typeof diagnosticsRequests.$inferSelect;
@@ -11,15 +12,20 @@ export async function cameraOf(db: HubDb, cameraId: string): Promise<{ retiredAt
   return rows[0] ?? null;
 }
 
-/** The camera's newest request its agent has not answered yet. */
-export async function openRequest(db: HubDb, cameraId: string): Promise<{ id: string } | null> {
-  const rows = await db
+// Every poll runs it.
+const openRequestLookup = preparedOnce((db) =>
+  db
     .select({ id: diagnosticsRequests.id })
     .from(diagnosticsRequests)
-    .where(and(eq(diagnosticsRequests.cameraId, cameraId), isNull(diagnosticsRequests.receivedAt)))
+    .where(and(eq(diagnosticsRequests.cameraId, sql.placeholder("camera")), isNull(diagnosticsRequests.receivedAt)))
     .orderBy(desc(diagnosticsRequests.requestedAt))
-    .limit(1);
-  return rows[0] ?? null;
+    .limit(1)
+    .prepare(),
+);
+
+/** The camera's newest request its agent has not answered yet. */
+export async function openRequest(db: HubDb, cameraId: string): Promise<{ id: string } | null> {
+  return (await openRequestLookup(db).execute({ camera: cameraId }))[0] ?? null;
 }
 
 export async function insertRequest(db: HubDb, row: { id: string; cameraId: string; requestedAt: number }): Promise<void> {

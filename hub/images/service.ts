@@ -3,6 +3,7 @@ import type { CaptureRecord, ImageUploadState } from "../../shared/contracts/syn
 import { MAX_IMAGE_CHUNK_BYTES, MAX_THUMBNAIL_BYTES } from "../../shared/contracts/sync";
 import { HttpError, notFound, tooLarge } from "../../shared/http";
 import type { HubDb } from "../db/client";
+import { inGroupCommit } from "../db/group-commit";
 import { captureImages, captures } from "../db/schema";
 import { type ImageStorage, imageKey, OffsetMismatch } from "../storage";
 import { storedResponse } from "../storage/serve";
@@ -69,10 +70,12 @@ export class CaptureImages {
   }
 
   private async upsert(cameraId: string, record: CaptureRecord, set: Partial<typeof captureImages.$inferInsert>): Promise<void> {
-    await this.db
-      .insert(captureImages)
-      .values({ captureId: record.id, cameraId, plannedAt: Date.parse(record.planned_at), ...set })
-      .onConflictDoUpdate({ target: captureImages.captureId, set });
+    await inGroupCommit(this.db, (tx) =>
+      tx
+        .insert(captureImages)
+        .values({ captureId: record.id, cameraId, plannedAt: Date.parse(record.planned_at), ...set })
+        .onConflictDoUpdate({ target: captureImages.captureId, set }),
+    );
   }
 
   async putThumbnail(cameraId: string, captureId: string, bytes: Uint8Array, now: number): Promise<{ bytes: number }> {

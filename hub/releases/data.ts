@@ -1,6 +1,7 @@
 /** The SQL of agent releases (drizzle's async API only). */
-import { desc, eq, inArray, or } from "drizzle-orm";
+import { desc, eq, inArray, or, sql } from "drizzle-orm";
 import type { HubDb } from "../db/client";
+import { preparedOnce } from "../db/prepared";
 import { agentReleaseAssignments, agentReleases, cameras } from "../db/schema";
 import type { AssignmentRow, ReleaseRow } from "./compute";
 
@@ -32,9 +33,11 @@ export async function artifactBytes(db: HubDb, sha: string): Promise<number | nu
   return row.runtimeSha256 === sha ? row.runtimeBytes : row.bundleBytes;
 }
 
+// Every poll runs it.
+const assignmentLookup = preparedOnce((db) => db.select().from(agentReleaseAssignments).where(eq(agentReleaseAssignments.cameraId, sql.placeholder("camera"))).prepare());
+
 export async function assignmentOf(db: HubDb, cameraId: string): Promise<AssignmentRow | null> {
-  const [row] = await db.select().from(agentReleaseAssignments).where(eq(agentReleaseAssignments.cameraId, cameraId));
-  return row ?? null;
+  return (await assignmentLookup(db).execute({ camera: cameraId }))[0] ?? null;
 }
 
 export async function allAssignments(db: HubDb): Promise<AssignmentRow[]> {

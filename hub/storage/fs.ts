@@ -1,6 +1,6 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname, resolve, sep } from "node:path";
-import { durableWrite, fsyncDir } from "../../shared/durable-file";
+import { durableWrite, durableWriteAsync, FolderSyncs, fsyncAsync } from "../../shared/durable-file";
 import { type ImageStorage, KEY_SHAPE, OffsetMismatch } from "./index";
 
 /**
@@ -8,10 +8,13 @@ import { type ImageStorage, KEY_SHAPE, OffsetMismatch } from "./index";
  * and rendered timelapses in DATA_DIR/images/timelapses/.
  * Whole objects are written to a temp file, fsynced and renamed; appends check the
  * offset and write in one synchronous step, so two requests for the same upload
- * cannot interleave within this process.
+ * cannot interleave within this process. The fsyncs run off the JavaScript thread
+ * (a request waits for them, the other requests do not), folder fsyncs shared by
+ * concurrent writes.
  */
 export class FsImageStorage implements ImageStorage {
   readonly root: string;
+  private readonly folders = new FolderSyncs();
   constructor(root: string) {
     this.root = resolve(root);
   }
@@ -32,7 +35,7 @@ export class FsImageStorage implements ImageStorage {
   }
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
-    durableWrite(this.pathOf(key), bytes);
+    await durableWriteAsync(this.pathOf(key), bytes, this.folders);
   }
 
   async append(key: string, offset: number, bytes: Uint8Array): Promise<number> {
@@ -44,10 +47,10 @@ export class FsImageStorage implements ImageStorage {
     try {
       let written = 0;
       while (written < bytes.length) written += writeSync(fd, bytes, written);
-      fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
+    await fsyncAsync(path);
     return current + bytes.length;
   }
 
@@ -77,7 +80,7 @@ export class FsImageStorage implements ImageStorage {
     mkdirSync(dirname(target), { recursive: true });
     try {
       renameSync(path, target);
-      fsyncDir(dirname(target));
+      await this.folders.sync(dirname(target));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EXDEV") throw e;
       // Another filesystem: copied in, then the original removed.

@@ -5,12 +5,14 @@
  * bytes stored. A deployment is whatever serves the agents' URLs — one SQLite hub
  * here; PostgreSQL+S3 and replicas plug in as further `Deployment`s.
  *
- * `bun test/bench/capacity.ts [--quick] [--profile]`: the figures alone; `--profile`
- * also writes the hub's CPU profile (markdown) under load.
+ * `bun test/bench/capacity.ts [--quick] [--profile] [--postgres]`: the figures alone; `--profile`
+ * also writes the hub's CPU profile (markdown) under load; `--postgres` measures a hub on
+ * a throwaway PostgreSQL cluster (and pictures on files) after the SQLite one.
  */
 import { Database } from "bun:sqlite";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { freshDatabase } from "../harness/postgres";
 import { startHub, type StartedHub, tempDir } from "../harness/processes";
 import { FULL_IMAGE_BYTES, POLL_S, primeEtags, RECORD_S, runStep, sampleThumbnail, type SimCamera, type StepResult } from "./fleet-load";
 import { benchConfig } from "./records";
@@ -247,7 +249,7 @@ export function deployments(env: Record<string, string | undefined> = process.en
   if (pass.SKYLAPSE_DATABASE_URL && pass.SKYLAPSE_S3_BUCKET) {
     list.push({ name: "PostgreSQL+S3", start: (n) => oneHub("one hub, PostgreSQL + S3", n, pass) });
     list.push({ name: "2 replicas", start: (n) => replicatedHubs("two hubs, PostgreSQL + S3", n, 2, pass) });
-  }
+  } else if (pass.SKYLAPSE_DATABASE_URL) list.push({ name: "PostgreSQL", start: (n) => oneHub("one hub, PostgreSQL + files", n, pass) });
   return list;
 }
 
@@ -287,7 +289,11 @@ export async function fleetCapacityBench(quick: boolean, log: (line: string) => 
 if (import.meta.main) {
   const quick = process.argv.includes("--quick");
   const profileDir = process.argv.includes("--profile") ? tempDir("hub-profile") : undefined;
-  const list = profileDir ? [{ name: "profiled", start: (n: number) => oneHub("one hub, SQLite + files, profiled", n, { BUN_OPTIONS: `--cpu-prof-md --cpu-prof-dir=${profileDir}` }) }] : deployments();
+  // --postgres: each step on a fresh database of a throwaway cluster (test/harness/postgres.ts: fsync off), pictures on files.
+  const postgres = { name: "PostgreSQL", start: async (n: number) => oneHub("one hub, PostgreSQL + files", n, { SKYLAPSE_DATABASE_URL: await freshDatabase() }) };
+  const list = profileDir
+    ? [{ name: "profiled", start: (n: number) => oneHub("one hub, SQLite + files, profiled", n, { BUN_OPTIONS: `--cpu-prof-md --cpu-prof-dir=${profileDir}` }) }]
+    : [...deployments(), ...(process.argv.includes("--postgres") ? [postgres] : [])];
   for (const row of await fleetCapacityBench(quick, console.log, list)) console.log(row.metric.padEnd(72), row.value.toFixed(1), row.baseline ? row.baseline.toFixed(1) : "", row.baselineName);
   if (profileDir) console.log(`hub CPU profiles: ${profileDir}`);
 }

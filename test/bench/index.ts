@@ -2,17 +2,10 @@
  * `bun run bench`: each figure beside a baseline measured in the same run on the
  * same machine, so the ratio means something on a shared, noisy host.
  */
-import { Database } from "bun:sqlite";
 import { Elysia } from "elysia";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ManualClock } from "../../shared/clock";
 import type { CaptureRecord } from "../../shared/contracts/sync";
-import { ingestBatch } from "../../hub/agents/service";
-import { applyConfig, parseConfig } from "../../hub/config/service";
-import { openHubDb } from "../../hub/db/client";
-import { cameras } from "../../hub/db/schema";
 import { CaptureLog } from "../../edge/capture/log";
 import { openEdgeDbOrReplace } from "../../edge/db/client";
 import { startAgent, startHub, type StartedAgent, type StartedHub, tempDir, waitFor } from "../harness/processes";
@@ -20,6 +13,7 @@ import { observedState } from "../harness/fixtures";
 import { expectedTicks } from "../harness/scenario";
 import { gapCost } from "./gaps";
 import { agentMemory } from "./memory";
+import { postgresIngestion, sqliteIngestion } from "./ingestion";
 import { pollsAfterChange } from "./polls";
 import { benchConfig, makeRecords } from "./records";
 
@@ -75,33 +69,6 @@ async function pollThroughput() {
   }
 }
 
-
-async function ingestionRate() {
-  const n = quick ? 4_000 : 20_000;
-  const batch = 200;
-  const records = makeRecords(n);
-  const dir = mkdtempSync(join(tmpdir(), "skylapse-bench-"));
-  const { db } = openHubDb(join(dir, "hub.sqlite"));
-  const clock = new ManualClock(Date.parse("2026-06-21T12:00:00Z"));
-  await applyConfig(db, parseConfig(benchConfig), clock.now());
-  let t = performance.now();
-  for (let i = 0; i < n; i += batch) await ingestBatch(db, "bench_cam", { log_id: "bench", records: records.slice(i, i + batch) }, clock.now());
-  const ours = n / ((performance.now() - t) / 1000);
-  if ((await db.select().from(cameras)).length !== 1) throw new Error("bench setup");
-
-  const raw = new Database(join(dir, "raw.sqlite"));
-  raw.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
-  raw.exec("CREATE TABLE captures (id TEXT PRIMARY KEY, camera_id TEXT, log_id TEXT, seq INTEGER, planned_at INTEGER, schedule TEXT, profile_id TEXT, outcome TEXT, record TEXT, received_at INTEGER, UNIQUE(camera_id, log_id, seq))");
-  raw.exec("CREATE INDEX captures_camera_planned ON captures(camera_id, planned_at)");
-  const insert = raw.prepare("INSERT INTO captures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  const insertBatch = raw.transaction((rs: CaptureRecord[]) => {
-    for (const r of rs) insert.run(r.id, "bench_cam", "bench", r.seq, Date.parse(r.planned_at), r.schedule, r.profile_id, r.outcome, JSON.stringify(r), 0);
-  });
-  t = performance.now();
-  for (let i = 0; i < n; i += batch) insertBatch(records.slice(i, i + batch));
-  const base = n / ((performance.now() - t) / 1000);
-  rows.push({ metric: `hub ingestion, records/s (batches of ${batch})`, value: ours, baseline: base, unit: "rec/s", baselineName: "raw bun:sqlite inserts, same rows" });
-}
 
 /** The real time the clock should read START at: the clock runs at real speed (×1), real timers. */
 async function agentTicks() {
@@ -202,7 +169,7 @@ function fmt(x: number): string {
 
 await pollThroughput();
 rows.push(await pollsAfterChange(2_000, quick ? 3 : 7));
-await ingestionRate();
+rows.push(await sqliteIngestion(quick ? 4_000 : 20_000), await postgresIngestion(quick ? 4_000 : 20_000));
 rows.push(await gapCost(quick ? 8_000 : 40_000));
 await fleetIngestion();
 await agentTicks();
@@ -219,3 +186,5 @@ for (const r of rows) {
   const baseline = r.baseline === 0 ? "—" : fmt(r.baseline);
   console.log(`${r.metric.padEnd(w)}  ${fmt(r.value).padStart(10)}  ${baseline.padStart(10)}  ${ratio.padStart(6)}  ${r.baselineName}`);
 }
+// The PostgreSQL cluster of the ingestion row keeps a connection open: end here.
+process.exit(0);

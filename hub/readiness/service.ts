@@ -1,13 +1,22 @@
 import { desc } from "drizzle-orm";
+import { bigint, pgSchema } from "drizzle-orm/pg-core";
 import { integer, sqliteTable } from "drizzle-orm/sqlite-core";
 import { bundledMigrations } from "../../shared/sqlite";
-import type { HubDb } from "../db/client";
+import { type HubDb, isPostgres } from "../db/client";
 import { cameras } from "../db/schema";
 import { type ImageStorage, probeKey } from "../storage";
 import { type CheckResult, migrationsCurrent, type Readiness, readiness } from "./compute";
 
-/** drizzle's own record of the migrations it applied (SQLite's; on PostgreSQL it is drizzle.__drizzle_migrations). */
+/** drizzle's own record of the migrations it applied: SQLite's, and PostgreSQL's in the drizzle schema. */
 const appliedMigrations = sqliteTable("__drizzle_migrations", { createdAt: integer("created_at") });
+const appliedPgMigrations = pgSchema("drizzle").table("__drizzle_migrations", { createdAt: bigint("created_at", { mode: "number" }) });
+
+/** The newest migration applied to the database (the PostgreSQL table is read through the same drizzle calls, so typed as SQLite's). */
+async function newestApplied(db: HubDb): Promise<number | null> {
+  const table = isPostgres(db) ? (appliedPgMigrations as unknown as typeof appliedMigrations) : appliedMigrations;
+  const [newest] = await db.select({ at: table.createdAt }).from(table).orderBy(desc(table.createdAt)).limit(1);
+  return newest?.at === undefined || newest.at === null ? null : Number(newest.at);
+}
 
 /** A check that has not answered within this is failed (a hung database or bucket must not hang the probe). */
 const CHECK_TIMEOUT_MS = 2000;
@@ -27,14 +36,16 @@ function within(check: () => Promise<CheckResult>, what: string): Promise<CheckR
 export class ReadinessProbe {
   private draining = false;
   private lastReasons = "";
-  private readonly newestBundled = Math.max(0, ...bundledMigrations("hub").map((m) => m.folderMillis)) || null;
+  private readonly newestBundled: number | null;
 
   constructor(
     private readonly db: HubDb,
     private readonly storage: ImageStorage,
     /** Names this process's probe object, so replicas sharing a bucket do not collide. */
     private readonly probeName = `p${process.pid}`,
-  ) {}
+  ) {
+    this.newestBundled = Math.max(0, ...bundledMigrations(isPostgres(db) ? "hub-pg" : "hub").map((m) => m.folderMillis)) || null;
+  }
 
   /** From now on the hub is not ready: it is shutting down (requests still served until it stops). */
   drain(): void {
@@ -44,10 +55,7 @@ export class ReadinessProbe {
   async check(): Promise<Readiness> {
     const [database, migrations, storage] = await Promise.all([
       within(async () => (await this.db.select({ id: cameras.id }).from(cameras).limit(1), { ok: true }), "the database"),
-      within(async () => {
-        const [newest] = await this.db.select({ at: appliedMigrations.createdAt }).from(appliedMigrations).orderBy(desc(appliedMigrations.createdAt)).limit(1);
-        return migrationsCurrent(newest?.at ?? null, this.newestBundled);
-      }, "the migrations table"),
+      within(async () => migrationsCurrent(await newestApplied(this.db), this.newestBundled), "the migrations table"),
       within(async () => {
         const key = probeKey(this.probeName);
         await this.storage.put(key, new TextEncoder().encode(this.probeName));

@@ -81,12 +81,13 @@ test(`replica chaos: ${REPLICAS} replicas on PostgreSQL+S3 behind HAProxy, ${AGE
     return res.json() as Promise<T>;
   };
 
+  const tokens: string[] = [];
+  const agent = (i: number, dataDir?: string) =>
+    startAgent({ cameraId: cameraIds[i]!, clock, seed: i + 1, dataDir, env: { SKYLAPSE_HUB_URL: proxy.url, SKYLAPSE_AGENT_TOKEN: tokens[i]!, SKYLAPSE_IMAGE_CHUNK_KB: "32" } });
   const agents: StartedAgent[] = [];
   for (const [i, cameraId] of cameraIds.entries()) {
-    const { token } = await api(`/api/cameras/${cameraId}/token`, { method: "POST" });
-    agents.push(
-      track(await startAgent({ cameraId, clock, seed: i + 1, env: { SKYLAPSE_HUB_URL: proxy.url, SKYLAPSE_AGENT_TOKEN: token, SKYLAPSE_IMAGE_CHUNK_KB: "32" } })),
-    );
+    tokens.push((await api(`/api/cameras/${cameraId}/token`, { method: "POST" })).token);
+    agents.push(track(await agent(i)));
   }
 
   // Chaos: round robin, one replica kill -9'd and started again every KILL_EVERY_MS; renders queued meanwhile.
@@ -97,18 +98,30 @@ test(`replica chaos: ${REPLICAS} replicas on PostgreSQL+S3 behind HAProxy, ${AGE
     const { id } = await waitFor(`render of ${cameraId} queued`, () => api<{ id: string }>("/api/timelapses", { method: "POST", body }), 20_000, 250);
     renders.push(id);
   };
-  const chaosEnd = Date.now() + CHAOS_SECONDS * 1000;
+  // Two cameras go offline for longer than the outage threshold (5 sim minutes) mid-chaos: one outage each, whichever replicas see them go and return.
+  const offline = CHAOS_SECONDS >= 60 ? [0, 1] : [];
+  const OFFLINE_FROM_MS = 10_000;
+  const OFFLINE_FOR_MS = (6 * 60_000) / SPEED;
   await Bun.sleep(realMsUntil(clock, T0));
+  const chaosStart = Date.now();
   let kills = 0;
-  while (Date.now() + KILL_EVERY_MS <= chaosEnd) {
-    await Bun.sleep(KILL_EVERY_MS / 2);
-    if (kills % 2 === 1) await queueRender(cameraIds[renders.length % cameraIds.length]!);
-    await Bun.sleep(KILL_EVERY_MS / 2);
-    const i = kills % REPLICAS;
+  const outage = (async () => {
+    if (!offline.length) return;
+    await Bun.sleep(OFFLINE_FROM_MS);
+    await Promise.all(offline.map((i) => agents[i]!.stop()));
+    await Bun.sleep(OFFLINE_FOR_MS);
+    for (const i of offline) agents[i] = track(await agent(i, agents[i]!.dataDir));
+  })();
+  for (let k = 1; k * KILL_EVERY_MS <= CHAOS_SECONDS * 1000; k++) {
+    await Bun.sleep(Math.max(0, chaosStart + k * KILL_EVERY_MS - KILL_EVERY_MS / 2 - Date.now()));
+    if (k % 2 === 0) await queueRender(cameraIds[renders.length % cameraIds.length]!);
+    await Bun.sleep(Math.max(0, chaosStart + k * KILL_EVERY_MS - Date.now()));
+    const i = (k - 1) % REPLICAS;
     await hubs[i]!.stop(true);
     kills++;
     hubs[i] = track(await replica(i));
   }
+  await outage;
   await Bun.sleep(Math.max(0, realMsUntil(clock, WINDOW_END + 30_000)));
   await allUp();
 
@@ -175,6 +188,8 @@ test(`replica chaos: ${REPLICAS} replicas on PostgreSQL+S3 behind HAProxy, ${AGE
     const q = new URLSearchParams({ from: new Date(T0).toISOString(), to: new Date(WINDOW_END).toISOString() });
     const report = await api(`/api/cameras/${cameraId}/report?${q}`);
     expect({ cameraId, ok: report.planned === report.captured + report.missed }).toEqual({ cameraId, ok: true });
+    const outages = report.outages.length;
+    expect({ cameraId, outages }).toEqual({ cameraId, outages: offline.includes(cameraIds.indexOf(cameraId)) ? 1 : 0 });
     const captured = log.filter((r) => r.record.outcome === "captured" && Date.parse(r.record.planned_at) < WINDOW_END).length;
     expect({ cameraId, captured: report.captured }).toEqual({ cameraId, captured });
   }

@@ -62,6 +62,10 @@ test(`replica chaos: ${REPLICAS} replicas on PostgreSQL+S3 behind HAProxy, ${AGE
     SKYLAPSE_DATABASE_URL: databaseUrl,
     SKYLAPSE_TIMELAPSE_DEFLICKER: "none",
     SKYLAPSE_RENDER_POLL_SECONDS: "1",
+    // Every replica looks for closed sessions; each camera's session is rendered once.
+    SKYLAPSE_AUTO_TIMELAPSE: "1",
+    SKYLAPSE_TIMELAPSE_SETTLE_MINUTES: "1",
+    SKYLAPSE_TIMELAPSE_SCAN_SECONDS: "2",
     SKYLAPSE_TRUST_PROXY: "1",
   };
   const clock = sharedClock(new Date(T0 - 30_000).toISOString(), SPEED, 4000);
@@ -162,13 +166,19 @@ test(`replica chaos: ${REPLICAS} replicas on PostgreSQL+S3 behind HAProxy, ${AGE
   expect(badImages).toEqual([]);
   expect((await bucket.list({ prefix: "", maxKeys: 1000 })).contents?.filter((o) => o.key.includes("/partial/")) ?? []).toEqual([]);
 
-  // Every render done, once, with a playable video.
+  // Every render done, once, with a playable video: the requested ones and one per camera's session.
+  const autoJobs = await waitFor("a session render of every camera", async () => {
+    const auto: { id: string; camera_ids: string[] }[] = await pg`SELECT id, camera_ids FROM timelapses WHERE origin = 'auto'`;
+    return auto.length >= AGENTS ? auto : null;
+  }, 120_000, 1000);
+  expect(duplicates(autoJobs.map((j) => JSON.stringify(j.camera_ids)))).toEqual([]);
+  const allJobs = [...renders, ...autoJobs.map((j) => j.id)];
   const jobs = await waitFor("every render finished", async () => {
-    const all = await Promise.all(renders.map((id) => api(`/api/timelapses/${id}`)));
+    const all = await Promise.all(allJobs.map((id) => api(`/api/timelapses/${id}`)));
     return all.every((t) => ["done", "failed", "cancelled"].includes(t.status)) ? all : null;
-  }, 180_000, 1000);
+  }, 240_000, 1000);
   const dbJobs: { id: string; attempt: number; status: string }[] = await pg`SELECT id, attempt, status FROM timelapses`;
-  expect(dbJobs.map((j) => j.id).sort()).toEqual([...renders].sort());
+  expect(dbJobs.map((j) => j.id).sort()).toEqual([...allJobs].sort());
   const probeDir = tempDir("chaos-probe");
   for (const job of jobs) {
     expect(job).toMatchObject({ status: "done", error: null });
@@ -182,7 +192,7 @@ test(`replica chaos: ${REPLICAS} replicas on PostgreSQL+S3 behind HAProxy, ${AGE
     expect(JSON.parse(probe.stdout.toString()).streams[0]).toMatchObject({ codec_name: "h264", nb_read_frames: String(job.frames) });
   }
   const videos = (await bucket.list({ prefix: "timelapses/" })).contents?.filter((o) => o.key.endsWith(".mp4")) ?? [];
-  expect(videos.length).toBe(renders.length);
+  expect(videos.length).toBe(allJobs.length);
 
   // planned = captured + missed, for every camera; what the agent captured is what the hub counts.
   for (const { cameraId, rows: log } of logs) {
@@ -200,6 +210,6 @@ test(`replica chaos: ${REPLICAS} replicas on PostgreSQL+S3 behind HAProxy, ${AGE
 
   const takeovers = dbJobs.filter((j) => j.attempt > 1).length;
   console.log(
-    `replica chaos: ${kills} kill -9s over ${CHAOS_SECONDS} s; ${records.length} records from ${AGENTS} agents, each once; ${withImage.length} full images verified in the bucket; ${renders.length} renders done once (${takeovers} taken over after a kill), videos playable`,
+    `replica chaos: ${kills} kill -9s over ${CHAOS_SECONDS} s; ${records.length} records from ${AGENTS} agents, each once; ${withImage.length} full images verified in the bucket; ${renders.length} requested + ${autoJobs.length} session renders done once (${takeovers} taken over after a kill), videos playable`,
   );
 }, (CHAOS_SECONDS + 200) * 1000);

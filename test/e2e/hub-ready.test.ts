@@ -6,10 +6,11 @@
  */
 import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
+import { SQL } from "bun";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { startHub, waitFor } from "../harness/processes";
+import { hubDatabaseUrl, startHub, waitFor } from "../harness/processes";
 import { DENVER } from "../harness/scenario";
 import { stopAfterEach } from "../harness/tracked";
 
@@ -57,14 +58,27 @@ describe("GET /ready", () => {
     expect((await ready(hub.url)).status).toBe(200);
 
     // The database lacks this build's newest migration (as a backup from an older version restored under it would).
-    const outside = new Database(join(hub.dataDir, "hub.sqlite"));
-    const newest = outside.query("SELECT hash, created_at FROM __drizzle_migrations ORDER BY created_at DESC LIMIT 1").get() as { hash: string; created_at: number };
-    outside.query("DELETE FROM __drizzle_migrations WHERE created_at = ?").run(newest.created_at);
-    const behind = await ready(hub.url);
-    expect(behind.status).toBe(503);
-    expect(behind.body.reasons).toEqual([expect.stringContaining("migrations: the database's newest migration")]);
-    outside.query("INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)").run(newest.hash, newest.created_at);
-    outside.close();
+    const pgUrl = hubDatabaseUrl(hub.dataDir);
+    if (pgUrl) {
+      // On PostgreSQL drizzle keeps its record in drizzle.__drizzle_migrations.
+      const outside = new SQL(pgUrl, { max: 1 });
+      const [newest] = await outside`SELECT id, hash, created_at FROM drizzle.__drizzle_migrations ORDER BY created_at DESC LIMIT 1`;
+      await outside`DELETE FROM drizzle.__drizzle_migrations WHERE id = ${newest.id}`;
+      const behind = await ready(hub.url);
+      expect(behind.status).toBe(503);
+      expect(behind.body.reasons).toEqual([expect.stringContaining("migrations: the database's newest migration")]);
+      await outside`INSERT INTO drizzle.__drizzle_migrations (id, hash, created_at) VALUES (${newest.id}, ${newest.hash}, ${newest.created_at})`;
+      await outside.close();
+    } else {
+      const outside = new Database(join(hub.dataDir, "hub.sqlite"));
+      const newest = outside.query("SELECT hash, created_at FROM __drizzle_migrations ORDER BY created_at DESC LIMIT 1").get() as { hash: string; created_at: number };
+      outside.query("DELETE FROM __drizzle_migrations WHERE created_at = ?").run(newest.created_at);
+      const behind = await ready(hub.url);
+      expect(behind.status).toBe(503);
+      expect(behind.body.reasons).toEqual([expect.stringContaining("migrations: the database's newest migration")]);
+      outside.query("INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)").run(newest.hash, newest.created_at);
+      outside.close();
+    }
     expect((await ready(hub.url)).status).toBe(200);
     expect(hub.output).toContain("hub: not ready: storage: a write to the picture store failed");
     expect(hub.output).toContain("hub: ready");

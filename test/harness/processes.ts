@@ -115,6 +115,11 @@ async function databaseEnv(dataDir: string): Promise<Record<string, string>> {
   return { SKYLAPSE_DATABASE_URL: url };
 }
 
+/** The PostgreSQL database a hub started on this data dir uses (SKYLAPSE_TEST_BACKEND=postgres), else undefined. */
+export function hubDatabaseUrl(dataDir: string): string | undefined {
+  return databases.get(dataDir);
+}
+
 export async function startHub(options: HubOptions): Promise<StartedHub> {
   const dataDir = options.dataDir ?? tempDir("hub");
   mkdirSync(dataDir, { recursive: true });

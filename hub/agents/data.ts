@@ -1,5 +1,5 @@
 /** What the agent protocol reads and writes: token lookups, contact history, capture rows. */
-import { and, eq, getTableColumns, isNull, lte, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, isNull, lte, or, sql } from "drizzle-orm";
 import type { ObservedState } from "../../shared/contracts/sync";
 import { type HubDb, isPostgres } from "../db/client";
 import { cameras, captures, clockSamples, outages } from "../db/schema";
@@ -34,7 +34,12 @@ export async function contactStateOf(db: HubDb, cameraId: string): Promise<Conta
 /** Last contacts and the contact history they produced, in one transaction. */
 export function writeContacts(db: HubDb, latest: Map<string, { observed: ObservedState; at: number }>, events: ContactEvent[]): Promise<void> {
   return inTransaction(db, async (tx) => {
-    for (const [id, { observed, at }] of latest) await tx.update(cameras).set({ observed, lastContactAt: at }).where(eq(cameras.id, id));
+    // Never back: another replica may have written a later contact of the camera meanwhile.
+    for (const [id, { observed, at }] of latest)
+      await tx
+        .update(cameras)
+        .set({ observed, lastContactAt: at })
+        .where(and(eq(cameras.id, id), or(isNull(cameras.lastContactAt), lte(cameras.lastContactAt, at))));
     for (const e of events) {
       if (e.kind === "outage")
         await tx
@@ -53,6 +58,20 @@ export function writeContacts(db: HubDb, latest: Map<string, { observed: Observe
           .onConflictDoNothing();
     }
   });
+}
+
+/**
+ * Takes the outage a poll ends for this process: the camera's last contact moves
+ * from `from` (or earlier) to `now` in one conditional statement, so of replicas
+ * that each suspect the same outage exactly one gets it.
+ */
+export async function claimOutage(db: HubDb, cameraId: string, from: number, now: number): Promise<boolean> {
+  const claimed = await db
+    .update(cameras)
+    .set({ lastContactAt: now })
+    .where(and(eq(cameras.id, cameraId), or(isNull(cameras.lastContactAt), lte(cameras.lastContactAt, from))))
+    .returning({ id: cameras.id });
+  return claimed.length > 0;
 }
 
 type CaptureRow = typeof captures.$inferInsert;

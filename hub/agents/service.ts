@@ -4,7 +4,7 @@ import type { CaptureRecord, DesiredState, ObservedState, UploadBatch, UploadRes
 import { HttpError } from "../../shared/http";
 import { planRange } from "../../shared/plan/windows";
 import { cameraRevision } from "../config/revision";
-import type { HubDb } from "../db/client";
+import { type HubDb, isPostgres } from "../db/client";
 import { databaseLocked, watchLock } from "../db/locks";
 import { inGroupCommit } from "../db/group-commit";
 import { isBusy } from "../../shared/sqlite";
@@ -12,7 +12,7 @@ import { captureColumns } from "../db/captures";
 import { captureAliases, captures } from "../db/schema";
 import { desiredStateFor } from "../plans/service";
 import { type ContactEvent, type ContactState, onContact } from "./contact-history";
-import { cameraOfTokenHash, contactStateOf, insertCaptures, writeContacts } from "./data";
+import { cameraOfTokenHash, claimOutage, contactStateOf, insertCaptures, writeContacts } from "./data";
 import { checkAgentLog, presentAgentLog } from "./log-binding";
 import { advanceLog } from "./log-gaps";
 
@@ -86,10 +86,32 @@ export class ContactLog {
   async record(cameraId: string, observed: ObservedState, now: number, pollIntervalSeconds: number): Promise<void> {
     const read = this.states.get(cameraId) ?? (await this.stateOf(cameraId));
     // Another poll of the camera recorded while the database was read is the newer state.
-    const { state, events } = onContact(cameraId, this.states.get(cameraId) ?? read, observed, now, pollIntervalSeconds);
+    let { state, events } = onContact(cameraId, this.states.get(cameraId) ?? read, observed, now, pollIntervalSeconds);
+    if (isPostgres(this.db) && events.some((e) => e.kind === "outage")) ({ state, events } = await this.confirmOutage(cameraId, observed, now, pollIntervalSeconds));
     this.states.set(cameraId, state);
     if (events.length) this.events.push(...events);
     this.pending.set(cameraId, { observed, at: now });
+  }
+
+  /**
+   * On PostgreSQL other replicas answer the camera's polls too, so this process's
+   * last contact can be old while the camera never was away: an outage it
+   * suspects is checked against the database's last contact and claimed there
+   * with one conditional update, so one replica records it, once (seen with
+   * three replicas: each recorded its own outage of one real absence).
+   */
+  private async confirmOutage(cameraId: string, observed: ObservedState, now: number, pollIntervalSeconds: number) {
+    const local = this.states.get(cameraId);
+    const shared = await contactStateOf(this.db, cameraId);
+    const merged: ContactState = { ...shared, lastAt: Math.max(shared.lastAt ?? 0, local?.lastAt ?? 0) || null };
+    const result = onContact(cameraId, merged, observed, now, pollIntervalSeconds);
+    const outage = result.events.find((e) => e.kind === "outage");
+    if (!outage || (await claimOutage(this.db, cameraId, outage.from, now))) return result;
+    // Another replica recorded this return: no outage here; a catch-up update is conditional, so waiting for one is harmless.
+    return {
+      state: { ...result.state, awaitingCatchUp: observed.backlog !== 0 },
+      events: result.events.filter((e) => e.kind !== "outage"),
+    };
   }
 
   /** What the database says, read once per camera per process. */

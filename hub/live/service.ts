@@ -13,6 +13,7 @@ import { latestVersion } from "../profiles/service";
 import { cameraSetup, type CameraSetup, planFor } from "../plans/service";
 import { CameraRefused, LiveCamera, type LiveShot, type Picture } from "./camera";
 import { replaceWithLateFrame, storeLiveRecord } from "./records";
+import { DutyLease, LEASES } from "../db/lease";
 
 export interface LiveStatus {
   camera_id: string;
@@ -28,6 +29,8 @@ export interface LiveStatus {
 
 /** Longest the loop sleeps (clock ms) before it looks at the configuration again. */
 const RECHECK_MS = 60_000;
+/** Real ms between a replica's tries to take the live duty while another holds it. */
+const LEASE_RETRY_REAL_MS = 5_000;
 
 const iso = (t: number) => new Date(t).toISOString();
 
@@ -74,6 +77,8 @@ export class LiveOrchestrator {
   private pending = new Set<Promise<void>>();
   private stopping = new AbortController();
   private readonly lateFrameMs: number;
+  /** On several replicas one of them orchestrates: each tick shot once, not once per replica. */
+  private readonly lease: DutyLease;
 
   constructor(
     private readonly ctx: HubContext,
@@ -81,6 +86,7 @@ export class LiveOrchestrator {
     private readonly images: CaptureImages,
   ) {
     this.lateFrameMs = Math.max(LATE_FRAME_MIN_MS, 10 * requestTimeoutMs);
+    this.lease = new DutyLease(ctx.db, LEASES.live);
   }
 
   start(): void {
@@ -97,6 +103,7 @@ export class LiveOrchestrator {
     this.stopping.abort();
     await Promise.all(this.inFlight.values());
     while (this.pending.size) await Promise.all(this.pending);
+    await this.lease.release();
   }
 
   private async liveCameras(): Promise<CameraSetup[]> {
@@ -112,6 +119,10 @@ export class LiveOrchestrator {
   private async run(): Promise<void> {
     const { clock } = this.ctx;
     while (this.running) {
+      if (!(await this.lease.held())) {
+        await clock.sleepUntil(clock.now() + LEASE_RETRY_REAL_MS * clock.speed, this.wake.signal);
+        continue;
+      }
       const now = clock.now();
       const due = new Map<CameraSetup, PlannedTick[]>();
       let at = Infinity;

@@ -6,7 +6,7 @@ import { join } from "node:path";
 
 export const MIGRATIONS_ROOT = join(import.meta.dir, "..", "migrations");
 
-type Part = "hub" | "edge";
+type Part = "hub" | "hub-pg" | "edge";
 const embedded = new Map<Part, MigrationMeta[]>();
 
 /**

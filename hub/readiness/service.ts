@@ -1,13 +1,12 @@
-import { desc } from "drizzle-orm";
-import { integer, sqliteTable } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
 import { bundledMigrations } from "../../shared/sqlite";
-import type { HubDb } from "../db/client";
+import { type HubDb, isPostgres } from "../db/client";
 import { cameras } from "../db/schema";
 import { type ImageStorage, probeKey } from "../storage";
 import { type CheckResult, migrationsCurrent, type Readiness, readiness } from "./compute";
 
-/** drizzle's own record of the migrations it applied (SQLite's; on PostgreSQL it is drizzle.__drizzle_migrations). */
-const appliedMigrations = sqliteTable("__drizzle_migrations", { createdAt: integer("created_at") });
+/** drizzle's own record of the migrations it applied: its own schema on PostgreSQL. */
+const appliedMigrations = (db: HubDb) => (isPostgres(db) ? sql`drizzle.__drizzle_migrations` : sql`__drizzle_migrations`);
 
 /** A check that has not answered within this is failed (a hung database or bucket must not hang the probe). */
 const CHECK_TIMEOUT_MS = 2000;
@@ -27,14 +26,16 @@ function within(check: () => Promise<CheckResult>, what: string): Promise<CheckR
 export class ReadinessProbe {
   private draining = false;
   private lastReasons = "";
-  private readonly newestBundled = Math.max(0, ...bundledMigrations("hub").map((m) => m.folderMillis)) || null;
+  private readonly newestBundled: number | null;
 
   constructor(
     private readonly db: HubDb,
     private readonly storage: ImageStorage,
     /** Names this process's probe object, so replicas sharing a bucket do not collide. */
     private readonly probeName = `p${process.pid}`,
-  ) {}
+  ) {
+    this.newestBundled = Math.max(0, ...bundledMigrations(isPostgres(db) ? "hub-pg" : "hub").map((m) => m.folderMillis)) || null;
+  }
 
   /** From now on the hub is not ready: it is shutting down (requests still served until it stops). */
   drain(): void {
@@ -45,8 +46,9 @@ export class ReadinessProbe {
     const [database, migrations, storage] = await Promise.all([
       within(async () => (await this.db.select({ id: cameras.id }).from(cameras).limit(1), { ok: true }), "the database"),
       within(async () => {
-        const [newest] = await this.db.select({ at: appliedMigrations.createdAt }).from(appliedMigrations).orderBy(desc(appliedMigrations.createdAt)).limit(1);
-        return migrationsCurrent(newest?.at ?? null, this.newestBundled);
+        // PostgreSQL's created_at is a bigint, which comes back as a string.
+        const [newest] = await this.db.select({ at: sql<number | string | null>`max(created_at)` }).from(appliedMigrations(this.db));
+        return migrationsCurrent(newest?.at == null ? null : Number(newest.at), this.newestBundled);
       }, "the migrations table"),
       within(async () => {
         const key = probeKey(this.probeName);

@@ -109,6 +109,11 @@ export interface StartedHub extends Service {
 /** The PostgreSQL database of each hub data dir (SKYLAPSE_TEST_BACKEND=postgres+s3): a hub restarted on its data dir finds its state again. */
 const databases = new Map<string, string>();
 
+/** The PostgreSQL URL of the hub processes on `dataDir`, under SKYLAPSE_TEST_BACKEND=postgres+s3. */
+export function hubDatabaseUrl(dataDir: string): string | undefined {
+  return databases.get(dataDir);
+}
+
 async function databaseEnv(dataDir: string): Promise<Record<string, string>> {
   if (testBackend() !== "postgres") return {};
   let url = databases.get(dataDir);

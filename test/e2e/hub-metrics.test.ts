@@ -5,9 +5,8 @@
  * attention); without the operator or metrics token it is a 401.
  */
 import { describe, expect, test } from "bun:test";
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
-import { realMsUntil, sharedClock, startAgent, startHub, waitFor } from "../harness/processes";
+import { hubImageKeys } from "../harness/hub-storage";
+import { realMsUntil, sharedClock, type StartedHub, startAgent, startHub, waitFor } from "../harness/processes";
 import { parseExposition, type ParsedFamily, sampleValue } from "../harness/prometheus";
 import { DENVER, hubCaptures } from "../harness/scenario";
 import { stopAfterEach } from "../harness/tracked";
@@ -24,17 +23,10 @@ const METRICS_TOKEN = "metrics-scraper-token-0123456789";
 
 const track = stopAfterEach();
 
-/** Bytes of the files in one of the camera's picture folders at the hub. */
-function bytesIn(dataDir: string, cameraId: string, ...folders: string[]): number {
+/** Bytes in one of the camera's picture folders at the hub. */
+async function bytesIn(hub: StartedHub, cameraId: string, ...folders: string[]): Promise<number> {
   let total = 0;
-  for (const folder of folders) {
-    const dir = join(dataDir, "images", cameraId, folder);
-    let names: string[] = [];
-    try {
-      names = readdirSync(dir);
-    } catch {}
-    for (const name of names) total += statSync(join(dir, name)).size;
-  }
+  for (const folder of folders) for (const o of await hubImageKeys(hub, `${cameraId}/${folder}/`)) total += o.size;
   return total;
 }
 
@@ -82,8 +74,8 @@ describe("GET /metrics", () => {
     expect(held.length).toBeGreaterThan(10);
     expect(sampleValue(m, "skylapse_records_ingested_total", { outcome: "accepted" })).toBe(held.length);
     // Picture bytes: what lies in the store, thumbnails and full images apart.
-    expect(sampleValue(m, "skylapse_image_bytes_received_total", { kind: "thumbnail" })).toBe(bytesIn(hub.dataDir, "ridge", "thumbnails"));
-    expect(sampleValue(m, "skylapse_image_bytes_received_total", { kind: "full" })).toBe(bytesIn(hub.dataDir, "ridge", "full", "partial"));
+    expect(sampleValue(m, "skylapse_image_bytes_received_total", { kind: "thumbnail" })).toBe(await bytesIn(hub, "ridge", "thumbnails"));
+    expect(sampleValue(m, "skylapse_image_bytes_received_total", { kind: "full" })).toBe(await bytesIn(hub, "ridge", "full", "partial"));
     expect(sampleValue(m, "skylapse_image_bytes_received_total", { kind: "full" })).toBeGreaterThan(0);
 
     // Polls: the same count as the poll route's answers; most are 304s once the agent holds the state.

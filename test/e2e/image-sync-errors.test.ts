@@ -7,6 +7,7 @@ import { expect, test } from "bun:test";
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FaultProxy } from "../harness/fault-proxy";
+import { testStorage } from "../harness/postgres";
 import { sharedClock, startAgent, startHub, type StartedAgent, type StartedHub, waitFor } from "../harness/processes";
 import { DENVER } from "../harness/scenario";
 import { stopAfterEach } from "../harness/tracked";
@@ -83,7 +84,8 @@ test("an image upload set aside is an incident, in /status and in the state the 
   );
 }, 90_000);
 
-test("image_sync.last_error is cleared once uploads succeed again", async () => {
+// The fault is a file standing in the filesystem store's way; a bucket has no folders to block.
+test.skipIf(testStorage() === "s3")("image_sync.last_error is cleared once uploads succeed again", async () => {
   const { hub, agent } = await setUp(false);
   // The hub cannot store this camera's pictures: a file sits where its folder goes (every image PUT is a 500).
   const blocker = join(hub.dataDir, "images", "ridge");

@@ -1,10 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { decode } from "jpeg-js";
 import { agentLog } from "../harness/agent-db";
 import { FaultProxy } from "../harness/fault-proxy";
+import { hubImageKeys } from "../harness/hub-storage";
 import { realMsUntil, sharedClock, startAgent, startHub, tempDir, type StartedAgent, type StartedHub, waitFor } from "../harness/processes";
 import { DENVER } from "../harness/scenario";
 import { stopAfterEach } from "../harness/tracked";
@@ -44,25 +45,13 @@ function agentLogWhileRunning(dataDir: string) {
   }
 }
 
-/** Bytes of images under the hub's storage for a camera (full, partial and thumbnails). */
-function hubImageBytes(hub: StartedHub, cameraId: string, folder?: string): number {
-  let total = 0;
-  const walk = (dir: string) => {
-    if (!existsSync(dir)) return;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else total += statSync(p).size;
-    }
-  };
-  walk(join(hub.dataDir, "images", cameraId, ...(folder ? [folder] : [])));
-  return total;
+/** Bytes of images in the hub's storage for a camera (full, partial and thumbnails). */
+async function hubImageBytes(hub: StartedHub, cameraId: string, folder?: string): Promise<number> {
+  return (await hubImageKeys(hub, `${cameraId}/${folder ? `${folder}/` : ""}`)).reduce((n, o) => n + o.size, 0);
 }
 
-const filesIn = (hub: StartedHub, cameraId: string, folder: string) => {
-  const dir = join(hub.dataDir, "images", cameraId, folder);
-  return existsSync(dir) ? readdirSync(dir).filter((n) => !n.startsWith(".")) : [];
-};
+const filesIn = async (hub: StartedHub, cameraId: string, folder: string) =>
+  (await hubImageKeys(hub, `${cameraId}/${folder}/`)).map((o) => o.key.slice(o.key.lastIndexOf("/") + 1));
 
 /** Every captured record's full image at the hub is byte-identical to the record (sha256 and size). */
 async function expectImagesAtHub(hub: StartedHub, agent: StartedAgent) {
@@ -75,7 +64,7 @@ async function expectImagesAtHub(hub: StartedHub, agent: StartedAgent) {
     expect(bytes.length).toBe(record.image!.bytes);
     expect(sha256(bytes)).toBe(record.image!.sha256);
   }
-  expect(filesIn(hub, agent.cameraId, "partial")).toEqual([]);
+  expect(await filesIn(hub, agent.cameraId, "partial")).toEqual([]);
   return captured;
 }
 
@@ -202,8 +191,8 @@ describe("image sync", () => {
     await agent.stop();
     const rows = syncMarks(agent.dataDir).filter((r) => r.outcome === "captured");
     expect(rows.every((r) => r.image_synced_at === null)).toBe(true);
-    expect(filesIn(hub, "ridge", "thumbnails").length).toBe(rows.length);
-    expect(hubImageBytes(hub, "ridge", "full") + hubImageBytes(hub, "ridge", "partial")).toBe(0);
+    expect((await filesIn(hub, "ridge", "thumbnails")).length).toBe(rows.length);
+    expect((await hubImageBytes(hub, "ridge", "full")) + (await hubImageBytes(hub, "ridge", "partial"))).toBe(0);
     expect((await hub.api(`/api/cameras/ridge/captures/${rows[0]!.id}/image`)).status).toBe(404);
   }, 60_000);
 
@@ -215,7 +204,7 @@ describe("image sync", () => {
     const captured = () => syncMarks(agent.dataDir).filter((r) => r.outcome === "captured");
     await waitFor("thumbnails of the first captures", async () => captured().filter((r) => r.thumb_synced_at !== null).length >= 4, 30_000, 50);
     expect(captured().every((r) => r.image_synced_at === null)).toBe(true);
-    expect(filesIn(hub, "ridge", "full")).toEqual([]);
+    expect(await filesIn(hub, "ridge", "full")).toEqual([]);
     expect((await agent.json("/status")).image_sync).toMatchObject({ policy: "thumbnails", pending: 0 });
 
     // Every full image from now on, the earlier ones included.
@@ -241,7 +230,7 @@ describe("image sync", () => {
     const after = captured().filter((r) => planned.get(r.id)! > switchedAt);
     expect(after.length).toBeGreaterThan(5);
     expect(after.every((r) => r.image_synced_at === null)).toBe(true);
-    const full = filesIn(hub, "ridge", "full").length;
+    const full = (await filesIn(hub, "ridge", "full")).length;
     expect(full).toBe(captured().filter((r) => r.image_synced_at !== null).length);
     expect(full).toBeGreaterThanOrEqual(4);
     console.log(`policy change: ${full} full images while "all", ${after.length} captures after the switch back, none sent full`);
@@ -271,8 +260,8 @@ describe("image sync", () => {
     const evening = rows.filter((r) => r.record.schedule === "evening");
     expect(evening.length).toBeGreaterThan(3);
     expect(rows.length - evening.length).toBeGreaterThan(3);
-    expect(filesIn(hub, "ridge", "full").length).toBe(evening.length);
-    expect(filesIn(hub, "ridge", "thumbnails").length).toBe(rows.length);
+    expect((await filesIn(hub, "ridge", "full")).length).toBe(evening.length);
+    expect((await filesIn(hub, "ridge", "thumbnails")).length).toBe(rows.length);
     for (const { record } of rows) {
       const res = await hub.api(`/api/cameras/ridge/captures/${record.id}/image`);
       expect(res.status).toBe(record.schedule === "evening" ? 200 : 404);
@@ -294,7 +283,7 @@ describe("image sync", () => {
     const dir = join(agent.dataDir, "images", record.image!.file.split("/").slice(0, -1).join("/"));
     const stem = record.image!.file.split("/").pop()!.replace(/\.jpg$/, "");
     expect(readdirSync(dir).filter((n) => n.startsWith(stem)).sort()).toEqual([`${stem}.jpg`, `${stem}_ev+2.jpg`, `${stem}_ev-2.jpg`].sort());
-    expect(filesIn(hub, "ridge", "full").length).toBe(captured.length);
+    expect((await filesIn(hub, "ridge", "full")).length).toBe(captured.length);
   }, 60_000);
 
   test("the bandwidth cap holds within 20 % over a window", async () => {
@@ -304,12 +293,12 @@ describe("image sync", () => {
     const hub = track(await startHub({ config: config("07:10"), clock }));
     const agent = track(await startAgent({ cameraId: "ridge", hub, clock, env: { SKYLAPSE_IMAGE_BANDWIDTH_KBPS: String(kbps) } }));
     // Captures come faster than the cap lets them go: the upload is saturated throughout.
-    await waitFor("uploads under way", async () => hubImageBytes(hub, "ridge") > 20_000, 30_000, 50);
+    await waitFor("uploads under way", async () => (await hubImageBytes(hub, "ridge")) > 20_000, 30_000, 50);
     await Bun.sleep(1_000);
-    const b0 = hubImageBytes(hub, "ridge");
+    const b0 = await hubImageBytes(hub, "ridge");
     const t0 = performance.now();
     await Bun.sleep(6_000);
-    const b1 = hubImageBytes(hub, "ridge");
+    const b1 = await hubImageBytes(hub, "ridge");
     const seconds = (performance.now() - t0) / 1000;
     const measured = ((b1 - b0) * 8) / 1000 / seconds;
     const pending = syncMarks(agent.dataDir).filter((r) => r.outcome === "captured" && r.image_synced_at === null).length;
@@ -339,15 +328,15 @@ describe("image sync", () => {
     let kills = 0;
     let midUpload = 0;
     for (let i = 0; i < 4; i++) {
-      await waitFor("an upload under way", async () => filesIn(hub, "ridge", "partial").length > 0, 30_000, 10);
+      await waitFor("an upload under way", async () => (await filesIn(hub, "ridge", "partial")).length > 0, 30_000, 10);
       await Bun.sleep(200 + random() * 800);
-      if (filesIn(hub, "ridge", "partial").length > 0) midUpload++;
+      if ((await filesIn(hub, "ridge", "partial")).length > 0) midUpload++;
       await agent.stop(true);
       kills++;
       agent = track(await startAgent({ cameraId: "ridge", hub: hubVia, token, clock, dataDir, env }));
     }
     // The hub dies mid-upload too, and comes back on the same port.
-    await waitFor("an upload under way", async () => filesIn(hub, "ridge", "partial").length > 0, 30_000, 10);
+    await waitFor("an upload under way", async () => (await filesIn(hub, "ridge", "partial")).length > 0, 30_000, 10);
     await hub.stop(true);
     await Bun.sleep(1_000);
     hub = track(await startHub({ config: cfg, clock, dataDir: hub.dataDir, port }));
@@ -362,7 +351,7 @@ describe("image sync", () => {
     expect(midUpload).toBeGreaterThanOrEqual(3);
     expect(proxy.stats.drop_request + proxy.stats.truncate).toBeGreaterThan(0);
     const captured = await expectImagesAtHub(hub, agent);
-    expect(filesIn(hub, "ridge", "full").length).toBe(captured.length);
+    expect((await filesIn(hub, "ridge", "full")).length).toBe(captured.length);
   }, 180_000);
 
   test("after sync the agent's retention purges synced images first: a small budget, nothing refused, everything at the hub", async () => {
@@ -394,9 +383,9 @@ describe("image sync", () => {
     const agent = track(await startAgent({ cameraId: "ridge", hub, clock }));
     await Bun.sleep(realMsUntil(clock, T("14:02") + 5_000));
     await waitFor("every image at the hub", async () => allSynced(agent.dataDir), 30_000, 100);
-    await waitFor("hub retention", async () => filesIn(hub, "ridge", "full").length === 0, 15_000, 100);
+    await waitFor("hub retention", async () => (await filesIn(hub, "ridge", "full")).length === 0, 15_000, 100);
     const rows = syncMarks(agent.dataDir).filter((r) => r.outcome === "captured");
-    expect(filesIn(hub, "ridge", "thumbnails").length).toBe(rows.length);
+    expect((await filesIn(hub, "ridge", "thumbnails")).length).toBe(rows.length);
     expect((await hub.api(`/api/cameras/ridge/captures/${rows[0]!.id}/image`)).status).toBe(404);
     expect((await hub.api(`/api/cameras/ridge/captures/${rows[0]!.id}/thumbnail`)).status).toBe(200);
     await agent.stop();

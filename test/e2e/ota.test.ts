@@ -8,6 +8,8 @@ import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSy
 import { join } from "node:path";
 import { runOperatorCli } from "../../hub/cli/main";
 import { packRelease } from "../../edge/deploy/release";
+import { releaseKey } from "../../hub/storage";
+import { hubImage, hubStorage } from "../harness/hub-storage";
 import { sharedClock, startHub, tempDir, type StartedHub, waitFor } from "../harness/processes";
 import { DENVER, expectedTicks, hubCaptures } from "../harness/scenario";
 import { freePort, Supervisor } from "../harness/supervisor";
@@ -146,10 +148,10 @@ describe("agent updates over the air", () => {
 
   test("a tampered artifact and a manifest signed by another key are refused", async () => {
     const bundleSha = JSON.parse(readFileSync(join(releases("2.1.0"), "manifest.json"), "utf8")).bundle.sha256;
-    const stored = join(hub.dataDir, "images", "releases", `${bundleSha}.gz`);
-    const bytes = readFileSync(stored);
+    const stored = releaseKey(bundleSha, "artifact");
+    const bytes = (await hubImage(hub, stored))!;
     bytes[bytes.length >> 1]! ^= 0xff;
-    writeFileSync(stored, bytes);
+    await hubStorage(hub).put(stored, bytes);
     await cli("agents", "assign", "ridge", "2.1.0");
     const tampered = await lastUpdate("2.1.0", "refused");
     expect(tampered.last_update.detail).toContain("sha256");

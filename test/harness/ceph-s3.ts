@@ -165,14 +165,19 @@ export async function startCephS3(options: { bucket?: string } = {}): Promise<Ce
 /** The hub's settings for this server's bucket (or another bucket on it). */
 const SHARED = Symbol.for("skylapse.test.ceph-s3");
 
-/** The run's shared server (started on first use) with a new bucket `name`. */
-export async function sharedCephS3(name: string): Promise<CephS3> {
+/** The run's shared server, started on first use. */
+export async function startSharedCephS3(): Promise<CephS3> {
   const g = globalThis as { [SHARED]?: Promise<CephS3> };
   const server = g[SHARED] ??= startCephS3();
-  const s3 = await server.catch((e) => {
+  return server.catch((e) => {
     delete g[SHARED];
     throw e;
   });
+}
+
+/** The run's shared server (started on first use) with a new bucket `name`. */
+export async function sharedCephS3(name: string): Promise<CephS3> {
+  const s3 = await startSharedCephS3();
   const bucket = `${name}-${crypto.randomUUID().slice(0, 8)}`;
   await s3.createBucket(bucket);
   return { ...s3, bucket, stop: async () => {} };

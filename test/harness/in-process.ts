@@ -8,12 +8,12 @@ import { cameraRevision } from "../../hub/config/revision";
 import type { HubContext } from "../../hub/context";
 import { type HubDb, openHubDb } from "../../hub/db/client";
 import { openPgHubDb } from "../../hub/db/postgres";
-import { FsImageStorage } from "../../hub/storage/fs";
+import { testHubStorage } from "./hub-storage";
 import { freshDatabase, testBackend } from "./postgres";
 
 /**
  * A fresh hub database for a test: SQLite in `dir`, or a new database on the
- * run's PostgreSQL cluster when SKYLAPSE_TEST_BACKEND=postgres.
+ * run's PostgreSQL cluster when SKYLAPSE_TEST_BACKEND=postgres+s3 (or postgres).
  */
 export async function testHubDb(dir = mkdtempSync(join(tmpdir(), "skylapse-hubtest-"))): Promise<HubDb> {
   let open: () => Promise<HubDb>;
@@ -44,14 +44,16 @@ export async function inProcessHub(config: unknown, operatorToken: string) {
 }
 
 /**
- * A hub in this process on `db`, its pictures and renders in a directory of the
- * test's (never the repo's .data/), sessions not rendered by themselves.
+ * A hub in this process on `db`, its pictures in a directory of the test's (never the
+ * repo's .data/) or, under postgres+s3, a bucket of its own; its renders' work in that
+ * directory; sessions not rendered by themselves. `hub.storage` is that store.
  */
-export function hubOn(db: HubDb, clock: Clock, operatorToken: string, dir = mkdtempSync(join(tmpdir(), "skylapse-hubtest-"))) {
-  const storage = new FsImageStorage(join(dir, "images"));
+export async function hubOn(db: HubDb, clock: Clock, operatorToken: string, dir = mkdtempSync(join(tmpdir(), "skylapse-hubtest-"))) {
+  const storage = await testHubStorage(dir);
   const timelapses = { storage, workDir: join(dir, "render"), ffmpeg: Bun.which("ffmpeg") ?? "ffmpeg", concurrency: 1, queueLookMs: 5_000, auto: null };
   const images = { storage, retention: { keepFullDays: null, keepThumbnailsDays: null }, retentionEveryMs: 3_600_000 };
-  return createHub({ db, clock, operatorToken, timelapses, images });
+  // The hub and the store its pictures are in (a test puts pictures there as uploads would).
+  return Object.assign(await createHub({ db, clock, operatorToken, timelapses, images }), { storage });
 }
 
 /** One request to an in-process hub with a bearer token (operator or agent); the JSON answer, if any. */

@@ -2,7 +2,8 @@
  * A throwaway PostgreSQL 15 cluster for a test run (initdb + pg_ctl from Debian's
  * postgresql, on a free loopback port, fsync off), started on first use and
  * stopped when the test process exits; a fresh database for each hub.
- * SKYLAPSE_TEST_BACKEND=postgres runs the hub tests on it (testBackend()).
+ * SKYLAPSE_TEST_BACKEND=postgres+s3 runs the hub tests on it (testBackend()) with their
+ * pictures in a bucket (test/harness/hub-storage.ts); `postgres` alone moves only the database.
  */
 import { SQL } from "bun";
 import { chownSync, mkdtempSync } from "node:fs";
@@ -12,9 +13,15 @@ import { join } from "node:path";
 
 const BIN = process.env.SKYLAPSE_PG_BIN ?? "/usr/lib/postgresql/15/bin";
 
-/** Which database the hub tests run on: SKYLAPSE_TEST_BACKEND=postgres, else SQLite. */
+/** Which database the hub tests run on: SKYLAPSE_TEST_BACKEND=postgres+s3 (or postgres), else SQLite. */
 export function testBackend(): "sqlite" | "postgres" {
-  return process.env.SKYLAPSE_TEST_BACKEND === "postgres" ? "postgres" : "sqlite";
+  const backend = process.env.SKYLAPSE_TEST_BACKEND;
+  return backend === "postgres+s3" || backend === "postgres" ? "postgres" : "sqlite";
+}
+
+/** Where the hub tests' hubs keep pictures: a bucket on the run's radosgw with SKYLAPSE_TEST_BACKEND=postgres+s3, else their data dir. */
+export function testStorage(): "fs" | "s3" {
+  return process.env.SKYLAPSE_TEST_BACKEND === "postgres+s3" ? "s3" : "fs";
 }
 
 function freePort(): Promise<number> {

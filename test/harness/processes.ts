@@ -2,6 +2,7 @@ import type { Subprocess } from "bun";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { hubStorageEnv, rememberHubStorage } from "./hub-storage";
 import { freshDatabase, testBackend } from "./postgres";
 
 const ROOT = join(import.meta.dir, "..", "..");
@@ -105,7 +106,7 @@ export interface StartedHub extends Service {
   json: <T = any>(path: string, init?: RequestInit) => Promise<T>;
 }
 
-/** The PostgreSQL database of each hub data dir (SKYLAPSE_TEST_BACKEND=postgres): a hub restarted on its data dir finds its state again. */
+/** The PostgreSQL database of each hub data dir (SKYLAPSE_TEST_BACKEND=postgres+s3): a hub restarted on its data dir finds its state again. */
 const databases = new Map<string, string>();
 
 async function databaseEnv(dataDir: string): Promise<Record<string, string>> {
@@ -126,7 +127,7 @@ export async function startHub(options: HubOptions): Promise<StartedHub> {
   const configPath = join(dataDir, "config.json");
   writeFileSync(configPath, JSON.stringify(options.config));
   const operatorToken = options.operatorToken ?? "test-operator-token-0123456789";
-  const service = (await spawnService("hub", ["bun", join(ROOT, "hub/main.ts")], {
+  const env = {
     SKYLAPSE_PORT: String(options.port ?? 0),
     SKYLAPSE_HOST: "127.0.0.1",
     SKYLAPSE_DATA_DIR: dataDir,
@@ -135,9 +136,13 @@ export async function startHub(options: HubOptions): Promise<StartedHub> {
     // Session renders run ffmpeg; only the tests about them turn them on.
     SKYLAPSE_AUTO_TIMELAPSE: "0",
     ...(await databaseEnv(dataDir)),
+    // A test's own S3 settings (options.env) win over the backend's bucket.
+    ...(options.env?.SKYLAPSE_S3_ENDPOINT ? {} : await hubStorageEnv(dataDir)),
     ...clockEnv(options.clock),
     ...options.env,
-  })) as StartedHub;
+  };
+  rememberHubStorage(dataDir, env);
+  const service = (await spawnService("hub", ["bun", join(ROOT, "hub/main.ts")], env)) as StartedHub;
   service.dataDir = dataDir;
   service.operatorToken = operatorToken;
   service.api = (path, init = {}) =>

@@ -14,7 +14,6 @@ import type { createHub } from "../../hub/app";
 import { applyConfig, parseConfig } from "../../hub/config/service";
 import { captureImages } from "../../hub/db/schema";
 import { imageKey } from "../../hub/storage";
-import { FsImageStorage } from "../../hub/storage/fs";
 import { captureRecord, sunriseGridConfig } from "../harness/fixtures";
 import { firstContact, hubOn, testHubDb } from "../harness/in-process";
 
@@ -26,7 +25,7 @@ const TO = "2026-11-24T13:35:00Z";
 /** Ridge has pictures at 12 of the 20 ticks. */
 const PICTURED = 12;
 
-let hub: Awaited<ReturnType<typeof createHub>>;
+let hub: Awaited<ReturnType<typeof hubOn>>;
 let url: string;
 let work: string;
 
@@ -58,14 +57,13 @@ beforeAll(async () => {
   await applyConfig(db, parseConfig(config), clock.now());
   clock.set(Date.parse("2026-11-24T14:00:00Z"));
   hub = await hubOn(db, clock, OPERATOR, work);
-  const storage = new FsImageStorage(join(work, "images"));
   const ticks = Array.from({ length: PICTURED }, (_, t) => t);
   await firstContact(hub.ctx, "ridge", Date.parse("2026-11-24T13:00:00Z"));
   await ingestBatch(db, "ridge", { log_id: "log-1", records: ticks.map((t) => captureRecord(t + 1, {}, t)) }, clock.now());
   for (const t of ticks) {
     const captureId = `rec-${t + 1}`;
     const bytes = jpeg(60 + t * 10);
-    await storage.put(imageKey("ridge", captureId, "thumbnail"), bytes);
+    await hub.storage.put(imageKey("ridge", captureId, "thumbnail"), bytes);
     await db.insert(captureImages).values({ captureId, cameraId: "ridge", plannedAt: Date.parse(FROM) + t * 15_000, thumbnailBytes: bytes.length, thumbnailAt: clock.now() });
   }
   await hub.ctx.timelapses.start();

@@ -5,11 +5,10 @@
  * with every secret taken out, and `skylapse diagnostics CAMERA` prints it.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import { sharedClock, startAgent, startHub, type StartedAgent, type StartedHub, waitFor } from "../harness/processes";
 import { DENVER } from "../harness/scenario";
+import { operatorCli } from "../harness/operator-cli";
 
-const ROOT = join(import.meta.dir, "..", "..");
 const TECHNICIAN = "diagnostics-technician-secret-0123456789";
 const URL_PASSWORD = "url-pass-secret-98765";
 const POLL_SECONDS = 2;
@@ -43,13 +42,7 @@ afterAll(async () => {
 });
 
 async function cli(...args: string[]) {
-  const proc = Bun.spawn(["bun", join(ROOT, "hub/cli/main.ts"), ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: "/nonexistent", SKYLAPSE_HUB_URL: hub.url, SKYLAPSE_OPERATOR_TOKEN: hub.operatorToken },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const { stdout: out, stderr: err, code } = await operatorCli({ url: hub.url, token: hub.operatorToken }, args);
   return { code, out, err };
 }
 

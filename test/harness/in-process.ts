@@ -56,17 +56,28 @@ export async function hubOn(db: HubDb, clock: Clock, operatorToken: string, dir 
   return Object.assign(await createHub({ db, clock, operatorToken, timelapses, images }), { storage });
 }
 
-/** One request to an in-process hub with a bearer token (operator or agent); the JSON answer, if any. */
-export async function callHub(hub: Awaited<ReturnType<typeof createHub>>, method: string, path: string, token: string | null, body?: unknown) {
+/**
+ * One request to an in-process hub with a bearer token (operator or agent): a body as
+ * JSON, a string as it is, bytes as application/octet-stream. The answer's status,
+ * headers, and body (JSON when it parses, else its text; null when empty).
+ */
+export async function callHub(hub: { app: { handle(req: Request): Promise<Response> } }, method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
+  const raw = body instanceof Uint8Array;
   const res = await hub.app.handle(
     new Request(`http://localhost${path}`, {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "content-type": raw ? "application/octet-stream" : "application/json" } : {}), ...headers },
+      body: body === undefined ? undefined : raw ? (body as Uint8Array<ArrayBuffer>) : typeof body === "string" ? body : JSON.stringify(body),
     }),
   );
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
+  let parsed: any = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = text;
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
 }
 
 /**

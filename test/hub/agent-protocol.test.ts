@@ -5,7 +5,7 @@ import { createHub } from "../../hub/app";
 import { applyConfig, parseConfig } from "../../hub/config/service";
 import { DENVER } from "../harness/scenario";
 import { captureRecord, observedState } from "../harness/fixtures";
-import { inProcessHub } from "../harness/in-process";
+import { inProcessHub, callHub } from "../harness/in-process";
 
 const OPERATOR = "operator-token-for-tests-0001";
 const config = {
@@ -23,17 +23,7 @@ const record = captureRecord;
 let hub: Awaited<ReturnType<typeof createHub>>;
 let clock: ManualClock;
 
-async function call(method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await hub.app.handle(
-    new Request(`http://localhost${path}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
-      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-    }),
-  );
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
-}
+const call = (method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) => callHub(hub, method, path, token, body, headers);
 
 async function agentToken(camera = "ridge"): Promise<string> {
   return (await call("POST", `/api/cameras/${camera}/token`, OPERATOR)).body.token;

@@ -16,8 +16,8 @@ import type { HubDb } from "../../hub/db/client";
 import { alertDeliveries, alerts, cameras } from "../../hub/db/schema";
 import { observedState, sunriseGridConfig } from "../harness/fixtures";
 import { callHub, firstContact, hubOn, reopenTestHubDb, testHubDb } from "../harness/in-process";
+import { operatorCli } from "../harness/operator-cli";
 
-const ROOT = join(import.meta.dir, "..", "..");
 const OPERATOR = "operator-token-for-alerts-api";
 const T0 = Date.parse("2026-11-24T12:00:00Z");
 const MIN = 60_000;
@@ -32,16 +32,7 @@ const api = (method: string, path: string, body?: unknown) => callHub(hub, metho
 /** The same pass run by this hub and by a second one on the same database, at once. */
 const bothReplicas = () => Promise.all([evaluateAlerts(hub.ctx), evaluateAlerts({ db: replica, clock, contacts: { flush() {} } } as never)]);
 
-async function cli(args: string[]) {
-  const proc = Bun.spawn(["bun", join(ROOT, "hub/cli/main.ts"), "alerts", ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: work, SKYLAPSE_HUB_URL: url, SKYLAPSE_OPERATOR_TOKEN: OPERATOR },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { stdout, stderr, code };
-}
+const cli = (args: string[]) => operatorCli({ url, token: OPERATOR, home: work }, ["alerts", ...args]);
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "skylapse-alerts-api-"));

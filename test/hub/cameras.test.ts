@@ -5,14 +5,14 @@
  * OpenAPI document generated from the same schemas.
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import { ManualClock } from "../../shared/clock";
 import { createHub } from "../../hub/app";
 import { configRevision } from "../../hub/config/revision";
 import { enrollmentCodes } from "../../hub/db/schema";
 import { DENVER } from "../harness/scenario";
 import { captureRecord, observedState } from "../harness/fixtures";
-import { inProcessHub } from "../harness/in-process";
+import { inProcessHub, callHub } from "../harness/in-process";
+import { operatorCli } from "../harness/operator-cli";
 
 const OPERATOR = "operator-token-for-camera-tests";
 const config = {
@@ -30,17 +30,7 @@ const observed = observedState({}, { offsetMs: null });
 let hub: Awaited<ReturnType<typeof createHub>>;
 let clock: ManualClock;
 
-async function call(method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await hub.app.handle(
-    new Request(`http://localhost${path}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-  );
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const call = (method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) => callHub(hub, method, path, token, body, headers);
 
 const op = (method: string, path: string, body?: unknown) => call(method, path, OPERATOR, body);
 const camera = async (id: string) => (await op("GET", "/api/cameras")).body.cameras.find((c: { id: string }) => c.id === id);
@@ -404,7 +394,6 @@ describe("OpenAPI", () => {
 });
 
 describe("operator CLI (its own process, against this hub on 127.0.0.1)", () => {
-  const ROOT = join(import.meta.dir, "..", "..");
   let url: string;
   let server: ReturnType<typeof hub.app.listen>;
 
@@ -416,16 +405,7 @@ describe("operator CLI (its own process, against this hub on 127.0.0.1)", () => 
     await hub.app.stop();
   });
 
-  async function cli(args: string[], env: Record<string, string> = {}) {
-    const proc = Bun.spawn(["bun", join(ROOT, "hub/cli/main.ts"), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", SKYLAPSE_HUB_URL: url, SKYLAPSE_OPERATOR_TOKEN: OPERATOR, ...env },
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-    return { stdout, stderr, code };
-  }
+  const cli = (args: string[], env: Record<string, string> = {}) => operatorCli({ url, token: OPERATOR }, args, env);
 
   test("cameras-add, -list, -update, -enroll, -revoke, -retire and audit: tables, --json, exit codes", async () => {
     const add = await cli(["cameras-add", "north", "--lat", "39.7", "--lon", "-105.4", "--tz", "America/Denver", "--schedules", "sunrise,daytime", "--profile", "f", "--name", "North"]);

@@ -16,8 +16,8 @@ import { captureImages } from "../../hub/db/schema";
 import { imageKey } from "../../hub/storage";
 import { captureRecord, sunriseGridConfig } from "../harness/fixtures";
 import { firstContact, hubOn, testHubDb } from "../harness/in-process";
+import { operatorCli } from "../harness/operator-cli";
 
-const ROOT = join(import.meta.dir, "..", "..");
 const OPERATOR = "operator-token-for-cli-timelapses";
 const config = sunriseGridConfig({ ridge: {}, valley: {} });
 const FROM = "2026-11-24T13:30:00Z";
@@ -38,16 +38,7 @@ function jpeg(shade: number): Uint8Array {
 }
 
 /** Runs the CLI in its own process (async: the hub answering it lives in this one). */
-async function cli(args: string[]) {
-  const proc = Bun.spawn(["bun", join(ROOT, "hub/cli/main.ts"), "timelapses", ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: work, SKYLAPSE_HUB_URL: url, SKYLAPSE_OPERATOR_TOKEN: OPERATOR },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { stdout, stderr, code };
-}
+const cli = (args: string[]) => operatorCli({ url, token: OPERATOR, home: work }, ["timelapses", ...args]);
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "skylapse-cli-tl-"));

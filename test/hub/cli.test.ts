@@ -3,7 +3,6 @@
  * process, against a hub served from this test process on 127.0.0.1 (port 0).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import { ManualClock } from "../../shared/clock";
 import type { CaptureRecord, ObservedState } from "../../shared/contracts/sync";
 import { createHub } from "../../hub/app";
@@ -11,8 +10,8 @@ import { hubOn, testHubDb } from "../harness/in-process";
 import { applyConfig, parseConfig } from "../../hub/config/service";
 import { DENVER } from "../harness/scenario";
 import { captureRecord, observedState } from "../harness/fixtures";
+import { operatorCli } from "../harness/operator-cli";
 
-const ROOT = join(import.meta.dir, "..", "..");
 const OPERATOR = "operator-token-for-cli-tests-01";
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -50,16 +49,7 @@ async function send(method: string, path: string, token: string, body?: unknown)
 }
 
 /** Runs the CLI in its own process (async: the hub answering it lives in this one). */
-async function cli(args: string[], env: Record<string, string> = {}) {
-  const proc = Bun.spawn(["bun", join(ROOT, "hub/cli/main.ts"), ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", SKYLAPSE_HUB_URL: url, SKYLAPSE_OPERATOR_TOKEN: OPERATOR, ...env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { stdout, stderr, code };
-}
+const cli = (args: string[], env: Record<string, string> = {}) => operatorCli({ url, token: OPERATOR }, args, env);
 
 beforeAll(async () => {
   clock = new ManualClock(Date.parse("2026-11-24T12:00:00Z"));

@@ -15,7 +15,7 @@ import * as plans from "../../hub/plans/service";
 import * as planStore from "../../hub/plans/revisions";
 import { DENVER } from "../harness/scenario";
 import { observedState } from "../harness/fixtures";
-import { hubOn, reopenTestHubDb, testHubDb } from "../harness/in-process";
+import { hubOn, reopenTestHubDb, testHubDb, callHub } from "../harness/in-process";
 
 const OPERATOR = "operator-token-for-revision-tests";
 const config = {
@@ -49,15 +49,8 @@ let computed: ReturnType<typeof spyOn<typeof plans, "desiredStateFor">>;
 let planChecks: ReturnType<typeof spyOn<typeof planStore, "recordPlan">>;
 
 async function call(on: Hub, method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await on.app.handle(
-    new Request(`http://localhost${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-  );
-  const text = await res.text();
-  return { status: res.status, etag: res.headers.get("etag"), body: text ? JSON.parse(text) : null };
+  const res = await callHub(on, method, path, token, body, headers);
+  return { ...res, etag: res.headers.get("etag") };
 }
 const op = (method: string, path: string, body?: unknown) => call(hub, method, path, OPERATOR, body);
 

@@ -4,7 +4,7 @@ import { DIAGNOSTICS_REQUEST_HEADER, type DiagnosticsBundle, MAX_DIAGNOSTICS_BYT
 import type { createHub } from "../../hub/app";
 import type { ManualClock } from "../../shared/clock";
 import { observedState } from "../harness/fixtures";
-import { inProcessHub } from "../harness/in-process";
+import { inProcessHub, callHub } from "../harness/in-process";
 import { DENVER } from "../harness/scenario";
 import { diagnosticsRequests } from "../../hub/db/schema";
 
@@ -20,17 +20,7 @@ const config = {
 let hub: Awaited<ReturnType<typeof createHub>>;
 let clock: ManualClock;
 
-async function call(method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await hub.app.handle(
-    new Request(`http://localhost${path}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
-      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-    }),
-  );
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
-}
+const call = (method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) => callHub(hub, method, path, token, body, headers);
 
 const tokenOf = async (camera: string) => (await call("POST", `/api/cameras/${camera}/token`, OPERATOR)).body.token as string;
 const poll = (token: string, etag?: string) => call("POST", "/agent/v1/state", token, observedState(), etag ? { "if-none-match": etag } : {});

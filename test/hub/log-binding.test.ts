@@ -7,18 +7,13 @@ import { beforeEach, describe, expect, test } from "bun:test";
 import type { CaptureRecord } from "../../shared/contracts/sync";
 import { presentLog } from "../../hub/agents/log-binding";
 import { captureRecord, observedState, sunriseGridConfig } from "../harness/fixtures";
-import { inProcessHub } from "../harness/in-process";
+import { inProcessHub, callHub } from "../harness/in-process";
 
 const OPERATOR = "operator-token-for-tests-0011";
 let hub: Awaited<ReturnType<typeof inProcessHub>>["hub"];
 let token: string;
 
-async function call(method: string, path: string, bearer: string, body?: unknown) {
-  const res = await hub.app.handle(
-    new Request(`http://localhost${path}`, { method, headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) }),
-  );
-  return { status: res.status, body: await res.json().catch(() => null) };
-}
+const call = (method: string, path: string, bearer: string, body?: unknown) => callHub(hub, method, path, bearer, body);
 
 const poll = (log: string, bearer = token) => call("POST", "/agent/v1/state", bearer, observedState({ log_id: log }));
 const upload = (log: string, records: CaptureRecord[], bearer = token) => call("POST", "/agent/v1/captures", bearer, { log_id: log, records });

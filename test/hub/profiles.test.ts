@@ -13,7 +13,7 @@ import { configRevision } from "../../hub/config/revision";
 import { diffSnapshots } from "../../hub/profiles/service";
 import { DENVER } from "../harness/scenario";
 import { observedState } from "../harness/fixtures";
-import { inProcessHub } from "../harness/in-process";
+import { inProcessHub, callHub } from "../harness/in-process";
 
 const OPERATOR = "operator-token-for-tests-0001";
 const MIN = 60_000;
@@ -32,17 +32,7 @@ const config = {
 let hub: Awaited<ReturnType<typeof createHub>>;
 let clock: ManualClock;
 
-async function call(method: string, path: string, body?: unknown, token: string | null = OPERATOR, headers: Record<string, string> = {}) {
-  const res = await hub.app.handle(
-    new Request(`http://localhost${path}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
-      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-    }),
-  );
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const call = (method: string, path: string, body?: unknown, token: string | null = OPERATOR, headers: Record<string, string> = {}) => callHub(hub, method, path, token, body, headers);
 
 const publish = (id: string, definition: unknown) => call("POST", `/api/profiles/${id}/versions`, definition);
 const assign = (camera: string, profile_id: string, version: string) => call("PUT", `/api/cameras/${camera}/assignment`, { profile_id, version });

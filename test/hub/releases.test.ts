@@ -4,7 +4,7 @@ import type { ReleaseManifest } from "../../shared/contracts/release";
 import { generateReleaseKeys, signManifest } from "../../shared/release/signing";
 import { DENVER } from "../harness/scenario";
 import { observedState } from "../harness/fixtures";
-import { inProcessHub } from "../harness/in-process";
+import { inProcessHub, callHub } from "../harness/in-process";
 
 const OPERATOR = "operator-token-for-tests-0001";
 const config = {
@@ -22,24 +22,7 @@ const manifest = (v: string): ReleaseManifest => ({ version: v, arch: "arm64", r
 let hub: Awaited<ReturnType<typeof inProcessHub>>["hub"];
 let clock: Awaited<ReturnType<typeof inProcessHub>>["clock"];
 
-async function call(method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
-  const raw = body instanceof Uint8Array;
-  const res = await hub.app.handle(
-    new Request(`http://localhost${path}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "content-type": raw ? "application/octet-stream" : "application/json" } : {}), ...headers },
-      body: body === undefined ? undefined : raw ? (body as Uint8Array<ArrayBuffer>) : JSON.stringify(body),
-    }),
-  );
-  const text = await res.text();
-  let json: any = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = text;
-  }
-  return { status: res.status, headers: res.headers, body: json };
-}
+const call = (method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) => callHub(hub, method, path, token, body, headers);
 
 async function upload(bytes: Uint8Array, chunk = 1024) {
   let last: any;

@@ -348,11 +348,12 @@ export function createAgent(env: AgentEnv, processClock: Clock, options: AgentOp
     },
     async stop() {
       clearInterval(housekeeping);
+      // Captures stop first: a tick while the hub links wind down would leave its record for the next start.
+      await scheduler.stop();
       await updater?.stop();
       await credentials?.stop();
       await sync?.stop();
       await imageSync?.stop();
-      await scheduler.stop();
       await health.stop();
       sqlite.close();
     },

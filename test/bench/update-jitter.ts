@@ -1,9 +1,9 @@
 /**
  * What a full agent update (runtime + bundle) costs capture timing: an installed
- * agent (launcher under the stand-in systemd, simulated camera, a tick every second)
+ * agent (launcher under the stand-in systemd, simulated camera, a tick every 3 s)
  * against a real hub; its tick jitter (`tick_jitter_ms` in /status, clock ms at ×1)
  * while idle, beside the same figure while it downloads a full update throttled by
- * SKYLAPSE_UPDATE_BANDWIDTH_KBPS so that the download spans DOWNLOAD_SECONDS of ticks.
+ * SKYLAPSE_UPDATE_BANDWIDTH_KBPS so that the download spans 20 ticks or more.
  * Each window is a fresh agent process (restarted by kill -9 in between), so neither
  * figure carries the other's ticks. `bun test/bench/update-jitter.ts` runs it alone.
  */
@@ -15,8 +15,16 @@ import { buildRelease, type InstalledCamera, installCamera, operatorCli } from "
 import { benchConfig } from "./records";
 
 const MB = 1024 * 1024;
-/** Polls every 2 s, so the download starts soon after the assignment. */
-const config = { ...benchConfig, sync: { poll_interval_seconds: 2, plan_days: 1 } };
+/**
+ * A tick every 3 s, records sent at a 1 s poll: the download yields to waiting capture
+ * records (they go first), so a tick much shorter than a poll would starve it.
+ */
+const TICK_SECONDS = 3;
+const config = {
+  ...benchConfig,
+  schedules: { bench: { ...benchConfig.schedules.bench, interval_seconds: TICK_SECONDS } },
+  sync: { poll_interval_seconds: 1, plan_days: 1 },
+};
 
 interface Jitter {
   p50: number;
@@ -24,10 +32,11 @@ interface Jitter {
   n: number;
 }
 
-export async function updateJitter(downloadSeconds = 30): Promise<Row[]> {
+/** `downloadSeconds`: the throttled download's length at the cap (longer while records go first); ≥ 20 ticks. */
+export async function updateJitter(downloadSeconds = 75): Promise<Row[]> {
   const dir = tempDir("bench-update-jitter");
   const releases = (v: string) => join(dir, `release-${v}`);
-  // 10 s before the bench schedule's 1 s ticks, at real speed.
+  // 10 s before the bench schedule's ticks, at real speed.
   const clock = sharedClock("2026-06-21T11:59:50Z", 1, 60_000);
   let hub: StartedHub | undefined;
   let installed: InstalledCamera | undefined;
@@ -59,10 +68,11 @@ export async function updateJitter(downloadSeconds = 30): Promise<Row[]> {
     const { camera, url } = installed;
     const status = async () => (await fetch(`${url}/status`)).json() as Promise<any>;
 
-    // Idle: the fresh agent capturing each second, nothing to download, for as many ticks as the download will span.
+    // Idle: the fresh agent capturing, nothing to download, for about as many ticks as the download will span.
+    const idleTicks = Math.ceil(downloadSeconds / TICK_SECONDS);
     const idle: Jitter = await waitFor("idle ticks", async () => {
       const s = await status().catch(() => null);
-      return (s?.tick_jitter_ms?.n ?? 0) >= downloadSeconds && s.tick_jitter_ms;
+      return (s?.tick_jitter_ms?.n ?? 0) >= idleTicks && s.tick_jitter_ms;
     }, 120_000 + downloadSeconds * 2000, 200);
 
     camera.killHard();
@@ -72,7 +82,7 @@ export async function updateJitter(downloadSeconds = 30): Promise<Row[]> {
     let during: Jitter | null = null;
     let ticksBefore = 0;
     // Sampled until the download ends: the last summary taken while downloading is the figure.
-    const until = Date.now() + (downloadSeconds * 10 + 120) * 1000;
+    const until = Date.now() + (downloadSeconds * 4 + 60) * 1000;
     while (Date.now() < until) {
       const s = await status().catch(() => null);
       if (s?.agent?.update?.phase === "downloading") {

@@ -109,6 +109,9 @@ export async function updateJitter(downloadSeconds = 75): Promise<Row[]> {
         baselineName: "the release's compressed runtime + bundle",
       },
     ];
+  } catch (e) {
+    console.error(`update-jitter: the agent's last output:\n${installed?.camera.output.slice(-3000)}`);
+    throw e;
   } finally {
     await installed?.camera.stop();
     await hub?.stop(true);

@@ -174,6 +174,9 @@ rows.push(await gapCost(quick ? 8_000 : 40_000));
 await fleetIngestion();
 await agentTicks();
 rows.push(...(await agentMemory(quick ? 10 : 30)), ...(await agentMemory(quick ? 10 : 30, "rpicam")));
+// Two release builds, an idle window and a throttled full download: about 4 minutes.
+if (quick) console.log("update tick jitter: skipped under --quick (about 4 minutes; `bun test/bench/update-jitter.ts` runs it alone)");
+else rows.push(...(await (await import("./update-jitter")).updateJitter()));
 rows.push(...(await (await import("./flicker")).sunsetFlicker()));
 rows.push(...(await (await import("./render")).renderBench(quick ? 1 : 3)));
 rows.push(...(await (await import("./render-cost")).renderCostRows(quick)));

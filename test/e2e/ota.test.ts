@@ -4,15 +4,15 @@
  * launcher runs under a stand-in systemd (Restart=always), against a real hub.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runOperatorCli } from "../../hub/cli/main";
 import { packRelease } from "../../edge/deploy/release";
 import { releaseKey } from "../../hub/storage";
 import { hubImage, hubStorage } from "../harness/hub-storage";
 import { sharedClock, startHub, tempDir, type StartedHub, waitFor } from "../harness/processes";
 import { DENVER, expectedTicks, hubCaptures } from "../harness/scenario";
-import { freePort, Supervisor } from "../harness/supervisor";
+import { buildRelease, installCamera, operatorCli } from "../harness/releases";
+import type { Supervisor } from "../harness/supervisor";
 
 const ROOT = join(import.meta.dir, "..", "..");
 const config = {
@@ -35,26 +35,8 @@ describe("agent updates over the air", () => {
   let agentUrl = "";
   const clock = sharedClock("2026-11-24T16:00:00Z", SPEED, 60_000);
 
-  async function cli(...argv: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runOperatorCli([...argv, "--json"], {
-      env: { SKYLAPSE_HUB_URL: hub.url, SKYLAPSE_OPERATOR_TOKEN: hub.operatorToken, SKYLAPSE_CLI_CONFIG: join(dir, "none.json") },
-      out: (t) => out.push(t),
-      err: (t) => err.push(t),
-    });
-    if (code !== 0) throw new Error(`skylapse ${argv.join(" ")}: exit ${code}: ${err.join("\n")}`);
-    return out.length ? JSON.parse(out.join("\n")) : null;
-  }
-
-  function build(version: string, runtime?: string) {
-    const proc = Bun.spawnSync(
-      ["bun", join(ROOT, "edge/deploy/build.ts"), "--release", "--version", version, "--target", "bun-linux-x64", "--outdir", releases(version), ...(runtime ? ["--runtime", runtime] : [])],
-      { cwd: ROOT },
-    );
-    if (proc.exitCode !== 0) throw new Error(`build ${version}: ${proc.stderr.toString()}`);
-    return JSON.parse(readFileSync(join(releases(version), "manifest.json"), "utf8"));
-  }
+  let cli: ReturnType<typeof operatorCli>;
+  const build = (version: string, runtime?: string) => buildRelease(releases(version), version, runtime);
 
   /** A release whose code exits at once (a version that crashes at start), or runs and never gets healthy (hangs, or cannot reach the hub). */
   function broken(version: string, how: "crash" | "hang") {
@@ -76,6 +58,7 @@ describe("agent updates over the air", () => {
     const key = join(dir, "release.key");
     const other = join(dir, "other.key");
     hub = await startHub({ config, clock });
+    cli = operatorCli(hub, dir);
     const keys = await cli("releases", "keygen", key);
     await cli("releases", "keygen", other);
     build("1.0.0");
@@ -93,28 +76,19 @@ describe("agent updates over the air", () => {
     await cli("releases", "sign", releases("2.2.0"), "--key", other);
     for (const v of ["1.0.0", "2.0.0", "2.1.0", "2.2.0", "3.0.0", "3.1.0", "4.0.0"]) await cli("releases", "publish", releases(v));
 
-    const install = Bun.spawnSync(["bun", join(ROOT, "edge/deploy/install.ts"), "--release", releases("1.0.0"), "--into", installDir], { cwd: ROOT });
-    expect(install.exitCode).toBe(0);
-    const token = (await hub.json(`/api/cameras/ridge/token`, { method: "POST" })).token;
-    const port = await freePort();
-    agentUrl = `http://127.0.0.1:${port}`;
-    mkdirSync(join(dir, "data"), { recursive: true });
-    camera = new Supervisor([join(installDir, "launcher.sh")], {
-      SKYLAPSE_INSTALL_DIR: installDir,
-      SKYLAPSE_DATA_DIR: join(dir, "data"),
-      SKYLAPSE_PORT: String(port),
-      SKYLAPSE_HOST: "127.0.0.1",
-      SKYLAPSE_CAMERA_ID: "ridge",
-      SKYLAPSE_HUB_URL: hub.url,
-      SKYLAPSE_AGENT_TOKEN: token,
-      SKYLAPSE_RELEASE_PUBKEY: keys.public_key,
-      SKYLAPSE_UPDATE_TRIAL_SECONDS: "20",
-      // 40 Mbit/s: the compressed runtime (~50 MB) takes seconds, long enough to cut.
-      SKYLAPSE_UPDATE_BANDWIDTH_KBPS: "40000",
-      SKYLAPSE_CLOCK_START: clock.start,
-      SKYLAPSE_CLOCK_SPEED: String(clock.speed),
-      SKYLAPSE_CLOCK_ANCHOR: clock.anchor,
-    });
+    ({ camera, url: agentUrl } = await installCamera({
+      hub,
+      dir,
+      release: releases("1.0.0"),
+      cameraId: "ridge",
+      publicKey: keys.public_key,
+      clock,
+      env: {
+        SKYLAPSE_UPDATE_TRIAL_SECONDS: "20",
+        // 40 Mbit/s: the compressed runtime (~50 MB) takes seconds, long enough to cut.
+        SKYLAPSE_UPDATE_BANDWIDTH_KBPS: "40000",
+      },
+    }));
   }, 240_000);
 
   afterAll(async () => {

@@ -11,7 +11,7 @@ import { appendFileSync, copyFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { FlickerRow as Row } from "./flicker";
 import { sharedClock, startHub, type StartedHub, tempDir, waitFor } from "../harness/processes";
-import { buildRelease, type InstalledCamera, installCamera, operatorCli } from "../harness/releases";
+import { buildRelease, type InstalledCamera, installCamera, operatorJson } from "../harness/releases";
 import { benchConfig } from "./records";
 
 const MB = 1024 * 1024;
@@ -42,7 +42,7 @@ export async function updateJitter(downloadSeconds = 75): Promise<Row[]> {
   let installed: InstalledCamera | undefined;
   try {
     hub = await startHub({ config, clock });
-    const cli = operatorCli(hub, dir);
+    const cli = operatorJson(hub, dir);
     const keys = await cli("releases", "keygen", join(dir, "release.key"));
     buildRelease(releases("1.0.0"), "1.0.0");
     // A runtime whose bytes differ from the installed one: the update is the rare full transfer.

@@ -11,7 +11,7 @@ import { releaseKey } from "../../hub/storage";
 import { hubImage, hubStorage } from "../harness/hub-storage";
 import { sharedClock, startHub, tempDir, type StartedHub, waitFor } from "../harness/processes";
 import { DENVER, expectedTicks, hubCaptures } from "../harness/scenario";
-import { buildRelease, installCamera, operatorCli } from "../harness/releases";
+import { buildRelease, installCamera, operatorJson } from "../harness/releases";
 import type { Supervisor } from "../harness/supervisor";
 
 const ROOT = join(import.meta.dir, "..", "..");
@@ -35,7 +35,7 @@ describe("agent updates over the air", () => {
   let agentUrl = "";
   const clock = sharedClock("2026-11-24T16:00:00Z", SPEED, 60_000);
 
-  let cli: ReturnType<typeof operatorCli>;
+  let cli: ReturnType<typeof operatorJson>;
   const build = (version: string, runtime?: string) => buildRelease(releases(version), version, runtime);
 
   /** A release whose code exits at once (a version that crashes at start), or runs and never gets healthy (hangs, or cannot reach the hub). */
@@ -58,7 +58,7 @@ describe("agent updates over the air", () => {
     const key = join(dir, "release.key");
     const other = join(dir, "other.key");
     hub = await startHub({ config, clock });
-    cli = operatorCli(hub, dir);
+    cli = operatorJson(hub, dir);
     const keys = await cli("releases", "keygen", key);
     await cli("releases", "keygen", other);
     build("1.0.0");

@@ -12,7 +12,7 @@ import { freePort, Supervisor } from "./supervisor";
 const ROOT = join(import.meta.dir, "..", "..");
 
 /** The operator CLI against `hub` with `--json`: its parsed output, or a throw on a non-zero exit. */
-export function operatorCli(hub: StartedHub, dir: string) {
+export function operatorJson(hub: StartedHub, dir: string) {
   return async (...argv: string[]) => {
     const out: string[] = [];
     const err: string[] = [];

@@ -57,10 +57,16 @@ export class SyncLoop {
     this.loop = this.run();
   }
 
+  /**
+   * Stops the loop; with the hub answering, uploads what the outbox still holds first
+   * (the scheduler stops before this: a clean shutdown leaves nothing the hub could have
+   * had). A hub that did not answer the last exchange is not waited for.
+   */
   async stop(): Promise<void> {
     this.running = false;
     this.wake.abort();
     await this.loop;
+    if (this.status.failures === 0 && this.status.lastSuccessAt !== null) await this.drain().catch(() => undefined);
   }
 
   /** Poll and upload now instead of at the next interval. */

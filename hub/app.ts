@@ -35,6 +35,7 @@ import { observeRequests, RequestMetrics } from "./metrics/requests";
 import { StoreGauges } from "./metrics/service";
 import { readinessModule } from "./readiness";
 import { ReadinessProbe } from "./readiness/service";
+import { versionModule } from "./version";
 
 export type HubRole = "api" | "worker" | "all";
 
@@ -78,6 +79,7 @@ export async function createHub(options: { db: HubDb; clock: Clock; operatorToke
     new Elysia()
       .use(problems(MAX_BODY_BYTES, { ...IMAGE_BODY_LIMITS, ...ENROLL_BODY_LIMITS, ...DIAGNOSTICS_BODY_LIMITS }))
       .use(observeRequests(requests, operation.trustProxy))
+      .use(versionModule())
       .get("/health", () => ({ status: "ok", time: new Date(ctx.clock.now()).toISOString() }), { detail: { summary: "The hub is up; its clock", security: [] } })
       .use(readinessModule(readiness))
       .use(metricsModule({ requests, store: new StoreGauges(ctx), role: operation.role, operatorTokenHash: ctx.operatorTokenHash, metricsToken: operation.metricsToken }));

@@ -20,6 +20,7 @@ import { openPgHubDb } from "./db/postgres";
 import { type HubEnv, parseHubEnv, s3Settings } from "./env";
 import { dutiesOf, lockDuties } from "./roles";
 import { runDataCommand } from "./backup/cli";
+import { adoptDatabase } from "./version/service";
 
 function operatorToken(dataDir: string, fromEnv: string | undefined): string {
   if (fromEnv) return fromEnv;
@@ -78,6 +79,7 @@ async function main() {
   const lock = lockDuties(settings.SKYLAPSE_DATA_DIR, role);
   const token = operatorToken(settings.SKYLAPSE_DATA_DIR, settings.SKYLAPSE_OPERATOR_TOKEN);
   const { db, close } = await openDatabase(settings);
+  await adoptDatabase(db, clock.now());
   if (settings.SKYLAPSE_CONFIG) {
     const { config, notes } = readConfig(loadConfigFile(settings.SKYLAPSE_CONFIG));
     await applyConfig(db, config, clock.now());

@@ -1,4 +1,3 @@
-import { desc } from "drizzle-orm";
 import { bigint, pgSchema } from "drizzle-orm/pg-core";
 import { sqliteTable } from "drizzle-orm/sqlite-core";
 import { bundledMigrations } from "../../shared/sqlite";
@@ -9,14 +8,14 @@ import { int } from "./columns";
 const appliedSqlite = sqliteTable("__drizzle_migrations", { createdAt: int("created_at") });
 const appliedPg = pgSchema("drizzle").table("__drizzle_migrations", { createdAt: bigint("created_at", { mode: "number" }) });
 
-/** When the newest migration applied to `db` was written (ms), or null when none is. */
-export async function newestAppliedMigration(db: HubDb): Promise<number | null> {
+/** When each migration applied to `db` was written (ms): drizzle records a migration by its journal time. */
+export async function appliedMigrations(db: HubDb): Promise<number[]> {
   const applied = (isPostgres(db) ? appliedPg : appliedSqlite) as unknown as typeof appliedSqlite;
-  const [newest] = await db.select({ at: applied.createdAt }).from(applied).orderBy(desc(applied.createdAt)).limit(1);
-  return newest?.at ?? null;
+  const rows = await db.select({ at: applied.createdAt }).from(applied);
+  return rows.map((r) => Number(r.at));
 }
 
-/** When the newest migration this build carries for `db`'s backend was written (ms), or null when it carries none. */
-export function newestBundledMigration(db: HubDb): number | null {
-  return Math.max(0, ...bundledMigrations(isPostgres(db) ? "hub-pg" : "hub").map((m) => m.folderMillis)) || null;
+/** When each migration this build carries for `db`'s backend was written (ms). */
+export function bundledMigrationTimes(db: HubDb): number[] {
+  return bundledMigrations(isPostgres(db) ? "hub-pg" : "hub").map((m) => m.folderMillis);
 }

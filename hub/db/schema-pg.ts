@@ -77,4 +77,5 @@ export const {
   agentReleases,
   agentReleaseAssignments,
   diagnosticsRequests,
+  hubVersions,
 } = pgTables;

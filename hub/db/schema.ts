@@ -477,3 +477,9 @@ export const diagnosticsRequests = sqliteTable(
   },
   (t) => [index("diagnostics_requests_camera").on(t.cameraId, t.requestedAt)],
 );
+// ── Rolling upgrades (issue 13): each hub version that started on this database; the newest says how far its schema went ──
+export const hubVersions = sqliteTable("hub_versions", {
+  version: text("version").primaryKey(),
+  firstStartedAt: int("first_started_at").notNull(),
+  lastStartedAt: int("last_started_at").notNull(),
+});

@@ -4,6 +4,7 @@ import { hashToken } from "../agents/service";
 import { gauge, render } from "./exposition";
 import type { RequestMetrics } from "./requests";
 import type { StoreGauges } from "./service";
+import { HUB_VERSION } from "../version";
 
 export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -21,6 +22,7 @@ export interface MetricsOptions {
 function processFamilies(role: string) {
   return [
     gauge("skylapse_hub_info", "This hub process: its role (api, worker, all).", [{ labels: { role }, value: 1 }]),
+    gauge("skylapse_hub_build_info", "This hub process's version.", [{ labels: { version: HUB_VERSION }, value: 1 }]),
     gauge("process_start_time_seconds", "When this process started, in seconds since the Unix epoch.", [{ labels: {}, value: Math.round(performance.timeOrigin) / 1000 }]),
     gauge("process_resident_memory_bytes", "This process's resident memory.", [{ labels: {}, value: process.memoryUsage.rss() }]),
   ];

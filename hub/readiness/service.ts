@@ -1,8 +1,8 @@
 import type { HubDb } from "../db/client";
-import { newestAppliedMigration, newestBundledMigration } from "../db/migrations";
 import { cameras } from "../db/schema";
 import { type ImageStorage, probeKey } from "../storage";
-import { type CheckResult, migrationsCurrent, type Readiness, readiness } from "./compute";
+import { schemaSuits } from "../version/service";
+import { type CheckResult, type Readiness, readiness } from "./compute";
 
 /** A check that has not answered within this is failed (a hung database or bucket must not hang the probe). */
 const CHECK_TIMEOUT_MS = 2000;
@@ -15,23 +15,21 @@ function within(check: () => Promise<CheckResult>, what: string): Promise<CheckR
 }
 
 /**
- * GET /ready's checks: the database answers and holds this build's migrations,
- * the picture store takes a write; and not shutting down. Each request runs them
+ * GET /ready's checks: the database answers, holds this build's migrations and
+ * was not taken beyond what this version runs on (hub/version/compute.ts), the
+ * picture store takes a write; and not shutting down. Each request runs them
  * afresh (a load balancer asks every few seconds).
  */
 export class ReadinessProbe {
   private draining = false;
   private lastReasons = "";
-  private readonly newestBundled: number | null;
 
   constructor(
     private readonly db: HubDb,
     private readonly storage: ImageStorage,
     /** Names this process's probe object, so replicas sharing a bucket do not collide. */
     private readonly probeName = `p${process.pid}`,
-  ) {
-    this.newestBundled = newestBundledMigration(db);
-  }
+  ) {}
 
   /** From now on the hub is not ready: it is shutting down (requests still served until it stops). */
   drain(): void {
@@ -41,7 +39,7 @@ export class ReadinessProbe {
   async check(): Promise<Readiness> {
     const [database, migrations, storage] = await Promise.all([
       within(async () => (await this.db.select({ id: cameras.id }).from(cameras).limit(1), { ok: true }), "the database"),
-      within(async () => migrationsCurrent(await newestAppliedMigration(this.db), this.newestBundled), "the migrations table"),
+      within(() => schemaSuits(this.db), "the migrations table"),
       within(async () => {
         const key = probeKey(this.probeName);
         await this.storage.put(key, new TextEncoder().encode(this.probeName));

@@ -43,11 +43,13 @@ describe("readiness", () => {
     });
   });
 
-  test("a database at or ahead of the build's migrations is current (a rolling upgrade); behind or empty is not", () => {
-    expect(migrationsCurrent(200, 200).ok).toBe(true);
-    expect(migrationsCurrent(300, 200).ok).toBe(true);
-    expect(migrationsCurrent(100, 200).ok).toBe(false);
-    expect(migrationsCurrent(null, 200)).toEqual({ ok: false, reason: "no migration applied" });
+  test("a database holding every migration of the build is current, ahead too (a rolling upgrade); behind, empty, or lacking an older one is not", () => {
+    expect(migrationsCurrent([100, 200], [100, 200]).ok).toBe(true);
+    expect(migrationsCurrent([100, 200, 300], [100, 200]).ok).toBe(true);
+    expect(migrationsCurrent([100], [100, 200])).toMatchObject({ ok: false, reason: expect.stringContaining("the database's newest migration") });
+    expect(migrationsCurrent([], [100, 200])).toEqual({ ok: false, reason: "no migration applied" });
+    // A migration of the build older than the database's newest, not applied: drizzle would never apply it.
+    expect(migrationsCurrent([100, 300], [100, 200])).toMatchObject({ ok: false, reason: expect.stringContaining("another line") });
   });
 });
 

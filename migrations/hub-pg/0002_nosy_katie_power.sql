@@ -1,0 +1,5 @@
+CREATE TABLE "hub_versions" (
+	"version" text PRIMARY KEY NOT NULL,
+	"first_started_at" bigint NOT NULL,
+	"last_started_at" bigint NOT NULL
+);

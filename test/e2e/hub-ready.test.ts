@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { testStorage } from "../harness/postgres";
 import { hubDatabaseUrl, startHub, type StartedHub, waitFor } from "../harness/processes";
 import { DENVER } from "../harness/scenario";
+import { HUB_VERSION } from "../../hub/version";
 import { stopAfterEach } from "../harness/tracked";
 
 const config = { location: DENVER, cameras: { ridge: { schedules: [] } } };
@@ -21,7 +22,7 @@ const track = stopAfterEach();
 
 const ready = async (url: string) => {
   const res = await fetch(`${url}/ready`);
-  return { status: res.status, body: (await res.json()) as { status: string; reasons?: string[]; checks: Record<string, string> } };
+  return { status: res.status, body: (await res.json()) as { status: string; version?: string; reasons?: string[]; checks: Record<string, string> } };
 };
 
 /** One raw HTTP/1.0 request without a Host header, as HAProxy's default health check sends it: the status line. */
@@ -62,7 +63,7 @@ function migrationsTable(hub: StartedHub) {
 describe("GET /ready", () => {
   test("200 when the database, its migrations and the picture store are fine; 503 naming what is not, until it is fixed", async () => {
     const hub = track(await startHub({ config }));
-    expect(await ready(hub.url)).toEqual({ status: 200, body: { status: "ready", checks: { database: "ok", migrations: "ok", storage: "ok" } } });
+    expect(await ready(hub.url)).toEqual({ status: 200, body: { status: "ready", version: HUB_VERSION, checks: { database: "ok", migrations: "ok", storage: "ok" } } });
     // A load balancer's bare check (no Host header: the request's URL has no origin) is answered, not a 500.
     expect(await bareCheck(hub.url, "/ready")).toBe("HTTP/1.1 200 OK");
     expect(await bareCheck(hub.url, "/api/fleet")).toBe("HTTP/1.1 401 Unauthorized");
@@ -96,6 +97,25 @@ describe("GET /ready", () => {
     expect((await ready(hub.url)).status).toBe(200);
     expect(hub.output).toContain("hub: not ready: migrations: the database's newest migration");
     expect(hub.output).toContain("hub: ready");
+  }, 60_000);
+
+  test("a database a newer major version migrated: the hub refuses to start, saying why", async () => {
+    const hub = track(await startHub({ config }));
+    expect((await ready(hub.url)).status).toBe(200);
+    await hub.stop();
+    const newer = `${Number(HUB_VERSION.split(".")[0]) + 1}.0.0`;
+    const url = hubDatabaseUrl(hub.dataDir);
+    if (url) {
+      const pg = new SQL(url, { max: 1 });
+      await pg`INSERT INTO hub_versions (version, first_started_at, last_started_at) VALUES (${newer}, 0, 0)`;
+      await pg.close();
+    } else {
+      const sqlite = new Database(join(hub.dataDir, "hub.sqlite"));
+      sqlite.query("INSERT INTO hub_versions (version, first_started_at, last_started_at) VALUES (?, 0, 0)").run(newer);
+      sqlite.close();
+    }
+    const refused = await startHub({ config, dataDir: hub.dataDir }).catch((e: Error) => e.message);
+    expect(refused).toContain(`hub: hub ${HUB_VERSION} cannot start on this database: the database was migrated by hub ${newer}, a newer major version`);
   }, 60_000);
 
   test("SIGTERM: 503 draining at once, requests still answered for the drain, then a clean exit", async () => {

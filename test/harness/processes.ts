@@ -75,9 +75,9 @@ export class Service {
   }
 }
 
-async function spawnService(name: string, command: string[], env: Record<string, string>): Promise<Service> {
+async function spawnService(name: string, command: string[], env: Record<string, string>, cwd = ROOT): Promise<Service> {
   const proc = Bun.spawn(command, {
-    cwd: ROOT,
+    cwd,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
     stdin: "ignore",
     stdout: "pipe",
@@ -97,6 +97,8 @@ export interface HubOptions {
   env?: Record<string, string>;
   /** The CA (PEM) that signed the certificate of a hub serving HTTPS: its requests trust it. */
   ca?: string;
+  /** Run the hub of this tree (e.g. an earlier release, test/harness/previous-release.ts) instead of this checkout's. */
+  root?: string;
 }
 
 export interface StartedHub extends Service {
@@ -142,7 +144,8 @@ export async function startHub(options: HubOptions): Promise<StartedHub> {
     ...options.env,
   };
   rememberHubStorage(dataDir, env);
-  const service = (await spawnService("hub", ["bun", join(ROOT, "hub/main.ts")], env)) as StartedHub;
+  const root = options.root ?? ROOT;
+  const service = (await spawnService("hub", ["bun", join(root, "hub/main.ts")], env, root)) as StartedHub;
   service.dataDir = dataDir;
   service.operatorToken = operatorToken;
   service.api = (path, init = {}) =>

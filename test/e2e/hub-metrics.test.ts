@@ -10,6 +10,8 @@ import { realMsUntil, sharedClock, type StartedHub, startAgent, startHub, waitFo
 import { parseExposition, type ParsedFamily, sampleValue } from "../harness/prometheus";
 import { DENVER, hubCaptures } from "../harness/scenario";
 import { stopAfterEach } from "../harness/tracked";
+import { HUB_VERSION } from "../../hub/version";
+
 
 const config = {
   location: DENVER,
@@ -67,7 +69,9 @@ describe("GET /metrics", () => {
       skylapse_cameras: "gauge",
       skylapse_cameras_attention: "gauge",
       skylapse_hub_info: "gauge",
+      skylapse_hub_build_info: "gauge",
     });
+    expect(sampleValue(m, "skylapse_hub_build_info", { version: HUB_VERSION })).toBe(1);
 
     // Records: every one the hub holds was accepted once, through this process.
     const held = await hubCaptures(hub, "ridge", 0, 4e12);

@@ -50,3 +50,34 @@ export function versionCompatibility(code: string, database: string | null): Che
     return { ok: false, reason: `the database was migrated by hub ${database}, more than one minor version newer than this hub's ${code}: a hub runs beside the next minor version only` };
   return { ok: true };
 }
+
+/** The comment a migration carries when it may contract (the first release of a minor version dropping what the previous minor no longer uses). */
+export const CONTRACT_MARK = "-- contract:";
+
+const unquote = (name: string) => name.replace(/["`]/g, "");
+
+/**
+ * Why a migration (its SQL text, drizzle-kit's statement breakpoints) is not
+ * expand-only: each statement that drops, renames or tightens what an older
+ * replica may still use. Empty when it only adds, or when it is marked as a
+ * contract step (CONTRACT_MARK).
+ */
+export function expandOnlyViolations(migration: string): string[] {
+  if (migration.includes(CONTRACT_MARK)) return [];
+  const statements = migration.split("--> statement-breakpoint").map((s) => s.replace(/--[^\n]*/g, "").trim()).filter(Boolean);
+  const created = new Set(statements.map((s) => /^CREATE TABLE\s+(?:IF NOT EXISTS\s+)?([`"\w.]+)/i.exec(s)?.[1]).filter((t): t is string => !!t).map(unquote));
+  const violations: string[] = [];
+  for (const s of statements) {
+    const one = s.replace(/\s+/g, " ");
+    const why =
+      /^DROP |\bDROP (?:COLUMN|CONSTRAINT)\b/i.test(one) ? "drops"
+      : /\bRENAME\b/i.test(one) ? "renames"
+      : /\bALTER COLUMN\b/i.test(one) && !/\bSET DEFAULT\b/i.test(one) ? "changes a column"
+      : /\bADD (?:COLUMN )?[`"\w]+ [^,]*\bNOT NULL\b/i.test(one) && !/\bDEFAULT\b/i.test(one) ? "adds a NOT NULL column without a default"
+      : /\bADD CONSTRAINT\b/i.test(one) ? "adds a constraint to a table"
+      : /^CREATE UNIQUE INDEX\b/i.test(one) && !created.has(unquote(/\bON\s+([`"\w.]+)/i.exec(one)?.[1] ?? "")) ? "adds a unique index to an existing table"
+      : null;
+    if (why) violations.push(`${why}: ${one.slice(0, 120)}`);
+  }
+  return violations;
+}

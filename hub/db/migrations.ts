@@ -15,7 +15,12 @@ export async function appliedMigrations(db: HubDb): Promise<number[]> {
   return rows.map((r) => Number(r.at));
 }
 
-/** When each migration this build carries for `db`'s backend was written (ms). */
+const bundled = new Map<"hub" | "hub-pg", number[]>();
+
+/** When each migration this build carries for `db`'s backend was written (ms); read once (GET /ready asks at every probe). */
 export function bundledMigrationTimes(db: HubDb): number[] {
-  return bundledMigrations(isPostgres(db) ? "hub-pg" : "hub").map((m) => m.folderMillis);
+  const part = isPostgres(db) ? "hub-pg" : "hub";
+  let times = bundled.get(part);
+  if (!times) bundled.set(part, (times = bundledMigrations(part).map((m) => m.folderMillis)));
+  return times;
 }

@@ -1,6 +1,6 @@
 /**
  * The README's rolling upgrade, for real: two hub replicas of the previous release
- * (commit PREVIOUS, materialised from git history) on one PostgreSQL database and
+ * (release PREVIOUS, unpacked from its source archive in test/fixtures/releases) on one PostgreSQL database and
  * one S3 bucket behind HAProxy checking /ready, agents of that release syncing
  * records, thumbnails and full images through the proxy, an operator client
  * hitting the API without pause. Each replica in turn drains (SIGTERM), stops,
@@ -26,8 +26,8 @@ import { stopAfterEach } from "../harness/tracked";
 import { imageKey } from "../../hub/storage";
 import { HUB_VERSION, VERSION_HEADER } from "../../hub/version";
 
-/** The last release landed on main: the "old" hub and agents. */
-const PREVIOUS = "f0d8941";
+/** The previous minor release (commit f0d8941): the "old" hub and agents. */
+const PREVIOUS = "0.1.0";
 const AGENTS = 6;
 /** Sim seconds per real second: a tick every 3 s, the window spans both replacements. */
 const SPEED = 10;

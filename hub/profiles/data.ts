@@ -60,7 +60,7 @@ export async function upsertDefinition(db: HubDb, profileId: string, definition:
 }
 
 export function profileRows(db: HubDb) {
-  return db.select().from(profiles);
+  return db.select().from(profiles).orderBy(profiles.id);
 }
 
 export async function profileRow(db: HubDb, profileId: string) {

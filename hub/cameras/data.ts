@@ -1,7 +1,7 @@
 /** The SQL of cameras and their capture records as the operator API reads them (drizzle's async API only). */
-import { and, asc, eq, gt, gte, inArray, lt, or } from "drizzle-orm";
+import { and, asc, eq, gt, gte, inArray, isNull, lt, or } from "drizzle-orm";
 import type { HubDb } from "../db/client";
-import { cameras, captures, profiles, schedules } from "../db/schema";
+import { cameras, captures } from "../db/schema";
 
 export type CameraRow = typeof cameras.$inferSelect;
 
@@ -18,13 +18,14 @@ export async function cameraExists(db: HubDb, cameraId: string): Promise<boolean
   return (await db.select({ id: cameras.id }).from(cameras).where(eq(cameras.id, cameraId))).length > 0;
 }
 
-/** Which of these schedule names the hub knows. */
-export async function knownScheduleNames(db: HubDb, names: string[]): Promise<Set<string>> {
-  return new Set(names.length ? (await db.select({ name: schedules.name }).from(schedules).where(inArray(schedules.name, names))).map((s) => s.name) : []);
+/** Which of these cameras the hub knows (retired ones included). */
+export async function knownCameraIds(db: HubDb, ids: string[]): Promise<Set<string>> {
+  return new Set((await db.select({ id: cameras.id }).from(cameras).where(inArray(cameras.id, ids))).map((c) => c.id));
 }
 
-export async function profileExists(db: HubDb, profileId: string): Promise<boolean> {
-  return (await db.select({ id: profiles.id }).from(profiles).where(eq(profiles.id, profileId))).length > 0;
+/** The cameras not retired. */
+export async function activeCameraIds(db: HubDb): Promise<string[]> {
+  return (await db.select({ id: cameras.id }).from(cameras).where(isNull(cameras.retiredAt))).map((c) => c.id);
 }
 
 export async function insertCamera(db: HubDb, row: typeof cameras.$inferInsert): Promise<CameraRow> {

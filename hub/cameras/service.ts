@@ -8,7 +8,9 @@ import { bumpRevision, desiredShape } from "../config/revision";
 import type { HubDb } from "../db/client";
 import { deleteUnusedCodes } from "../enrollment/data";
 import { inTransaction } from "../db/transaction";
-import { type CameraRow, cameraExists, cameraRow as findCamera, cameraRows, capturesPage, insertCamera, knownScheduleNames, profileExists, updateCameraRow } from "./data";
+import { knownScheduleNames } from "../config/data";
+import { profileExists } from "../profiles/data";
+import { type CameraRow, cameraExists, cameraRow as findCamera, cameraRows, capturesPage, insertCamera, updateCameraRow } from "./data";
 import type { RegisterCamera, UpdateCamera } from "./model";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

@@ -60,6 +60,11 @@ export async function deleteAllBut(db: HubDb, keep: { cameras: string[]; profile
   await db.delete(schedules).where(absent(keep.schedules, schedules.name));
 }
 
+/** Which of these schedule names the hub knows. */
+export async function knownScheduleNames(db: HubDb, names: string[]): Promise<Set<string>> {
+  return new Set(names.length ? (await db.select({ name: schedules.name }).from(schedules).where(inArray(schedules.name, names))).map((s) => s.name) : []);
+}
+
 export async function upsertSchedule(db: HubDb, name: string, rule: ScheduleRule): Promise<void> {
   await db.insert(schedules).values({ name, rule }).onConflictDoUpdate({ target: schedules.name, set: { rule } });
 }

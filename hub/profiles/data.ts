@@ -67,3 +67,7 @@ export async function profileRow(db: HubDb, profileId: string) {
   const [row] = await db.select().from(profiles).where(eq(profiles.id, profileId));
   return row ?? null;
 }
+
+export async function profileExists(db: HubDb, profileId: string): Promise<boolean> {
+  return (await db.select({ id: profiles.id }).from(profiles).where(eq(profiles.id, profileId))).length > 0;
+}

@@ -7,7 +7,6 @@
  */
 import { describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import { createHub } from "../../hub/app";
 import { captureImages, planRevisions, timelapses } from "../../hub/db/schema";
 import { selectFrames } from "../../hub/timelapses/selection";
 import { queueClosedSessions } from "../../hub/timelapses/sessions";

@@ -1,18 +1,17 @@
-import { desc, eq, inArray, isNull } from "drizzle-orm";
 import { randomBytes } from "node:crypto";
 import type { OverrideTest } from "../../shared/contracts/tests";
 import { HttpError, notFound } from "../../shared/http";
 import { OPERATOR, recordAudit } from "../audit/service";
 import { bumpRevision } from "../config/revision";
 import type { HubDb } from "../db/client";
-import { cameras, captures, overrideTests, schedules } from "../db/schema";
 import { inTransaction } from "../db/transaction";
 import { pairUp, summarisePairs, type TestRow, testStatus } from "./compute";
+import { camerasRetirement, insertTest, markTestCancelled, newestTests, scheduleExists, type TestRecord, testCaptures, testRow, uncancelledTests } from "./data";
 import type { CreateTest } from "./model";
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
-function view(row: typeof overrideTests.$inferSelect, status: string, pairsByCamera: Map<string, number>) {
+function view(row: TestRecord, status: string, pairsByCamera: Map<string, number>) {
   return {
     id: row.id,
     status,
@@ -30,7 +29,7 @@ function view(row: typeof overrideTests.$inferSelect, status: string, pairsByCam
 
 /** The records a test's captures left: its baselines and variants, each with its camera. */
 async function sidesOf(db: HubDb, testId: string) {
-  return (await db.select({ camera: captures.cameraId, record: captures.record }).from(captures).where(eq(captures.testId, testId))).map((r) => ({
+  return (await testCaptures(db, testId)).map((r) => ({
     ...r.record,
     camera_id: r.camera,
   }));
@@ -53,29 +52,29 @@ const pairsOf = (sides: Sides) =>
   );
 
 async function requireRow(db: HubDb, id: string) {
-  const [row] = await db.select().from(overrideTests).where(eq(overrideTests.id, id));
+  const row = await testRow(db, id);
   if (!row) throw notFound(`test ${id}`);
   return row;
 }
 
 export async function createTest(db: HubDb, req: CreateTest, now: number) {
   const ids = req.camera_ids ?? [req.camera_id!];
-  const known = await db.select({ id: cameras.id, retiredAt: cameras.retiredAt }).from(cameras).where(inArray(cameras.id, ids));
+  const known = await camerasRetirement(db, ids);
   for (const id of ids) {
     const camera = known.find((c) => c.id === id);
     if (!camera) throw new HttpError(422, "invalid_request", `body.camera_ids: unknown camera '${id}'`);
     if (camera.retiredAt !== null) throw new HttpError(422, "invalid_request", `body.camera_ids: camera '${id}' is retired`);
   }
-  if (req.schedule && !(await db.select().from(schedules).where(eq(schedules.name, req.schedule))).length)
+  if (req.schedule && !(await scheduleExists(db, req.schedule)))
     throw new HttpError(422, "invalid_request", `body.schedule: unknown schedule '${req.schedule}'`);
   const from = req.from ? Date.parse(req.from) : now;
   const until = req.until ? Date.parse(req.until) : null;
   if (until !== null && until <= from) throw new HttpError(422, "invalid_request", "body.until: must be after the test's start");
   const id = req.id ?? `t-${randomBytes(5).toString("hex")}`;
-  if ((await db.select().from(overrideTests).where(eq(overrideTests.id, id))).length) throw new HttpError(409, "conflict", `test ${id} already exists`);
+  if (await testRow(db, id)) throw new HttpError(409, "conflict", `test ${id} already exists`);
   const row = { id, cameraIds: ids, schedule: req.schedule ?? null, override: req.override, pairs: req.pairs ?? null, untilAt: until, fromAt: from, createdAt: now, cancelledAt: null };
   await inTransaction(db, async (t) => {
-    await t.insert(overrideTests).values(row);
+    await insertTest(t, row);
     await bumpRevision(t, ids);
     await recordAudit(t, { actor: OPERATOR, action: "test.create", target: `test:${id}`, before: null, after: row }, now);
   });
@@ -88,7 +87,7 @@ export async function cancelTest(db: HubDb, id: string, now: number) {
   const status = testStatus(row, counts, now);
   if (status === "cancelled" || status === "done") throw new HttpError(409, "conflict", `test ${id} is already ${status}`);
   await inTransaction(db, async (t) => {
-    await t.update(overrideTests).set({ cancelledAt: now }).where(eq(overrideTests.id, id));
+    await markTestCancelled(t, id, now);
     await bumpRevision(t, row.cameraIds);
     await recordAudit(t, { actor: OPERATOR, action: "test.cancel", target: `test:${id}`, before: { status }, after: { status: "cancelled" } }, now);
   });
@@ -97,7 +96,7 @@ export async function cancelTest(db: HubDb, id: string, now: number) {
 
 export async function listTests(db: HubDb, now: number) {
   const tests = [];
-  for (const row of await db.select().from(overrideTests).orderBy(desc(overrideTests.createdAt)).limit(500)) {
+  for (const row of await newestTests(db)) {
     const sides = await sidesOf(db, row.id);
     const counts = countPairs(sides);
     tests.push({ ...view(row, testStatus(row, counts, now), counts), summary: summarisePairs(pairsOf(sides)) });
@@ -116,8 +115,8 @@ export async function getTest(db: HubDb, id: string, now: number) {
 
 /** The tests a camera's agent is to run now: not cancelled, not done. */
 export async function activeTestsFor(db: HubDb, cameraId: string, now: number): Promise<OverrideTest[]> {
-  const active: (typeof overrideTests.$inferSelect)[] = [];
-  for (const row of await db.select().from(overrideTests).where(isNull(overrideTests.cancelledAt)))
+  const active: TestRecord[] = [];
+  for (const row of await uncancelledTests(db))
     if (row.cameraIds.includes(cameraId) && testStatus(row as TestRow, await pairsByCamera(db, row.id), now) !== "done") active.push(row);
   return active.map((row) => ({ id: row.id, override: row.override, schedule: row.schedule, from: iso(row.fromAt)!, until: iso(row.untilAt), pairs: row.pairs }));
 }

@@ -1,12 +1,12 @@
-import { and, eq, inArray, max } from "drizzle-orm";
 import type { ProfileRef } from "../../shared/contracts/sync";
 import { HttpError, notFound } from "../../shared/http";
 import { OPERATOR, recordAudit } from "../audit/service";
 import { bumpRevision } from "../config/revision";
 import type { HubDb } from "../db/client";
-import { auditLog, cameras, profileVersions } from "../db/schema";
 import { inTransaction } from "../db/transaction";
 import { compareSemver, versionNumbers } from "../profiles/service";
+import { auditEntriesOf, latestAuditPerTarget } from "../audit/data";
+import { assignmentRows, cameraAssignments, setAssignment, versionsPublished } from "./data";
 
 /** What an operator asks a camera to run: a published version, or "latest". */
 export interface AssignmentRef {
@@ -50,14 +50,7 @@ const refOf = (profile: string | null, version: string | null): AssignmentRef | 
  */
 export function assignCameras(db: HubDb, cameraIds: string[], ref: AssignmentRef, now: number): Promise<AssignmentChange[]> {
   return inTransaction(db, async (t) => {
-    const rows = new Map(
-      (
-        await t
-          .select({ id: cameras.id, profile: cameras.assignedProfile, version: cameras.assignedVersion, retiredAt: cameras.retiredAt })
-          .from(cameras)
-          .where(inArray(cameras.id, cameraIds))
-      ).map((r) => [r.id, r]),
-    );
+    const rows = new Map((await cameraAssignments(t, cameraIds)).map((r) => [r.id, r]));
     const missing = cameraIds.filter((id) => !rows.has(id));
     if (missing.length) throw notFound(missing.length === 1 ? `camera ${missing[0]}` : `cameras ${missing.join(", ")}`);
     const retired = cameraIds.filter((id) => rows.get(id)!.retiredAt !== null);
@@ -70,7 +63,7 @@ export function assignCameras(db: HubDb, cameraIds: string[], ref: AssignmentRef
       const before = refOf(row.profile, row.version);
       const changed = before?.profile_id !== ref.profile_id || before.version !== ref.version;
       if (changed) {
-        await t.update(cameras).set({ assignedProfile: ref.profile_id, assignedVersion: ref.version }).where(eq(cameras.id, id));
+        await setAssignment(t, id, ref.profile_id, ref.version);
         await recordAudit(t, { actor: OPERATOR, action: ASSIGN_ACTION, target: `camera:${id}`, before, after }, now);
       }
       changes.push({ camera_id: id, before, after, changed });
@@ -106,30 +99,12 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  * are left out). One pass over cameras, versions and the assignment audit entries.
  */
 export async function assignmentStatuses(db: HubDb, cameraIds?: string[]): Promise<AssignmentStatus[]> {
-  const rows = (
-    await db
-    .select({
-      id: cameras.id,
-      config: cameras.config,
-      profile: cameras.assignedProfile,
-      version: cameras.assignedVersion,
-      observed: cameras.observed,
-      lastContactAt: cameras.lastContactAt,
-      createdAt: cameras.createdAt,
-      retiredAt: cameras.retiredAt,
-    })
-    .from(cameras)
-    .where(cameraIds ? inArray(cameras.id, cameraIds) : undefined)
-    .orderBy(cameras.id)
-  ).filter((r) => r.retiredAt === null);
+  const rows = (await assignmentRows(db, cameraIds)).filter((r) => r.retiredAt === null);
   if (!rows.length) return [];
   const profileIds = [...new Set(rows.map((r) => r.profile).filter((p): p is string => p !== null))];
   const versions = new Map<string, Map<string, number>>();
   if (profileIds.length)
-    for (const v of await db
-      .select({ profileId: profileVersions.profileId, version: profileVersions.version, createdAt: profileVersions.createdAt })
-      .from(profileVersions)
-      .where(inArray(profileVersions.profileId, profileIds))) {
+    for (const v of await versionsPublished(db, profileIds)) {
       const m = versions.get(v.profileId) ?? new Map<string, number>();
       m.set(v.version, v.createdAt);
       versions.set(v.profileId, m);
@@ -170,13 +145,9 @@ const CONFIG_CAMERA_PATH = /^cameras\.([^.]+)(\.deployed_profile)?$/;
 async function assignmentTimes(db: HubDb, cameraIds?: string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   const later = (id: string, at: number) => out.set(id, Math.max(out.get(id) ?? at, at));
-  for (const r of await db
-    .select({ target: auditLog.target, at: max(auditLog.at) })
-    .from(auditLog)
-    .where(and(eq(auditLog.action, ASSIGN_ACTION), cameraIds ? inArray(auditLog.target, cameraIds.map((id) => `camera:${id}`)) : undefined))
-    .groupBy(auditLog.target))
+  for (const r of await latestAuditPerTarget(db, ASSIGN_ACTION, cameraIds?.map((id) => `camera:${id}`)))
     if (r.at !== null) later(r.target.slice("camera:".length), r.at);
-  for (const r of await db.select({ at: auditLog.at, after: auditLog.after }).from(auditLog).where(eq(auditLog.action, CONFIG_ACTION))) {
+  for (const r of await auditEntriesOf(db, CONFIG_ACTION)) {
     const changes = (r.after as { changes?: { path?: unknown }[] } | null)?.changes ?? [];
     for (const c of changes) {
       const m = typeof c.path === "string" ? CONFIG_CAMERA_PATH.exec(c.path) : null;

@@ -1,6 +1,5 @@
-import { desc, lt } from "drizzle-orm";
 import type { HubDb } from "../db/client";
-import { auditLog } from "../db/schema";
+import { auditEntries, insertAuditEntry } from "./data";
 
 export interface AuditEntry {
   actor: string;
@@ -14,17 +13,12 @@ export interface AuditEntry {
 
 /** Operator changes are written in the same transaction as the change itself. */
 export async function recordAudit(db: HubDb, entry: AuditEntry, now: number): Promise<void> {
-  await db.insert(auditLog).values({ at: now, actor: entry.actor, action: entry.action, target: entry.target, before: entry.before ?? null, after: entry.after ?? null });
+  await insertAuditEntry(db, { at: now, actor: entry.actor, action: entry.action, target: entry.target, before: entry.before ?? null, after: entry.after ?? null });
 }
 
 /** Newest first; `before` continues from an entry id. */
 export async function listAudit(db: HubDb, q: { limit: number; before?: number }) {
-  const rows = await db
-    .select()
-    .from(auditLog)
-    .where(q.before === undefined ? undefined : lt(auditLog.id, q.before))
-    .orderBy(desc(auditLog.id))
-    .limit(q.limit + 1);
+  const rows = await auditEntries(db, q.limit + 1, q.before);
   const page = rows.slice(0, q.limit);
   return {
     entries: page.map((r) => ({ id: r.id, at: new Date(r.at).toISOString(), actor: r.actor, action: r.action, target: r.target, before: r.before, after: r.after })),

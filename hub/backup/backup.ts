@@ -1,9 +1,9 @@
-import { Database } from "bun:sqlite";
 import { chmodSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { durableWrite, TEMP_PREFIX } from "../../shared/durable-file";
 import { copyHashed, filesUnder, hashFile } from "./files";
 import { BACKUP_FORMAT, type BackupFile, type Manifest } from "./manifest";
+import { snapshotDatabase } from "./sqlite";
 
 export const MANIFEST = "manifest.json";
 export const DATABASE = "hub.sqlite";
@@ -27,14 +27,7 @@ export function backup(dataDir: string, dir: string, now: number): Manifest {
   if (existsSync(dir) && readdirSync(dir).length) throw new Error(`${resolve(dir)} is not empty: back up into a new or empty folder`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
 
-  // SQLite-specific by nature: this is the SQLite deployment's backup (PostgreSQL's is pg_dump).
-  const source = new Database(databasePath);
-  try {
-    source.exec("PRAGMA busy_timeout = 5000");
-    source.prepare("VACUUM INTO ?").run(join(dir, DATABASE));
-  } finally {
-    source.close();
-  }
+  snapshotDatabase(databasePath, join(dir, DATABASE));
   // Camera tokens are stored hashed, but the rest is the deployment's: the backup is its owner's alone.
   chmodSync(join(dir, DATABASE), 0o600);
   const database = { path: DATABASE, ...hashFile(join(dir, DATABASE))! };

@@ -1,4 +1,3 @@
-import { Database } from "bun:sqlite";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fsyncDir } from "../../shared/durable-file";
@@ -6,6 +5,7 @@ import { lockDuties } from "../roles";
 import { DATABASE, IMAGES, MANIFEST, TOKEN_FILE } from "./backup";
 import { copyHashed, hashFile } from "./files";
 import { type BackupFile, Manifest, mismatches, safeRelativePath } from "./manifest";
+import { integrityCheck } from "./sqlite";
 
 export function readManifest(dir: string): Manifest {
   let text: string;
@@ -66,13 +66,8 @@ export function restore(dir: string, dataDir: string): { files: number; bytes: n
       if (!copied || copied.sha256 !== f.sha256) throw new Error(`${f.path} changed while it was restored`);
       bytes += copied.bytes;
     }
-    const check = new Database(join(staging, DATABASE));
-    try {
-      const result = check.query("PRAGMA integrity_check").values().flat().join("; ");
-      if (result !== "ok") throw new Error(`the restored database fails SQLite's integrity check: ${result}`);
-    } finally {
-      check.close();
-    }
+    const integrity = integrityCheck(join(staging, DATABASE));
+    if (integrity !== "ok") throw new Error(`the restored database fails SQLite's integrity check: ${integrity}`);
     for (const name of [DATABASE, TOKEN_FILE, IMAGES]) if (existsSync(join(staging, name))) renameSync(join(staging, name), join(dataDir, name));
     fsyncDir(dataDir);
     return { files: manifest.files.length + 1, bytes };

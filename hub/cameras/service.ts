@@ -1,4 +1,3 @@
-import { and, asc, eq, gt, gte, inArray, isNull, lt, or } from "drizzle-orm";
 import { randomBytes } from "node:crypto";
 import { CameraConfig, keepHeldToken, redactCamera } from "../../shared/contracts/config";
 import { HttpError, notFound } from "../../shared/http";
@@ -7,11 +6,12 @@ import { hashToken } from "../agents/service";
 import { recordAudit } from "../audit/service";
 import { bumpRevision, desiredShape } from "../config/revision";
 import type { HubDb } from "../db/client";
-import { cameras, captures, enrollmentCodes, profiles, schedules } from "../db/schema";
 import { inTransaction } from "../db/transaction";
+import { knownScheduleNames } from "../config/data";
+import { deleteUnusedCodes } from "../enrollment/data";
+import { profileExists } from "../profiles/data";
+import { type CameraRow, cameraExists, cameraRow as findCamera, cameraRows, capturesPage, insertCamera, updateCameraRow } from "./data";
 import type { RegisterCamera, UpdateCamera } from "./model";
-
-type CameraRow = typeof cameras.$inferSelect;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -28,11 +28,11 @@ export function cameraView(c: CameraRow) {
 }
 
 export async function listCameras(db: HubDb) {
-  return (await db.select().from(cameras).orderBy(cameras.id)).map(cameraView);
+  return (await cameraRows(db)).map(cameraView);
 }
 
 async function cameraRow(db: HubDb, cameraId: string): Promise<CameraRow> {
-  const [row] = await db.select().from(cameras).where(eq(cameras.id, cameraId));
+  const row = await findCamera(db, cameraId);
   if (!row) throw notFound(`camera ${cameraId}`);
   return row;
 }
@@ -64,11 +64,11 @@ function held(id: string, config: CameraConfig, before: CameraConfig | undefined
 /** Schedules and the profile must exist at the hub, as a config file's cameras must name its own. */
 async function checkReferences(db: HubDb, config: Pick<CameraConfig, "schedules" | "deployed_profile">): Promise<void> {
   const issues: string[] = [];
-  const known = new Set(config.schedules.length ? (await db.select({ name: schedules.name }).from(schedules).where(inArray(schedules.name, config.schedules))).map((s) => s.name) : []);
+  const known = await knownScheduleNames(db, config.schedules);
   config.schedules.forEach((name, i) => {
     if (!known.has(name)) issues.push(`body.schedules.${i}: unknown schedule '${name}'`);
   });
-  if (config.deployed_profile && !(await db.select({ id: profiles.id }).from(profiles).where(eq(profiles.id, config.deployed_profile))).length)
+  if (config.deployed_profile && !(await profileExists(db, config.deployed_profile)))
     issues.push(`body.deployed_profile: unknown profile '${config.deployed_profile}'`);
   if (issues.length) throw invalid(issues);
 }
@@ -77,23 +77,20 @@ async function checkReferences(db: HubDb, config: Pick<CameraConfig, "schedules"
 export async function registerCamera(db: HubDb, body: RegisterCamera, now: number, actor: string) {
   const { id, ...given } = body;
   const config = held(id, given, undefined);
-  if ((await db.select({ id: cameras.id }).from(cameras).where(eq(cameras.id, id))).length)
+  if (await cameraExists(db, id))
     throw new HttpError(409, "conflict", `camera ${id} already exists (PATCH /api/cameras/${id} changes it)`);
   await checkReferences(db, config);
   return inTransaction(db, async (t) => {
-    const [row] = await t
-      .insert(cameras)
-      .values({
-        id,
-        config,
-        createdAt: now,
-        assignedProfile: config.deployed_profile ?? null,
-        assignedVersion: config.deployed_profile ? "latest" : null,
-      })
-      .returning();
+    const row = await insertCamera(t, {
+      id,
+      config,
+      createdAt: now,
+      assignedProfile: config.deployed_profile ?? null,
+      assignedVersion: config.deployed_profile ? "latest" : null,
+    });
     await bumpRevision(t, [id]);
-    await recordAudit(t, { actor, action: "camera.register", target: `camera:${id}`, before: null, after: auditState(row!) }, now);
-    return cameraView(row!);
+    await recordAudit(t, { actor, action: "camera.register", target: `camera:${id}`, before: null, after: auditState(row) }, now);
+    return cameraView(row);
   });
 }
 
@@ -112,7 +109,7 @@ export async function updateCamera(db: HubDb, cameraId: string, patch: UpdateCam
   await checkReferences(db, { schedules: config.schedules, deployed_profile: undefined });
   if (JSON.stringify(config) === JSON.stringify(row.config)) return cameraView(row);
   return inTransaction(db, async (t) => {
-    const [updated] = (await t.update(cameras).set({ config }).where(eq(cameras.id, cameraId)).returning()) as [CameraRow];
+    const updated = await updateCameraRow(t, cameraId, { config });
     if (desiredShape(config) !== desiredShape(row.config)) await bumpRevision(t, [cameraId]);
     await recordAudit(t, { actor, action: "camera.update", target: `camera:${cameraId}`, before: auditState(row), after: auditState(updated) }, now);
     return cameraView(updated);
@@ -128,8 +125,8 @@ export async function retireCamera(db: HubDb, cameraId: string, now: number, act
   const row = await cameraRow(db, cameraId);
   requireActive(row, "it is already retired");
   return inTransaction(db, async (t) => {
-    const [updated] = (await t.update(cameras).set({ retiredAt: now, tokenHash: null }).where(eq(cameras.id, cameraId)).returning()) as [CameraRow];
-    await t.delete(enrollmentCodes).where(and(eq(enrollmentCodes.cameraId, cameraId), isNull(enrollmentCodes.usedAt)));
+    const updated = await updateCameraRow(t, cameraId, { retiredAt: now, tokenHash: null });
+    await deleteUnusedCodes(t, cameraId);
     await bumpRevision(t, [cameraId]);
     await recordAudit(t, { actor, action: "camera.retire", target: `camera:${cameraId}`, before: auditState(row), after: auditState(updated) }, now);
     return cameraView(updated);
@@ -148,7 +145,7 @@ export function newAgentToken(): string {
  */
 export async function setAgentToken(tx: HubDb, row: CameraRow, now: number, actor: string, action: string): Promise<{ camera_id: string; token: string }> {
   const token = newAgentToken();
-  const [updated] = (await tx.update(cameras).set({ tokenHash: hashToken(token) }).where(eq(cameras.id, row.id)).returning()) as [CameraRow];
+  const updated = await updateCameraRow(tx, row.id, { tokenHash: hashToken(token) });
   await unbindAgentLogs(tx, row.id);
   await recordAudit(tx, { actor, action, target: `camera:${row.id}`, before: auditState(row), after: auditState(updated) }, now);
   return { camera_id: row.id, token };
@@ -169,14 +166,9 @@ export async function issueToken(db: HubDb, cameraId: string, now: number, actor
 export async function revokeToken(db: HubDb, cameraId: string, now: number, actor: string): Promise<{ camera_id: string; revoked: boolean; enrollment_codes_revoked: number }> {
   const row = await cameraRow(db, cameraId);
   return inTransaction(db, async (t) => {
-    const codes = (
-      await t
-        .delete(enrollmentCodes)
-        .where(and(eq(enrollmentCodes.cameraId, cameraId), isNull(enrollmentCodes.usedAt)))
-        .returning({ hash: enrollmentCodes.codeHash })
-    ).length;
+    const codes = await deleteUnusedCodes(t, cameraId);
     if (row.tokenHash === null && !codes) return { camera_id: cameraId, revoked: false, enrollment_codes_revoked: 0 };
-    const [updated] = (await t.update(cameras).set({ tokenHash: null }).where(eq(cameras.id, cameraId)).returning()) as [CameraRow];
+    const updated = await updateCameraRow(t, cameraId, { tokenHash: null });
     await recordAudit(
       t,
       {
@@ -193,7 +185,7 @@ export async function revokeToken(db: HubDb, cameraId: string, now: number, acto
 }
 
 async function requireCamera(db: HubDb, cameraId: string) {
-  if (!(await db.select({ id: cameras.id }).from(cameras).where(eq(cameras.id, cameraId))).length) throw notFound(`camera ${cameraId}`);
+  if (!(await cameraExists(db, cameraId))) throw notFound(`camera ${cameraId}`);
 }
 
 function encodeCursor(plannedAt: number, id: string): string {
@@ -219,21 +211,12 @@ export interface CaptureQuery {
 export async function listCaptures(db: HubDb, cameraId: string, q: CaptureQuery) {
   await requireCamera(db, cameraId);
   const after = q.cursor ? decodeCursor(q.cursor) : null;
-  const rows = await db
-    .select()
-    .from(captures)
-    .where(
-      and(
-        eq(captures.cameraId, cameraId),
-        q.from ? gte(captures.plannedAt, Date.parse(q.from)) : undefined,
-        q.to ? lt(captures.plannedAt, Date.parse(q.to)) : undefined,
-        after
-          ? or(gt(captures.plannedAt, after[0]), and(eq(captures.plannedAt, after[0]), gt(captures.id, after[1])))
-          : undefined,
-      ),
-    )
-    .orderBy(asc(captures.plannedAt), asc(captures.id))
-    .limit(q.limit + 1);
+  const rows = await capturesPage(db, cameraId, {
+    from: q.from ? Date.parse(q.from) : undefined,
+    to: q.to ? Date.parse(q.to) : undefined,
+    after,
+    limit: q.limit + 1,
+  });
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
   return {

@@ -11,13 +11,13 @@
  * repeats (not even for a camera removed and added again under its id), and they
  * live in the database, so every hub process sharing it sees every change.
  */
-import { eq, inArray, sql } from "drizzle-orm";
 import { canonicalJson } from "../../shared/canonical";
 import type { CameraConfig } from "../../shared/contracts/config";
 import type { ScheduleRule } from "../../shared/contracts/schedule";
 import type { HubDb } from "../db/client";
-import { cameras, schedules } from "../db/schema";
-import { readSetting, writeSetting } from "./settings";
+import { readSetting, scheduleRules, setCamerasRevision, shapingCameras, writeSetting } from "./data";
+
+export { cameraRevision } from "./data";
 
 /** Every camera, or the cameras named. */
 export type Reach = "all" | Iterable<string>;
@@ -37,23 +37,7 @@ export async function bumpRevision(db: HubDb, reach: Reach): Promise<void> {
   await writeSetting(db, "revision", revision);
   const ids = reach === "all" ? null : [...new Set(reach)];
   if (ids?.length === 0) return;
-  await db
-    .update(cameras)
-    .set({ revision })
-    .where(ids ? inArray(cameras.id, ids) : undefined);
-}
-
-/** The revision a camera's desired state is at; null for an unknown camera. */
-export async function cameraRevision(db: HubDb, cameraId: string): Promise<number | null> {
-  let q = revisionLookups.get(db);
-  if (!q) revisionLookups.set(db, (q = prepareRevisionLookup(db)));
-  return (await q.execute({ id: cameraId }))[0]?.revision ?? null;
-}
-
-// Prepared once per database: every poll runs it.
-const revisionLookups = new WeakMap<HubDb, ReturnType<typeof prepareRevisionLookup>>();
-function prepareRevisionLookup(db: HubDb) {
-  return db.select({ revision: cameras.revision }).from(cameras).where(eq(cameras.id, sql.placeholder("id"))).prepare();
+  await setCamerasRevision(db, revision, ids);
 }
 
 /**
@@ -81,13 +65,11 @@ export interface Shaping {
 }
 
 export async function readShaping(db: HubDb): Promise<Shaping> {
-  const rows = await db
-    .select({ id: cameras.id, config: cameras.config, assignedProfile: cameras.assignedProfile, assignedVersion: cameras.assignedVersion, retiredAt: cameras.retiredAt })
-    .from(cameras);
+  const rows = await shapingCameras(db);
   return {
     location: await readSetting(db, "location"),
     sync: await readSetting(db, "sync"),
-    schedules: new Map((await db.select().from(schedules)).map((s) => [s.name, s.rule])),
+    schedules: await scheduleRules(db),
     cameras: new Map(rows.map(({ id, ...camera }) => [id, camera])),
   };
 }

@@ -1,10 +1,10 @@
-import { eq, notInArray } from "drizzle-orm";
 import { type CameraConfig, DEFAULT_QUALITY, HubConfig, keepHeldToken, redactCamera, TOKEN_SET } from "../../shared/contracts/config";
 import type { ProfileDefinition } from "../../shared/contracts/profile";
 import { normalizeDefinition, resolveInheritance } from "../../shared/exposure/compile";
 import { describeZodError } from "../../shared/env";
 import type { HubDb } from "../db/client";
-import { cameras, profiles, schedules } from "../db/schema";
+import { cameraRows } from "../cameras/data";
+import { profileRows, upsertDefinition } from "../profiles/data";
 import { inTransaction } from "../db/transaction";
 import { HttpError } from "../../shared/http";
 import { OPERATOR, recordAudit } from "../audit/service";
@@ -12,7 +12,8 @@ import { publishVersion } from "../profiles/service";
 import { type ConfigChange, configDiff } from "./compute";
 import { readFirstSystemKeys } from "./first-system";
 import { applyReach, bumpRevision, readShaping } from "./revision";
-import { qualityPolicy, siteLocation, syncPolicy, writeSetting } from "./settings";
+import { cameraAssignment, cameraConfigs, deleteAllBut, scheduleRules, upsertCameraConfig, upsertSchedule, writeSetting } from "./data";
+import { qualityPolicy, siteLocation, syncPolicy } from "./settings";
 
 export class ConfigError extends Error {}
 
@@ -61,39 +62,31 @@ export interface ApplyOptions {
  */
 export function applyConfig(db: HubDb, config: HubConfig, now: number, options: ApplyOptions = {}): Promise<void> {
   const definitions = normalizedProfiles(config);
-  const absent = <T>(ids: string[], column: T) => (ids.length ? notInArray(column as never, ids) : undefined);
   return inTransaction(db, async (t) => {
     const before = await readShaping(t);
     await writeSetting(t, "location", config.location);
     await writeSetting(t, "sync", config.sync);
     await writeSetting(t, "quality", config.quality ?? DEFAULT_QUALITY);
 
-    if (options.prune) {
-      await t.delete(cameras).where(absent(Object.keys(config.cameras), cameras.id));
-      await t.delete(profiles).where(absent(Object.keys(definitions), profiles.id));
-      await t.delete(schedules).where(absent(Object.keys(config.schedules), schedules.name));
-    }
-    for (const [name, rule] of Object.entries(config.schedules)) await t.insert(schedules).values({ name, rule }).onConflictDoUpdate({ target: schedules.name, set: { rule } });
+    if (options.prune) await deleteAllBut(t, { cameras: Object.keys(config.cameras), profiles: Object.keys(definitions), schedules: Object.keys(config.schedules) });
+    for (const [name, rule] of Object.entries(config.schedules)) await upsertSchedule(t, name, rule);
 
     const published: string[] = [];
     for (const [id, definition] of Object.entries(definitions)) {
-      await t.insert(profiles).values({ id, definition, updatedAt: now }).onConflictDoUpdate({ target: profiles.id, set: { definition, updatedAt: now } });
+      await upsertDefinition(t, id, definition, now);
       if ((await publishVersion(t, id, definitions, now)).created) published.push(id);
     }
 
     for (const [id, camera] of Object.entries((await withHeldTokens(t, config)).cameras)) {
       // The config names the profile; a version pinned through the API (a rollback) stays while the profile is the same.
-      const [current] = await t.select({ profile: cameras.assignedProfile, version: cameras.assignedVersion }).from(cameras).where(eq(cameras.id, id));
+      const current = await cameraAssignment(t, id);
       const assignment =
         camera.deployed_profile === undefined
           ? { assignedProfile: null, assignedVersion: null }
           : current?.profile === camera.deployed_profile
             ? { assignedProfile: current.profile, assignedVersion: current.version ?? "latest" }
             : { assignedProfile: camera.deployed_profile, assignedVersion: "latest" };
-      await t
-        .insert(cameras)
-        .values({ id, config: camera, createdAt: now, ...assignment })
-        .onConflictDoUpdate({ target: cameras.id, set: { config: camera, ...assignment } });
+      await upsertCameraConfig(t, id, camera, assignment, now);
     }
     await bumpRevision(t, applyReach(before, await readShaping(t), published));
   });
@@ -105,16 +98,16 @@ export async function exportConfig(db: HubDb) {
   if (!location) throw new HttpError(404, "not_found", "no configuration has been applied yet");
   return {
     location,
-    schedules: Object.fromEntries((await db.select().from(schedules).orderBy(schedules.name)).map((s) => [s.name, s.rule])),
+    schedules: Object.fromEntries(await scheduleRules(db)),
     cameras: Object.fromEntries(
-      (await db.select().from(cameras).orderBy(cameras.id))
+      (await cameraRows(db))
         .filter((c) => c.retiredAt === null)
         .map((c) => {
           const { deployed_profile: _, ...config } = redactCamera(c.config);
           return [c.id, { ...config, ...(c.assignedProfile ? { deployed_profile: c.assignedProfile } : {}) }];
         }),
     ),
-    profiles: Object.fromEntries((await db.select().from(profiles).orderBy(profiles.id)).map((p) => [p.id, p.definition])),
+    profiles: Object.fromEntries((await profileRows(db)).map((p) => [p.id, p.definition])),
     sync: await syncPolicy(db),
     quality: await qualityPolicy(db),
   };
@@ -159,13 +152,9 @@ export async function applyConfigDiff(
   return { changes, applied: true, kept, notes };
 }
 
-async function heldConfigs(db: HubDb): Promise<Map<string, CameraConfig>> {
-  return new Map((await db.select({ id: cameras.id, config: cameras.config }).from(cameras)).map((c) => [c.id, c.config]));
-}
-
 /** The config with each camera's TOKEN_SET replaced by the technician token the hub holds for it. */
 async function withHeldTokens(db: HubDb, config: HubConfig): Promise<HubConfig> {
-  const held = await heldConfigs(db);
+  const held = await cameraConfigs(db);
   const keep = (id: string, c: CameraConfig) => {
     try {
       return keepHeldToken(id, c, held.get(id));
@@ -178,7 +167,7 @@ async function withHeldTokens(db: HubDb, config: HubConfig): Promise<HubConfig> 
 
 /** Cameras as a diff shows them: a token is TOKEN_SET, or "(changed)" when it replaces the one the hub holds; never the token. */
 async function tokensForDiff(db: HubDb, config: HubConfig): Promise<Record<string, CameraConfig>> {
-  const held = await heldConfigs(db);
+  const held = await cameraConfigs(db);
   return Object.fromEntries(
     Object.entries(config.cameras).map(([id, c]) => {
       if (c.technician_token === undefined) return [id, c];

@@ -1,21 +1,11 @@
-import { eq } from "drizzle-orm";
 import { DEFAULT_QUALITY, type QualityConfig } from "../../shared/contracts/config";
 import type { GeoPosition } from "../../shared/contracts/plan";
 import type { HubDb } from "../db/client";
-import { settings } from "../db/schema";
+import { readSetting } from "./data";
 
 export interface SyncPolicy {
   poll_interval_seconds: number;
   plan_days: number;
-}
-
-export async function readSetting<T>(db: HubDb, key: string): Promise<T | null> {
-  const [row] = await db.select().from(settings).where(eq(settings.key, key));
-  return (row?.value as T) ?? null;
-}
-
-export async function writeSetting(db: HubDb, key: string, value: unknown): Promise<void> {
-  await db.insert(settings).values({ key, value }).onConflictDoUpdate({ target: settings.key, set: { value } });
 }
 
 export function siteLocation(db: HubDb): Promise<GeoPosition | null> {

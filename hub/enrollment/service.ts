@@ -1,11 +1,11 @@
-import { and, eq, isNull } from "drizzle-orm";
 import { randomBytes } from "node:crypto";
 import { sha256 } from "../../shared/canonical";
 import { HttpError } from "../../shared/http";
 import { recordAudit } from "../audit/service";
 import { requireActive, setAgentToken } from "../cameras/service";
 import type { HubDb } from "../db/client";
-import { cameras, enrollmentCodes } from "../db/schema";
+import { cameraRow } from "../cameras/data";
+import { codeWithHash, deleteUnusedCodes, insertCode, markCodeUsed } from "./data";
 import { inTransaction } from "../db/transaction";
 import type { EnrollmentExchange } from "./model";
 
@@ -40,24 +40,21 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * its hash is stored; issuing one invalidates the camera's older unused codes.
  */
 export async function issueEnrollmentCode(db: HubDb, cameraId: string, now: number, actor: string) {
-  const [row] = await db.select().from(cameras).where(eq(cameras.id, cameraId));
+  const row = await cameraRow(db, cameraId);
   if (!row) throw new HttpError(404, "not_found", `camera ${cameraId} not found`);
   requireActive(row, "it cannot be enrolled");
   const code = newEnrollmentCode();
   const expiresAt = now + ENROLLMENT_TTL_MS;
   await inTransaction(db, async (t) => {
-    const replaced = await t
-      .delete(enrollmentCodes)
-      .where(and(eq(enrollmentCodes.cameraId, cameraId), isNull(enrollmentCodes.usedAt)))
-      .returning({ expiresAt: enrollmentCodes.expiresAt });
-    await t.insert(enrollmentCodes).values({ codeHash: hashCode(code), cameraId, createdAt: now, expiresAt });
+    const replaced = await deleteUnusedCodes(t, cameraId);
+    await insertCode(t, { codeHash: hashCode(code), cameraId, createdAt: now, expiresAt });
     await recordAudit(
       t,
       {
         actor,
         action: "camera.enrollment_code",
         target: `camera:${cameraId}`,
-        before: { pending_enrollment_codes: replaced.length },
+        before: { pending_enrollment_codes: replaced },
         after: { pending_enrollment_codes: 1, expires_at: iso(expiresAt) },
       },
       now,
@@ -77,15 +74,15 @@ const refused = (status: 401 | 403, message: string) => new HttpError(status, st
 export function exchangeEnrollmentCode(db: HubDb, body: EnrollmentExchange, now: number): Promise<{ camera_id: string; token: string }> {
   const hash = hashCode(body.code);
   return inTransaction(db, async (t) => {
-    const [code] = await t.select().from(enrollmentCodes).where(eq(enrollmentCodes.codeHash, hash));
+    const code = await codeWithHash(t, hash);
     if (!code) throw refused(401, "enrollment code not valid: wrong, or replaced by a newer one (ask the operator for a new code)");
     if (code.cameraId !== body.camera_id) throw refused(403, `this enrollment code is for another camera, not ${body.camera_id} (check SKYLAPSE_CAMERA_ID)`);
     if (code.usedAt !== null) throw refused(401, `enrollment code already used at ${iso(code.usedAt)}; ask the operator for a new one`);
     if (now >= code.expiresAt) throw refused(401, `enrollment code expired at ${iso(code.expiresAt)}; ask the operator for a new one`);
-    const [row] = await t.select().from(cameras).where(eq(cameras.id, body.camera_id));
+    const row = await cameraRow(t, body.camera_id);
     if (!row) throw refused(403, `camera ${body.camera_id} is no longer registered at the hub`);
     if (row.retiredAt !== null) throw refused(403, `camera ${body.camera_id} was retired at ${iso(row.retiredAt)}`);
-    await t.update(enrollmentCodes).set({ usedAt: now }).where(eq(enrollmentCodes.codeHash, hash));
+    await markCodeUsed(t, hash, now);
     return setAgentToken(t, row, now, `agent:${row.id}`, "camera.enroll");
   });
 }

@@ -1,10 +1,8 @@
-import { and, eq, max } from "drizzle-orm";
 import type { CaptureRecord } from "../../shared/contracts/sync";
 import { ingestBatch } from "../agents/service";
 import type { HubDb } from "../db/client";
-import { captureColumns } from "../db/captures";
-import { captureAliases, captures } from "../db/schema";
 import { inTransaction } from "../db/transaction";
+import { lastSeq, recordOutcome, replaceRecord } from "./data";
 
 /** The hub's own capture log for a live camera. */
 const logOf = (cameraId: string) => `live-${cameraId}`;
@@ -18,8 +16,7 @@ export function storeLiveRecord(db: HubDb, cameraId: string, record: Omit<Captur
   const logId = logOf(cameraId);
   // The next seq and the record in one transaction: two captures stored at once never take the same seq.
   return inTransaction(db, async (tx) => {
-    const [last] = await tx.select({ seq: max(captures.seq) }).from(captures).where(and(eq(captures.cameraId, cameraId), eq(captures.logId, logId)));
-    const stored = { ...record, seq: (last?.seq ?? 0) + 1 };
+    const stored = { ...record, seq: ((await lastSeq(tx, cameraId, logId)) ?? 0) + 1 };
     return (await ingestBatch(tx, cameraId, { log_id: logId, records: [stored] }, now)).accepted ? stored : null;
   });
 }
@@ -33,14 +30,8 @@ export function storeLiveRecord(db: HubDb, cameraId: string, record: Omit<Captur
  */
 export function replaceWithLateFrame(db: HubDb, cameraId: string, failed: CaptureRecord, frame: Omit<CaptureRecord, "seq">): Promise<boolean> {
   return inTransaction(db, async (tx) => {
-    const [row] = await tx
-      .select({ outcome: captures.outcome })
-      .from(captures)
-      .where(and(eq(captures.id, failed.id), eq(captures.cameraId, cameraId), eq(captures.logId, logOf(cameraId))));
-    if (row?.outcome !== "failed") return false;
-    const record: CaptureRecord = { ...frame, seq: failed.seq };
-    await tx.update(captures).set({ id: record.id, record, ...captureColumns(record) }).where(eq(captures.id, failed.id));
-    await tx.update(captureAliases).set({ captureId: record.id }).where(and(eq(captureAliases.cameraId, cameraId), eq(captureAliases.captureId, failed.id)));
+    if ((await recordOutcome(tx, cameraId, logOf(cameraId), failed.id)) !== "failed") return false;
+    await replaceRecord(tx, cameraId, failed.id, { ...frame, seq: failed.seq });
     return true;
   });
 }

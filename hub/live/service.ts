@@ -7,7 +7,7 @@ import { lateness, nextTicks, type PlannedTick } from "../../shared/plan/ticks";
 import { planRange } from "../../shared/plan/windows";
 import { cameraRevision } from "../config/revision";
 import type { HubContext } from "../context";
-import { cameras } from "../db/schema";
+import { cameraConfigs } from "../config/data";
 import type { CaptureImages } from "../images/service";
 import { latestVersion } from "../profiles/service";
 import { cameraSetup, type CameraSetup, planFor } from "../plans/service";
@@ -108,9 +108,9 @@ export class LiveOrchestrator {
 
   private async liveCameras(): Promise<CameraSetup[]> {
     const setups: CameraSetup[] = [];
-    for (const c of await this.ctx.db.select({ id: cameras.id, config: cameras.config }).from(cameras)) {
-      if (c.config.mode !== "live" || !c.config.host) continue;
-      const setup = await cameraSetup(this.ctx.db, c.id);
+    for (const [id, config] of await cameraConfigs(this.ctx.db)) {
+      if (config.mode !== "live" || !config.host) continue;
+      const setup = await cameraSetup(this.ctx.db, id);
       if (setup) setups.push(setup);
     }
     return setups;

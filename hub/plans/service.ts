@@ -1,4 +1,3 @@
-import { eq } from "drizzle-orm";
 import type { CameraConfig } from "../../shared/contracts/config";
 import type { GeoPosition, PlanWindow } from "../../shared/contracts/plan";
 import type { ProfileSnapshot } from "../../shared/contracts/profile";
@@ -7,7 +6,8 @@ import type { DesiredState } from "../../shared/contracts/sync";
 import { computePlan, planRange } from "../../shared/plan/windows";
 import { siteLocation, syncPolicy } from "../config/settings";
 import type { HubDb } from "../db/client";
-import { cameras, schedules } from "../db/schema";
+import { cameraRow } from "../cameras/data";
+import { scheduleRules } from "../config/data";
 import { activeTestsFor } from "../ab-tests/service";
 import { latestVersion, versionOf } from "../profiles/service";
 import { type PlanContent, schedulesInForce, spansInForce, windowsInForce } from "./history";
@@ -33,7 +33,7 @@ export async function assignedSnapshot(db: HubDb, profileId: string | null, vers
 
 /** A camera's own coordinates and zone, falling back to the site's. */
 export async function cameraSetup(db: HubDb, cameraId: string): Promise<CameraSetup | null> {
-  const [row] = await db.select().from(cameras).where(eq(cameras.id, cameraId));
+  const row = await cameraRow(db, cameraId);
   const site = await siteLocation(db);
   if (!row || !site) return null;
   const c = row.config;
@@ -42,7 +42,7 @@ export async function cameraSetup(db: HubDb, cameraId: string): Promise<CameraSe
     longitude: c.longitude ?? site.longitude,
     timezone: c.timezone ?? site.timezone,
   };
-  const all = new Map((await db.select().from(schedules)).map((s) => [s.name, s.rule]));
+  const all = await scheduleRules(db);
   const rules: Record<string, ScheduleRule> = {};
   for (const name of c.schedules) {
     const rule = all.get(name);

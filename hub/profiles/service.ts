@@ -1,12 +1,12 @@
-import { and, eq } from "drizzle-orm";
 import type { ProfileDefinition, ProfileSnapshot } from "../../shared/contracts/profile";
 import { compileContent, resolveInheritance, snapshotOf } from "../../shared/exposure/compile";
-import { canonicalJson, contentChecksum } from "../../shared/canonical";
+import { contentChecksum } from "../../shared/canonical";
 import { HttpError, notFound } from "../../shared/http";
 import { OPERATOR, recordAudit } from "../audit/service";
 import { bumpRevision, camerasCarrying, readShaping } from "../config/revision";
 import type { HubDb } from "../db/client";
-import { profiles, profileVersions } from "../db/schema";
+import { diffSnapshots } from "./diff";
+import { insertProfileVersion, profileRow, profileRows, profileSnapshot, profileVersionNumbers, profileVersionRow, snapshotWithChecksum, storedDefinitions, upsertDefinition, versionRows } from "./data";
 import { inTransaction } from "../db/transaction";
 
 /** `a` before `b` by semantic version (numerically: 1.9.0 < 1.10.0). */
@@ -22,9 +22,7 @@ export function compareSemver(a: string, b: string): number {
 
 /** A profile's version numbers, oldest first. */
 export async function versionNumbers(db: HubDb, profileId: string): Promise<string[]> {
-  return (await db.select({ version: profileVersions.version }).from(profileVersions).where(eq(profileVersions.profileId, profileId)))
-    .map((r) => r.version)
-    .sort(compareSemver);
+  return (await profileVersionNumbers(db, profileId)).sort(compareSemver);
 }
 
 /**
@@ -37,13 +35,7 @@ export async function latestVersion(db: HubDb, profileId: string): Promise<Profi
   return numbers.length ? versionOf(db, profileId, numbers[numbers.length - 1]!) : null;
 }
 
-export async function versionOf(db: HubDb, profileId: string, version: string): Promise<ProfileSnapshot | null> {
-  const [row] = await db
-    .select({ snapshot: profileVersions.snapshot })
-    .from(profileVersions)
-    .where(and(eq(profileVersions.profileId, profileId), eq(profileVersions.version, version)));
-  return row?.snapshot ?? null;
-}
+export const versionOf = profileSnapshot;
 
 function nextVersion(previous: string | null): string {
   if (!previous) return "1.0.0";
@@ -64,19 +56,12 @@ export interface Published {
 export async function publishVersion(db: HubDb, profileId: string, definitions: Record<string, ProfileDefinition>, now: number): Promise<Published> {
   const content = compileContent(profileId, resolveInheritance(profileId, definitions));
   const checksum = contentChecksum(content);
-  const [existing] = await db
-    .select({ snapshot: profileVersions.snapshot })
-    .from(profileVersions)
-    .where(and(eq(profileVersions.profileId, profileId), eq(profileVersions.checksum, checksum)));
-  if (existing) return { snapshot: existing.snapshot, created: false };
+  const existing = await snapshotWithChecksum(db, profileId, checksum);
+  if (existing) return { snapshot: existing, created: false };
   const numbers = await versionNumbers(db, profileId);
   const snapshot = snapshotOf(content, nextVersion(numbers[numbers.length - 1] ?? null));
-  await db.insert(profileVersions).values({ profileId, version: snapshot.version, checksum, snapshot, createdAt: now });
+  await insertProfileVersion(db, { profileId, version: snapshot.version, checksum, snapshot, createdAt: now });
   return { snapshot, created: true };
-}
-
-async function storedDefinitions(db: HubDb): Promise<Record<string, ProfileDefinition>> {
-  return Object.fromEntries((await db.select({ id: profiles.id, definition: profiles.definition }).from(profiles)).map((r) => [r.id, r.definition]));
 }
 
 export interface PublishResult {
@@ -127,10 +112,7 @@ export function publishDefinition(db: HubDb, profileId: string, definition: Prof
     const previous = await latestVersion(t, profileId);
     const { snapshot, created } = await publishVersion(t, profileId, definitions, now);
     if (created) {
-      await t
-        .insert(profiles)
-        .values({ id: profileId, definition, updatedAt: now })
-        .onConflictDoUpdate({ target: profiles.id, set: { definition, updatedAt: now } });
+      await upsertDefinition(t, profileId, definition, now);
       await recordAudit(
         t,
         {
@@ -178,13 +160,6 @@ export interface VersionInfo {
   created_at: string;
 }
 
-function versionRows(db: HubDb, profileId?: string) {
-  return db
-    .select({ profileId: profileVersions.profileId, version: profileVersions.version, checksum: profileVersions.checksum, createdAt: profileVersions.createdAt })
-    .from(profileVersions)
-    .where(profileId === undefined ? undefined : eq(profileVersions.profileId, profileId));
-}
-
 const info = (r: { version: string; checksum: string; createdAt: number }): VersionInfo => ({
   version: r.version,
   checksum: r.checksum,
@@ -193,7 +168,7 @@ const info = (r: { version: string; checksum: string; createdAt: number }): Vers
 
 /** Every profile with a definition or a published version: its latest version and how many there are. */
 export async function listProfiles(db: HubDb) {
-  const defs = new Map((await db.select().from(profiles)).map((r) => [r.id, r]));
+  const defs = new Map((await profileRows(db)).map((r) => [r.id, r]));
   const versions = new Map<string, VersionInfo[]>();
   for (const r of await versionRows(db)) {
     const list = versions.get(r.profileId) ?? [];
@@ -219,14 +194,14 @@ export async function listProfiles(db: HubDb) {
 
 /** A profile's stored definition and every version, oldest first. */
 export async function showProfile(db: HubDb, profileId: string) {
-  const [def] = await db.select().from(profiles).where(eq(profiles.id, profileId));
+  const def = await profileRow(db, profileId);
   const versions = (await versionRows(db, profileId))
     .map(info)
     .sort((a, b) => compareSemver(a.version, b.version));
   if (!def && !versions.length) throw notFound(`profile ${profileId}`);
-  const children = (await db.select({ id: profiles.id, definition: profiles.definition }).from(profiles))
-    .filter((r) => r.definition.extends === profileId)
-    .map((r) => r.id)
+  const children = Object.entries(await storedDefinitions(db))
+    .filter(([, definition]) => definition.extends === profileId)
+    .map(([id]) => id)
     .sort();
   return {
     id: profileId,
@@ -243,61 +218,9 @@ export async function getVersion(db: HubDb, profileId: string, version: string) 
   const numbers = await versionNumbers(db, profileId);
   if (!numbers.length) throw notFound(`profile ${profileId}`);
   const wanted = version === "latest" ? numbers[numbers.length - 1]! : version;
-  const [row] = await db
-    .select()
-    .from(profileVersions)
-    .where(and(eq(profileVersions.profileId, profileId), eq(profileVersions.version, wanted)));
+  const row = await profileVersionRow(db, profileId, wanted);
   if (!row) throw new HttpError(404, "not_found", `profile ${profileId} has no version ${version} (versions: ${numbers.join(", ")})`);
   return { profile_id: profileId, version: row.version, checksum: row.checksum, created_at: new Date(row.createdAt).toISOString(), snapshot: row.snapshot };
-}
-
-export interface Change {
-  /** `base.ev`, `base.white_balance.mode`, `wb_table[3]`, `schedule_overrides.sunrise.ev`. */
-  path: string;
-  /** null where the field is absent on that side. */
-  from: unknown;
-  to: unknown;
-}
-
-/** Tables compare row by row: a row is `[lux, value]`. */
-const TABLES = new Set(["wb_table", "ev_table"]);
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function same(a: unknown, b: unknown): boolean {
-  return canonicalJson(a) === canonicalJson(b);
-}
-
-function diffValue(path: string, a: unknown, b: unknown, out: Change[]): void {
-  if (same(a, b)) return;
-  // A side without the object (a schedule override added or removed) compares as empty, field by field.
-  if ((isObject(a) || a === undefined) && (isObject(b) || b === undefined)) {
-    const ao = (a ?? {}) as Record<string, unknown>;
-    const bo = (b ?? {}) as Record<string, unknown>;
-    for (const key of [...new Set([...Object.keys(ao), ...Object.keys(bo)])].sort()) diffValue(path ? `${path}.${key}` : key, ao[key], bo[key], out);
-    return;
-  }
-  if (TABLES.has(path) && Array.isArray(a) && Array.isArray(b)) {
-    for (let i = 0; i < Math.max(a.length, b.length); i++) {
-      if (!same(a[i], b[i])) out.push({ path: `${path}[${i}]`, from: a[i] ?? null, to: b[i] ?? null });
-    }
-    return;
-  }
-  out.push({ path, from: a ?? null, to: b ?? null });
-}
-
-/**
- * Field by field over two compiled snapshots: settings and schedule overrides by
- * field, lux tables by row, a table switched on or off as a whole. Version and
- * checksum are not content and are not listed.
- */
-export function diffSnapshots(from: ProfileSnapshot, to: ProfileSnapshot): Change[] {
-  const strip = ({ version: _v, checksum: _c, ...content }: ProfileSnapshot) => content;
-  const out: Change[] = [];
-  diffValue("", strip(from), strip(to), out);
-  return out;
 }
 
 export async function diffVersions(db: HubDb, profileId: string, from: string, to: string) {

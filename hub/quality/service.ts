@@ -1,9 +1,7 @@
-import { and, desc, eq, lt, type Placeholder, sql } from "drizzle-orm";
 import type { QualityConfig } from "../../shared/contracts/config";
 import type { HubDb } from "../db/client";
-import { preparedOnce } from "../db/prepared";
-import { captures } from "../db/schema";
 import { type ExposureFrame, type ExposureSummary, exposureSummary } from "./compute";
+import { newestRecords } from "./data";
 
 /** The longest run any check needs (a profile may ask for more frames than the config's default). */
 const longestRun = (policy: QualityConfig) =>
@@ -21,31 +19,7 @@ export const reportWindow = (policy: QualityConfig) => Math.max(2_000, 4 * longe
  * `limit` records by planned time: one query on captures_camera_planned.
  */
 export async function cameraExposure(db: HubDb, cameraId: string, before: number, policy: QualityConfig, limit: number): Promise<ExposureSummary> {
-  const rows = await exposureLookup(db).execute({ camera: cameraId, before, limit });
+  const rows = await newestRecords(db, cameraId, before, limit);
   const frames: ExposureFrame[] = rows.map((r) => ({ ...r, outcome: r.outcome as ExposureFrame["outcome"] }));
   return exposureSummary(frames, policy, rows.length === limit);
 }
-
-/** A camera's newest `limit` records planned before `before`, newest first (walks captures_camera_planned backwards). */
-export function exposureQuery(db: HubDb, cameraId: string | Placeholder, before: number | Placeholder, limit: number | Placeholder) {
-  return db
-    .select({
-      plannedAt: captures.plannedAt,
-      profileId: captures.profileId,
-      outcome: captures.outcome,
-      capturedAt: captures.capturedAt,
-      testRole: captures.testRole,
-      meanLuma: captures.meanLuma,
-      clippedPct: captures.clippedPct,
-      crushedPct: captures.crushedPct,
-      reasonCode: captures.reasonCode,
-      reason: captures.reason,
-    })
-    .from(captures)
-    .where(and(eq(captures.cameraId, cameraId), lt(captures.plannedAt, before)))
-    .orderBy(desc(captures.plannedAt))
-    .limit(limit);
-}
-
-// Prepared once: the fleet runs it for every camera.
-const exposureLookup = preparedOnce((db) => exposureQuery(db, sql.placeholder("camera"), sql.placeholder("before"), sql.placeholder("limit")).prepare());

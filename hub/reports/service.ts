@@ -1,4 +1,3 @@
-import { and, asc, eq, gt, gte, lt, sql } from "drizzle-orm";
 import { notFound } from "../../shared/http";
 import { HttpError } from "../../shared/http";
 import { nextTicks, plannedTicks } from "../../shared/plan/ticks";
@@ -6,10 +5,10 @@ import { outageThresholdMs } from "../agents/contact-history";
 import { qualityPolicy, syncPolicy } from "../config/settings";
 import { isProduction } from "../db/captures";
 import type { HubDb } from "../db/client";
-import { cameras, captureImages, captures, clockSamples, outages } from "../db/schema";
 import { planInForce } from "../plans/service";
 import { cameraExposure, reportWindow } from "../quality/service";
 import { computeReport, type SyncReport } from "./compute";
+import { cameraContact, clockSamplesIn, outagesOverlapping, picturesReceived, recordsPlannedIn } from "./data";
 
 /** A report walks every planned tick; beyond this the hub would stall, so the range must be shorter. */
 export const MAX_REPORT_TICKS = 1_000_000;
@@ -21,46 +20,21 @@ export const MAX_REPORT_TICKS = 1_000_000;
  */
 export async function cameraReport(db: HubDb, cameraId: string, from: number, to: number, now: number): Promise<SyncReport> {
   const plan = await planInForce(db, cameraId, from, to, now);
-  const [camera] = await db.select({ lastContactAt: cameras.lastContactAt, observed: cameras.observed }).from(cameras).where(eq(cameras.id, cameraId));
+  const camera = await cameraContact(db, cameraId);
   if (!plan || !camera) throw notFound(`camera ${cameraId}`);
   const { windows } = plan;
   const estimate = windows.reduce((n, w) => n + ((Date.parse(w.end) - Date.parse(w.start)) / (w.interval_seconds * 1000) + 1) * w.profiles.length, 0);
   if (estimate > MAX_REPORT_TICKS)
     throw new HttpError(422, "invalid_request", `query.to: the range holds about ${Math.round(estimate)} planned captures; ask for at most ${MAX_REPORT_TICKS} (a shorter range)`);
   const ticks = plannedTicks(windows, from, to);
-  const records = (
-    await db
-      .select({
-        plannedAt: captures.plannedAt,
-        schedule: captures.schedule,
-        profileId: captures.profileId,
-        testRole: captures.testRole,
-        outcome: captures.outcome,
-        reasonCode: captures.reasonCode,
-        recovered: captures.recovered,
-      })
-      .from(captures)
-      .where(and(eq(captures.cameraId, cameraId), gte(captures.plannedAt, from), lt(captures.plannedAt, to)))
-  ).map(({ testRole, ...r }) => ({ ...r, outcome: r.outcome as "captured" | "failed" | "missed", variant: !isProduction(testRole) }));
-  const outageRows = await db
-    .select()
-    .from(outages)
-    .where(and(eq(outages.cameraId, cameraId), lt(outages.fromAt, to), gt(outages.toAt, from)))
-    .orderBy(asc(outages.fromAt));
-  const samples = await db
-    .select()
-    .from(clockSamples)
-    .where(and(eq(clockSamples.cameraId, cameraId), gte(clockSamples.at, from), lt(clockSamples.at, to)))
-    .orderBy(asc(clockSamples.at));
+  const records = (await recordsPlannedIn(db, cameraId, from, to)).map(({ testRole, ...r }) => ({
+    ...r,
+    outcome: r.outcome as "captured" | "failed" | "missed",
+    variant: !isProduction(testRole),
+  }));
+  const outageRows = await outagesOverlapping(db, cameraId, from, to);
+  const samples = await clockSamplesIn(db, cameraId, from, to);
   const quality = await qualityPolicy(db);
-  // Pictures received for records in range (purged by hub retention since or not): one indexed read.
-  const [held] = await db
-    .select({
-      thumbnails: sql<number>`count(${captureImages.thumbnailAt})`.mapWith(Number),
-      full: sql<number>`count(${captureImages.imageCompleteAt})`.mapWith(Number),
-    })
-    .from(captureImages)
-    .where(and(eq(captureImages.cameraId, cameraId), gte(captureImages.plannedAt, from), lt(captureImages.plannedAt, to)));
   return computeReport({
     cameraId,
     timezone: plan.setup.position.timezone,
@@ -77,7 +51,7 @@ export async function cameraReport(db: HubDb, cameraId: string, from: number, to
     outageThresholdMs: outageThresholdMs((await syncPolicy(db)).poll_interval_seconds),
     exposure: await cameraExposure(db, cameraId, to, quality, reportWindow(quality)),
     quality,
-    imagesHeld: { thumbnails: Number(held?.thumbnails ?? 0), full: Number(held?.full ?? 0) },
+    imagesHeld: await picturesReceived(db, cameraId, from, to),
   });
 }
 

@@ -5,13 +5,12 @@
  * queue). Cameras shoot their own plans, so "the scheduler" here is the agents'
  * plans as the hub serves them plus the hub's own background work.
  */
-import { and, desc, eq } from "drizzle-orm";
 import { notFound } from "../../shared/http";
 import type { HubDb } from "../db/client";
-import { captures } from "../db/schema";
 import { fleetSummary } from "../fleet/service";
 import type { FleetCamera } from "../fleet/compute";
 import { planInForce } from "../plans/service";
+import { lastCapturedAt } from "./data";
 
 const HOUR_MS = 3_600_000;
 const iso = (t: number) => new Date(t).toISOString();
@@ -26,13 +25,8 @@ export interface HubWork {
 async function lastCaptures(db: HubDb, cameraId: string, schedules: Iterable<string>): Promise<Record<string, string | null>> {
   const out: Record<string, string | null> = {};
   for (const schedule of [...schedules].sort()) {
-    const [row] = await db
-      .select({ plannedAt: captures.plannedAt })
-      .from(captures)
-      .where(and(eq(captures.cameraId, cameraId), eq(captures.schedule, schedule), eq(captures.outcome, "captured")))
-      .orderBy(desc(captures.plannedAt))
-      .limit(1);
-    out[schedule] = row ? iso(row.plannedAt) : null;
+    const at = await lastCapturedAt(db, cameraId, schedule);
+    out[schedule] = at === null ? null : iso(at);
   }
   return out;
 }

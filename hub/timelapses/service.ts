@@ -1,29 +1,25 @@
 import { randomBytes } from "node:crypto";
-import { and, asc, desc, eq, gte, inArray, lt, sql } from "drizzle-orm";
-import { canonicalJson } from "../../shared/canonical";
 import type { Timelapse, TimelapseSpec, TimelapseStatus } from "../../shared/contracts/timelapse";
-import { plannedTicks } from "../../shared/plan/ticks";
 import { HttpError, notFound } from "../../shared/http";
 import { OPERATOR, recordAudit } from "../audit/service";
 import type { HubContext } from "../context";
 import { watchLock, writeWhenFree } from "../db/locks";
-import { isProduction } from "../db/captures";
 import { isPostgres } from "../db/client";
 import { inTransaction } from "../db/transaction";
 import { isBusy } from "../../shared/sqlite";
-import { cameras, captureImages, captures, profiles, timelapses } from "../db/schema";
-import { planInForce } from "../plans/service";
+import { knownCameraIds } from "../cameras/data";
+import { profileExists } from "../profiles/data";
 import { type ImageStorage, timelapseKey } from "../storage";
 import { storedResponse } from "../storage/serve";
-import { type CaptureRow, frameSequence, type Frame, gridSequence } from "./frames";
+import { deleteTimelapse, insertTimelapse, queueCounts, type TimelapseRow as Row, timelapseRow, timelapseRows, timelapseWithSpec, updateRunningAttempt, updateTimelapse } from "./data";
 import { claimJob, renewLease, requeueRunning } from "./queue";
 import { render, RenderError } from "./render";
+import { selectFrames } from "./selection";
+import { specColumns, specKey, timelapseView } from "./view";
 
 /** Real ms a claimed render stays its worker's without a heartbeat; a dead worker's job is taken over after it. */
 const LEASE_REAL_MS = 10_000;
 const HEARTBEAT_REAL_MS = 3_000;
-
-type Row = typeof timelapses.$inferSelect;
 
 export interface RendererOptions {
   storage: ImageStorage;
@@ -32,119 +28,6 @@ export interface RendererOptions {
   ffmpeg: string;
   /** Renders at once. */
   concurrency: number;
-}
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-export function timelapseView(r: Row): Timelapse {
-  const done = r.status === "done";
-  return {
-    id: r.id,
-    status: r.status,
-    progress: r.status === "done" ? 1 : r.frames ? Math.min(1, r.framesDone / r.frames) : 0,
-    frames: r.frames,
-    frames_done: r.framesDone,
-    missing: r.missing,
-    url: done ? `/api/timelapses/${r.id}/video` : null,
-    poster_url: done ? `/api/timelapses/${r.id}/poster` : null,
-    error: r.error,
-    origin: r.origin,
-    camera_ids: r.cameraIds,
-    from: iso(r.fromAt)!,
-    to: iso(r.toAt)!,
-    schedule: r.schedule,
-    profile_id: r.profileId,
-    fps: r.fps,
-    crf: r.crf,
-    deflicker: r.deflicker,
-    source: r.source,
-    width: r.width,
-    height: r.height,
-    bytes: r.bytes,
-    created_at: iso(r.createdAt)!,
-    started_at: iso(r.startedAt),
-    finished_at: iso(r.finishedAt),
-  };
-}
-
-/** A request's spec as the job row holds it. */
-function specColumns(spec: TimelapseSpec) {
-  return {
-    cameraIds: spec.camera_ids ?? [spec.camera_id!],
-    fromAt: Date.parse(spec.from),
-    toAt: Date.parse(spec.to),
-    schedule: spec.schedule ?? null,
-    profileId: spec.profile_id ?? null,
-    fps: spec.fps,
-    crf: spec.crf,
-    deflicker: spec.deflicker,
-    source: spec.source,
-  };
-}
-
-/** Jobs whose cameras include `cameraId` (the ids are a JSON array in text; ids never hold a quote). */
-function namesCamera(cameraId: string) {
-  const pattern = `%${JSON.stringify(cameraId).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  return sql`${timelapses.cameraIds} LIKE ${pattern} ESCAPE '\\'`;
-}
-
-/** The spec's identity: asking for the same render again finds the same job. */
-export function specKey(spec: TimelapseSpec): string {
-  return canonicalJson(specColumns(spec));
-}
-
-/** The capture rows of one camera in [from, to), with whether the hub holds the picture a render of `source` needs. */
-export async function captureRows(ctx: HubContext, cameraId: string, from: number, to: number, source: Row["source"]): Promise<CaptureRow[]> {
-  const held =
-    source === "full"
-      ? sql<number>`(${captureImages.imageCompleteAt} IS NOT NULL AND ${captureImages.imagePurgedAt} IS NULL)`
-      : sql<number>`(${captureImages.thumbnailAt} IS NOT NULL AND ${captureImages.thumbnailPurgedAt} IS NULL)`;
-  return (
-    await ctx.db
-      .select({ id: captures.id, record: captures.record, held })
-      .from(captures)
-      .leftJoin(captureImages, eq(captureImages.captureId, captures.id))
-      .where(and(eq(captures.cameraId, cameraId), gte(captures.plannedAt, from), lt(captures.plannedAt, to)))
-      .orderBy(asc(captures.plannedAt))
-  ).map(({ id, record: r, held }) => ({
-      cameraId,
-      captureId: id,
-      plannedAt: Date.parse(r.planned_at),
-      schedule: r.schedule,
-      profileId: r.profile_id,
-      outcome: r.outcome,
-      variant: !isProduction(r.test_role),
-      hasPicture: Boolean(held),
-      luma: r.measures?.mean_luma ?? null,
-      width: r.image?.width ?? null,
-      height: r.image?.height ?? null,
-    }));
-}
-
-/** What a job renders: tiles of frames, or why it cannot. */
-export async function selectFrames(ctx: HubContext, job: Row): Promise<{ tiles: Frame[][]; missing: number } | { error: string }> {
-  const now = ctx.clock.now();
-  const sequences = [];
-  for (const cameraId of job.cameraIds) {
-    // The plan in force over the range, its due ticks only: a tick not due yet is not missing.
-    const plan = await planInForce(ctx.db, cameraId, job.fromAt, job.toAt, now);
-    const planned = plan
-      ? plannedTicks(plan.windows, job.fromAt, Math.min(job.toAt, now))
-          .filter((t) => (!job.schedule || t.schedule === job.schedule) && (!job.profileId || t.profile === job.profileId))
-          .map((t) => t.at)
-      : [];
-    const rows = await captureRows(ctx, cameraId, job.fromAt, job.toAt, job.source);
-    sequences.push(frameSequence(rows, planned, { schedule: job.schedule, profileId: job.profileId, schedules: plan?.schedules ?? new Set() }));
-  }
-  const missingPictures = job.source === "full" ? "pictures (full images not synced yet? try source \"thumbnails\")" : "pictures";
-  if (sequences.length === 1) {
-    const only = sequences[0]!;
-    if (!only.frames.length) return { error: `no ${missingPictures} in the range: ${only.ticks} tick(s), all missing` };
-    return { tiles: [only.frames], missing: only.missing };
-  }
-  const grid = gridSequence(sequences);
-  if ("error" in grid) return { error: `camera ${job.cameraIds[grid.cameraIndex]} has no ${missingPictures} in the range` };
-  return { tiles: grid.cells, missing: grid.missing };
 }
 
 /**
@@ -190,7 +73,7 @@ export class TimelapseJobs {
   }
 
   private async row(id: string): Promise<Row> {
-    const [row] = await this.ctx.db.select().from(timelapses).where(eq(timelapses.id, id));
+    const row = await timelapseRow(this.ctx.db, id);
     if (!row) throw notFound(`timelapse ${id}`);
     return row;
   }
@@ -199,24 +82,24 @@ export class TimelapseJobs {
   async request(spec: TimelapseSpec, origin: Row["origin"], actor = OPERATOR): Promise<{ id: string; created: boolean }> {
     const columns = specColumns(spec);
     const { cameraIds } = columns;
-    const known = new Set((await this.ctx.db.select({ id: cameras.id }).from(cameras).where(inArray(cameras.id, cameraIds))).map((c) => c.id));
+    const known = await knownCameraIds(this.ctx.db, cameraIds);
     const unknown = cameraIds.filter((id) => !known.has(id));
     if (unknown.length) throw new HttpError(422, "invalid_request", `body.${spec.camera_ids ? "camera_ids" : "camera_id"}: unknown camera ${unknown.map((id) => `'${id}'`).join(", ")}`);
-    if (spec.profile_id && !(await this.ctx.db.select({ id: profiles.id }).from(profiles).where(eq(profiles.id, spec.profile_id))).length)
+    if (spec.profile_id && !(await profileExists(this.ctx.db, spec.profile_id)))
       throw new HttpError(422, "invalid_request", `body.profile_id: unknown profile '${spec.profile_id}'`);
-    const key = canonicalJson(columns);
+    const key = specKey(spec);
     const now = this.ctx.clock.now();
     const result = await inTransaction(this.ctx.db, async (t) => {
-      const [existing] = await t.select().from(timelapses).where(eq(timelapses.specKey, key));
+      const existing = await timelapseWithSpec(t, key);
       if (existing && (existing.status === "queued" || existing.status === "running")) return { id: existing.id, created: false };
       const reset = { status: "queued" as const, framesDone: 0, error: null, startedAt: null, finishedAt: null };
       if (existing) {
-        await t.update(timelapses).set(reset).where(eq(timelapses.id, existing.id));
+        await updateTimelapse(t, existing.id, reset);
         await recordAudit(t, { actor, action: "timelapse.rerender", target: `timelapse:${existing.id}`, before: { status: existing.status }, after: { status: "queued" } }, now);
         return { id: existing.id, created: false };
       }
       const id = `tl_${randomBytes(9).toString("base64url")}`;
-      await t.insert(timelapses).values({ id, specKey: key, origin, ...columns, createdAt: now, ...reset });
+      await insertTimelapse(t, { id, specKey: key, origin, ...columns, createdAt: now, ...reset });
       await recordAudit(t, { actor, action: "timelapse.request", target: `timelapse:${id}`, before: null, after: { origin, spec } }, now);
       return { id, created: true };
     });
@@ -229,26 +112,12 @@ export class TimelapseJobs {
   }
 
   async list(filter: { camera_id?: string; status?: TimelapseStatus; limit: number }): Promise<Timelapse[]> {
-    const where = [filter.status ? eq(timelapses.status, filter.status) : undefined, filter.camera_id ? namesCamera(filter.camera_id) : undefined];
-    return (
-      await this.ctx.db
-        .select()
-        .from(timelapses)
-        .where(and(...where))
-        .orderBy(desc(timelapses.createdAt), desc(timelapses.id))
-        .limit(filter.limit)
-    ).map(timelapseView);
+    return (await timelapseRows(this.ctx.db, filter)).map(timelapseView);
   }
 
   /** How many renders wait and how many run now. */
-  async queueCounts(): Promise<{ queued: number; running: number }> {
-    const rows = await this.ctx.db
-      .select({ status: timelapses.status, n: sql<number>`count(*)`.mapWith(Number) })
-      .from(timelapses)
-      .where(inArray(timelapses.status, ["queued", "running"]))
-      .groupBy(timelapses.status);
-    const count = (status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);
-    return { queued: count("queued"), running: count("running") };
+  queueCounts(): Promise<{ queued: number; running: number }> {
+    return queueCounts(this.ctx.db);
   }
 
   /** Stops a queued or running render (409 once it has finished). */
@@ -258,7 +127,7 @@ export class TimelapseJobs {
       throw new HttpError(409, "not_running", `timelapse ${id} is ${row.status}; only a queued or running render can be cancelled`);
     const now = this.ctx.clock.now();
     await inTransaction(this.ctx.db, async (t) => {
-      await t.update(timelapses).set({ status: "cancelled", finishedAt: now, error: null }).where(eq(timelapses.id, id));
+      await updateTimelapse(t, id, { status: "cancelled", finishedAt: now, error: null });
       await recordAudit(t, { actor: OPERATOR, action: "timelapse.cancel", target: `timelapse:${id}`, before: { status: row.status }, after: { status: "cancelled" } }, now);
     });
     this.inFlight.get(id)?.abort.abort();
@@ -270,7 +139,7 @@ export class TimelapseJobs {
     const row = await this.row(id);
     const now = this.ctx.clock.now();
     await inTransaction(this.ctx.db, async (t) => {
-      await t.delete(timelapses).where(eq(timelapses.id, id));
+      await deleteTimelapse(t, id);
       await recordAudit(t, { actor: OPERATOR, action: "timelapse.delete", target: `timelapse:${id}`, before: { status: row.status }, after: null }, now);
     });
     const running = this.inFlight.get(id);
@@ -353,14 +222,7 @@ export class TimelapseJobs {
    * while another process holds the database it waits off the event loop (hub/db/locks).
    */
   private settle(job: Row, set: Partial<Row>): Promise<boolean> {
-    return writeWhenFree(this.ctx.db, async () => {
-      const changed = await this.ctx.db
-        .update(timelapses)
-        .set(set)
-        .where(and(eq(timelapses.id, job.id), eq(timelapses.attempt, job.attempt), eq(timelapses.status, "running")))
-        .returning({ id: timelapses.id });
-      return changed.length > 0;
-    });
+    return writeWhenFree(this.ctx.db, () => updateRunningAttempt(this.ctx.db, job, set));
   }
 
   private async runJob(job: Row, signal: AbortSignal): Promise<void> {

@@ -5,17 +5,19 @@
  * pictures have arrived — or a settle time has passed since it closed, for
  * ticks that will never come — the hub queues its timelapse once.
  */
-import { eq, isNull } from "drizzle-orm";
 import type { ImageSyncPolicy } from "../../shared/contracts/sync";
 import type { DeflickerMode, FrameSource, TimelapseSpec } from "../../shared/contracts/timelapse";
 import type { PlanWindow } from "../../shared/contracts/plan";
 import { formatLocalDate, localDateOf } from "../../shared/plan/local-time";
 import { plannedTicks } from "../../shared/plan/ticks";
 import type { HubContext } from "../context";
-import { cameras, timelapses } from "../db/schema";
+import { activeCameraIds } from "../cameras/data";
 import { planInForce } from "../plans/service";
 import type { CaptureRow } from "./frames";
-import { captureRows, specKey, type TimelapseJobs } from "./service";
+import { timelapseWithSpec } from "./data";
+import { captureRows } from "./selection";
+import type { TimelapseJobs } from "./service";
+import { specKey } from "./view";
 
 const DAY_MS = 86_400_000;
 
@@ -90,8 +92,7 @@ export function sessionSpec(cameraId: string, s: Session, source: FrameSource, p
 export async function queueClosedSessions(ctx: HubContext, jobs: TimelapseJobs, policy: AutoRenderPolicy): Promise<string[]> {
   const now = ctx.clock.now();
   const queued: string[] = [];
-  const active = await ctx.db.select({ id: cameras.id }).from(cameras).where(isNull(cameras.retiredAt));
-  for (const { id } of active) {
+  for (const id of await activeCameraIds(ctx.db)) {
     // Planned a day wider on both sides, so no window is cut short at an end of the range (its spec would change every pass).
     // The plan in force then: a camera not in contact yet has no sessions to wait for.
     const plan = await planInForce(ctx.db, id, now - policy.lookbackMs - DAY_MS, now + DAY_MS, now);
@@ -102,7 +103,7 @@ export async function queueClosedSessions(ctx: HubContext, jobs: TimelapseJobs, 
       const spec = sessionSpec(id, session, sourceFor(plan.setup.config.image_sync, session.schedule), policy);
       const from = Date.parse(session.start);
       const to = Date.parse(session.end);
-      const [existing] = await ctx.db.select().from(timelapses).where(eq(timelapses.specKey, specKey(spec)));
+      const existing = await timelapseWithSpec(ctx.db, specKey(spec));
       if (existing) {
         // Rendered short of pictures that have come in since (a ridge back from an outage): render it again, in place.
         if (existing.origin !== "auto" || existing.status !== "done" || existing.missing === 0) continue;

@@ -10,7 +10,7 @@ import { Database } from "bun:sqlite";
 import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { testBackend } from "../harness/postgres";
-import { realMsUntil, sharedClock, startAgent, startHub, type StartedHub, tempDir, waitFor } from "../harness/processes";
+import { realMsUntil, sharedClock, startAgent, startHub, type StartedHub, tempDir } from "../harness/processes";
 import { DENVER, hubCaptures } from "../harness/scenario";
 import { stopAfterEach } from "../harness/tracked";
 

@@ -10,7 +10,6 @@ import { join } from "node:path";
 import { encode } from "jpeg-js";
 import { ManualClock } from "../../shared/clock";
 import { ingestBatch } from "../../hub/agents/service";
-import type { createHub } from "../../hub/app";
 import { applyConfig, parseConfig } from "../../hub/config/service";
 import { captureImages } from "../../hub/db/schema";
 import { imageKey } from "../../hub/storage";

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ManualClock } from "../../shared/clock";
-import type { CaptureRecord, ObservedState } from "../../shared/contracts/sync";
+import type { ObservedState } from "../../shared/contracts/sync";
 import { createHub } from "../../hub/app";
 import { hubOn, testHubDb } from "../harness/in-process";
 import { applyConfig, parseConfig } from "../../hub/config/service";
@@ -14,7 +14,6 @@ import { operatorCli } from "../harness/operator-cli";
 
 const OPERATOR = "operator-token-for-cli-tests-01";
 const MIN = 60_000;
-const HOUR = 60 * MIN;
 
 const config = {
   location: DENVER,

@@ -7,9 +7,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import { createHub } from "../../hub/app";
 import { captureImages, planRevisions, timelapses } from "../../hub/db/schema";
-import { selectFrames } from "../../hub/timelapses/service";
+import { selectFrames } from "../../hub/timelapses/selection";
 import { queueClosedSessions } from "../../hub/timelapses/sessions";
 import { plannedTicks } from "../../shared/plan/ticks";
 import { captureRecord, observedState, sunriseGridConfig } from "../harness/fixtures";

@@ -10,7 +10,7 @@ import { cameras } from "../../hub/db/schema";
 import type { ObservedState } from "../../shared/contracts/sync";
 import { createHub } from "../../hub/app";
 import { configRevision } from "../../hub/config/revision";
-import { diffSnapshots } from "../../hub/profiles/service";
+import { diffSnapshots } from "../../hub/profiles/diff";
 import { DENVER } from "../harness/scenario";
 import { observedState } from "../harness/fixtures";
 import { inProcessHub, callHub } from "../harness/in-process";

@@ -17,7 +17,7 @@ import { qualityPolicy } from "../../hub/config/settings";
 import { type HubDb, sqliteHandle } from "../../hub/db/client";
 import { computeFleet } from "../../hub/fleet/compute";
 import { type ExposureFrame, exposureSummary } from "../../hub/quality/compute";
-import { exposureQuery } from "../../hub/quality/service";
+import { exposureQuery } from "../../hub/quality/data";
 import { DENVER } from "../harness/scenario";
 import { captureRecord, observedState } from "../harness/fixtures";
 

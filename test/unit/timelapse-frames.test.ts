@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import type { PlanWindow } from "../../shared/contracts/plan";
 import { type CaptureRow, type FrameSequence, frameSequence, gridSequence, gridShape, outputSize } from "../../hub/timelapses/frames";
 import { closedSessions, pictured, sessionComplete, sessionSpec, sourceFor } from "../../hub/timelapses/sessions";
-import { specKey, timelapseView } from "../../hub/timelapses/service";
+import { specKey, timelapseView } from "../../hub/timelapses/view";
 
 const T0 = Date.parse("2026-11-24T13:30:00Z");
 const S = 15_000;

@@ -1,8 +1,8 @@
 import type { HubDb } from "../db/client";
-import { cameras } from "../db/schema";
 import { type ImageStorage, probeKey } from "../storage";
 import { schemaSuits } from "../version/service";
 import { type CheckResult, type Readiness, readiness } from "./compute";
+import { pingDatabase } from "./data";
 
 /** A check that has not answered within this is failed (a hung database or bucket must not hang the probe). */
 const CHECK_TIMEOUT_MS = 2000;
@@ -38,7 +38,7 @@ export class ReadinessProbe {
 
   async check(): Promise<Readiness> {
     const [database, migrations, storage] = await Promise.all([
-      within(async () => (await this.db.select({ id: cameras.id }).from(cameras).limit(1), { ok: true }), "the database"),
+      within(async () => (await pingDatabase(this.db), { ok: true }), "the database"),
       within(() => schemaSuits(this.db), "the migrations table"),
       within(async () => {
         const key = probeKey(this.probeName);

@@ -24,7 +24,6 @@ const KNOWN_EXCEPTIONS = new Set([
   "fleet/service.ts",
   "health/service.ts",
   "images/service.ts",
-  "readiness/service.ts",
 ]);
 
 /** Value imports (not `import type`, not only `type X` specifiers) of a module matching `from`. */

@@ -1,13 +1,13 @@
 import type { HubDb } from "../db/client";
 import { appliedMigrations, bundledMigrationTimes } from "../db/migrations";
-import { hubVersions } from "../db/schema";
 import { type CheckResult, migrationsCurrent } from "../readiness/compute";
 import { HUB_VERSION } from ".";
 import { newestVersion, versionCompatibility } from "./compute";
+import { recordStart, startedVersions } from "./data";
 
 /** The newest hub version that started on `db`, or null when none is recorded. */
 export async function databaseVersion(db: HubDb): Promise<string | null> {
-  return newestVersion((await db.select({ version: hubVersions.version }).from(hubVersions)).map((r) => r.version));
+  return newestVersion(await startedVersions(db));
 }
 
 /** Whether a hub of `version` can run on `db` as it stands: every migration of the build applied, and no version ahead beyond the rule. */
@@ -27,8 +27,5 @@ export class DatabaseVersionError extends Error {}
 export async function adoptDatabase(db: HubDb, now: number, version = HUB_VERSION): Promise<void> {
   const suits = await schemaSuits(db, version);
   if (!suits.ok) throw new DatabaseVersionError(`hub ${version} cannot start on this database: ${suits.reason}`);
-  await db
-    .insert(hubVersions)
-    .values({ version, firstStartedAt: now, lastStartedAt: now })
-    .onConflictDoUpdate({ target: hubVersions.version, set: { lastStartedAt: now } });
+  await recordStart(db, version, now);
 }

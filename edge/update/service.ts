@@ -10,11 +10,11 @@ import type { HubClient } from "../hub-client";
 import type { Pacer } from "../sync/images/pacer";
 import { appendOutcome, type HealthSignals, healthy, planUpdate, stillFailed } from "./compute";
 import { bytesOnDisk, resumeDownload } from "./download";
+import { DownloadGate } from "./gate";
 import type { Install, Slot } from "./install";
 
 const IDLE_CHECK_MS = 30_000;
 const TRIAL_CHECK_MS = 2_000;
-const RECORDS_WAIT_MS = 1_000;
 
 export interface UpdaterDeps {
   /** Null when the agent does not run from an install (a source checkout): no updates. */
@@ -193,6 +193,7 @@ export class Updater {
     this.target = m.version;
     this.total = artifacts.reduce((n, [, a]) => n + a.bytes, 0);
     this.downloaded = artifacts.reduce((n, [, a]) => n + Math.min(a.bytes, bytesOnDisk(install.partial(a.sha256))), 0);
+    const gate = new DownloadGate({ clock: this.deps.clock, recordsWaiting: this.deps.recordsWaiting, signal: this.stopping.signal });
     for (const [what, artifact] of artifacts) {
       const file = install.partial(artifact.sha256);
       const resumedAt = bytesOnDisk(file);
@@ -205,7 +206,7 @@ export class Updater {
         chunkBytes: this.deps.chunkBytes,
         pacer: this.deps.pacer,
         signal: this.stopping.signal,
-        mayProceed: () => this.recordsFirst(),
+        mayProceed: () => gate.mayProceed(),
         onMoved: (moved) => {
           progress.moved += moved;
           this.downloaded += moved;
@@ -225,10 +226,5 @@ export class Updater {
     install.prune([]);
     console.log(`edge: update: ${m.version} installed in slot ${slot} (${progress.moved} bytes moved, ${progress.full ? "runtime and bundle" : "bundle only"}); restarting into it on trial`);
     this.deps.restart();
-  }
-
-  private async recordsFirst(): Promise<void> {
-    const { clock } = this.deps;
-    while (this.running && this.deps.recordsWaiting()) await clock.sleepUntil(clock.now() + RECORDS_WAIT_MS, this.stopping.signal);
   }
 }

@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { bytesOnDisk, DownloadError, resumeDownload } from "../../edge/update/download";
 import { Pacer } from "../../edge/sync/images/pacer";
 import { HubClient } from "../../edge/hub-client";
+import { DownloadGate } from "../../edge/update/gate";
+import { SystemClock } from "../../shared/clock";
 import { tempDir } from "../harness/processes";
 
 const artifact = new Uint8Array(700_000).map((_, i) => (i * 31) % 256);
@@ -54,4 +56,27 @@ describe("resumable update downloads", () => {
     expect(served).toBe(artifact.length - 300_000);
     expect(new Uint8Array(readFileSync(file))).toEqual(artifact);
   });
+
+  test("records always waiting (a tick faster than the poll) still leave the download its share of the link: it completes", async () => {
+    const file = join(tempDir("download-starved"), "artifact.part");
+    const stop = new AbortController();
+    const gate = new DownloadGate({ clock: new SystemClock(), recordsWaiting: () => true, signal: stop.signal });
+    const download = resumeDownload({
+      hub: new HubClient({ baseUrl: `http://127.0.0.1:${server.port}`, token: () => "t", timeoutMs: 5000 }),
+      path: "/a",
+      file,
+      bytes: artifact.length,
+      chunkBytes: 100_000,
+      pacer: new Pacer(null),
+      signal: stop.signal,
+      mayProceed: () => gate.mayProceed(),
+      onMoved: () => {},
+    });
+    // Seven chunks; bounded well above their guaranteed pace, far below "never".
+    const done = await Promise.race([download.then(() => true), Bun.sleep(30_000).then(() => false)]);
+    stop.abort();
+    await download.catch(() => undefined);
+    expect({ done, onDisk: bytesOnDisk(file) }).toEqual({ done: true, onDisk: artifact.length });
+    expect(new Uint8Array(readFileSync(file))).toEqual(artifact);
+  }, 60_000);
 });

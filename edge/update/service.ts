@@ -6,8 +6,7 @@ import { manifestSignedBy } from "../../shared/release/signing";
 import type { MetaStore } from "../capture/log";
 import type { Incidents } from "../incidents";
 import type { DesiredStore } from "../sync/desired";
-import type { HubClient } from "../hub-client";
-import type { Pacer } from "../sync/images/pacer";
+import type { HubClient, LinkBudget } from "../hub-client";
 import { appendOutcome, type HealthSignals, healthy, planUpdate, stillFailed } from "./compute";
 import { bytesOnDisk, resumeDownload } from "./download";
 import { DownloadGate } from "./gate";
@@ -29,9 +28,10 @@ export interface UpdaterDeps {
   meta: MetaStore;
   incidents: Incidents;
   clock: Clock;
-  pacer: Pacer;
+  /** The update's own cap, within the link's budget (the hub client's). */
+  cap: LinkBudget;
   chunkBytes: number;
-  /** Capture records wait for upload: they go first. */
+  /** Capture records wait for upload: they go first, the download keeping a share of the link (gate.ts). */
   recordsWaiting: () => boolean;
   health: () => HealthSignals;
   /** A new version is switched in: exit (after the next capture when one is near), and let systemd start the launcher again. */
@@ -204,7 +204,7 @@ export class Updater {
         file,
         bytes: artifact.bytes,
         chunkBytes: this.deps.chunkBytes,
-        pacer: this.deps.pacer,
+        cap: this.deps.cap,
         signal: this.stopping.signal,
         mayProceed: () => gate.mayProceed(),
         onMoved: (moved) => {

@@ -2,8 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { bytesOnDisk, DownloadError, resumeDownload } from "../../edge/update/download";
-import { Pacer } from "../../edge/sync/images/pacer";
-import { HubClient } from "../../edge/hub-client";
+import { HubClient, LinkBudget } from "../../edge/hub-client";
 import { DownloadGate } from "../../edge/update/gate";
 import { SystemClock } from "../../shared/clock";
 import { tempDir } from "../harness/processes";
@@ -35,7 +34,7 @@ describe("resumable update downloads", () => {
       file,
       bytes: artifact.length,
       chunkBytes: 100_000,
-      pacer: new Pacer(null),
+      cap: new LinkBudget(null),
       signal: new AbortController().signal,
       mayProceed: async () => {},
       onMoved,
@@ -67,7 +66,7 @@ describe("resumable update downloads", () => {
       file,
       bytes: artifact.length,
       chunkBytes: 100_000,
-      pacer: new Pacer(null),
+      cap: new LinkBudget(null),
       signal: stop.signal,
       mayProceed: () => gate.mayProceed(),
       onMoved: () => {},

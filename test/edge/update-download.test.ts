@@ -4,10 +4,21 @@ import { join } from "node:path";
 import { bytesOnDisk, DownloadError, resumeDownload } from "../../edge/update/download";
 import { HubClient, LinkBudget } from "../../edge/hub-client";
 import { DownloadGate } from "../../edge/update/gate";
+import { downloadMayGo } from "../../edge/update/compute";
 import { SystemClock } from "../../shared/clock";
 import { tempDir } from "../harness/processes";
 
 const artifact = new Uint8Array(700_000).map((_, i) => (i * 31) % 256);
+
+describe("the download's share of the link", () => {
+  test("records go first; with records waiting, a chunk goes after 3× the last chunk's time, and at least a second", () => {
+    expect(downloadMayGo(false, 0, 5_000)).toBe(true);
+    expect(downloadMayGo(true, 999, 0)).toBe(false);
+    expect(downloadMayGo(true, 1_000, 0)).toBe(true);
+    expect(downloadMayGo(true, 5_999, 2_000)).toBe(false);
+    expect(downloadMayGo(true, 6_000, 2_000)).toBe(true);
+  });
+});
 
 describe("resumable update downloads", () => {
   let served = 0;

@@ -4,7 +4,8 @@ import type { BucketMetrics, CameraHealthNow, HealthMetric } from "../../health/
 import type { DeviceHealth } from "../../../shared/contracts/health";
 import { type CommandSpec, UsageError } from "../../../shared/cli/args";
 import { type CliContext, show } from "../../../shared/cli/run";
-import { duration, pairs, table, time } from "../../../shared/cli/table";
+import { ago, duration, pairs, table, time } from "../../../shared/cli/table";
+import { FLEET_STATUS } from "../format";
 
 const HOUR_MS = 3_600_000;
 const DEFAULT_HOURS = 12;
@@ -39,7 +40,7 @@ function current(h: HealthHistory): string {
   const disk = d.disk_total_mb !== null && d.disk_free_mb !== null ? `${d.disk_free_mb} of ${d.disk_total_mb} MB free` : "—";
   const traffic = now.traffic;
   return pairs([
-    ["health", `${h.camera_id}, last poll ${time(at)}`],
+    ["health", `${h.camera_id}, last poll ${time(at)} (${ago(at, h.to)})`],
     ["SoC temperature", num(now.soc_temp_c, 1, " °C")],
     ["sensor temperature", num(now.sensor_temp_c, 1, " °C")],
     ["under-voltage", `now ${yesNo(now.under_voltage_now)}, since boot ${yesNo(now.under_voltage_since_boot)}`],
@@ -106,7 +107,7 @@ export function formatFleetHealth(f: FleetSummary): string {
   ]);
   const rows = f.cameras.map((c) => {
     const h = c.health;
-    return [c.id, c.status, num(h?.soc_temp_c), h ? `${yesNo(h.under_voltage_now)} / ${yesNo(h.under_voltage_since_boot)}` : "—", yesNo(h?.throttled_now), h?.link?.signal_pct == null ? "—" : `${h.link.signal_pct} %`, bytes(h?.traffic?.agent_sent)];
+    return [c.id, FLEET_STATUS[c.status], num(h?.soc_temp_c), h ? `${yesNo(h.under_voltage_now)} / ${yesNo(h.under_voltage_since_boot)}` : "—", yesNo(h?.throttled_now), h?.link?.signal_pct == null ? "—" : `${h.link.signal_pct} %`, bytes(h?.traffic?.agent_sent)];
   });
   const cams = table(["camera", "status", "SoC °C", "under-V now / boot", "throttled", "signal", "agent sent today"], rows, ["left", "left", "right", "left", "left", "right", "right"], "  ");
   return [`fleet health, worst now over the ${f.totals.online} camera(s) online:`, worst, "", cams].join("\n");

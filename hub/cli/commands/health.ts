@@ -13,7 +13,7 @@ const DEFAULT_HOURS = 12;
 const MAX_ROWS = 24;
 
 /** GET /api/cameras/{id}/health (hub/API.md). */
-export interface HealthHistory {
+interface HealthHistory {
   camera_id: string;
   from: string;
   to: string;
@@ -62,7 +62,7 @@ function span(buckets: HealthHistory["buckets"], metric: HealthMetric): [number,
 }
 
 /** The buckets in rows of `rowMs`, each as the worst it saw: temperature range, peak load and memory, any under-voltage or throttling, the weakest signal. */
-export function historyRows(buckets: HealthHistory["buckets"], rowMs: number): string[][] {
+function historyRows(buckets: HealthHistory["buckets"], rowMs: number): string[][] {
   const rows = new Map<number, HealthHistory["buckets"]>();
   for (const b of buckets) {
     const start = Math.floor(Date.parse(b.at) / rowMs) * rowMs;
@@ -88,7 +88,7 @@ export function historyRows(buckets: HealthHistory["buckets"], rowMs: number): s
   });
 }
 
-export function formatCameraHealth(h: HealthHistory, rowMs = HOUR_MS): string {
+function formatCameraHealth(h: HealthHistory, rowMs = HOUR_MS): string {
   const rows = historyRows(h.buckets, rowMs);
   const history = rows.length
     ? table(["from", "polls", "SoC °C", "load", "mem %", "disk %", "under-V", "throttled", "weakest", "agent sent"], rows, ["left", "right", "right", "right", "right", "right", "left", "left", "right", "right"], "  ")
@@ -97,7 +97,7 @@ export function formatCameraHealth(h: HealthHistory, rowMs = HOUR_MS): string {
   return [current(h), "", `last ${hours} h, ${rowMs / HOUR_MS} h a row (worst in each):`, history].join("\n");
 }
 
-export function formatFleetHealth(f: FleetSummary): string {
+function formatFleetHealth(f: FleetSummary): string {
   const w = f.health;
   const worst = pairs([
     ["hottest", w.hottest ? `${w.hottest.camera_id} ${w.hottest.soc_temp_c.toFixed(1)} °C` : "—"],

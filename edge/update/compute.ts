@@ -35,7 +35,7 @@ export function healthy(s: HealthSignals): boolean {
 }
 
 /** The download's guaranteed share of the link's time while records keep waiting. */
-export const DOWNLOAD_SHARE = 0.25;
+const DOWNLOAD_SHARE = 0.25;
 /** Real ms a chunk waits for records at least (a link too fast to measure still leaves records the first look). */
 const RECORDS_HOLD_MIN_MS = 1_000;
 

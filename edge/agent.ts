@@ -16,7 +16,7 @@ import { openEdgeDbOrReplace } from "./db/client";
 import { agentHealth, healthEveryMs } from "./health";
 import { createDiagnostics } from "./diagnostics/collect";
 import type { LogRing } from "./diagnostics/log-ring";
-import { HubClient } from "./hub-client";
+import { HubClient, LinkBudget } from "./hub-client";
 import { Incidents } from "./incidents";
 import { GarbageCollector } from "./memory";
 import { ActiveProfiles } from "./profile/service";
@@ -27,7 +27,6 @@ import { DesiredStore } from "./sync/desired";
 import { AgentCredentials } from "./sync/enroll";
 import { ImageSync } from "./sync/images";
 import { SyncLoop, type SyncStatus } from "./sync/service";
-import { Pacer } from "./sync/images/pacer";
 import { parsePublicKey } from "../shared/release/signing";
 import { Install } from "./update/install";
 import { Updater } from "./update/service";
@@ -210,7 +209,8 @@ export function createAgent(env: AgentEnv, processClock: Clock, options: AgentOp
 
   // The one way to the hub for the sync loop, image sync and enrollment; its bearer token is whatever credentials hold now.
   const hub = env.SKYLAPSE_HUB_URL
-    ? new HubClient({ baseUrl: env.SKYLAPSE_HUB_URL, token: (): string | null => credentials?.token ?? null, timeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS, onBytes: (bytes) => health.countSent(bytes.sent) })
+    ? new HubClient({ baseUrl: env.SKYLAPSE_HUB_URL, token: (): string | null => credentials?.token ?? null, timeoutMs: env.SKYLAPSE_HTTP_TIMEOUT_MS,
+        budget: LinkBudget.kbps(env.SKYLAPSE_IMAGE_BANDWIDTH_KBPS), onBytes: (bytes) => health.countSent(bytes.sent) })
     : null;
   // The token: SKYLAPSE_AGENT_TOKEN, the one kept from an enrollment, or (at start) a one-time code exchanged for it.
   const credentials = hub
@@ -226,7 +226,6 @@ export function createAgent(env: AgentEnv, processClock: Clock, options: AgentOp
         flushRecords: () => sync?.syncNow(),
         desired,
         now: () => clock.now(),
-        bandwidthKbps: env.SKYLAPSE_IMAGE_BANDWIDTH_KBPS ?? null,
         chunkBytes: env.SKYLAPSE_IMAGE_CHUNK_KB * 1024,
         onSetAside: (captureId, why) => incidents.add("image_set_aside", `capture ${captureId}: ${why}`),
       })
@@ -282,7 +281,6 @@ export function createAgent(env: AgentEnv, processClock: Clock, options: AgentOp
   const startedAt = clock.now();
   const seqAtStart = log.lastSeq();
   const trialMs = env.SKYLAPSE_UPDATE_TRIAL_SECONDS * 1000 * processClock.speed;
-  const updateKbps = env.SKYLAPSE_UPDATE_BANDWIDTH_KBPS ?? env.SKYLAPSE_IMAGE_BANDWIDTH_KBPS ?? null;
   const updater =
     sync && env.SKYLAPSE_INSTALL_DIR
       ? new Updater({
@@ -295,7 +293,7 @@ export function createAgent(env: AgentEnv, processClock: Clock, options: AgentOp
           meta: metaStore,
           incidents,
           clock,
-          pacer: new Pacer(updateKbps === null ? null : (updateKbps * 1000) / 8),
+          cap: LinkBudget.kbps(env.SKYLAPSE_UPDATE_BANDWIDTH_KBPS),
           chunkBytes: 256 * 1024,
           recordsWaiting: () => outbox.next(1, bootId).length > 0,
           health: () => {

@@ -48,7 +48,7 @@ export const AgentEnv = v.pipe(
     SKYLAPSE_UNTRUSTED_GRACE_SECONDS: v.optional(Int(0, 3600), "10"),
     /** Real ms before a request to the hub is given up (a stalled link). */
     SKYLAPSE_HTTP_TIMEOUT_MS: v.optional(Int(100, 600_000), "15000"),
-    /** Cap on image upload (thumbnails and full images), kilobits per second of real time; unset: none. */
+    /** The link's cap, kilobits per second of real time: all hub traffic counts, image uploads and update downloads wait within it; unset: none. */
     SKYLAPSE_IMAGE_BANDWIDTH_KBPS: v.optional(Int(1, 10_000_000)),
     /** Largest full-image chunk per request, KiB (the hub takes up to 1024). */
     SKYLAPSE_IMAGE_CHUNK_KB: v.optional(Int(1, 1024), "1024"),
@@ -70,7 +70,7 @@ export const AgentEnv = v.pipe(
     SKYLAPSE_INSTALL_DIR: v.optional(v.string()),
     /** Real seconds a new version has to confirm itself healthy before the launcher rolls it back (the launcher reads it too). */
     SKYLAPSE_UPDATE_TRIAL_SECONDS: v.optional(Int(10, 86_400), "300"),
-    /** Cap on update downloads, kilobits per second of real time; unset: SKYLAPSE_IMAGE_BANDWIDTH_KBPS's cap, if any. */
+    /** A further cap on update downloads alone, kilobits per second of real time (within the link's); unset: none. */
     SKYLAPSE_UPDATE_BANDWIDTH_KBPS: v.optional(Int(1, 10_000_000)),
   }),
   v.check((e) => !e.SKYLAPSE_HUB_URL || !!e.SKYLAPSE_CAMERA_ID, "SKYLAPSE_HUB_URL needs SKYLAPSE_CAMERA_ID"),

@@ -1,4 +1,5 @@
 import type { ZodType } from "zod";
+import { LinkBudget } from "./budget";
 import { HubError, parseRetryAfter } from "./errors";
 
 /** Bytes of one exchange, or a part of one: request and status lines, headers and bodies (not TCP/TLS framing). */
@@ -16,6 +17,8 @@ export interface HubClientOptions {
   timeoutMs: number;
   /** Told of the bytes of every request and answer as they go (a download's body piece by piece). */
   onBytes?: (bytes: Traffic) => void;
+  /** The link's bandwidth cap, charged with every byte either way (default: none). */
+  budget?: LinkBudget;
 }
 
 export interface HubRequest {
@@ -72,15 +75,20 @@ function responseHeadBytes(res: Response): number {
 /**
  * The agent's one way to the hub: the base URL and bearer token, a timeout on
  * every request, failures as one HubError (network, timeout, aborted, HTTP
- * status with Retry-After, contract), and a count of the bytes that went each way.
+ * status with Retry-After, contract), and a count of the bytes that went each way,
+ * charged to the link's one budget (the bandwidth cap background transfers wait on).
  * It never retries by itself: each caller's loop waits by the one backoff policy
  * (edge/sync/backoff.ts `retryDelay`) and decides what a status means for its job.
  */
 export class HubClient {
   /** Bytes sent and received since this client was made. */
   readonly traffic: Traffic = { sent: 0, received: 0 };
+  /** The link's budget: image uploads and update downloads wait on it before each piece. */
+  readonly budget: LinkBudget;
 
-  constructor(private readonly options: HubClientOptions) {}
+  constructor(private readonly options: HubClientOptions) {
+    this.budget = options.budget ?? new LinkBudget(null);
+  }
 
   get baseUrl(): string {
     return this.options.baseUrl;
@@ -228,6 +236,7 @@ export class HubClient {
   private count(sent: number, received: number): void {
     this.traffic.sent += sent;
     this.traffic.received += received;
+    this.budget.charge(sent + received);
     this.options.onBytes?.({ sent, received });
   }
 }

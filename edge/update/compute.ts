@@ -34,6 +34,20 @@ export function healthy(s: HealthSignals): boolean {
   return s.polled && (s.captured || !s.tickDue);
 }
 
+/** The download's guaranteed share of the link's time while records keep waiting. */
+const DOWNLOAD_SHARE = 0.25;
+/** Real ms a chunk waits for records at least (a link too fast to measure still leaves records the first look). */
+const RECORDS_HOLD_MIN_MS = 1_000;
+
+/**
+ * Records go first, but not forever: with records waiting, the next download chunk
+ * goes once it has waited (real ms) what keeps the download at DOWNLOAD_SHARE of the
+ * link's time — the last chunk's time × (1/share − 1), and at least a second.
+ */
+export function downloadMayGo(recordsWaiting: boolean, waitedMs: number, lastChunkMs: number): boolean {
+  return !recordsWaiting || waitedMs >= Math.max(RECORDS_HOLD_MIN_MS, lastChunkMs * (1 / DOWNLOAD_SHARE - 1));
+}
+
 const KEPT = 10;
 
 export function appendOutcome(history: UpdateOutcome[], outcome: UpdateOutcome): UpdateOutcome[] {

@@ -1,12 +1,12 @@
 /**
  * Resumable artifact downloads: the partial file on disk is the progress (its size is
  * the offset), so a download cut by kill -9, a reboot or an outage resumes with a Range
- * request where it stopped. Chunks are paced by the bandwidth cap and wait while
- * capture records are still to be uploaded.
+ * request where it stopped. Each chunk waits for the link's budget (the hub client
+ * charges it with every byte) and the update's own cap, after the gate that lets
+ * capture records go first.
  */
 import { closeSync, fsyncSync, openSync, statSync, truncateSync, writeSync } from "node:fs";
-import { type HubClient, HubError } from "../hub-client";
-import type { Pacer } from "../sync/images/pacer";
+import { type HubClient, HubError, type LinkBudget } from "../hub-client";
 
 export class DownloadError extends Error {}
 
@@ -36,9 +36,10 @@ export interface DownloadJob {
   file: string;
   bytes: number;
   chunkBytes: number;
-  pacer: Pacer;
+  /** The update's own cap (SKYLAPSE_UPDATE_BANDWIDTH_KBPS), within the link's budget. */
+  cap: LinkBudget;
   signal: AbortSignal;
-  /** Resolves when the download may go on (capture records come first). */
+  /** Resolves when the download may go on (capture records come first, but not forever: gate.ts). */
   mayProceed: () => Promise<void>;
   /** Each chunk as it arrives, before it is written: the bytes it moved over the network. */
   onMoved: (bytes: number) => void;
@@ -64,8 +65,10 @@ export async function resumeDownload(job: DownloadJob): Promise<void> {
     while (have < job.bytes) {
       await job.mayProceed();
       if (job.signal.aborted) throw new DownloadError("stopped");
-      const end = Math.min(job.bytes, have + job.pacer.chunkBytes(job.chunkBytes)) - 1;
-      await job.pacer.take(end - have + 1, job.signal);
+      const end = Math.min(job.bytes, have + job.cap.chunkBytes(job.hub.budget.chunkBytes(job.chunkBytes))) - 1;
+      await job.hub.budget.ready(job.signal);
+      await job.cap.ready(job.signal);
+      job.cap.charge(end - have + 1);
       const chunk = await fetchRange(job.hub, job.path, have, end, job.signal);
       // Counted as it arrives: a chunk cut off before it reached the disk is fetched, and counted, again.
       job.onMoved(chunk.length);

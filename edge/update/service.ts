@@ -6,15 +6,14 @@ import { manifestSignedBy } from "../../shared/release/signing";
 import type { MetaStore } from "../capture/log";
 import type { Incidents } from "../incidents";
 import type { DesiredStore } from "../sync/desired";
-import type { HubClient } from "../hub-client";
-import type { Pacer } from "../sync/images/pacer";
+import type { HubClient, LinkBudget } from "../hub-client";
 import { appendOutcome, type HealthSignals, healthy, planUpdate, stillFailed } from "./compute";
 import { bytesOnDisk, resumeDownload } from "./download";
+import { DownloadGate } from "./gate";
 import type { Install, Slot } from "./install";
 
 const IDLE_CHECK_MS = 30_000;
 const TRIAL_CHECK_MS = 2_000;
-const RECORDS_WAIT_MS = 1_000;
 
 export interface UpdaterDeps {
   /** Null when the agent does not run from an install (a source checkout): no updates. */
@@ -29,9 +28,10 @@ export interface UpdaterDeps {
   meta: MetaStore;
   incidents: Incidents;
   clock: Clock;
-  pacer: Pacer;
+  /** The update's own cap, within the link's budget (the hub client's). */
+  cap: LinkBudget;
   chunkBytes: number;
-  /** Capture records wait for upload: they go first. */
+  /** Capture records wait for upload: they go first, the download keeping a share of the link (gate.ts). */
   recordsWaiting: () => boolean;
   health: () => HealthSignals;
   /** A new version is switched in: exit (after the next capture when one is near), and let systemd start the launcher again. */
@@ -193,6 +193,7 @@ export class Updater {
     this.target = m.version;
     this.total = artifacts.reduce((n, [, a]) => n + a.bytes, 0);
     this.downloaded = artifacts.reduce((n, [, a]) => n + Math.min(a.bytes, bytesOnDisk(install.partial(a.sha256))), 0);
+    const gate = new DownloadGate({ clock: this.deps.clock, recordsWaiting: this.deps.recordsWaiting, signal: this.stopping.signal });
     for (const [what, artifact] of artifacts) {
       const file = install.partial(artifact.sha256);
       const resumedAt = bytesOnDisk(file);
@@ -203,9 +204,9 @@ export class Updater {
         file,
         bytes: artifact.bytes,
         chunkBytes: this.deps.chunkBytes,
-        pacer: this.deps.pacer,
+        cap: this.deps.cap,
         signal: this.stopping.signal,
-        mayProceed: () => this.recordsFirst(),
+        mayProceed: () => gate.mayProceed(),
         onMoved: (moved) => {
           progress.moved += moved;
           this.downloaded += moved;
@@ -225,10 +226,5 @@ export class Updater {
     install.prune([]);
     console.log(`edge: update: ${m.version} installed in slot ${slot} (${progress.moved} bytes moved, ${progress.full ? "runtime and bundle" : "bundle only"}); restarting into it on trial`);
     this.deps.restart();
-  }
-
-  private async recordsFirst(): Promise<void> {
-    const { clock } = this.deps;
-    while (this.running && this.deps.recordsWaiting()) await clock.sleepUntil(clock.now() + RECORDS_WAIT_MS, this.stopping.signal);
   }
 }

@@ -17,6 +17,7 @@ import { formatFleet, formatReport } from "./format";
 import { PROFILE_COMMANDS } from "./commands/profiles";
 import { ALERT_COMMANDS } from "./commands/alerts";
 import { RELEASE_COMMANDS } from "./commands/releases";
+import { HEALTH_COMMANDS } from "./commands/health";
 
 const DAY_MS = 86_400_000;
 
@@ -49,4 +50,4 @@ const fleet: CommandSpec<CliContext> = {
   },
 };
 
-export const COMMANDS: CommandSpec<CliContext>[] = [report, fleet, ...PROFILE_COMMANDS, ...CONFIG_COMMANDS, ...TEST_COMMANDS, ...CAMERA_COMMANDS, ...TIMELAPSE_COMMANDS, ...ALERT_COMMANDS, ...RELEASE_COMMANDS, ...DIAGNOSTICS_COMMANDS];
+export const COMMANDS: CommandSpec<CliContext>[] = [report, fleet, ...PROFILE_COMMANDS, ...CONFIG_COMMANDS, ...TEST_COMMANDS, ...CAMERA_COMMANDS, ...TIMELAPSE_COMMANDS, ...ALERT_COMMANDS, ...RELEASE_COMMANDS, ...DIAGNOSTICS_COMMANDS, ...HEALTH_COMMANDS];

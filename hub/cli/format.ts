@@ -104,7 +104,7 @@ function exposureCell(e: ExposureSummary | null | undefined): string {
   return `ok${e.frames ? ` (${e.frames} out)` : ""}`;
 }
 
-const FLEET_STATUS: Record<FleetCamera["status"], string> = { online: "online", offline: "OFFLINE", waiting_for_first_contact: "waiting for first contact" };
+export const FLEET_STATUS: Record<FleetCamera["status"], string> = { online: "online", offline: "OFFLINE", waiting_for_first_contact: "waiting for first contact" };
 
 export function formatFleet(f: FleetSummary): string {
   if (!f.cameras.length) return "no cameras";

@@ -5,7 +5,7 @@ import { isBusy } from "../../shared/sqlite";
 import type { HubDb } from "../db/client";
 import { databaseLocked } from "../db/locks";
 import { cameras, healthBuckets } from "../db/schema";
-import { BUCKET_MS, type BucketMetrics, bucketStart, gaugeSamples, type GaugeSample, HEALTH_METRICS, healthMetrics, KEEP_MS, mergeBucket } from "./compute";
+import { BUCKET_MS, type BucketMetrics, bucketStart, gaugeSamples, type GaugeSample, HEALTH_METRICS, healthMetrics, healthNow, KEEP_MS, mergeBucket } from "./compute";
 
 /**
  * One poll's health into its 5-minute bucket (read, merge in compute, write). A
@@ -35,9 +35,9 @@ export function recordHealthSoon(db: HubDb, cameraId: string, health: DeviceHeal
   });
 }
 
-/** A camera's buckets over [from, to), oldest first. */
+/** A camera's buckets over [from, to), oldest first, and the health its last poll reported. */
 export async function healthHistory(db: HubDb, cameraId: string, from: number, to: number) {
-  const [camera] = await db.select({ id: cameras.id }).from(cameras).where(eq(cameras.id, cameraId));
+  const [camera] = await db.select({ observed: cameras.observed, lastContactAt: cameras.lastContactAt }).from(cameras).where(eq(cameras.id, cameraId));
   if (!camera) throw notFound(`camera ${cameraId}`);
   const rows = await db
     .select({ at: healthBuckets.bucketAt, samples: healthBuckets.samples, metrics: healthBuckets.metrics })
@@ -51,7 +51,13 @@ export async function healthHistory(db: HubDb, cameraId: string, from: number, t
     bucket_seconds: BUCKET_MS / 1000,
     metrics: HEALTH_METRICS,
     buckets: rows.map((r) => ({ at: new Date(r.at).toISOString(), samples: r.samples, metrics: r.metrics as BucketMetrics })),
+    latest: latestHealth(camera.observed?.health, camera.lastContactAt),
   };
+}
+
+function latestHealth(health: DeviceHealth | undefined, lastContactAt: number | null) {
+  if (!health) return null;
+  return { at: lastContactAt === null ? null : new Date(lastContactAt).toISOString(), health, now: healthNow(health)! };
 }
 
 /** Gauges of every camera's last reported health, for /metrics (hub/metrics renders them). */

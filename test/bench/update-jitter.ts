@@ -17,7 +17,7 @@ import { benchConfig } from "./records";
 const MB = 1024 * 1024;
 /**
  * A tick every 3 s, records sent at a 1 s poll: the download yields to waiting capture
- * records (they go first), so a tick much shorter than a poll would starve it.
+ * records (they go first) but keeps a share of the link, so it converges at any tick.
  */
 const TICK_SECONDS = 3;
 const config = {

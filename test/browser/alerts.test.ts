@@ -5,50 +5,37 @@
  * added through the form; no console errors, no sideways scroll at phone width.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { AlertKind } from "../../hub/alerts/model";
-import { tempDir, waitFor } from "../harness/processes";
+import { type Browser, openBrowser, SHOTS, signIn } from "../harness/browser";
+import { waitFor } from "../harness/processes";
 import { type Fleet, startFleet } from "./fleet";
 
-const SHOTS = join(import.meta.dir, "..", "..", "test-artifacts", "screenshots");
 let fleet: Fleet;
-let context: BrowserContext;
+let browser: Browser;
 let page: Page;
-const problems: string[] = [];
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   fleet = await startFleet({ speed: 20 });
   const rules = { defaults: Object.fromEntries(AlertKind.options.map((k) => [k, k === "offline" ? { threshold: 2, for_seconds: 0, clear_seconds: 60 } : { enabled: false }])) };
   await fleet.hub.json("/api/alerts/rules", { method: "PUT", body: JSON.stringify(rules) });
   await fleet.hub.json("/api/alerts/channels/ops", { method: "PUT", body: JSON.stringify({ type: "webhook", format: "ntfy", url: "http://127.0.0.1:9/alerts" }) });
-  context = await chromium.launchPersistentContext(tempDir("chromium"), {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
+  browser = await openBrowser({
     viewport: { width: 1366, height: 860 },
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    expected: (m) => /status of 404/.test(m.text()) && /\/captures\/[^/]+\/(thumbnail|image)$/.test(m.location().url ?? ""),
   });
-  context.setDefaultTimeout(20_000);
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on("console", (m) => {
-    const thumbnail404 = /status of 404/.test(m.text()) && /\/captures\/[^/]+\/(thumbnail|image)$/.test(m.location().url ?? "");
-    if (m.type() === "error" && !thumbnail404) problems.push(`console: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page = browser.page;
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await fleet?.stop();
 });
 
 describe("dashboard alerts", () => {
   test("a killed agent: badge on its fleet card, listed as firing, acknowledged from the page; a window added through the form", async () => {
-    await page.goto(`${fleet.hub.url}/dashboard/#/fleet`);
-    await page.fill("form.login input[name=token]", fleet.hub.operatorToken);
-    await page.click("form.login button[type=submit]");
+    await signIn(page, fleet.hub);
     await page.locator("li.card[data-camera=valley]").waitFor();
 
     await fleet.agents[1]!.stop(true);
@@ -75,6 +62,6 @@ describe("dashboard alerts", () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(SHOTS, "alerts-phone.png"), fullPage: true });
     expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
-    expect(problems).toEqual([]);
+    expect(browser.problems).toEqual([]);
   }, 120_000);
 });

@@ -5,9 +5,9 @@
  * zone and asks for that day's report from local midnight to local midnight, 23.5 h.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
-import { sharedClock, type StartedHub, startHub, tempDir } from "../harness/processes";
+import type { Page } from "playwright-core";
+import { type Browser, openBrowser } from "../harness/browser";
+import { sharedClock, type StartedHub, startHub } from "../harness/processes";
 import { DENVER } from "../harness/scenario";
 
 const ZONE = "Australia/Lord_Howe";
@@ -15,10 +15,8 @@ const ZONE = "Australia/Lord_Howe";
 const START = "2026-10-04T01:05:00Z";
 
 let hub: StartedHub;
-let context: BrowserContext;
+let browser: Browser;
 let page: Page;
-let profileDir: string;
-const problems: string[] = [];
 const scripts = new Map<string, { status: number; type: string | null }>();
 
 beforeAll(async () => {
@@ -31,25 +29,16 @@ beforeAll(async () => {
     },
     clock: sharedClock(START, 1),
   });
-  profileDir = tempDir("chromium");
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  context.setDefaultTimeout(20_000);
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  browser = await openBrowser();
+  page = browser.page;
   page.on("response", (r) => {
     if (r.url().endsWith(".js")) scripts.set(new URL(r.url()).pathname, { status: r.status(), type: r.headers()["content-type"] ?? null });
   });
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await hub?.stop(true);
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 });
 
 test("a camera in another zone on its DST day: hub time and the day's bounds in its zone, from the served shared module", async () => {
@@ -72,7 +61,7 @@ test("a camera in another zone on its DST day: hub time and the day's bounds in 
   expect(reports).toContainEqual({ from: "2026-10-02T13:30:00.000Z", to: "2026-10-03T13:30:00.000Z" });
 
   expect(scripts.get("/dashboard/shared/local-time.js")).toEqual({ status: 200, type: "text/javascript; charset=utf-8" });
-  expect(problems).toEqual([]);
+  expect(browser.problems).toEqual([]);
 }, 60_000);
 
 test("the served module in the page: a wall time skipped by the jump moves forward by it", async () => {

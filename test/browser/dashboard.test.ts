@@ -7,23 +7,19 @@
  * wider than its box. Screenshots land in test-artifacts/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { type BrowserContext, chromium, type ConsoleMessage, type Page } from "playwright-core";
+import type { ConsoleMessage, Page } from "playwright-core";
+import { type Browser, openBrowser, SHOTS } from "../harness/browser";
 import { captureRecord } from "../harness/fixtures";
-import { tempDir, waitFor } from "../harness/processes";
+import { waitFor } from "../harness/processes";
 import { type Fleet, startFleet } from "./fleet";
 
-const SHOTS = join(import.meta.dir, "..", "..", "test-artifacts", "screenshots");
 const LAPTOP = { width: 1366, height: 860 };
 const PHONE = { width: 390, height: 844 };
 
 let fleet: Fleet;
-let context: BrowserContext;
+let browser: Browser;
 let page: Page;
-let profileDir: string;
-/** Console errors and page errors nobody expected. */
-const problems: string[] = [];
 /** While set, an answer with this status (and Chromium's console line about it) is expected: a wrong token or a bad field is being tried. */
 let expectingStatus: number | null = null;
 
@@ -90,21 +86,9 @@ async function go(hash: string) {
 const api = <T = any>(path: string, init?: RequestInit) => fleet.hub.json<T>(path, init);
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   fleet = await startFleet({ speed: 20 });
-  profileDir = tempDir("chromium");
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    viewport: LAPTOP,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  context.setDefaultTimeout(20_000);
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on("console", (m) => {
-    if (m.type() === "error" && !expected(m)) problems.push(`console: ${m.text()} (${m.location().url})`);
-  });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  browser = await openBrowser({ viewport: LAPTOP, expected });
+  page = browser.page;
   // Some pictures on the hub before the pages look for them.
   await waitFor("both cameras' first thumbnails at the hub", async () => {
     const fleetNow = await api("/api/fleet");
@@ -113,9 +97,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await fleet?.stop();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 });
 
 describe("dashboard in Chromium against a live hub and two agents", () => {
@@ -404,6 +387,6 @@ describe("dashboard in Chromium against a live hub and two agents", () => {
   }, 60_000);
 
   test("no console errors or page errors on any page", () => {
-    expect(problems).toEqual([]);
+    expect(browser.problems).toEqual([]);
   });
 });

@@ -4,36 +4,21 @@
  * and the camera page draws the health history as an inline SVG chart.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
-import { tempDir, waitFor } from "../harness/processes";
+import type { Page } from "playwright-core";
+import { type Browser, openBrowser, SHOTS, signIn } from "../harness/browser";
+import { waitFor } from "../harness/processes";
 import { type Fleet, startFleet } from "./fleet";
 
-const SHOTS = join(import.meta.dir, "..", "..", "test-artifacts", "screenshots");
 let fleet: Fleet;
-let context: BrowserContext;
+let browser: Browser;
 let page: Page;
-let profileDir: string;
-const problems: string[] = [];
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   fleet = await startFleet({ speed: 60 });
-  profileDir = tempDir("chromium");
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    viewport: { width: 1366, height: 860 },
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  context.setDefaultTimeout(20_000);
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on("console", (m) => {
-    // A thumbnail not at the hub yet is a 404 the page expects.
-    if (m.type() === "error" && !/status of 404/.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  // A thumbnail not at the hub yet is a 404 the page expects.
+  browser = await openBrowser({ viewport: { width: 1366, height: 860 }, expected: (m) => /status of 404/.test(m.text()) });
+  page = browser.page;
   // Enough simulated minutes for a few 5-minute buckets.
   await waitFor("a few health buckets for ridge", async () => {
     const h = await fleet.hub.json(`/api/cameras/ridge/health`);
@@ -42,15 +27,12 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await fleet?.stop();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 });
 
 test("fleet cards show health, the page the worst now; the camera page plots the history", async () => {
-  await page.goto(`${fleet.hub.url}/`);
-  await page.fill("input[name=token]", fleet.hub.operatorToken);
-  await page.keyboard.press("Enter");
+  await signIn(page, fleet.hub);
   await page.locator("h1", { hasText: "Fleet" }).waitFor();
   const ridge = page.locator('li.card[data-camera="ridge"]');
   await waitFor("ridge's health line", async () => /Health\s+SoC \d+\.\d °C/.test(await ridge.innerText().catch(() => "")), 20_000);
@@ -70,5 +52,5 @@ test("fleet cards show health, the page the worst now; the camera page plots the
   await section.locator("select#health-range").selectOption({ label: "7 days" });
   await section.locator("svg path").first().waitFor({ state: "attached" });
   await section.screenshot({ path: join(SHOTS, "camera-health-laptop.png") });
-  expect(problems).toEqual([]);
+  expect(browser.problems).toEqual([]);
 }, 90_000);

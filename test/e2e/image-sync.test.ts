@@ -286,7 +286,7 @@ describe("image sync", () => {
     expect((await filesIn(hub, "ridge", "full")).length).toBe(captured.length);
   }, 60_000);
 
-  test("the bandwidth cap holds within 20 % over a window", async () => {
+  test("the bandwidth cap holds over a window: images take what records and polls leave of it, never more", async () => {
     const kbps = 400;
     // A capture every half second of real time, about 80 kB/s of images: more than the cap lets through.
     const clock = sharedClock(new Date(T("13:59")).toISOString(), 20, 2500);
@@ -304,7 +304,8 @@ describe("image sync", () => {
     const pending = syncMarks(agent.dataDir).filter((r) => r.outcome === "captured" && r.image_synced_at === null).length;
     console.log(`capped at ${kbps} kbit/s: measured ${measured.toFixed(0)} kbit/s over ${seconds.toFixed(1)} s (${pending} images still waiting)`);
     expect(pending).toBeGreaterThan(3);
-    expect(measured).toBeGreaterThan(kbps * 0.8);
+    // The cap is the link's one budget: records, polls and each request's headers take their part of it, images the rest.
+    expect(measured).toBeGreaterThan(kbps * 0.7);
     expect(measured).toBeLessThan(kbps * 1.2);
   }, 60_000);
 

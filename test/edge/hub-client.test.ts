@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { type AddressInfo, createServer, type Server } from "node:net";
-import { HubClient, HubError, type Traffic } from "../../edge/hub-client";
+import { HubClient, HubError, LinkBudget, type Traffic } from "../../edge/hub-client";
 import { HUB_BACKOFF, retryDelay } from "../../edge/sync/backoff";
 
 const servers: ReturnType<typeof Bun.serve>[] = [];
@@ -277,5 +277,27 @@ describe("downloads with Range", () => {
     const url = serve(() => Response.json({ error: "not_found", message: "no such release" }, { status: 404 }));
     const e = await failure(new HubClient({ baseUrl: url, timeoutMs: 5_000 }).download("release", "/nope"));
     expect({ kind: e.kind, status: e.status, retryable: e.retryable }).toEqual({ kind: "http", status: 404, retryable: false });
+  });
+});
+
+describe("the link's one budget", () => {
+  test("every byte either way is charged: a records POST delays the background transfer waiting on the budget, by its time at the cap", async () => {
+    const url = serve(async (req) => new Response(`ok ${(await req.arrayBuffer()).byteLength}`));
+    // 40 kB/s: a 20 kB records batch is half a second of the link.
+    const hub = new HubClient({ baseUrl: url, timeoutMs: 5000, budget: new LinkBudget(40_000) });
+    const signal = new AbortController().signal;
+    await hub.budget.ready(signal);
+    await hub.send("records", "/agent/v1/records", { method: "POST", body: new Uint8Array(20_000), contentType: "application/json" });
+    const t0 = performance.now();
+    await hub.budget.ready(signal);
+    const waited = performance.now() - t0;
+    // 500 ms of bytes less the 250 ms burst credit, at least; the answer and headers add a little.
+    expect(waited).toBeGreaterThan(200);
+    expect(waited).toBeLessThan(1500);
+    const uncapped = new HubClient({ baseUrl: url, timeoutMs: 5000 });
+    await uncapped.send("records", "/r", { method: "POST", body: new Uint8Array(20_000) });
+    const t1 = performance.now();
+    await uncapped.budget.ready(signal);
+    expect(performance.now() - t1).toBeLessThan(50);
   });
 });

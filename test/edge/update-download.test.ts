@@ -2,11 +2,23 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { bytesOnDisk, DownloadError, resumeDownload } from "../../edge/update/download";
-import { Pacer } from "../../edge/sync/images/pacer";
-import { HubClient } from "../../edge/hub-client";
+import { HubClient, LinkBudget } from "../../edge/hub-client";
+import { DownloadGate } from "../../edge/update/gate";
+import { downloadMayGo } from "../../edge/update/compute";
+import { SystemClock } from "../../shared/clock";
 import { tempDir } from "../harness/processes";
 
 const artifact = new Uint8Array(700_000).map((_, i) => (i * 31) % 256);
+
+describe("the download's share of the link", () => {
+  test("records go first; with records waiting, a chunk goes after 3× the last chunk's time, and at least a second", () => {
+    expect(downloadMayGo(false, 0, 5_000)).toBe(true);
+    expect(downloadMayGo(true, 999, 0)).toBe(false);
+    expect(downloadMayGo(true, 1_000, 0)).toBe(true);
+    expect(downloadMayGo(true, 5_999, 2_000)).toBe(false);
+    expect(downloadMayGo(true, 6_000, 2_000)).toBe(true);
+  });
+});
 
 describe("resumable update downloads", () => {
   let served = 0;
@@ -33,7 +45,7 @@ describe("resumable update downloads", () => {
       file,
       bytes: artifact.length,
       chunkBytes: 100_000,
-      pacer: new Pacer(null),
+      cap: new LinkBudget(null),
       signal: new AbortController().signal,
       mayProceed: async () => {},
       onMoved,
@@ -54,4 +66,27 @@ describe("resumable update downloads", () => {
     expect(served).toBe(artifact.length - 300_000);
     expect(new Uint8Array(readFileSync(file))).toEqual(artifact);
   });
+
+  test("records always waiting (a tick faster than the poll) still leave the download its share of the link: it completes", async () => {
+    const file = join(tempDir("download-starved"), "artifact.part");
+    const stop = new AbortController();
+    const gate = new DownloadGate({ clock: new SystemClock(), recordsWaiting: () => true, signal: stop.signal });
+    const download = resumeDownload({
+      hub: new HubClient({ baseUrl: `http://127.0.0.1:${server.port}`, token: () => "t", timeoutMs: 5000 }),
+      path: "/a",
+      file,
+      bytes: artifact.length,
+      chunkBytes: 100_000,
+      cap: new LinkBudget(null),
+      signal: stop.signal,
+      mayProceed: () => gate.mayProceed(),
+      onMoved: () => {},
+    });
+    // Seven chunks; bounded well above their guaranteed pace, far below "never".
+    const done = await Promise.race([download.then(() => true), Bun.sleep(30_000).then(() => false)]);
+    stop.abort();
+    await download.catch(() => undefined);
+    expect({ done, onDisk: bytesOnDisk(file) }).toEqual({ done: true, onDisk: artifact.length });
+    expect(new Uint8Array(readFileSync(file))).toEqual(artifact);
+  }, 60_000);
 });

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decode, encode } from "jpeg-js";
 import { writeFileSync } from "node:fs";
-import { makeThumbnail, Pacer, wantsFullImage } from "../../edge/sync/images";
+import { makeThumbnail, wantsFullImage } from "../../edge/sync/images";
+import { LinkBudget } from "../../edge/hub-client";
 import { ThumbnailMaker } from "../../edge/sync/thumbnail";
 import { parseRange } from "../../hub/storage/serve";
 import { imageKey, OffsetMismatch } from "../../hub/storage";
@@ -131,12 +132,15 @@ describe("agent image sync", () => {
     expect(wantsFullImage({ schedules: ["sunset"] }, "noon")).toBe(false);
   });
 
-  test("the pacer holds a rate in real time", async () => {
-    const pacer = new Pacer(100_000);
-    expect(pacer.chunkBytes(1024 * 1024)).toBe(25_000);
+  test("the link budget holds a rate in real time: each piece waits for the bytes charged before it", async () => {
+    const budget = new LinkBudget(100_000);
+    expect(budget.chunkBytes(1024 * 1024)).toBe(25_000);
     const signal = new AbortController().signal;
     const t0 = performance.now();
-    for (let i = 0; i < 9; i++) await pacer.take(25_000, signal);
+    for (let i = 0; i < 9; i++) {
+      await budget.ready(signal);
+      budget.charge(25_000);
+    }
     const seconds = (performance.now() - t0) / 1000;
     // 225 kB at 100 kB/s, less the first chunk's free start and the 0.25 s burst credit.
     expect(seconds).toBeGreaterThan(1.6);

@@ -31,14 +31,14 @@ export async function uploadFullImage(run: UploadRun, { seq, record }: Capture):
     run.strike(record.id, "the local file does not match its record's sha256", true);
     return;
   }
-  const chunkBytes = run.pacer.chunkBytes(Math.min(deps.chunkBytes, MAX_IMAGE_CHUNK_BYTES));
+  const chunkBytes = run.budget.chunkBytes(Math.min(deps.chunkBytes, MAX_IMAGE_CHUNK_BYTES));
   while (!state.complete) {
     if (!run.running()) return;
     // Records first: stop between chunks when some are queued; the hub keeps what it has.
     if (run.yieldToRecords()) return;
     const offset = state.bytes_received;
     const chunk = bytes.subarray(offset, Math.min(bytes.length, offset + chunkBytes));
-    await run.pacer.take(chunk.length, run.stopping);
+    await run.budget.ready(run.stopping);
     if (!run.running()) return;
     try {
       const what = `PUT ${path}?offset=${offset}`;

@@ -1,19 +1,17 @@
 import type { ImageSyncPolicy, ImageSyncProgress } from "../../../shared/contracts/sync";
 import type { EdgeDb } from "../../db/client";
 import type { ImageStore } from "../../store/images";
-import { type HubClient, type HubRequest, statusOf } from "../../hub-client";
+import { type HubClient, type HubRequest, sleep, statusOf } from "../../hub-client";
 import { type BackoffPolicy, retryDelay } from "../backoff";
 import type { DesiredStore } from "../desired";
 import { ThumbnailMaker } from "../thumbnail";
 import { uploadFullImage } from "./full-image";
-import { Pacer, sleep } from "./pacer";
 import { ImageSyncProgressCount } from "./progress";
 import { markSent, pendingCaptures, wantsFullImage } from "./queue";
 import { uploadThumbnails } from "./thumbnails";
 import type { UploadRun } from "./uploads";
 
 export { makeThumbnail, THUMBNAIL_WIDTH } from "../thumbnail";
-export { Pacer } from "./pacer";
 export { wantsFullImage } from "./queue";
 
 /** Real ms between looks for work when there is none (a wake() cuts it short). */
@@ -35,8 +33,6 @@ export interface ImageSyncDeps {
   desired: DesiredStore;
   /** Clock time for image_synced_at / thumb_synced_at. */
   now: () => number;
-  /** Cap on image bytes sent, kilobits per second of real time (null: none). */
-  bandwidthKbps: number | null;
   /** Largest full-image chunk, bytes (≤ 1 MiB). */
   chunkBytes: number;
   /** A capture whose picture will not be sent until the next start (or ever, without a thumbnail), and why. */
@@ -73,11 +69,10 @@ export class ImageSync {
 
   constructor(private readonly deps: ImageSyncDeps) {
     this.count = new ImageSyncProgressCount(deps.db, deps.desired);
-    const pacer = new Pacer(deps.bandwidthKbps === null ? null : (deps.bandwidthKbps * 1000) / 8);
     this.run = {
       deps,
       status: this.status,
-      pacer,
+      budget: deps.hub.budget,
       stopping: this.stopping.signal,
       running: () => this.running,
       yieldToRecords: () => this.yieldToRecords(),

@@ -23,7 +23,7 @@ export async function uploadThumbnails(run: UploadRun, maker: ThumbnailMaker, ro
       continue;
     }
     if (thumb.length > MAX_THUMBNAIL_BYTES) thumb = thumb.subarray(0, 0);
-    await run.pacer.take(thumb.length, run.stopping);
+    await run.budget.ready(run.stopping);
     const path = capturePath(record, "thumbnail");
     try {
       await run.send(`PUT ${path}`, path, { method: "PUT", body: thumb, contentType: "image/jpeg" });

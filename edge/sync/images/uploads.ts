@@ -1,13 +1,13 @@
 import type { CaptureRecord } from "../../../shared/contracts/sync";
-import type { HubReply, HubRequest } from "../../hub-client";
+import type { HubReply, HubRequest, LinkBudget } from "../../hub-client";
 import type { ImageSyncDeps, ImageSyncStatus } from "./index";
-import type { Pacer } from "./pacer";
 
 /** What the thumbnail and full-image jobs share with the loop that runs them. */
 export interface UploadRun {
   deps: ImageSyncDeps;
   status: ImageSyncStatus;
-  pacer: Pacer;
+  /** The link's bandwidth budget (the hub client charges it): each piece waits for it. */
+  budget: LinkBudget;
   /** Aborts when the loop stops. */
   stopping: AbortSignal;
   running(): boolean;

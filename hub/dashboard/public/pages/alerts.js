@@ -14,6 +14,13 @@ function tableOf(caption, headers, rows, empty) {
   return h("div", { class: "table-wrap" }, t);
 }
 
+/** A table row; a cell given as a string or element is wrapped in a td, a td is taken as it is. */
+function row(attrs, ...cells) {
+  return h("tr", attrs, cells.map((c) => (c instanceof HTMLTableCellElement ? c : h("td", {}, c))));
+}
+
+const actions = (buttons) => h("td", { class: "actions" }, buttons);
+
 export async function render(main) {
   document.title = "Alerts · Skylapse";
   const status = h("p", { class: "summary", role: "status", "aria-live": "polite" }, "Loading alerts…");
@@ -45,17 +52,41 @@ export async function render(main) {
           h("button", { type: "button", onclick: (e) => act(e.target, `/api/alerts/${a.id}/mute`, { until: new Date(now + 24 * HOUR).toISOString() }) }, "Mute 24 h"),
         ]
       : [];
-    return h(
-      "tr",
+    return row(
       { dataset: { alert: a.id } },
-      h("td", {}, cameraLink(a.camera_id)),
-      h("td", {}, a.kind.replace(/_/g, " ")),
-      h("td", {}, a.summary),
-      h("td", {}, open ? `${when(a.fired_at)} (${formatAgo(a.fired_at, now)})` : when(a.fired_at)),
-      h("td", {}, open ? (a.muted_until ? `muted until ${when(a.muted_until)}` : a.notified_at ? "notified" : "not notified yet") : when(a.resolved_at)),
-      h("td", { class: "actions" }, buttons),
+      cameraLink(a.camera_id),
+      a.kind.replace(/_/g, " "),
+      a.summary,
+      open ? `${when(a.fired_at)} (${formatAgo(a.fired_at, now)})` : when(a.fired_at),
+      open ? (a.muted_until ? `muted until ${when(a.muted_until)}` : a.notified_at ? "notified" : "not notified yet") : when(a.resolved_at),
+      actions(buttons),
     );
   }
+
+  const windowRow = (w) =>
+    row({}, cameraLink(w.camera_id), when(w.starts_at), when(w.ends_at), w.reason ?? "", actions(h("button", { type: "button", class: "danger", onclick: (e) => remove(e.target, `/api/alerts/maintenance/${w.id}`) }, "Delete")));
+
+  const channelRow = (c) =>
+    row(
+      {},
+      c.id,
+      c.type === "webhook" ? `webhook (${c.format})` : `e-mail${c.digest_hour !== null ? `, digest at ${c.digest_hour}:00 UTC` : ""}`,
+      c.type === "webhook" ? c.url : c.to.join(", "),
+      c.enabled ? "yes" : "no",
+      actions(h("button", { type: "button", onclick: (e) => act(e.target, "/api/alerts/test", { channel_id: c.id }) }, "Send a test")),
+    );
+
+  const deliveryRow = (d, now) =>
+    row(
+      {},
+      when(d.created_at),
+      d.channel_id,
+      d.event,
+      d.alert_id === null ? "—" : String(d.alert_id),
+      h("td", { class: d.status === "failed" ? "bad" : d.status === "pending" ? "warn" : "ok" }, d.status === "pending" && d.next_attempt_at ? `pending, next try ${formatAgo(d.next_attempt_at, now)}` : d.status),
+      String(d.attempts),
+      d.last_error ?? "",
+    );
 
   async function refresh() {
     const [open, history, windows, channels, deliveries, now] = await Promise.all([
@@ -69,68 +100,16 @@ export async function render(main) {
     replace(problem);
     const firing = open.alerts.filter((a) => a.status === "firing");
     const heads = ["Camera", "Alert", "What", "Fired", "Notification", ""];
-    replace(sections.firing, tableOf("Firing alerts", heads, firing.filter((a) => !a.acknowledged_at).map((a) => alertRow(a, now, true)), "Nothing is firing."));
-    replace(sections.acknowledged, tableOf("Acknowledged alerts", heads, firing.filter((a) => a.acknowledged_at).map((a) => alertRow(a, now, true)), "None acknowledged."));
-    replace(sections.history, tableOf("Resolved alerts", ["Camera", "Alert", "What", "Fired", "Resolved", ""], history.alerts.map((a) => alertRow(a, now, false)), "No resolved alerts yet."));
-    replace(
-      sections.maintenance,
-      tableOf(
-        "Maintenance windows",
-        ["Camera", "From", "To", "Reason", ""],
-        windows.windows.map((w) =>
-          h(
-            "tr",
-            {},
-            h("td", {}, cameraLink(w.camera_id)),
-            h("td", {}, when(w.starts_at)),
-            h("td", {}, when(w.ends_at)),
-            h("td", {}, w.reason ?? ""),
-            h("td", { class: "actions" }, h("button", { type: "button", class: "danger", onclick: (e) => remove(e.target, `/api/alerts/maintenance/${w.id}`) }, "Delete")),
-          ),
-        ),
-        "No maintenance windows.",
-      ),
-    );
-    replace(
-      sections.channels,
-      tableOf(
-        "Channels",
-        ["Channel", "Type", "Where", "Enabled", ""],
-        channels.channels.map((c) =>
-          h(
-            "tr",
-            {},
-            h("td", {}, c.id),
-            h("td", {}, c.type === "webhook" ? `webhook (${c.format})` : `e-mail${c.digest_hour !== null ? `, digest at ${c.digest_hour}:00 UTC` : ""}`),
-            h("td", {}, c.type === "webhook" ? c.url : c.to.join(", ")),
-            h("td", {}, c.enabled ? "yes" : "no"),
-            h("td", { class: "actions" }, h("button", { type: "button", onclick: (e) => act(e.target, "/api/alerts/test", { channel_id: c.id }) }, "Send a test")),
-          ),
-        ),
-        "No channels: add one with PUT /api/alerts/channels/{id} (see hub/API.md).",
-      ),
-    );
-    replace(
-      sections.deliveries,
-      tableOf(
-        "Deliveries",
-        ["Queued", "Channel", "Event", "Alert", "Status", "Attempts", "Last error"],
-        deliveries.deliveries.map((d) =>
-          h(
-            "tr",
-            {},
-            h("td", {}, when(d.created_at)),
-            h("td", {}, d.channel_id),
-            h("td", {}, d.event),
-            h("td", {}, d.alert_id === null ? "—" : String(d.alert_id)),
-            h("td", { class: d.status === "failed" ? "bad" : d.status === "pending" ? "warn" : "ok" }, d.status === "pending" && d.next_attempt_at ? `pending, next try ${formatAgo(d.next_attempt_at, now)}` : d.status),
-            h("td", {}, String(d.attempts)),
-            h("td", {}, d.last_error ?? ""),
-          ),
-        ),
-        "Nothing sent yet.",
-      ),
-    );
+    // Per section: caption, column heads, rows, what an empty one says.
+    const tables = {
+      firing: ["Firing alerts", heads, firing.filter((a) => !a.acknowledged_at).map((a) => alertRow(a, now, true)), "Nothing is firing."],
+      acknowledged: ["Acknowledged alerts", heads, firing.filter((a) => a.acknowledged_at).map((a) => alertRow(a, now, true)), "None acknowledged."],
+      history: ["Resolved alerts", ["Camera", "Alert", "What", "Fired", "Resolved", ""], history.alerts.map((a) => alertRow(a, now, false)), "No resolved alerts yet."],
+      maintenance: ["Maintenance windows", ["Camera", "From", "To", "Reason", ""], windows.windows.map(windowRow), "No maintenance windows."],
+      channels: ["Channels", ["Channel", "Type", "Where", "Enabled", ""], channels.channels.map(channelRow), "No channels: add one with PUT /api/alerts/channels/{id} (see hub/API.md)."],
+      deliveries: ["Deliveries", ["Queued", "Channel", "Event", "Alert", "Status", "Attempts", "Last error"], deliveries.deliveries.map((d) => deliveryRow(d, now)), "Nothing sent yet."],
+    };
+    for (const [key, [caption, headers, rows, empty]] of Object.entries(tables)) replace(sections[key], tableOf(caption, headers, rows, empty));
     const unacked = firing.filter((a) => !a.acknowledged_at).length;
     status.textContent = `${unacked} firing · ${firing.length - unacked} acknowledged · hub time ${formatDateTime(now, zone, { seconds: true })}`;
     main.dataset.updated = new Date(now).toISOString();

@@ -59,7 +59,8 @@ function prepareBoundLookup(db: HubDb) {
     .prepare();
 }
 
-async function presentation(db: HubDb, cameraId: string, logId: string): Promise<BoundLog[]> {
+/** What presenting `logId` would change of what the camera's token is bound to; a 409 while the token is shared. Reads only. */
+export async function bindingChanges(db: HubDb, cameraId: string, logId: string): Promise<BoundLog[]> {
   let lookup = boundLookups.get(db);
   if (!lookup) boundLookups.set(db, (lookup = prepareBoundLookup(db)));
   const bound = (await lookup.execute({ camera: cameraId })) as BoundLog[];
@@ -70,7 +71,7 @@ async function presentation(db: HubDb, cameraId: string, logId: string): Promise
 
 /** Whether presenting `logId` would change what the camera's token is bound to; a 409 while the token is shared. Reads only. */
 export async function checkAgentLog(db: HubDb, cameraId: string, logId: string): Promise<boolean> {
-  return (await presentation(db, cameraId, logId)).length > 0;
+  return (await bindingChanges(db, cameraId, logId)).length > 0;
 }
 
 /**
@@ -79,8 +80,11 @@ export async function checkAgentLog(db: HubDb, cameraId: string, logId: string):
  * (inTransaction): a camera never has two current logs.
  */
 export async function presentAgentLog(tx: HubDb, cameraId: string, logId: string, now: number): Promise<void> {
-  const changes = await presentation(tx, cameraId, logId);
-  if (!changes.length) return;
+  await bindLog(tx, cameraId, logId, await bindingChanges(tx, cameraId, logId), now);
+}
+
+/** Writes `changes` (what bindingChanges answered, read in the same transaction). */
+export async function bindLog(tx: HubDb, cameraId: string, logId: string, changes: BoundLog[], now: number): Promise<void> {
   for (const change of changes)
     await tx
       .insert(agentLogs)

@@ -12,9 +12,9 @@ import { captureColumns } from "../db/captures";
 import { captureAliases, captures } from "../db/schema";
 import { desiredStateFor } from "../plans/service";
 import { type ContactEvent, type ContactState, onContact } from "./contact-history";
-import { cameraOfTokenHash, claimOutage, contactStateOf, insertCaptures, writeContacts } from "./data";
-import { checkAgentLog, presentAgentLog } from "./log-binding";
-import { advanceLog } from "./log-gaps";
+import { aliasedSeqs, cameraOfTokenHash, claimOutage, contactStateOf, insertCaptures, writeContacts } from "./data";
+import { bindingChanges, bindLog } from "./log-binding";
+import { advanceLog, readLog } from "./log-gaps";
 
 export function hashToken(token: string): string {
   return sha256(token);
@@ -177,18 +177,12 @@ function conflict(record: CaptureRecord, why: string): HttpError {
 export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now: number): Promise<UploadResult> {
   return inGroupCommit(db, async (t) => {
     const logId = batch.log_id;
-    await checkAgentLog(t, cameraId, logId);
+    const seqs = batch.records.map((r) => r.seq);
+    // Independent reads, sent together (one round trip on PostgreSQL); the batch is refused before anything is written.
+    const [binding, aliased, log] = await Promise.all([bindingChanges(t, cameraId, logId), aliasedSeqs(t, cameraId, logId, seqs), readLog(t, cameraId, logId, seqs)]);
     let duplicates = 0;
 
     // Seqs acknowledged earlier as duplicates: a replay is a duplicate again, anything else a conflict.
-    const aliased = new Map(
-      (
-        await t
-          .select({ seq: captureAliases.seq, recordId: captureAliases.recordId })
-          .from(captureAliases)
-          .where(and(eq(captureAliases.cameraId, cameraId), eq(captureAliases.logId, logId), inArray(captureAliases.seq, batch.records.map((r) => r.seq))))
-      ).map((a) => [a.seq, a.recordId]),
-    );
     const fresh: CaptureRecord[] = [];
     for (const record of batch.records) {
       const held = aliased.get(record.seq);
@@ -196,7 +190,7 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
       else if (held === record.id) duplicates++;
       else throw conflict(record, `seq ${record.seq} of log ${logId} is another record`);
     }
-    if (!fresh.length) return { accepted: 0, duplicates, ...(await advanceLog(t, cameraId, logId, batch.records.map((r) => r.seq), now)) };
+    if (!fresh.length) return { accepted: 0, duplicates, ...(await advanceLog(t, cameraId, logId, seqs, now, log)) };
 
     // Whatever the insert skipped (held id, held log+seq, held tick) is a duplicate or a conflict.
     const keys = new Map(fresh.map((r) => [r.seq, tickKey(r)]));
@@ -223,21 +217,17 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
     let advanced = inserted.size;
     if (skipped.length) {
       const cols = { id: captures.id, cameraId: captures.cameraId, logId: captures.logId, seq: captures.seq, tickKey: captures.tickKey };
-      const atSeq = new Map(
-        (
-          await t
-            .select(cols)
-            .from(captures)
-            .where(and(eq(captures.cameraId, cameraId), eq(captures.logId, logId), inArray(captures.seq, skipped.map((r) => r.seq))))
-        ).map((h) => [h.seq, h]),
-      );
-      const byId = new Map((await t.select(cols).from(captures).where(inArray(captures.id, skipped.map((r) => r.id)))).map((h) => [h.id, h]));
-      const byTick = new Map(
-        (await t.select(cols).from(captures).where(and(eq(captures.cameraId, cameraId), inArray(captures.tickKey, skipped.map((r) => keys.get(r.seq)!))))).map((h) => [
-          h.tickKey,
-          h,
-        ]),
-      );
+      const [atSeqRows, byIdRows, byTickRows] = await Promise.all([
+        t
+          .select(cols)
+          .from(captures)
+          .where(and(eq(captures.cameraId, cameraId), eq(captures.logId, logId), inArray(captures.seq, skipped.map((r) => r.seq)))),
+        t.select(cols).from(captures).where(inArray(captures.id, skipped.map((r) => r.id))),
+        t.select(cols).from(captures).where(and(eq(captures.cameraId, cameraId), inArray(captures.tickKey, skipped.map((r) => keys.get(r.seq)!)))),
+      ]);
+      const atSeq = new Map(atSeqRows.map((h) => [h.seq, h]));
+      const byId = new Map(byIdRows.map((h) => [h.id, h]));
+      const byTick = new Map(byTickRows.map((h) => [h.tickKey, h]));
       const aliases: (typeof captureAliases.$inferInsert)[] = [];
       for (const record of skipped) {
         const key = keys.get(record.seq)!;
@@ -257,7 +247,7 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
       if (aliases.length) await t.insert(captureAliases).values(aliases);
       advanced += aliases.length;
     }
-    if (advanced) await presentAgentLog(t, cameraId, logId, now);
-    return { accepted: inserted.size, duplicates, ...(await advanceLog(t, cameraId, logId, batch.records.map((r) => r.seq), now)) };
+    if (advanced) await bindLog(t, cameraId, logId, binding, now);
+    return { accepted: inserted.size, duplicates, ...(await advanceLog(t, cameraId, logId, seqs, now, log)) };
   });
 }

@@ -192,26 +192,25 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
     }
     if (!fresh.length) return { accepted: 0, duplicates, ...(await advanceLog(t, cameraId, logId, seqs, now, log)) };
 
-    // Whatever the insert skipped (held id, held log+seq, held tick) is a duplicate or a conflict.
+    // A seq of the batch is held afterwards whatever the insert makes of its record (stored, or a
+    // duplicate); a conflict refuses the whole batch. So the log moves on together with the insert.
     const keys = new Map(fresh.map((r) => [r.seq, tickKey(r)]));
-    const inserted = new Set(
-      await insertCaptures(
-        t,
-        fresh.map((record) => ({
-          id: record.id,
-          cameraId,
-          logId,
-          seq: record.seq,
-          plannedAt: Date.parse(record.planned_at),
-          schedule: record.schedule,
-          profileId: record.profile_id,
-          record,
-          receivedAt: now,
-          tickKey: keys.get(record.seq)!,
-          ...captureColumns(record),
-        })),
-      ),
-    );
+    const rows = fresh.map((record) => ({
+      id: record.id,
+      cameraId,
+      logId,
+      seq: record.seq,
+      plannedAt: Date.parse(record.planned_at),
+      schedule: record.schedule,
+      profileId: record.profile_id,
+      record,
+      receivedAt: now,
+      tickKey: keys.get(record.seq)!,
+      ...captureColumns(record),
+    }));
+    const [stored, position] = await Promise.all([insertCaptures(t, rows), advanceLog(t, cameraId, logId, seqs, now, log)]);
+    // Whatever the insert skipped (held id, held log+seq, held tick) is a duplicate or a conflict.
+    const inserted = new Set(stored);
     const skipped = fresh.filter((r) => !inserted.has(r.seq));
     // Seqs new to this log: stored, or acknowledged as duplicates of records held under another log.
     let advanced = inserted.size;
@@ -248,6 +247,6 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
       advanced += aliases.length;
     }
     if (advanced) await bindLog(t, cameraId, logId, binding, now);
-    return { accepted: inserted.size, duplicates, ...(await advanceLog(t, cameraId, logId, seqs, now, log)) };
+    return { accepted: inserted.size, duplicates, ...position };
   });
 }

@@ -29,8 +29,15 @@ export async function inTransaction<T>(db: HubDb, work: (tx: HubDb) => Promise<T
   const handle = sqliteHandle(db);
   if (!handle)
     return (db as unknown as PgDatabase<never>).transaction(async (tx) => {
-      await tx.execute(sql`SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
-      return work(tx as unknown as HubDb);
+      // Sent now, before any statement of `work` is (drizzle hands every statement to the driver a
+      // microtask or more after it starts, in the order they started), and PostgreSQL runs a
+      // connection's statements in order: the work's first statements wait for the lock on the
+      // server and travel in the same round trip instead of one round trip later.
+      const locked = tx.execute(sql`SELECT pg_advisory_xact_lock(${WRITE_LOCK})`).execute();
+      locked.catch(() => {});
+      const result = await work(tx as unknown as HubDb);
+      await locked;
+      return result;
     });
   const release = await handle.gate.acquire();
   try {

@@ -1,17 +1,15 @@
 import type { Database, Statement } from "bun:sqlite";
-import { type Column, getTableColumns, getTableName, sql } from "drizzle-orm";
-import type { PgDatabase } from "drizzle-orm/pg-core";
+import { type Column, getTableColumns, getTableName } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { type HubDb, isPostgres, transactionSqlite } from "./client";
-import { pgTables } from "./schema-pg";
 
 interface InsertPlan {
   keys: string[];
   columns: Column[];
   /** One row, its values in `columns` order; skips a row a unique key holds. */
   sqliteText: string;
-  /** Every row from one JSON parameter (`$1`), the inserted rows' key column returned. */
-  pgText: (key: string) => { head: string; tail: string };
+  /** `rows` rows of numbered parameters, the inserted rows' key column returned as `key`. */
+  pgText: (rows: number, key: string) => string;
 }
 
 const plans = new WeakMap<SQLiteTable, InsertPlan>();
@@ -23,17 +21,21 @@ function planOf(table: SQLiteTable): InsertPlan {
   const columns = getTableColumns(table);
   const keys = Object.keys(columns);
   const names = keys.map((k) => quote(columns[k]!.name));
-  const pgColumns = getTableColumns(Object.values(pgTables).find((t) => getTableName(t) === getTableName(table))!) as Record<string, Column>;
-  const typed = keys.map((k, i) => `${names[i]} ${pgColumns[k]!.getSQLType()}`);
+  const texts = new Map<string, string>();
   const into = `INSERT INTO ${quote(getTableName(table))} (${names.join(", ")})`;
   plan = {
     keys,
     columns: keys.map((k) => columns[k]!),
     sqliteText: `${into} VALUES (${keys.map(() => "?").join(", ")}) ON CONFLICT DO NOTHING`,
-    pgText: (key) => ({
-      head: `${into} SELECT ${names.join(", ")} FROM json_to_recordset(`,
-      tail: `::text::json) AS r(${typed.join(", ")}) ON CONFLICT DO NOTHING RETURNING ${quote(columns[key]!.name)} AS key`,
-    }),
+    pgText: (rows, key) => {
+      const id = `${rows} ${key}`;
+      let text = texts.get(id);
+      if (!text) {
+        const tuples = Array.from({ length: rows }, (_, r) => `(${keys.map((_, c) => `$${r * keys.length + c + 1}`).join(", ")})`);
+        texts.set(id, (text = `${into} VALUES ${tuples.join(", ")} ON CONFLICT DO NOTHING RETURNING ${quote(columns[key]!.name)} AS key`));
+      }
+      return text;
+    },
   };
   plans.set(table, plan);
   return plan;
@@ -47,6 +49,13 @@ function driverValues(plan: InsertPlan, row: Record<string, unknown>): unknown[]
     return value === null ? null : column.mapToDriverValue(value);
   });
 }
+
+/**
+ * The driver under a drizzle database or transaction on PostgreSQL (drizzle-orm/bun-sql's session):
+ * the statement text and its parameters go to Bun.sql as they are, where drizzle's own builder
+ * would make an object per parameter (thousands for a batch).
+ */
+type PgSessionOf = { session: { queryObjects(query: string, params: unknown[]): Promise<{ key: unknown }[]> } };
 
 const statements = new WeakMap<Database, Map<string, Statement>>();
 function statementOf(sqlite: Database, text: string): Statement {
@@ -63,8 +72,8 @@ function statementOf(sqlite: Database, text: string): Statement {
  * statement built by drizzle costs rows × columns of JavaScript (most of an
  * upload's time), so: on SQLite one statement a row, prepared once and run on the
  * transaction's connection (there are no round trips to save); on PostgreSQL one
- * statement for all the rows, the same text every time (so prepared once by the
- * driver), the rows travelling as one JSON parameter that json_to_recordset reads.
+ * statement for all the rows, its text built once per row count (so prepared once
+ * by the driver), the values handed to the driver as they are.
  */
 export async function insertNew<T extends SQLiteTable, K extends keyof T["$inferInsert"] & string>(
   tx: HubDb,
@@ -75,16 +84,9 @@ export async function insertNew<T extends SQLiteTable, K extends keyof T["$infer
   const plan = planOf(table);
   if (!rows.length) return [];
   if (isPostgres(tx)) {
-    const names = plan.columns.map((c) => c.name);
-    const json = JSON.stringify(
-      rows.map((row) => {
-        const values = driverValues(plan, row as Record<string, unknown>);
-        return Object.fromEntries(names.map((name, i) => [name, values[i]]));
-      }),
-    );
-    const { head, tail } = plan.pgText(key);
+    const params = rows.flatMap((row) => driverValues(plan, row as Record<string, unknown>));
     const column = getTableColumns(table)[key]!;
-    const inserted = (await (tx as unknown as PgDatabase<never>).execute(sql`${sql.raw(head)}${json}${sql.raw(tail)}`)) as unknown as { key: unknown }[];
+    const inserted = await (tx as unknown as PgSessionOf).session.queryObjects(plan.pgText(rows.length, key), params);
     return inserted.map((r) => column.mapFromDriverValue(r.key) as T["$inferInsert"][K]);
   }
   const sqlite = transactionSqlite(tx);

@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { HttpError } from "../../shared/http";
 import type { HubDb } from "../db/client";
+import { preparedOnce } from "../db/prepared";
 import { agentLogs } from "../db/schema";
 
 /**
@@ -49,21 +50,18 @@ export function tokenSharedRefusal(cameraId: string, logId: string, kept: string
   );
 }
 
-// Prepared once per database: every poll and upload runs this lookup.
-const boundLookups = new WeakMap<HubDb, ReturnType<typeof prepareBoundLookup>>();
-function prepareBoundLookup(db: HubDb) {
-  return db
+// Every poll and upload runs this lookup.
+const boundLookup = preparedOnce((db) =>
+  db
     .select({ logId: agentLogs.logId, state: agentLogs.state })
     .from(agentLogs)
     .where(and(eq(agentLogs.cameraId, sql.placeholder("camera")), isNotNull(agentLogs.state)))
-    .prepare();
-}
+    .prepare(),
+);
 
 /** What presenting `logId` would change of what the camera's token is bound to; a 409 while the token is shared. Reads only. */
 export async function bindingChanges(db: HubDb, cameraId: string, logId: string): Promise<BoundLog[]> {
-  let lookup = boundLookups.get(db);
-  if (!lookup) boundLookups.set(db, (lookup = prepareBoundLookup(db)));
-  const bound = (await lookup.execute({ camera: cameraId })) as BoundLog[];
+  const bound = (await boundLookup(db).execute({ camera: cameraId })) as BoundLog[];
   const outcome = presentLog(bound, logId);
   if (!outcome.accepted) throw tokenSharedRefusal(cameraId, logId, outcome.kept);
   return outcome.changes;

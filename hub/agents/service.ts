@@ -157,7 +157,12 @@ export class ContactLog {
  * database) has the same key.
  */
 export function tickKey(record: Pick<CaptureRecord, "planned_at" | "profile_id" | "test_id" | "test_role">): string {
-  return JSON.stringify([Date.parse(record.planned_at), record.profile_id, record.test_id, record.test_role]);
+  return tickKeyAt(Date.parse(record.planned_at), record);
+}
+
+/** tickKey, the planned time already parsed (ms). */
+function tickKeyAt(plannedAt: number, record: Pick<CaptureRecord, "profile_id" | "test_id" | "test_role">): string {
+  return JSON.stringify([plannedAt, record.profile_id, record.test_id, record.test_role]);
 }
 
 function conflict(record: CaptureRecord, why: string): HttpError {
@@ -194,20 +199,23 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
 
     // A seq of the batch is held afterwards whatever the insert makes of its record (stored, or a
     // duplicate); a conflict refuses the whole batch. So the log moves on together with the insert.
-    const keys = new Map(fresh.map((r) => [r.seq, tickKey(r)]));
-    const rows = fresh.map((record) => ({
-      id: record.id,
-      cameraId,
-      logId,
-      seq: record.seq,
-      plannedAt: Date.parse(record.planned_at),
-      schedule: record.schedule,
-      profileId: record.profile_id,
-      record,
-      receivedAt: now,
-      tickKey: keys.get(record.seq)!,
-      ...captureColumns(record),
-    }));
+    const rows = fresh.map((record) => {
+      const plannedAt = Date.parse(record.planned_at);
+      return {
+        id: record.id,
+        cameraId,
+        logId,
+        seq: record.seq,
+        plannedAt,
+        schedule: record.schedule,
+        profileId: record.profile_id,
+        record,
+        receivedAt: now,
+        tickKey: tickKeyAt(plannedAt, record),
+        ...captureColumns(record),
+      };
+    });
+    const keys = new Map(rows.map((r) => [r.seq, r.tickKey]));
     const [stored, position] = await Promise.all([insertCaptures(t, rows), advanceLog(t, cameraId, logId, seqs, now, log)]);
     // Whatever the insert skipped (held id, held log+seq, held tick) is a duplicate or a conflict.
     const inserted = new Set(stored);

@@ -81,12 +81,15 @@ const ranges = (rows: { from: number; to: number }[]) => rows.map((g): SeqRange 
 /** The log's position and the gaps `seqs` touch. Reads only the gaps the batch touches and the lowest listed ones, never the records. */
 export async function readLog(db: HubDb, cameraId: string, logId: string, seqs: number[]): Promise<LogPosition> {
   const key = { camera: cameraId, log: logId };
-  const [[row], touched, listed] = await Promise.all([
-    logRow(db).execute(key),
-    touchedGaps(db).execute({ ...key, lowest: Math.min(...seqs), highest: Math.max(...seqs) }),
-    listedGaps(db).execute(key),
-  ]);
-  return { known: Boolean(row), maxSeq: row?.maxSeq ?? 0, contiguous: row?.contiguous ?? 0, touched: ranges(touched), listed: ranges(listed) };
+  const [lowest, highest] = [Math.min(...seqs), Math.max(...seqs)];
+  const [[row], listedRows] = await Promise.all([logRow(db).execute(key), listedGaps(db).execute(key)]);
+  const listed = ranges(listedRows);
+  // Fewer gaps than are listed: that is all of them, and the touched ones are among them.
+  const touched =
+    listed.length < MAX_GAPS_LISTED
+      ? listed.filter(([from, to]) => to >= lowest && from <= highest)
+      : ranges(await touchedGaps(db).execute({ ...key, lowest, highest }));
+  return { known: Boolean(row), maxSeq: row?.maxSeq ?? 0, contiguous: row?.contiguous ?? 0, touched, listed };
 }
 
 /**

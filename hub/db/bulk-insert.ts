@@ -8,7 +8,7 @@ interface InsertPlan {
   columns: Column[];
   /** One row, its values in `columns` order; skips a row a unique key holds. */
   sqliteText: string;
-  /** `rows` rows of numbered parameters, the inserted rows' key column returned as `key`. */
+  /** `rows` rows of numbered parameters, the inserted rows' key column returned. */
   pgText: (rows: number, key: string) => string;
 }
 
@@ -32,7 +32,7 @@ function planOf(table: SQLiteTable): InsertPlan {
       let text = texts.get(id);
       if (!text) {
         const tuples = Array.from({ length: rows }, (_, r) => `(${keys.map((_, c) => `$${r * keys.length + c + 1}`).join(", ")})`);
-        texts.set(id, (text = `${into} VALUES ${tuples.join(", ")} ON CONFLICT DO NOTHING RETURNING ${quote(columns[key]!.name)} AS key`));
+        texts.set(id, (text = `${into} VALUES ${tuples.join(", ")} ON CONFLICT DO NOTHING RETURNING ${quote(columns[key]!.name)}`));
       }
       return text;
     },
@@ -55,7 +55,7 @@ function driverValues(plan: InsertPlan, row: Record<string, unknown>): unknown[]
  * the statement text and its parameters go to Bun.sql as they are, where drizzle's own builder
  * would make an object per parameter (thousands for a batch).
  */
-type PgSessionOf = { session: { queryObjects(query: string, params: unknown[]): Promise<{ key: unknown }[]> } };
+type PgSessionOf = { session: { query(query: string, params: unknown[]): Promise<unknown[][]> } };
 
 const statements = new WeakMap<Database, Map<string, Statement>>();
 function statementOf(sqlite: Database, text: string): Statement {
@@ -86,8 +86,8 @@ export async function insertNew<T extends SQLiteTable, K extends keyof T["$infer
   if (isPostgres(tx)) {
     const params = rows.flatMap((row) => driverValues(plan, row as Record<string, unknown>));
     const column = getTableColumns(table)[key]!;
-    const inserted = await (tx as unknown as PgSessionOf).session.queryObjects(plan.pgText(rows.length, key), params);
-    return inserted.map((r) => column.mapFromDriverValue(r.key) as T["$inferInsert"][K]);
+    const inserted = await (tx as unknown as PgSessionOf).session.query(plan.pgText(rows.length, key), params);
+    return inserted.map(([value]) => column.mapFromDriverValue(value) as T["$inferInsert"][K]);
   }
   const sqlite = transactionSqlite(tx);
   if (!sqlite) throw new Error("insertNew runs inside a transaction (inTransaction)");

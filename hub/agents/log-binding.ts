@@ -61,7 +61,11 @@ const boundLookup = preparedOnce((db) =>
 
 /** What presenting `logId` would change of what the camera's token is bound to; a 409 while the token is shared. Reads only. */
 export async function bindingChanges(db: HubDb, cameraId: string, logId: string): Promise<BoundLog[]> {
-  const bound = (await boundLookup(db).execute({ camera: cameraId })) as BoundLog[];
+  return changesOf(cameraId, logId, (await boundLookup(db).execute({ camera: cameraId })) as BoundLog[]);
+}
+
+/** bindingChanges, given the camera's bound logs as read already. */
+export function changesOf(cameraId: string, logId: string, bound: BoundLog[]): BoundLog[] {
   const outcome = presentLog(bound, logId);
   if (!outcome.accepted) throw tokenSharedRefusal(cameraId, logId, outcome.kept);
   return outcome.changes;

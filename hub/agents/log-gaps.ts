@@ -1,7 +1,8 @@
-import { and, asc, eq, gte, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNotNull, lte, or, sql } from "drizzle-orm";
 import type { UploadResult } from "../../shared/contracts/sync";
 import type { HubDb } from "../db/client";
 import { preparedOnce } from "../db/prepared";
+import type { BoundLog } from "./log-binding";
 import { agentLogs, logGaps } from "../db/schema";
 
 export type SeqRange = [from: number, to: number];
@@ -48,16 +49,19 @@ export interface LogPosition {
   /** The gaps the batch's seqs fall in (touched) and the lowest ones (listed), sorted. */
   touched: SeqRange[];
   listed: SeqRange[];
+  /** The camera's logs bound to its token, read with the log (log-binding's input). */
+  bound: BoundLog[];
 }
 
 const ph = { camera: sql.placeholder("camera"), log: sql.placeholder("log") };
 const ofLog = and(eq(logGaps.cameraId, ph.camera), eq(logGaps.logId, ph.log));
 const gapFields = { from: logGaps.fromSeq, to: logGaps.toSeq };
-const logRow = preparedOnce((db) =>
+// The log's row, and the camera's logs bound to its token (log-binding), in one statement.
+const cameraLogs = preparedOnce((db) =>
   db
-    .select({ maxSeq: agentLogs.maxSeq, contiguous: agentLogs.contiguousThrough })
+    .select({ logId: agentLogs.logId, state: agentLogs.state, maxSeq: agentLogs.maxSeq, contiguous: agentLogs.contiguousThrough })
     .from(agentLogs)
-    .where(and(eq(agentLogs.cameraId, ph.camera), eq(agentLogs.logId, ph.log)))
+    .where(and(eq(agentLogs.cameraId, ph.camera), or(eq(agentLogs.logId, ph.log), isNotNull(agentLogs.state))))
     .prepare(),
 );
 const touchedGaps = preparedOnce((db) =>
@@ -76,20 +80,30 @@ const saveLog = preparedOnce((db) =>
     .onConflictDoUpdate({ target: [agentLogs.cameraId, agentLogs.logId], set: { contiguousThrough: sql`excluded.contiguous_through`, maxSeq: sql`excluded.max_seq` } })
     .prepare(),
 );
+// The usual case, the log's row already there: a plain update (an upsert costs PostgreSQL a speculative insertion).
+const moveLog = preparedOnce((db) =>
+  db
+    .update(agentLogs)
+    .set({ contiguousThrough: sql.placeholder("contiguous") as never, maxSeq: sql.placeholder("maxSeq") as never })
+    .where(and(eq(agentLogs.cameraId, ph.camera), eq(agentLogs.logId, ph.log)))
+    .prepare(),
+);
 const ranges = (rows: { from: number; to: number }[]) => rows.map((g): SeqRange => [g.from, g.to]);
 
-/** The log's position and the gaps `seqs` touch. Reads only the gaps the batch touches and the lowest listed ones, never the records. */
+/** The log's position, the gaps `seqs` touch and the camera's bound logs. Reads only the gaps the batch touches and the lowest listed ones, never the records. */
 export async function readLog(db: HubDb, cameraId: string, logId: string, seqs: number[]): Promise<LogPosition> {
   const key = { camera: cameraId, log: logId };
   const [lowest, highest] = [Math.min(...seqs), Math.max(...seqs)];
-  const [[row], listedRows] = await Promise.all([logRow(db).execute(key), listedGaps(db).execute(key)]);
+  const [logs, listedRows] = await Promise.all([cameraLogs(db).execute(key), listedGaps(db).execute(key)]);
+  const row = logs.find((l) => l.logId === logId);
   const listed = ranges(listedRows);
   // Fewer gaps than are listed: that is all of them, and the touched ones are among them.
   const touched =
     listed.length < MAX_GAPS_LISTED
       ? listed.filter(([from, to]) => to >= lowest && from <= highest)
       : ranges(await touchedGaps(db).execute({ ...key, lowest, highest }));
-  return { known: Boolean(row), maxSeq: row?.maxSeq ?? 0, contiguous: row?.contiguous ?? 0, touched, listed };
+  const bound = logs.filter((l) => l.state !== null).map((l): BoundLog => ({ logId: l.logId, state: l.state! }));
+  return { known: Boolean(row), maxSeq: row?.maxSeq ?? 0, contiguous: row?.contiguous ?? 0, touched, listed, bound };
 }
 
 /**
@@ -115,7 +129,7 @@ export async function advanceLog(
     gaps = ranges(await listedGaps(db).execute(key));
   }
   const contiguous = gaps.length ? gaps[0]![0] - 1 : change.maxSeq;
-  if (!log.known || contiguous !== log.contiguous || change.maxSeq !== log.maxSeq)
-    await saveLog(db).execute({ ...key, now, contiguous, maxSeq: change.maxSeq });
+  if (!log.known) await saveLog(db).execute({ ...key, now, contiguous, maxSeq: change.maxSeq });
+  else if (contiguous !== log.contiguous || change.maxSeq !== log.maxSeq) await moveLog(db).execute({ ...key, contiguous, maxSeq: change.maxSeq });
   return { contiguous_through: contiguous, gaps };
 }

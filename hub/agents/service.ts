@@ -13,7 +13,7 @@ import { captureAliases, captures } from "../db/schema";
 import { desiredStateFor } from "../plans/service";
 import { type ContactEvent, type ContactState, onContact } from "./contact-history";
 import { aliasedSeqs, cameraOfTokenHash, claimOutage, contactStateOf, insertCaptures, writeContacts } from "./data";
-import { bindingChanges, bindLog } from "./log-binding";
+import { bindLog, changesOf } from "./log-binding";
 import { advanceLog, readLog } from "./log-gaps";
 
 export function hashToken(token: string): string {
@@ -184,7 +184,8 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
     const logId = batch.log_id;
     const seqs = batch.records.map((r) => r.seq);
     // Independent reads, sent together (one round trip on PostgreSQL); the batch is refused before anything is written.
-    const [binding, aliased, log] = await Promise.all([bindingChanges(t, cameraId, logId), aliasedSeqs(t, cameraId, logId, seqs), readLog(t, cameraId, logId, seqs)]);
+    const [aliased, log] = await Promise.all([aliasedSeqs(t, cameraId, logId, seqs), readLog(t, cameraId, logId, seqs)]);
+    const binding = changesOf(cameraId, logId, log.bound);
     let duplicates = 0;
 
     // Seqs acknowledged earlier as duplicates: a replay is a duplicate again, anything else a conflict.

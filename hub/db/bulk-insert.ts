@@ -8,8 +8,8 @@ interface InsertPlan {
   columns: Column[];
   /** One row, its values in `columns` order; skips a row a unique key holds. */
   sqliteText: string;
-  /** `rows` rows of numbered parameters, the inserted rows' key column returned. */
-  pgText: (rows: number, key: string) => string;
+  /** `rows` rows of numbered parameters for the columns `kept` (indexes into `columns`), the inserted rows' key column returned. */
+  pgText: (rows: number, kept: number[], key: string) => string;
 }
 
 const plans = new WeakMap<SQLiteTable, InsertPlan>();
@@ -22,16 +22,16 @@ function planOf(table: SQLiteTable): InsertPlan {
   const keys = Object.keys(columns);
   const names = keys.map((k) => quote(columns[k]!.name));
   const texts = new Map<string, string>();
-  const into = `INSERT INTO ${quote(getTableName(table))} (${names.join(", ")})`;
   plan = {
     keys,
     columns: keys.map((k) => columns[k]!),
-    sqliteText: `${into} VALUES (${keys.map(() => "?").join(", ")}) ON CONFLICT DO NOTHING`,
-    pgText: (rows, key) => {
-      const id = `${rows} ${key}`;
+    sqliteText: `INSERT INTO ${quote(getTableName(table))} (${names.join(", ")}) VALUES (${keys.map(() => "?").join(", ")}) ON CONFLICT DO NOTHING`,
+    pgText: (rows, kept, key) => {
+      const id = `${rows} ${kept.join(",")} ${key}`;
       let text = texts.get(id);
       if (!text) {
-        const tuples = Array.from({ length: rows }, (_, r) => `(${keys.map((_, c) => `$${r * keys.length + c + 1}`).join(", ")})`);
+        const tuples = Array.from({ length: rows }, (_, r) => `(${kept.map((_, c) => `$${r * kept.length + c + 1}`).join(", ")})`);
+        const into = `INSERT INTO ${quote(getTableName(table))} (${kept.map((c) => names[c]).join(", ")})`;
         texts.set(id, (text = `${into} VALUES ${tuples.join(", ")} ON CONFLICT DO NOTHING RETURNING ${quote(columns[key]!.name)}`));
       }
       return text;
@@ -84,9 +84,12 @@ export async function insertNew<T extends SQLiteTable, K extends keyof T["$infer
   const plan = planOf(table);
   if (!rows.length) return [];
   if (isPostgres(tx)) {
-    const params = rows.flatMap((row) => driverValues(plan, row as Record<string, unknown>));
+    const values = rows.map((row) => driverValues(plan, row as Record<string, unknown>));
+    // A column null in every row (and null by default) is left out: fewer parameters for the driver and the server to go through.
+    const kept = plan.columns.map((_, c) => c).filter((c) => plan.columns[c]!.hasDefault || values.some((v) => v[c] !== null));
+    const params = values.flatMap((v) => kept.map((c) => v[c]));
     const column = getTableColumns(table)[key]!;
-    const inserted = await (tx as unknown as PgSessionOf).session.query(plan.pgText(rows.length, key), params);
+    const inserted = await (tx as unknown as PgSessionOf).session.query(plan.pgText(rows.length, kept, key), params);
     return inserted.map(([value]) => column.mapFromDriverValue(value) as T["$inferInsert"][K]);
   }
   const sqlite = transactionSqlite(tx);

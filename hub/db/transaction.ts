@@ -7,6 +7,13 @@ import { isTransaction, sqliteHandle, type HubDb } from "./client";
  * first: hub transactions run one at a time across all replicas, as they do on
  * SQLite (BEGIN IMMEDIATE), so read-then-write steps (revisions, log gaps, a
  * live camera's next seq) stay correct without retries.
+ *
+ * Uploads keep it too. Their captures alone would not need it (the unique keys
+ * and ON CONFLICT DO NOTHING store a record once whichever replica commits
+ * first), but the log's gaps and highest seq, and the token's log binding, are
+ * read and then written: an agent retrying on another replica while its first
+ * attempt still commits would leave a gap open or bind two current logs. The lock
+ * costs no round trip of its own (it travels with the transaction's first statements, below).
  */
 const WRITE_LOCK = 7_215_734_013;
 

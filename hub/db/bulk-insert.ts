@@ -73,7 +73,8 @@ function statementOf(sqlite: Database, text: string): Statement {
  * upload's time), so: on SQLite one statement a row, prepared once and run on the
  * transaction's connection (there are no round trips to save); on PostgreSQL one
  * statement for all the rows, its text built once per row count (so prepared once
- * by the driver), the values handed to the driver as they are.
+ * by the driver), the values handed to the driver as they are (an upload's
+ * MAX_BATCH rows stay far below PostgreSQL's 65,535 parameters).
  */
 export async function insertNew<T extends SQLiteTable, K extends keyof T["$inferInsert"] & string>(
   tx: HubDb,

@@ -1,8 +1,9 @@
 /** What the agent protocol reads and writes: token lookups, contact history, capture rows. */
-import { and, eq, getTableColumns, isNull, lte, or, sql } from "drizzle-orm";
+import { and, between, eq, isNull, lte, or, sql } from "drizzle-orm";
 import type { ObservedState } from "../../shared/contracts/sync";
-import { type HubDb, isPostgres } from "../db/client";
-import { cameras, captures, clockSamples, outages } from "../db/schema";
+import { insertNew } from "../db/bulk-insert";
+import { type HubDb } from "../db/client";
+import { cameras, captureAliases, captures, clockSamples, outages } from "../db/schema";
 import { preparedOnce } from "../db/prepared";
 import { inTransaction } from "../db/transaction";
 import type { ContactEvent, ContactState } from "./contact-history";
@@ -75,30 +76,22 @@ export async function claimOutage(db: HubDb, cameraId: string, from: number, now
 }
 
 type CaptureRow = typeof captures.$inferInsert;
-const CAPTURE_KEYS = Object.keys(getTableColumns(captures)) as (keyof CaptureRow)[];
 
-const insertOne = preparedOnce((tx) =>
-  tx
-    .insert(captures)
-    .values(Object.fromEntries(CAPTURE_KEYS.map((k) => [k, sql.placeholder(k)])) as never)
-    .onConflictDoNothing()
-    .returning({ seq: captures.seq })
+/** Inserts capture rows, skipping any a unique key already holds; the seqs inserted. Call it inside a transaction. */
+export function insertCaptures(tx: HubDb, rows: CaptureRow[]): Promise<number[]> {
+  return insertNew(tx, captures, rows, "seq");
+}
+
+const aliasLookup = preparedOnce((db) =>
+  db
+    .select({ seq: captureAliases.seq, recordId: captureAliases.recordId })
+    .from(captureAliases)
+    .where(and(eq(captureAliases.cameraId, sql.placeholder("camera")), eq(captureAliases.logId, sql.placeholder("log")), between(captureAliases.seq, sql.placeholder("lowest"), sql.placeholder("highest"))))
     .prepare(),
 );
 
-/**
- * Inserts capture rows, skipping any a unique key already holds; the seqs inserted.
- * Call it inside a transaction. On SQLite one prepared row at a time is cheaper
- * than building a multi-row statement (drizzle's cost grows with rows × columns);
- * on PostgreSQL one multi-row statement saves the round trips.
- */
-export async function insertCaptures(tx: HubDb, rows: CaptureRow[]): Promise<number[]> {
-  if (isPostgres(tx)) return (await tx.insert(captures).values(rows).onConflictDoNothing().returning({ seq: captures.seq })).map((r) => r.seq);
-  const q = insertOne(tx);
-  const inserted: number[] = [];
-  for (const row of rows) {
-    const [done] = await q.execute(Object.fromEntries(CAPTURE_KEYS.map((k) => [k, row[k] ?? null])));
-    if (done) inserted.push(done.seq);
-  }
-  return inserted;
+/** The seqs of the log acknowledged as duplicates, from `seqs`' lowest to highest, and the id of the record each acknowledged. */
+export async function aliasedSeqs(db: HubDb, cameraId: string, logId: string, seqs: number[]): Promise<Map<number, string>> {
+  const rows = await aliasLookup(db).execute({ camera: cameraId, log: logId, lowest: Math.min(...seqs), highest: Math.max(...seqs) });
+  return new Map(rows.map((a) => [a.seq, a.recordId]));
 }

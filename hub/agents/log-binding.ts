@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { HttpError } from "../../shared/http";
 import type { HubDb } from "../db/client";
+import { preparedOnce } from "../db/prepared";
 import { agentLogs } from "../db/schema";
 
 /**
@@ -49,20 +50,22 @@ export function tokenSharedRefusal(cameraId: string, logId: string, kept: string
   );
 }
 
-// Prepared once per database: every poll and upload runs this lookup.
-const boundLookups = new WeakMap<HubDb, ReturnType<typeof prepareBoundLookup>>();
-function prepareBoundLookup(db: HubDb) {
-  return db
+// Every poll and upload runs this lookup.
+const boundLookup = preparedOnce((db) =>
+  db
     .select({ logId: agentLogs.logId, state: agentLogs.state })
     .from(agentLogs)
     .where(and(eq(agentLogs.cameraId, sql.placeholder("camera")), isNotNull(agentLogs.state)))
-    .prepare();
+    .prepare(),
+);
+
+/** What presenting `logId` would change of what the camera's token is bound to; a 409 while the token is shared. Reads only. */
+export async function bindingChanges(db: HubDb, cameraId: string, logId: string): Promise<BoundLog[]> {
+  return changesOf(cameraId, logId, (await boundLookup(db).execute({ camera: cameraId })) as BoundLog[]);
 }
 
-async function presentation(db: HubDb, cameraId: string, logId: string): Promise<BoundLog[]> {
-  let lookup = boundLookups.get(db);
-  if (!lookup) boundLookups.set(db, (lookup = prepareBoundLookup(db)));
-  const bound = (await lookup.execute({ camera: cameraId })) as BoundLog[];
+/** bindingChanges, given the camera's bound logs as read already. */
+export function changesOf(cameraId: string, logId: string, bound: BoundLog[]): BoundLog[] {
   const outcome = presentLog(bound, logId);
   if (!outcome.accepted) throw tokenSharedRefusal(cameraId, logId, outcome.kept);
   return outcome.changes;
@@ -70,7 +73,7 @@ async function presentation(db: HubDb, cameraId: string, logId: string): Promise
 
 /** Whether presenting `logId` would change what the camera's token is bound to; a 409 while the token is shared. Reads only. */
 export async function checkAgentLog(db: HubDb, cameraId: string, logId: string): Promise<boolean> {
-  return (await presentation(db, cameraId, logId)).length > 0;
+  return (await bindingChanges(db, cameraId, logId)).length > 0;
 }
 
 /**
@@ -79,8 +82,11 @@ export async function checkAgentLog(db: HubDb, cameraId: string, logId: string):
  * (inTransaction): a camera never has two current logs.
  */
 export async function presentAgentLog(tx: HubDb, cameraId: string, logId: string, now: number): Promise<void> {
-  const changes = await presentation(tx, cameraId, logId);
-  if (!changes.length) return;
+  await bindLog(tx, cameraId, logId, await bindingChanges(tx, cameraId, logId), now);
+}
+
+/** Writes `changes` (what bindingChanges answered, read in the same transaction). */
+export async function bindLog(tx: HubDb, cameraId: string, logId: string, changes: BoundLog[], now: number): Promise<void> {
   for (const change of changes)
     await tx
       .insert(agentLogs)

@@ -12,9 +12,9 @@ import { captureColumns } from "../db/captures";
 import { captureAliases, captures } from "../db/schema";
 import { desiredStateFor } from "../plans/service";
 import { type ContactEvent, type ContactState, onContact } from "./contact-history";
-import { cameraOfTokenHash, claimOutage, contactStateOf, insertCaptures, writeContacts } from "./data";
-import { checkAgentLog, presentAgentLog } from "./log-binding";
-import { advanceLog } from "./log-gaps";
+import { aliasedSeqs, cameraOfTokenHash, claimOutage, contactStateOf, insertCaptures, writeContacts } from "./data";
+import { bindLog, changesOf } from "./log-binding";
+import { advanceLog, readLog } from "./log-gaps";
 
 export function hashToken(token: string): string {
   return sha256(token);
@@ -157,7 +157,12 @@ export class ContactLog {
  * database) has the same key.
  */
 export function tickKey(record: Pick<CaptureRecord, "planned_at" | "profile_id" | "test_id" | "test_role">): string {
-  return JSON.stringify([Date.parse(record.planned_at), record.profile_id, record.test_id, record.test_role]);
+  return tickKeyAt(Date.parse(record.planned_at), record);
+}
+
+/** tickKey, the planned time already parsed (ms). */
+function tickKeyAt(plannedAt: number, record: Pick<CaptureRecord, "profile_id" | "test_id" | "test_role">): string {
+  return JSON.stringify([plannedAt, record.profile_id, record.test_id, record.test_role]);
 }
 
 function conflict(record: CaptureRecord, why: string): HttpError {
@@ -177,18 +182,13 @@ function conflict(record: CaptureRecord, why: string): HttpError {
 export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now: number): Promise<UploadResult> {
   return inGroupCommit(db, async (t) => {
     const logId = batch.log_id;
-    await checkAgentLog(t, cameraId, logId);
+    const seqs = batch.records.map((r) => r.seq);
+    // Independent reads, sent together (one round trip on PostgreSQL); the batch is refused before anything is written.
+    const [aliased, log] = await Promise.all([aliasedSeqs(t, cameraId, logId, seqs), readLog(t, cameraId, logId, seqs)]);
+    const binding = changesOf(cameraId, logId, log.bound);
     let duplicates = 0;
 
     // Seqs acknowledged earlier as duplicates: a replay is a duplicate again, anything else a conflict.
-    const aliased = new Map(
-      (
-        await t
-          .select({ seq: captureAliases.seq, recordId: captureAliases.recordId })
-          .from(captureAliases)
-          .where(and(eq(captureAliases.cameraId, cameraId), eq(captureAliases.logId, logId), inArray(captureAliases.seq, batch.records.map((r) => r.seq))))
-      ).map((a) => [a.seq, a.recordId]),
-    );
     const fresh: CaptureRecord[] = [];
     for (const record of batch.records) {
       const held = aliased.get(record.seq);
@@ -196,48 +196,46 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
       else if (held === record.id) duplicates++;
       else throw conflict(record, `seq ${record.seq} of log ${logId} is another record`);
     }
-    if (!fresh.length) return { accepted: 0, duplicates, ...(await advanceLog(t, cameraId, logId, batch.records.map((r) => r.seq), now)) };
+    if (!fresh.length) return { accepted: 0, duplicates, ...(await advanceLog(t, cameraId, logId, seqs, now, log)) };
 
+    // A seq of the batch is held afterwards whatever the insert makes of its record (stored, or a
+    // duplicate); a conflict refuses the whole batch. So the log moves on together with the insert.
+    const rows = fresh.map((record) => {
+      const plannedAt = Date.parse(record.planned_at);
+      return {
+        id: record.id,
+        cameraId,
+        logId,
+        seq: record.seq,
+        plannedAt,
+        schedule: record.schedule,
+        profileId: record.profile_id,
+        record,
+        receivedAt: now,
+        tickKey: tickKeyAt(plannedAt, record),
+        ...captureColumns(record),
+      };
+    });
+    const keys = new Map(rows.map((r) => [r.seq, r.tickKey]));
+    const [stored, position] = await Promise.all([insertCaptures(t, rows), advanceLog(t, cameraId, logId, seqs, now, log)]);
     // Whatever the insert skipped (held id, held log+seq, held tick) is a duplicate or a conflict.
-    const keys = new Map(fresh.map((r) => [r.seq, tickKey(r)]));
-    const inserted = new Set(
-      await insertCaptures(
-        t,
-        fresh.map((record) => ({
-          id: record.id,
-          cameraId,
-          logId,
-          seq: record.seq,
-          plannedAt: Date.parse(record.planned_at),
-          schedule: record.schedule,
-          profileId: record.profile_id,
-          record,
-          receivedAt: now,
-          tickKey: keys.get(record.seq)!,
-          ...captureColumns(record),
-        })),
-      ),
-    );
+    const inserted = new Set(stored);
     const skipped = fresh.filter((r) => !inserted.has(r.seq));
     // Seqs new to this log: stored, or acknowledged as duplicates of records held under another log.
     let advanced = inserted.size;
     if (skipped.length) {
       const cols = { id: captures.id, cameraId: captures.cameraId, logId: captures.logId, seq: captures.seq, tickKey: captures.tickKey };
-      const atSeq = new Map(
-        (
-          await t
-            .select(cols)
-            .from(captures)
-            .where(and(eq(captures.cameraId, cameraId), eq(captures.logId, logId), inArray(captures.seq, skipped.map((r) => r.seq))))
-        ).map((h) => [h.seq, h]),
-      );
-      const byId = new Map((await t.select(cols).from(captures).where(inArray(captures.id, skipped.map((r) => r.id)))).map((h) => [h.id, h]));
-      const byTick = new Map(
-        (await t.select(cols).from(captures).where(and(eq(captures.cameraId, cameraId), inArray(captures.tickKey, skipped.map((r) => keys.get(r.seq)!))))).map((h) => [
-          h.tickKey,
-          h,
-        ]),
-      );
+      const [atSeqRows, byIdRows, byTickRows] = await Promise.all([
+        t
+          .select(cols)
+          .from(captures)
+          .where(and(eq(captures.cameraId, cameraId), eq(captures.logId, logId), inArray(captures.seq, skipped.map((r) => r.seq)))),
+        t.select(cols).from(captures).where(inArray(captures.id, skipped.map((r) => r.id))),
+        t.select(cols).from(captures).where(and(eq(captures.cameraId, cameraId), inArray(captures.tickKey, skipped.map((r) => keys.get(r.seq)!)))),
+      ]);
+      const atSeq = new Map(atSeqRows.map((h) => [h.seq, h]));
+      const byId = new Map(byIdRows.map((h) => [h.id, h]));
+      const byTick = new Map(byTickRows.map((h) => [h.tickKey, h]));
       const aliases: (typeof captureAliases.$inferInsert)[] = [];
       for (const record of skipped) {
         const key = keys.get(record.seq)!;
@@ -257,7 +255,7 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
       if (aliases.length) await t.insert(captureAliases).values(aliases);
       advanced += aliases.length;
     }
-    if (advanced) await presentAgentLog(t, cameraId, logId, now);
-    return { accepted: inserted.size, duplicates, ...(await advanceLog(t, cameraId, logId, batch.records.map((r) => r.seq), now)) };
+    if (advanced) await bindLog(t, cameraId, logId, binding, now);
+    return { accepted: inserted.size, duplicates, ...position };
   });
 }

@@ -161,7 +161,7 @@ export interface SqliteHandle {
 }
 const handles = new WeakMap<HubDb, SqliteHandle>();
 
-const insides = new WeakSet<HubDb>();
+const insides = new WeakMap<HubDb, Database>();
 
 export function sqliteHandle(db: HubDb): SqliteHandle | undefined {
   return handles.get(db);
@@ -170,6 +170,11 @@ export function sqliteHandle(db: HubDb): SqliteHandle | undefined {
 /** Whether `db` is on PostgreSQL (else SQLite): for the few statements the dialects write differently. */
 export function isPostgres(db: HubDb): boolean {
   return !handles.has(db) && !insides.has(db);
+}
+
+/** The SQLite connection under the inside of a transaction, for the statements a row at a time (hub/db/bulk-insert.ts); else undefined. */
+export function transactionSqlite(db: HubDb): Database | undefined {
+  return insides.get(db);
 }
 
 /** Whether `db` is the inside of a transaction (what `inTransaction` gave its work). */
@@ -183,7 +188,7 @@ export function openHubDb(path: string) {
   const statements = new StatementCache(sqlite);
   const db = asyncDatabase(sqlite, gate, statements);
   const inside = asyncDatabase(sqlite, null, statements);
-  insides.add(inside);
+  insides.set(inside, sqlite);
   handles.set(db, { sqlite, gate, inside });
   return { db, sqlite };
 }

@@ -37,7 +37,8 @@ function pgOf(table: SQLiteTable) {
       ...config.primaryKeys.map((pk) => primaryKey({ columns: pk.columns.map(byName) as [never, ...never[]] })),
       ...config.indexes.map((i) => {
         const on = i.config.columns.map((c) => byName(c as { name: string })) as [never, ...never[]];
-        return (i.config.unique ? uniqueIndex(i.config.name) : index(i.config.name)).on(...on);
+        const built = (i.config.unique ? uniqueIndex(i.config.name) : index(i.config.name)).on(...on);
+        return i.config.where ? built.where(i.config.where) : built;
       }),
     ];
   });

@@ -7,6 +7,13 @@ import { isTransaction, sqliteHandle, type HubDb } from "./client";
  * first: hub transactions run one at a time across all replicas, as they do on
  * SQLite (BEGIN IMMEDIATE), so read-then-write steps (revisions, log gaps, a
  * live camera's next seq) stay correct without retries.
+ *
+ * Uploads keep it too. Their captures alone would not need it (the unique keys
+ * and ON CONFLICT DO NOTHING store a record once whichever replica commits
+ * first), but the log's gaps and highest seq, and the token's log binding, are
+ * read and then written: an agent retrying on another replica while its first
+ * attempt still commits would leave a gap open or bind two current logs. The lock
+ * costs no round trip of its own (it travels with the transaction's first statements, below).
  */
 const WRITE_LOCK = 7_215_734_013;
 
@@ -29,8 +36,15 @@ export async function inTransaction<T>(db: HubDb, work: (tx: HubDb) => Promise<T
   const handle = sqliteHandle(db);
   if (!handle)
     return (db as unknown as PgDatabase<never>).transaction(async (tx) => {
-      await tx.execute(sql`SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
-      return work(tx as unknown as HubDb);
+      // Sent now, before any statement of `work` is (drizzle hands every statement to the driver a
+      // microtask or more after it starts, in the order they started), and PostgreSQL runs a
+      // connection's statements in order: the work's first statements wait for the lock on the
+      // server and travel in the same round trip instead of one round trip later.
+      const locked = tx.execute(sql`SELECT pg_advisory_xact_lock(${WRITE_LOCK})`).execute();
+      locked.catch(() => {});
+      const result = await work(tx as unknown as HubDb);
+      await locked;
+      return result;
     });
   const release = await handle.gate.acquire();
   try {

@@ -66,9 +66,13 @@ export function expandOnlyViolations(migration: string): string[] {
   if (migration.includes(CONTRACT_MARK)) return [];
   const statements = migration.split("--> statement-breakpoint").map((s) => s.replace(/--[^\n]*/g, "").trim()).filter(Boolean);
   const created = new Set(statements.map((s) => /^CREATE TABLE\s+(?:IF NOT EXISTS\s+)?([`"\w.]+)/i.exec(s)?.[1]).filter((t): t is string => !!t).map(unquote));
+  // A plain index dropped and made again in the same migration (e.g. turned partial) is a rebuild: no query of an older replica depends on it.
+  const rebuilt = new Set(statements.map((s) => /^CREATE INDEX\s+(?:IF NOT EXISTS\s+)?([`"\w.]+)/i.exec(s)?.[1]).filter((t): t is string => !!t).map(unquote));
   const violations: string[] = [];
   for (const s of statements) {
     const one = s.replace(/\s+/g, " ");
+    const dropped = /^DROP INDEX\s+(?:IF EXISTS\s+)?([`"\w.]+)/i.exec(one)?.[1];
+    if (dropped && rebuilt.has(unquote(dropped))) continue;
     const why =
       /^DROP |\bDROP (?:COLUMN|CONSTRAINT)\b/i.test(one) ? "drops"
       : /\bRENAME\b/i.test(one) ? "renames"

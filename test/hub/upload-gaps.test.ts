@@ -13,6 +13,7 @@ import { ingestBatch } from "../../hub/agents/service";
 import { applyConfig, parseConfig } from "../../hub/config/service";
 import { openHubDb } from "../../hub/db/client";
 import { benchConfig, makeRecords } from "../bench/records";
+import { testHubDb } from "../harness/in-process";
 
 const NOW = Date.parse("2026-06-21T12:00:00Z");
 
@@ -64,6 +65,26 @@ describe("upload cost and seq gaps", () => {
     expect(gapped.answer).toEqual({ accepted: 100, duplicates: 0, contiguous_through: 0, gaps: [[1, 1]] });
     // Today's gap tracking re-read every seq above the gap (3,000 here, growing with each batch).
     expect(gapped.rows).toBeLessThanOrEqual(plain.rows + 5);
+  });
+
+  test("more gaps than an answer lists: a batch filling one above the lowest hundred closes it, and the answer lists the lowest", async () => {
+    const db = await testHubDb();
+    await applyConfig(db, parseConfig(benchConfig), NOW);
+    const records = makeRecords(400, "many");
+    const upload = (seqs: number[]) => ingestBatch(db, "bench_cam", { log_id: "log", records: seqs.map((s) => records[s - 1]!) }, NOW);
+    // Even seqs 2..300: 150 gaps of one seq each (1, 3, …, 299).
+    const evens = Array.from({ length: 150 }, (_, i) => 2 * (i + 1));
+    const first = await upload(evens);
+    expect(first.gaps).toHaveLength(100);
+    expect(first.gaps[99]).toEqual([199, 199]);
+    // 251 lies past the listed hundred; 301 opens nothing (the next seq above 300).
+    await upload([251, 301]);
+    const again = await upload([1]);
+    expect(again.contiguous_through).toBe(2);
+    expect(again.gaps[0]).toEqual([3, 3]);
+    expect(again.gaps).toHaveLength(100);
+    const rest = await upload(Array.from({ length: 149 }, (_, i) => 2 * i + 3).filter((s) => s !== 251));
+    expect(rest).toEqual({ accepted: 148, duplicates: 0, contiguous_through: 301, gaps: [] });
   });
 
   test("fillGaps splits the gaps the seqs fall in and opens the ones they skip above the highest", async () => {

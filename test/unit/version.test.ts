@@ -27,7 +27,10 @@ describe("migrations are expand-only", () => {
   test("dropping, renaming, tightening are named; adding tables, defaulted or nullable columns, indexes is not", () => {
     expect(expandOnlyViolations('CREATE TABLE "t" ("id" text PRIMARY KEY NOT NULL, "n" bigint NOT NULL);\n--> statement-breakpoint\nCREATE UNIQUE INDEX "t_n" ON "t" USING btree ("n");')).toEqual([]);
     expect(expandOnlyViolations("ALTER TABLE `cameras` ADD `revision` integer DEFAULT 0 NOT NULL;--> statement-breakpoint\nALTER TABLE `captures` ADD `note` text;\n--> statement-breakpoint\nCREATE INDEX `c_n` ON `captures` (`note`);")).toEqual([]);
+    // A plain index rebuilt in place (here: made partial) is no contraction; dropping one alone is.
+    expect(expandOnlyViolations('DROP INDEX "c_t";--> statement-breakpoint\nCREATE INDEX "c_t" ON "captures" USING btree ("test_id") WHERE "captures"."test_id" is not null;')).toEqual([]);
     const bad = [
+      "DROP INDEX `c_t`;",
       "DROP TABLE `old`;",
       "ALTER TABLE `captures` DROP COLUMN `note`;",
       'ALTER TABLE "captures" RENAME COLUMN "note" TO "remark";',

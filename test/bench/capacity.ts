@@ -14,7 +14,7 @@ import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { freshDatabase } from "../harness/postgres";
 import { startHub, type StartedHub, tempDir } from "../harness/processes";
-import { FULL_IMAGE_BYTES, POLL_S, primeEtags, RECORD_S, runStep, sampleThumbnail, type SimCamera, type StepResult } from "./fleet-load";
+import { FULL_IMAGE_BYTES, POLL_S, primeEtags, primeUploads, RECORD_S, runStep, sampleThumbnail, type SimCamera, type StepResult } from "./fleet-load";
 import { benchConfig } from "./records";
 
 export const P99_LIMIT_MS = 200;
@@ -153,7 +153,8 @@ export async function fleetCapacity(start: (cameras: number) => Promise<Deployme
       const t = performance.now();
       const fleet = await issueTokens(d, fleetIds(n), 0);
       await primeEtags(fleet);
-      log(`  ${d.name}: ${n} cameras registered by config apply, tokens issued and first polls served in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      await primeUploads(fleet, thumbnail);
+      log(`  ${d.name}: ${n} cameras registered by config apply, tokens issued, first polls and uploads served in ${((performance.now() - t) / 1000).toFixed(1)} s`);
       const rows0 = d.sqliteFile ? rowCounts(d.sqliteFile) : undefined;
       const bytes0 = d.dataDir ? bytesUnder(d.dataDir) : undefined;
       const step = await runStep(fleet, o.stepSeconds, d.pids, thumbnail);
@@ -278,7 +279,7 @@ export async function fleetCapacityBench(quick: boolean, log: (line: string) => 
   const rows = [];
   const stepSeconds = quick ? 10 : 25;
   for (const { start } of list) {
-    const r = await fleetCapacity(start, { maxCameras: quick ? 4_000 : 32_000, startCameras: quick ? 250 : 250, stepSeconds, bisections: quick ? 1 : 3, log });
+    const r = await fleetCapacity(start, { maxCameras: quick ? 16_000 : 32_000, startCameras: quick ? 1_000 : 250, stepSeconds, bisections: quick ? 1 : 3, log });
     const bare = r.capacity ? await bareStep(r.capacity, stepSeconds) : undefined;
     if (bare) log(`  bare Elysia server: ${describe(bare)}`);
     rows.push(...capacityRows(r, bare));

@@ -5,9 +5,10 @@
  * bytes stored. A deployment is whatever serves the agents' URLs — one SQLite hub
  * here; PostgreSQL+S3 and replicas plug in as further `Deployment`s.
  *
- * `bun test/bench/capacity.ts [--quick] [--profile] [--postgres]`: the figures alone; `--profile`
- * also writes the hub's CPU profile (markdown) under load; `--postgres` measures a hub on
- * a throwaway PostgreSQL cluster (and pictures on files) after the SQLite one.
+ * `bun test/bench/capacity.ts [--quick] [--profile] [--postgres | --postgres-only]`: the figures
+ * alone; `--profile` also writes the hub's CPU profile (markdown) under load; `--postgres`
+ * measures one hub and then two replicas on a throwaway PostgreSQL cluster (pictures on
+ * files) after the SQLite hub, `--postgres-only` those two alone.
  */
 import { Database } from "bun:sqlite";
 import { readdirSync, statSync } from "node:fs";
@@ -291,10 +292,16 @@ if (import.meta.main) {
   const quick = process.argv.includes("--quick");
   const profileDir = process.argv.includes("--profile") ? tempDir("hub-profile") : undefined;
   // --postgres: each step on a fresh database of a throwaway cluster (test/harness/postgres.ts: fsync off), pictures on files.
-  const postgres = { name: "PostgreSQL", start: async (n: number) => oneHub("one hub, PostgreSQL + files", n, { SKYLAPSE_DATABASE_URL: await freshDatabase() }) };
+  // Two replicas: two hub processes on the same machine and database, each camera pinned to one of them, each keeping its pictures in its own folder.
+  const postgres = [
+    { name: "PostgreSQL", start: async (n: number) => oneHub("one hub, PostgreSQL + files", n, { SKYLAPSE_DATABASE_URL: await freshDatabase() }) },
+    { name: "2 replicas, PostgreSQL", start: async (n: number) => replicatedHubs("two hubs, PostgreSQL + files", n, 2, { SKYLAPSE_DATABASE_URL: await freshDatabase() }) },
+  ];
   const list = profileDir
     ? [{ name: "profiled", start: (n: number) => oneHub("one hub, SQLite + files, profiled", n, { BUN_OPTIONS: `--cpu-prof-md --cpu-prof-dir=${profileDir}` }) }]
-    : [...deployments(), ...(process.argv.includes("--postgres") ? [postgres] : [])];
+    : process.argv.includes("--postgres-only")
+      ? postgres
+      : [...deployments(), ...(process.argv.includes("--postgres") ? postgres : [])];
   for (const row of await fleetCapacityBench(quick, console.log, list)) console.log(row.metric.padEnd(72), row.value.toFixed(1), row.baseline ? row.baseline.toFixed(1) : "", row.baselineName);
   if (profileDir) console.log(`hub CPU profiles: ${profileDir}`);
 }

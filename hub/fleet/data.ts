@@ -32,14 +32,11 @@ export async function newestRecordsOf(db: HubDb, ids: string[], limit: number): 
     })
     .from(cameras)
     .innerJoin(captures, and(eq(captures.cameraId, cameras.id), gte(captures.plannedAt, sql`coalesce((${cutoff}), ${Number.MIN_SAFE_INTEGER})`)))
-    .where(inArray(cameras.id, ids))
-    .orderBy(captures.cameraId, desc(captures.plannedAt));
+    .where(inArray(cameras.id, ids));
   const byCamera = new Map<string, ExposureFrame[]>(ids.map((id) => [id, []]));
-  for (const { cameraId, outcome, ...frame } of rows) {
-    const frames = byCamera.get(cameraId)!;
-    // Records tied at the cutoff time may make more than `limit`: the window stays `limit` long.
-    if (frames.length < limit) frames.push({ ...frame, outcome: outcome as ExposureFrame["outcome"] });
-  }
+  for (const { cameraId, outcome, ...frame } of rows) byCamera.get(cameraId)!.push({ ...frame, outcome: outcome as ExposureFrame["outcome"] });
+  // Newest first; records tied at the cutoff time may make more than `limit`: the window stays `limit` long.
+  for (const [id, frames] of byCamera) byCamera.set(id, frames.sort((a, b) => b.plannedAt - a.plannedAt).slice(0, limit));
   return byCamera;
 }
 

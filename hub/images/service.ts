@@ -2,7 +2,7 @@ import { and, eq, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import type { CaptureRecord, ImageUploadState } from "../../shared/contracts/sync";
 import { MAX_IMAGE_CHUNK_BYTES, MAX_THUMBNAIL_BYTES } from "../../shared/contracts/sync";
 import { HttpError, notFound, tooLarge } from "../../shared/http";
-import type { HubDb } from "../db/client";
+import { type HubDb, isPostgres } from "../db/client";
 import { inGroupCommit } from "../db/group-commit";
 import { preparedOnce } from "../db/prepared";
 import { captureImages, captures } from "../db/schema";
@@ -100,7 +100,9 @@ export class CaptureImages {
     return this.serial(`t:${captureId}`, async () => {
       await this.storage.put(imageKey(cameraId, captureId, "thumbnail"), bytes);
       const row = { capture: record.id, camera: cameraId, plannedAt: Date.parse(record.planned_at), bytes: bytes.length, at: now };
-      await inGroupCommit(this.db, (tx) => thumbnailUpsert(tx).execute(row));
+      // One statement is atomic alone: on PostgreSQL it needs no transaction (nor the hub-wide write lock), on SQLite it shares the group's WAL fsync.
+      const upsert = (db: HubDb) => thumbnailUpsert(db).execute(row);
+      await (isPostgres(this.db) ? upsert(this.db) : inGroupCommit(this.db, upsert));
       return { bytes: bytes.length };
     });
   }

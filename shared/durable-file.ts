@@ -1,5 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
-import { open } from "node:fs/promises";
+import { closeSync, fsync, fsyncSync, mkdirSync, openSync, renameSync, write, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /** Prefix of the temp files durableWrite leaves behind when a crash interrupts it. */
@@ -35,6 +34,24 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+/** Above this a write leaves the JavaScript thread; a thumbnail is written in place (one system call, no thread hand-off). */
+const INLINE_WRITE_BYTES = 256 * 1024;
+
+const fsyncFd = (fd: number) => new Promise<void>((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
+const writeFd = (fd: number, bytes: Uint8Array, offset: number) =>
+  new Promise<number>((resolve, reject) => write(fd, bytes, offset, bytes.length - offset, null, (e, n) => (e ? reject(e) : resolve(n))));
+
+/** Opens a new file for writing; its folder is made only when missing (no mkdir per write). */
+function createFile(path: string, mode: number): number {
+  try {
+    return openSync(path, "w", mode);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    mkdirSync(dirname(path), { recursive: true });
+    return openSync(path, "w", mode);
+  }
+}
+
 /**
  * durableWrite for a server's request path: the same steps, the fsyncs off the
  * JavaScript thread, and the folder's fsync shared by the writes renamed into it
@@ -42,26 +59,26 @@ export function fsyncDir(dir: string): void {
  */
 export async function durableWriteAsync(target: string, bytes: Uint8Array, folders: FolderSyncs, mode = 0o644): Promise<void> {
   const dir = dirname(target);
-  mkdirSync(dir, { recursive: true });
   const temp = join(dir, `${TEMP_PREFIX}${basename(target)}-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  const file = await open(temp, "w", mode);
+  const fd = createFile(temp, mode);
   try {
-    await file.writeFile(bytes);
-    await file.sync();
+    let written = 0;
+    while (written < bytes.length) written += bytes.length - written > INLINE_WRITE_BYTES ? await writeFd(fd, bytes, written) : writeSync(fd, bytes, written);
+    await fsyncFd(fd);
   } finally {
-    await file.close();
+    closeSync(fd);
   }
   renameSync(temp, target);
   await folders.sync(dir);
 }
 
-/** fsync of a file already written, off the JavaScript thread. */
+/** fsync of a file (or folder) already written, off the JavaScript thread. */
 export async function fsyncAsync(path: string): Promise<void> {
-  const file = await open(path, "r");
+  const fd = openSync(path, "r");
   try {
-    await file.sync();
+    await fsyncFd(fd);
   } finally {
-    await file.close();
+    closeSync(fd);
   }
 }
 

@@ -1,9 +1,7 @@
 import { Elysia } from "elysia";
 import type { Clock } from "../../shared/clock";
 import { MAX_IMAGE_CHUNK_BYTES, MAX_THUMBNAIL_BYTES } from "../../shared/contracts/sync";
-import { bearerToken } from "../../shared/http";
 import { agentAuth, operatorAuth } from "../auth";
-import { cameraForToken } from "../agents/service";
 import type { HubContext } from "../context";
 import type { HubEnv } from "../env";
 import type { ImageStorage } from "../storage";
@@ -62,25 +60,22 @@ export const IMAGE_BODY_LIMITS: Record<string, number> = {
  * on the full image).
  */
 export const imagesModule = (ctx: HubContext, images: CaptureImages) => {
-  // The token was checked as the request arrived (agentAuth); this finds its camera again.
-  const cameraOf = async (request: Request) => (await cameraForToken(ctx.db, bearerToken(request.headers.get("authorization")) ?? ""))!;
-
   const agent = new Elysia({ prefix: "/agent/v1/captures" })
     .use(agentAuth(ctx))
     .put(
       "/:id/thumbnail",
-      async ({ params, request, body }) => images.putThumbnail(await cameraOf(request), params.id, uploadedBytes(request, body, ["image/jpeg"]), ctx.clock.now()),
+      ({ cameraId, params, request, body }) => images.putThumbnail(cameraId, params.id, uploadedBytes(request, body, ["image/jpeg"]), ctx.clock.now()),
       { params: imagesModel.captureParams, detail: { summary: "Upload a capture's thumbnail (image/jpeg, ≤ 64 KiB)", tags } },
     )
-    .get("/:id/image", async ({ params, request }) => images.imageState(await cameraOf(request), params.id), {
+    .get("/:id/image", ({ cameraId, params }) => images.imageState(cameraId, params.id), {
       params: imagesModel.captureParams,
       response: imagesModel.uploadState,
       detail: { summary: "How much of a capture's full image the hub holds", tags },
     })
     .put(
       "/:id/image",
-      async ({ params, query, request, body }) =>
-        images.appendChunk(await cameraOf(request), params.id, query.offset, uploadedBytes(request, body, ["application/octet-stream"]), ctx.clock.now()),
+      ({ cameraId, params, query, request, body }) =>
+        images.appendChunk(cameraId, params.id, query.offset, uploadedBytes(request, body, ["application/octet-stream"]), ctx.clock.now()),
       {
         params: imagesModel.captureParams,
         query: imagesModel.chunkQuery,

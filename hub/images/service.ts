@@ -1,14 +1,32 @@
-import { and, eq, isNotNull, isNull, lt } from "drizzle-orm";
+import { and, eq, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import type { CaptureRecord, ImageUploadState } from "../../shared/contracts/sync";
 import { MAX_IMAGE_CHUNK_BYTES, MAX_THUMBNAIL_BYTES } from "../../shared/contracts/sync";
 import { HttpError, notFound, tooLarge } from "../../shared/http";
-import type { HubDb } from "../db/client";
+import { type HubDb, isPostgres } from "../db/client";
 import { inGroupCommit } from "../db/group-commit";
+import { preparedOnce } from "../db/prepared";
 import { captureImages, captures } from "../db/schema";
 import { type ImageStorage, imageKey, OffsetMismatch } from "../storage";
 import { storedResponse } from "../storage/serve";
 
 const DAY_MS = 86_400_000;
+
+// Prepared once: every thumbnail upload runs them.
+const recordLookup = preparedOnce((db) =>
+  db
+    .select({ record: captures.record })
+    .from(captures)
+    .where(and(eq(captures.id, sql.placeholder("capture")), eq(captures.cameraId, sql.placeholder("camera"))))
+    .prepare(),
+);
+const thumbnailUpsert = preparedOnce((db) => {
+  const excluded = (column: { name: string }) => sql`excluded.${sql.identifier(column.name)}`;
+  return db
+    .insert(captureImages)
+    .values({ captureId: sql.placeholder("capture"), cameraId: sql.placeholder("camera"), plannedAt: sql.placeholder("plannedAt"), thumbnailBytes: sql.placeholder("bytes"), thumbnailAt: sql.placeholder("at"), thumbnailPurgedAt: null })
+    .onConflictDoUpdate({ target: captureImages.captureId, set: { thumbnailBytes: excluded(captureImages.thumbnailBytes), thumbnailAt: excluded(captureImages.thumbnailAt), thumbnailPurgedAt: null } })
+    .prepare();
+});
 
 export interface ImageRetention {
   /** Days of full-resolution images to keep, by capture time (null: forever). */
@@ -51,10 +69,7 @@ export class CaptureImages {
 
   /** The record of this camera's capture, or 404: a picture is only taken for a record the hub holds. */
   private async record(cameraId: string, captureId: string): Promise<CaptureRecord> {
-    const [row] = await this.db
-      .select({ record: captures.record })
-      .from(captures)
-      .where(and(eq(captures.id, captureId), eq(captures.cameraId, cameraId)));
+    const [row] = await recordLookup(this.db).execute({ capture: captureId, camera: cameraId });
     if (!row) throw notFound(`capture ${captureId} of camera ${cameraId}`);
     return row.record;
   }
@@ -84,7 +99,10 @@ export class CaptureImages {
     if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) throw new HttpError(422, "not_jpeg", "a thumbnail must be a JPEG");
     return this.serial(`t:${captureId}`, async () => {
       await this.storage.put(imageKey(cameraId, captureId, "thumbnail"), bytes);
-      await this.upsert(cameraId, record, { thumbnailBytes: bytes.length, thumbnailAt: now, thumbnailPurgedAt: null });
+      const row = { capture: record.id, camera: cameraId, plannedAt: Date.parse(record.planned_at), bytes: bytes.length, at: now };
+      // One statement is atomic alone: on PostgreSQL it needs no transaction (nor the hub-wide write lock), on SQLite it shares the group's WAL fsync.
+      const upsert = (db: HubDb) => thumbnailUpsert(db).execute(row);
+      await (isPostgres(this.db) ? upsert(this.db) : inGroupCommit(this.db, upsert));
       return { bytes: bytes.length };
     });
   }

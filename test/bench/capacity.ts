@@ -5,16 +5,17 @@
  * bytes stored. A deployment is whatever serves the agents' URLs — one SQLite hub
  * here; PostgreSQL+S3 and replicas plug in as further `Deployment`s.
  *
- * `bun test/bench/capacity.ts [--quick] [--profile] [--postgres]`: the figures alone; `--profile`
- * also writes the hub's CPU profile (markdown) under load; `--postgres` measures a hub on
- * a throwaway PostgreSQL cluster (and pictures on files) after the SQLite one.
+ * `bun test/bench/capacity.ts [--quick] [--profile] [--postgres | --postgres-only]`: the figures
+ * alone; `--profile` also writes the hub's CPU profile (markdown) under load; `--postgres`
+ * measures one hub and then two replicas on a throwaway PostgreSQL cluster (pictures on
+ * files) after the SQLite hub, `--postgres-only` those two alone.
  */
 import { Database } from "bun:sqlite";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { freshDatabase } from "../harness/postgres";
 import { startHub, type StartedHub, tempDir } from "../harness/processes";
-import { FULL_IMAGE_BYTES, POLL_S, primeEtags, RECORD_S, runStep, sampleThumbnail, type SimCamera, type StepResult } from "./fleet-load";
+import { FULL_IMAGE_BYTES, POLL_S, primeEtags, primeUploads, RECORD_S, runStep, sampleThumbnail, type SimCamera, type StepResult } from "./fleet-load";
 import { benchConfig } from "./records";
 
 export const P99_LIMIT_MS = 200;
@@ -153,7 +154,8 @@ export async function fleetCapacity(start: (cameras: number) => Promise<Deployme
       const t = performance.now();
       const fleet = await issueTokens(d, fleetIds(n), 0);
       await primeEtags(fleet);
-      log(`  ${d.name}: ${n} cameras registered by config apply, tokens issued and first polls served in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      await primeUploads(fleet, thumbnail);
+      log(`  ${d.name}: ${n} cameras registered by config apply, tokens issued, first polls and uploads served in ${((performance.now() - t) / 1000).toFixed(1)} s`);
       const rows0 = d.sqliteFile ? rowCounts(d.sqliteFile) : undefined;
       const bytes0 = d.dataDir ? bytesUnder(d.dataDir) : undefined;
       const step = await runStep(fleet, o.stepSeconds, d.pids, thumbnail);
@@ -278,7 +280,7 @@ export async function fleetCapacityBench(quick: boolean, log: (line: string) => 
   const rows = [];
   const stepSeconds = quick ? 10 : 25;
   for (const { start } of list) {
-    const r = await fleetCapacity(start, { maxCameras: quick ? 4_000 : 32_000, startCameras: quick ? 250 : 250, stepSeconds, bisections: quick ? 1 : 3, log });
+    const r = await fleetCapacity(start, { maxCameras: quick ? 16_000 : 32_000, startCameras: quick ? 1_000 : 250, stepSeconds, bisections: quick ? 1 : 3, log });
     const bare = r.capacity ? await bareStep(r.capacity, stepSeconds) : undefined;
     if (bare) log(`  bare Elysia server: ${describe(bare)}`);
     rows.push(...capacityRows(r, bare));
@@ -290,10 +292,16 @@ if (import.meta.main) {
   const quick = process.argv.includes("--quick");
   const profileDir = process.argv.includes("--profile") ? tempDir("hub-profile") : undefined;
   // --postgres: each step on a fresh database of a throwaway cluster (test/harness/postgres.ts: fsync off), pictures on files.
-  const postgres = { name: "PostgreSQL", start: async (n: number) => oneHub("one hub, PostgreSQL + files", n, { SKYLAPSE_DATABASE_URL: await freshDatabase() }) };
+  // Two replicas: two hub processes on the same machine and database, each camera pinned to one of them, each keeping its pictures in its own folder.
+  const postgres = [
+    { name: "PostgreSQL", start: async (n: number) => oneHub("one hub, PostgreSQL + files", n, { SKYLAPSE_DATABASE_URL: await freshDatabase() }) },
+    { name: "2 replicas, PostgreSQL", start: async (n: number) => replicatedHubs("two hubs, PostgreSQL + files", n, 2, { SKYLAPSE_DATABASE_URL: await freshDatabase() }) },
+  ];
   const list = profileDir
     ? [{ name: "profiled", start: (n: number) => oneHub("one hub, SQLite + files, profiled", n, { BUN_OPTIONS: `--cpu-prof-md --cpu-prof-dir=${profileDir}` }) }]
-    : [...deployments(), ...(process.argv.includes("--postgres") ? [postgres] : [])];
+    : process.argv.includes("--postgres-only")
+      ? postgres
+      : [...deployments(), ...(process.argv.includes("--postgres") ? postgres : [])];
   for (const row of await fleetCapacityBench(quick, console.log, list)) console.log(row.metric.padEnd(72), row.value.toFixed(1), row.baseline ? row.baseline.toFixed(1) : "", row.baselineName);
   if (profileDir) console.log(`hub CPU profiles: ${profileDir}`);
 }

@@ -119,6 +119,25 @@ export async function primeEtags(cameras: SimCamera[], concurrency = 64): Promis
 }
 
 /**
+ * Each camera uploads one record and its thumbnail before the measured step, as
+ * a camera the hub has served before has: its picture folders exist (made once in
+ * a camera's life, they are not what a hub serving a steady fleet spends time on).
+ */
+export async function primeUploads(cameras: SimCamera[], thumbnail: Uint8Array<ArrayBuffer>, concurrency = 64): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < cameras.length) {
+      const c = cameras[next++]!;
+      for (const route of ["record", "thumbnail"] as const) {
+        const { status, text } = await send(c, route, thumbnail);
+        if (status !== 200) throw new Error(`priming ${route} ${c.id}: ${status} ${text ?? ""}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+/**
  * Runs `cameras` for `seconds` of real time at their real rates. Each camera's poll
  * and record phases are spread evenly over their periods; a thumbnail follows its
  * record's answer. `hubPids` are measured for CPU over the same window.

@@ -1,0 +1,59 @@
+/**
+ * What the fleet summary reads per camera, for a slice of cameras at once: one
+ * statement each instead of one per camera, every camera's part still a walk of
+ * its own index (cameras drive the join, so no table is scanned whole).
+ */
+import { and, desc, eq, gte, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import type { HubDb } from "../db/client";
+import { productionCapture } from "../db/captures";
+import { cameras, captureImages, captures } from "../db/schema";
+import type { ExposureFrame } from "../quality/compute";
+import type { LatestPicture } from "./compute";
+
+/** Each camera's newest `limit` records, newest first (as cameraExposure reads one camera's), by camera id. */
+export async function newestRecordsOf(db: HubDb, ids: string[], limit: number): Promise<Map<string, ExposureFrame[]>> {
+  const older = alias(captures, "older");
+  // The planned time of the camera's limit-th newest record: its records from there on are the window.
+  const cutoff = db.select({ at: older.plannedAt }).from(older).where(eq(older.cameraId, cameras.id)).orderBy(desc(older.plannedAt)).limit(1).offset(limit - 1);
+  const rows = await db
+    .select({
+      cameraId: captures.cameraId,
+      plannedAt: captures.plannedAt,
+      profileId: captures.profileId,
+      outcome: captures.outcome,
+      capturedAt: captures.capturedAt,
+      testRole: captures.testRole,
+      meanLuma: captures.meanLuma,
+      clippedPct: captures.clippedPct,
+      crushedPct: captures.crushedPct,
+      reasonCode: captures.reasonCode,
+      reason: captures.reason,
+    })
+    .from(cameras)
+    .innerJoin(captures, and(eq(captures.cameraId, cameras.id), gte(captures.plannedAt, sql`coalesce((${cutoff}), ${Number.MIN_SAFE_INTEGER})`)))
+    .where(inArray(cameras.id, ids));
+  const byCamera = new Map<string, ExposureFrame[]>(ids.map((id) => [id, []]));
+  for (const { cameraId, outcome, ...frame } of rows) byCamera.get(cameraId)!.push({ ...frame, outcome: outcome as ExposureFrame["outcome"] });
+  // Newest first; records tied at the cutoff time may make more than `limit`: the window stays `limit` long.
+  for (const [id, frames] of byCamera) byCamera.set(id, frames.sort((a, b) => b.plannedAt - a.plannedAt).slice(0, limit));
+  return byCamera;
+}
+
+/** Each camera's newest production capture whose thumbnail the hub holds (an A/B variant is not one), by camera id. */
+export async function latestPicturesOf(db: HubDb, ids: string[]): Promise<Map<string, LatestPicture>> {
+  const newer = alias(captureImages, "newer");
+  const newest = db
+    .select({ id: newer.captureId })
+    .from(newer)
+    .innerJoin(captures, eq(captures.id, newer.captureId))
+    .where(and(eq(newer.cameraId, cameras.id), isNotNull(newer.thumbnailAt), isNull(newer.thumbnailPurgedAt), productionCapture))
+    .orderBy(desc(newer.plannedAt))
+    .limit(1);
+  const rows = await db
+    .select({ cameraId: cameras.id, id: captureImages.captureId, plannedAt: captureImages.plannedAt })
+    .from(cameras)
+    .innerJoin(captureImages, eq(captureImages.captureId, sql`(${newest})`))
+    .where(inArray(cameras.id, ids));
+  return new Map(rows.map((r) => [r.cameraId, { capture_id: r.id, planned_at: new Date(r.plannedAt).toISOString() }]));
+}

@@ -1,12 +1,14 @@
-/** What the agent protocol reads and writes: token lookups, contact history, capture rows. */
-import { and, between, eq, isNull, lte, or, sql } from "drizzle-orm";
+/** What the agent protocol reads and writes: token lookups, contact history, capture rows, capture logs and their gaps. */
+import { and, asc, between, eq, gte, inArray, isNotNull, isNull, lte, or, sql } from "drizzle-orm";
 import type { ObservedState } from "../../shared/contracts/sync";
 import { insertNew } from "../db/bulk-insert";
 import { type HubDb } from "../db/client";
-import { cameras, captureAliases, captures, clockSamples, outages } from "../db/schema";
+import { agentLogs, cameras, captureAliases, captures, clockSamples, logGaps, outages } from "../db/schema";
 import { preparedOnce } from "../db/prepared";
 import { inTransaction } from "../db/transaction";
 import type { ContactEvent, ContactState } from "./contact-history";
+import type { BoundLog, LogState } from "./log-binding";
+import type { SeqRange } from "./log-gaps";
 
 const tokenLookup = preparedOnce((db) => db.select({ id: cameras.id }).from(cameras).where(eq(cameras.tokenHash, sql.placeholder("hash"))).prepare());
 
@@ -94,4 +96,150 @@ const aliasLookup = preparedOnce((db) =>
 export async function aliasedSeqs(db: HubDb, cameraId: string, logId: string, seqs: number[]): Promise<Map<number, string>> {
   const rows = await aliasLookup(db).execute({ camera: cameraId, log: logId, lowest: Math.min(...seqs), highest: Math.max(...seqs) });
   return new Map(rows.map((a) => [a.seq, a.recordId]));
+}
+
+/** How a capture the hub holds is known: the three ways a record is identified (ingestBatch). */
+export interface HeldCapture {
+  id: string;
+  cameraId: string;
+  logId: string;
+  seq: number;
+  tickKey: string | null;
+}
+
+/** The captures holding the camera log's `seqs`, the `ids` (of any camera) and the camera's `tickKeys`: three reads sent together. */
+export function capturesHolding(
+  db: HubDb,
+  cameraId: string,
+  logId: string,
+  { seqs, ids, tickKeys }: { seqs: number[]; ids: string[]; tickKeys: string[] },
+): Promise<[atSeq: HeldCapture[], byId: HeldCapture[], byTick: HeldCapture[]]> {
+  const cols = { id: captures.id, cameraId: captures.cameraId, logId: captures.logId, seq: captures.seq, tickKey: captures.tickKey };
+  return Promise.all([
+    db
+      .select(cols)
+      .from(captures)
+      .where(and(eq(captures.cameraId, cameraId), eq(captures.logId, logId), inArray(captures.seq, seqs))),
+    db.select(cols).from(captures).where(inArray(captures.id, ids)),
+    db.select(cols).from(captures).where(and(eq(captures.cameraId, cameraId), inArray(captures.tickKey, tickKeys))),
+  ]);
+}
+
+export type CaptureAlias = typeof captureAliases.$inferInsert;
+
+/** Remembers (log, seq)s acknowledged as duplicates of records held under another log or id. */
+export function insertAliases(tx: HubDb, aliases: CaptureAlias[]): Promise<unknown> {
+  return tx.insert(captureAliases).values(aliases);
+}
+
+// Every poll and upload runs this lookup.
+const boundLookup = preparedOnce((db) =>
+  db
+    .select({ logId: agentLogs.logId, state: agentLogs.state })
+    .from(agentLogs)
+    .where(and(eq(agentLogs.cameraId, sql.placeholder("camera")), isNotNull(agentLogs.state)))
+    .prepare(),
+);
+
+/** The camera's logs bound to its token. */
+export function boundLogs(db: HubDb, cameraId: string): Promise<BoundLog[]> {
+  return boundLookup(db).execute({ camera: cameraId }) as Promise<BoundLog[]>;
+}
+
+/** Writes a camera's binding changes, one log after another. */
+export async function saveBindings(tx: HubDb, cameraId: string, changes: BoundLog[], now: number): Promise<void> {
+  for (const change of changes)
+    await tx
+      .insert(agentLogs)
+      .values({ cameraId, logId: change.logId, firstSeenAt: now, state: change.state, stateAt: now })
+      .onConflictDoUpdate({ target: [agentLogs.cameraId, agentLogs.logId], set: { state: change.state, stateAt: now } });
+}
+
+/** A new token for the camera: no log is bound to it yet. `db` may be a transaction. */
+export async function unbindAgentLogs(db: HubDb, cameraId: string): Promise<void> {
+  await db.update(agentLogs).set({ state: null, stateAt: null }).where(and(eq(agentLogs.cameraId, cameraId), isNotNull(agentLogs.state)));
+}
+
+/** Every current and refused log of every camera, with when it became so. */
+export function tokenBindings(db: HubDb): Promise<{ cameraId: string; logId: string; state: LogState | null; at: number | null }[]> {
+  return db
+    .select({ cameraId: agentLogs.cameraId, logId: agentLogs.logId, state: agentLogs.state, at: agentLogs.stateAt })
+    .from(agentLogs)
+    .where(inArray(agentLogs.state, ["current", "refused"]));
+}
+
+/** At most this many gaps are listed in an upload's answer (the lowest first). */
+export const MAX_GAPS_LISTED = 100;
+
+const ph = { camera: sql.placeholder("camera"), log: sql.placeholder("log") };
+const ofLog = and(eq(logGaps.cameraId, ph.camera), eq(logGaps.logId, ph.log));
+const gapFields = { from: logGaps.fromSeq, to: logGaps.toSeq };
+// The log's row, and the camera's logs bound to its token (log-binding), in one statement.
+const cameraLogs = preparedOnce((db) =>
+  db
+    .select({ logId: agentLogs.logId, state: agentLogs.state, maxSeq: agentLogs.maxSeq, contiguous: agentLogs.contiguousThrough })
+    .from(agentLogs)
+    .where(and(eq(agentLogs.cameraId, ph.camera), or(eq(agentLogs.logId, ph.log), isNotNull(agentLogs.state))))
+    .prepare(),
+);
+const touchedGaps = preparedOnce((db) =>
+  db
+    .select(gapFields)
+    .from(logGaps)
+    .where(and(ofLog, gte(logGaps.toSeq, sql.placeholder("lowest")), lte(logGaps.fromSeq, sql.placeholder("highest"))))
+    .orderBy(asc(logGaps.toSeq))
+    .prepare(),
+);
+const listedGaps = preparedOnce((db) => db.select(gapFields).from(logGaps).where(ofLog).orderBy(asc(logGaps.toSeq)).limit(MAX_GAPS_LISTED).prepare());
+const saveLog = preparedOnce((db) =>
+  db
+    .insert(agentLogs)
+    .values({ cameraId: ph.camera, logId: ph.log, firstSeenAt: sql.placeholder("now"), contiguousThrough: sql.placeholder("contiguous"), maxSeq: sql.placeholder("maxSeq") } as never)
+    .onConflictDoUpdate({ target: [agentLogs.cameraId, agentLogs.logId], set: { contiguousThrough: sql`excluded.contiguous_through`, maxSeq: sql`excluded.max_seq` } })
+    .prepare(),
+);
+// The usual case, the log's row already there: a plain update (an upsert costs PostgreSQL a speculative insertion).
+const moveLog = preparedOnce((db) =>
+  db
+    .update(agentLogs)
+    .set({ contiguousThrough: sql.placeholder("contiguous") as never, maxSeq: sql.placeholder("maxSeq") as never })
+    .where(and(eq(agentLogs.cameraId, ph.camera), eq(agentLogs.logId, ph.log)))
+    .prepare(),
+);
+const ranges = (rows: { from: number; to: number }[]) => rows.map((g): SeqRange => [g.from, g.to]);
+
+/** The log's row (if any) and the camera's logs bound to its token, in one statement. */
+export function logAndBoundRows(
+  db: HubDb,
+  cameraId: string,
+  logId: string,
+): Promise<{ logId: string; state: LogState | null; maxSeq: number; contiguous: number }[]> {
+  return cameraLogs(db).execute({ camera: cameraId, log: logId });
+}
+
+/** The log's lowest gaps, at most MAX_GAPS_LISTED. */
+export async function listedGapsOf(db: HubDb, cameraId: string, logId: string): Promise<SeqRange[]> {
+  return ranges(await listedGaps(db).execute({ camera: cameraId, log: logId }));
+}
+
+/** The log's gaps that overlap lowest..highest, sorted. */
+export async function gapsBetween(db: HubDb, cameraId: string, logId: string, lowest: number, highest: number): Promise<SeqRange[]> {
+  return ranges(await touchedGaps(db).execute({ camera: cameraId, log: logId, lowest, highest }));
+}
+
+/** Replaces the log's `removed` gaps (named by their upper end) with the `added` ones. */
+export async function replaceGaps(db: HubDb, cameraId: string, logId: string, removed: SeqRange[], added: SeqRange[]): Promise<void> {
+  const inLog = and(eq(logGaps.cameraId, cameraId), eq(logGaps.logId, logId));
+  if (removed.length) await db.delete(logGaps).where(and(inLog, inArray(logGaps.toSeq, removed.map(([, to]) => to))));
+  if (added.length) await db.insert(logGaps).values(added.map(([fromSeq, toSeq]) => ({ cameraId, logId, fromSeq, toSeq })));
+}
+
+/** The log's first row, with where it stands. */
+export function insertLogPosition(db: HubDb, cameraId: string, logId: string, at: { now: number; contiguous: number; maxSeq: number }): Promise<unknown> {
+  return saveLog(db).execute({ camera: cameraId, log: logId, ...at });
+}
+
+/** Moves the log's row to where it now stands. */
+export function moveLogPosition(db: HubDb, cameraId: string, logId: string, at: { contiguous: number; maxSeq: number }): Promise<unknown> {
+  return moveLog(db).execute({ camera: cameraId, log: logId, ...at });
 }

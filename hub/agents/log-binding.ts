@@ -1,8 +1,8 @@
-import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { HttpError } from "../../shared/http";
 import type { HubDb } from "../db/client";
-import { preparedOnce } from "../db/prepared";
-import { agentLogs } from "../db/schema";
+import { boundLogs, saveBindings, tokenBindings } from "./data";
+
+export { unbindAgentLogs } from "./data";
 
 /**
  * One token, one agent. A token speaks for one capture log at a time: its
@@ -50,18 +50,9 @@ export function tokenSharedRefusal(cameraId: string, logId: string, kept: string
   );
 }
 
-// Every poll and upload runs this lookup.
-const boundLookup = preparedOnce((db) =>
-  db
-    .select({ logId: agentLogs.logId, state: agentLogs.state })
-    .from(agentLogs)
-    .where(and(eq(agentLogs.cameraId, sql.placeholder("camera")), isNotNull(agentLogs.state)))
-    .prepare(),
-);
-
 /** What presenting `logId` would change of what the camera's token is bound to; a 409 while the token is shared. Reads only. */
 export async function bindingChanges(db: HubDb, cameraId: string, logId: string): Promise<BoundLog[]> {
-  return changesOf(cameraId, logId, (await boundLookup(db).execute({ camera: cameraId })) as BoundLog[]);
+  return changesOf(cameraId, logId, await boundLogs(db, cameraId));
 }
 
 /** bindingChanges, given the camera's bound logs as read already. */
@@ -87,26 +78,14 @@ export async function presentAgentLog(tx: HubDb, cameraId: string, logId: string
 
 /** Writes `changes` (what bindingChanges answered, read in the same transaction). */
 export async function bindLog(tx: HubDb, cameraId: string, logId: string, changes: BoundLog[], now: number): Promise<void> {
-  for (const change of changes)
-    await tx
-      .insert(agentLogs)
-      .values({ cameraId, logId: change.logId, firstSeenAt: now, state: change.state, stateAt: now })
-      .onConflictDoUpdate({ target: [agentLogs.cameraId, agentLogs.logId], set: { state: change.state, stateAt: now } });
+  await saveBindings(tx, cameraId, changes, now);
   for (const change of changes)
     if (change.state === "refused") console.warn(`hub: camera ${cameraId}: two agents present its token; keeping log ${logId}, refusing log ${change.logId} (409) until it gets a new token`);
 }
 
-/** A new token for the camera: no log is bound to it yet. `db` may be a transaction. */
-export async function unbindAgentLogs(db: HubDb, cameraId: string): Promise<void> {
-  await db.update(agentLogs).set({ state: null, stateAt: null }).where(and(eq(agentLogs.cameraId, cameraId), isNotNull(agentLogs.state)));
-}
-
 /** Every camera whose token two agents present, by camera id. */
 export async function sharedTokens(db: HubDb): Promise<Map<string, TokenShared>> {
-  const rows = await db
-    .select({ cameraId: agentLogs.cameraId, logId: agentLogs.logId, state: agentLogs.state, at: agentLogs.stateAt })
-    .from(agentLogs)
-    .where(inArray(agentLogs.state, ["current", "refused"]));
+  const rows = await tokenBindings(db);
   const shared = new Map<string, TokenShared>();
   for (const r of rows.filter((r) => r.state === "refused")) {
     const entry = shared.get(r.cameraId) ?? { at: r.at!, kept_log: null, refused_logs: [] };

@@ -1,4 +1,3 @@
-import { and, eq, inArray } from "drizzle-orm";
 import { canonicalJson, sha256 } from "../../shared/canonical";
 import type { CaptureRecord, DesiredState, ObservedState, UploadBatch, UploadResult } from "../../shared/contracts/sync";
 import { HttpError } from "../../shared/http";
@@ -9,10 +8,9 @@ import { databaseLocked, watchLock } from "../db/locks";
 import { inGroupCommit } from "../db/group-commit";
 import { isBusy } from "../../shared/sqlite";
 import { captureColumns } from "../db/captures";
-import { captureAliases, captures } from "../db/schema";
 import { desiredStateFor } from "../plans/service";
 import { type ContactEvent, type ContactState, onContact } from "./contact-history";
-import { aliasedSeqs, cameraOfTokenHash, claimOutage, contactStateOf, insertCaptures, writeContacts } from "./data";
+import { type CaptureAlias, aliasedSeqs, cameraOfTokenHash, capturesHolding, claimOutage, contactStateOf, insertAliases, insertCaptures, writeContacts } from "./data";
 import { bindLog, changesOf } from "./log-binding";
 import { advanceLog, readLog } from "./log-gaps";
 
@@ -224,19 +222,15 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
     // Seqs new to this log: stored, or acknowledged as duplicates of records held under another log.
     let advanced = inserted.size;
     if (skipped.length) {
-      const cols = { id: captures.id, cameraId: captures.cameraId, logId: captures.logId, seq: captures.seq, tickKey: captures.tickKey };
-      const [atSeqRows, byIdRows, byTickRows] = await Promise.all([
-        t
-          .select(cols)
-          .from(captures)
-          .where(and(eq(captures.cameraId, cameraId), eq(captures.logId, logId), inArray(captures.seq, skipped.map((r) => r.seq)))),
-        t.select(cols).from(captures).where(inArray(captures.id, skipped.map((r) => r.id))),
-        t.select(cols).from(captures).where(and(eq(captures.cameraId, cameraId), inArray(captures.tickKey, skipped.map((r) => keys.get(r.seq)!)))),
-      ]);
+      const [atSeqRows, byIdRows, byTickRows] = await capturesHolding(t, cameraId, logId, {
+        seqs: skipped.map((r) => r.seq),
+        ids: skipped.map((r) => r.id),
+        tickKeys: skipped.map((r) => keys.get(r.seq)!),
+      });
       const atSeq = new Map(atSeqRows.map((h) => [h.seq, h]));
       const byId = new Map(byIdRows.map((h) => [h.id, h]));
       const byTick = new Map(byTickRows.map((h) => [h.tickKey, h]));
-      const aliases: (typeof captureAliases.$inferInsert)[] = [];
+      const aliases: CaptureAlias[] = [];
       for (const record of skipped) {
         const key = keys.get(record.seq)!;
         const sameSeq = atSeq.get(record.seq);
@@ -252,7 +246,7 @@ export function ingestBatch(db: HubDb, cameraId: string, batch: UploadBatch, now
         aliases.push({ cameraId, logId, seq: record.seq, recordId: record.id, captureId: held.id, receivedAt: now });
         duplicates++;
       }
-      if (aliases.length) await t.insert(captureAliases).values(aliases);
+      if (aliases.length) await insertAliases(t, aliases);
       advanced += aliases.length;
     }
     if (advanced) await bindLog(t, cameraId, logId, binding, now);

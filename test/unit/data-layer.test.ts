@@ -18,9 +18,6 @@ const isDataModule = (path: string) =>
  * the time: each is to move its SQL into its feature's data module and leave this list.
  */
 const KNOWN_EXCEPTIONS = new Set([
-  "agents/log-binding.ts",
-  "agents/log-gaps.ts",
-  "agents/service.ts",
   "fleet/service.ts",
   "health/service.ts",
   "images/service.ts",

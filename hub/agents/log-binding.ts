@@ -2,7 +2,6 @@ import { HttpError } from "../../shared/http";
 import type { HubDb } from "../db/client";
 import { boundLogs, saveBindings, tokenBindings } from "./data";
 
-export { unbindAgentLogs } from "./data";
 
 /**
  * One token, one agent. A token speaks for one capture log at a time: its

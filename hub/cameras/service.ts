@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { CameraConfig, keepHeldToken, redactCamera } from "../../shared/contracts/config";
 import { HttpError, notFound } from "../../shared/http";
-import { unbindAgentLogs } from "../agents/log-binding";
+import { unbindAgentLogs } from "../agents/data";
 import { hashToken } from "../agents/service";
 import { recordAudit } from "../audit/service";
 import { bumpRevision, desiredShape } from "../config/revision";

@@ -108,12 +108,20 @@ export interface FrameLayout {
   height: number;
   /** Per pixel: how much of it is sky (0–1; fractional on the ridge crest). */
   skyCover: Float32Array;
-  /** Per pixel, linear RGB reflectance. */
-  albedo: Float32Array;
+  /** Per pixel: the ridge's relative texture (about 1); the albedo follows from it and the sky cover (albedoAt). */
+  texture: Float32Array;
+  /** The clear sky's reflectance by row, RGB. */
+  skyByRow: Float32Array;
+}
+
+/** Linear reflectance of pixel `i` (in row `y`), channel `c`: the clear sky and the ridge, mixed by the pixel's sky cover. */
+export function albedoAt(layout: FrameLayout, i: number, y: number, c: number): number {
+  const cover = layout.skyCover[i]!;
+  return cover * layout.skyByRow[y * 3 + c]! + (1 - cover) * RIDGE_ALBEDO[c]! * layout.texture[i]!;
 }
 
 /** The clear sky's reflectance by row, RGB: blue overhead, paler towards the horizon. */
-export function skyAlbedoByRow(height: number): Float32Array {
+function skyAlbedoByRow(height: number): Float32Array {
   const out = new Float32Array(height * 3);
   for (let y = 0; y < height; y++) {
     const toHorizon = Math.min(1, y / (HORIZON * height));
@@ -124,7 +132,8 @@ export function skyAlbedoByRow(height: number): Float32Array {
 
 export function frameLayout(seed: number, width: number, height: number): FrameLayout {
   const skyCover = new Float32Array(width * height);
-  const albedo = new Float32Array(width * height * 3);
+  // One value per pixel, not an RGB albedo: three times less memory for the camera's lifetime.
+  const texture = new Float32Array(width * height);
   const [crestPhase1, crestPhase2, crestPhase3, slopePhase] = [10, 11, 12, 13].map((key) => 2 * Math.PI * unitHash(seed, key)) as [number, number, number, number];
   const random = randomStream(seed);
   const skyByRow = skyAlbedoByRow(height);
@@ -140,12 +149,11 @@ export function frameLayout(seed: number, width: number, height: number): FrameL
       const i = y * width + x;
       const cover = Math.min(1, Math.max(0, crest - y));
       const slopes = 0.12 * Math.sin(x * 0.045 + 2.5 * Math.sin(y * 0.021 + slopePhase)) + 0.05 * Math.sin(x * 0.31 + y * 0.17);
-      const texture = 1 + slopes + 0.3 * (random() - 0.5);
-      for (let c = 0; c < 3; c++) albedo[i * 3 + c] = cover * skyByRow[y * 3 + c]! + (1 - cover) * RIDGE_ALBEDO[c]! * texture;
+      texture[i] = 1 + slopes + 0.3 * (random() - 0.5);
       skyCover[i] = cover;
     }
   }
-  return { width, height, skyCover, albedo };
+  return { width, height, skyCover, texture, skyByRow };
 }
 
 /** Weight of a point (fractions of width and height) in the camera's metering. */
@@ -173,7 +181,7 @@ export interface MeteringWeights {
 const luma = (rgb: ArrayLike<number>, i: number) => 0.2126 * rgb[i]! + 0.7152 * rgb[i + 1]! + 0.0722 * rgb[i + 2]!;
 
 export function meteringWeights(layout: FrameLayout, metering: Metering, rows: number): MeteringWeights {
-  const { width, height, albedo, skyCover } = layout;
+  const { width, height, skyCover } = layout;
   const sky = new Float32Array(width * rows);
   let sum = 0;
   let weights = 0;
@@ -183,7 +191,7 @@ export function meteringWeights(layout: FrameLayout, metering: Metering, rows: n
       const weight = meteringWeight(metering, (x + 0.5) / width, (y + 0.5) / height);
       if (weight === 0) continue;
       const i = y * width + x;
-      sum += weight * luma(albedo, i * 3);
+      sum += weight * (0.2126 * albedoAt(layout, i, y, 0) + 0.7152 * albedoAt(layout, i, y, 1) + 0.0722 * albedoAt(layout, i, y, 2));
       weights += weight;
       if (y < rows && skyCover[i]! > 0) {
         sky[i] = weight * skyCover[i]!;

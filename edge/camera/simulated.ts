@@ -3,6 +3,7 @@ import { type CaptureSettings, DEFAULT_SETTINGS, type MeterReading, type Meterin
 import { encodeJpeg } from "../../shared/image/jpeg";
 import type { CameraDriver, CapturedFrame } from "./driver";
 import {
+  albedoAt,
   autoExposure,
   cloudFactor,
   type Exposure,
@@ -157,7 +158,8 @@ export class SimulatedCamera implements CameraDriver {
   }
 
   private render(scene: Scene, light: Float32Array, exposure: Exposure, wbKelvin: number, frameKey: number): Uint8Array {
-    const { width, height, albedo, skyCover } = this.layout;
+    const layout = this.layout;
+    const { width, height, skyCover } = layout;
     const tint = kelvinRgb(scene.kelvin);
     const balance = kelvinRgb(wbKelvin);
     const base = sensorScale(scene.lux, exposure.shutter_us, exposure.gain);
@@ -180,18 +182,20 @@ export class SimulatedCamera implements CameraDriver {
     for (let i = 0; i < skyPixels; i++) {
       const a = i * 3;
       const n = a + noiseOffset;
+      const y = (i / width) | 0;
       const cover = skyCover[i]!;
       write(
         i,
-        (albedo[a]! + cover * light[a]!) * scaleR + grain(n) * sigma,
-        (albedo[a + 1]! + cover * light[a + 1]!) * scaleG + grain(n + 1) * sigma,
-        (albedo[a + 2]! + cover * light[a + 2]!) * scaleB + grain(n + 2) * sigma,
+        (albedoAt(layout, i, y, 0) + cover * light[a]!) * scaleR + grain(n) * sigma,
+        (albedoAt(layout, i, y, 1) + cover * light[a + 1]!) * scaleG + grain(n + 1) * sigma,
+        (albedoAt(layout, i, y, 2) + cover * light[a + 2]!) * scaleB + grain(n + 2) * sigma,
       );
     }
     for (let i = skyPixels; i < width * height; i++) {
       const a = i * 3;
       const n = a + noiseOffset;
-      write(i, albedo[a]! * scaleR + grain(n) * sigma, albedo[a + 1]! * scaleG + grain(n + 1) * sigma, albedo[a + 2]! * scaleB + grain(n + 2) * sigma);
+      const y = (i / width) | 0;
+      write(i, albedoAt(layout, i, y, 0) * scaleR + grain(n) * sigma, albedoAt(layout, i, y, 1) * scaleG + grain(n + 1) * sigma, albedoAt(layout, i, y, 2) * scaleB + grain(n + 2) * sigma);
     }
     return rgba;
   }

@@ -5,7 +5,7 @@
  * the horizon below a low sun. Deterministic from the seed and the time.
  */
 import type { FrameLayout } from "./scene";
-import { HORIZON, randomStream, skyAlbedoByRow, unitHash } from "./scene";
+import { HORIZON, randomStream, unitHash } from "./scene";
 
 /** The frame spans east (left edge) to west (right edge): a camera facing south, 180° across. */
 const FIELD_DEG = 180;
@@ -98,7 +98,7 @@ export function skyModel(seed: number, layout: FrameLayout): SkyModel {
     texWidth,
     wind: [direction * speed(20), direction * 0.6 * speed(21)],
     seed,
-    skyByRow: skyAlbedoByRow(height),
+    skyByRow: layout.skyByRow,
     skyCover,
   };
 }

@@ -229,6 +229,7 @@ export function createAgent(env: AgentEnv, processClock: Clock, options: AgentOp
         bandwidthKbps: env.SKYLAPSE_IMAGE_BANDWIDTH_KBPS ?? null,
         chunkBytes: env.SKYLAPSE_IMAGE_CHUNK_KB * 1024,
         onSetAside: (captureId, why) => incidents.add("image_set_aside", `capture ${captureId}: ${why}`),
+        afterWork: () => garbage.afterWork(),
       })
     : null;
   // Answers the hub's diagnostics requests (a poll answer names one) with what the agent knows now, secrets removed.

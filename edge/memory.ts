@@ -17,9 +17,9 @@ const MIN_GAP_MS = 500;
  * starts one by itself only once the heap has grown by about half again (its
  * eden collections free garbage for reuse but keep the pages): a capture's
  * frames, decodes and uploads then hold tens of MB on a 512 MB Pi. So the agent
- * collects after a tick's captures, when the next tick is furthest away, at
- * most once per MIN_GAP_MS of real time (a full collection of its heap takes
- * about 10 ms on x64).
+ * collects after a tick's captures, when the next tick is furthest away, and after
+ * an image-sync round that sent something, at most once per MIN_GAP_MS of real
+ * time (a full collection of its heap takes about 10 ms on x64).
  */
 export class GarbageCollector {
   private last = -Infinity;

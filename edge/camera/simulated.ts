@@ -132,6 +132,8 @@ export class SimulatedCamera implements CameraDriver {
         bracket_ev: bracketEv,
       };
     });
+    // Each frame is rendered by now (before its first await): the sky's light need not be kept between ticks.
+    this.lastSky = null;
     return Promise.all(frames);
   }
 
@@ -147,7 +149,7 @@ export class SimulatedCamera implements CameraDriver {
   }
 
   private skyLight(scene: Scene, at: number): Float32Array {
-    if (this.lastSky?.at !== at) this.lastSky = { at, light: skyLight(this.sky, scene, at, this.lastSky?.light) };
+    if (this.lastSky?.at !== at) this.lastSky = { at, light: skyLight(this.sky, scene, at) };
     return this.lastSky.light;
   }
 

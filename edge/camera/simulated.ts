@@ -20,6 +20,7 @@ import {
   sceneKelvin,
   sceneLux,
   sensorScale,
+  skyCoverAt,
   unitHash,
 } from "./scene";
 import { type SkyModel, skyLight, skyModel } from "./sky";
@@ -161,7 +162,7 @@ export class SimulatedCamera implements CameraDriver {
 
   private render(scene: Scene, light: Float32Array, exposure: Exposure, wbKelvin: number, frameKey: number): Uint8Array {
     const layout = this.layout;
-    const { width, height, skyCover } = layout;
+    const { width, height } = layout;
     const tint = kelvinRgb(scene.kelvin);
     const balance = kelvinRgb(wbKelvin);
     const base = sensorScale(scene.lux, exposure.shutter_us, exposure.gain);
@@ -185,19 +186,21 @@ export class SimulatedCamera implements CameraDriver {
       const a = i * 3;
       const n = a + noiseOffset;
       const y = (i / width) | 0;
-      const cover = skyCover[i]!;
+      const x = i - y * width;
+      const cover = skyCoverAt(layout, x, y);
       write(
         i,
-        (albedoAt(layout, i, y, 0) + cover * light[a]!) * scaleR + grain(n) * sigma,
-        (albedoAt(layout, i, y, 1) + cover * light[a + 1]!) * scaleG + grain(n + 1) * sigma,
-        (albedoAt(layout, i, y, 2) + cover * light[a + 2]!) * scaleB + grain(n + 2) * sigma,
+        (albedoAt(layout, i, x, y, 0) + cover * light[a]!) * scaleR + grain(n) * sigma,
+        (albedoAt(layout, i, x, y, 1) + cover * light[a + 1]!) * scaleG + grain(n + 1) * sigma,
+        (albedoAt(layout, i, x, y, 2) + cover * light[a + 2]!) * scaleB + grain(n + 2) * sigma,
       );
     }
     for (let i = skyPixels; i < width * height; i++) {
       const a = i * 3;
       const n = a + noiseOffset;
       const y = (i / width) | 0;
-      write(i, albedoAt(layout, i, y, 0) * scaleR + grain(n) * sigma, albedoAt(layout, i, y, 1) * scaleG + grain(n + 1) * sigma, albedoAt(layout, i, y, 2) * scaleB + grain(n + 2) * sigma);
+      const x = i - y * width;
+      write(i, albedoAt(layout, i, x, y, 0) * scaleR + grain(n) * sigma, albedoAt(layout, i, x, y, 1) * scaleG + grain(n + 1) * sigma, albedoAt(layout, i, x, y, 2) * scaleB + grain(n + 2) * sigma);
     }
     return rgba;
   }

@@ -40,8 +40,8 @@ export interface SkyModel {
   seed: number;
   /** The static sky gradient's RGB by row (what the clouds cover). */
   skyByRow: Float32Array;
-  /** The layout's sky cover: pixels without sky are skipped. */
-  skyCover: Float32Array;
+  /** The layout's crest row per column: pixels below it (without sky) are skipped. */
+  crest: Float64Array;
 }
 
 export interface SunInSky {
@@ -82,9 +82,10 @@ function cloudNoise(seed: number, width: number, rows: number, cellX: number, ce
 }
 
 export function skyModel(seed: number, layout: FrameLayout): SkyModel {
-  const { width, height, skyCover } = layout;
+  const { width, height, crest } = layout;
+  // A row holds sky where it starts above a crest.
   let rows = 0;
-  for (let i = 0; i < skyCover.length; i++) if (skyCover[i]! > 0) rows = Math.max(rows, Math.floor(i / width) + 1);
+  for (let x = 0; x < width; x++) rows = Math.max(rows, Math.ceil(crest[x]!));
   const scale = width / 640;
   const texWidth = 2 * width;
   const speed = (key: number) => scale * (WIND_PX_PER_S[0] + (WIND_PX_PER_S[1] - WIND_PX_PER_S[0]) * unitHash(seed, key));
@@ -99,7 +100,7 @@ export function skyModel(seed: number, layout: FrameLayout): SkyModel {
     wind: [direction * speed(20), direction * 0.6 * speed(21)],
     seed,
     skyByRow: layout.skyByRow,
-    skyCover,
+    crest,
   };
 }
 
@@ -117,7 +118,7 @@ export function cloudThreshold(seed: number, at: number): number {
  * left as they were): 3 × width × model.rows values.
  */
 export function skyLight(model: SkyModel, sun: SunInSky, at: number, out: Float32Array = new Float32Array(3 * model.width * model.rows)): Float32Array {
-  const { width, height, rows, clouds, texWidth, wind, skyByRow, skyCover, horizonRow } = model;
+  const { width, height, rows, clouds, texWidth, wind, skyByRow, crest, horizonRow } = model;
   // Square pixels: the same degrees per pixel up as across.
   const degPerPx = FIELD_DEG / width;
   const sunX = ((sun.azimuth - 90) / FIELD_DEG) * width;
@@ -146,7 +147,7 @@ export function skyLight(model: SkyModel, sun: SunInSky, at: number, out: Float3
     // The second layer is the texture upside down (still smooth), so the two do not move as one.
     const row2 = (rows - 1 - y) * texWidth;
     for (let x = 0; x < width; x++) {
-      if (skyCover[y * width + x] === 0) continue;
+      if (y >= crest[x]!) continue;
       const dx = x - sunX;
       const d2 = dx * dx + dy * dy;
       const wide = WIDE_GLOW / (1 + d2 * wideK);

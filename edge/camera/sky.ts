@@ -32,8 +32,8 @@ export interface SkyModel {
   horizonRow: number;
   /** Rows from the top that hold any sky. */
   rows: number;
-  /** Cloud noise in [0, 1], `texWidth` wide and periodic across it, `rows` high. */
-  clouds: Float32Array;
+  /** Cloud noise in [0, 1] as bytes (× 255: a quarter of the memory of floats), `texWidth` wide and periodic across it, `rows` high. */
+  clouds: Uint8Array;
   texWidth: number;
   /** Signed drift speed of the upper and the lower cloud layer, px/s. */
   wind: [number, number];
@@ -50,7 +50,7 @@ export interface SunInSky {
 }
 
 /** Value noise, smooth and periodic across `width`: octaves of lattice noise on cells `cellX` × `cellY` px. */
-function cloudNoise(seed: number, width: number, rows: number, cellX: number, cellY: number): Float32Array {
+function cloudNoise(seed: number, width: number, rows: number, cellX: number, cellY: number): Uint8Array {
   const out = new Float32Array(width * rows);
   let amplitude = 0.5;
   let total = 0;
@@ -77,8 +77,7 @@ function cloudNoise(seed: number, width: number, rows: number, cellX: number, ce
     }
     total += amplitude;
   }
-  for (let i = 0; i < out.length; i++) out[i] /= total;
-  return out;
+  return Uint8Array.from(out, (v) => Math.round((255 * v) / total));
 }
 
 export function skyModel(seed: number, layout: FrameLayout): SkyModel {
@@ -160,7 +159,7 @@ export function skyLight(model: SkyModel, sun: SunInSky, at: number, out: Float3
       if (i1 >= texWidth) i1 -= texWidth;
       let i2 = x + offset2;
       if (i2 >= texWidth) i2 -= texWidth;
-      const n = 0.65 * clouds[row1 + i1]! + 0.35 * clouds[row2 + i2]!;
+      const n = (0.65 * clouds[row1 + i1]! + 0.35 * clouds[row2 + i2]!) / 255;
       const o = (y * width + x) * 3;
       if (n <= threshold) {
         out[o] = clearR;

@@ -228,6 +228,7 @@ export function createAgent(env: AgentEnv, processClock: Clock, options: AgentOp
         now: () => clock.now(),
         chunkBytes: env.SKYLAPSE_IMAGE_CHUNK_KB * 1024,
         onSetAside: (captureId, why) => incidents.add("image_set_aside", `capture ${captureId}: ${why}`),
+        afterWork: () => garbage.afterWork(),
       })
     : null;
   // Answers the hub's diagnostics requests (a poll answer names one) with what the agent knows now, secrets removed.

@@ -3,6 +3,7 @@ import { clockFromEnv, readEnv } from "../shared/env";
 import { createAgent } from "./agent";
 import { UNLIMITED_BY_SERVER } from "../shared/http";
 import { localApi } from "./api";
+import { shrinkAfterStart } from "./memory";
 import { parseAgentEnv } from "./config";
 import { LogRing, teeConsole } from "./diagnostics/log-ring";
 import { startWatchdog } from "./watchdog";
@@ -20,6 +21,7 @@ async function main() {
   const api = localApi(agent).listen({ port: settings.SKYLAPSE_PORT, hostname: settings.SKYLAPSE_HOST, maxRequestBodySize: UNLIMITED_BY_SERVER });
   if (!settings.SKYLAPSE_EDGE_TOKEN) console.warn("edge: warning: SKYLAPSE_EDGE_TOKEN is unset, so the local API's writes are open to the network");
   await agent.start();
+  shrinkAfterStart();
   const stopWatchdog = startWatchdog(process.env, () => agent.clock.monotonic() - agent.scheduler.heartbeat);
   console.log(
     `edge: ${settings.SKYLAPSE_CAMERA_ID ?? "(no camera id)"} on http://${settings.SKYLAPSE_HOST}:${api.server?.port}, ` +

@@ -106,14 +106,27 @@ export const HORIZON = 0.43;
 export interface FrameLayout {
   width: number;
   height: number;
-  /** Per pixel: how much of it is sky (0–1; fractional on the ridge crest). */
-  skyCover: Float32Array;
-  /** Per pixel, linear RGB reflectance. */
-  albedo: Float32Array;
+  /** Per column: the row of the ridge's crest (fractional); skyCoverAt follows from it. */
+  crest: Float64Array;
+  /** Per pixel: the ridge's relative texture (about 1); the albedo follows from it and the sky cover (albedoAt). */
+  texture: Float32Array;
+  /** The clear sky's reflectance by row, RGB. */
+  skyByRow: Float32Array;
+}
+
+/** How much of pixel (x, y) is sky (0–1): all of it above the ridge's crest, a fraction on it. */
+export function skyCoverAt(layout: FrameLayout, x: number, y: number): number {
+  return Math.min(1, Math.max(0, layout.crest[x]! - y));
+}
+
+/** Linear reflectance of pixel `i` at (x, y), channel `c`: the clear sky and the ridge, mixed by the pixel's sky cover. */
+export function albedoAt(layout: FrameLayout, i: number, x: number, y: number, c: number): number {
+  const cover = skyCoverAt(layout, x, y);
+  return cover * layout.skyByRow[y * 3 + c]! + (1 - cover) * RIDGE_ALBEDO[c]! * layout.texture[i]!;
 }
 
 /** The clear sky's reflectance by row, RGB: blue overhead, paler towards the horizon. */
-export function skyAlbedoByRow(height: number): Float32Array {
+function skyAlbedoByRow(height: number): Float32Array {
   const out = new Float32Array(height * 3);
   for (let y = 0; y < height; y++) {
     const toHorizon = Math.min(1, y / (HORIZON * height));
@@ -123,8 +136,9 @@ export function skyAlbedoByRow(height: number): Float32Array {
 }
 
 export function frameLayout(seed: number, width: number, height: number): FrameLayout {
-  const skyCover = new Float32Array(width * height);
-  const albedo = new Float32Array(width * height * 3);
+  // A crest per column and one texture value per pixel, not an RGB albedo and a sky cover per pixel: the camera keeps a quarter of the memory.
+  const crests = new Float64Array(width);
+  const texture = new Float32Array(width * height);
   const [crestPhase1, crestPhase2, crestPhase3, slopePhase] = [10, 11, 12, 13].map((key) => 2 * Math.PI * unitHash(seed, key)) as [number, number, number, number];
   const random = randomStream(seed);
   const skyByRow = skyAlbedoByRow(height);
@@ -136,16 +150,14 @@ export function frameLayout(seed: number, width: number, height: number): FrameL
         0.03 * Math.sin(2 * Math.PI * 1.3 * u + crestPhase1) +
         0.02 * Math.sin(2 * Math.PI * 3.7 * u + crestPhase2) +
         0.01 * Math.sin(2 * Math.PI * 9.1 * u + crestPhase3));
+    crests[x] = crest;
     for (let y = 0; y < height; y++) {
       const i = y * width + x;
-      const cover = Math.min(1, Math.max(0, crest - y));
       const slopes = 0.12 * Math.sin(x * 0.045 + 2.5 * Math.sin(y * 0.021 + slopePhase)) + 0.05 * Math.sin(x * 0.31 + y * 0.17);
-      const texture = 1 + slopes + 0.3 * (random() - 0.5);
-      for (let c = 0; c < 3; c++) albedo[i * 3 + c] = cover * skyByRow[y * 3 + c]! + (1 - cover) * RIDGE_ALBEDO[c]! * texture;
-      skyCover[i] = cover;
+      texture[i] = 1 + slopes + 0.3 * (random() - 0.5);
     }
   }
-  return { width, height, skyCover, albedo };
+  return { width, height, crest: crests, texture, skyByRow };
 }
 
 /** Weight of a point (fractions of width and height) in the camera's metering. */
@@ -173,7 +185,7 @@ export interface MeteringWeights {
 const luma = (rgb: ArrayLike<number>, i: number) => 0.2126 * rgb[i]! + 0.7152 * rgb[i + 1]! + 0.0722 * rgb[i + 2]!;
 
 export function meteringWeights(layout: FrameLayout, metering: Metering, rows: number): MeteringWeights {
-  const { width, height, albedo, skyCover } = layout;
+  const { width, height } = layout;
   const sky = new Float32Array(width * rows);
   let sum = 0;
   let weights = 0;
@@ -183,10 +195,11 @@ export function meteringWeights(layout: FrameLayout, metering: Metering, rows: n
       const weight = meteringWeight(metering, (x + 0.5) / width, (y + 0.5) / height);
       if (weight === 0) continue;
       const i = y * width + x;
-      sum += weight * luma(albedo, i * 3);
+      sum += weight * (0.2126 * albedoAt(layout, i, x, y, 0) + 0.7152 * albedoAt(layout, i, x, y, 1) + 0.0722 * albedoAt(layout, i, x, y, 2));
       weights += weight;
-      if (y < rows && skyCover[i]! > 0) {
-        sky[i] = weight * skyCover[i]!;
+      const cover = skyCoverAt(layout, x, y);
+      if (y < rows && cover > 0) {
+        sky[i] = weight * cover;
         seesSky = true;
       }
     }

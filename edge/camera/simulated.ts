@@ -3,6 +3,7 @@ import { type CaptureSettings, DEFAULT_SETTINGS, type MeterReading, type Meterin
 import { encodeJpeg } from "../../shared/image/jpeg";
 import type { CameraDriver, CapturedFrame } from "./driver";
 import {
+  albedoAt,
   autoExposure,
   cloudFactor,
   type Exposure,
@@ -19,6 +20,7 @@ import {
   sceneKelvin,
   sceneLux,
   sensorScale,
+  skyCoverAt,
   unitHash,
 } from "./scene";
 import { type SkyModel, skyLight, skyModel } from "./sky";
@@ -131,6 +133,8 @@ export class SimulatedCamera implements CameraDriver {
         bracket_ev: bracketEv,
       };
     });
+    // Each frame is rendered by now (before its first await): the sky's light need not be kept between ticks.
+    this.lastSky = null;
     return Promise.all(frames);
   }
 
@@ -146,7 +150,7 @@ export class SimulatedCamera implements CameraDriver {
   }
 
   private skyLight(scene: Scene, at: number): Float32Array {
-    if (this.lastSky?.at !== at) this.lastSky = { at, light: skyLight(this.sky, scene, at, this.lastSky?.light) };
+    if (this.lastSky?.at !== at) this.lastSky = { at, light: skyLight(this.sky, scene, at) };
     return this.lastSky.light;
   }
 
@@ -157,7 +161,8 @@ export class SimulatedCamera implements CameraDriver {
   }
 
   private render(scene: Scene, light: Float32Array, exposure: Exposure, wbKelvin: number, frameKey: number): Uint8Array {
-    const { width, height, albedo, skyCover } = this.layout;
+    const layout = this.layout;
+    const { width, height } = layout;
     const tint = kelvinRgb(scene.kelvin);
     const balance = kelvinRgb(wbKelvin);
     const base = sensorScale(scene.lux, exposure.shutter_us, exposure.gain);
@@ -180,18 +185,22 @@ export class SimulatedCamera implements CameraDriver {
     for (let i = 0; i < skyPixels; i++) {
       const a = i * 3;
       const n = a + noiseOffset;
-      const cover = skyCover[i]!;
+      const y = (i / width) | 0;
+      const x = i - y * width;
+      const cover = skyCoverAt(layout, x, y);
       write(
         i,
-        (albedo[a]! + cover * light[a]!) * scaleR + grain(n) * sigma,
-        (albedo[a + 1]! + cover * light[a + 1]!) * scaleG + grain(n + 1) * sigma,
-        (albedo[a + 2]! + cover * light[a + 2]!) * scaleB + grain(n + 2) * sigma,
+        (albedoAt(layout, i, x, y, 0) + cover * light[a]!) * scaleR + grain(n) * sigma,
+        (albedoAt(layout, i, x, y, 1) + cover * light[a + 1]!) * scaleG + grain(n + 1) * sigma,
+        (albedoAt(layout, i, x, y, 2) + cover * light[a + 2]!) * scaleB + grain(n + 2) * sigma,
       );
     }
     for (let i = skyPixels; i < width * height; i++) {
       const a = i * 3;
       const n = a + noiseOffset;
-      write(i, albedo[a]! * scaleR + grain(n) * sigma, albedo[a + 1]! * scaleG + grain(n + 1) * sigma, albedo[a + 2]! * scaleB + grain(n + 2) * sigma);
+      const y = (i / width) | 0;
+      const x = i - y * width;
+      write(i, albedoAt(layout, i, x, y, 0) * scaleR + grain(n) * sigma, albedoAt(layout, i, x, y, 1) * scaleG + grain(n + 1) * sigma, albedoAt(layout, i, x, y, 2) * scaleB + grain(n + 2) * sigma);
     }
     return rgba;
   }

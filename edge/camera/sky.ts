@@ -5,7 +5,7 @@
  * the horizon below a low sun. Deterministic from the seed and the time.
  */
 import type { FrameLayout } from "./scene";
-import { HORIZON, randomStream, skyAlbedoByRow, unitHash } from "./scene";
+import { HORIZON, randomStream, unitHash } from "./scene";
 
 /** The frame spans east (left edge) to west (right edge): a camera facing south, 180° across. */
 const FIELD_DEG = 180;
@@ -32,16 +32,16 @@ export interface SkyModel {
   horizonRow: number;
   /** Rows from the top that hold any sky. */
   rows: number;
-  /** Cloud noise in [0, 1], `texWidth` wide and periodic across it, `rows` high. */
-  clouds: Float32Array;
+  /** Cloud noise in [0, 1] as bytes (× 255: a quarter of the memory of floats), `texWidth` wide and periodic across it, `rows` high. */
+  clouds: Uint8Array;
   texWidth: number;
   /** Signed drift speed of the upper and the lower cloud layer, px/s. */
   wind: [number, number];
   seed: number;
   /** The static sky gradient's RGB by row (what the clouds cover). */
   skyByRow: Float32Array;
-  /** The layout's sky cover: pixels without sky are skipped. */
-  skyCover: Float32Array;
+  /** The layout's crest row per column: pixels below it (without sky) are skipped. */
+  crest: Float64Array;
 }
 
 export interface SunInSky {
@@ -50,7 +50,7 @@ export interface SunInSky {
 }
 
 /** Value noise, smooth and periodic across `width`: octaves of lattice noise on cells `cellX` × `cellY` px. */
-function cloudNoise(seed: number, width: number, rows: number, cellX: number, cellY: number): Float32Array {
+function cloudNoise(seed: number, width: number, rows: number, cellX: number, cellY: number): Uint8Array {
   const out = new Float32Array(width * rows);
   let amplitude = 0.5;
   let total = 0;
@@ -77,14 +77,14 @@ function cloudNoise(seed: number, width: number, rows: number, cellX: number, ce
     }
     total += amplitude;
   }
-  for (let i = 0; i < out.length; i++) out[i] /= total;
-  return out;
+  return Uint8Array.from(out, (v) => Math.round((255 * v) / total));
 }
 
 export function skyModel(seed: number, layout: FrameLayout): SkyModel {
-  const { width, height, skyCover } = layout;
+  const { width, height, crest } = layout;
+  // A row holds sky where it starts above a crest.
   let rows = 0;
-  for (let i = 0; i < skyCover.length; i++) if (skyCover[i]! > 0) rows = Math.max(rows, Math.floor(i / width) + 1);
+  for (let x = 0; x < width; x++) rows = Math.max(rows, Math.ceil(crest[x]!));
   const scale = width / 640;
   const texWidth = 2 * width;
   const speed = (key: number) => scale * (WIND_PX_PER_S[0] + (WIND_PX_PER_S[1] - WIND_PX_PER_S[0]) * unitHash(seed, key));
@@ -98,8 +98,8 @@ export function skyModel(seed: number, layout: FrameLayout): SkyModel {
     texWidth,
     wind: [direction * speed(20), direction * 0.6 * speed(21)],
     seed,
-    skyByRow: skyAlbedoByRow(height),
-    skyCover,
+    skyByRow: layout.skyByRow,
+    crest,
   };
 }
 
@@ -117,7 +117,7 @@ export function cloudThreshold(seed: number, at: number): number {
  * left as they were): 3 × width × model.rows values.
  */
 export function skyLight(model: SkyModel, sun: SunInSky, at: number, out: Float32Array = new Float32Array(3 * model.width * model.rows)): Float32Array {
-  const { width, height, rows, clouds, texWidth, wind, skyByRow, skyCover, horizonRow } = model;
+  const { width, height, rows, clouds, texWidth, wind, skyByRow, crest, horizonRow } = model;
   // Square pixels: the same degrees per pixel up as across.
   const degPerPx = FIELD_DEG / width;
   const sunX = ((sun.azimuth - 90) / FIELD_DEG) * width;
@@ -146,7 +146,7 @@ export function skyLight(model: SkyModel, sun: SunInSky, at: number, out: Float3
     // The second layer is the texture upside down (still smooth), so the two do not move as one.
     const row2 = (rows - 1 - y) * texWidth;
     for (let x = 0; x < width; x++) {
-      if (skyCover[y * width + x] === 0) continue;
+      if (y >= crest[x]!) continue;
       const dx = x - sunX;
       const d2 = dx * dx + dy * dy;
       const wide = WIDE_GLOW / (1 + d2 * wideK);
@@ -159,7 +159,7 @@ export function skyLight(model: SkyModel, sun: SunInSky, at: number, out: Float3
       if (i1 >= texWidth) i1 -= texWidth;
       let i2 = x + offset2;
       if (i2 >= texWidth) i2 -= texWidth;
-      const n = 0.65 * clouds[row1 + i1]! + 0.35 * clouds[row2 + i2]!;
+      const n = (0.65 * clouds[row1 + i1]! + 0.35 * clouds[row2 + i2]!) / 255;
       const o = (y * width + x) * 3;
       if (n <= threshold) {
         out[o] = clearR;

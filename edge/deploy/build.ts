@@ -52,11 +52,14 @@ mkdirSync(buildDir, { recursive: true });
 const migrations = join(ROOT, "migrations", "edge");
 const tags = readdirSync(migrations).filter((f) => f.endsWith(".sql")).map((f) => f.slice(0, -4)).sort();
 const rel = (p: string) => `./${relative(buildDir, p)}`;
+// The JIT policy is set before the agent's modules load: a runtime call, so the release bundle the launcher runs has it too.
 const entry = [
+  `import { AGENT_JIT_POLICY } from "${rel(join(ROOT, "edge", "memory.ts"))}";`,
   `import { registerEmbeddedMigrations } from "${rel(join(ROOT, "shared", "sqlite.ts"))}";`,
   `import { setAgentVersion } from "${rel(join(ROOT, "edge", "version.ts"))}";`,
   `import journal from "${rel(join(migrations, "meta", "_journal.json"))}";`,
   ...tags.map((tag, i) => `import m${i} from "${rel(join(migrations, `${tag}.sql`))}" with { type: "text" };`),
+  `Bun.unsafe.setJITPolicy(AGENT_JIT_POLICY);`,
   `registerEmbeddedMigrations("edge", journal, { ${tags.map((tag, i) => `${JSON.stringify(tag)}: m${i}`).join(", ")} });`,
   ...(values.version ? [`setAgentVersion(${JSON.stringify(values.version)});`] : []),
   `await import("${rel(join(ROOT, "edge", "main.ts"))}");`,

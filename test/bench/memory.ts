@@ -3,7 +3,9 @@
  * compiled Bun + Elysia server started in the same run: RSS idle (plan loaded,
  * nothing due), RSS while capturing at a fast tick with image sync sending
  * thumbnails and full images to a real hub, and the high-water mark (VmHWM);
- * with the simulated camera, and with the rpicam driver a Pi runs.
+ * with the simulated camera, and with the rpicam driver a Pi runs. The agent starts with
+ * the runtime settings the systemd unit gives it on a Pi (unitRuntimeEnv); a row shows the
+ * bare server with them too, so what they buy on their own is in view.
  * `bun test/bench/memory.ts [--quick]` runs it alone (SKYLAPSE_BENCH_AGENT=PATH: of that build).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -15,6 +17,17 @@ import { benchConfig } from "./records";
 const ROOT = join(import.meta.dir, "..", "..");
 const MB = 1024;
 const TARGET = process.arch === "arm64" ? "bun-linux-arm64" : "bun-linux-x64";
+
+/**
+ * The unit's `Environment=` settings for the runtime (allocator, JavaScriptCore), not the
+ * agent's own SKYLAPSE_* ones: what the agent on a Pi runs with, whether from the launcher
+ * or as the single-file executable.
+ */
+export function unitRuntimeEnv(unit = readFileSync(join(ROOT, "edge/deploy/skylapse-agent.service"), "utf8")): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [, name, value] of unit.matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/gm)) if (!name!.startsWith("SKYLAPSE_")) env[name!] = value!;
+  return env;
+}
 
 /** VmRSS and VmHWM of a process, MB. */
 export function memoryOf(pid: number): { rss: number; hwm: number } {
@@ -63,12 +76,14 @@ export async function agentMemory(captureSeconds: number, driver: "simulated" | 
   const realUntilFirstTick = Date.parse(clock.anchor) + (leadSeconds * 1000) / speed;
   let hub: StartedHub | undefined;
   let agent: StartedAgent | undefined;
+  const runtimeEnv = unitRuntimeEnv();
   const bare = Bun.spawn([bareBinary], { stdout: "ignore", stderr: "ignore" });
+  const bareTuned = Bun.spawn([bareBinary], { stdout: "ignore", stderr: "ignore", env: { ...process.env, ...runtimeEnv } });
   try {
     hub = await startHub({ config: benchConfig, clock });
     // rpicam: the driver a Pi runs, with the test fixture standing in for rpicam-still (its processes are not the agent's memory).
     const env: Record<string, string> = driver === "rpicam" ? { SKYLAPSE_CAMERA_DRIVER: "rpicam", SKYLAPSE_RPICAM_BIN: join(ROOT, "test/fixtures/rpicam-still") } : {};
-    agent = await startAgent({ cameraId: "bench_cam", hub, clock, command: [agentBinary], env });
+    agent = await startAgent({ cameraId: "bench_cam", hub, clock, command: [agentBinary], env: { ...env, ...runtimeEnv } });
     await waitFor("the plan", async () => (await agent!.json("/status")).next_capture, 10_000, 100);
     await Bun.sleep(realUntilFirstTick - Date.now() - 500);
     const idle = memoryOf(agent.proc.pid);
@@ -82,13 +97,15 @@ export async function agentMemory(captureSeconds: number, driver: "simulated" | 
     }
     const end = memoryOf(agent.proc.pid);
     const bareMem = memoryOf(bare.pid);
+    const bareTunedMem = memoryOf(bareTuned.pid);
     const status = await agent.json("/status");
     const late = samples.slice(Math.floor(samples.length / 2)).sort((a, b) => a - b);
     const capturing = late[Math.floor(late.length / 2)]!;
     const sent = status.image_sync?.sent_since_start ?? { thumbnails: 0, images: 0 };
     const what = `${status.captures.captured} frames, ${sent.thumbnails} thumbnails + ${sent.images} images sent`;
+    const settings = Object.entries(runtimeEnv).map(([k, v]) => `${k}=${v}`).join(" ");
     const beside = (metric: string, value: number, baseline: number, baselineName = "bare compiled Bun + Elysia, RSS") => ({
-      metric: driver === "simulated" ? metric : metric.replace("compiled agent", "compiled agent (rpicam driver)"),
+      metric: (driver === "simulated" ? metric : metric.replace("compiled agent", "compiled agent (rpicam driver)")).replace("compiled agent", `compiled agent (the unit's ${settings})`),
       value,
       baseline,
       unit: "MB",
@@ -98,10 +115,16 @@ export async function agentMemory(captureSeconds: number, driver: "simulated" | 
       beside("compiled agent RSS idle, MB", idle.rss, bareMem.rss),
       beside(`compiled agent RSS capturing (${what}), MB`, capturing, bareMem.rss, "bare compiled Bun + Elysia, RSS (goal: +40 MB at most)"),
       beside("compiled agent RSS high-water mark (VmHWM), MB", end.hwm, bareMem.hwm, "bare compiled Bun + Elysia, VmHWM"),
-      ...(driver === "simulated" ? [beside("compiled agent VmHWM before the first tick, MB", idleHwm, bareMem.hwm, "bare compiled Bun + Elysia, VmHWM")] : []),
+      ...(driver === "simulated"
+        ? [
+            beside("compiled agent VmHWM before the first tick, MB", idleHwm, bareMem.hwm, "bare compiled Bun + Elysia, VmHWM"),
+            { metric: `bare compiled Bun + Elysia RSS with the unit's ${settings}, MB`, value: bareTunedMem.rss, baseline: bareMem.rss, unit: "MB", baselineName: "the same without them" },
+          ]
+        : []),
     ];
   } finally {
     bare.kill();
+    bareTuned.kill();
     await agent?.stop();
     await hub?.stop();
   }

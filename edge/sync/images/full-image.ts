@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { ImageUploadState, MAX_IMAGE_CHUNK_BYTES } from "../../../shared/contracts/sync";
 import { statusOf } from "../../hub-client";
 import { type Capture, capturePath, type UploadRun } from "./uploads";
@@ -9,24 +8,34 @@ async function uploadState(run: UploadRun, path: string): Promise<ImageUploadSta
   return run.deps.hub.decode(what, await run.send(what, path, {}), ImageUploadState);
 }
 
+/** A file's SHA-256, read in pieces: a full frame is megabytes. */
+async function sha256Of(file: Blob): Promise<string> {
+  const hasher = new Bun.CryptoHasher("sha256");
+  for await (const piece of file.stream()) hasher.update(piece);
+  return hasher.digest("hex");
+}
+
 /**
  * One capture's full image in chunks, from where the hub's copy ends: any
  * interruption (agent or hub restart, a dropped link) resumes at the last stored
  * byte. Stops between chunks when records wait (the hub keeps what it has).
+ * The file is read a chunk at a time (a recorded image is never rewritten), so
+ * a frame of many megabytes is never whole in memory.
  */
 export async function uploadFullImage(run: UploadRun, { seq, record }: Capture): Promise<void> {
   const { deps, status } = run;
   const path = capturePath(record, "image");
   let state = await uploadState(run, path);
   if (state.complete) return run.mark(seq, "image");
-  let bytes: Uint8Array;
+  const file = Bun.file(deps.images.pathOf(record.image!.file));
+  let sha256: string;
   try {
-    bytes = readFileSync(deps.images.pathOf(record.image!.file));
+    sha256 = await sha256Of(file);
   } catch (e) {
     run.strike(record.id, (e as Error).message, true);
     return;
   }
-  if (bytes.length !== record.image!.bytes || new Bun.CryptoHasher("sha256").update(bytes).digest("hex") !== record.image!.sha256) {
+  if (file.size !== record.image!.bytes || sha256 !== record.image!.sha256) {
     // The file here no longer matches its record: the hub would refuse it every time.
     run.strike(record.id, "the local file does not match its record's sha256", true);
     return;
@@ -37,7 +46,7 @@ export async function uploadFullImage(run: UploadRun, { seq, record }: Capture):
     // Records first: stop between chunks when some are queued; the hub keeps what it has.
     if (run.yieldToRecords()) return;
     const offset = state.bytes_received;
-    const chunk = bytes.subarray(offset, Math.min(bytes.length, offset + chunkBytes));
+    const chunk = await file.slice(offset, Math.min(file.size, offset + chunkBytes)).bytes();
     await run.budget.ready(run.stopping);
     if (!run.running()) return;
     try {

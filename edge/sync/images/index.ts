@@ -37,6 +37,8 @@ export interface ImageSyncDeps {
   chunkBytes: number;
   /** A capture whose picture will not be sent until the next start (or ever, without a thumbnail), and why. */
   onSetAside?: (captureId: string, why: string) => void;
+  /** After a round that sent something (its file reads and replies are garbage now): the agent's GarbageCollector. */
+  afterWork?: () => void;
 }
 
 export interface ImageSyncStatus {
@@ -112,7 +114,8 @@ export class ImageSync {
       try {
         const worked = await this.step();
         this.status.failures = 0;
-        if (!worked) waitMs = IDLE_MS;
+        if (worked) this.deps.afterWork?.();
+        else waitMs = IDLE_MS;
       } catch (e) {
         // Passing trouble (the hub unreachable, a 5xx): retried with backoff, shown in /status until an exchange succeeds.
         this.status.failures++;

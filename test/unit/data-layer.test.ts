@@ -22,8 +22,6 @@ const KNOWN_EXCEPTIONS = new Set([
   "agents/log-gaps.ts",
   "agents/service.ts",
   "fleet/service.ts",
-  "health/service.ts",
-  "images/service.ts",
 ]);
 
 /** Value imports (not `import type`, not only `type X` specifiers) of a module matching `from`. */

@@ -1,11 +1,10 @@
-import { and, asc, eq, gte, lt } from "drizzle-orm";
 import type { DeviceHealth } from "../../shared/contracts/health";
 import { notFound } from "../../shared/http";
 import { isBusy } from "../../shared/sqlite";
 import type { HubDb } from "../db/client";
 import { databaseLocked } from "../db/locks";
-import { cameras, healthBuckets } from "../db/schema";
-import { BUCKET_MS, type BucketMetrics, bucketStart, gaugeSamples, type GaugeSample, HEALTH_METRICS, healthMetrics, healthNow, KEEP_MS, mergeBucket } from "./compute";
+import { BUCKET_MS, bucketStart, gaugeSamples, type GaugeSample, HEALTH_METRICS, healthMetrics, healthNow, KEEP_MS, mergeBucket } from "./compute";
+import { cameraLastReport, camerasObserved, dropHealthBefore, healthBucket, healthBucketsIn, saveHealthBucket } from "./data";
 
 /**
  * One poll's health into its 5-minute bucket (read, merge in compute, write). A
@@ -13,15 +12,9 @@ import { BUCKET_MS, type BucketMetrics, bucketStart, gaugeSamples, type GaugeSam
  */
 export async function recordHealth(db: HubDb, cameraId: string, health: DeviceHealth, now: number): Promise<void> {
   const at = bucketStart(now);
-  const key = and(eq(healthBuckets.cameraId, cameraId), eq(healthBuckets.bucketAt, at));
-  const [held] = await db.select({ samples: healthBuckets.samples, metrics: healthBuckets.metrics }).from(healthBuckets).where(key);
-  const metrics = mergeBucket((held?.metrics as BucketMetrics | undefined) ?? null, healthMetrics(health));
-  const samples = (held?.samples ?? 0) + 1;
-  await db
-    .insert(healthBuckets)
-    .values({ cameraId, bucketAt: at, samples, metrics })
-    .onConflictDoUpdate({ target: [healthBuckets.cameraId, healthBuckets.bucketAt], set: { samples, metrics } });
-  if (!held) await db.delete(healthBuckets).where(and(eq(healthBuckets.cameraId, cameraId), lt(healthBuckets.bucketAt, now - KEEP_MS)));
+  const held = await healthBucket(db, cameraId, at);
+  await saveHealthBucket(db, cameraId, at, (held?.samples ?? 0) + 1, mergeBucket(held?.metrics ?? null, healthMetrics(health)));
+  if (!held) await dropHealthBefore(db, cameraId, now - KEEP_MS);
 }
 
 /**
@@ -37,20 +30,16 @@ export function recordHealthSoon(db: HubDb, cameraId: string, health: DeviceHeal
 
 /** A camera's buckets over [from, to), oldest first, and the health its last poll reported. */
 export async function healthHistory(db: HubDb, cameraId: string, from: number, to: number) {
-  const [camera] = await db.select({ observed: cameras.observed, lastContactAt: cameras.lastContactAt }).from(cameras).where(eq(cameras.id, cameraId));
+  const camera = await cameraLastReport(db, cameraId);
   if (!camera) throw notFound(`camera ${cameraId}`);
-  const rows = await db
-    .select({ at: healthBuckets.bucketAt, samples: healthBuckets.samples, metrics: healthBuckets.metrics })
-    .from(healthBuckets)
-    .where(and(eq(healthBuckets.cameraId, cameraId), gte(healthBuckets.bucketAt, bucketStart(from)), lt(healthBuckets.bucketAt, to)))
-    .orderBy(asc(healthBuckets.bucketAt));
+  const rows = await healthBucketsIn(db, cameraId, bucketStart(from), to);
   return {
     camera_id: cameraId,
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
     bucket_seconds: BUCKET_MS / 1000,
     metrics: HEALTH_METRICS,
-    buckets: rows.map((r) => ({ at: new Date(r.at).toISOString(), samples: r.samples, metrics: r.metrics as BucketMetrics })),
+    buckets: rows.map((r) => ({ at: new Date(r.at).toISOString(), samples: r.samples, metrics: r.metrics })),
     latest: latestHealth(camera.observed?.health, camera.lastContactAt),
   };
 }
@@ -62,6 +51,6 @@ function latestHealth(health: DeviceHealth | undefined, lastContactAt: number | 
 
 /** Gauges of every camera's last reported health, for /metrics (hub/metrics renders them). */
 export async function healthGauges(db: HubDb): Promise<GaugeSample[]> {
-  const rows = await db.select({ id: cameras.id, observed: cameras.observed }).from(cameras).orderBy(asc(cameras.id));
+  const rows = await camerasObserved(db);
   return gaugeSamples(rows.map((r) => ({ id: r.id, health: r.observed?.health })));
 }

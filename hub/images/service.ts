@@ -1,32 +1,22 @@
-import { and, eq, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import type { CaptureRecord, ImageUploadState } from "../../shared/contracts/sync";
 import { MAX_IMAGE_CHUNK_BYTES, MAX_THUMBNAIL_BYTES } from "../../shared/contracts/sync";
 import { HttpError, notFound, tooLarge } from "../../shared/http";
-import { type HubDb, isPostgres } from "../db/client";
-import { inGroupCommit } from "../db/group-commit";
-import { preparedOnce } from "../db/prepared";
-import { captureImages, captures } from "../db/schema";
+import type { HubDb } from "../db/client";
 import { type ImageStorage, imageKey, OffsetMismatch } from "../storage";
 import { storedResponse } from "../storage/serve";
+import {
+  captureRecord,
+  fullImagesPlannedBefore,
+  heldPictures,
+  markFullImagePurged,
+  markThumbnailPurged,
+  type PictureOwner,
+  savePictures,
+  saveThumbnail,
+  thumbnailsPlannedBefore,
+} from "./data";
 
 const DAY_MS = 86_400_000;
-
-// Prepared once: every thumbnail upload runs them.
-const recordLookup = preparedOnce((db) =>
-  db
-    .select({ record: captures.record })
-    .from(captures)
-    .where(and(eq(captures.id, sql.placeholder("capture")), eq(captures.cameraId, sql.placeholder("camera"))))
-    .prepare(),
-);
-const thumbnailUpsert = preparedOnce((db) => {
-  const excluded = (column: { name: string }) => sql`excluded.${sql.identifier(column.name)}`;
-  return db
-    .insert(captureImages)
-    .values({ captureId: sql.placeholder("capture"), cameraId: sql.placeholder("camera"), plannedAt: sql.placeholder("plannedAt"), thumbnailBytes: sql.placeholder("bytes"), thumbnailAt: sql.placeholder("at"), thumbnailPurgedAt: null })
-    .onConflictDoUpdate({ target: captureImages.captureId, set: { thumbnailBytes: excluded(captureImages.thumbnailBytes), thumbnailAt: excluded(captureImages.thumbnailAt), thumbnailPurgedAt: null } })
-    .prepare();
-});
 
 export interface ImageRetention {
   /** Days of full-resolution images to keep, by capture time (null: forever). */
@@ -69,9 +59,9 @@ export class CaptureImages {
 
   /** The record of this camera's capture, or 404: a picture is only taken for a record the hub holds. */
   private async record(cameraId: string, captureId: string): Promise<CaptureRecord> {
-    const [row] = await recordLookup(this.db).execute({ capture: captureId, camera: cameraId });
-    if (!row) throw notFound(`capture ${captureId} of camera ${cameraId}`);
-    return row.record;
+    const record = await captureRecord(this.db, cameraId, captureId);
+    if (!record) throw notFound(`capture ${captureId} of camera ${cameraId}`);
+    return record;
   }
 
   private async withImage(cameraId: string, captureId: string): Promise<CaptureRecord & { image: NonNullable<CaptureRecord["image"]> }> {
@@ -80,29 +70,13 @@ export class CaptureImages {
     return record as CaptureRecord & { image: NonNullable<CaptureRecord["image"]> };
   }
 
-  private async row(captureId: string) {
-    return (await this.db.select().from(captureImages).where(eq(captureImages.captureId, captureId)))[0] ?? null;
-  }
-
-  private async upsert(cameraId: string, record: CaptureRecord, set: Partial<typeof captureImages.$inferInsert>): Promise<void> {
-    await inGroupCommit(this.db, (tx) =>
-      tx
-        .insert(captureImages)
-        .values({ captureId: record.id, cameraId, plannedAt: Date.parse(record.planned_at), ...set })
-        .onConflictDoUpdate({ target: captureImages.captureId, set }),
-    );
-  }
-
   async putThumbnail(cameraId: string, captureId: string, bytes: Uint8Array, now: number): Promise<{ bytes: number }> {
     const record = await this.withImage(cameraId, captureId);
     if (bytes.length > MAX_THUMBNAIL_BYTES) throw tooLarge(MAX_THUMBNAIL_BYTES);
     if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) throw new HttpError(422, "not_jpeg", "a thumbnail must be a JPEG");
     return this.serial(`t:${captureId}`, async () => {
       await this.storage.put(imageKey(cameraId, captureId, "thumbnail"), bytes);
-      const row = { capture: record.id, camera: cameraId, plannedAt: Date.parse(record.planned_at), bytes: bytes.length, at: now };
-      // One statement is atomic alone: on PostgreSQL it needs no transaction (nor the hub-wide write lock), on SQLite it shares the group's WAL fsync.
-      const upsert = (db: HubDb) => thumbnailUpsert(db).execute(row);
-      await (isPostgres(this.db) ? upsert(this.db) : inGroupCommit(this.db, upsert));
+      await saveThumbnail(this.db, owner(cameraId, record), bytes.length, now);
       return { bytes: bytes.length };
     });
   }
@@ -119,7 +93,7 @@ export class CaptureImages {
     await this.serial(`i:${captureId}`, async () => {
       await this.storage.put(imageKey(cameraId, captureId, "full"), jpeg);
       await this.storage.put(imageKey(cameraId, captureId, "thumbnail"), thumbnail);
-      await this.upsert(cameraId, record, { imageBytes: jpeg.length, imageCompleteAt: now, imagePurgedAt: null, thumbnailBytes: thumbnail.length, thumbnailAt: now, thumbnailPurgedAt: null });
+      await savePictures(this.db, owner(cameraId, record), { imageBytes: jpeg.length, imageCompleteAt: now, imagePurgedAt: null, thumbnailBytes: thumbnail.length, thumbnailAt: now, thumbnailPurgedAt: null });
     });
   }
 
@@ -130,7 +104,7 @@ export class CaptureImages {
 
   private async stateOf(cameraId: string, record: CaptureRecord & { image: NonNullable<CaptureRecord["image"]> }): Promise<ImageUploadState> {
     // Complete stays complete after hub retention removed the bytes: the agent need not send them again.
-    if ((await this.row(record.id))?.imageCompleteAt != null) return { bytes_received: record.image.bytes, complete: true };
+    if ((await heldPictures(this.db, record.id))?.imageCompleteAt != null) return { bytes_received: record.image.bytes, complete: true };
     return { bytes_received: (await this.storage.size(imageKey(cameraId, record.id, "partial"))) ?? 0, complete: false };
   }
 
@@ -168,7 +142,7 @@ export class CaptureImages {
         throw new HttpError(422, "hash_mismatch", `capture ${captureId}'s image does not match the record's sha256 (got ${actual}); the upload was discarded, start again at 0`);
       }
       await this.storage.move(partial, imageKey(cameraId, captureId, "full"));
-      await this.upsert(cameraId, record, { imageBytes: total, imageCompleteAt: now, imagePurgedAt: null });
+      await savePictures(this.db, owner(cameraId, record), { imageBytes: total, imageCompleteAt: now, imagePurgedAt: null });
       return { bytes_received: total, complete: true };
     });
   }
@@ -183,7 +157,7 @@ export class CaptureImages {
   /** The stored thumbnail for the operator API, or 404. */
   async thumbnail(cameraId: string, captureId: string): Promise<{ stream: ReadableStream<Uint8Array>; bytes: number }> {
     await this.record(cameraId, captureId);
-    const row = await this.row(captureId);
+    const row = await heldPictures(this.db, captureId);
     const stream = row?.thumbnailAt != null && row.thumbnailPurgedAt == null ? await this.storage.read(imageKey(cameraId, captureId, "thumbnail")) : null;
     if (!stream) throw notFound(`thumbnail of capture ${captureId}`);
     return { stream, bytes: row!.thumbnailBytes ?? 0 };
@@ -192,7 +166,7 @@ export class CaptureImages {
   /** The full image (or a byte range of it) for the operator API, or 404 while it has not arrived (or was removed). */
   async image(cameraId: string, captureId: string, rangeHeader: string | null): Promise<Response> {
     const record = await this.withImage(cameraId, captureId);
-    const row = await this.row(captureId);
+    const row = await heldPictures(this.db, captureId);
     if (row?.imageCompleteAt == null || row.imagePurgedAt != null) throw notFound(`full image of capture ${captureId}`);
     const headers = { "content-type": "image/jpeg", etag: `"${record.image.sha256}"`, "cache-control": "private, max-age=31536000, immutable" };
     return storedResponse(this.storage, imageKey(cameraId, captureId, "full"), record.image.bytes, rangeHeader, headers, `full image of capture ${captureId}`);
@@ -203,24 +177,16 @@ export class CaptureImages {
     let full = 0;
     let thumbnails = 0;
     if (policy.keepFullDays !== null) {
-      const rows = await this.db
-        .select({ captureId: captureImages.captureId, cameraId: captureImages.cameraId })
-        .from(captureImages)
-        .where(and(isNotNull(captureImages.imageCompleteAt), isNull(captureImages.imagePurgedAt), lt(captureImages.plannedAt, now - policy.keepFullDays * DAY_MS)));
-      for (const r of rows) {
+      for (const r of await fullImagesPlannedBefore(this.db, now - policy.keepFullDays * DAY_MS)) {
         // The row first: a crash in between leaves a stray file, never a row pointing at nothing.
-        await this.db.update(captureImages).set({ imagePurgedAt: now }).where(eq(captureImages.captureId, r.captureId));
+        await markFullImagePurged(this.db, r.captureId, now);
         await this.storage.delete(imageKey(r.cameraId, r.captureId, "full"));
         full++;
       }
     }
     if (policy.keepThumbnailsDays !== null) {
-      const rows = await this.db
-        .select({ captureId: captureImages.captureId, cameraId: captureImages.cameraId })
-        .from(captureImages)
-        .where(and(isNotNull(captureImages.thumbnailAt), isNull(captureImages.thumbnailPurgedAt), lt(captureImages.plannedAt, now - policy.keepThumbnailsDays * DAY_MS)));
-      for (const r of rows) {
-        await this.db.update(captureImages).set({ thumbnailPurgedAt: now }).where(eq(captureImages.captureId, r.captureId));
+      for (const r of await thumbnailsPlannedBefore(this.db, now - policy.keepThumbnailsDays * DAY_MS)) {
+        await markThumbnailPurged(this.db, r.captureId, now);
         await this.storage.delete(imageKey(r.cameraId, r.captureId, "thumbnail"));
         thumbnails++;
       }
@@ -229,3 +195,7 @@ export class CaptureImages {
   }
 }
 
+/** Whose pictures a record's are: the capture, its camera and when it was planned. */
+function owner(cameraId: string, record: CaptureRecord): PictureOwner {
+  return { captureId: record.id, cameraId, plannedAt: Date.parse(record.planned_at) };
+}

@@ -19,8 +19,6 @@ const isDataModule = (path: string) =>
  */
 const KNOWN_EXCEPTIONS = new Set([
   "fleet/service.ts",
-  "health/service.ts",
-  "images/service.ts",
 ]);
 
 /** Value imports (not `import type`, not only `type X` specifiers) of a module matching `from`. */

@@ -1,3 +1,4 @@
+import { formatWithOptions } from "node:util";
 import { type LogLine, MAX_LOG_LINE_CHARS } from "../../shared/contracts/diagnostics";
 
 /** Lines kept by default: the last few hours of a quiet agent, minutes of a troubled one. */
@@ -39,17 +40,10 @@ export function teeConsole(ring: LogRing): () => void {
     originals.set(method, original);
     console[method] = (...args: unknown[]) => {
       original(...args);
-      ring.push(LEVELS[method], logText(args));
+      ring.push(LEVELS[method], formatWithOptions({ colors: false, depth: 4 }, ...args));
     };
   }
   return () => {
     for (const [method, original] of originals) console[method] = original;
   };
-}
-
-/** A console call's line as node's util.format would make it, without loading node:util (megabytes on the agent). */
-function logText(args: unknown[]): string {
-  return args
-    .map((arg) => (typeof arg === "string" ? arg : arg instanceof Error ? (arg.stack ?? String(arg)) : Bun.inspect(arg, { colors: false, depth: 4, compact: true })))
-    .join(" ");
 }

@@ -27,7 +27,6 @@ import { DesiredStore } from "./sync/desired";
 import { AgentCredentials } from "./sync/enroll";
 import { ImageSync } from "./sync/images";
 import { SyncLoop, type SyncStatus } from "./sync/service";
-import { parsePublicKey } from "../shared/release/signing";
 import { Install } from "./update/install";
 import { Updater } from "./update/service";
 import { agentVersion } from "./version";
@@ -288,7 +287,7 @@ export function createAgent(env: AgentEnv, processClock: Clock, options: AgentOp
           install: new Install(env.SKYLAPSE_INSTALL_DIR),
           arch: process.arch,
           running: agentVersion(),
-          publicKey: env.SKYLAPSE_RELEASE_PUBKEY ? parsePublicKey(env.SKYLAPSE_RELEASE_PUBKEY) : null,
+          publicKey: env.SKYLAPSE_RELEASE_PUBKEY ?? null,
           hub: hub!,
           desired,
           meta: metaStore,

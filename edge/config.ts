@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { parsePublicKey } from "../shared/release/signing";
+import { publicKeyBytes } from "../shared/release/public-key";
 import { hasStoredToken } from "./sync/enroll";
 
 const Int = (min: number, max: number, what = "an integer") =>
@@ -58,7 +58,7 @@ export const AgentEnv = v.pipe(
         v.string(),
         v.check((s) => {
           try {
-            parsePublicKey(s);
+            publicKeyBytes(s);
             return true;
           } catch {
             return false;

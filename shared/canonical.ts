@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 
 /** JSON with object keys sorted at every level, so equal content gives equal text. */
 export function canonicalJson(value: unknown): string {
@@ -19,7 +18,7 @@ function sortKeys(value: unknown): unknown {
 }
 
 export function sha256(text: string | Uint8Array): string {
-  return createHash("sha256").update(text).digest("hex");
+  return new Bun.CryptoHasher("sha256").update(text).digest("hex");
 }
 
 export function contentChecksum(value: unknown): string {

@@ -1,5 +1,4 @@
 import { Elysia } from "elysia";
-import { timingSafeEqual } from "node:crypto";
 import { z, ZodError } from "zod";
 import { describeZodError } from "./env";
 import { isBusy } from "./sqlite";
@@ -81,7 +80,7 @@ export function jsonTooDeep(text: string, max = MAX_JSON_DEPTH): boolean {
 export function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
 }
 
 const sizeText = (bytes: number) => (bytes < 1024 * 1024 ? `${Math.round(bytes / 1024)} KiB` : `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`);

@@ -1,7 +1,7 @@
 import { Database } from "bun:sqlite";
-import { createHash } from "node:crypto";
 import { drizzle } from "drizzle-orm/bun-sqlite";
-import { readMigrationFiles, type MigrationMeta } from "drizzle-orm/migrator";
+import type { MigrationMeta } from "drizzle-orm/migrator";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const MIGRATIONS_ROOT = join(import.meta.dir, "..", "migrations");
@@ -9,24 +9,35 @@ export const MIGRATIONS_ROOT = join(import.meta.dir, "..", "migrations");
 type Part = "hub" | "hub-pg" | "edge";
 const embedded = new Map<Part, MigrationMeta[]>();
 
+type Journal = { entries: { tag: string; when: number; breakpoints: boolean }[] };
+
+/**
+ * The migrations as drizzle's readMigrationFiles makes them (same split and hash), without
+ * its module: that one loads node:crypto, megabytes an agent would carry for nothing.
+ */
+function migrationsOf(part: Part, journal: Journal, sqlOf: (tag: string) => string | undefined): MigrationMeta[] {
+  return journal.entries.map((entry) => {
+    const query = sqlOf(entry.tag);
+    if (query === undefined) throw new Error(`migration ${part}/${entry.tag} is missing`);
+    return { sql: query.split("--> statement-breakpoint"), bps: entry.breakpoints, folderMillis: entry.when, hash: new Bun.CryptoHasher("sha256").update(query).digest("hex") };
+  });
+}
+
 /**
  * A single-file build (bun build --compile) has no migrations folder: its entry
- * registers the migrations' text, read the way drizzle reads the folder.
+ * registers the migrations' text.
  */
-export function registerEmbeddedMigrations(part: Part, journal: { entries: { tag: string; when: number; breakpoints: boolean }[] }, sql: Record<string, string>): void {
-  embedded.set(
-    part,
-    journal.entries.map((entry) => {
-      const query = sql[entry.tag];
-      if (query === undefined) throw new Error(`embedded migration ${part}/${entry.tag} is missing`);
-      return { sql: query.split("--> statement-breakpoint"), bps: entry.breakpoints, folderMillis: entry.when, hash: createHash("sha256").update(query).digest("hex") };
-    }),
-  );
+export function registerEmbeddedMigrations(part: Part, journal: Journal, sql: Record<string, string>): void {
+  embedded.set(part, migrationsOf(part, journal, (tag) => sql[tag]));
 }
 
 /** The migrations this build carries (embedded in a single-file build, else the folder's). */
 export function bundledMigrations(part: Part): MigrationMeta[] {
-  return embedded.get(part) ?? readMigrationFiles({ migrationsFolder: join(MIGRATIONS_ROOT, part) });
+  const cached = embedded.get(part);
+  if (cached) return cached;
+  const folder = join(MIGRATIONS_ROOT, part);
+  const journal = JSON.parse(readFileSync(join(folder, "meta", "_journal.json"), "utf8")) as Journal;
+  return migrationsOf(part, journal, (tag) => readFileSync(join(folder, `${tag}.sql`), "utf8"));
 }
 
 /** How long a statement waits for another process's lock before SQLITE_BUSY, unless the caller asks otherwise. */

@@ -3,7 +3,6 @@
  * metadata it writes, and turns every way that can fail into a CameraError with a reason. The mapping from
  * settings to options lives in `rpicam-args.ts`.
  */
-import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -231,7 +230,7 @@ export class RpicamCamera implements CameraDriver {
       mkdirSync(this.workDir, { recursive: true });
       this.workDirMade = true;
     }
-    return join(this.workDir, `rpicam-${randomUUID()}.${ext}`);
+    return join(this.workDir, `rpicam-${crypto.randomUUID()}.${ext}`);
   }
 
   private size(): { width?: number; height?: number } {

@@ -5,7 +5,6 @@
  * the agent keeps capturing meanwhile, and the sync loop starts once a token is
  * held.
  */
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { durableWrite } from "../../shared/durable-file";
@@ -25,7 +24,7 @@ export const hasStoredToken = (dataDir: string) => existsSync(storedTokenPath(da
 /** The hub hashes codes in this form: case, spaces and dashes do not matter; O, I, L read as 0, 1, 1. */
 function codeFingerprint(code: string): string {
   const normal = code.toUpperCase().replace(/[\s-]/g, "").replace(/O/g, "0").replace(/[IL]/g, "1");
-  return createHash("sha256").update(`enroll:${normal}`).digest("hex");
+  return new Bun.CryptoHasher("sha256").update(`enroll:${normal}`).digest("hex");
 }
 
 export interface CredentialOptions {

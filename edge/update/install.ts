@@ -5,12 +5,8 @@
  * partial downloads; `trial` names a version on trial, `update-failed` the launcher's
  * report of one it rolled back.
  */
-import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
 import type { ReleaseManifest } from "../../shared/contracts/release";
 import { durableWrite, fsyncDir } from "../../shared/durable-file";
 
@@ -18,9 +14,11 @@ export type Slot = "a" | "b";
 
 /** Unpacks a gzip file into `dest` (mode `mode`), returning the unpacked bytes' sha256. */
 export async function gunzipTo(src: string, dest: string, mode = 0o644): Promise<string> {
-  const hash = createHash("sha256");
+  // Loaded here, for the rare install: node:stream and node:zlib cost megabytes an agent keeps otherwise.
+  const [{ Transform }, { pipeline }, { createGunzip }] = await Promise.all([import("node:stream"), import("node:stream/promises"), import("node:zlib")]);
+  const hash = new Bun.CryptoHasher("sha256");
   const tee = new Transform({
-    transform(chunk: Buffer, _enc, done) {
+    transform(chunk: Buffer, _enc: unknown, done: (error: null, chunk: Buffer) => void) {
       hash.update(chunk);
       done(null, chunk);
     },

@@ -1,8 +1,7 @@
-import { createHash, type KeyObject } from "node:crypto";
 import { createReadStream, rmSync } from "node:fs";
 import type { Clock } from "../../shared/clock";
 import type { AgentUpdateState, ReleaseArtifact, SignedManifest, UpdateOutcome } from "../../shared/contracts/release";
-import { manifestSignedBy } from "../../shared/release/signing";
+import { manifestSignedBy } from "../../shared/release/public-key";
 import type { MetaStore } from "../capture/log";
 import type { Incidents } from "../incidents";
 import type { DesiredStore } from "../sync/desired";
@@ -21,7 +20,8 @@ export interface UpdaterDeps {
   arch: string;
   running: string;
   /** SKYLAPSE_RELEASE_PUBKEY: the only key whose releases this agent runs. */
-  publicKey: KeyObject | null;
+  /** SKYLAPSE_RELEASE_PUBKEY, checked by the config. */
+  publicKey: string | null;
   /** The agent's one client to the hub (downloads are ranged GETs through it). */
   hub: HubClient;
   desired: DesiredStore;
@@ -49,7 +49,7 @@ interface Saved {
 class Refused extends Error {}
 
 async function fileSha256(path: string): Promise<string> {
-  const hash = createHash("sha256");
+  const hash = new Bun.CryptoHasher("sha256");
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest("hex");
 }
@@ -183,7 +183,7 @@ export class Updater {
   private async install(install: Install, signed: SignedManifest): Promise<void> {
     const m = signed.manifest;
     if (!this.deps.publicKey) throw new Refused("SKYLAPSE_RELEASE_PUBKEY is not set, so no release can be trusted");
-    if (!manifestSignedBy(signed, this.deps.publicKey)) throw new Refused("its manifest is not signed by the key in SKYLAPSE_RELEASE_PUBKEY");
+    if (!(await manifestSignedBy(signed, this.deps.publicKey))) throw new Refused("its manifest is not signed by the key in SKYLAPSE_RELEASE_PUBKEY");
     const full = !install.hasRuntime(m.runtime.unpacked_sha256);
     if (this.saved.progress?.version !== m.version) this.saved.progress = { version: m.version, from: this.deps.running, moved: 0, full };
     const progress = this.saved.progress;

@@ -1,4 +1,3 @@
-import { inflateSync } from "node:zlib";
 
 export interface Pixels {
   width: number;
@@ -43,7 +42,8 @@ export function pixelsOfPng(png: Uint8Array): Pixels {
     i += 12 + length;
   }
   const stride = width * channels;
-  const rows = inflateSync(idat.length === 1 ? idat[0]! : Buffer.concat(idat));
+  // IDAT is zlib-wrapped deflate (windowBits 15); Bun.inflateSync alone reads raw deflate.
+  const rows = Bun.inflateSync((idat.length === 1 ? idat[0]! : Buffer.concat(idat)) as Uint8Array<ArrayBuffer>, { windowBits: 15 });
   if (rows.length < height * (stride + 1)) throw new Error("PNG data cut short");
   // In place, top down: each row moves up over the filter bytes before it, onto bytes already read.
   for (let y = 0; y < height; y++) unfilterRow(rows, rows[y * (stride + 1)]!, y * (stride + 1) + 1, y * stride, stride, channels);

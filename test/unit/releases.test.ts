@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { ReleaseManifest, UpdateOutcome } from "../../shared/contracts/release";
-import { generateReleaseKeys, manifestSignedBy, parsePublicKey, signManifest } from "../../shared/release/signing";
+import { manifestSignedBy, publicKeyBytes } from "../../shared/release/public-key";
+import { generateReleaseKeys, signManifest } from "../../shared/release/signing";
 import { healthy, planUpdate, stillFailed } from "../../edge/update/compute";
 import { agentView, resolveTarget, rollbackTarget, withAgentRelease } from "../../hub/releases/compute";
 
@@ -17,13 +18,13 @@ const outcome = (o: Partial<UpdateOutcome>): UpdateOutcome => ({ version: "2", f
 const observed = (history: UpdateOutcome[]) => ({ agent_version: "2", update: { arch: "arm64", slot: "a" as const, phase: "idle" as const, target: null, downloaded_bytes: 0, total_bytes: 0, history } }) as any;
 
 describe("release signatures", () => {
-  test("only the manifest as signed, by the trusted key, verifies", () => {
+  test("only the manifest as signed, by the trusted key, verifies", async () => {
     const signed = signManifest(manifest("1.0.0"), keys.privatePem);
-    const key = parsePublicKey(keys.publicKey);
-    expect(manifestSignedBy(signed, key)).toBe(true);
-    expect(manifestSignedBy({ ...signed, manifest: { ...signed.manifest, bundle: artifact("c") } }, key)).toBe(false);
-    expect(manifestSignedBy(signed, parsePublicKey(generateReleaseKeys().publicKey))).toBe(false);
-    expect(() => parsePublicKey("not-a-key")).toThrow();
+    expect(await manifestSignedBy(signed, keys.publicKey)).toBe(true);
+    expect(await manifestSignedBy({ ...signed, manifest: { ...signed.manifest, bundle: artifact("c") } }, keys.publicKey)).toBe(false);
+    expect(await manifestSignedBy(signed, generateReleaseKeys().publicKey)).toBe(false);
+    expect(await manifestSignedBy({ ...signed, signature: "AAAA" }, keys.publicKey)).toBe(false);
+    expect(() => publicKeyBytes("not-a-key")).toThrow();
   });
 });
 

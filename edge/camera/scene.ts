@@ -99,7 +99,7 @@ export function cloudFactor(seed: number, at: number): number {
 
 /** Relative reflectances: bright sky above a dark ridge that fills the frame's centre. */
 const SKY_ALBEDO = { zenith: [0.6, 0.85, 1.35], horizon: [0.92, 0.98, 1.1] } as const;
-const RIDGE_ALBEDO = [0.108, 0.12, 0.09] as const;
+export const RIDGE_ALBEDO = [0.108, 0.12, 0.09] as const;
 /** The ridge crest stays above this fraction of the height, so the spot area (centre ±5 %) sees only ridge. */
 export const HORIZON = 0.43;
 

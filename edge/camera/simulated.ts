@@ -3,7 +3,6 @@ import { type CaptureSettings, DEFAULT_SETTINGS, type MeterReading, type Meterin
 import { encodeJpeg } from "../../shared/image/jpeg";
 import type { CameraDriver, CapturedFrame } from "./driver";
 import {
-  albedoAt,
   autoExposure,
   cloudFactor,
   type Exposure,
@@ -20,7 +19,7 @@ import {
   sceneKelvin,
   sceneLux,
   sensorScale,
-  skyCoverAt,
+  RIDGE_ALBEDO,
   unitHash,
 } from "./scene";
 import { type SkyModel, skyLight, skyModel } from "./sky";
@@ -181,26 +180,31 @@ export class SimulatedCamera implements CameraDriver {
       rgba[o + 2] = SRGB[b <= 0 ? 0 : b >= 1 ? top : (b * top + 0.5) | 0]!;
       rgba[o + 3] = 255;
     };
-    // Down to the highest crest, the sky's own light of the moment (sun, glow, clouds) by how much of each pixel is sky.
-    for (let i = 0; i < skyPixels; i++) {
-      const a = i * 3;
-      const n = a + noiseOffset;
-      const y = (i / width) | 0;
-      const x = i - y * width;
-      const cover = skyCoverAt(layout, x, y);
-      write(
-        i,
-        (albedoAt(layout, i, x, y, 0) + cover * light[a]!) * scaleR + grain(n) * sigma,
-        (albedoAt(layout, i, x, y, 1) + cover * light[a + 1]!) * scaleG + grain(n + 1) * sigma,
-        (albedoAt(layout, i, x, y, 2) + cover * light[a + 2]!) * scaleB + grain(n + 2) * sigma,
-      );
-    }
-    for (let i = skyPixels; i < width * height; i++) {
-      const a = i * 3;
-      const n = a + noiseOffset;
-      const y = (i / width) | 0;
-      const x = i - y * width;
-      write(i, albedoAt(layout, i, x, y, 0) * scaleR + grain(n) * sigma, albedoAt(layout, i, x, y, 1) * scaleG + grain(n + 1) * sigma, albedoAt(layout, i, x, y, 2) * scaleB + grain(n + 2) * sigma);
+    // Row by row, the reflectance mixed from the clear sky and the ridge by each pixel's sky cover (scene.ts albedoAt, inlined: this loop is the frame's cost).
+    const { crest, texture, skyByRow } = layout;
+    const [ridgeR, ridgeG, ridgeB] = RIDGE_ALBEDO;
+    const skyRows = this.sky.rows;
+    for (let y = 0; y < height; y++) {
+      const [skyR, skyG, skyB] = [skyByRow[y * 3]!, skyByRow[y * 3 + 1]!, skyByRow[y * 3 + 2]!];
+      // Down to the highest crest, the sky's own light of the moment (sun, glow, clouds) by how much of each pixel is sky.
+      const lit = y < skyRows;
+      for (let x = 0; x < width; x++) {
+        const i = y * width + x;
+        const a = i * 3;
+        const n = a + noiseOffset;
+        const c = crest[x]! - y;
+        const cover = c <= 0 ? 0 : c >= 1 ? 1 : c;
+        const ridge = (1 - cover) * texture[i]!;
+        let r = cover * skyR + ridge * ridgeR;
+        let g = cover * skyG + ridge * ridgeG;
+        let b = cover * skyB + ridge * ridgeB;
+        if (lit && cover > 0) {
+          r += cover * light[a]!;
+          g += cover * light[a + 1]!;
+          b += cover * light[a + 2]!;
+        }
+        write(i, r * scaleR + grain(n) * sigma, g * scaleG + grain(n + 1) * sigma, b * scaleB + grain(n + 2) * sigma);
+      }
     }
     return rgba;
   }

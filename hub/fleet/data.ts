@@ -3,7 +3,7 @@
  * statement each instead of one per camera, every camera's part still a walk of
  * its own index (cameras drive the join, so no table is scanned whole).
  */
-import { and, desc, eq, gte, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, count, desc, eq, gte, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { HubDb } from "../db/client";
 import { productionCapture } from "../db/captures";
@@ -11,13 +11,29 @@ import { cameras, captureImages, captures } from "../db/schema";
 import type { ExposureFrame } from "../quality/compute";
 import type { LatestPicture } from "./compute";
 
-/** Each camera's newest `limit` records, newest first (as cameraExposure reads one camera's), by camera id. */
-export async function newestRecordsOf(db: HubDb, ids: string[], limit: number): Promise<Map<string, ExposureFrame[]>> {
+/** Every camera (or the one named) as the fleet summary starts from. */
+export function fleetCameraRows(db: HubDb, cameraId?: string) {
+  return db
+    .select({ id: cameras.id, createdAt: cameras.createdAt, lastContactAt: cameras.lastContactAt, observed: cameras.observed, config: cameras.config })
+    .from(cameras)
+    .where(cameraId === undefined ? undefined : eq(cameras.id, cameraId));
+}
+
+/** Records of the camera from the planned time of its limit-th newest on: its quality window (with any tied at that time). */
+function inWindow(db: HubDb, limit: number) {
   const older = alias(captures, "older");
-  // The planned time of the camera's limit-th newest record: its records from there on are the window.
   const cutoff = db.select({ at: older.plannedAt }).from(older).where(eq(older.cameraId, cameras.id)).orderBy(desc(older.plannedAt)).limit(1).offset(limit - 1);
+  return and(eq(captures.cameraId, cameras.id), gte(captures.plannedAt, sql`coalesce((${cutoff}), ${Number.MIN_SAFE_INTEGER})`));
+}
+
+/** A record the window holds, with its id (a failure in it can be replaced in place: hub/live). */
+export type WindowFrame = ExposureFrame & { id: string };
+
+/** Each camera's newest `limit` records, newest first (as cameraExposure reads one camera's), by camera id. */
+export async function newestRecordsOf(db: HubDb, ids: string[], limit: number): Promise<Map<string, WindowFrame[]>> {
   const rows = await db
     .select({
+      id: captures.id,
       cameraId: captures.cameraId,
       plannedAt: captures.plannedAt,
       profileId: captures.profileId,
@@ -31,13 +47,35 @@ export async function newestRecordsOf(db: HubDb, ids: string[], limit: number): 
       reason: captures.reason,
     })
     .from(cameras)
-    .innerJoin(captures, and(eq(captures.cameraId, cameras.id), gte(captures.plannedAt, sql`coalesce((${cutoff}), ${Number.MIN_SAFE_INTEGER})`)))
+    .innerJoin(captures, inWindow(db, limit))
     .where(inArray(cameras.id, ids));
-  const byCamera = new Map<string, ExposureFrame[]>(ids.map((id) => [id, []]));
+  const byCamera = new Map<string, WindowFrame[]>(ids.map((id) => [id, []]));
   for (const { cameraId, outcome, ...frame } of rows) byCamera.get(cameraId)!.push({ ...frame, outcome: outcome as ExposureFrame["outcome"] });
   // Newest first; records tied at the cutoff time may make more than `limit`: the window stays `limit` long.
   for (const [id, frames] of byCamera) byCamera.set(id, frames.sort((a, b) => b.plannedAt - a.plannedAt).slice(0, limit));
   return byCamera;
+}
+
+/**
+ * Each camera's window at a glance, from the index alone (no record read): how many
+ * records and the sum of their planned times. A record added to the window changes
+ * it (it adds one, or takes the place of an older one); one older than the window
+ * does not. Cameras without records are absent.
+ */
+export async function windowKeysOf(db: HubDb, ids: string[], limit: number): Promise<Map<string, string>> {
+  const rows = await db
+    .select({ cameraId: cameras.id, records: count(), planned: sql<string>`sum(${captures.plannedAt})` })
+    .from(cameras)
+    .innerJoin(captures, inWindow(db, limit))
+    .where(inArray(cameras.id, ids))
+    .groupBy(cameras.id);
+  return new Map(rows.map((r) => [r.cameraId, `${r.records}:${r.planned}`]));
+}
+
+/** Which of these records are still held under their ids. */
+export async function heldCaptureIds(db: HubDb, ids: string[]): Promise<Set<string>> {
+  if (!ids.length) return new Set();
+  return new Set((await db.select({ id: captures.id }).from(captures).where(inArray(captures.id, ids))).map((r) => r.id));
 }
 
 /** Each camera's newest production capture whose thumbnail the hub holds (an A/B variant is not one), by camera id. */

@@ -21,7 +21,6 @@ const KNOWN_EXCEPTIONS = new Set([
   "agents/log-binding.ts",
   "agents/log-gaps.ts",
   "agents/service.ts",
-  "fleet/service.ts",
   "health/service.ts",
   "images/service.ts",
 ]);

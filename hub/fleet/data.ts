@@ -3,7 +3,7 @@
  * statement each instead of one per camera, every camera's part still a walk of
  * its own index (cameras drive the join, so no table is scanned whole).
  */
-import { and, count, desc, eq, gte, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, count, desc, eq, gte, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { HubDb } from "../db/client";
 import { productionCapture } from "../db/captures";
@@ -29,31 +29,45 @@ function inWindow(db: HubDb, limit: number) {
 /** A record the window holds, with its id (a failure in it can be replaced in place: hub/live). */
 export type WindowFrame = ExposureFrame & { id: string };
 
-/** Each camera's newest `limit` records, newest first (as cameraExposure reads one camera's), by camera id. */
-export async function newestRecordsOf(db: HubDb, ids: string[], limit: number): Promise<Map<string, WindowFrame[]>> {
-  const rows = await db
-    .select({
-      id: captures.id,
-      cameraId: captures.cameraId,
-      plannedAt: captures.plannedAt,
-      profileId: captures.profileId,
-      outcome: captures.outcome,
-      capturedAt: captures.capturedAt,
-      testRole: captures.testRole,
-      meanLuma: captures.meanLuma,
-      clippedPct: captures.clippedPct,
-      crushedPct: captures.crushedPct,
-      reasonCode: captures.reasonCode,
-      reason: captures.reason,
-    })
-    .from(cameras)
-    .innerJoin(captures, inWindow(db, limit))
-    .where(inArray(cameras.id, ids));
-  const byCamera = new Map<string, WindowFrame[]>(ids.map((id) => [id, []]));
-  for (const { cameraId, outcome, ...frame } of rows) byCamera.get(cameraId)!.push({ ...frame, outcome: outcome as ExposureFrame["outcome"] });
-  // Newest first; records tied at the cutoff time may make more than `limit`: the window stays `limit` long.
-  for (const [id, frames] of byCamera) byCamera.set(id, frames.sort((a, b) => b.plannedAt - a.plannedAt).slice(0, limit));
-  return byCamera;
+const frameColumns = {
+  id: captures.id,
+  cameraId: captures.cameraId,
+  plannedAt: captures.plannedAt,
+  profileId: captures.profileId,
+  outcome: captures.outcome,
+  capturedAt: captures.capturedAt,
+  testRole: captures.testRole,
+  meanLuma: captures.meanLuma,
+  clippedPct: captures.clippedPct,
+  crushedPct: captures.crushedPct,
+  reasonCode: captures.reasonCode,
+  reason: captures.reason,
+};
+
+/** Rows by camera, newest first; records tied in planned time stay in the order the index gave them. */
+function byCamera(ids: string[], rows: (Omit<WindowFrame, "outcome"> & { cameraId: string; outcome: string })[]) {
+  const out = new Map<string, WindowFrame[]>(ids.map((id) => [id, []]));
+  for (const { cameraId, outcome, ...frame } of rows) out.get(cameraId)!.push({ ...frame, outcome: outcome as ExposureFrame["outcome"] });
+  for (const frames of out.values()) frames.sort((a, b) => b.plannedAt - a.plannedAt);
+  return out;
+}
+
+const readFrames = (db: HubDb) => db.select(frameColumns).from(captures);
+
+/**
+ * Each camera's newest `limit` records and any tied with the oldest of them, newest
+ * first (cameraExposure reads one camera's newest `limit`), by camera id.
+ */
+export async function windowsOf(db: HubDb, ids: string[], limit: number): Promise<Map<string, WindowFrame[]>> {
+  const rows = await db.select(frameColumns).from(cameras).innerJoin(captures, inWindow(db, limit)).where(inArray(cameras.id, ids));
+  return byCamera(ids, rows);
+}
+
+/** Each camera's records planned at or after its time in `from` (its newest since a window was read), newest first, by camera id. */
+export async function recordsFrom(db: HubDb, from: Map<string, number>): Promise<Map<string, WindowFrame[]>> {
+  if (!from.size) return new Map();
+  const rows = await readFrames(db).where(or(...[...from].map(([id, at]) => and(eq(captures.cameraId, id), gte(captures.plannedAt, at)))));
+  return byCamera([...from.keys()], rows);
 }
 
 /**

@@ -52,8 +52,6 @@ function byCamera(ids: string[], rows: (Omit<WindowFrame, "outcome"> & { cameraI
   return out;
 }
 
-const readFrames = (db: HubDb) => db.select(frameColumns).from(captures);
-
 /**
  * Each camera's newest `limit` records and any tied with the oldest of them, newest
  * first (cameraExposure reads one camera's newest `limit`), by camera id.
@@ -66,7 +64,7 @@ export async function windowsOf(db: HubDb, ids: string[], limit: number): Promis
 /** Each camera's records planned at or after its time in `from` (its newest since a window was read), newest first, by camera id. */
 export async function recordsFrom(db: HubDb, from: Map<string, number>): Promise<Map<string, WindowFrame[]>> {
   if (!from.size) return new Map();
-  const rows = await readFrames(db).where(or(...[...from].map(([id, at]) => and(eq(captures.cameraId, id), gte(captures.plannedAt, at)))));
+  const rows = await db.select(frameColumns).from(captures).where(or(...[...from].map(([id, at]) => and(eq(captures.cameraId, id), gte(captures.plannedAt, at)))));
   return byCamera([...from.keys()], rows);
 }
 

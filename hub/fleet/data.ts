@@ -26,8 +26,8 @@ function inWindow(db: HubDb, limit: number) {
   return and(eq(captures.cameraId, cameras.id), gte(captures.plannedAt, sql`coalesce((${cutoff}), ${Number.MIN_SAFE_INTEGER})`));
 }
 
-/** A record the window holds, with its id (a failure in it can be replaced in place: hub/live). */
-export type WindowFrame = ExposureFrame & { id: string };
+/** A record the window holds; a failure's id too (it can be replaced in place: hub/live). */
+export type WindowFrame = ExposureFrame & { failureId: string | null };
 
 const frameColumns = {
   id: captures.id,
@@ -44,10 +44,29 @@ const frameColumns = {
   reason: captures.reason,
 };
 
+/** The few strings every record repeats (outcome, profile, role, reason code), one copy each: the fleet keeps windows in memory. */
+const vocabulary = new Map<string, string>();
+const shared = <T extends string | null>(s: T): T => (s === null ? s : ((vocabulary.get(s) ?? (vocabulary.set(s, s), s)) as T));
+
+type FrameRow = Omit<ExposureFrame, "outcome"> & { id: string; cameraId: string; outcome: string };
+
 /** Rows by camera, newest first; records tied in planned time stay in the order the index gave them. */
-function byCamera(ids: string[], rows: (Omit<WindowFrame, "outcome"> & { cameraId: string; outcome: string })[]) {
+function byCamera(ids: string[], rows: FrameRow[]) {
   const out = new Map<string, WindowFrame[]>(ids.map((id) => [id, []]));
-  for (const { cameraId, outcome, ...frame } of rows) out.get(cameraId)!.push({ ...frame, outcome: outcome as ExposureFrame["outcome"] });
+  for (const r of rows)
+    out.get(r.cameraId)!.push({
+      plannedAt: r.plannedAt,
+      capturedAt: r.capturedAt,
+      profileId: shared(r.profileId),
+      outcome: shared(r.outcome) as ExposureFrame["outcome"],
+      testRole: shared(r.testRole),
+      meanLuma: r.meanLuma,
+      clippedPct: r.clippedPct,
+      crushedPct: r.crushedPct,
+      reasonCode: shared(r.reasonCode ?? null),
+      reason: r.reason,
+      failureId: r.outcome === "failed" ? r.id : null,
+    });
   for (const frames of out.values()) frames.sort((a, b) => b.plannedAt - a.plannedAt);
   return out;
 }

@@ -47,7 +47,7 @@ function caughtUp(old: WindowFrame[], newer: WindowFrame[] | undefined, limit: n
   // The records planned at the newest time held are read again with the newer ones.
   const frames = newer ? window([...newer, ...old.filter((f) => f.plannedAt < old[0]!.plannedAt)], limit) : old;
   if (keyOf(frames) !== key) return null;
-  return frames.every((f) => f.outcome !== "failed" || held.has(f.id) || newer?.includes(f)) ? frames : null;
+  return frames.every((f) => f.failureId === null || held.has(f.failureId) || newer?.includes(f)) ? frames : null;
 }
 
 /** The cameras' exposure over their newest `limit` records (as exposureSummary judges them), by camera id. */
@@ -59,7 +59,7 @@ export async function exposuresOf(db: HubDb, ids: string[], quality: QualityConf
   const known = ids.filter((id) => cameras.get(id)?.frames.length);
   const moved = known.filter((id) => keyNow(id) !== keyOf(cameras.get(id)!.frames));
   const [held, newer] = await Promise.all([
-    heldCaptureIds(db, known.flatMap((id) => cameras.get(id)!.frames.filter((f) => f.outcome === "failed").map((f) => f.id))),
+    heldCaptureIds(db, known.flatMap((id) => cameras.get(id)!.frames.flatMap((f) => (f.failureId === null ? [] : [f.failureId])))),
     recordsFrom(db, new Map(moved.map((id) => [id, cameras.get(id)!.frames[0]!.plannedAt]))),
   ]);
   const reread: string[] = [];

@@ -3,7 +3,7 @@
  * statement each instead of one per camera, every camera's part still a walk of
  * its own index (cameras drive the join, so no table is scanned whole).
  */
-import { and, desc, eq, gte, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, count, desc, eq, gte, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { HubDb } from "../db/client";
 import { productionCapture } from "../db/captures";
@@ -11,33 +11,102 @@ import { cameras, captureImages, captures } from "../db/schema";
 import type { ExposureFrame } from "../quality/compute";
 import type { LatestPicture } from "./compute";
 
-/** Each camera's newest `limit` records, newest first (as cameraExposure reads one camera's), by camera id. */
-export async function newestRecordsOf(db: HubDb, ids: string[], limit: number): Promise<Map<string, ExposureFrame[]>> {
-  const older = alias(captures, "older");
-  // The planned time of the camera's limit-th newest record: its records from there on are the window.
-  const cutoff = db.select({ at: older.plannedAt }).from(older).where(eq(older.cameraId, cameras.id)).orderBy(desc(older.plannedAt)).limit(1).offset(limit - 1);
-  const rows = await db
-    .select({
-      cameraId: captures.cameraId,
-      plannedAt: captures.plannedAt,
-      profileId: captures.profileId,
-      outcome: captures.outcome,
-      capturedAt: captures.capturedAt,
-      testRole: captures.testRole,
-      meanLuma: captures.meanLuma,
-      clippedPct: captures.clippedPct,
-      crushedPct: captures.crushedPct,
-      reasonCode: captures.reasonCode,
-      reason: captures.reason,
-    })
+/** Every camera (or the one named) as the fleet summary starts from. */
+export function fleetCameraRows(db: HubDb, cameraId?: string) {
+  return db
+    .select({ id: cameras.id, createdAt: cameras.createdAt, lastContactAt: cameras.lastContactAt, observed: cameras.observed, config: cameras.config })
     .from(cameras)
-    .innerJoin(captures, and(eq(captures.cameraId, cameras.id), gte(captures.plannedAt, sql`coalesce((${cutoff}), ${Number.MIN_SAFE_INTEGER})`)))
-    .where(inArray(cameras.id, ids));
-  const byCamera = new Map<string, ExposureFrame[]>(ids.map((id) => [id, []]));
-  for (const { cameraId, outcome, ...frame } of rows) byCamera.get(cameraId)!.push({ ...frame, outcome: outcome as ExposureFrame["outcome"] });
-  // Newest first; records tied at the cutoff time may make more than `limit`: the window stays `limit` long.
-  for (const [id, frames] of byCamera) byCamera.set(id, frames.sort((a, b) => b.plannedAt - a.plannedAt).slice(0, limit));
-  return byCamera;
+    .where(cameraId === undefined ? undefined : eq(cameras.id, cameraId));
+}
+
+/** Records of the camera from the planned time of its limit-th newest on: its quality window (with any tied at that time). */
+function inWindow(db: HubDb, limit: number) {
+  const older = alias(captures, "older");
+  const cutoff = db.select({ at: older.plannedAt }).from(older).where(eq(older.cameraId, cameras.id)).orderBy(desc(older.plannedAt)).limit(1).offset(limit - 1);
+  return and(eq(captures.cameraId, cameras.id), gte(captures.plannedAt, sql`coalesce((${cutoff}), ${Number.MIN_SAFE_INTEGER})`));
+}
+
+/** A record the window holds; a failure's id too (it can be replaced in place: hub/live). */
+export type WindowFrame = ExposureFrame & { failureId: string | null };
+
+const frameColumns = {
+  id: captures.id,
+  cameraId: captures.cameraId,
+  plannedAt: captures.plannedAt,
+  profileId: captures.profileId,
+  outcome: captures.outcome,
+  capturedAt: captures.capturedAt,
+  testRole: captures.testRole,
+  meanLuma: captures.meanLuma,
+  clippedPct: captures.clippedPct,
+  crushedPct: captures.crushedPct,
+  reasonCode: captures.reasonCode,
+  reason: captures.reason,
+};
+
+/** The few strings every record repeats (outcome, profile, role, reason code), one copy each: the fleet keeps windows in memory. */
+const vocabulary = new Map<string, string>();
+const shared = <T extends string | null>(s: T): T => (s === null ? s : ((vocabulary.get(s) ?? (vocabulary.set(s, s), s)) as T));
+
+type FrameRow = Omit<ExposureFrame, "outcome"> & { id: string; cameraId: string; outcome: string };
+
+/** Rows by camera, newest first; records tied in planned time stay in the order the index gave them. */
+function byCamera(ids: string[], rows: FrameRow[]) {
+  const out = new Map<string, WindowFrame[]>(ids.map((id) => [id, []]));
+  for (const r of rows)
+    out.get(r.cameraId)!.push({
+      plannedAt: r.plannedAt,
+      capturedAt: r.capturedAt,
+      profileId: shared(r.profileId),
+      outcome: shared(r.outcome) as ExposureFrame["outcome"],
+      testRole: shared(r.testRole),
+      meanLuma: r.meanLuma,
+      clippedPct: r.clippedPct,
+      crushedPct: r.crushedPct,
+      reasonCode: shared(r.reasonCode ?? null),
+      reason: r.reason,
+      failureId: r.outcome === "failed" ? r.id : null,
+    });
+  for (const frames of out.values()) frames.sort((a, b) => b.plannedAt - a.plannedAt);
+  return out;
+}
+
+/**
+ * Each camera's newest `limit` records and any tied with the oldest of them, newest
+ * first (cameraExposure reads one camera's newest `limit`), by camera id.
+ */
+export async function windowsOf(db: HubDb, ids: string[], limit: number): Promise<Map<string, WindowFrame[]>> {
+  const rows = await db.select(frameColumns).from(cameras).innerJoin(captures, inWindow(db, limit)).where(inArray(cameras.id, ids));
+  return byCamera(ids, rows);
+}
+
+/** Each camera's records planned at or after its time in `from` (its newest since a window was read), newest first, by camera id. */
+export async function recordsFrom(db: HubDb, from: Map<string, number>): Promise<Map<string, WindowFrame[]>> {
+  if (!from.size) return new Map();
+  const rows = await db.select(frameColumns).from(captures).where(or(...[...from].map(([id, at]) => and(eq(captures.cameraId, id), gte(captures.plannedAt, at)))));
+  return byCamera([...from.keys()], rows);
+}
+
+/**
+ * Each camera's window at a glance, from the index alone (no record read): how many
+ * records and the sum of their planned times. A record added to the window changes
+ * it (it adds one, or takes the place of an older one); one older than the window
+ * does not. Cameras without records are absent.
+ */
+export async function windowKeysOf(db: HubDb, ids: string[], limit: number): Promise<Map<string, string>> {
+  const rows = await db
+    .select({ cameraId: cameras.id, records: count(), planned: sql<string>`sum(${captures.plannedAt})` })
+    .from(cameras)
+    .innerJoin(captures, inWindow(db, limit))
+    .where(inArray(cameras.id, ids))
+    .groupBy(cameras.id);
+  return new Map(rows.map((r) => [r.cameraId, `${r.records}:${r.planned}`]));
+}
+
+/** Which of these records are still held under their ids. */
+export async function heldCaptureIds(db: HubDb, ids: string[]): Promise<Set<string>> {
+  if (!ids.length) return new Set();
+  return new Set((await db.select({ id: captures.id }).from(captures).where(inArray(captures.id, ids))).map((r) => r.id));
 }
 
 /** Each camera's newest production capture whose thumbnail the hub holds (an A/B variant is not one), by camera id. */

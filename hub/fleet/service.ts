@@ -1,13 +1,11 @@
 import { assignmentStatuses } from "../assignments/service";
 import { qualityPolicy, siteLocation, syncPolicy } from "../config/settings";
 import type { HubDb } from "../db/client";
-import { eq } from "drizzle-orm";
-import { cameras } from "../db/schema";
 import { firstContacts } from "../plans/revisions";
-import { exposureSummary } from "../quality/compute";
 import { fleetWindow } from "../quality/service";
 import { computeFleet, type FleetSummary } from "./compute";
-import { latestPicturesOf, newestRecordsOf } from "./data";
+import { fleetCameraRows, latestPicturesOf } from "./data";
+import { exposuresOf, forgetExposuresBut } from "./exposure";
 import { sharedTokens } from "../agents/log-binding";
 
 /** Cameras read together (a few statements), with a turn of the event loop between slices. */
@@ -26,23 +24,20 @@ export async function fleetSummary(db: HubDb, now: number, cameraId?: string): P
   const shared = await sharedTokens(db);
   const siteZone = (await siteLocation(db))?.timezone ?? "UTC";
   const rows = [];
-  const all = await db
-    .select({ id: cameras.id, createdAt: cameras.createdAt, lastContactAt: cameras.lastContactAt, observed: cameras.observed, config: cameras.config })
-    .from(cameras)
-    .where(cameraId === undefined ? undefined : eq(cameras.id, cameraId));
+  const all = await fleetCameraRows(db, cameraId);
+  if (cameraId === undefined) forgetExposuresBut(db, all.map((r) => r.id));
   for (let from = 0; from < all.length; from += SLICE) {
     // A large fleet is read in slices: requests are served between them, not after the whole fleet.
     if (from) await new Promise((resolve) => setImmediate(resolve));
     const slice = all.slice(from, from + SLICE);
     const ids = slice.map((r) => r.id);
-    const [newest, pictures] = await Promise.all([newestRecordsOf(db, ids, window), latestPicturesOf(db, ids)]);
+    const [exposures, pictures] = await Promise.all([exposuresOf(db, ids, quality, window), latestPicturesOf(db, ids)]);
     for (const r of slice) {
       const s = assignments.get(r.id);
       const assignment = s?.assigned
         ? { profile_id: s.assigned.profile_id, version: s.assigned.version, resolved_version: s.assigned.resolved_version, running: s.running, converged: s.converged, since: s.since }
         : null;
-      const frames = newest.get(r.id)!;
-      const exposure = exposureSummary(frames, quality, frames.length === window);
+      const exposure = exposures.get(r.id)!;
       const { config, ...camera } = r;
       rows.push({ ...camera, timezone: config.timezone ?? siteZone, firstContactAt: firstContact.get(r.id) ?? null, observed: r.observed ?? null, assignment, exposure, latestPicture: pictures.get(r.id) ?? null, tokenShared: shared.get(r.id) ?? null });
     }

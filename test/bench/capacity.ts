@@ -11,11 +11,11 @@
  * files) after the SQLite hub, `--postgres-only` those two alone.
  */
 import { Database } from "bun:sqlite";
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { freshDatabase } from "../harness/postgres";
 import { startHub, type StartedHub, tempDir } from "../harness/processes";
-import { FULL_IMAGE_BYTES, POLL_S, primeEtags, primeUploads, RECORD_S, runStep, sampleThumbnail, type SimCamera, type StepResult } from "./fleet-load";
+import { FULL_IMAGE_BYTES, HISTORY_RECORDS, POLL_S, primeEtags, primeUploads, RECORD_S, runStep, sampleThumbnail, seedHistory, type SimCamera, type StepResult } from "./fleet-load";
 import { benchConfig } from "./records";
 
 export const P99_LIMIT_MS = 200;
@@ -153,9 +153,10 @@ export async function fleetCapacity(start: (cameras: number) => Promise<Deployme
     try {
       const t = performance.now();
       const fleet = await issueTokens(d, fleetIds(n), 0);
+      await seedHistory(fleet);
       await primeEtags(fleet);
       await primeUploads(fleet, thumbnail);
-      log(`  ${d.name}: ${n} cameras registered by config apply, tokens issued, first polls and uploads served in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      log(`  ${d.name}: ${n} cameras registered by config apply, tokens issued, ${HISTORY_RECORDS} records of history each, first polls and uploads served in ${((performance.now() - t) / 1000).toFixed(1)} s`);
       const rows0 = d.sqliteFile ? rowCounts(d.sqliteFile) : undefined;
       const bytes0 = d.dataDir ? bytesUnder(d.dataDir) : undefined;
       const step = await runStep(fleet, o.stepSeconds, d.pids, thumbnail);
@@ -170,6 +171,8 @@ export async function fleetCapacity(start: (cameras: number) => Promise<Deployme
       return true;
     } finally {
       await d.stop();
+      // Each step's history is ~150 KB per camera: a search leaves no gigabytes behind.
+      if (d.dataDir) rmSync(d.dataDir, { recursive: true, force: true });
     }
   };
   let low = 0;

@@ -16,6 +16,8 @@ export const POLL_S = 60;
 export const RECORD_S = 15;
 /** Declared size of each record's full image (the agents sync thumbnails only here). */
 export const FULL_IMAGE_BYTES = 4_000_000;
+/** Records each camera already holds at the hub when a step starts (more than the alert pass's 100-record window). */
+export const HISTORY_RECORDS = 120;
 
 export interface SimCamera {
   id: string;
@@ -88,8 +90,7 @@ async function send(camera: SimCamera, route: Route, thumbnail: Uint8Array<Array
   const id = `${camera.id}-${camera.seq}`;
   if (route === "record") {
     camera.seq++;
-    const [record] = makeRecords(1, camera.id, camera.seq);
-    const body = { log_id: logId(camera), records: [{ ...record!, id: `${camera.id}-${camera.seq}`, planned_at: tickAt(camera.seq), captured_at: tickAt(camera.seq), image: { ...record!.image!, bytes: FULL_IMAGE_BYTES } }] };
+    const body = { log_id: logId(camera), records: [simRecord(camera.id, camera.seq, `${camera.id}-${camera.seq}`, tickAt(camera.seq))] };
     const res = await fetch(`${camera.url}/agent/v1/captures`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });
     return { status: res.status, text: await res.text() };
   }
@@ -98,6 +99,37 @@ async function send(camera: SimCamera, route: Route, thumbnail: Uint8Array<Array
 }
 
 const logId = (camera: SimCamera) => `log-${camera.id}`;
+
+/** A captured record with its image declared and measured, as a camera's agent sends it (brightness wanders a little round the target). */
+function simRecord(cameraId: string, seq: number, id: string, plannedAt: string) {
+  const [record] = makeRecords(1, cameraId, seq);
+  const measures = { mean_luma: 112 + (seq % 9) - 4, clipped_highlights_pct: 0.4, crushed_shadows_pct: 0.2 };
+  return { ...record!, id, planned_at: plannedAt, captured_at: plannedAt, measures, image: { ...record!.image!, bytes: FULL_IMAGE_BYTES } };
+}
+
+/**
+ * Gives every camera `count` earlier records of its log (the day before the step's
+ * ticks), uploaded in one batch each: a fleet in steady state, whose every camera
+ * fills the alert pass's quality window. The camera's next record follows them.
+ */
+export async function seedHistory(cameras: SimCamera[], count = HISTORY_RECORDS, concurrency = 8): Promise<void> {
+  const dayBefore = Date.parse("2026-06-20T00:00:00Z");
+  let next = 0;
+  const worker = async () => {
+    while (next < cameras.length) {
+      const c = cameras[next++]!;
+      const records = Array.from({ length: count }, (_, i) => simRecord(c.id, c.seq + i + 1, `${c.id}-history-${i}`, new Date(dayBefore + i * RECORD_S * 1000).toISOString()));
+      const res = await fetch(`${c.url}/agent/v1/captures`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${c.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ log_id: logId(c), records }),
+      });
+      if (!res.ok) throw new Error(`history of ${c.id}: ${res.status} ${await res.text()}`);
+      c.seq += count;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
 
 /** Each record its own tick, RECORD_S apart, so no upload is a duplicate of another. */
 function tickAt(seq: number): string {

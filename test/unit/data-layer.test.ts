@@ -13,14 +13,6 @@ const HUB = join(import.meta.dir, "../../hub");
 const isDataModule = (path: string) =>
   path.startsWith("db/") || /(^|\/)(data|store)\.ts$/.test(path) || path === "timelapses/queue.ts" || path === "backup/sqlite.ts";
 
-/**
- * Files that held SQL when the rule came in, in areas being changed elsewhere at
- * the time: each is to move its SQL into its feature's data module and leave this list.
- */
-const KNOWN_EXCEPTIONS = new Set([
-  "fleet/service.ts",
-]);
-
 /** Value imports (not `import type`, not only `type X` specifiers) of a module matching `from`. */
 function valueImports(source: string, from: RegExp): string[] {
   const out: string[] = [];
@@ -63,14 +55,9 @@ describe("the hub's SQL lives in its data modules", () => {
 
   test("no hub file outside hub/db/ and the data modules builds a query", () => {
     const offenders = files
-      .filter((f) => !isDataModule(f) && !KNOWN_EXCEPTIONS.has(f))
+      .filter((f) => !isDataModule(f))
       .flatMap((f) => sqlOutsideDataLayer(readFileSync(join(HUB, f), "utf8")).map((why) => `hub/${f}: ${why}`));
     expect(offenders).toEqual([]);
-  });
-
-  test("each known exception still holds SQL (one that no longer does leaves the list)", () => {
-    const cleared = [...KNOWN_EXCEPTIONS].filter((f) => !files.includes(f) || !sqlOutsideDataLayer(readFileSync(join(HUB, f), "utf8")).length);
-    expect(cleared).toEqual([]);
   });
 
   test("the check sees a query and lets types, routes and maps pass", () => {

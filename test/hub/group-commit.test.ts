@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { eq, sql } from "drizzle-orm";
+import type { PgDatabase } from "drizzle-orm/pg-core";
 import { ManualClock } from "../../shared/clock";
 import { ingestBatch } from "../../hub/agents/service";
 import { applyConfig, parseConfig } from "../../hub/config/service";
@@ -46,7 +47,11 @@ describe("inGroupCommit", () => {
 
   test.skipIf(testBackend() !== "postgres")("on PostgreSQL the writes of a turn share one transaction, those asked for during its commit the next", async () => {
     const db = await testHubDb();
-    const txid = () => inGroupCommit(db, async (tx) => String(((await tx.execute(sql`SELECT txid_current() AS id`)) as unknown as { id: unknown }[])[0]!.id));
+    const txid = () =>
+      inGroupCommit(db, async (tx) => {
+        const rows = await (tx as unknown as PgDatabase<never>).execute(sql`SELECT txid_current() AS id`);
+        return String((rows as unknown as { id: unknown }[])[0]!.id);
+      });
     const first = await Promise.all([txid(), txid(), txid()]);
     expect(new Set(first).size).toBe(1);
     // Asked for while the first group commits: one later group, not one transaction each.

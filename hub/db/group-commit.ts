@@ -1,4 +1,6 @@
-import { isTransaction, sqliteHandle, type HubDb } from "./client";
+import { is } from "drizzle-orm";
+import { PgTransaction } from "drizzle-orm/pg-core";
+import { isPostgres, isTransaction, type HubDb } from "./client";
 import { inTransaction } from "./transaction";
 
 interface Waiting {
@@ -16,20 +18,44 @@ interface Waiting {
  * so it changes nothing; savepoints per write would cost a statement journal on
  * every write. A commit that fails (another process's lock) fails every write of
  * the group, and each caller retries as it would have alone (writeWhenFree).
+ *
+ * On PostgreSQL every hub transaction takes the one write lock (transaction.ts),
+ * so the groups of a process commit one after another: the writes asked for while
+ * one commits wait and form the next group (one BEGIN, lock hand-off and COMMIT
+ * for all of them instead of one each). A write that throws aborts the
+ * transaction there too, and the group runs again without it.
  */
 class CommitGroup {
   private waiting: Waiting[] = [];
   private scheduled = false;
+  private committing = false;
 
-  constructor(private readonly db: HubDb) {}
+  constructor(
+    private readonly db: HubDb,
+    private readonly oneAtATime: boolean,
+  ) {}
 
   add<T>(work: (tx: HubDb) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (this.scheduled) return;
-      this.scheduled = true;
-      setImmediate(() => void this.commit());
+      this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || (this.oneAtATime && this.committing)) return;
+    this.scheduled = true;
+    setImmediate(() => void this.commitNext());
+  }
+
+  private async commitNext(): Promise<void> {
+    this.committing = true;
+    try {
+      await this.commit();
+    } finally {
+      this.committing = false;
+      if (this.waiting.length) this.schedule();
+    }
   }
 
   private async commit(): Promise<void> {
@@ -71,13 +97,13 @@ const groups = new WeakMap<HubDb, CommitGroup>();
 /**
  * Runs `work` as a transaction of its own as far as the caller can tell (all or
  * nothing, durable once this resolves). `work` must touch only the database: it
- * may run again after another write of its group was refused. Committed on SQLite together with the
- * other writes asked for in the same turn (CommitGroup). On PostgreSQL, whose
- * commits do not block the event loop, and inside a transaction, it is `inTransaction`.
+ * may run again after another write of its group was refused. Committed together with the
+ * other writes asked for in the same turn (CommitGroup; on PostgreSQL also those asked
+ * for while the previous group committed). Inside a transaction, it joins it.
  */
 export function inGroupCommit<T>(db: HubDb, work: (tx: HubDb) => Promise<T>): Promise<T> {
-  if (isTransaction(db) || !sqliteHandle(db)) return inTransaction(db, work);
+  if (isTransaction(db) || is(db, PgTransaction)) return inTransaction(db, work);
   let group = groups.get(db);
-  if (!group) groups.set(db, (group = new CommitGroup(db)));
+  if (!group) groups.set(db, (group = new CommitGroup(db, isPostgres(db))));
   return group.add(work);
 }

@@ -1,11 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
+import type { PgDatabase } from "drizzle-orm/pg-core";
 import { ManualClock } from "../../shared/clock";
 import { ingestBatch } from "../../hub/agents/service";
 import { applyConfig, parseConfig } from "../../hub/config/service";
 import { captures, settings } from "../../hub/db/schema";
 import { inGroupCommit } from "../../hub/db/group-commit";
 import { testHubDb } from "../harness/in-process";
+import { testBackend } from "../harness/postgres";
 import { benchConfig, makeRecords } from "../bench/records";
 
 describe("inGroupCommit", () => {
@@ -41,5 +43,24 @@ describe("inGroupCommit", () => {
     expect(three).toMatchObject({ status: "fulfilled", value: { accepted: 4, contiguous_through: 4 } });
     const count = async (id: string) => (await db.select({ id: captures.id }).from(captures).where(eq(captures.cameraId, id))).length;
     expect([await count("c1"), await count("c2"), await count("c3")]).toEqual([5, 2, 4]);
+  });
+
+  test.skipIf(testBackend() !== "postgres")("on PostgreSQL the writes of a turn share one transaction, those asked for during its commit the next", async () => {
+    const db = await testHubDb();
+    const txid = () =>
+      inGroupCommit(db, async (tx) => {
+        const rows = await (tx as unknown as PgDatabase<never>).execute(sql`SELECT txid_current() AS id`);
+        return String((rows as unknown as { id: unknown }[])[0]!.id);
+      });
+    const first = await Promise.all([txid(), txid(), txid()]);
+    expect(new Set(first).size).toBe(1);
+    // Asked for while the first group commits: one later group, not one transaction each.
+    const during: Promise<string>[] = [];
+    const started = txid();
+    await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 4; i++) during.push(txid());
+    const later = await Promise.all(during);
+    expect(new Set(later).size).toBe(1);
+    expect(later[0]).not.toBe(await started);
   });
 });

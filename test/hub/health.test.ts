@@ -123,7 +123,7 @@ describe("polls into a hub", () => {
     await recordHealth(hub.ctx.db, "ridge", health(), clock.now());
     const rows = await hub.ctx.db.select().from(healthBuckets);
     expect(rows.map((r) => r.bucketAt)).toEqual([Math.floor(clock.now() / BUCKET_MS) * BUCKET_MS]);
-  });
+  }, 30_000);
 
   test("bad health is refused with the poll (422) and changes nothing; bad ranges, unknown cameras, no token", async () => {
     const { hub, clock } = await inProcessHub(sunriseGridConfig({ ridge: {} }), OPERATOR);
@@ -141,5 +141,5 @@ describe("polls into a hub", () => {
     const empty = await callHub(hub, "GET", "/api/cameras/ridge/health", OPERATOR);
     expect(empty.status).toBe(200);
     expect(empty.body.buckets).toEqual([]);
-  });
+  }, 30_000);
 });

@@ -9,6 +9,7 @@ import type { HubDb } from "../db/client";
 import { productionCapture } from "../db/captures";
 import { cameras, captureImages, captures } from "../db/schema";
 import type { ExposureFrame } from "../quality/compute";
+import { exposureFrameColumns } from "../quality/data";
 import type { LatestPicture } from "./compute";
 
 /** Every camera (or the one named) as the fleet summary starts from. */
@@ -29,20 +30,7 @@ function inWindow(db: HubDb, limit: number) {
 /** A record the window holds; a failure's id too (it can be replaced in place: hub/live). */
 export type WindowFrame = ExposureFrame & { failureId: string | null };
 
-const frameColumns = {
-  id: captures.id,
-  cameraId: captures.cameraId,
-  plannedAt: captures.plannedAt,
-  profileId: captures.profileId,
-  outcome: captures.outcome,
-  capturedAt: captures.capturedAt,
-  testRole: captures.testRole,
-  meanLuma: captures.meanLuma,
-  clippedPct: captures.clippedPct,
-  crushedPct: captures.crushedPct,
-  reasonCode: captures.reasonCode,
-  reason: captures.reason,
-};
+const frameColumns = { id: captures.id, cameraId: captures.cameraId, ...exposureFrameColumns };
 
 /** The few strings every record repeats (outcome, profile, role, reason code), one copy each: the fleet keeps windows in memory. */
 const vocabulary = new Map<string, string>();

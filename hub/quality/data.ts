@@ -4,21 +4,24 @@ import type { HubDb } from "../db/client";
 import { preparedOnce } from "../db/prepared";
 import { captures } from "../db/schema";
 
+/** The columns of a record that exposure quality judges (quality/compute.ts ExposureFrame). */
+export const exposureFrameColumns = {
+  plannedAt: captures.plannedAt,
+  profileId: captures.profileId,
+  outcome: captures.outcome,
+  capturedAt: captures.capturedAt,
+  testRole: captures.testRole,
+  meanLuma: captures.meanLuma,
+  clippedPct: captures.clippedPct,
+  crushedPct: captures.crushedPct,
+  reasonCode: captures.reasonCode,
+  reason: captures.reason,
+};
+
 /** A camera's newest `limit` records planned before `before`, newest first (walks captures_camera_planned backwards). */
 export function exposureQuery(db: HubDb, cameraId: string | Placeholder, before: number | Placeholder, limit: number | Placeholder) {
   return db
-    .select({
-      plannedAt: captures.plannedAt,
-      profileId: captures.profileId,
-      outcome: captures.outcome,
-      capturedAt: captures.capturedAt,
-      testRole: captures.testRole,
-      meanLuma: captures.meanLuma,
-      clippedPct: captures.clippedPct,
-      crushedPct: captures.crushedPct,
-      reasonCode: captures.reasonCode,
-      reason: captures.reason,
-    })
+    .select(exposureFrameColumns)
     .from(captures)
     .where(and(eq(captures.cameraId, cameraId), lt(captures.plannedAt, before)))
     .orderBy(desc(captures.plannedAt))

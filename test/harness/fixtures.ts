@@ -1,3 +1,4 @@
+import type { DeviceHealth } from "../../shared/contracts/health";
 import { type CaptureRecord, emptyCaptureRecord, type ObservedState } from "../../shared/contracts/sync";
 
 /**
@@ -55,5 +56,24 @@ export function sunriseGridConfig(cameras: Record<string, Record<string, unknown
     cameras: Object.fromEntries(Object.entries(cameras).map(([id, extra]) => [id, { deployed_profile: "f", schedules: ["sunrise"], ...extra }])),
     profiles: { f: { base: { metering: "matrix" } } },
     sync: { poll_interval_seconds: 60, plan_days: 1 },
+  };
+}
+
+/** A Pi's health as a poll reports it (shared/contracts/health.ts): a warm day on Wi-Fi, nothing throttled. */
+export function deviceHealth(overrides: Partial<DeviceHealth> = {}): DeviceHealth {
+  return {
+    soc_temp_c: 45,
+    sensor_temp_c: 38,
+    throttled: 0,
+    load: [0.5, 0.4, 0.3],
+    mem_total_mb: 400,
+    mem_available_mb: 100,
+    uptime_s: 3600,
+    boot_id: "boot-1",
+    disk_free_mb: 250,
+    disk_total_mb: 1000,
+    link: { iface: "wlan0", wifi_dbm: -60, cell_quality: null, cell_tech: null },
+    traffic: { day: "2026-11-24", ifaces: { wlan0: [1000, 5000], eth0: [10, 20] }, agent_sent: 4000 },
+    ...overrides,
   };
 }

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { DeviceHealth } from "../../shared/contracts/health";
-import { observedState, sunriseGridConfig } from "../harness/fixtures";
+import { deviceHealth, observedState, sunriseGridConfig } from "../harness/fixtures";
 import { callHub, inProcessHub } from "../harness/in-process";
 import { operatorCli } from "../harness/operator-cli";
 import { waitFor } from "../harness/processes";
@@ -13,23 +13,15 @@ import { waitFor } from "../harness/processes";
 const OPERATOR = "operator-token-for-cli-health-01";
 const MIN = 60_000;
 
-function health(overrides: Partial<DeviceHealth> = {}): DeviceHealth {
-  return {
-    soc_temp_c: 45,
-    sensor_temp_c: 38,
-    throttled: 0,
-    load: [0.5, 0.4, 0.3],
-    mem_total_mb: 400,
-    mem_available_mb: 100,
+/** On a cellular link, two hours up. */
+const health = (overrides: Partial<DeviceHealth> = {}): DeviceHealth =>
+  deviceHealth({
     uptime_s: 7200,
     boot_id: "0f3c9a1e-boot",
-    disk_free_mb: 250,
-    disk_total_mb: 1000,
     link: { iface: "wwan0", wifi_dbm: null, cell_quality: 40, cell_tech: "lte" },
     traffic: { day: "2026-11-24", ifaces: { wwan0: [2_000_000, 5_000_000] }, agent_sent: 4_200_000 },
     ...overrides,
-  };
-}
+  });
 
 let hub: Awaited<ReturnType<typeof inProcessHub>>["hub"];
 let url: string;

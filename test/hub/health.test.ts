@@ -9,51 +9,34 @@ import { healthBuckets } from "../../hub/db/schema";
 import { BUCKET_MS, fleetHealth, gaugeSamples, healthMetrics, healthNow, KEEP_MS, mergeBucket } from "../../hub/health/compute";
 import { healthGauges, recordHealth } from "../../hub/health/service";
 import type { DeviceHealth } from "../../shared/contracts/health";
-import { observedState, sunriseGridConfig } from "../harness/fixtures";
+import { deviceHealth, observedState, sunriseGridConfig } from "../harness/fixtures";
 import { callHub, inProcessHub } from "../harness/in-process";
 import { waitFor } from "../harness/processes";
 
 const OPERATOR = "operator-token-0123456789";
 
-function health(overrides: Partial<DeviceHealth> = {}): DeviceHealth {
-  return {
-    soc_temp_c: 45,
-    sensor_temp_c: 38,
-    throttled: 0,
-    load: [0.5, 0.4, 0.3],
-    mem_total_mb: 400,
-    mem_available_mb: 100,
-    uptime_s: 3600,
-    boot_id: "boot-1",
-    disk_free_mb: 250,
-    disk_total_mb: 1000,
-    link: { iface: "wlan0", wifi_dbm: -60, cell_quality: null, cell_tech: null },
-    traffic: { day: "2026-11-24", ifaces: { wlan0: [1000, 5000], eth0: [10, 20] }, agent_sent: 4000 },
-    ...overrides,
-  };
-}
 
 describe("compute", () => {
   test("a poll's metrics; a bucket keeps min, max and last, skipping what a poll did not report", () => {
-    const m = healthMetrics(health({ throttled: 0x50003 }));
+    const m = healthMetrics(deviceHealth({ throttled: 0x50003 }));
     expect(m).toMatchObject({ soc_temp_c: 45, mem_used_pct: 75, disk_used_pct: 75, under_voltage: 1, throttled: 1, wifi_dbm: -60, rx_bytes_day: 1010, tx_bytes_day: 5020, agent_sent_day: 4000 });
-    let b = mergeBucket(null, healthMetrics(health({ soc_temp_c: 50 })));
-    b = mergeBucket(b, healthMetrics(health({ soc_temp_c: 42, sensor_temp_c: null })));
-    b = mergeBucket(b, healthMetrics(health({ soc_temp_c: 47 })));
+    let b = mergeBucket(null, healthMetrics(deviceHealth({ soc_temp_c: 50 })));
+    b = mergeBucket(b, healthMetrics(deviceHealth({ soc_temp_c: 42, sensor_temp_c: null })));
+    b = mergeBucket(b, healthMetrics(deviceHealth({ soc_temp_c: 47 })));
     expect(b.soc_temp_c).toEqual([42, 50, 47]);
     expect(b.sensor_temp_c).toEqual([38, 38, 38]);
-    const empty = healthMetrics(health({ soc_temp_c: null, throttled: null, link: null, traffic: null, load: null }));
+    const empty = healthMetrics(deviceHealth({ soc_temp_c: null, throttled: null, link: null, traffic: null, load: null }));
     expect(mergeBucket(null, empty)).not.toHaveProperty("soc_temp_c");
     expect(mergeBucket(null, empty)).not.toHaveProperty("under_voltage");
   });
 
   test("the fleet's worst now: hottest, under-voltage now and since boot, weakest link on one scale; offline cameras left out", () => {
     const cams = [
-      { id: "a", online: true, health: healthNow(health({ soc_temp_c: 61.5, throttled: 0x50005 })) },
-      { id: "b", online: true, health: healthNow(health({ soc_temp_c: 48, throttled: 0x10000, link: { iface: "wwan0", wifi_dbm: null, cell_quality: 22, cell_tech: "lte" } })) },
-      { id: "c", online: false, health: healthNow(health({ soc_temp_c: 80, throttled: 0x1, link: { iface: "wlan0", wifi_dbm: -95, cell_quality: null, cell_tech: null } })) },
+      { id: "a", online: true, health: healthNow(deviceHealth({ soc_temp_c: 61.5, throttled: 0x50005 })) },
+      { id: "b", online: true, health: healthNow(deviceHealth({ soc_temp_c: 48, throttled: 0x10000, link: { iface: "wwan0", wifi_dbm: null, cell_quality: 22, cell_tech: "lte" } })) },
+      { id: "c", online: false, health: healthNow(deviceHealth({ soc_temp_c: 80, throttled: 0x1, link: { iface: "wlan0", wifi_dbm: -95, cell_quality: null, cell_tech: null } })) },
       { id: "d", online: true, health: healthNow(undefined) },
-      { id: "e", online: true, health: healthNow(health({ soc_temp_c: null, throttled: null, link: null })) },
+      { id: "e", online: true, health: healthNow(deviceHealth({ soc_temp_c: null, throttled: null, link: null })) },
     ];
     expect(fleetHealth(cams)).toEqual({
       hottest: { camera_id: "a", soc_temp_c: 61.5 },
@@ -66,8 +49,8 @@ describe("compute", () => {
 
   test("gauges per camera, none for what is not reported", () => {
     const samples = gaugeSamples([
-      { id: "a", health: health({ throttled: 0x50005 }) },
-      { id: "b", health: health({ soc_temp_c: null }) },
+      { id: "a", health: deviceHealth({ throttled: 0x50005 }) },
+      { id: "b", health: deviceHealth({ soc_temp_c: null }) },
       { id: "c", health: undefined },
     ]);
     const temp = samples.filter((s) => s.name === "skylapse_camera_soc_temperature_celsius");
@@ -90,7 +73,7 @@ describe("polls into a hub", () => {
 
     const temps = [40, 52, 47, 44, 58, 41];
     for (const [i, t] of temps.entries()) {
-      expect((await poll(health({ soc_temp_c: t, throttled: i === 4 ? 0x50005 : 0x50000 }))).status).toBe(200);
+      expect((await poll(deviceHealth({ soc_temp_c: t, throttled: i === 4 ? 0x50005 : 0x50000 }))).status).toBe(200);
       clock.set(start + (i + 1) * 100_000);
     }
     // An agent older than health polls too: nothing breaks, nothing is recorded for it.
@@ -120,7 +103,7 @@ describe("polls into a hub", () => {
 
     // 31 days on: the first poll of a new bucket drops this camera's buckets past 30 days.
     clock.set(start + KEEP_MS + 24 * 3_600_000);
-    await recordHealth(hub.ctx.db, "ridge", health(), clock.now());
+    await recordHealth(hub.ctx.db, "ridge", deviceHealth(), clock.now());
     const rows = await hub.ctx.db.select().from(healthBuckets);
     expect(rows.map((r) => r.bucketAt)).toEqual([Math.floor(clock.now() / BUCKET_MS) * BUCKET_MS]);
   }, 30_000);
@@ -128,7 +111,7 @@ describe("polls into a hub", () => {
   test("bad health is refused with the poll (422) and changes nothing; bad ranges, unknown cameras, no token", async () => {
     const { hub, clock } = await inProcessHub(sunriseGridConfig({ ridge: {} }), OPERATOR);
     const token = (await callHub(hub, "POST", "/api/cameras/ridge/token", OPERATOR)).body.token;
-    const bad = await callHub(hub, "POST", "/agent/v1/state", token, observedState({ health: health({ soc_temp_c: 999 }) }, { now: clock.now() }));
+    const bad = await callHub(hub, "POST", "/agent/v1/state", token, observedState({ health: deviceHealth({ soc_temp_c: 999 }) }, { now: clock.now() }));
     expect(bad.status).toBe(422);
     await Bun.sleep(50);
     expect(await hub.ctx.db.select().from(healthBuckets)).toEqual([]);

@@ -19,10 +19,11 @@ import { type CephS3, hubS3Env, sharedCephS3 } from "../harness/ceph-s3";
 import { startHaproxy } from "../harness/haproxy";
 import { freePort } from "../harness/ports";
 import { freshDatabase } from "../harness/postgres";
+import { agentLogs, expectEachRecordOnce, imagesInBucket } from "../harness/records-at-hub";
 import { realMsUntil, sharedClock, simNow, type StartedAgent, startAgent, startHub, type StartedHub, tempDir, waitFor } from "../harness/processes";
 import { DENVER, expectedTicks } from "../harness/scenario";
 import { stopAfterEach } from "../harness/tracked";
-import { imageKey, timelapseKey } from "../../hub/storage";
+import { timelapseKey } from "../../hub/storage";
 
 const CHAOS_SECONDS = Number(process.env.SKYLAPSE_CHAOS_SECONDS ?? 120);
 const AGENTS = Number(process.env.SKYLAPSE_CHAOS_AGENTS ?? 20);
@@ -48,7 +49,6 @@ const config: { cameras: Record<string, Record<string, unknown>> } & Record<stri
   profiles: { f: { base: { metering: "matrix" } } },
   sync: { poll_interval_seconds: 30, plan_days: 1 },
 };
-const sha256 = (bytes: Uint8Array) => new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
 
 let ceph: CephS3;
 beforeAll(async () => {
@@ -149,27 +149,13 @@ test(`replica chaos: ${REPLICAS} replicas on PostgreSQL+S3 behind HAProxy, ${AGE
   // Every record once: the agents' logs against the hub's table.
   const pg = new SQL(databaseUrl, { max: 1 });
   const rows: { id: string; camera_id: string; tick_key: string }[] = await pg`SELECT id, camera_id, tick_key FROM captures WHERE camera_id <> 'live'`;
-  const hubIds = new Set(rows.map((r) => r.id));
-  const logs = agents.map((a) => ({ cameraId: a.cameraId, rows: agentLog(a.dataDir) }));
-  const records = logs.flatMap((l) => l.rows.map((r) => r.record));
-  expect(duplicates(rows.map((r) => `${r.camera_id}|${r.tick_key}`))).toEqual([]);
-  expect(records.filter((r) => !hubIds.has(r.id)).map((r) => r.id)).toEqual([]);
-  expect(rows.length).toBe(records.length);
+  const logs = agentLogs(agents);
+  const records = expectEachRecordOnce(rows, logs);
   expect(records.length).toBeGreaterThanOrEqual(AGENTS * windowMinutes);
 
   // Every full image in the bucket, whole.
-  const withImage = logs.flatMap((l) => l.rows.filter((r) => r.record.outcome === "captured" && r.record.image).map((r) => ({ cameraId: l.cameraId, record: r.record })));
-  const badImages: string[] = [];
-  for (let k = 0; k < withImage.length; k += 16)
-    await Promise.all(
-      withImage.slice(k, k + 16).map(async ({ cameraId, record }) => {
-        const file = bucket.file(imageKey(cameraId, record.id, "full"));
-        const bytes = (await file.exists()) ? new Uint8Array(await file.arrayBuffer()) : null;
-        if (!bytes) badImages.push(`${cameraId}/${record.id}: missing`);
-        else if (sha256(bytes) !== record.image!.sha256) badImages.push(`${cameraId}/${record.id}: ${bytes.length} of ${record.image!.bytes} bytes, sha256 differs`);
-      }),
-    );
-  expect(badImages).toEqual([]);
+  const images = await imagesInBucket(bucket, logs);
+  expect(images.bad).toEqual([]);
   // No upload left half-done anywhere.
   for (const cameraId of cameraIds) expect({ cameraId, partial: (await bucket.list({ prefix: `${cameraId}/partial/` })).contents ?? [] }).toEqual({ cameraId, partial: [] });
 
@@ -224,6 +210,6 @@ test(`replica chaos: ${REPLICAS} replicas on PostgreSQL+S3 behind HAProxy, ${AGE
 
   const takeovers = dbJobs.filter((j) => j.attempt > 1).length;
   console.log(
-    `replica chaos: ${kills} kill -9s over ${CHAOS_SECONDS} s; ${records.length} records from ${AGENTS} agents, each once; ${withImage.length} full images verified in the bucket; ${renders.length} requested + ${autoJobs.length} session renders done once (${takeovers} taken over after a kill), videos playable; the live camera shot ${liveShots} of ${liveTicks} ticks, one record each`,
+    `replica chaos: ${kills} kill -9s over ${CHAOS_SECONDS} s; ${records.length} records from ${AGENTS} agents, each once; ${images.checked} full images verified in the bucket; ${renders.length} requested + ${autoJobs.length} session renders done once (${takeovers} taken over after a kill), videos playable; the live camera shot ${liveShots} of ${liveTicks} ticks, one record each`,
   );
 }, (CHAOS_SECONDS + 200) * 1000);

@@ -14,16 +14,15 @@
 import { beforeAll, expect, test } from "bun:test";
 import { S3Client, SQL } from "bun";
 import { join } from "node:path";
-import { agentLog, duplicates } from "../harness/agent-db";
 import { type CephS3, hubS3Env, sharedCephS3 } from "../harness/ceph-s3";
 import { startHaproxy } from "../harness/haproxy";
 import { freePort } from "../harness/ports";
 import { freshDatabase } from "../harness/postgres";
 import { previousRelease } from "../harness/previous-release";
+import { agentLogs, expectEachRecordOnce, imagesInBucket } from "../harness/records-at-hub";
 import { realMsUntil, sharedClock, type StartedAgent, startAgent, startHub, type StartedHub, tempDir, waitFor } from "../harness/processes";
 import { DENVER } from "../harness/scenario";
 import { stopAfterEach } from "../harness/tracked";
-import { imageKey } from "../../hub/storage";
 import { HUB_VERSION, VERSION_HEADER } from "../../hub/version";
 
 /** The previous minor release (commit f0d8941): the "old" hub and agents. */
@@ -47,7 +46,6 @@ const config = {
   profiles: { f: { base: { metering: "matrix" } } },
   sync: { poll_interval_seconds: 30, plan_days: 1 },
 };
-const sha256 = (bytes: Uint8Array) => new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
 
 let ceph: CephS3;
 let oldTree: string;
@@ -161,29 +159,15 @@ test(`rolling upgrade on PostgreSQL+S3 behind HAProxy: two replicas of ${PREVIOU
 
   // Every record once: the agents' logs against the hub's table.
   const rows: { id: string; camera_id: string; tick_key: string }[] = await pg`SELECT id, camera_id, tick_key FROM captures`;
-  const hubIds = new Set(rows.map((r) => r.id));
-  const logs = agents.map((a) => ({ cameraId: a.cameraId, rows: agentLog(a.dataDir) }));
-  const records = logs.flatMap((l) => l.rows.map((r) => r.record));
-  expect(duplicates(rows.map((r) => `${r.camera_id}|${r.tick_key}`))).toEqual([]);
-  expect(records.filter((r) => !hubIds.has(r.id)).map((r) => r.id)).toEqual([]);
-  expect(rows.length).toBe(records.length);
+  const logs = agentLogs(agents);
+  const records = expectEachRecordOnce(rows, logs);
   // Two ticks a minute; an agent's first tick may fall before it has settled its clock.
   expect(records.length).toBeGreaterThanOrEqual(AGENTS * WINDOW_MINUTES);
 
   // Every full image whole in the bucket, its thumbnail beside it.
-  const withImage = logs.flatMap((l) => l.rows.filter((r) => r.record.outcome === "captured" && r.record.image).map((r) => ({ cameraId: l.cameraId, record: r.record })));
-  const badImages: string[] = [];
-  await Promise.all(
-    withImage.map(async ({ cameraId, record }) => {
-      const full = bucket.file(imageKey(cameraId, record.id, "full"));
-      const bytes = (await full.exists()) ? new Uint8Array(await full.arrayBuffer()) : null;
-      if (!bytes) badImages.push(`${cameraId}/${record.id}: missing`);
-      else if (sha256(bytes) !== record.image!.sha256) badImages.push(`${cameraId}/${record.id}: ${bytes.length} of ${record.image!.bytes} bytes, sha256 differs`);
-      if (!(await bucket.file(imageKey(cameraId, record.id, "thumbnail")).exists())) badImages.push(`${cameraId}/${record.id}: no thumbnail`);
-    }),
-  );
-  expect(badImages).toEqual([]);
-  expect(withImage.length).toBeGreaterThan(0);
+  const images = await imagesInBucket(bucket, logs, { thumbnails: true });
+  expect(images.bad).toEqual([]);
+  expect(images.checked).toBeGreaterThan(0);
 
   // planned = captured + missed for every camera; what the agent captured is what the hub counts.
   for (const { cameraId, rows: log } of logs) {
@@ -195,6 +179,6 @@ test(`rolling upgrade on PostgreSQL+S3 behind HAProxy: two replicas of ${PREVIOU
   }
   await pg.close();
   console.log(
-    `rolling upgrade ${PREVIOUS} → ${HUB_VERSION}: ${operator.ok} operator requests (${[...operator.byVersion].map(([v, n]) => `${n} by ${v}`).join(", ")}), none failed; ${records.length} records from ${AGENTS} agents, each once; ${withImage.length} full images and thumbnails verified; the old replica answered /ready 200 ${oldReady.length} times on the new schema`,
+    `rolling upgrade ${PREVIOUS} → ${HUB_VERSION}: ${operator.ok} operator requests (${[...operator.byVersion].map(([v, n]) => `${n} by ${v}`).join(", ")}), none failed; ${records.length} records from ${AGENTS} agents, each once; ${images.checked} full images and thumbnails verified; the old replica answered /ready 200 ${oldReady.length} times on the new schema`,
   );
 }, 150_000);

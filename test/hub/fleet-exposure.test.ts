@@ -12,6 +12,7 @@ import { applyConfig, parseConfig } from "../../hub/config/service";
 import { qualityPolicy } from "../../hub/config/settings";
 import type { HubDb } from "../../hub/db/client";
 import type { FleetSummary } from "../../hub/fleet/compute";
+import { recordsFrom, windowKeysOf, windowsOf } from "../../hub/fleet/data";
 import { fleetSummary } from "../../hub/fleet/service";
 import { replaceRecord } from "../../hub/live/data";
 import { cameraExposure, fleetWindow } from "../../hub/quality/service";
@@ -23,8 +24,8 @@ const NOW = Date.parse("2026-11-24T14:30:00Z");
 const IN_RANGE = 118;
 const DARK = 20;
 
-const frame = (camera: string, seq: number, luma: number, overrides: Partial<CaptureRecord> = {}) =>
-  captureRecord(seq, { id: `${camera}-${seq}`, measures: { mean_luma: luma, clipped_highlights_pct: 0.5, crushed_shadows_pct: 0.5 }, ...overrides }, seq);
+const frame = (camera: string, seq: number, luma: number, overrides: Partial<CaptureRecord> = {}, tick = seq) =>
+  captureRecord(seq, { id: `${camera}-${seq}`, measures: { mean_luma: luma, clipped_highlights_pct: 0.5, crushed_shadows_pct: 0.5 }, ...overrides }, tick);
 const failure = (camera: string, seq: number) =>
   captureRecord(seq, { id: `${camera}-${seq}`, outcome: "failed", captured_at: null, image: null, measures: null, reason_code: "camera_error", reason: "camera timed out" }, seq);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -78,4 +79,23 @@ test("a fleet with history: the summary's exposure and attention are those of ev
   const stricter = await fleetSummary(db, NOW);
   await expectSameAsReadAfresh(db, stricter);
   expect(attention(stricter)).toMatchObject({ ridge: [], valley: ["drift"], pass: [], peak: ["drift"] });
+});
+
+test("a slice's windows: each camera's newest `limit` records and any tied with the last of them; records from a time on", async () => {
+  const db = await testHubDb();
+  await applyConfig(db, parseConfig(config), NOW);
+  // ridge: ticks 1..10, and a second record at tick 3 (a capture by hand under another profile at the same instant).
+  await upload(db, "ridge", [...range(1, 10).map((s) => frame("ridge", s, IN_RANGE)), frame("ridge", 11, IN_RANGE, { schedule: "manual", profile_id: "g" }, 3)]);
+  await upload(db, "valley", range(1, 4).map((s) => frame("valley", s, IN_RANGE)));
+  const windows = await windowsOf(db, ["ridge", "valley", "pass"], 8);
+  const ticks = (id: string) => windows.get(id)!.map((f) => (f.plannedAt - Date.parse("2026-11-24T13:30:00Z")) / 15_000);
+  expect(ticks("ridge")).toEqual([10, 9, 8, 7, 6, 5, 4, 3, 3]);
+  expect(ticks("valley")).toEqual([4, 3, 2, 1]);
+  expect(windows.get("pass")).toEqual([]);
+  const keys = await windowKeysOf(db, ["ridge", "valley", "pass"], 8);
+  expect([...keys.keys()].sort()).toEqual(["ridge", "valley"]);
+  expect(keys.get("ridge")!.startsWith("9:")).toBe(true);
+  const since = await recordsFrom(db, new Map([["ridge", windows.get("ridge")![1]!.plannedAt], ["valley", Number.MAX_SAFE_INTEGER]]));
+  expect(since.get("ridge")!.length).toBe(2);
+  expect(since.get("valley")).toEqual([]);
 });

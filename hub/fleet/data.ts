@@ -94,9 +94,13 @@ const pgTextArray = (values: string[]) => sql`array[${sql.join(values.map((v) =>
 const pgWindows = (ids: string[], limit: number) =>
   sql`unnest(${pgTextArray(ids)}) AS slice(id) CROSS JOIN LATERAL (SELECT * FROM ${captures} WHERE ${captures.cameraId} = slice.id ORDER BY ${captures.plannedAt} DESC FETCH FIRST (${limit}) ROWS WITH TIES) AS ${captures}`;
 
-/** PostgreSQL: each camera's records planned at or after its time, its rows standing in for `captures`. */
+/**
+ * PostgreSQL: each camera's records planned at or after its time, its rows standing in for `captures`. The
+ * ORDER BY keeps the planner from flattening the LATERAL into a join it would run as a hash join over a
+ * whole scan of captures (100 ms a slice at 3,000 cameras of 120 records; 700 ms at 12,000).
+ */
 const pgRecordsFrom = (from: Map<string, number>) =>
-  sql`unnest(${pgTextArray([...from.keys()])}, array[${sql.join([...from.values()].map((at) => sql`${at}`), sql`, `)}]::bigint[]) AS slice(id, from_at) CROSS JOIN LATERAL (SELECT * FROM ${captures} WHERE ${captures.cameraId} = slice.id AND ${captures.plannedAt} >= slice.from_at) AS ${captures}`;
+  sql`unnest(${pgTextArray([...from.keys()])}, array[${sql.join([...from.values()].map((at) => sql`${at}`), sql`, `)}]::bigint[]) AS slice(id, from_at) CROSS JOIN LATERAL (SELECT * FROM ${captures} WHERE ${captures.cameraId} = slice.id AND ${captures.plannedAt} >= slice.from_at ORDER BY ${captures.plannedAt} DESC) AS ${captures}`;
 
 /** Each camera's records planned at or after its time in `from` (its newest since a window was read), newest first, by camera id. */
 export async function recordsFrom(db: HubDb, from: Map<string, number>): Promise<Map<string, WindowFrame[]>> {

@@ -15,6 +15,7 @@
 import { and, type AnyColumn, count, desc, eq, gte, inArray, isNotNull, isNull, or, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { type HubDb, isPostgres } from "../db/client";
+import { pgArray } from "../db/pg-arrays";
 import { productionCapture } from "../db/captures";
 import { cameras, captureImages, captures } from "../db/schema";
 import type { ExposureFrame } from "../quality/compute";
@@ -87,12 +88,9 @@ function standIn<T extends Record<string, AnyColumn>>(columns: T) {
 }
 const standInFrameColumns = standIn(frameColumns);
 
-/** Text values as one PostgreSQL array parameter list: `array[$1, $2, …]::text[]`. */
-const pgTextArray = (values: string[]) => sql`array[${sql.join(values.map((v) => sql`${v}`), sql`, `)}]::text[]`;
-
 /** PostgreSQL: each camera's window, a walk of its index that stops there; its rows stand in for `captures`. */
 const pgWindows = (ids: string[], limit: number) =>
-  sql`unnest(${pgTextArray(ids)}) AS slice(id) CROSS JOIN LATERAL (SELECT * FROM ${captures} WHERE ${captures.cameraId} = slice.id ORDER BY ${captures.plannedAt} DESC FETCH FIRST (${limit}) ROWS WITH TIES) AS ${captures}`;
+  sql`unnest(${pgArray(ids, "text")}) AS slice(id) CROSS JOIN LATERAL (SELECT * FROM ${captures} WHERE ${captures.cameraId} = slice.id ORDER BY ${captures.plannedAt} DESC FETCH FIRST (${limit}) ROWS WITH TIES) AS ${captures}`;
 
 /**
  * PostgreSQL: each camera's records planned at or after its time, its rows standing in for `captures`. The
@@ -100,7 +98,7 @@ const pgWindows = (ids: string[], limit: number) =>
  * whole scan of captures (100 ms a slice at 3,000 cameras of 120 records; 700 ms at 12,000).
  */
 const pgRecordsFrom = (from: Map<string, number>) =>
-  sql`unnest(${pgTextArray([...from.keys()])}, array[${sql.join([...from.values()].map((at) => sql`${at}`), sql`, `)}]::bigint[]) AS slice(id, from_at) CROSS JOIN LATERAL (SELECT * FROM ${captures} WHERE ${captures.cameraId} = slice.id AND ${captures.plannedAt} >= slice.from_at ORDER BY ${captures.plannedAt} DESC) AS ${captures}`;
+  sql`unnest(${pgArray([...from.keys()], "text")}, ${pgArray([...from.values()], "bigint")}) AS slice(id, from_at) CROSS JOIN LATERAL (SELECT * FROM ${captures} WHERE ${captures.cameraId} = slice.id AND ${captures.plannedAt} >= slice.from_at ORDER BY ${captures.plannedAt} DESC) AS ${captures}`;
 
 /** Each camera's records planned at or after its time in `from` (its newest since a window was read), newest first, by camera id. */
 export async function recordsFrom(db: HubDb, from: Map<string, number>): Promise<Map<string, WindowFrame[]>> {

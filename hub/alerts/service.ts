@@ -1,6 +1,6 @@
 import type { HubContext } from "../context";
 import type { HubDb } from "../db/client";
-import { fleetSummary } from "../fleet/service";
+import { type FleetReadPace, fleetSummary } from "../fleet/service";
 import { alertInput, BUILT_IN_RULES, conditions, inMaintenance, isMuted, rulesFor, step, type Step } from "./compute";
 import { healthFromObserved } from "./health";
 import { AlertKind } from "./model";
@@ -19,14 +19,14 @@ export interface EvaluationResult {
  * clock, convergence, quality) and the observed health, judged by each camera's rules;
  * each open alert's next step applied with one conditional statement, so the pass is
  * idempotent and safe beside another replica's. `listeningSince`: when this hub began
- * answering polls (see CameraAlertInput).
+ * answering polls (see CameraAlertInput); `pace`: how the fleet's reads are spread.
  */
-export async function evaluateAlerts(ctx: Ctx, listeningSince?: number): Promise<EvaluationResult> {
+export async function evaluateAlerts(ctx: Ctx, listeningSince?: number, pace?: FleetReadPace): Promise<EvaluationResult> {
   const { db } = ctx;
   const now = ctx.clock.now();
   ctx.contacts.flush();
   const [fleet, rules, observed, open, mutes, windows] = await Promise.all([
-    Promise.resolve(fleetSummary(db, now)),
+    Promise.resolve(fleetSummary(db, now, undefined, pace)),
     store.readRules(db),
     store.observedStates(db),
     store.openAlerts(db),

@@ -12,11 +12,23 @@ import { sharedTokens } from "../agents/log-binding";
 const SLICE = 100;
 
 /**
+ * How a background reader (the alert pass) spreads the fleet's reads: over at most
+ * `spreadMs`, a pause of up to MAX_SLICE_PAUSE_MS between slices, so a large fleet's
+ * reads are not one burst that the agents' requests queue behind (at 10,000 cameras
+ * on PostgreSQL, a 3 s burst each pass took the agents' p99 from 40 ms to 0.9 s on
+ * 2 cores). A small fleet is read at once all the same.
+ */
+export interface FleetReadPace {
+  spreadMs: number;
+}
+const MAX_SLICE_PAUSE_MS = 50;
+
+/**
  * Every camera's contact, backlog, disk, clock, assignment and exposure, those
  * needing attention first; with `cameraId`, that camera's alone (its per-camera
  * reads done once, not once per camera of the fleet).
  */
-export async function fleetSummary(db: HubDb, now: number, cameraId?: string): Promise<FleetSummary> {
+export async function fleetSummary(db: HubDb, now: number, cameraId?: string, pace?: FleetReadPace): Promise<FleetSummary> {
   const quality = await qualityPolicy(db);
   const window = fleetWindow(quality);
   const assignments = new Map((await assignmentStatuses(db, cameraId === undefined ? undefined : [cameraId])).map((s) => [s.camera_id, s]));
@@ -28,7 +40,7 @@ export async function fleetSummary(db: HubDb, now: number, cameraId?: string): P
   if (cameraId === undefined) forgetExposuresBut(db, all.map((r) => r.id));
   for (let from = 0; from < all.length; from += SLICE) {
     // A large fleet is read in slices: requests are served between them, not after the whole fleet.
-    if (from) await new Promise((resolve) => setImmediate(resolve));
+    if (from) await (pace ? Bun.sleep(Math.min(MAX_SLICE_PAUSE_MS, pace.spreadMs / Math.ceil(all.length / SLICE))) : new Promise((resolve) => setImmediate(resolve)));
     const slice = all.slice(from, from + SLICE);
     const ids = slice.map((r) => r.id);
     const [exposures, pictures] = await Promise.all([exposuresOf(db, ids, quality, window), latestPicturesOf(db, ids)]);

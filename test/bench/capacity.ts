@@ -5,15 +5,15 @@
  * bytes stored. A deployment is whatever serves the agents' URLs — one SQLite hub
  * here; PostgreSQL+S3 and replicas plug in as further `Deployment`s.
  *
- * `bun test/bench/capacity.ts [--quick] [--profile] [--postgres | --postgres-only]`: the figures
- * alone; `--profile` also writes the hub's CPU profile (markdown) under load; `--postgres`
+ * `bun test/bench/capacity.ts [--quick] [--profile] [--postgres | --postgres-only] [--fleet N]`: the figures
+ * alone (`--fleet N`: one step of N cameras per deployment instead of the search); `--profile` also writes the hub's CPU profile (markdown) under load; `--postgres`
  * measures one hub and then two replicas on a throwaway PostgreSQL cluster (pictures on
  * files) after the SQLite hub, `--postgres-only` those two alone.
  */
 import { Database } from "bun:sqlite";
 import { readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { freshDatabase } from "../harness/postgres";
+import { dropDatabase, freshDatabase } from "../harness/postgres";
 import { startHub, type StartedHub, tempDir } from "../harness/processes";
 import { FULL_IMAGE_BYTES, HISTORY_RECORDS, POLL_S, primeEtags, primeUploads, RECORD_S, runStep, sampleThumbnail, seedHistory, type SimCamera, type StepResult } from "./fleet-load";
 import { benchConfig } from "./records";
@@ -279,11 +279,13 @@ export function capacityRows(r: CapacityResult, bare?: StepResult) {
 }
 
 /** Every available deployment's capacity search, then the bare server at the same fleet. */
-export async function fleetCapacityBench(quick: boolean, log: (line: string) => void = console.log, list = deployments()) {
+export async function fleetCapacityBench(quick: boolean, log: (line: string) => void = console.log, list = deployments(), fleet?: number) {
   const rows = [];
   const stepSeconds = quick ? 10 : 25;
+  // `fleet`: one step at that size instead of the search.
+  const search = fleet ? { maxCameras: fleet, startCameras: fleet, bisections: 0 } : { maxCameras: quick ? 16_000 : 32_000, startCameras: quick ? 1_000 : 250, bisections: quick ? 1 : 3 };
   for (const { start } of list) {
-    const r = await fleetCapacity(start, { maxCameras: quick ? 16_000 : 32_000, startCameras: quick ? 1_000 : 250, stepSeconds, bisections: quick ? 1 : 3, log });
+    const r = await fleetCapacity(start, { ...search, stepSeconds, log });
     const bare = r.capacity ? await bareStep(r.capacity, stepSeconds) : undefined;
     if (bare) log(`  bare Elysia server: ${describe(bare)}`);
     rows.push(...capacityRows(r, bare));
@@ -296,15 +298,23 @@ if (import.meta.main) {
   const profileDir = process.argv.includes("--profile") ? tempDir("hub-profile") : undefined;
   // --postgres: each step on a fresh database of a throwaway cluster (test/harness/postgres.ts: fsync off), pictures on files.
   // Two replicas: two hub processes on the same machine and database, each camera pinned to one of them, each keeping its pictures in its own folder.
+  // Each step's database is dropped after it: the next step shares the server with no other step's tables (autovacuum).
+  const onFreshDatabase = async (make: (env: Record<string, string>) => Promise<Deployment>): Promise<Deployment> => {
+    const url = await freshDatabase();
+    const d = await make({ SKYLAPSE_DATABASE_URL: url });
+    return { ...d, stop: async () => (await d.stop(), await dropDatabase(url)) };
+  };
   const postgres = [
-    { name: "PostgreSQL", start: async (n: number) => oneHub("one hub, PostgreSQL + files", n, { SKYLAPSE_DATABASE_URL: await freshDatabase() }) },
-    { name: "2 replicas, PostgreSQL", start: async (n: number) => replicatedHubs("two hubs, PostgreSQL + files", n, 2, { SKYLAPSE_DATABASE_URL: await freshDatabase() }) },
+    { name: "PostgreSQL", start: (n: number) => onFreshDatabase((env) => oneHub("one hub, PostgreSQL + files", n, env)) },
+    { name: "2 replicas, PostgreSQL", start: (n: number) => onFreshDatabase((env) => replicatedHubs("two hubs, PostgreSQL + files", n, 2, env)) },
   ];
   const list = profileDir
     ? [{ name: "profiled", start: (n: number) => oneHub("one hub, SQLite + files, profiled", n, { BUN_OPTIONS: `--cpu-prof-md --cpu-prof-dir=${profileDir}` }) }]
     : process.argv.includes("--postgres-only")
       ? postgres
       : [...deployments(), ...(process.argv.includes("--postgres") ? postgres : [])];
-  for (const row of await fleetCapacityBench(quick, console.log, list)) console.log(row.metric.padEnd(72), row.value.toFixed(1), row.baseline ? row.baseline.toFixed(1) : "", row.baselineName);
+  const fleetArg = process.argv.indexOf("--fleet");
+  const fleet = fleetArg > 0 ? Number(process.argv[fleetArg + 1]) : undefined;
+  for (const row of await fleetCapacityBench(quick, console.log, list, fleet)) console.log(row.metric.padEnd(72), row.value.toFixed(1), row.baseline ? row.baseline.toFixed(1) : "", row.baselineName);
   if (profileDir) console.log(`hub CPU profiles: ${profileDir}`);
 }

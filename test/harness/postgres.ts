@@ -80,3 +80,10 @@ export async function freshDatabase(): Promise<string> {
   await admin.unsafe(`CREATE DATABASE ${name}`);
   return `postgres://postgres@127.0.0.1:${port}/${name}`;
 }
+
+/** Drops a database freshDatabase made, once nothing is connected to it (a benchmark's step leaves no tables for autovacuum to work on in the next). */
+export async function dropDatabase(url: string): Promise<void> {
+  if (!cluster) return;
+  const { admin } = await cluster;
+  await admin.unsafe(`DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`);
+}

@@ -95,7 +95,7 @@ const pgWindows = (ids: string[], limit: number) =>
 /**
  * PostgreSQL: each camera's records planned at or after its time, its rows standing in for `captures`. The
  * ORDER BY keeps the planner from flattening the LATERAL into a join it would run as a hash join over a
- * whole scan of captures (100 ms a slice at 3,000 cameras of 120 records; 700 ms at 12,000).
+ * whole scan of captures (96 ms a slice at 3,000 cameras of 120 records, 7.5 ms with it).
  */
 const pgRecordsFrom = (from: Map<string, number>) =>
   sql`unnest(${pgArray([...from.keys()], "text")}, ${pgArray([...from.values()], "bigint")}) AS slice(id, from_at) CROSS JOIN LATERAL (SELECT * FROM ${captures} WHERE ${captures.cameraId} = slice.id AND ${captures.plannedAt} >= slice.from_at ORDER BY ${captures.plannedAt} DESC) AS ${captures}`;

@@ -81,7 +81,7 @@ export async function freshDatabase(): Promise<string> {
   return `postgres://postgres@127.0.0.1:${port}/${name}`;
 }
 
-/** Drops a database freshDatabase made, once nothing is connected to it (a benchmark's step leaves no tables for autovacuum to work on in the next). */
+/** Drops a database freshDatabase made, closing any connection still open to it (a benchmark's step leaves no tables for autovacuum to work on in the next). */
 export async function dropDatabase(url: string): Promise<void> {
   if (!cluster) return;
   const { admin } = await cluster;
